@@ -1,0 +1,3 @@
+//! Baselines that dialcore's criterion benches are compared with, written the
+//! way a competent engineer would write them without dialcore.
+#![warn(missing_docs, missing_debug_implementations, rust_2018_idioms)]

@@ -1,0 +1,35 @@
+//! # dialcore
+//!
+//! A high-throughput dialing core for outbound telephone campaigns. It owns the
+//! contacts of a campaign and their states, decides who is dialed when and by
+//! which operator, and tells the telephony side (a PBX plugin) what to do. It
+//! does no telephony itself: a host feeds it events and the current time
+//! (`now_ms`), and it hands back commands.
+//!
+//! The crate never reads a clock, never spawns a thread and holds no global
+//! state: the same inputs give the same outputs, byte for byte.
+//!
+//! Modules, each with one job:
+//! - [`state`]: the 17 contact state codes and the one transition table.
+//! - [`store`]: the struct-of-arrays contact store with O(1) per-state counts.
+//! - [`phone`]: phone number normalization to E.164 digits in a `u64`.
+//! - [`zones`]: interned IANA time zones, one `u16` per contact.
+//! - [`blacklist`]: the do-not-call set and the number → contacts index.
+//! - [`wheel`]: the hierarchical timer wheel with intrusive `u32` links.
+//! - [`import`]: CSV import with a per-row report.
+#![forbid(unsafe_code)]
+#![warn(
+    missing_docs,
+    missing_debug_implementations,
+    rust_2018_idioms,
+    unreachable_pub
+)]
+
+pub mod blacklist;
+pub mod import;
+pub mod phone;
+pub mod state;
+pub mod store;
+pub mod wheel;
+pub mod zones;
+
