@@ -1,2 +1,151 @@
-//! (in progress)
-fn main() {}
+//! Contact store benches: bulk append, memory per contact, per-state counts
+//! and a filtered scan, dialcore's columns next to a row-store baseline.
+//!
+//! `cargo bench -p dialcore-benches --bench store`. Sizes: 10M contacts
+//! (the target: appended from pre-parsed numbers in under 1 s,
+//! at most 32 bytes a contact resident).
+
+use std::hint::black_box;
+use std::time::{Duration, Instant};
+
+use criterion::{criterion_group, criterion_main, BatchSize, Criterion};
+use dialcore::blacklist::Blacklist;
+use dialcore::state::State;
+use dialcore::store::{ContactId, ContactStore};
+use dialcore::zones::ZoneId;
+use dialcore_benches::row_store::{RowState, RowStore};
+
+const CONTACTS: usize = 10_000_000;
+
+fn numbers(n: usize) -> Vec<u64> {
+    let mut x = 0x5EED_u64;
+    (0..n)
+        .map(|_| {
+            // splitmix64 → US-like 11-digit numbers.
+            x = x.wrapping_add(0x9E37_79B9_7F4A_7C15);
+            let mut z = x;
+            z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+            z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+            z ^= z >> 31;
+            1_201_000_0000 + z % 788_999_9999
+        })
+        .collect()
+}
+
+/// Resident set size of this process, from /proc (Linux), in bytes.
+fn resident_bytes() -> Option<u64> {
+    let statm = std::fs::read_to_string("/proc/self/statm").ok()?;
+    let pages: u64 = statm.split_whitespace().nth(1)?.parse().ok()?;
+    Some(pages * 4096)
+}
+
+fn store_of(numbers: &[u64]) -> ContactStore {
+    let mut store = ContactStore::new();
+    store
+        .extend_numbers(numbers, 0, ZoneId::DEFAULT, &Blacklist::new())
+        .expect("fits");
+    store
+}
+
+fn append(c: &mut Criterion) {
+    let input = numbers(CONTACTS);
+    let mut group = c.benchmark_group("store/append_10M");
+    group
+        .sample_size(10)
+        .measurement_time(Duration::from_secs(8));
+    group.bench_function("dialcore", |b| {
+        b.iter_batched(
+            || (),
+            |()| store_of(black_box(&input)),
+            BatchSize::PerIteration,
+        )
+    });
+    group.bench_function("row_store_hashmap", |b| {
+        b.iter_batched(
+            RowStore::default,
+            |mut rows| {
+                rows.extend_numbers(black_box(&input));
+                rows
+            },
+            BatchSize::PerIteration,
+        )
+    });
+    group.finish();
+}
+
+fn counts(c: &mut Criterion) {
+    let input = numbers(CONTACTS);
+    let mut store = store_of(&input);
+    let mut rows = RowStore::default();
+    rows.extend_numbers(&input);
+    for i in (0..CONTACTS).step_by(7) {
+        store
+            .set_state(ContactId(i as u32), State::RetryScheduled)
+            .unwrap();
+        if let Some(r) = rows.contacts.get_mut(&(i as u64)) {
+            r.state = RowState::RetryScheduled;
+        }
+    }
+    let mut group = c.benchmark_group("store/count_10M");
+    group.sample_size(10);
+    group.bench_function("dialcore_counts_o1", |b| {
+        b.iter(|| black_box(&store).counts().get(State::RetryScheduled))
+    });
+    group.bench_function("dialcore_recount_histogram", |b| {
+        b.iter(|| black_box(&store).recount())
+    });
+    group.bench_function("dialcore_scan_retry_scheduled", |b| {
+        b.iter(|| {
+            black_box(&store)
+                .ids_in_state(State::RetryScheduled)
+                .count()
+        })
+    });
+    group.bench_function("row_store_scan_retry_scheduled", |b| {
+        b.iter(|| black_box(&rows).count(RowState::RetryScheduled))
+    });
+    group.finish();
+}
+
+/// Memory and a same-run timing of one append each, printed as ratios.
+fn summary(_: &mut Criterion) {
+    let input = numbers(CONTACTS);
+    let before = resident_bytes();
+    let started = Instant::now();
+    let store = store_of(&input);
+    let dialcore_time = started.elapsed();
+    let after = resident_bytes();
+    let dialcore_rss = after.zip(before).map(|(a, b)| a.saturating_sub(b));
+    let columns = store.column_bytes() as f64 / CONTACTS as f64;
+    let total = store.heap_bytes() as f64 / CONTACTS as f64;
+    drop(store);
+
+    let before = resident_bytes();
+    let started = Instant::now();
+    let mut rows = RowStore::default();
+    rows.extend_numbers(&input);
+    let rows_time = started.elapsed();
+    let rows_rss = resident_bytes()
+        .zip(before)
+        .map(|(a, b)| a.saturating_sub(b));
+    drop(rows);
+
+    println!("\n== store summary, {CONTACTS} contacts ==");
+    println!(
+        "append: dialcore {dialcore_time:.2?}, row store {rows_time:.2?}, row/dialcore = {:.1}x",
+        rows_time.as_secs_f64() / dialcore_time.as_secs_f64()
+    );
+    println!("dialcore core columns: {columns:.1} bytes/contact (target <= 32, incl. 12 for timer links when armed)");
+    println!("dialcore with number index and arenas: {total:.1} bytes/contact");
+    if let (Some(d), Some(r)) = (dialcore_rss, rows_rss) {
+        println!(
+            "resident growth: dialcore {:.1} bytes/contact, row store {:.1} bytes/contact, ratio {:.1}x",
+            d as f64 / CONTACTS as f64,
+            r as f64 / CONTACTS as f64,
+            r as f64 / d.max(1) as f64
+        );
+    }
+}
+
+criterion_group!(benches, append, counts, summary);
+criterion_main!(benches);

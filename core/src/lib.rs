@@ -27,9 +27,9 @@
 
 pub mod blacklist;
 pub mod import;
+mod index;
 pub mod phone;
 pub mod state;
 pub mod store;
 pub mod wheel;
 pub mod zones;
-

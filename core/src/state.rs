@@ -286,8 +286,7 @@ const LIVE: StateSet = StateSet::of(&[OperatorAssigned, Bcw, Calling, CallInProg
 const ADMIN_END: StateSet = StateSet::of(&[CanceledByAdmin, Removed, Blacklisted]);
 
 /// What a contact may become when an attempt ends without reaching the client.
-const NOT_REACHED_END: StateSet =
-    StateSet::of(&[RetryScheduled, NotReached]).union(ADMIN_END);
+const NOT_REACHED_END: StateSet = StateSet::of(&[RetryScheduled, NotReached]).union(ADMIN_END);
 
 /// What causes a change of state.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -455,13 +454,21 @@ const fn set(states: &[State]) -> StateSet {
 
 /// The transition rules, read by people; [`TABLE`] is built from them.
 const RULES: &[Rule] = &[
-    rule(Trigger::Enqueue, &[Initial, RetryScheduled], set(&[AwaitingOperator])),
+    rule(
+        Trigger::Enqueue,
+        &[Initial, RetryScheduled],
+        set(&[AwaitingOperator]),
+    ),
     rule(
         Trigger::Offer,
         &[Initial, RetryScheduled, AwaitingOperator],
         set(&[OperatorAssigned]),
     ),
-    rule(Trigger::OfferTimeout, &[OperatorAssigned], set(&[AwaitingOperator])),
+    rule(
+        Trigger::OfferTimeout,
+        &[OperatorAssigned],
+        set(&[AwaitingOperator]),
+    ),
     rule(
         Trigger::OperatorLost,
         &[OperatorAssigned, Bcw],
@@ -479,7 +486,11 @@ const RULES: &[Rule] = &[
         &[AwaitingOperator],
         set(&[CanceledByClient]).union(NOT_REACHED_END),
     ),
-    rule(Trigger::Connect, &[AwaitingOperator], set(&[CallInProgress])),
+    rule(
+        Trigger::Connect,
+        &[AwaitingOperator],
+        set(&[CallInProgress]),
+    ),
     rule(
         Trigger::AcwTimeout,
         &[Acw],
@@ -487,12 +498,24 @@ const RULES: &[Rule] = &[
     ),
     rule(
         Trigger::BlacklistHit,
-        &[Initial, RetryScheduled, AwaitingOperator, OperatorAssigned, Bcw],
+        &[
+            Initial,
+            RetryScheduled,
+            AwaitingOperator,
+            OperatorAssigned,
+            Bcw,
+        ],
         set(&[Blacklisted]),
     ),
     rule(
         Trigger::AttemptsExhausted,
-        &[Initial, RetryScheduled, AwaitingOperator, OperatorAssigned, Bcw],
+        &[
+            Initial,
+            RetryScheduled,
+            AwaitingOperator,
+            OperatorAssigned,
+            Bcw,
+        ],
         set(&[NotReached]),
     ),
     rule(
@@ -523,7 +546,11 @@ const RULES: &[Rule] = &[
         &[CallInProgress],
         set(&[Acw, Success]).union(ADMIN_END),
     ),
-    rule(Trigger::OperatorAccepted, &[OperatorAssigned], set(&[Bcw, Calling])),
+    rule(
+        Trigger::OperatorAccepted,
+        &[OperatorAssigned],
+        set(&[Bcw, Calling]),
+    ),
     rule(
         Trigger::OperatorDeclined,
         &[OperatorAssigned],
@@ -563,11 +590,21 @@ const RULES: &[Rule] = &[
     ),
     rule(
         Trigger::BlacklistAdd,
-        &[Initial, AwaitingOperator, OperatorAssigned, Bcw, RetryScheduled],
+        &[
+            Initial,
+            AwaitingOperator,
+            OperatorAssigned,
+            Bcw,
+            RetryScheduled,
+        ],
         set(&[Blacklisted]),
     ),
     rule(Trigger::BlacklistRemove, &[Blacklisted], set(&[Initial])),
-    rule(Trigger::FixNumber, &[InvalidRecord], set(&[Initial, Blacklisted])),
+    rule(
+        Trigger::FixNumber,
+        &[InvalidRecord],
+        set(&[Initial, Blacklisted]),
+    ),
 ];
 
 /// `TABLE[trigger][state]` = the states `trigger` may lead to from `state`.
@@ -750,8 +787,16 @@ mod tests {
         assert!(allows(Calling, Trigger::Rejected, RetryScheduled));
         assert!(allows(Calling, Trigger::Unreachable, NotReached));
         assert!(allows(Bcw, Trigger::OperatorDialNow, Calling));
-        assert!(allows(OperatorAssigned, Trigger::OperatorDeclined, RejectedByOperator));
-        assert!(allows(AwaitingOperator, Trigger::AbandonLimit, CanceledByClient));
+        assert!(allows(
+            OperatorAssigned,
+            Trigger::OperatorDeclined,
+            RejectedByOperator
+        ));
+        assert!(allows(
+            AwaitingOperator,
+            Trigger::AbandonLimit,
+            CanceledByClient
+        ));
         assert!(allows(InvalidRecord, Trigger::FixNumber, Initial));
         assert!(allows(Blacklisted, Trigger::BlacklistRemove, Initial));
         assert!(allows(Acw, Trigger::AcwDone, Success));

@@ -1,1 +1,843 @@
-//! (in progress)
+//! The contact store: one campaign's contacts as a struct of arrays.
+//!
+//! A contact is an index ([`ContactId`], a `u32`) into parallel columns:
+//!
+//! | column | type | bytes |
+//! |---|---|---|
+//! | state | `u8` ([`State`] code) | 1 |
+//! | attempts | `u8` | 1 |
+//! | last outcome | `u8` ([`Outcome`] code) | 1 |
+//! | priority | `u8` (higher first) | 1 |
+//! | time zone | `u16` ([`ZoneId`]) | 2 |
+//! | number | `u64` (E.164 digits; 0 = none) | 8 |
+//! | external id end | `u32` offset into one byte arena | 4 |
+//!
+//! 18 bytes a contact plus the external ids' bytes, with no per-contact heap
+//! allocation. Scans that touch one column (count the `Calling` contacts,
+//! find the due retries) read only that column: 10M states are 10 MB, which a
+//! core streams in about a millisecond, where an array of 64-byte structs
+//! would be 640 MB. The columns can be handed to numpy or C as they are.
+//!
+//! Every state write goes through [`ContactStore::set_state`] (or the checked
+//! [`ContactStore::apply`], which consults the transition table first), and
+//! both keep a per-state counter, so [`ContactStore::counts`] is O(1) and
+//! always equals [`ContactStore::recount`].
+//!
+//! Rare data lives beside the columns: the reason and raw text of invalid
+//! numbers in a small map and arena, and the number → contacts index
+//! (4 bytes a slot) for the blacklist and for duplicate-number checks.
+
+use std::fmt;
+use std::ops::Range;
+
+use hashbrown::HashMap;
+use smallvec::SmallVec;
+
+use crate::blacklist::Blacklist;
+use crate::index::NumberIndex;
+use crate::phone::{self, PhoneError, PhoneRules};
+use crate::state::{self, Outcome, State, Trigger, STATE_COUNT};
+use crate::zones::ZoneId;
+
+/// Index of a contact in its campaign's store.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct ContactId(pub u32);
+
+impl ContactId {
+    /// The id as a column index.
+    #[inline]
+    pub const fn index(self) -> usize {
+        self.0 as usize
+    }
+}
+
+impl fmt::Display for ContactId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "contact #{}", self.0)
+    }
+}
+
+/// The most contacts one store holds (`u32::MAX` is kept free as a sentinel).
+pub const MAX_CONTACTS: usize = u32::MAX as usize - 1;
+
+/// A contact to add: its parsed number and the fields of its import row.
+#[derive(Debug, Clone, Copy)]
+pub struct NewContact<'a> {
+    /// The normalized number, or why the raw text is not a number.
+    pub number: Result<u64, PhoneError>,
+    /// The phone text as given, kept for invalid records so they can be reported and fixed.
+    pub raw_phone: &'a str,
+    /// The host's own id for the contact (CRM key); may be empty.
+    pub external_id: &'a str,
+    /// The contact's time zone.
+    pub zone: ZoneId,
+    /// Selection priority, higher first.
+    pub priority: u8,
+}
+
+impl<'a> NewContact<'a> {
+    /// A contact from a phone text, parsed with `rules`, default zone and priority 0.
+    pub fn parse(phone: &'a str, rules: PhoneRules) -> Self {
+        NewContact {
+            number: phone::normalize(phone, rules),
+            raw_phone: phone,
+            external_id: "",
+            zone: ZoneId::DEFAULT,
+            priority: 0,
+        }
+    }
+
+    /// The same contact with an external id.
+    pub fn with_external_id(mut self, external_id: &'a str) -> Self {
+        self.external_id = external_id;
+        self
+    }
+
+    /// The same contact with a time zone.
+    pub fn with_zone(mut self, zone: ZoneId) -> Self {
+        self.zone = zone;
+        self
+    }
+
+    /// The same contact with a priority.
+    pub fn with_priority(mut self, priority: u8) -> Self {
+        self.priority = priority;
+        self
+    }
+}
+
+/// Errors of the store's own operations.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum StoreError {
+    /// The id names no contact of this store.
+    UnknownContact(ContactId),
+    /// The trigger is not legal in the contact's state, or may not lead to the asked state.
+    IllegalTransition {
+        /// The contact.
+        contact: ContactId,
+        /// Its state, unchanged.
+        state: State,
+        /// What was attempted.
+        trigger: Trigger,
+        /// The state that was asked for.
+        to: State,
+    },
+    /// The store is full (`MAX_CONTACTS`), or the external-id arena passed 4 GiB.
+    Full,
+    /// A new number for an invalid record is itself invalid.
+    InvalidNumber(PhoneError),
+}
+
+impl fmt::Display for StoreError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            StoreError::UnknownContact(id) => write!(f, "unknown {id}"),
+            StoreError::IllegalTransition {
+                contact,
+                state,
+                trigger,
+                to,
+            } => write!(
+                f,
+                "{trigger} cannot move {contact} from {} to {}",
+                state.name(),
+                to.name()
+            ),
+            StoreError::Full => f.write_str("contact store is full"),
+            StoreError::InvalidNumber(e) => write!(f, "invalid phone number: {e}"),
+        }
+    }
+}
+
+impl std::error::Error for StoreError {}
+
+/// Per-state contact counts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Counts(pub [u32; STATE_COUNT]);
+
+impl Counts {
+    /// The count of one state.
+    #[inline]
+    pub fn get(&self, state: State) -> u32 {
+        self.0[state as usize]
+    }
+
+    /// Total contacts.
+    pub fn total(&self) -> u64 {
+        self.0.iter().map(|&c| u64::from(c)).sum()
+    }
+
+    /// `(state, count)` pairs in code order.
+    pub fn iter(&self) -> impl Iterator<Item = (State, u32)> + '_ {
+        State::ALL.into_iter().map(|s| (s, self.get(s)))
+    }
+}
+
+/// Why a contact is an invalid record, and the text it was imported with.
+#[derive(Debug, Clone, Copy)]
+struct InvalidInfo {
+    reason: PhoneError,
+    raw: (u32, u32),
+}
+
+/// What applying a blacklist change to the contacts did.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct BlacklistEffect {
+    /// Contacts whose state changed, with the state they left.
+    pub changed: SmallVec<[(ContactId, State); 2]>,
+    /// Live contacts left alone: the caller applies the change when their call ends.
+    pub deferred: SmallVec<[ContactId; 2]>,
+}
+
+/// The contacts of one campaign, as columns.
+#[derive(Debug, Clone, Default)]
+pub struct ContactStore {
+    state: Vec<u8>,
+    attempts: Vec<u8>,
+    last_outcome: Vec<u8>,
+    priority: Vec<u8>,
+    zone: Vec<u16>,
+    number: Vec<u64>,
+    external_end: Vec<u32>,
+    external_arena: Vec<u8>,
+    counts: Counts,
+    invalid: HashMap<u32, InvalidInfo>,
+    invalid_raw: Vec<u8>,
+    index: NumberIndex,
+}
+
+impl ContactStore {
+    /// An empty store.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// An empty store with room for `contacts` contacts.
+    pub fn with_capacity(contacts: usize) -> Self {
+        let mut store = Self::default();
+        store.reserve(contacts);
+        store
+    }
+
+    /// Makes room for `additional` more contacts in every column.
+    pub fn reserve(&mut self, additional: usize) {
+        self.state.reserve(additional);
+        self.attempts.reserve(additional);
+        self.last_outcome.reserve(additional);
+        self.priority.reserve(additional);
+        self.zone.reserve(additional);
+        self.number.reserve(additional);
+        self.external_end.reserve(additional);
+        self.index.reserve(additional, &self.number);
+    }
+
+    /// Number of contacts.
+    #[inline]
+    pub fn len(&self) -> usize {
+        self.state.len()
+    }
+
+    /// True if the store holds no contact.
+    #[inline]
+    pub fn is_empty(&self) -> bool {
+        self.state.is_empty()
+    }
+
+    /// True if `id` names a contact of this store.
+    #[inline]
+    pub fn contains(&self, id: ContactId) -> bool {
+        id.index() < self.len()
+    }
+
+    /// Adds one contact. Its state is `InvalidRecord` when the number is
+    /// invalid, `Blacklisted` when it is on `blacklist`, `Initial` otherwise.
+    pub fn push(
+        &mut self,
+        contact: NewContact<'_>,
+        blacklist: &Blacklist,
+    ) -> Result<ContactId, StoreError> {
+        if self.len() >= MAX_CONTACTS {
+            return Err(StoreError::Full);
+        }
+        let end = self
+            .external_arena
+            .len()
+            .checked_add(contact.external_id.len())
+            .and_then(|end| u32::try_from(end).ok())
+            .ok_or(StoreError::Full)?;
+        let id = self.len() as u32;
+        let (state, number) = match contact.number {
+            Ok(number) if blacklist.contains(number) => (State::Blacklisted, number),
+            Ok(number) => (State::Initial, number),
+            Err(reason) => {
+                let start = self.invalid_raw.len() as u32;
+                self.invalid_raw
+                    .extend_from_slice(contact.raw_phone.as_bytes());
+                let raw = (start, contact.raw_phone.len() as u32);
+                self.invalid.insert(id, InvalidInfo { reason, raw });
+                (State::InvalidRecord, 0)
+            }
+        };
+        self.external_arena
+            .extend_from_slice(contact.external_id.as_bytes());
+        self.external_end.push(end);
+        self.push_columns(state, number, contact.zone, contact.priority);
+        Ok(ContactId(id))
+    }
+
+    /// Adds many contacts with already normalized numbers, all with the same
+    /// priority and zone and no external id. Returns the new ids.
+    ///
+    /// This is the bulk path: one pass per column, no per-contact branching
+    /// beyond the blacklist check.
+    pub fn extend_numbers(
+        &mut self,
+        numbers: &[u64],
+        priority: u8,
+        zone: ZoneId,
+        blacklist: &Blacklist,
+    ) -> Result<Range<u32>, StoreError> {
+        let first = self.len();
+        if first + numbers.len() > MAX_CONTACTS {
+            return Err(StoreError::Full);
+        }
+        self.reserve(numbers.len());
+        let end = self.external_arena.len() as u32;
+        let n = numbers.len();
+        self.attempts.resize(first + n, 0);
+        self.last_outcome.resize(first + n, Outcome::None as u8);
+        self.priority.resize(first + n, priority);
+        self.zone.resize(first + n, zone.0);
+        self.external_end.resize(first + n, end);
+        self.number.extend_from_slice(numbers);
+        let check_blacklist = !blacklist.is_empty();
+        let mut blacklisted = 0u32;
+        let mut invalid_zero = 0u32;
+        self.state.extend(numbers.iter().map(|&number| {
+            if number == 0 {
+                invalid_zero += 1;
+                State::InvalidRecord as u8
+            } else if check_blacklist && blacklist.contains(number) {
+                blacklisted += 1;
+                State::Blacklisted as u8
+            } else {
+                State::Initial as u8
+            }
+        }));
+        for offset in 0..n {
+            let id = (first + offset) as u32;
+            if numbers[offset] == 0 {
+                self.invalid.insert(
+                    id,
+                    InvalidInfo {
+                        reason: PhoneError::Blank,
+                        raw: (0, 0),
+                    },
+                );
+            } else {
+                self.index.insert(id, &self.number);
+            }
+        }
+        let counts = &mut self.counts.0;
+        counts[State::Initial as usize] += n as u32 - blacklisted - invalid_zero;
+        counts[State::Blacklisted as usize] += blacklisted;
+        counts[State::InvalidRecord as usize] += invalid_zero;
+        Ok(first as u32..(first + n) as u32)
+    }
+
+    fn push_columns(&mut self, state: State, number: u64, zone: ZoneId, priority: u8) {
+        let id = self.len() as u32;
+        self.state.push(state as u8);
+        self.attempts.push(0);
+        self.last_outcome.push(Outcome::None as u8);
+        self.priority.push(priority);
+        self.zone.push(zone.0);
+        self.number.push(number);
+        self.counts.0[state as usize] += 1;
+        if number != 0 {
+            self.index.insert(id, &self.number);
+        }
+    }
+
+    fn check(&self, id: ContactId) -> Result<usize, StoreError> {
+        if self.contains(id) {
+            Ok(id.index())
+        } else {
+            Err(StoreError::UnknownContact(id))
+        }
+    }
+
+    /// The state of a contact.
+    #[inline]
+    pub fn state(&self, id: ContactId) -> Option<State> {
+        self.state
+            .get(id.index())
+            .map(|&code| State::from_code(code).unwrap_or(State::InvalidRecord))
+    }
+
+    /// Writes a state without consulting the transition table, keeping the
+    /// counters exact. For imports, recovery and tests; the engine uses
+    /// [`ContactStore::apply`]. Returns the previous state.
+    pub fn set_state(&mut self, id: ContactId, to: State) -> Result<State, StoreError> {
+        let i = self.check(id)?;
+        let from = self.state[i];
+        self.counts.0[from as usize] -= 1;
+        self.counts.0[to as usize] += 1;
+        self.state[i] = to as u8;
+        Ok(State::from_code(from).unwrap_or(State::InvalidRecord))
+    }
+
+    /// Moves a contact to `to` if the transition table allows `trigger` to
+    /// do so from its current state; otherwise changes nothing and returns
+    /// `IllegalTransition`. Returns the previous state.
+    pub fn apply(
+        &mut self,
+        id: ContactId,
+        trigger: Trigger,
+        to: State,
+    ) -> Result<State, StoreError> {
+        let i = self.check(id)?;
+        let from = State::from_code(self.state[i]).unwrap_or(State::InvalidRecord);
+        if !state::allows(from, trigger, to) {
+            return Err(StoreError::IllegalTransition {
+                contact: id,
+                state: from,
+                trigger,
+                to,
+            });
+        }
+        self.set_state(id, to)
+    }
+
+    /// O(1) per-state counts, kept on every state write.
+    #[inline]
+    pub fn counts(&self) -> &Counts {
+        &self.counts
+    }
+
+    /// Counts the state column from scratch (a check of [`ContactStore::counts`]).
+    pub fn recount(&self) -> Counts {
+        Counts(histogram(&self.state))
+    }
+
+    /// Number of attempts made on a contact.
+    pub fn attempts(&self, id: ContactId) -> Option<u8> {
+        self.attempts.get(id.index()).copied()
+    }
+
+    /// Counts one more attempt (saturating at 255); returns the new count.
+    pub fn add_attempt(&mut self, id: ContactId) -> Result<u8, StoreError> {
+        let i = self.check(id)?;
+        self.attempts[i] = self.attempts[i].saturating_add(1);
+        Ok(self.attempts[i])
+    }
+
+    /// Sets the attempt count (recovery, tests).
+    pub fn set_attempts(&mut self, id: ContactId, attempts: u8) -> Result<(), StoreError> {
+        let i = self.check(id)?;
+        self.attempts[i] = attempts;
+        Ok(())
+    }
+
+    /// The last outcome of a contact's attempts.
+    pub fn last_outcome(&self, id: ContactId) -> Option<Outcome> {
+        self.last_outcome
+            .get(id.index())
+            .map(|&c| Outcome::from_code(c).unwrap_or_default())
+    }
+
+    /// Records the outcome of an attempt.
+    pub fn set_last_outcome(&mut self, id: ContactId, outcome: Outcome) -> Result<(), StoreError> {
+        let i = self.check(id)?;
+        self.last_outcome[i] = outcome as u8;
+        Ok(())
+    }
+
+    /// A contact's priority (higher first).
+    pub fn priority(&self, id: ContactId) -> Option<u8> {
+        self.priority.get(id.index()).copied()
+    }
+
+    /// A contact's time zone.
+    pub fn zone(&self, id: ContactId) -> Option<ZoneId> {
+        self.zone.get(id.index()).map(|&z| ZoneId(z))
+    }
+
+    /// A contact's number (E.164 digits), `None` for an invalid record.
+    pub fn number(&self, id: ContactId) -> Option<u64> {
+        self.number.get(id.index()).copied().filter(|&n| n != 0)
+    }
+
+    /// A contact's external id ("" when none was given).
+    pub fn external_id(&self, id: ContactId) -> Option<&str> {
+        let i = id.index();
+        let end = *self.external_end.get(i)? as usize;
+        let start = if i == 0 {
+            0
+        } else {
+            self.external_end[i - 1] as usize
+        };
+        std::str::from_utf8(&self.external_arena[start..end]).ok()
+    }
+
+    /// Why an invalid record's number was rejected, and the text it had.
+    pub fn invalid_reason(&self, id: ContactId) -> Option<(PhoneError, &str)> {
+        let info = self.invalid.get(&id.0)?;
+        let (start, len) = (info.raw.0 as usize, info.raw.1 as usize);
+        let raw = std::str::from_utf8(&self.invalid_raw[start..start + len]).unwrap_or("");
+        Some((info.reason, raw))
+    }
+
+    /// Gives an invalid record a valid number: it becomes `Initial`, or
+    /// `Blacklisted` when the new number is on `blacklist`.
+    pub fn fix_number(
+        &mut self,
+        id: ContactId,
+        number: Result<u64, PhoneError>,
+        blacklist: &Blacklist,
+    ) -> Result<State, StoreError> {
+        let i = self.check(id)?;
+        let number = number.map_err(StoreError::InvalidNumber)?;
+        let to = if blacklist.contains(number) {
+            State::Blacklisted
+        } else {
+            State::Initial
+        };
+        self.apply(id, Trigger::FixNumber, to)?;
+        self.invalid.remove(&id.0);
+        self.number[i] = number;
+        self.index.insert(id.0, &self.number);
+        Ok(to)
+    }
+
+    /// The contacts that have `number`, in no particular order.
+    pub fn contacts_with_number(&self, number: u64) -> impl Iterator<Item = ContactId> + '_ {
+        self.index.find(number, &self.number).map(ContactId)
+    }
+
+    /// True if some contact has `number`.
+    pub fn has_number(&self, number: u64) -> bool {
+        number != 0 && self.index.contains(number, &self.number)
+    }
+
+    /// Applies a number newly added to the blacklist to the contacts that
+    /// have it: those where the table allows `BlacklistAdd` become
+    /// `Blacklisted`; those that `is_live` says hold a call are left for the
+    /// caller to blacklist when the call ends; terminal ones stay as they are.
+    pub fn apply_blacklist_add(
+        &mut self,
+        number: u64,
+        is_live: impl Fn(ContactId, State) -> bool,
+    ) -> BlacklistEffect {
+        let mut effect = BlacklistEffect::default();
+        let ids: SmallVec<[ContactId; 4]> = self.contacts_with_number(number).collect();
+        for id in ids {
+            let from = self.state(id).unwrap_or(State::InvalidRecord);
+            if is_live(id, from) || from.is_live() && !state::is_legal(from, Trigger::BlacklistAdd)
+            {
+                effect.deferred.push(id);
+            } else if self
+                .apply(id, Trigger::BlacklistAdd, State::Blacklisted)
+                .is_ok()
+            {
+                effect.changed.push((id, from));
+            }
+        }
+        effect.changed.sort_unstable_by_key(|(id, _)| *id);
+        effect.deferred.sort_unstable();
+        effect
+    }
+
+    /// Applies a number removed from the blacklist: its `Blacklisted`
+    /// contacts return to `Initial`. Returns them.
+    pub fn apply_blacklist_remove(&mut self, number: u64) -> SmallVec<[ContactId; 2]> {
+        let ids: SmallVec<[ContactId; 4]> = self.contacts_with_number(number).collect();
+        let mut changed: SmallVec<[ContactId; 2]> = ids
+            .into_iter()
+            .filter(|&id| {
+                self.apply(id, Trigger::BlacklistRemove, State::Initial)
+                    .is_ok()
+            })
+            .collect();
+        changed.sort_unstable();
+        changed
+    }
+
+    /// The contacts in `state`, in id order (a scan of the state column).
+    pub fn ids_in_state(&self, state: State) -> impl Iterator<Item = ContactId> + '_ {
+        let code = state as u8;
+        self.state
+            .iter()
+            .enumerate()
+            .filter(move |(_, &s)| s == code)
+            .map(|(i, _)| ContactId(i as u32))
+    }
+
+    /// The state column (codes of [`State`]).
+    pub fn states(&self) -> &[u8] {
+        &self.state
+    }
+
+    /// The attempts column.
+    pub fn attempts_column(&self) -> &[u8] {
+        &self.attempts
+    }
+
+    /// The last-outcome column (codes of [`Outcome`]).
+    pub fn last_outcomes(&self) -> &[u8] {
+        &self.last_outcome
+    }
+
+    /// The priority column.
+    pub fn priorities(&self) -> &[u8] {
+        &self.priority
+    }
+
+    /// The time-zone column ([`ZoneId`] values).
+    pub fn zones(&self) -> &[u16] {
+        &self.zone
+    }
+
+    /// The number column (E.164 digits; 0 for invalid records).
+    pub fn numbers(&self) -> &[u64] {
+        &self.number
+    }
+
+    /// Bytes held by the per-contact columns (capacity, not length).
+    pub fn column_bytes(&self) -> usize {
+        self.state.capacity()
+            + self.attempts.capacity()
+            + self.last_outcome.capacity()
+            + self.priority.capacity()
+            + self.zone.capacity() * 2
+            + self.number.capacity() * 8
+            + self.external_end.capacity() * 4
+    }
+
+    /// Bytes held by everything: columns, arenas, the number index and the
+    /// invalid-record map.
+    pub fn heap_bytes(&self) -> usize {
+        self.column_bytes()
+            + self.external_arena.capacity()
+            + self.invalid_raw.capacity()
+            + self.invalid.capacity() * (std::mem::size_of::<(u32, InvalidInfo)>() + 1)
+            + self.index.heap_bytes()
+    }
+}
+
+/// Per-state histogram of a state column. Four interleaved partial
+/// histograms avoid the store-to-load stall of `h[s] += 1` on runs of equal
+/// states (the common case: a list imported in one go is all `Initial`).
+fn histogram(states: &[u8]) -> [u32; STATE_COUNT] {
+    let mut h = [[0u32; 256]; 4];
+    let mut chunks = states.chunks_exact(4);
+    for c in &mut chunks {
+        h[0][c[0] as usize] += 1;
+        h[1][c[1] as usize] += 1;
+        h[2][c[2] as usize] += 1;
+        h[3][c[3] as usize] += 1;
+    }
+    for &s in chunks.remainder() {
+        h[0][s as usize] += 1;
+    }
+    let mut out = [0u32; STATE_COUNT];
+    for (code, slot) in out.iter_mut().enumerate() {
+        *slot = h[0][code] + h[1][code] + h[2][code] + h[3][code];
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn rules() -> PhoneRules {
+        PhoneRules::with_country(49)
+    }
+
+    #[test]
+    fn push_sets_state_from_number_and_blacklist() {
+        let mut blacklist = Blacklist::new();
+        blacklist.insert(4930222222);
+        let mut store = ContactStore::new();
+        let ok = store
+            .push(
+                NewContact::parse("030 1111111", rules())
+                    .with_external_id("crm-1")
+                    .with_priority(5),
+                &blacklist,
+            )
+            .unwrap();
+        let bad = store
+            .push(NewContact::parse("555-CALL-NOW", rules()), &blacklist)
+            .unwrap();
+        let black = store
+            .push(NewContact::parse("+49 30 222222", rules()), &blacklist)
+            .unwrap();
+        assert_eq!(store.state(ok), Some(State::Initial));
+        assert_eq!(store.number(ok), Some(4930_1111111));
+        assert_eq!(store.external_id(ok), Some("crm-1"));
+        assert_eq!(store.priority(ok), Some(5));
+        assert_eq!(store.state(bad), Some(State::InvalidRecord));
+        assert_eq!(store.number(bad), None);
+        assert_eq!(store.external_id(bad), Some(""));
+        assert_eq!(
+            store.invalid_reason(bad),
+            Some((PhoneError::Letters, "555-CALL-NOW"))
+        );
+        assert_eq!(store.state(black), Some(State::Blacklisted));
+        assert_eq!(store.counts().get(State::Initial), 1);
+        assert_eq!(store.counts().get(State::InvalidRecord), 1);
+        assert_eq!(store.counts().get(State::Blacklisted), 1);
+        assert_eq!(store.counts(), &store.recount());
+        assert_eq!(store.state(ContactId(3)), None);
+    }
+
+    #[test]
+    fn extend_numbers_is_the_bulk_path() {
+        let mut blacklist = Blacklist::new();
+        blacklist.insert(15550000002);
+        let mut store = ContactStore::new();
+        store
+            .push(NewContact::parse("+1 555 000 0001", rules()), &blacklist)
+            .unwrap();
+        let ids = store
+            .extend_numbers(&[15550000002, 15550000003, 0], 3, ZoneId(0), &blacklist)
+            .unwrap();
+        assert_eq!(ids, 1..4);
+        assert_eq!(store.len(), 4);
+        assert_eq!(store.state(ContactId(1)), Some(State::Blacklisted));
+        assert_eq!(store.state(ContactId(2)), Some(State::Initial));
+        assert_eq!(store.state(ContactId(3)), Some(State::InvalidRecord));
+        assert_eq!(store.priority(ContactId(2)), Some(3));
+        assert_eq!(store.external_id(ContactId(2)), Some(""));
+        assert_eq!(store.counts(), &store.recount());
+        assert!(store.has_number(15550000003));
+        assert!(!store.has_number(0));
+    }
+
+    #[test]
+    fn apply_goes_through_the_table() {
+        let mut store = ContactStore::new();
+        let id = store
+            .extend_numbers(&[4930111111], 0, ZoneId(0), &Blacklist::new())
+            .unwrap()
+            .start;
+        let id = ContactId(id);
+        let err = store
+            .apply(id, Trigger::Answered, State::CallInProgress)
+            .unwrap_err();
+        assert_eq!(
+            err,
+            StoreError::IllegalTransition {
+                contact: id,
+                state: State::Initial,
+                trigger: Trigger::Answered,
+                to: State::CallInProgress
+            }
+        );
+        assert_eq!(store.state(id), Some(State::Initial), "nothing changed");
+        assert_eq!(
+            store.apply(id, Trigger::Dial, State::Calling),
+            Ok(State::Initial)
+        );
+        assert_eq!(
+            store.apply(id, Trigger::Answered, State::CallInProgress),
+            Ok(State::Calling)
+        );
+        assert_eq!(store.counts().get(State::CallInProgress), 1);
+        assert_eq!(store.counts(), &store.recount());
+        assert_eq!(
+            store.apply(ContactId(9), Trigger::Dial, State::Calling),
+            Err(StoreError::UnknownContact(ContactId(9)))
+        );
+    }
+
+    #[test]
+    fn blacklist_changes_reach_every_contact_with_the_number() {
+        let mut store = ContactStore::new();
+        let n = 4930_5555555;
+        store
+            .extend_numbers(&[n, 4930_1234567, n, n], 0, ZoneId(0), &Blacklist::new())
+            .unwrap();
+        // Contact 2 is in a call, contact 3 already succeeded.
+        store.set_state(ContactId(2), State::Calling).unwrap();
+        store.set_state(ContactId(3), State::Success).unwrap();
+        let effect = store.apply_blacklist_add(n, |_, _| false);
+        assert_eq!(effect.changed.as_slice(), &[(ContactId(0), State::Initial)]);
+        assert_eq!(effect.deferred.as_slice(), &[ContactId(2)]);
+        assert_eq!(store.state(ContactId(0)), Some(State::Blacklisted));
+        assert_eq!(store.state(ContactId(2)), Some(State::Calling));
+        assert_eq!(store.state(ContactId(3)), Some(State::Success));
+        assert_eq!(store.state(ContactId(1)), Some(State::Initial));
+        let back = store.apply_blacklist_remove(n);
+        assert_eq!(back.as_slice(), &[ContactId(0)]);
+        assert_eq!(store.state(ContactId(0)), Some(State::Initial));
+        assert_eq!(store.counts(), &store.recount());
+    }
+
+    #[test]
+    fn caller_can_defer_a_waiting_predictive_call() {
+        let mut store = ContactStore::new();
+        store
+            .extend_numbers(&[4930_5555555], 0, ZoneId(0), &Blacklist::new())
+            .unwrap();
+        store
+            .set_state(ContactId(0), State::AwaitingOperator)
+            .unwrap();
+        let effect = store.apply_blacklist_add(4930_5555555, |_, s| s == State::AwaitingOperator);
+        assert!(effect.changed.is_empty());
+        assert_eq!(effect.deferred.as_slice(), &[ContactId(0)]);
+    }
+
+    #[test]
+    fn fixing_an_invalid_record() {
+        let mut blacklist = Blacklist::new();
+        let mut store = ContactStore::new();
+        let id = store
+            .push(NewContact::parse("12ab", rules()), &blacklist)
+            .unwrap();
+        assert_eq!(
+            store.fix_number(id, phone::normalize("x", rules()), &blacklist),
+            Err(StoreError::InvalidNumber(PhoneError::Letters))
+        );
+        assert_eq!(store.state(id), Some(State::InvalidRecord));
+        blacklist.insert(4930_7777777);
+        assert_eq!(
+            store.fix_number(id, Ok(4930_7777777), &blacklist),
+            Ok(State::Blacklisted)
+        );
+        assert_eq!(store.invalid_reason(id), None);
+        assert_eq!(
+            store.contacts_with_number(4930_7777777).collect::<Vec<_>>(),
+            vec![id]
+        );
+        // A valid contact cannot be "fixed".
+        assert!(matches!(
+            store.fix_number(id, Ok(4930_7777778), &blacklist),
+            Err(StoreError::IllegalTransition { .. })
+        ));
+    }
+
+    #[test]
+    fn columns_stay_within_budget() {
+        let mut store = ContactStore::new();
+        let numbers: Vec<u64> = (0..10_000).map(|i| 4930_0000000 + i).collect();
+        store
+            .extend_numbers(&numbers, 0, ZoneId(0), &Blacklist::new())
+            .unwrap();
+        let per_contact = store.column_bytes() as f64 / store.len() as f64;
+        assert!(per_contact <= 18.5, "{per_contact} bytes a contact");
+        assert_eq!(store.ids_in_state(State::Initial).count(), 10_000);
+    }
+
+    #[test]
+    fn histogram_matches_naive_count() {
+        let states: Vec<u8> = (0..1003u32).map(|i| (i * 7 % 17) as u8).collect();
+        let mut naive = [0u32; STATE_COUNT];
+        for &s in &states {
+            naive[s as usize] += 1;
+        }
+        assert_eq!(histogram(&states), naive);
+    }
+}

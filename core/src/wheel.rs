@@ -1,1 +1,914 @@
-//! (in progress)
+//! The hierarchical timer wheel with intrusive `u32` links.
+//!
+//! Every contact (and every operator, in a second wheel) may have one pending
+//! timer: a BCW countdown, an offer or ring timeout, the abandon limit, an ACW
+//! limit, a retry, a calling-window opening. A campaign holds millions of them
+//! and arms, re-arms and cancels them all the time, mostly before they fire.
+//! [`Wheel`] is a hierarchical timing wheel in the sense of Varghese & Lauck
+//! ("Hashed and Hierarchical Timing Wheels", SOSP 1987, scheme 7), laid out the
+//! way tokio's time driver lays out its own (`runtime/time/wheel`): 1 ms ticks,
+//! 6 levels of 64 slots, level `L` covering `64^(L+1)` ms, so the wheel spans
+//! `2^36` ms (about 795 days) ahead of its current time. Each level keeps an
+//! `occupied: u64` bitfield; the next busy slot is found with `rotate_right` +
+//! `trailing_zeros`, and the level of a deadline is
+//! `((elapsed ^ when) | 63).ilog2() / 6`, the highest bit in which the
+//! deadline differs from the wheel's time.
+//!
+//! **Intrusive `u32` columns.** A key (a contact index) is the list node: the
+//! slot lists are doubly linked through `next: Vec<u32>` and `prev: Vec<u32>`
+//! indexed by key, so arm, re-arm and cancel are O(1), never allocate, and a
+//! pending timer costs no heap block of its own. The head of a list has a
+//! `prev` that names the list (`HEAD_BASE + level * 64 + slot`), so cancelling
+//! a head fixes the slot head, and clears the slot's `occupied` bit, without
+//! a search. `prev == u32::MAX` means "not armed".
+//!
+//! **12 bytes a key.** The third column, `when_lo: Vec<u32>`, keeps only the
+//! low 30 bits of the deadline. The rest is implied: an entry at level `L`
+//! lies between 1 and 63 level-`L` slots ahead of the wheel's time (0 to 63 at
+//! level 0), so its slot index together with `elapsed` gives every bit from
+//! `6L` up, and `when_lo` gives the bits below `6L` (`6L <= 30`). The
+//! deadline is rebuilt exactly when the slot is cascaded, and on demand by
+//! [`Wheel::deadline`], which walks from the key to its list head to learn the
+//! slot. Bit 31 of `when_lo` flags a key whose full deadline lives in a side
+//! map instead (next paragraph).
+//!
+//! **Cascading.** Time only advances to the start of the earliest occupied
+//! slot, never past one: [`Wheel::advance`] takes that slot's list and
+//! re-inserts each entry relative to the new time, which puts it on a lower
+//! level (level 0 slots hold exactly one millisecond, so they fire). An entry
+//! moves down at most 5 times in its life, and usually fewer: most timers are
+//! cancelled first. Empty slots and empty stretches of time are skipped in
+//! one step, as Kafka's `TimingWheel` jumps its clock to the next non-empty
+//! bucket, so a host that jumps `now` by hours or days (simulation, recovery)
+//! pays for the occupied slots it crosses, not for the elapsed ticks.
+//!
+//! **Past and overflow lists.** A deadline before the wheel's time cannot be
+//! rebuilt from 30 bits, nor can one beyond the horizon; both are rare. They
+//! go to two extra intrusive lists, with their full deadline in a small
+//! `hashbrown::HashMap<u32, u64>`. The past list is due at once and is drained,
+//! sorted, by the next `advance`; the overflow list is re-inserted into the
+//! wheel when time comes within range of its earliest entry. (The top level
+//! is circular like tokio's: a deadline up to 63 top-level slots ahead fits
+//! even when it crosses a `2^36` ms boundary.)
+//!
+//! **Cost model.** `arm`, `cancel`, `is_armed` and re-arm: O(1), no
+//! allocation (except the side map, for past and overflow deadlines).
+//! `advance`: O(occupied slots crossed + entries cascaded + entries fired,
+//! plus the sort of each fired millisecond's keys). `next_deadline`: O(one
+//! slot list). `deadline(key)`: O(the key's position in its slot list).
+//!
+//! **Order.** Every timer that one `advance` fires comes out sorted by
+//! deadline, and timers due in the same millisecond by key ascending, so a
+//! run is reproducible byte for byte.
+
+use std::fmt;
+
+use hashbrown::HashMap;
+
+/// Bits of a slot index; 64 slots per level.
+const SLOT_BITS: u32 = 6;
+/// Slots per level.
+const SLOTS: usize = 1 << SLOT_BITS;
+/// Levels; `LEVELS * SLOT_BITS = 36` bits of horizon.
+const LEVELS: usize = 6;
+/// Shift of the top level's slot unit (`2^30` ms).
+const TOP_SHIFT: u32 = SLOT_BITS * (LEVELS as u32 - 1);
+/// Lists `0..WHEEL_LISTS` are the wheel's slots, `level * 64 + slot`.
+const WHEEL_LISTS: usize = LEVELS * SLOTS;
+/// The list of keys whose deadline is before the wheel's time (due at once).
+const PAST: usize = WHEEL_LISTS;
+/// The list of keys whose deadline is beyond the wheel's horizon.
+const OVERFLOW: usize = WHEEL_LISTS + 1;
+/// Number of lists.
+const LISTS: usize = WHEEL_LISTS + 2;
+
+/// End of a list in `next`; "not armed" in `prev`.
+const NIL: u32 = u32::MAX;
+/// A `prev` in `HEAD_BASE..NIL` marks a list head and names the list.
+const HEAD_BASE: u32 = u32::MAX - 1024;
+/// Bit of `when_lo` set when the full deadline is in the side map.
+const FAR_FLAG: u32 = 1 << 31;
+/// The deadline bits `when_lo` keeps for a key in the wheel proper.
+const LO_MASK: u32 = (1 << TOP_SHIFT) - 1;
+
+/// The largest number of keys a [`Wheel`] can hold (key values
+/// `0..MAX_KEYS`); the values above are reserved for list sentinels.
+pub const MAX_KEYS: usize = HEAD_BASE as usize;
+
+/// A timer that [`Wheel::advance`] fired.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Expired {
+    /// The key (contact or operator index) whose timer fired.
+    pub key: u32,
+    /// The deadline it was armed with, in ms since the Unix epoch. It may be
+    /// earlier than the `now_ms` it fired at: `advance` fires everything due.
+    pub deadline_ms: u64,
+}
+
+/// A hierarchical timer wheel: at most one pending timer per `u32` key,
+/// 1 ms resolution, 12 bytes per key. See the [module docs](self).
+///
+/// Keys are dense indexes `0..keys()`; grow the key space with
+/// [`Wheel::ensure_keys`]. Time comes only from the caller: the wheel's
+/// current time is the latest `now_ms` given to [`Wheel::advance`] (or to
+/// [`Wheel::new`]), and never goes backwards.
+#[derive(Clone)]
+pub struct Wheel {
+    /// Next key in the same list, or `NIL` at the tail.
+    next: Vec<u32>,
+    /// Previous key in the same list, `HEAD_BASE + list` at the head, or
+    /// `NIL` when the key is not armed.
+    prev: Vec<u32>,
+    /// Low 30 bits of the deadline, or `FAR_FLAG` for past/overflow keys.
+    when_lo: Vec<u32>,
+    /// First key of each list, or `NIL`.
+    heads: Box<[u32; LISTS]>,
+    /// Bit `s` of `occupied[l]` is set when list `l * 64 + s` is not empty.
+    occupied: [u64; LEVELS],
+    /// The wheel's current time, ms since the Unix epoch.
+    elapsed: u64,
+    /// Number of pending timers.
+    len: usize,
+    /// Full deadlines of the keys on the past and overflow lists.
+    far: HashMap<u32, u64>,
+    /// A lower bound of the overflow list's deadlines (`u64::MAX` if empty);
+    /// exact after every migration, possibly stale after a cancel.
+    overflow_min: u64,
+}
+
+/// The level at which a deadline `when >= elapsed` belongs; `>= LEVELS`
+/// when it differs from `elapsed` above the wheel's 36 bits.
+#[inline]
+fn level_for(elapsed: u64, when: u64) -> usize {
+    (((elapsed ^ when) | (SLOTS as u64 - 1)).ilog2() / SLOT_BITS) as usize
+}
+
+/// Whether a deadline `when >= elapsed` fits in the wheel (at most 63
+/// top-level slots ahead of `elapsed`'s top-level slot).
+#[inline]
+fn in_horizon(elapsed: u64, when: u64) -> bool {
+    (when >> TOP_SHIFT) - (elapsed >> TOP_SHIFT) < SLOTS as u64
+}
+
+impl Wheel {
+    /// An empty wheel with no keys, whose current time is `now_ms`.
+    #[must_use]
+    pub fn new(now_ms: u64) -> Self {
+        Self::with_keys(0, now_ms)
+    }
+
+    /// An empty wheel for keys `0..keys`, none armed, whose current time is
+    /// `now_ms`.
+    ///
+    /// # Panics
+    /// If `keys > MAX_KEYS`.
+    #[must_use]
+    pub fn with_keys(keys: usize, now_ms: u64) -> Self {
+        let mut wheel = Wheel {
+            next: Vec::new(),
+            prev: Vec::new(),
+            when_lo: Vec::new(),
+            heads: Box::new([NIL; LISTS]),
+            occupied: [0; LEVELS],
+            elapsed: now_ms,
+            len: 0,
+            far: HashMap::new(),
+            overflow_min: u64::MAX,
+        };
+        wheel.ensure_keys(keys);
+        wheel
+    }
+
+    /// Grows the key space to at least `keys`; new keys are not armed. Never
+    /// shrinks.
+    ///
+    /// # Panics
+    /// If `keys > MAX_KEYS`.
+    pub fn ensure_keys(&mut self, keys: usize) {
+        assert!(
+            keys <= MAX_KEYS,
+            "timer wheel: {keys} keys requested, at most {MAX_KEYS} supported"
+        );
+        if keys > self.prev.len() {
+            self.next.resize(keys, NIL);
+            self.prev.resize(keys, NIL);
+            self.when_lo.resize(keys, 0);
+        }
+    }
+
+    /// The size of the key space: keys `0..keys()` may be armed.
+    #[must_use]
+    pub fn keys(&self) -> usize {
+        self.prev.len()
+    }
+
+    /// The wheel's current time: the latest `now_ms` it was advanced to (or
+    /// created with).
+    #[must_use]
+    pub fn now(&self) -> u64 {
+        self.elapsed
+    }
+
+    /// Number of pending timers.
+    #[must_use]
+    pub fn len(&self) -> usize {
+        self.len
+    }
+
+    /// Whether no timer is pending.
+    #[must_use]
+    pub fn is_empty(&self) -> bool {
+        self.len == 0
+    }
+
+    /// Arms `key` to fire at `deadline_ms`, replacing its pending timer if
+    /// it has one. A deadline at or before [`Wheel::now`] is due at once: the
+    /// next [`Wheel::advance`] returns it, with this deadline. O(1).
+    ///
+    /// # Panics
+    /// If `key >= keys()` (call [`Wheel::ensure_keys`] first).
+    pub fn arm(&mut self, key: u32, deadline_ms: u64) {
+        let k = key as usize;
+        assert!(
+            k < self.prev.len(),
+            "timer wheel: key {key} out of range (keys = {})",
+            self.prev.len()
+        );
+        if self.prev[k] == NIL {
+            self.len += 1;
+        } else {
+            self.unlink(key);
+        }
+        self.insert(key, deadline_ms);
+    }
+
+    /// Cancels the pending timer of `key`; returns whether it had one. A key
+    /// out of range has none. O(1).
+    pub fn cancel(&mut self, key: u32) -> bool {
+        if !self.is_armed(key) {
+            return false;
+        }
+        self.unlink(key);
+        self.len -= 1;
+        true
+    }
+
+    /// Whether `key` has a pending timer (false for a key out of range). O(1).
+    #[must_use]
+    pub fn is_armed(&self, key: u32) -> bool {
+        self.prev.get(key as usize).is_some_and(|&p| p != NIL)
+    }
+
+    /// The deadline of `key`'s pending timer, or `None`.
+    ///
+    /// Cost: the wheel keeps only the low bits of a deadline per key and
+    /// rebuilds the rest from the slot, so this walks from the key back to
+    /// the head of its slot list: O(position in the list). A slot holds the
+    /// timers of one ms at level 0 and of `64^L` ms at level `L`.
+    #[must_use]
+    pub fn deadline(&self, key: u32) -> Option<u64> {
+        if !self.is_armed(key) {
+            return None;
+        }
+        let k = key as usize;
+        let lo = self.when_lo[k];
+        if lo & FAR_FLAG != 0 {
+            return self.far.get(&key).copied();
+        }
+        let mut p = self.prev[k];
+        while p < HEAD_BASE {
+            p = self.prev[p as usize];
+        }
+        Some(self.wheel_deadline((p - HEAD_BASE) as usize, lo))
+    }
+
+    /// Fires every pending timer with a deadline `<= now_ms` and appends them
+    /// to `out`, sorted by deadline and, within the same millisecond, by key
+    /// ascending. The fired keys are no longer armed. Then the wheel's time
+    /// becomes `now_ms`; a `now_ms` before [`Wheel::now`] is treated as
+    /// `now()` (time never goes backwards).
+    ///
+    /// Cost: by the occupied slots crossed and the entries cascaded or fired,
+    /// not by the milliseconds elapsed; jumping days ahead is cheap.
+    pub fn advance(&mut self, now_ms: u64, out: &mut Vec<Expired>) {
+        let now = now_ms.max(self.elapsed);
+        if self.heads[PAST] != NIL {
+            self.drain_past(out);
+        }
+        loop {
+            let next = self.next_slot();
+            let slot_start = next.map_or(u64::MAX, |(level, _, x)| x << (SLOT_BITS * level as u32));
+            if self.heads[OVERFLOW] != NIL {
+                let enter = self.overflow_enter_time();
+                if enter <= now && enter < slot_start {
+                    // Moving time to any point before the earliest occupied
+                    // slot keeps every entry's slot arithmetic valid.
+                    self.elapsed = self.elapsed.max(enter);
+                    self.migrate_overflow();
+                    continue;
+                }
+            }
+            match next {
+                Some((level, slot, x)) if slot_start <= now => {
+                    self.elapsed = slot_start;
+                    self.take_slot(level, slot, x, out);
+                }
+                _ => break,
+            }
+        }
+        self.elapsed = now;
+    }
+
+    /// The earliest pending deadline, exactly, or `None` when nothing is
+    /// pending. It may be at or before [`Wheel::now`] (due at the next
+    /// `advance`). Cost: a scan of one slot list (of the past or overflow
+    /// list when those hold the earliest timers).
+    #[must_use]
+    pub fn next_deadline(&self) -> Option<u64> {
+        if self.heads[PAST] != NIL {
+            return self.far_min(PAST);
+        }
+        if let Some((level, slot, x)) = self.next_slot() {
+            if level == 0 {
+                return Some(x);
+            }
+            let shift = SLOT_BITS * level as u32;
+            let mask = (1u32 << shift) - 1;
+            let mut min_lo = u32::MAX;
+            let mut key = self.heads[level * SLOTS + slot];
+            while key != NIL {
+                min_lo = min_lo.min(self.when_lo[key as usize] & mask);
+                key = self.next[key as usize];
+            }
+            return Some((x << shift) | u64::from(min_lo));
+        }
+        self.far_min(OVERFLOW)
+    }
+
+    /// Every pending timer as `(key, deadline_ms)`, for snapshots. The order
+    /// is deterministic but unspecified (it follows the wheel's lists).
+    pub fn iter_pending(&self) -> impl Iterator<Item = (u32, u64)> + '_ {
+        Pending {
+            wheel: self,
+            list: 0,
+            key: self.heads[0],
+        }
+    }
+
+    /// Bytes of heap held by the wheel: the three 4-byte key columns (by
+    /// capacity), the list heads and the side map of far deadlines.
+    #[must_use]
+    pub fn heap_bytes(&self) -> usize {
+        let columns = self.next.capacity() + self.prev.capacity() + self.when_lo.capacity();
+        columns * std::mem::size_of::<u32>()
+            + std::mem::size_of::<[u32; LISTS]>()
+            + self.far.allocation_size()
+    }
+
+    // ---- internals -------------------------------------------------------
+
+    /// Puts an unlinked `key` on the list for `when` (the pending count is
+    /// the caller's business).
+    #[inline]
+    fn insert(&mut self, key: u32, when: u64) {
+        let elapsed = self.elapsed;
+        if when < elapsed {
+            self.insert_far(PAST, key, when);
+            return;
+        }
+        let mut level = level_for(elapsed, when);
+        if level >= LEVELS {
+            if !in_horizon(elapsed, when) {
+                self.insert_far(OVERFLOW, key, when);
+                self.overflow_min = self.overflow_min.min(when);
+                return;
+            }
+            // Crosses a 2^36 ms boundary but is within 63 top-level slots:
+            // the top level is circular.
+            level = LEVELS - 1;
+        }
+        self.when_lo[key as usize] = when as u32 & LO_MASK;
+        self.place(key, when, level);
+    }
+
+    /// Links `key` into the slot of `when` at `level` (`when_lo` is set).
+    #[inline]
+    fn place(&mut self, key: u32, when: u64, level: usize) {
+        let slot = ((when >> (SLOT_BITS * level as u32)) as usize) & (SLOTS - 1);
+        self.occupied[level] |= 1 << slot;
+        self.link(level * SLOTS + slot, key);
+    }
+
+    /// Puts `key` on the past or overflow list with its full deadline.
+    fn insert_far(&mut self, list: usize, key: u32, when: u64) {
+        self.when_lo[key as usize] = FAR_FLAG;
+        self.far.insert(key, when);
+        self.link(list, key);
+    }
+
+    /// Pushes `key` at the front of `list`.
+    #[inline]
+    fn link(&mut self, list: usize, key: u32) {
+        let head = self.heads[list];
+        self.next[key as usize] = head;
+        self.prev[key as usize] = HEAD_BASE + list as u32;
+        if head != NIL {
+            self.prev[head as usize] = key;
+        }
+        self.heads[list] = key;
+    }
+
+    /// Removes an armed `key` from its list and marks it not armed (the
+    /// pending count is the caller's business).
+    #[inline]
+    fn unlink(&mut self, key: u32) {
+        let k = key as usize;
+        let p = self.prev[k];
+        let n = self.next[k];
+        debug_assert_ne!(p, NIL);
+        if p >= HEAD_BASE {
+            let list = (p - HEAD_BASE) as usize;
+            self.heads[list] = n;
+            if n != NIL {
+                self.prev[n as usize] = p;
+            } else if list < WHEEL_LISTS {
+                self.occupied[list / SLOTS] &= !(1 << (list % SLOTS));
+            }
+        } else {
+            self.next[p as usize] = n;
+            if n != NIL {
+                self.prev[n as usize] = p;
+            }
+        }
+        self.prev[k] = NIL;
+        // `far` is almost always empty: skip the `when_lo` read (a cache
+        // miss at millions of keys) unless it is not.
+        if !self.far.is_empty() && self.when_lo[k] & FAR_FLAG != 0 {
+            self.far.remove(&key);
+        }
+    }
+
+    /// The earliest occupied slot: `(level, slot, x)` where `x` is the slot's
+    /// absolute number in units of `64^level` ms (its start is
+    /// `x << 6 * level`). The lowest occupied level always holds the earliest
+    /// entries.
+    #[inline]
+    fn next_slot(&self) -> Option<(usize, usize, u64)> {
+        for level in 0..LEVELS {
+            let occupied = self.occupied[level];
+            if occupied != 0 {
+                let t = self.elapsed >> (SLOT_BITS * level as u32);
+                let cur = (t as u32) & (SLOTS as u32 - 1);
+                let ahead = occupied.rotate_right(cur).trailing_zeros();
+                let slot = ((cur + ahead) as usize) & (SLOTS - 1);
+                return Some((level, slot, t + u64::from(ahead)));
+            }
+        }
+        None
+    }
+
+    /// The full deadline of an entry of wheel list `list` whose `when_lo`
+    /// is `lo`, relative to the current time.
+    #[inline]
+    fn wheel_deadline(&self, list: usize, lo: u32) -> u64 {
+        let level = list / SLOTS;
+        let slot = (list % SLOTS) as u64;
+        let shift = SLOT_BITS * level as u32;
+        let t = self.elapsed >> shift;
+        let x = t + (slot.wrapping_sub(t) & (SLOTS as u64 - 1));
+        (x << shift) | u64::from(lo & ((1u32 << shift) - 1))
+    }
+
+    /// Takes the slot `(level, slot)` whose absolute number is `x`, at the
+    /// moment the wheel's time reaches its start: fires it (level 0) or
+    /// cascades its entries one or more levels down.
+    fn take_slot(&mut self, level: usize, slot: usize, x: u64, out: &mut Vec<Expired>) {
+        let list = level * SLOTS + slot;
+        let mut key = self.heads[list];
+        self.heads[list] = NIL;
+        self.occupied[level] &= !(1 << slot);
+        if level == 0 {
+            let start = out.len();
+            while key != NIL {
+                let k = key as usize;
+                let next = self.next[k];
+                self.prev[k] = NIL;
+                out.push(Expired {
+                    key,
+                    deadline_ms: x,
+                });
+                key = next;
+            }
+            let fired = &mut out[start..];
+            self.len -= fired.len();
+            if fired.len() > 1 {
+                fired.sort_unstable_by_key(|e| e.key);
+            }
+        } else {
+            let shift = SLOT_BITS * level as u32;
+            let base = x << shift;
+            let mask = (1u32 << shift) - 1;
+            let elapsed = self.elapsed;
+            while key != NIL {
+                let k = key as usize;
+                let next = self.next[k];
+                let when = base | u64::from(self.when_lo[k] & mask);
+                self.place(key, when, level_for(elapsed, when));
+                key = next;
+            }
+        }
+    }
+
+    /// Fires every key of the past list, sorted by (deadline, key).
+    fn drain_past(&mut self, out: &mut Vec<Expired>) {
+        let start = out.len();
+        let mut key = self.heads[PAST];
+        self.heads[PAST] = NIL;
+        while key != NIL {
+            let k = key as usize;
+            let next = self.next[k];
+            self.prev[k] = NIL;
+            let deadline_ms = self
+                .far
+                .remove(&key)
+                .expect("timer wheel: past key without a deadline");
+            out.push(Expired { key, deadline_ms });
+            key = next;
+        }
+        let fired = &mut out[start..];
+        self.len -= fired.len();
+        fired.sort_unstable_by_key(|e| (e.deadline_ms, e.key));
+    }
+
+    /// The earliest time at which the overflow list's earliest entry (by the
+    /// `overflow_min` lower bound) fits in the wheel.
+    fn overflow_enter_time(&self) -> u64 {
+        ((self.overflow_min >> TOP_SHIFT).saturating_sub(SLOTS as u64 - 1)) << TOP_SHIFT
+    }
+
+    /// Moves every overflow entry that now fits into the wheel, and makes
+    /// `overflow_min` exact for those that stay.
+    fn migrate_overflow(&mut self) {
+        let mut key = self.heads[OVERFLOW];
+        self.heads[OVERFLOW] = NIL;
+        self.overflow_min = u64::MAX;
+        while key != NIL {
+            let next = self.next[key as usize];
+            let when = self.far[&key];
+            if in_horizon(self.elapsed, when) {
+                self.far.remove(&key);
+                self.insert(key, when);
+            } else {
+                self.link(OVERFLOW, key);
+                self.overflow_min = self.overflow_min.min(when);
+            }
+            key = next;
+        }
+    }
+
+    /// The earliest full deadline on the past or overflow list.
+    fn far_min(&self, list: usize) -> Option<u64> {
+        let mut min = None;
+        let mut key = self.heads[list];
+        while key != NIL {
+            let when = self.far[&key];
+            min = Some(min.map_or(when, |m: u64| m.min(when)));
+            key = self.next[key as usize];
+        }
+        min
+    }
+}
+
+impl fmt::Debug for Wheel {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        // The columns can hold millions of keys: show a summary.
+        f.debug_struct("Wheel")
+            .field("now", &self.elapsed)
+            .field("len", &self.len)
+            .field("keys", &self.keys())
+            .field("occupied", &self.occupied)
+            .field("past", &(self.heads[PAST] != NIL))
+            .field("overflow", &(self.heads[OVERFLOW] != NIL))
+            .field("far", &self.far.len())
+            .finish_non_exhaustive()
+    }
+}
+
+/// Iterator over the pending timers, list by list.
+#[derive(Debug)]
+struct Pending<'a> {
+    wheel: &'a Wheel,
+    /// The list being walked.
+    list: usize,
+    /// The next key of that list, or `NIL`.
+    key: u32,
+}
+
+impl Iterator for Pending<'_> {
+    type Item = (u32, u64);
+
+    fn next(&mut self) -> Option<(u32, u64)> {
+        let wheel = self.wheel;
+        while self.key == NIL {
+            self.list += 1;
+            if self.list >= LISTS {
+                return None;
+            }
+            self.key = wheel.heads[self.list];
+        }
+        let key = self.key;
+        let k = key as usize;
+        self.key = wheel.next[k];
+        let lo = wheel.when_lo[k];
+        let deadline = if lo & FAR_FLAG != 0 {
+            wheel.far[&key]
+        } else {
+            wheel.wheel_deadline(self.list, lo)
+        };
+        Some((key, deadline))
+    }
+
+    fn size_hint(&self) -> (usize, Option<usize>) {
+        (0, Some(self.wheel.len))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A realistic epoch time, not aligned to anything.
+    const T0: u64 = 1_764_000_000_123;
+
+    fn fire(wheel: &mut Wheel, now: u64) -> Vec<(u32, u64)> {
+        let mut out = Vec::new();
+        wheel.advance(now, &mut out);
+        out.iter().map(|e| (e.key, e.deadline_ms)).collect()
+    }
+
+    #[test]
+    fn arm_fire_and_order() {
+        let mut w = Wheel::with_keys(10, T0);
+        w.arm(3, T0 + 10);
+        w.arm(1, T0 + 5);
+        w.arm(2, T0 + 10);
+        w.arm(0, T0 + 7);
+        assert_eq!(w.len(), 4);
+        assert_eq!(w.next_deadline(), Some(T0 + 5));
+        assert_eq!(fire(&mut w, T0 + 4), vec![]);
+        assert_eq!(w.now(), T0 + 4);
+        assert_eq!(
+            fire(&mut w, T0 + 10),
+            vec![(1, T0 + 5), (0, T0 + 7), (2, T0 + 10), (3, T0 + 10)]
+        );
+        assert!(w.is_empty());
+        assert_eq!(w.next_deadline(), None);
+        assert!(!w.is_armed(1));
+    }
+
+    #[test]
+    fn cancel_and_rearm() {
+        let mut w = Wheel::with_keys(4, T0);
+        assert!(!w.cancel(0));
+        assert!(!w.cancel(99), "out of range is simply not armed");
+        w.arm(0, T0 + 100);
+        w.arm(1, T0 + 100);
+        w.arm(2, T0 + 100);
+        // Cancel the head, a middle and then the last one of one slot.
+        assert!(w.cancel(2));
+        assert!(!w.cancel(2));
+        assert_eq!(w.len(), 2);
+        assert_eq!(w.deadline(1), Some(T0 + 100));
+        assert!(w.cancel(0));
+        assert!(w.cancel(1));
+        assert_eq!(w.next_deadline(), None);
+        assert!(w.occupied.iter().all(|&o| o == 0));
+        // Re-arm moves the timer; len counts it once.
+        w.arm(3, T0 + 50_000);
+        w.arm(3, T0 + 20);
+        assert_eq!(w.len(), 1);
+        assert_eq!(w.deadline(3), Some(T0 + 20));
+        w.arm(3, T0 + 30);
+        assert_eq!(fire(&mut w, T0 + 25), vec![]);
+        assert_eq!(fire(&mut w, T0 + 30), vec![(3, T0 + 30)]);
+        assert_eq!(w.deadline(3), None);
+    }
+
+    #[test]
+    fn past_and_present_deadlines_are_due_at_once() {
+        let mut w = Wheel::with_keys(5, T0);
+        w.arm(0, T0);
+        w.arm(1, T0 - 1);
+        w.arm(2, 0);
+        w.arm(3, T0 - 1);
+        w.arm(4, T0 + 1);
+        assert_eq!(w.next_deadline(), Some(0));
+        assert_eq!(w.deadline(1), Some(T0 - 1));
+        assert_eq!(w.deadline(0), Some(T0));
+        // Going "back in time" is treated as now.
+        assert_eq!(
+            fire(&mut w, 17),
+            vec![(2, 0), (1, T0 - 1), (3, T0 - 1), (0, T0)]
+        );
+        assert_eq!(w.now(), T0);
+        assert_eq!(w.len(), 1);
+        assert!(w.cancel(4));
+        // Cancelling a past timer removes its side-map entry.
+        w.arm(1, 5);
+        assert!(w.cancel(1));
+        assert!(w.far.is_empty());
+        assert_eq!(fire(&mut w, T0 + 10), vec![]);
+    }
+
+    #[test]
+    fn exact_boundaries() {
+        let offsets = [
+            0u64,
+            1,
+            62,
+            63,
+            64,
+            65,
+            4095,
+            4096,
+            4097,
+            (1 << 18) - 1,
+            1 << 18,
+            (1 << 24) - 1,
+            1 << 24,
+            (1 << 30) - 1,
+            1 << 30,
+            (1 << 36) - (1 << 30),
+            (1 << 36) - 1,
+        ];
+        // From an aligned and an unaligned start.
+        for start in [0u64, 1 << 36, T0, (1 << 36) - 1, (1 << 36) - 64] {
+            let mut w = Wheel::with_keys(offsets.len(), start);
+            for (k, &off) in offsets.iter().enumerate() {
+                w.arm(k as u32, start + off);
+            }
+            for (k, &off) in offsets.iter().enumerate() {
+                assert_eq!(
+                    w.deadline(k as u32),
+                    Some(start + off),
+                    "start {start} off {off}"
+                );
+            }
+            for (k, &off) in offsets.iter().enumerate() {
+                let when = start + off;
+                assert_eq!(w.next_deadline(), Some(when));
+                if when > start {
+                    assert_eq!(fire(&mut w, when - 1), vec![], "start {start} off {off}");
+                }
+                assert_eq!(
+                    fire(&mut w, when),
+                    vec![(k as u32, when)],
+                    "start {start} off {off}"
+                );
+            }
+            assert!(w.is_empty());
+        }
+    }
+
+    #[test]
+    fn big_jumps_cost_by_occupied_slots() {
+        let mut w = Wheel::with_keys(3, 0);
+        w.arm(0, 1);
+        w.arm(1, 1 << 35);
+        w.arm(2, (1 << 35) + 12_345);
+        // Ticking through 2^35 ms would never finish; jumping is immediate.
+        assert_eq!(
+            fire(&mut w, 1 << 40),
+            vec![(0, 1), (1, 1 << 35), (2, (1 << 35) + 12_345)]
+        );
+        assert_eq!(w.now(), 1 << 40);
+        // A jump from 0 to a realistic epoch time.
+        let mut w = Wheel::with_keys(2, 0);
+        w.arm(0, 1000);
+        assert_eq!(fire(&mut w, T0), vec![(0, 1000)]);
+        w.arm(1, T0 + 86_400_000);
+        assert_eq!(fire(&mut w, T0 + 86_399_999), vec![]);
+        assert_eq!(fire(&mut w, u64::MAX), vec![(1, T0 + 86_400_000)]);
+    }
+
+    #[test]
+    fn overflow_beyond_the_horizon() {
+        let horizon = 1u64 << 36;
+        let mut w = Wheel::with_keys(4, T0);
+        w.arm(0, T0 + 3 * horizon + 7);
+        w.arm(1, T0 + horizon + 5);
+        w.arm(2, T0 + 1000);
+        w.arm(3, u64::MAX);
+        assert_eq!(w.far.len(), 3);
+        assert_eq!(w.deadline(0), Some(T0 + 3 * horizon + 7));
+        assert_eq!(w.next_deadline(), Some(T0 + 1000));
+        assert_eq!(fire(&mut w, T0 + 1000), vec![(2, T0 + 1000)]);
+        assert_eq!(w.next_deadline(), Some(T0 + horizon + 5));
+        // Still pending after time passes the point where key 1 enters the
+        // wheel; its deadline survives the move out of the side map.
+        assert_eq!(fire(&mut w, T0 + horizon / 2), vec![]);
+        assert_eq!(fire(&mut w, T0 + horizon), vec![]);
+        assert_eq!(w.far.len(), 2);
+        assert_eq!(w.deadline(1), Some(T0 + horizon + 5));
+        assert_eq!(fire(&mut w, T0 + horizon + 4), vec![]);
+        assert_eq!(fire(&mut w, T0 + horizon + 5), vec![(1, T0 + horizon + 5)]);
+        // Cancel from the overflow list.
+        assert!(w.cancel(3));
+        assert_eq!(w.far.len(), 1);
+        assert_eq!(w.next_deadline(), Some(T0 + 3 * horizon + 7));
+        // One jump over several horizons.
+        assert_eq!(
+            fire(&mut w, T0 + 10 * horizon),
+            vec![(0, T0 + 3 * horizon + 7)]
+        );
+        assert!(w.is_empty());
+        assert!(w.far.is_empty());
+    }
+
+    #[test]
+    fn top_level_wraps_across_a_2_pow_36_boundary() {
+        let boundary = 26u64 << 36;
+        let start = boundary - 1000;
+        let mut w = Wheel::with_keys(3, start);
+        // 1 s and 700 days ahead: both cross the boundary, both fit.
+        w.arm(0, boundary + 1);
+        w.arm(1, start + 700 * 86_400_000);
+        w.arm(2, start + (1 << 36)); // just out of range
+        assert_eq!(w.far.len(), 1);
+        assert_eq!(w.deadline(0), Some(boundary + 1));
+        assert_eq!(w.deadline(1), Some(start + 700 * 86_400_000));
+        assert_eq!(fire(&mut w, boundary), vec![]);
+        assert_eq!(fire(&mut w, boundary + 1), vec![(0, boundary + 1)]);
+        assert_eq!(
+            fire(&mut w, start + (2 << 36)),
+            vec![(1, start + 700 * 86_400_000), (2, start + (1 << 36))]
+        );
+    }
+
+    #[test]
+    fn iter_pending_lists_everything() {
+        let mut w = Wheel::with_keys(8, T0);
+        let deadlines = [
+            T0 + 1,
+            T0 - 5,
+            T0 + 70,
+            T0 + 5000,
+            T0 + 3_600_000,
+            T0 + (1 << 37),
+            T0,
+        ];
+        for (k, &d) in deadlines.iter().enumerate() {
+            w.arm(k as u32, d);
+        }
+        let mut got: Vec<_> = w.iter_pending().collect();
+        got.sort_unstable();
+        let want: Vec<_> = deadlines
+            .iter()
+            .enumerate()
+            .map(|(k, &d)| (k as u32, d))
+            .collect();
+        assert_eq!(got, want);
+        assert_eq!(w.iter_pending().count(), w.len());
+        // After time moves, the rebuilt deadlines are still exact.
+        fire(&mut w, T0 + 100);
+        let mut got: Vec<_> = w.iter_pending().collect();
+        got.sort_unstable();
+        assert_eq!(got, want[3..6].to_vec());
+    }
+
+    #[test]
+    fn ensure_keys_grows_unarmed() {
+        let mut w = Wheel::new(T0);
+        assert_eq!(w.keys(), 0);
+        assert!(!w.is_armed(0));
+        w.ensure_keys(3);
+        assert_eq!(w.keys(), 3);
+        w.arm(2, T0 + 9);
+        w.ensure_keys(1000);
+        w.ensure_keys(10);
+        assert_eq!(w.keys(), 1000);
+        assert!(w.is_armed(2));
+        assert!(!w.is_armed(999));
+        w.arm(999, T0 + 9);
+        assert_eq!(fire(&mut w, T0 + 9), vec![(2, T0 + 9), (999, T0 + 9)]);
+        assert!(w.heap_bytes() >= 12 * 1000);
+        assert!(format!("{w:?}").starts_with("Wheel {"));
+    }
+
+    #[test]
+    #[should_panic(expected = "out of range")]
+    fn arm_out_of_range_panics() {
+        Wheel::with_keys(2, 0).arm(2, 5);
+    }
+
+    #[test]
+    fn many_timers_in_one_slot_fire_sorted_by_key() {
+        let mut w = Wheel::with_keys(1000, T0);
+        for k in (0..1000u32).rev() {
+            w.arm(k, T0 + 10_000 + u64::from(k % 3));
+        }
+        let out = fire(&mut w, T0 + 20_000);
+        assert_eq!(out.len(), 1000);
+        assert!(out.windows(2).all(|p| (p[0].1, p[0].0) < (p[1].1, p[1].0)));
+    }
+}
