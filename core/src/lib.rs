@@ -17,6 +17,13 @@
 //! - [`blacklist`]: the do-not-call set and the number → contacts index.
 //! - [`wheel`]: the hierarchical timer wheel with intrusive `u32` links.
 //! - [`import`]: CSV import with a per-row report.
+//! - [`campaign`]: the engine — [`Campaign`] takes events and `now_ms`, hands back commands.
+//! - [`config`]: campaign configuration ([`CampaignConfig`], [`Mode`]) and its validation.
+//! - [`event`]: the host protocol, [`Event`]s in and [`Command`]s out.
+//! - [`operators`]: operator states and longest-idle routing.
+//! - [`retry`]: the retry policy per outcome and the attempt caps.
+//! - [`window`]: weekly calling windows in each contact's local time.
+//! - [`meter`]: abandon-rate meters over rolling windows.
 #![forbid(unsafe_code)]
 #![warn(
     missing_docs,
@@ -26,9 +33,14 @@
 )]
 
 pub mod blacklist;
+pub mod event;
 pub mod import;
 mod index;
+pub mod meter;
+pub mod operators;
 pub mod phone;
+mod queue;
+pub mod retry;
 pub mod state;
 pub mod store;
 pub mod wheel;

@@ -352,10 +352,15 @@ pub enum Trigger {
     BlacklistRemove = 26,
     /// An admin fixed the contact's invalid number.
     FixNumber = 27,
+    // ---- guards ----
+    /// A compliance guard stopped the dial (calling window closed, the number
+    /// busy in another call, the daily cap reached): the contact goes back to
+    /// wait, and no attempt is counted.
+    Deferred = 28,
 }
 
 /// Number of triggers.
-pub const TRIGGER_COUNT: usize = 28;
+pub const TRIGGER_COUNT: usize = 29;
 
 impl Trigger {
     /// All triggers in code order.
@@ -388,6 +393,7 @@ impl Trigger {
         Trigger::BlacklistAdd,
         Trigger::BlacklistRemove,
         Trigger::FixNumber,
+        Trigger::Deferred,
     ];
 
     /// The identifier-style name.
@@ -425,6 +431,7 @@ const TRIGGER_NAMES: [&str; TRIGGER_COUNT] = [
     "BlacklistAdd",
     "BlacklistRemove",
     "FixNumber",
+    "Deferred",
 ];
 
 impl fmt::Display for Trigger {

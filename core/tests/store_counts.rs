@@ -30,7 +30,7 @@ fn op() -> impl Strategy<Value = Op> {
             .prop_map(|(number, invalid)| Op::Push { number, invalid }),
         1 => proptest::collection::vec(any::<u8>(), 0..20).prop_map(|numbers| Op::Extend { numbers }),
         3 => (any::<u16>(), 0u8..17).prop_map(|(contact, state)| Op::SetState { contact, state }),
-        4 => (any::<u16>(), 0u8..28, 0u8..17).prop_map(|(contact, trigger, to)| Op::Apply { contact, trigger, to }),
+        4 => (any::<u16>(), 0u8..29, 0u8..17).prop_map(|(contact, trigger, to)| Op::Apply { contact, trigger, to }),
         1 => any::<u8>().prop_map(|number| Op::BlacklistAdd { number }),
         1 => any::<u8>().prop_map(|number| Op::BlacklistRemove { number }),
     ]

@@ -1,0 +1,210 @@
+//! The host protocol: events in, commands out.
+//!
+//! A host (a PBX plugin, the simulator, a Python script) tells the engine what
+//! happened with [`Event`]s and carries out the [`Command`]s the engine hands
+//! back from `poll`. Every dial attempt has a [`CallId`] — the contact and the
+//! attempt number — which the host echoes in each call event, so a late
+//! message about an older attempt is recognized as stale and changes nothing.
+
+use std::fmt;
+
+use crate::store::ContactId;
+
+/// One operator (agent) of the campaign; ids are handed out by `add_operator`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct OperatorId(pub u32);
+
+impl fmt::Display for OperatorId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "operator #{}", self.0)
+    }
+}
+
+/// One dial attempt: the contact and its attempt number (1 for the first dial).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct CallId {
+    /// The contact dialed.
+    pub contact: ContactId,
+    /// Which attempt on that contact this call is.
+    pub attempt: u8,
+}
+
+impl CallId {
+    /// The id packed in a `u64` (`contact << 8 | attempt`), for hosts that
+    /// carry one integer through their PBX.
+    pub const fn to_u64(self) -> u64 {
+        (self.contact.0 as u64) << 8 | self.attempt as u64
+    }
+
+    /// The id from its packed form; `None` if the contact part overflows.
+    pub fn from_u64(packed: u64) -> Option<CallId> {
+        let contact = u32::try_from(packed >> 8).ok()?;
+        Some(CallId {
+            contact: ContactId(contact),
+            attempt: (packed & 0xFF) as u8,
+        })
+    }
+}
+
+impl fmt::Display for CallId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "call {}/{}", self.contact.0, self.attempt)
+    }
+}
+
+/// What the operator recorded at the end of after-call work.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Disposition {
+    /// The contact is done: Success.
+    Done,
+    /// The client asked to be called back at `at_ms`: RetryScheduled then.
+    Callback {
+        /// When to call back (ms since the epoch).
+        at_ms: u64,
+    },
+}
+
+/// Something that happened, reported by the host.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Event {
+    /// A human answered.
+    Answered(CallId),
+    /// An answering machine answered.
+    AnsweredByMachine(CallId),
+    /// The client rejected the call (busy).
+    Rejected(CallId),
+    /// The client could not be reached (no answer, unreachable).
+    Unreachable(CallId),
+    /// The PBX could not initiate the dial.
+    DialFailed(CallId),
+    /// The client hung up (while waiting for an operator, or during the talk).
+    ClientHungUp(CallId),
+    /// The call ended (the operator hung up, or the PBX closed it).
+    CallEnded(CallId),
+    /// The operator accepted the offered contact.
+    OperatorAccepted {
+        /// Who.
+        operator: OperatorId,
+        /// The contact offered.
+        contact: ContactId,
+    },
+    /// The operator declined the offered contact.
+    OperatorDeclined {
+        /// Who.
+        operator: OperatorId,
+        /// The contact offered.
+        contact: ContactId,
+    },
+    /// The operator pressed "Call" during before-call work.
+    OperatorDialNow {
+        /// Who.
+        operator: OperatorId,
+        /// The contact in BCW.
+        contact: ContactId,
+    },
+    /// The operator finished after-call work.
+    AcwDone {
+        /// Who.
+        operator: OperatorId,
+        /// The contact in ACW.
+        contact: ContactId,
+        /// What the operator recorded.
+        disposition: Disposition,
+    },
+    /// The operator logged in (and is paused until `OperatorReady`).
+    OperatorLogin(OperatorId),
+    /// The operator is ready for calls.
+    OperatorReady(OperatorId),
+    /// The operator pauses (after the current call, if any).
+    OperatorPause(OperatorId),
+    /// The operator logs out (after the current call, if any).
+    OperatorLogout(OperatorId),
+    /// Admin: stop offering and dialing; live calls go on.
+    Pause,
+    /// Admin: go on after a pause.
+    Resume,
+    /// Admin: end the campaign. Every contact not in a call becomes
+    /// CanceledByAdmin at once, the others when their call ends.
+    Cancel,
+    /// Admin: delete a contact (Removed; a contact in a call when it ends).
+    Remove(ContactId),
+    /// Admin: add a number (E.164 digits) to the blacklist.
+    BlacklistAdd(u64),
+    /// Admin: remove a number from the blacklist.
+    BlacklistRemove(u64),
+}
+
+impl Event {
+    /// The event's name, as used in error messages.
+    pub fn name(&self) -> &'static str {
+        match self {
+            Event::Answered(_) => "Answered",
+            Event::AnsweredByMachine(_) => "AnsweredByMachine",
+            Event::Rejected(_) => "Rejected",
+            Event::Unreachable(_) => "Unreachable",
+            Event::DialFailed(_) => "DialFailed",
+            Event::ClientHungUp(_) => "ClientHungUp",
+            Event::CallEnded(_) => "CallEnded",
+            Event::OperatorAccepted { .. } => "OperatorAccepted",
+            Event::OperatorDeclined { .. } => "OperatorDeclined",
+            Event::OperatorDialNow { .. } => "OperatorDialNow",
+            Event::AcwDone { .. } => "AcwDone",
+            Event::OperatorLogin(_) => "OperatorLogin",
+            Event::OperatorReady(_) => "OperatorReady",
+            Event::OperatorPause(_) => "OperatorPause",
+            Event::OperatorLogout(_) => "OperatorLogout",
+            Event::Pause => "Pause",
+            Event::Resume => "Resume",
+            Event::Cancel => "Cancel",
+            Event::Remove(_) => "Remove",
+            Event::BlacklistAdd(_) => "BlacklistAdd",
+            Event::BlacklistRemove(_) => "BlacklistRemove",
+        }
+    }
+}
+
+/// What the engine asks the host to do.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Command {
+    /// Show the contact to the operator; answer with OperatorAccepted or OperatorDeclined.
+    Offer {
+        /// The contact offered.
+        contact: ContactId,
+        /// To whom.
+        operator: OperatorId,
+    },
+    /// Dial `number` for `call`; `operator` is the operator bound to the call
+    /// (preview, progressive, reserved retries), `None` for predictive dials.
+    Dial {
+        /// The attempt; echo it in every event about this call.
+        call: CallId,
+        /// E.164 digits.
+        number: u64,
+        /// The operator waiting on the call, if any.
+        operator: Option<OperatorId>,
+    },
+    /// Bridge the answered call to the operator.
+    Connect {
+        /// The answered call.
+        call: CallId,
+        /// The operator to connect.
+        operator: OperatorId,
+    },
+    /// Play the abandon message and hang up: no operator came in time.
+    Abandon {
+        /// The answered call.
+        call: CallId,
+    },
+    /// Hang up the call (ring timeout).
+    Hangup {
+        /// The call.
+        call: CallId,
+    },
+    /// Withdraw an offer or BCW from the operator's screen.
+    Revoke {
+        /// The contact withdrawn.
+        contact: ContactId,
+        /// From whom.
+        operator: OperatorId,
+    },
+}

@@ -1,0 +1,294 @@
+//! Operators (agents): their states and the routing to the longest-idle one.
+//!
+//! An operator logs in (Paused), becomes Ready, is offered a contact
+//! (Offered), prepares (Bcw), is on a call (OnCall: ringing or talking), does
+//! after-call work (Acw), pauses, logs out. The engine routes each contact to
+//! the **longest-idle ready operator**: the ready set is ordered by the time
+//! the operator last became ready, then by id, so routing is fair and
+//! deterministic. A campaign has hundreds of operators, not millions, so a
+//! `BTreeSet` of `(ready_since, id)` is the right tool: O(log n), ordered, no
+//! hashing.
+//!
+//! Pause and logout never cut work in hand: an operator who pauses or logs
+//! out during a call or ACW does so when that work ends.
+
+use std::collections::BTreeSet;
+use std::fmt;
+
+use crate::event::OperatorId;
+use crate::store::ContactId;
+
+/// What an operator is doing.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[repr(u8)]
+pub enum OperatorState {
+    /// Not logged in.
+    Offline = 0,
+    /// Logged in and waiting for a contact.
+    Ready = 1,
+    /// Logged in, not taking contacts.
+    Paused = 2,
+    /// A contact is offered, awaiting acceptance.
+    Offered = 3,
+    /// Before-call work: the countdown to the dial runs.
+    Bcw = 4,
+    /// Bound to a call: ringing (preview/progressive) or talking.
+    OnCall = 5,
+    /// After-call work.
+    Acw = 6,
+}
+
+impl OperatorState {
+    /// The identifier-style name.
+    pub fn name(self) -> &'static str {
+        match self {
+            OperatorState::Offline => "Offline",
+            OperatorState::Ready => "Ready",
+            OperatorState::Paused => "Paused",
+            OperatorState::Offered => "Offered",
+            OperatorState::Bcw => "Bcw",
+            OperatorState::OnCall => "OnCall",
+            OperatorState::Acw => "Acw",
+        }
+    }
+
+    /// True while the operator holds a contact (offer, BCW, call or ACW).
+    pub fn is_busy(self) -> bool {
+        matches!(
+            self,
+            OperatorState::Offered | OperatorState::Bcw | OperatorState::OnCall | OperatorState::Acw
+        )
+    }
+}
+
+impl fmt::Display for OperatorState {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// What the operator asked for while busy, applied when the work ends.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub(crate) enum AfterWork {
+    /// Become ready.
+    #[default]
+    Ready,
+    /// Pause.
+    Pause,
+    /// Log out.
+    Logout,
+}
+
+#[derive(Debug, Clone, Copy)]
+struct Operator {
+    state: OperatorState,
+    /// When the operator entered `state`.
+    since_ms: u64,
+    contact: Option<ContactId>,
+    after_work: AfterWork,
+    logged_in_since_ms: u64,
+    logged_in_ms: u64,
+    talk_since_ms: Option<u64>,
+    talk_ms: u64,
+}
+
+/// All operators of a campaign.
+#[derive(Debug, Clone, Default)]
+pub struct Operators {
+    ops: Vec<Operator>,
+    ready: BTreeSet<(u64, u32)>,
+    logged_in: u32,
+}
+
+impl Operators {
+    /// Adds an operator, offline.
+    pub fn add(&mut self) -> OperatorId {
+        let id = OperatorId(self.ops.len() as u32);
+        self.ops.push(Operator {
+            state: OperatorState::Offline,
+            since_ms: 0,
+            contact: None,
+            after_work: AfterWork::Ready,
+            logged_in_since_ms: 0,
+            logged_in_ms: 0,
+            talk_since_ms: None,
+            talk_ms: 0,
+        });
+        id
+    }
+
+    /// Number of operators (any state).
+    pub fn len(&self) -> usize {
+        self.ops.len()
+    }
+
+    /// True if there are no operators.
+    pub fn is_empty(&self) -> bool {
+        self.ops.is_empty()
+    }
+
+    /// True if `id` names an operator.
+    pub fn contains(&self, id: OperatorId) -> bool {
+        (id.0 as usize) < self.ops.len()
+    }
+
+    /// An operator's state.
+    pub fn state(&self, id: OperatorId) -> Option<OperatorState> {
+        self.ops.get(id.0 as usize).map(|o| o.state)
+    }
+
+    /// The contact an operator holds (offer, BCW, call or ACW).
+    pub fn contact(&self, id: OperatorId) -> Option<ContactId> {
+        self.ops.get(id.0 as usize).and_then(|o| o.contact)
+    }
+
+    /// Operators ready now.
+    pub fn ready_count(&self) -> usize {
+        self.ready.len()
+    }
+
+    /// Operators logged in (any state but Offline).
+    pub fn logged_in_count(&self) -> usize {
+        self.logged_in as usize
+    }
+
+    /// The longest-idle ready operator.
+    pub fn longest_idle(&self) -> Option<OperatorId> {
+        self.ready.first().map(|&(_, id)| OperatorId(id))
+    }
+
+    /// The ready operators, longest idle first.
+    pub fn ready_in_order(&self) -> impl Iterator<Item = OperatorId> + '_ {
+        self.ready.iter().map(|&(_, id)| OperatorId(id))
+    }
+
+    /// Operators in each state, indexed by `OperatorState as usize`.
+    pub fn counts(&self) -> [u32; 7] {
+        let mut counts = [0u32; 7];
+        for op in &self.ops {
+            counts[op.state as usize] += 1;
+        }
+        counts
+    }
+
+    /// How long an operator has been in its state at `now_ms`.
+    pub fn time_in_state(&self, id: OperatorId, now_ms: u64) -> Option<u64> {
+        self.ops
+            .get(id.0 as usize)
+            .map(|o| now_ms.saturating_sub(o.since_ms))
+    }
+
+    /// Total talk time and logged-in time of all operators at `now_ms`.
+    pub fn talk_and_logged_in_ms(&self, now_ms: u64) -> (u64, u64) {
+        let mut talk = 0;
+        let mut logged_in = 0;
+        for op in &self.ops {
+            talk += op.talk_ms + op.talk_since_ms.map_or(0, |s| now_ms.saturating_sub(s));
+            logged_in += op.logged_in_ms;
+            if op.state != OperatorState::Offline {
+                logged_in += now_ms.saturating_sub(op.logged_in_since_ms);
+            }
+        }
+        (talk, logged_in)
+    }
+
+    pub(crate) fn after_work(&self, id: OperatorId) -> AfterWork {
+        self.ops[id.0 as usize].after_work
+    }
+
+    pub(crate) fn set_after_work(&mut self, id: OperatorId, after: AfterWork) {
+        self.ops[id.0 as usize].after_work = after;
+    }
+
+    /// Moves an operator to `state`, holding `contact`; keeps the ready set,
+    /// login time and talk time in step.
+    pub(crate) fn set(
+        &mut self,
+        id: OperatorId,
+        state: OperatorState,
+        contact: Option<ContactId>,
+        now_ms: u64,
+    ) {
+        let op = &mut self.ops[id.0 as usize];
+        if op.state == OperatorState::Ready {
+            self.ready.remove(&(op.since_ms, id.0));
+        }
+        if op.state == OperatorState::Offline && state != OperatorState::Offline {
+            self.logged_in += 1;
+            op.logged_in_since_ms = now_ms;
+        }
+        if op.state != OperatorState::Offline && state == OperatorState::Offline {
+            self.logged_in -= 1;
+            op.logged_in_ms += now_ms.saturating_sub(op.logged_in_since_ms);
+        }
+        if state == OperatorState::Ready {
+            self.ready.insert((now_ms, id.0));
+        }
+        if state != OperatorState::OnCall {
+            op.stop_talk(now_ms);
+        }
+        op.state = state;
+        op.since_ms = now_ms;
+        op.contact = contact;
+        if !state.is_busy() {
+            op.after_work = AfterWork::Ready;
+        }
+    }
+
+    /// Starts counting talk time (the client is connected).
+    pub(crate) fn start_talk(&mut self, id: OperatorId, now_ms: u64) {
+        self.ops[id.0 as usize].talk_since_ms = Some(now_ms);
+    }
+
+    /// Stops counting talk time.
+    pub(crate) fn stop_talk(&mut self, id: OperatorId, now_ms: u64) {
+        self.ops[id.0 as usize].stop_talk(now_ms);
+    }
+}
+
+impl Operator {
+    fn stop_talk(&mut self, now_ms: u64) {
+        if let Some(since) = self.talk_since_ms.take() {
+            self.talk_ms += now_ms.saturating_sub(since);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn routes_to_the_longest_idle_ready_operator() {
+        let mut ops = Operators::default();
+        let a = ops.add();
+        let b = ops.add();
+        let c = ops.add();
+        ops.set(b, OperatorState::Ready, None, 100);
+        ops.set(a, OperatorState::Ready, None, 200);
+        ops.set(c, OperatorState::Paused, None, 50);
+        assert_eq!(ops.longest_idle(), Some(b));
+        assert_eq!(ops.ready_in_order().collect::<Vec<_>>(), vec![b, a]);
+        ops.set(b, OperatorState::Offered, Some(ContactId(1)), 300);
+        assert_eq!(ops.longest_idle(), Some(a));
+        assert_eq!(ops.contact(b), Some(ContactId(1)));
+        ops.set(b, OperatorState::Ready, None, 400);
+        assert_eq!(ops.ready_in_order().collect::<Vec<_>>(), vec![a, b]);
+        assert_eq!(ops.logged_in_count(), 3);
+        assert_eq!(ops.ready_count(), 2);
+    }
+
+    #[test]
+    fn counts_talk_and_login_time() {
+        let mut ops = Operators::default();
+        let a = ops.add();
+        ops.set(a, OperatorState::Ready, None, 1_000);
+        ops.set(a, OperatorState::OnCall, Some(ContactId(0)), 2_000);
+        ops.start_talk(a, 3_000);
+        assert_eq!(ops.talk_and_logged_in_ms(4_000), (1_000, 3_000));
+        ops.set(a, OperatorState::Acw, Some(ContactId(0)), 5_000);
+        ops.set(a, OperatorState::Offline, None, 6_000);
+        assert_eq!(ops.talk_and_logged_in_ms(9_000), (2_000, 5_000));
+        assert_eq!(ops.logged_in_count(), 0);
+    }
+}
