@@ -53,6 +53,8 @@ impl RollingMeter {
         }
     }
 
+    /// The bucket for `now_ms` (time never goes backwards in the engine; an
+    /// earlier time is counted in the newest bucket).
     fn bucket(&mut self, now_ms: u64) -> &mut (u64, u32, u32) {
         self.expire(now_ms);
         let start = now_ms - now_ms % self.bucket_ms;
@@ -105,8 +107,10 @@ mod tests {
         let mut m = RollingMeter::new(10_000, 1_000);
         for t in 0..10 {
             m.record_answered(t * 1_000);
+            if t == 0 {
+                m.record_abandoned(500);
+            }
         }
-        m.record_abandoned(500);
         assert_eq!(m.totals(9_999), (10, 1));
         assert!((m.rate(9_999) - 0.1).abs() < 1e-12);
         // A bucket leaves once all of it is older than the window.

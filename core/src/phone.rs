@@ -10,7 +10,7 @@
 //! [`normalize_bytes`] makes one pass over the bytes, with no allocation and
 //! no regex: it classifies each byte, accumulates the digits into a `u64` (it
 //! stops accumulating past 19 digits, so it never overflows; such input is far
-//! too long anyway), remembers the first two digits, and decides the prefix at
+//! too long anyway), remembers the first three digits, and decides the prefix at
 //! the end. The rules, in the order they are applied:
 //!
 //! - Leading and trailing ASCII whitespace is ignored.
