@@ -199,18 +199,13 @@ impl Blacklist {
     /// Arrays grown one number at a time (by [`Blacklist::insert`], or by
     /// the append path of the bulk operations, which calls this itself)
     /// double their capacity as they grow and hold up to twice what they
-    /// need; this rebuilds the set with exact capacities. It copies one
-    /// 2^32-number block at a time and frees the old block before the next,
-    /// so it needs at most one block's worth of extra memory.
+    /// need; this rebuilds the set with exact capacities (a clone), so for
+    /// a moment it holds the old set and the new one. (Copying block by block
+    /// and freeing as it goes would need to drop one 2^32 block of a
+    /// treemap, which roaring 0.12 only offers as a `remove_range` that is
+    /// quadratic in the block's containers.)
     pub fn shrink_to_fit(&mut self) {
-        let mut old = std::mem::take(&mut self.set);
-        let mut blocks = Vec::new();
-        while let Some((hi, bitmap)) = old.bitmaps().next() {
-            blocks.push((hi, bitmap.clone()));
-            let start = u64::from(hi) << 32;
-            old.remove_range(start..=start | u64::from(u32::MAX));
-        }
-        self.set = RoaringTreemap::from_bitmaps(blocks);
+        self.set = self.set.clone();
     }
 
     /// Numbers on the list.

@@ -33,6 +33,8 @@
 )]
 
 pub mod blacklist;
+pub mod campaign;
+pub mod config;
 pub mod event;
 pub mod import;
 mod index;
@@ -44,4 +46,11 @@ pub mod retry;
 pub mod state;
 pub mod store;
 pub mod wheel;
+pub mod window;
 pub mod zones;
+
+pub use campaign::{Campaign, EngineError, Metrics};
+pub use config::{CampaignConfig, ConfigError, Mode};
+pub use event::{CallId, Command, Disposition, Event, OperatorId};
+pub use state::{Outcome, State, Trigger};
+pub use store::{ContactId, ContactStore};

@@ -56,7 +56,10 @@ impl OperatorState {
     pub fn is_busy(self) -> bool {
         matches!(
             self,
-            OperatorState::Offered | OperatorState::Bcw | OperatorState::OnCall | OperatorState::Acw
+            OperatorState::Offered
+                | OperatorState::Bcw
+                | OperatorState::OnCall
+                | OperatorState::Acw
         )
     }
 }

@@ -52,6 +52,7 @@ impl SelectionQueue {
     }
 
     /// True if `id` is queued or parked.
+    #[cfg(test)]
     pub(crate) fn is_marked(&self, id: u32) -> bool {
         self.queued
             .get(id as usize / 64)
@@ -127,6 +128,7 @@ impl SelectionQueue {
     }
 
     /// Entries queued (some may be stale).
+    #[cfg(test)]
     pub(crate) fn len(&self) -> usize {
         self.len
     }

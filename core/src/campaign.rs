@@ -1,0 +1,1729 @@
+//! The campaign engine: contacts, operators, timers and the three modes.
+//!
+//! A [`Campaign`] is driven by its host through three calls: `handle(event,
+//! now_ms)` for what happened, `poll(now_ms, &mut out)` to fire due timers,
+//! select and pace, and collect commands, and queries (`state`, `counts`,
+//! `metrics`). It never reads a clock and never spawns a thread: the same
+//! calls give the same commands, byte for byte.
+//!
+//! **Where things live.** Contacts are columns in the [`ContactStore`]; each
+//! contact has at most one timer in the contact [`Wheel`], whose meaning
+//! follows from its state (offer timeout in OperatorAssigned, countdown in
+//! Bcw, ring timeout in Calling, abandon limit in AwaitingOperator with a
+//! call, ACW limit in Acw, due time in RetryScheduled). Selection is the
+//! [`SelectionQueue`] (O(1) amortized per dial, no scan of the contacts).
+//! The few contacts bound to an operator or a call — hundreds, not millions —
+//! are in a small map of [`Live`] records. Contacts outside their calling
+//! window are parked per time zone, and one timer per zone (a second wheel)
+//! brings them back when the window opens.
+//!
+//! **One place emits Dial.** `dial()` checks every compliance guard — number
+//! blacklisted now, attempts used up, calling window closed, the same number
+//! in another call, the per-number daily cap, campaign paused or canceled —
+//! right before it writes the Dial command. Nothing else writes one.
+//!
+//! **Errors change nothing.** Every event is checked (unknown ids, stale call
+//! ids, transitions the state table forbids, operator actions that do not fit
+//! the operator's state) before anything is written.
+
+use std::collections::VecDeque;
+use std::fmt;
+use std::io::Read;
+
+use hashbrown::{HashMap, HashSet};
+use smallvec::SmallVec;
+
+use crate::blacklist::Blacklist;
+use crate::config::{AbandonWindow, CampaignConfig, ConfigError, Mode};
+use crate::event::{CallId, Command, Disposition, Event, OperatorId};
+use crate::import::{self, ImportError, ImportOptions, ImportReport};
+use crate::meter::{ratio, RollingMeter};
+use crate::operators::{AfterWork, OperatorState, Operators};
+use crate::phone::{self, PhoneError};
+use crate::queue::SelectionQueue;
+use crate::retry::RetryDecision;
+use crate::state::{self, Outcome, State, Trigger};
+use crate::store::{ContactId, ContactStore, Counts, NewContact, StoreError};
+use crate::wheel::{Expired, Wheel};
+use crate::window::WindowCache;
+use crate::zones::{ZoneError, ZoneId, ZoneTable};
+
+/// What went wrong with an event or call; nothing was changed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum EngineError {
+    /// The id names no contact of this campaign.
+    UnknownContact(ContactId),
+    /// The id names no operator of this campaign.
+    UnknownOperator(OperatorId),
+    /// The event is about an attempt that is over (a late PBX message).
+    StaleCall {
+        /// The call the event named.
+        call: CallId,
+        /// The contact's current attempt number.
+        current_attempt: u8,
+    },
+    /// The event is not legal in the contact's state.
+    IllegalTransition {
+        /// The contact.
+        contact: ContactId,
+        /// Its state, unchanged.
+        state: State,
+        /// The event's name.
+        event: &'static str,
+    },
+    /// The operator event does not fit the operator's state or contact.
+    IllegalOperatorEvent {
+        /// The operator.
+        operator: OperatorId,
+        /// Its state, unchanged.
+        state: OperatorState,
+        /// The event's name.
+        event: &'static str,
+    },
+    /// The campaign was canceled; it cannot be resumed.
+    Canceled,
+    /// A phone number given to the engine is not valid.
+    InvalidNumber {
+        /// The text given.
+        input: String,
+        /// Why it is not a number.
+        reason: PhoneError,
+    },
+    /// A time zone given to the engine is not known.
+    UnknownTimezone(String),
+    /// The contact store is full.
+    Full,
+}
+
+impl fmt::Display for EngineError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            EngineError::UnknownContact(id) => write!(f, "unknown {id}"),
+            EngineError::UnknownOperator(id) => write!(f, "unknown {id}"),
+            EngineError::StaleCall {
+                call,
+                current_attempt,
+            } => write!(
+                f,
+                "stale event for {call}: that attempt is over (current attempt {current_attempt})"
+            ),
+            EngineError::IllegalTransition {
+                contact,
+                state,
+                event,
+            } => write!(
+                f,
+                "{event} is not legal for {contact} in state {}",
+                state.name()
+            ),
+            EngineError::IllegalOperatorEvent {
+                operator,
+                state,
+                event,
+            } => write!(f, "{event} is not legal for {operator} in state {state}"),
+            EngineError::Canceled => f.write_str("the campaign is canceled"),
+            EngineError::InvalidNumber { input, reason } => {
+                write!(f, "invalid phone number {input:?}: {reason}")
+            }
+            EngineError::UnknownTimezone(name) => write!(f, "unknown time zone {name:?}"),
+            EngineError::Full => f.write_str("the contact store is full"),
+        }
+    }
+}
+
+impl std::error::Error for EngineError {}
+
+impl From<StoreError> for EngineError {
+    fn from(e: StoreError) -> Self {
+        match e {
+            StoreError::UnknownContact(id) => EngineError::UnknownContact(id),
+            StoreError::IllegalTransition {
+                contact,
+                state,
+                trigger,
+                ..
+            } => EngineError::IllegalTransition {
+                contact,
+                state,
+                event: trigger.name(),
+            },
+            StoreError::Full => EngineError::Full,
+            StoreError::InvalidNumber(reason) => EngineError::InvalidNumber {
+                input: String::new(),
+                reason,
+            },
+        }
+    }
+}
+
+/// Figures of a running campaign.
+#[derive(Debug, Clone, Copy, PartialEq, Default)]
+pub struct Metrics {
+    /// Dials issued (attempts).
+    pub dials: u64,
+    /// Calls answered by a human.
+    pub answered: u64,
+    /// Calls answered by a machine.
+    pub machine: u64,
+    /// Calls connected to an operator.
+    pub connected: u64,
+    /// Answered calls dropped before an operator came.
+    pub abandoned: u64,
+    /// Abandoned / human-answered over the campaign's life.
+    pub abandon_rate: f64,
+    /// Abandoned / human-answered over the last 24 hours.
+    pub abandon_rate_24h: f64,
+    /// Abandoned / human-answered over the last 30 days.
+    pub abandon_rate_30d: f64,
+    /// Talk time / logged-in time of all operators.
+    pub occupancy: f64,
+    /// Total talk time, ms.
+    pub talk_ms: u64,
+    /// Total logged-in time, ms.
+    pub logged_in_ms: u64,
+    /// Operators ready now.
+    pub ready_operators: u32,
+    /// Operators logged in now.
+    pub logged_in_operators: u32,
+    /// Calls ringing now.
+    pub ringing: u32,
+    /// Answered calls waiting for an operator now.
+    pub waiting: u32,
+}
+
+/// An admin action waiting for a live call to end.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+enum PendingAdmin {
+    Blacklist,
+    Cancel,
+    Remove,
+}
+
+impl PendingAdmin {
+    fn state(self) -> State {
+        match self {
+            PendingAdmin::Blacklist => State::Blacklisted,
+            PendingAdmin::Cancel => State::CanceledByAdmin,
+            PendingAdmin::Remove => State::Removed,
+        }
+    }
+}
+
+/// A contact bound to an operator or a call.
+#[derive(Debug, Clone, Copy)]
+struct Live {
+    operator: Option<OperatorId>,
+    /// The number dialed, while a call exists.
+    call_number: Option<u64>,
+    answered: bool,
+    pending: Option<PendingAdmin>,
+}
+
+/// What a guard decided about dialing a contact now.
+enum Guard {
+    Go(u64),
+    Blacklisted,
+    Exhausted,
+    /// Outside the calling window of this zone.
+    Park(ZoneId),
+    /// Not before this time (number busy, daily cap).
+    Delay(u64),
+}
+
+/// One outbound campaign: its contacts, operators and the engine that drives them.
+#[derive(Debug)]
+pub struct Campaign {
+    config: CampaignConfig,
+    store: ContactStore,
+    zones: ZoneTable,
+    blacklist: Blacklist,
+    timers: Wheel,
+    zone_timers: Wheel,
+    windows: WindowCache,
+    parked: Vec<Vec<u32>>,
+    queue: SelectionQueue,
+    hopper: VecDeque<u32>,
+    waiting: VecDeque<u32>,
+    operators: Operators,
+    live: HashMap<u32, Live>,
+    numbers_in_call: HashSet<u64>,
+    recent_dials: HashMap<u64, SmallVec<[u64; 4]>>,
+    outbox: Vec<Command>,
+    expired: Vec<Expired>,
+    now_ms: u64,
+    paused: bool,
+    canceled: bool,
+    ringing_unbound: u32,
+    metrics: Metrics,
+    day: RollingMeter,
+    month: RollingMeter,
+}
+
+impl Campaign {
+    /// A campaign with no contacts and no operators; checks the config first.
+    pub fn new(config: CampaignConfig) -> Result<Campaign, ConfigError> {
+        config.validate()?;
+        let zones = ZoneTable::new(&config.default_timezone).map_err(|e| ConfigError {
+            field: "default_timezone",
+            message: e.to_string(),
+        })?;
+        Ok(Campaign {
+            config,
+            store: ContactStore::new(),
+            zones,
+            blacklist: Blacklist::new(),
+            timers: Wheel::new(0),
+            zone_timers: Wheel::with_keys(1, 0),
+            windows: WindowCache::new(),
+            parked: vec![Vec::new()],
+            queue: SelectionQueue::default(),
+            hopper: VecDeque::new(),
+            waiting: VecDeque::new(),
+            operators: Operators::default(),
+            live: HashMap::new(),
+            numbers_in_call: HashSet::new(),
+            recent_dials: HashMap::new(),
+            outbox: Vec::new(),
+            expired: Vec::new(),
+            now_ms: 0,
+            paused: false,
+            canceled: false,
+            ringing_unbound: 0,
+            metrics: Metrics::default(),
+            day: RollingMeter::day(),
+            month: RollingMeter::thirty_days(),
+        })
+    }
+
+    // ------------------------------------------------------------------
+    // Setup
+    // ------------------------------------------------------------------
+
+    /// Adds one contact. An invalid number is stored as InvalidRecord (its
+    /// reason kept); a blacklisted one as Blacklisted. An unknown time zone
+    /// is an error and adds nothing.
+    pub fn add_contact(
+        &mut self,
+        phone: &str,
+        external_id: &str,
+        timezone: Option<&str>,
+        priority: u8,
+    ) -> Result<ContactId, EngineError> {
+        let zone = match timezone {
+            Some(name) => self.zones.intern(name).map_err(zone_error)?,
+            None => ZoneId::DEFAULT,
+        };
+        let contact = NewContact::parse(phone, self.config.phone_rules())
+            .with_external_id(external_id)
+            .with_zone(zone)
+            .with_priority(priority);
+        let id = self.store.push(contact, &self.blacklist)?;
+        self.after_add(id.0..id.0 + 1);
+        Ok(id)
+    }
+
+    /// Adds many contacts with already normalized numbers (E.164 digits).
+    pub fn add_numbers(
+        &mut self,
+        numbers: &[u64],
+        priority: u8,
+    ) -> Result<std::ops::Range<u32>, EngineError> {
+        let ids = self
+            .store
+            .extend_numbers(numbers, priority, ZoneId::DEFAULT, &self.blacklist)?;
+        self.after_add(ids.clone());
+        Ok(ids)
+    }
+
+    /// Imports a CSV contact list (see [`crate::import`]).
+    pub fn import_csv<R: Read>(&mut self, input: R) -> Result<ImportReport, ImportError> {
+        let options = ImportOptions {
+            phone_rules: self.config.phone_rules(),
+            default_priority: 0,
+        };
+        let report = import::import_csv(
+            input,
+            &mut self.store,
+            &mut self.zones,
+            &self.blacklist,
+            &options,
+        )?;
+        self.after_add(report.ids.clone());
+        Ok(report)
+    }
+
+    /// Imports a CSV file (see [`crate::import`]).
+    pub fn import_csv_path(
+        &mut self,
+        path: impl AsRef<std::path::Path>,
+    ) -> Result<ImportReport, ImportError> {
+        let path = path.as_ref();
+        let file = std::fs::File::open(path).map_err(|source| ImportError::Io {
+            path: Some(path.display().to_string()),
+            source,
+        })?;
+        self.import_csv(file).map_err(|e| match e {
+            ImportError::Io { path: None, source } => ImportError::Io {
+                path: Some(path.display().to_string()),
+                source,
+            },
+            other => other,
+        })
+    }
+
+    fn after_add(&mut self, ids: std::ops::Range<u32>) {
+        let n = self.store.len();
+        self.timers.ensure_keys(n);
+        self.queue.ensure_contacts(n);
+        self.zone_timers.ensure_keys(self.zones.len());
+        self.parked.resize_with(self.zones.len(), Vec::new);
+        if self.canceled {
+            for id in ids {
+                let _ = self
+                    .store
+                    .apply(ContactId(id), Trigger::Cancel, State::CanceledByAdmin);
+            }
+            return;
+        }
+        let states = self.store.states();
+        let priorities = self.store.priorities();
+        for id in ids {
+            if states[id as usize] == State::Initial as u8 {
+                self.queue.push_initial(id, priorities[id as usize]);
+            }
+        }
+    }
+
+    /// Adds an operator (offline until `OperatorLogin`).
+    pub fn add_operator(&mut self) -> OperatorId {
+        self.operators.add()
+    }
+
+    /// Loads numbers into the blacklist in bulk (a do-not-call registry,
+    /// before or during the campaign); contacts with them are blacklisted
+    /// as with `Event::BlacklistAdd`.
+    pub fn blacklist_numbers(&mut self, numbers: &[u64]) {
+        for &n in numbers {
+            self.blacklist_add(n);
+        }
+    }
+
+    /// Gives an InvalidRecord contact a new number: it becomes Initial (or
+    /// Blacklisted when the number is on the blacklist).
+    pub fn fix_number(&mut self, contact: ContactId, phone: &str) -> Result<State, EngineError> {
+        let number = phone::normalize(phone, self.config.phone_rules()).map_err(|reason| {
+            EngineError::InvalidNumber {
+                input: phone.to_owned(),
+                reason,
+            }
+        })?;
+        let state = self
+            .store
+            .fix_number(contact, Ok(number), &self.blacklist)?;
+        if state == State::Initial {
+            if self.canceled {
+                let _ = self
+                    .store
+                    .apply(contact, Trigger::Cancel, State::CanceledByAdmin);
+                return Ok(State::CanceledByAdmin);
+            }
+            self.enqueue(contact.0);
+        }
+        Ok(state)
+    }
+
+    // ------------------------------------------------------------------
+    // Queries
+    // ------------------------------------------------------------------
+
+    /// The configuration.
+    pub fn config(&self) -> &CampaignConfig {
+        &self.config
+    }
+
+    /// The state of a contact.
+    pub fn state(&self, contact: ContactId) -> Option<State> {
+        self.store.state(contact)
+    }
+
+    /// O(1) counts per state.
+    pub fn counts(&self) -> &Counts {
+        self.store.counts()
+    }
+
+    /// The contact store, for column views and per-contact queries.
+    pub fn store(&self) -> &ContactStore {
+        &self.store
+    }
+
+    /// The operators.
+    pub fn operators(&self) -> &Operators {
+        &self.operators
+    }
+
+    /// The time zones interned so far.
+    pub fn zones(&self) -> &ZoneTable {
+        &self.zones
+    }
+
+    /// The blacklist.
+    pub fn blacklist(&self) -> &Blacklist {
+        &self.blacklist
+    }
+
+    /// True while paused by an admin.
+    pub fn is_paused(&self) -> bool {
+        self.paused
+    }
+
+    /// True once canceled.
+    pub fn is_canceled(&self) -> bool {
+        self.canceled
+    }
+
+    /// The operator bound to a contact (offer, BCW, call or ACW).
+    pub fn operator_of(&self, contact: ContactId) -> Option<OperatorId> {
+        self.live.get(&contact.0).and_then(|l| l.operator)
+    }
+
+    /// The current call of a contact, if one is in progress (dialed, not ended).
+    pub fn call_of(&self, contact: ContactId) -> Option<CallId> {
+        let live = self.live.get(&contact.0)?;
+        live.call_number?;
+        Some(CallId {
+            contact,
+            attempt: self.store.attempts(contact)?,
+        })
+    }
+
+    /// When a contact's pending timer fires (retry due, ring timeout, …).
+    pub fn timer_of(&self, contact: ContactId) -> Option<u64> {
+        self.timers.deadline(contact.0)
+    }
+
+    /// The latest time the engine has seen.
+    pub fn now_ms(&self) -> u64 {
+        self.now_ms
+    }
+
+    /// The earliest pending timer, for hosts that sleep until it.
+    pub fn next_deadline(&self) -> Option<u64> {
+        match (
+            self.timers.next_deadline(),
+            self.zone_timers.next_deadline(),
+        ) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        }
+    }
+
+    /// The campaign's figures at `now_ms`.
+    pub fn metrics(&mut self, now_ms: u64) -> Metrics {
+        let now = now_ms.max(self.now_ms);
+        let mut m = self.metrics;
+        m.abandon_rate = ratio(m.abandoned, m.answered);
+        m.abandon_rate_24h = self.day.rate(now);
+        m.abandon_rate_30d = self.month.rate(now);
+        let (talk, logged_in) = self.operators.talk_and_logged_in_ms(now);
+        m.talk_ms = talk;
+        m.logged_in_ms = logged_in;
+        m.occupancy = ratio(talk, logged_in);
+        m.ready_operators = self.operators.ready_count() as u32;
+        m.logged_in_operators = self.operators.logged_in_count() as u32;
+        m.ringing = self.store.counts().get(State::Calling);
+        m.waiting = self.waiting.len() as u32;
+        m
+    }
+
+    /// The abandon rate the guard watches (the configured window) at `now_ms`.
+    pub fn guarded_abandon_rate(&mut self, now_ms: u64) -> f64 {
+        match self.config.abandon_window {
+            AbandonWindow::Day => self.day.rate(now_ms),
+            AbandonWindow::ThirtyDays => self.month.rate(now_ms),
+        }
+    }
+
+    // ------------------------------------------------------------------
+    // Events
+    // ------------------------------------------------------------------
+
+    /// Applies one event at `now_ms`. On error nothing changed.
+    pub fn handle(&mut self, event: Event, now_ms: u64) -> Result<(), EngineError> {
+        let now = now_ms.max(self.now_ms);
+        self.now_ms = now;
+        let name = event.name();
+        match event {
+            Event::Answered(call) => self.on_answered(call, now),
+            Event::AnsweredByMachine(call) => self.on_not_reached(
+                call,
+                name,
+                Trigger::AnsweredByMachine,
+                Outcome::Machine,
+                now,
+            ),
+            Event::Rejected(call) => {
+                self.on_not_reached(call, name, Trigger::Rejected, Outcome::Busy, now)
+            }
+            Event::Unreachable(call) => {
+                self.on_not_reached(call, name, Trigger::Unreachable, Outcome::NoAnswer, now)
+            }
+            Event::DialFailed(call) => {
+                self.on_not_reached(call, name, Trigger::DialFailed, Outcome::DialFailed, now)
+            }
+            Event::ClientHungUp(call) => self.on_client_hung_up(call, now),
+            Event::CallEnded(call) => {
+                self.check_call(call, name, Trigger::CallEnded)?;
+                self.end_talk(call.contact, Trigger::CallEnded, now);
+                Ok(())
+            }
+            Event::OperatorAccepted { operator, contact } => {
+                self.on_accepted(operator, contact, name, now)
+            }
+            Event::OperatorDeclined { operator, contact } => {
+                self.on_declined(operator, contact, name, now)
+            }
+            Event::OperatorDialNow { operator, contact } => {
+                self.check_operator(operator, contact, OperatorState::Bcw, name)?;
+                self.check_contact(contact, Trigger::OperatorDialNow, name)?;
+                self.timers.cancel(contact.0);
+                self.dial(contact, Some(operator), Trigger::OperatorDialNow, now);
+                Ok(())
+            }
+            Event::AcwDone {
+                operator,
+                contact,
+                disposition,
+            } => {
+                self.check_operator(operator, contact, OperatorState::Acw, name)?;
+                self.check_contact(contact, Trigger::AcwDone, name)?;
+                self.finish_acw(contact, Trigger::AcwDone, disposition, now);
+                Ok(())
+            }
+            Event::OperatorLogin(op) => self.on_login(op, name, now),
+            Event::OperatorReady(op) => self.on_ready(op, name, now),
+            Event::OperatorPause(op) => self.on_pause(op, name, now),
+            Event::OperatorLogout(op) => self.on_logout(op, name, now),
+            Event::Pause => {
+                self.paused = true;
+                Ok(())
+            }
+            Event::Resume => {
+                if self.canceled {
+                    return Err(EngineError::Canceled);
+                }
+                self.paused = false;
+                Ok(())
+            }
+            Event::Cancel => {
+                self.cancel_all(now);
+                Ok(())
+            }
+            Event::Remove(contact) => self.remove(contact, now),
+            Event::BlacklistAdd(number) => {
+                self.blacklist_add(number);
+                Ok(())
+            }
+            Event::BlacklistRemove(number) => {
+                self.blacklist_remove(number);
+                Ok(())
+            }
+        }
+    }
+
+    fn state_of(&self, contact: ContactId) -> Result<State, EngineError> {
+        self.store
+            .state(contact)
+            .ok_or(EngineError::UnknownContact(contact))
+    }
+
+    fn check_contact(
+        &self,
+        contact: ContactId,
+        trigger: Trigger,
+        event: &'static str,
+    ) -> Result<State, EngineError> {
+        let state = self.state_of(contact)?;
+        if !state::is_legal(state, trigger) {
+            return Err(EngineError::IllegalTransition {
+                contact,
+                state,
+                event,
+            });
+        }
+        Ok(state)
+    }
+
+    /// Checks that `call` is the contact's live attempt and `trigger` is legal.
+    fn check_call(
+        &self,
+        call: CallId,
+        event: &'static str,
+        trigger: Trigger,
+    ) -> Result<State, EngineError> {
+        let state = self.state_of(call.contact)?;
+        let current_attempt = self.store.attempts(call.contact).unwrap_or(0);
+        let has_call = self
+            .live
+            .get(&call.contact.0)
+            .is_some_and(|l| l.call_number.is_some());
+        if call.attempt != current_attempt || !has_call {
+            return Err(EngineError::StaleCall {
+                call,
+                current_attempt,
+            });
+        }
+        if !state::is_legal(state, trigger) {
+            return Err(EngineError::IllegalTransition {
+                contact: call.contact,
+                state,
+                event,
+            });
+        }
+        Ok(state)
+    }
+
+    fn check_operator(
+        &self,
+        operator: OperatorId,
+        contact: ContactId,
+        expected: OperatorState,
+        event: &'static str,
+    ) -> Result<(), EngineError> {
+        let state = self
+            .operators
+            .state(operator)
+            .ok_or(EngineError::UnknownOperator(operator))?;
+        if !self.store.contains(contact) {
+            return Err(EngineError::UnknownContact(contact));
+        }
+        if state != expected || self.operators.contact(operator) != Some(contact) {
+            return Err(EngineError::IllegalOperatorEvent {
+                operator,
+                state,
+                event,
+            });
+        }
+        Ok(())
+    }
+
+    fn operator_state(&self, op: OperatorId) -> Result<OperatorState, EngineError> {
+        self.operators
+            .state(op)
+            .ok_or(EngineError::UnknownOperator(op))
+    }
+
+    fn on_answered(&mut self, call: CallId, now: u64) -> Result<(), EngineError> {
+        self.check_call(call, "Answered", Trigger::Answered)?;
+        let id = call.contact;
+        self.timers.cancel(id.0);
+        self.metrics.answered += 1;
+        self.day.record_answered(now);
+        self.month.record_answered(now);
+        let live = self.live.get_mut(&id.0).expect("checked: live call");
+        live.answered = true;
+        match live.operator {
+            Some(op) => {
+                self.apply(id, Trigger::Answered, State::CallInProgress);
+                self.connect(id, op, false, now);
+            }
+            None => {
+                self.ringing_unbound -= 1;
+                match self.operators.longest_idle() {
+                    Some(op) => {
+                        self.apply(id, Trigger::Answered, State::CallInProgress);
+                        self.connect(id, op, true, now);
+                    }
+                    None => {
+                        self.apply(id, Trigger::Answered, State::AwaitingOperator);
+                        self.waiting.push_back(id.0);
+                        self.timers
+                            .arm(id.0, now.saturating_add(self.config.abandon_limit_ms));
+                    }
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Binds an answered call to an operator and, for predictive calls, tells the host.
+    fn connect(&mut self, id: ContactId, op: OperatorId, command: bool, now: u64) {
+        let _ = self.store.set_last_outcome(id, Outcome::Connected);
+        if let Some(live) = self.live.get_mut(&id.0) {
+            live.operator = Some(op);
+        }
+        self.operators.set(op, OperatorState::OnCall, Some(id), now);
+        self.operators.start_talk(op, now);
+        self.metrics.connected += 1;
+        if command {
+            let call = self.call_id(id);
+            self.outbox.push(Command::Connect { call, operator: op });
+        }
+    }
+
+    fn call_id(&self, id: ContactId) -> CallId {
+        CallId {
+            contact: id,
+            attempt: self.store.attempts(id).unwrap_or(0),
+        }
+    }
+
+    fn on_not_reached(
+        &mut self,
+        call: CallId,
+        event: &'static str,
+        trigger: Trigger,
+        outcome: Outcome,
+        now: u64,
+    ) -> Result<(), EngineError> {
+        self.check_call(call, event, trigger)?;
+        if outcome == Outcome::Machine {
+            self.metrics.machine += 1;
+        }
+        self.end_attempt(call.contact, trigger, outcome, now);
+        Ok(())
+    }
+
+    /// Ends an attempt that did not reach the client (Calling, or an answered
+    /// call dropped while waiting): retry or final state, operator released.
+    fn end_attempt(&mut self, id: ContactId, trigger: Trigger, outcome: Outcome, now: u64) {
+        self.timers.cancel(id.0);
+        let live = self.live.remove(&id.0).expect("live call");
+        if let Some(n) = live.call_number {
+            self.numbers_in_call.remove(&n);
+        }
+        if !live.answered && live.operator.is_none() {
+            self.ringing_unbound -= 1;
+        }
+        if live.answered && live.operator.is_none() {
+            self.waiting.retain(|&w| w != id.0);
+        }
+        let _ = self.store.set_last_outcome(id, outcome);
+        let attempts = self.store.attempts(id).unwrap_or(0);
+        let decision = self.config.retry.decide(outcome, attempts, now);
+        let natural = match decision {
+            RetryDecision::RetryAt(_) => State::RetryScheduled,
+            RetryDecision::Final(s) => s,
+        };
+        let to = resolve_pending(live.pending, natural, self.canceled);
+        self.apply(id, trigger, to);
+        if let (State::RetryScheduled, RetryDecision::RetryAt(at)) = (to, decision) {
+            self.timers.arm(id.0, at);
+        }
+        if let Some(op) = live.operator {
+            self.release_operator(op, now);
+        }
+    }
+
+    fn on_client_hung_up(&mut self, call: CallId, now: u64) -> Result<(), EngineError> {
+        let state = self.check_call(call, "ClientHungUp", Trigger::ClientHungUp)?;
+        if state == State::AwaitingOperator {
+            self.abandon(call.contact, Trigger::ClientHungUp, now);
+        } else {
+            self.end_talk(call.contact, Trigger::ClientHungUp, now);
+        }
+        Ok(())
+    }
+
+    fn abandon(&mut self, id: ContactId, trigger: Trigger, now: u64) {
+        self.metrics.abandoned += 1;
+        self.day.record_abandoned(now);
+        self.month.record_abandoned(now);
+        self.end_attempt(id, trigger, Outcome::Abandoned, now);
+    }
+
+    /// The talk ended: ACW, or Success when ACW is off.
+    fn end_talk(&mut self, id: ContactId, trigger: Trigger, now: u64) {
+        let live = self.live.get_mut(&id.0).expect("live call");
+        let number = live.call_number.take();
+        let op = live.operator.expect("connected call has an operator");
+        if let Some(n) = number {
+            self.numbers_in_call.remove(&n);
+        }
+        self.operators.stop_talk(op, now);
+        if self.config.acw_enabled {
+            self.apply(id, trigger, State::Acw);
+            self.operators.set(op, OperatorState::Acw, Some(id), now);
+            if self.config.acw_limit_ms > 0 {
+                self.timers
+                    .arm(id.0, now.saturating_add(self.config.acw_limit_ms));
+            }
+        } else {
+            let live = self.live.remove(&id.0).expect("live");
+            let to = resolve_pending(live.pending, State::Success, self.canceled);
+            self.apply(id, trigger, to);
+            self.release_operator(op, now);
+        }
+    }
+
+    fn finish_acw(&mut self, id: ContactId, trigger: Trigger, disposition: Disposition, now: u64) {
+        self.timers.cancel(id.0);
+        let live = self.live.remove(&id.0).expect("contact in ACW is live");
+        let (natural, callback) = match disposition {
+            Disposition::Done => (State::Success, None),
+            Disposition::Callback { at_ms } => (State::RetryScheduled, Some(at_ms)),
+        };
+        let to = resolve_pending(live.pending, natural, self.canceled);
+        if callback.is_some() {
+            let _ = self.store.set_last_outcome(id, Outcome::Callback);
+        }
+        self.apply(id, trigger, to);
+        if let (State::RetryScheduled, Some(at)) = (to, callback) {
+            self.timers.arm(id.0, at);
+        }
+        if let Some(op) = live.operator {
+            self.release_operator(op, now);
+        }
+    }
+
+    fn on_accepted(
+        &mut self,
+        op: OperatorId,
+        id: ContactId,
+        event: &'static str,
+        now: u64,
+    ) -> Result<(), EngineError> {
+        self.check_operator(op, id, OperatorState::Offered, event)?;
+        self.check_contact(id, Trigger::OperatorAccepted, event)?;
+        self.timers.cancel(id.0);
+        if self.config.bcw_ms == 0 {
+            self.dial(id, Some(op), Trigger::OperatorAccepted, now);
+        } else {
+            self.apply(id, Trigger::OperatorAccepted, State::Bcw);
+            self.operators.set(op, OperatorState::Bcw, Some(id), now);
+            self.timers
+                .arm(id.0, now.saturating_add(self.config.bcw_ms));
+        }
+        Ok(())
+    }
+
+    fn on_declined(
+        &mut self,
+        op: OperatorId,
+        id: ContactId,
+        event: &'static str,
+        now: u64,
+    ) -> Result<(), EngineError> {
+        self.check_operator(op, id, OperatorState::Offered, event)?;
+        self.check_contact(id, Trigger::OperatorDeclined, event)?;
+        self.timers.cancel(id.0);
+        let live = self.live.remove(&id.0);
+        if self.config.mode == Mode::Preview {
+            let _ = self.store.set_last_outcome(id, Outcome::Declined);
+            let to = match live.and_then(|l| l.pending) {
+                Some(p) if p == PendingAdmin::Remove => State::Removed,
+                _ => State::RejectedByOperator,
+            };
+            self.apply(id, Trigger::OperatorDeclined, to);
+            self.release_operator(op, now);
+        } else {
+            // Progressive: the contact goes back to the head of the hopper,
+            // the operator on pause.
+            self.apply(id, Trigger::OperatorDeclined, State::AwaitingOperator);
+            self.hopper.push_front(id.0);
+            self.operators.set(op, OperatorState::Paused, None, now);
+        }
+        Ok(())
+    }
+
+    fn on_login(
+        &mut self,
+        op: OperatorId,
+        event: &'static str,
+        now: u64,
+    ) -> Result<(), EngineError> {
+        match self.operator_state(op)? {
+            OperatorState::Offline => {
+                self.operators.set(op, OperatorState::Paused, None, now);
+                Ok(())
+            }
+            state => Err(EngineError::IllegalOperatorEvent {
+                operator: op,
+                state,
+                event,
+            }),
+        }
+    }
+
+    fn on_ready(
+        &mut self,
+        op: OperatorId,
+        event: &'static str,
+        now: u64,
+    ) -> Result<(), EngineError> {
+        match self.operator_state(op)? {
+            OperatorState::Offline => Err(EngineError::IllegalOperatorEvent {
+                operator: op,
+                state: OperatorState::Offline,
+                event,
+            }),
+            OperatorState::Ready => Ok(()),
+            OperatorState::Paused => {
+                self.release_operator(op, now);
+                Ok(())
+            }
+            _ => {
+                self.operators.set_after_work(op, AfterWork::Ready);
+                Ok(())
+            }
+        }
+    }
+
+    fn on_pause(
+        &mut self,
+        op: OperatorId,
+        event: &'static str,
+        now: u64,
+    ) -> Result<(), EngineError> {
+        match self.operator_state(op)? {
+            OperatorState::Offline => Err(EngineError::IllegalOperatorEvent {
+                operator: op,
+                state: OperatorState::Offline,
+                event,
+            }),
+            OperatorState::Paused => Ok(()),
+            OperatorState::Ready => {
+                self.operators.set(op, OperatorState::Paused, None, now);
+                Ok(())
+            }
+            _ => {
+                self.operators.set_after_work(op, AfterWork::Pause);
+                Ok(())
+            }
+        }
+    }
+
+    fn on_logout(
+        &mut self,
+        op: OperatorId,
+        _event: &'static str,
+        now: u64,
+    ) -> Result<(), EngineError> {
+        match self.operator_state(op)? {
+            OperatorState::Offline => Ok(()),
+            OperatorState::Ready | OperatorState::Paused => {
+                self.operators.set(op, OperatorState::Offline, None, now);
+                Ok(())
+            }
+            OperatorState::Offered | OperatorState::Bcw => {
+                let id = self.operators.contact(op).expect("offer has a contact");
+                self.return_to_hopper(id, op);
+                self.operators.set(op, OperatorState::Offline, None, now);
+                Ok(())
+            }
+            OperatorState::OnCall | OperatorState::Acw => {
+                self.operators.set_after_work(op, AfterWork::Logout);
+                Ok(())
+            }
+        }
+    }
+
+    /// An offer or BCW lost its operator: revoke it, contact to the head of the hopper.
+    fn return_to_hopper(&mut self, id: ContactId, op: OperatorId) {
+        self.timers.cancel(id.0);
+        let pending = self.live.remove(&id.0).and_then(|l| l.pending);
+        self.outbox.push(Command::Revoke {
+            contact: id,
+            operator: op,
+        });
+        match pending {
+            Some(p) => self.apply(id, trigger_for(p), p.state()),
+            None => {
+                self.apply(id, Trigger::OperatorLost, State::AwaitingOperator);
+                self.hopper.push_front(id.0);
+            }
+        }
+    }
+
+    /// An operator's work ended: pause, log out, or become ready (and take
+    /// a waiting answered call at once).
+    fn release_operator(&mut self, op: OperatorId, now: u64) {
+        match self.operators.after_work(op) {
+            AfterWork::Pause => self.operators.set(op, OperatorState::Paused, None, now),
+            AfterWork::Logout => self.operators.set(op, OperatorState::Offline, None, now),
+            AfterWork::Ready => {
+                self.operators.set(op, OperatorState::Ready, None, now);
+                self.connect_waiting(now);
+            }
+        }
+    }
+
+    /// Connects answered calls waiting for an operator, longest waiting first.
+    fn connect_waiting(&mut self, now: u64) {
+        while let Some(&id) = self.waiting.front() {
+            let Some(op) = self.operators.longest_idle() else {
+                break;
+            };
+            self.waiting.pop_front();
+            let id = ContactId(id);
+            self.timers.cancel(id.0);
+            self.apply(id, Trigger::Connect, State::CallInProgress);
+            self.connect(id, op, true, now);
+        }
+    }
+
+    // ------------------------------------------------------------------
+    // Admin
+    // ------------------------------------------------------------------
+
+    fn cancel_all(&mut self, now: u64) {
+        if self.canceled {
+            return;
+        }
+        self.canceled = true;
+        self.queue.clear();
+        self.hopper.clear();
+        for list in &mut self.parked {
+            list.clear();
+        }
+        for id in 0..self.store.len() as u32 {
+            self.cancel_one(ContactId(id), PendingAdmin::Cancel, now);
+        }
+    }
+
+    /// Applies an admin end state to one contact now, or when its call ends.
+    fn cancel_one(&mut self, id: ContactId, admin: PendingAdmin, now: u64) {
+        let state = self.store.state(id).unwrap_or(State::InvalidRecord);
+        let trigger = trigger_for(admin);
+        if let Some(live) = self.live.get_mut(&id.0) {
+            let bound_to_call = live.call_number.is_some() || state == State::Acw;
+            if bound_to_call {
+                live.pending = live.pending.max(Some(admin));
+                return;
+            }
+            // An offer or BCW: withdraw it from the operator.
+            let op = live.operator;
+            self.live.remove(&id.0);
+            self.timers.cancel(id.0);
+            self.apply(id, trigger, admin.state());
+            if let Some(op) = op {
+                self.outbox.push(Command::Revoke {
+                    contact: id,
+                    operator: op,
+                });
+                self.release_operator(op, now);
+            }
+            return;
+        }
+        if state::allows(state, trigger, admin.state()) {
+            self.timers.cancel(id.0);
+            if state == State::AwaitingOperator {
+                self.hopper.retain(|&h| h != id.0);
+            }
+            self.apply(id, trigger, admin.state());
+        }
+    }
+
+    fn remove(&mut self, id: ContactId, now: u64) -> Result<(), EngineError> {
+        let state = self.state_of(id)?;
+        if state.is_terminal() {
+            return Err(EngineError::IllegalTransition {
+                contact: id,
+                state,
+                event: "Remove",
+            });
+        }
+        self.cancel_one(id, PendingAdmin::Remove, now);
+        Ok(())
+    }
+
+    fn blacklist_add(&mut self, number: u64) {
+        self.blacklist.insert(number);
+        let live = &self.live;
+        let effect = self.store.apply_blacklist_add(number, |id, _| {
+            live.get(&id.0)
+                .is_some_and(|l| l.call_number.is_some() || l.answered)
+        });
+        for (id, from) in effect.changed {
+            self.timers.cancel(id.0);
+            match from {
+                State::AwaitingOperator => self.hopper.retain(|&h| h != id.0),
+                State::OperatorAssigned | State::Bcw => {
+                    if let Some(live) = self.live.remove(&id.0) {
+                        if let Some(op) = live.operator {
+                            self.outbox.push(Command::Revoke {
+                                contact: id,
+                                operator: op,
+                            });
+                            let now = self.now_ms;
+                            self.release_operator(op, now);
+                        }
+                    }
+                }
+                _ => {}
+            }
+        }
+        for id in effect.deferred {
+            if let Some(live) = self.live.get_mut(&id.0) {
+                live.pending = live.pending.max(Some(PendingAdmin::Blacklist));
+            }
+        }
+    }
+
+    fn blacklist_remove(&mut self, number: u64) {
+        self.blacklist.remove(number);
+        for id in self.store.apply_blacklist_remove(number) {
+            if self.canceled {
+                let _ = self
+                    .store
+                    .apply(id, Trigger::Cancel, State::CanceledByAdmin);
+            } else {
+                self.enqueue(id.0);
+            }
+        }
+    }
+
+    fn enqueue(&mut self, id: u32) {
+        let priority = self.store.priorities()[id as usize];
+        self.queue.push_initial(id, priority);
+    }
+
+    // ------------------------------------------------------------------
+    // Poll: timers, selection, pacing
+    // ------------------------------------------------------------------
+
+    /// Fires due timers, selects and paces, and appends the commands for the
+    /// host to `out`.
+    pub fn poll(&mut self, now_ms: u64, out: &mut Vec<Command>) {
+        let now = now_ms.max(self.now_ms);
+        self.now_ms = now;
+        self.fire_zone_timers(now);
+        self.fire_contact_timers(now);
+        self.connect_waiting(now);
+        if !self.paused && !self.canceled {
+            match self.config.mode {
+                Mode::Preview | Mode::Progressive => self.offer_to_ready_operators(now),
+                Mode::Predictive => self.pace_predictive(now),
+            }
+        }
+        out.append(&mut self.outbox);
+    }
+
+    fn fire_contact_timers(&mut self, now: u64) {
+        let mut expired = std::mem::take(&mut self.expired);
+        expired.clear();
+        self.timers.advance(now, &mut expired);
+        for e in &expired {
+            self.on_timer(ContactId(e.key), now);
+        }
+        self.expired = expired;
+    }
+
+    fn on_timer(&mut self, id: ContactId, now: u64) {
+        match self.store.state(id) {
+            Some(State::OperatorAssigned) => {
+                // Missed offer: contact back to the hopper head, operator paused.
+                let op = self.live.get(&id.0).and_then(|l| l.operator);
+                if let Some(op) = op {
+                    self.return_to_hopper_after_timeout(id, op, now);
+                }
+            }
+            Some(State::Bcw) => {
+                let op = self.live.get(&id.0).and_then(|l| l.operator);
+                self.dial(id, op, Trigger::BcwElapsed, now);
+            }
+            Some(State::Calling) => {
+                let call = self.call_id(id);
+                self.outbox.push(Command::Hangup { call });
+                self.end_attempt(id, Trigger::RingTimeout, Outcome::NoAnswer, now);
+            }
+            Some(State::AwaitingOperator) => {
+                if self.live.get(&id.0).is_some_and(|l| l.answered) {
+                    let call = self.call_id(id);
+                    self.outbox.push(Command::Abandon { call });
+                    self.abandon(id, Trigger::AbandonLimit, now);
+                }
+            }
+            Some(State::Acw) => self.finish_acw(id, Trigger::AcwTimeout, Disposition::Done, now),
+            Some(State::RetryScheduled) => {
+                let priority = self.store.priorities()[id.index()];
+                self.queue.push_retry(id.0, priority);
+            }
+            _ => {}
+        }
+    }
+
+    fn return_to_hopper_after_timeout(&mut self, id: ContactId, op: OperatorId, now: u64) {
+        self.live.remove(&id.0);
+        self.outbox.push(Command::Revoke {
+            contact: id,
+            operator: op,
+        });
+        self.apply(id, Trigger::OfferTimeout, State::AwaitingOperator);
+        self.hopper.push_front(id.0);
+        self.operators.set(op, OperatorState::Paused, None, now);
+    }
+
+    fn fire_zone_timers(&mut self, now: u64) {
+        let mut expired = std::mem::take(&mut self.expired);
+        expired.clear();
+        self.zone_timers.advance(now, &mut expired);
+        for e in &expired {
+            let zone = ZoneId(e.key as u16);
+            let status = self
+                .windows
+                .status(&self.config.calling_window, &self.zones, zone, now);
+            if !status.open {
+                if status.until_ms != u64::MAX {
+                    self.zone_timers.arm(e.key, status.until_ms);
+                }
+                continue;
+            }
+            let parked = std::mem::take(&mut self.parked[zone.0 as usize]);
+            for id in parked {
+                let retry = self.store.states()[id as usize] == State::RetryScheduled as u8;
+                let priority = self.store.priorities()[id as usize];
+                self.queue.requeue_parked(id, priority, retry);
+            }
+        }
+        self.expired = expired;
+    }
+
+    /// The compliance guards, in one place.
+    fn guard(&mut self, id: ContactId, now: u64) -> Guard {
+        let i = id.index();
+        let number = self.store.numbers()[i];
+        if self.blacklist.contains(number) {
+            return Guard::Blacklisted;
+        }
+        if self.store.attempts_column()[i] >= self.config.retry.max_attempts {
+            return Guard::Exhausted;
+        }
+        let zone = ZoneId(self.store.zones()[i]);
+        let status = self
+            .windows
+            .status(&self.config.calling_window, &self.zones, zone, now);
+        if !status.open {
+            return Guard::Park(zone);
+        }
+        if self.numbers_in_call.contains(&number) {
+            return Guard::Delay(now.saturating_add(self.config.number_busy_delay_ms));
+        }
+        let cap = self.config.retry.max_attempts_per_24h;
+        if cap > 0 {
+            if let Some(times) = self.recent_dials.get_mut(&number) {
+                let day_ago = now.saturating_sub(24 * 3_600_000);
+                times.retain(|t| *t > day_ago);
+                if times.len() >= cap as usize {
+                    return Guard::Delay(times[0] + 24 * 3_600_000 + 1);
+                }
+            }
+        }
+        Guard::Go(number)
+    }
+
+    /// Applies a guard that said no: the contact goes where it must and is
+    /// not dialed.
+    fn hold_back(&mut self, id: ContactId, guard: Guard, now: u64) {
+        match guard {
+            Guard::Go(_) => {}
+            Guard::Blacklisted => self.apply(id, Trigger::BlacklistHit, State::Blacklisted),
+            Guard::Exhausted => self.apply(id, Trigger::AttemptsExhausted, State::NotReached),
+            Guard::Park(zone) => {
+                let to = self.waiting_state(id);
+                self.apply(id, Trigger::Deferred, to);
+                if self.queue.mark(id.0) {
+                    self.parked[zone.0 as usize].push(id.0);
+                }
+                if !self.zone_timers.is_armed(u32::from(zone.0)) {
+                    let status =
+                        self.windows
+                            .status(&self.config.calling_window, &self.zones, zone, now);
+                    if status.until_ms != u64::MAX {
+                        self.zone_timers.arm(u32::from(zone.0), status.until_ms);
+                    }
+                }
+            }
+            Guard::Delay(at) => {
+                self.apply(id, Trigger::Deferred, State::RetryScheduled);
+                self.timers.arm(id.0, at);
+            }
+        }
+    }
+
+    /// Initial for a contact never dialed, RetryScheduled after an attempt.
+    fn waiting_state(&self, id: ContactId) -> State {
+        if self.store.attempts(id).unwrap_or(0) == 0
+            && self.store.state(id) != Some(State::RetryScheduled)
+        {
+            State::Initial
+        } else {
+            State::RetryScheduled
+        }
+    }
+
+    /// Takes the next contact that may be dialed now, applying the guards to
+    /// those that may not.
+    fn next_contact(&mut self, now: u64) -> Option<ContactId> {
+        while let Some(id) = self.queue.pop() {
+            let id = ContactId(id);
+            let state = self.store.state(id)?;
+            let selectable = state == State::Initial
+                || (state == State::RetryScheduled && !self.timers.is_armed(id.0));
+            if !selectable {
+                continue;
+            }
+            match self.guard(id, now) {
+                Guard::Go(_) => return Some(id),
+                other => self.hold_back(id, other, now),
+            }
+        }
+        None
+    }
+
+    /// The one place that emits Dial. Checks every guard; returns true if it dialed.
+    fn dial(
+        &mut self,
+        id: ContactId,
+        operator: Option<OperatorId>,
+        trigger: Trigger,
+        now: u64,
+    ) -> bool {
+        let guard = if self.paused || self.canceled {
+            None
+        } else {
+            Some(self.guard(id, now))
+        };
+        let number = match guard {
+            Some(Guard::Go(number)) => number,
+            other => {
+                // Not dialed: release the operator and withdraw the contact.
+                let pending = self.live.remove(&id.0).and_then(|l| l.pending);
+                self.timers.cancel(id.0);
+                if let Some(op) = operator {
+                    self.outbox.push(Command::Revoke {
+                        contact: id,
+                        operator: op,
+                    });
+                    self.release_operator(op, now);
+                }
+                match (pending, other) {
+                    (Some(p), _) => self.apply(id, trigger_for(p), p.state()),
+                    (None, Some(g)) => self.hold_back(id, g, now),
+                    (None, None) => {
+                        // Paused or canceled between accept and dial.
+                        if self.canceled {
+                            self.apply(id, Trigger::Cancel, State::CanceledByAdmin);
+                        } else {
+                            let to = self.waiting_state(id);
+                            self.apply(id, Trigger::Deferred, to);
+                            self.enqueue_front(id);
+                        }
+                    }
+                }
+                return false;
+            }
+        };
+        let attempt = self.store.add_attempt(id).expect("known contact");
+        self.apply(id, trigger, State::Calling);
+        let pending = self.live.get(&id.0).and_then(|l| l.pending);
+        self.live.insert(
+            id.0,
+            Live {
+                operator,
+                call_number: Some(number),
+                answered: false,
+                pending,
+            },
+        );
+        self.numbers_in_call.insert(number);
+        if self.config.retry.max_attempts_per_24h > 0 {
+            self.recent_dials.entry(number).or_default().push(now);
+        }
+        match operator {
+            Some(op) => self.operators.set(op, OperatorState::OnCall, Some(id), now),
+            None => self.ringing_unbound += 1,
+        }
+        self.metrics.dials += 1;
+        self.timers
+            .arm(id.0, now.saturating_add(self.config.ring_timeout_ms));
+        self.outbox.push(Command::Dial {
+            call: CallId {
+                contact: id,
+                attempt,
+            },
+            number,
+            operator,
+        });
+        true
+    }
+
+    fn enqueue_front(&mut self, id: ContactId) {
+        let priority = self.store.priorities()[id.index()];
+        self.queue.push_front(id.0, priority);
+    }
+
+    /// Preview and progressive: offer a contact to each ready operator,
+    /// longest idle first, then keep the hopper filled.
+    fn offer_to_ready_operators(&mut self, now: u64) {
+        if self.operators.logged_in_count() == 0 {
+            return;
+        }
+        while let Some(op) = self.operators.longest_idle() {
+            let Some(id) = self.next_for_offer(now) else {
+                break;
+            };
+            self.offer(id, op, now);
+        }
+        let target = match self.config.hopper_size {
+            0 => self.operators.logged_in_count(),
+            n => n as usize,
+        };
+        while self.hopper.len() < target {
+            let Some(id) = self.next_contact(now) else {
+                break;
+            };
+            self.apply(id, Trigger::Enqueue, State::AwaitingOperator);
+            self.hopper.push_back(id.0);
+        }
+    }
+
+    /// The hopper's head (checked against the guards again), else the queue.
+    fn next_for_offer(&mut self, now: u64) -> Option<ContactId> {
+        while let Some(id) = self.hopper.pop_front() {
+            let id = ContactId(id);
+            match self.guard(id, now) {
+                Guard::Go(_) => return Some(id),
+                other => self.hold_back(id, other, now),
+            }
+        }
+        self.next_contact(now)
+    }
+
+    fn offer(&mut self, id: ContactId, op: OperatorId, now: u64) {
+        self.apply(id, Trigger::Offer, State::OperatorAssigned);
+        self.live.insert(
+            id.0,
+            Live {
+                operator: Some(op),
+                call_number: None,
+                answered: false,
+                pending: None,
+            },
+        );
+        self.operators
+            .set(op, OperatorState::Offered, Some(id), now);
+        self.timers
+            .arm(id.0, now.saturating_add(self.config.offer_timeout_ms));
+        self.outbox.push(Command::Offer {
+            contact: id,
+            operator: op,
+        });
+    }
+
+    /// Predictive: dial up to `ratio × ready operators` calls in flight
+    /// (one per ready operator while the abandon rate is over target), none
+    /// when no operator is ready.
+    fn pace_predictive(&mut self, now: u64) {
+        let ready = self.operators.ready_count();
+        if ready == 0 {
+            return;
+        }
+        let over_target = self.guarded_abandon_rate(now) > self.config.abandon_target;
+        let ratio = if over_target {
+            1.0
+        } else {
+            self.config.predictive_ratio
+        };
+        let target = (ready as f64 * ratio).ceil() as usize;
+        let in_flight = self.ringing_unbound as usize + self.waiting.len();
+        for _ in in_flight..target {
+            let Some(id) = self.next_contact(now) else {
+                break;
+            };
+            let reserve = self.config.retry.reserve_operator_after_abandon
+                && self.store.last_outcome(id) == Some(Outcome::Abandoned);
+            if reserve {
+                let Some(op) = self.operators.longest_idle() else {
+                    self.enqueue_front(id);
+                    break;
+                };
+                self.dial(id, Some(op), Trigger::Dial, now);
+            } else {
+                self.dial(id, None, Trigger::Dial, now);
+            }
+            if self.operators.ready_count() == 0 {
+                break;
+            }
+        }
+    }
+
+    /// A transition the engine has already checked; a failure here is a bug
+    /// in the engine, reported in debug builds and never a silent corruption.
+    fn apply(&mut self, id: ContactId, trigger: Trigger, to: State) {
+        let result = self.store.apply(id, trigger, to);
+        debug_assert!(result.is_ok(), "engine bug: {result:?}");
+    }
+}
+
+fn trigger_for(admin: PendingAdmin) -> Trigger {
+    match admin {
+        PendingAdmin::Blacklist => Trigger::BlacklistAdd,
+        PendingAdmin::Cancel => Trigger::Cancel,
+        PendingAdmin::Remove => Trigger::Remove,
+    }
+}
+
+/// Where a contact lands when its live phase ends: a pending Remove always
+/// wins; a pending cancel or blacklist replaces an outcome that would be
+/// dialed again (RetryScheduled), while a final outcome (Success,
+/// NotReached…) is kept because it says what happened.
+fn resolve_pending(pending: Option<PendingAdmin>, natural: State, canceled: bool) -> State {
+    let pending = if canceled {
+        pending.max(Some(PendingAdmin::Cancel))
+    } else {
+        pending
+    };
+    match pending {
+        Some(PendingAdmin::Remove) => State::Removed,
+        Some(p) if !natural.is_terminal() => p.state(),
+        _ => natural,
+    }
+}
+
+fn zone_error(e: ZoneError) -> EngineError {
+    match e {
+        ZoneError::Unknown(name) => EngineError::UnknownTimezone(name),
+        ZoneError::TooMany => EngineError::UnknownTimezone("(too many zones)".into()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn campaign(mode: Mode) -> Campaign {
+        Campaign::new(CampaignConfig {
+            default_country: Some(1),
+            ..CampaignConfig::new(mode)
+        })
+        .unwrap()
+    }
+
+    fn poll(c: &mut Campaign, now: u64) -> Vec<Command> {
+        let mut out = Vec::new();
+        c.poll(now, &mut out);
+        out
+    }
+
+    #[test]
+    fn progressive_offer_bcw_dial_talk_acw_success() {
+        let mut c = campaign(Mode::Progressive);
+        let id = c.add_contact("(212) 555-0100", "crm-1", None, 0).unwrap();
+        let op = c.add_operator();
+        assert!(poll(&mut c, 0).is_empty(), "no operator logged in");
+        c.handle(Event::OperatorLogin(op), 0).unwrap();
+        c.handle(Event::OperatorReady(op), 0).unwrap();
+        assert_eq!(
+            poll(&mut c, 1),
+            vec![Command::Offer {
+                contact: id,
+                operator: op
+            }]
+        );
+        assert_eq!(c.state(id), Some(State::OperatorAssigned));
+        c.handle(
+            Event::OperatorAccepted {
+                operator: op,
+                contact: id,
+            },
+            2,
+        )
+        .unwrap();
+        assert_eq!(c.state(id), Some(State::Bcw));
+        assert!(poll(&mut c, 3).is_empty());
+        let call = CallId {
+            contact: id,
+            attempt: 1,
+        };
+        assert_eq!(
+            poll(&mut c, 5_002),
+            vec![Command::Dial {
+                call,
+                number: 12125550100,
+                operator: Some(op)
+            }]
+        );
+        assert_eq!(c.state(id), Some(State::Calling));
+        c.handle(Event::Answered(call), 6_000).unwrap();
+        assert_eq!(c.state(id), Some(State::CallInProgress));
+        c.handle(Event::CallEnded(call), 66_000).unwrap();
+        assert_eq!(c.state(id), Some(State::Acw));
+        c.handle(
+            Event::AcwDone {
+                operator: op,
+                contact: id,
+                disposition: Disposition::Done,
+            },
+            70_000,
+        )
+        .unwrap();
+        assert_eq!(c.state(id), Some(State::Success));
+        assert_eq!(c.operators().state(op), Some(OperatorState::Ready));
+        let m = c.metrics(70_000);
+        assert_eq!((m.dials, m.answered, m.connected), (1, 1, 1));
+        assert!(m.occupancy > 0.8 && m.occupancy < 0.9, "{}", m.occupancy);
+        assert_eq!(c.counts(), &c.store().recount());
+    }
+
+    #[test]
+    fn predictive_waits_then_abandons_at_the_limit() {
+        let mut c = campaign(Mode::Predictive);
+        for i in 0..10 {
+            c.add_contact(&format!("212555{:04}", i), "", None, 0)
+                .unwrap();
+        }
+        let op = c.add_operator();
+        c.handle(Event::OperatorLogin(op), 0).unwrap();
+        c.handle(Event::OperatorReady(op), 0).unwrap();
+        let dials: Vec<CallId> = poll(&mut c, 0)
+            .into_iter()
+            .map(|cmd| match cmd {
+                Command::Dial {
+                    call,
+                    operator: None,
+                    ..
+                } => call,
+                other => panic!("{other:?}"),
+            })
+            .collect();
+        assert_eq!(dials.len(), 2, "ratio 1.5 × 1 ready operator, rounded up");
+        c.handle(Event::Answered(dials[0]), 1_000).unwrap();
+        c.handle(Event::Answered(dials[1]), 1_100).unwrap();
+        assert_eq!(c.state(dials[0].contact), Some(State::CallInProgress));
+        assert_eq!(c.state(dials[1].contact), Some(State::AwaitingOperator));
+        assert_eq!(
+            poll(&mut c, 1_200),
+            vec![Command::Connect {
+                call: dials[0],
+                operator: op
+            }]
+        );
+        assert!(
+            poll(&mut c, 3_099).is_empty(),
+            "the limit is 2 s after the answer"
+        );
+        let out = poll(&mut c, 3_100);
+        assert_eq!(out, vec![Command::Abandon { call: dials[1] }]);
+        assert_eq!(c.state(dials[1].contact), Some(State::CanceledByClient));
+        assert_eq!(c.metrics(3_100).abandoned, 1);
+        // A late event about the abandoned call is stale and changes nothing.
+        assert_eq!(
+            c.handle(Event::ClientHungUp(dials[1]), 3_200),
+            Err(EngineError::StaleCall {
+                call: dials[1],
+                current_attempt: 1
+            })
+        );
+    }
+
+    #[test]
+    fn predictive_never_dials_without_a_ready_operator() {
+        let mut c = campaign(Mode::Predictive);
+        c.add_contact("2125550100", "", None, 0).unwrap();
+        assert!(poll(&mut c, 0).is_empty());
+        let op = c.add_operator();
+        c.handle(Event::OperatorLogin(op), 0).unwrap();
+        assert!(poll(&mut c, 10).is_empty(), "logged in but paused");
+        assert_eq!(c.state(ContactId(0)), Some(State::Initial));
+    }
+}

@@ -1,0 +1,294 @@
+//! Campaign configuration and its validation.
+//!
+//! Every field has a default a contact center can start with; `validate`
+//! rejects values that are unsafe or meaningless with a [`ConfigError`] that
+//! names the field. The US rules are the defaults where a rule exists: a ring
+//! of at least 15 s before "no answer", at most 3% abandoned calls over 30
+//! days, 2 s to connect an answered call before it counts as abandoned.
+
+use std::fmt;
+
+use crate::phone::PhoneRules;
+use crate::retry::RetryPolicy;
+use crate::window::WeeklyWindow;
+use crate::zones::ZoneTable;
+
+/// How contacts reach operators.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+#[repr(u8)]
+pub enum Mode {
+    /// The operator sees the contact first and decides to dial it or not.
+    Preview = 0,
+    /// One call per free operator, dialed after the operator accepts.
+    #[default]
+    Progressive = 1,
+    /// More calls than free operators; answered calls go to the longest-idle operator.
+    Predictive = 2,
+}
+
+impl Mode {
+    /// The mode's name in lower case (`"predictive"`).
+    pub fn name(self) -> &'static str {
+        match self {
+            Mode::Preview => "preview",
+            Mode::Progressive => "progressive",
+            Mode::Predictive => "predictive",
+        }
+    }
+
+    /// Parses a mode name, case-insensitively.
+    pub fn from_name(name: &str) -> Option<Mode> {
+        [Mode::Preview, Mode::Progressive, Mode::Predictive]
+            .into_iter()
+            .find(|m| m.name().eq_ignore_ascii_case(name.trim()))
+    }
+}
+
+impl fmt::Display for Mode {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// Over which window the abandon-rate guard measures.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+pub enum AbandonWindow {
+    /// The last 24 hours.
+    Day,
+    /// The last 30 days (the US rule).
+    #[default]
+    ThirtyDays,
+}
+
+/// The minimum ring time before a call may be declared unanswered (US rule).
+pub const MIN_RING_TIMEOUT_MS: u64 = 15_000;
+
+/// Configuration of one campaign.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CampaignConfig {
+    /// Preview, progressive or predictive.
+    pub mode: Mode,
+    /// Country calling code for national numbers (`Some(1)`, `Some(49)`), or none.
+    pub default_country: Option<u16>,
+    /// IANA time zone of contacts imported without one.
+    pub default_timezone: String,
+    /// When contacts may be called, in their local time.
+    pub calling_window: WeeklyWindow,
+    /// Retries per outcome and attempt caps.
+    pub retry: RetryPolicy,
+    /// How long an operator has to accept an offer.
+    pub offer_timeout_ms: u64,
+    /// Before-call work: countdown from accept to dial (0 dials at once).
+    pub bcw_ms: u64,
+    /// How long a call may ring before it is declared unanswered.
+    pub ring_timeout_ms: u64,
+    /// Allow `ring_timeout_ms` below 15 s (not US-compliant).
+    pub allow_short_ring_timeout: bool,
+    /// Predictive: how long an answered call may wait for an operator before
+    /// the engine abandons it (plays the message and hangs up).
+    pub abandon_limit_ms: u64,
+    /// After-call work after each connected call.
+    pub acw_enabled: bool,
+    /// Longest ACW before the contact is closed as Success (0 = no limit).
+    pub acw_limit_ms: u64,
+    /// Predictive: calls per ready operator (the simple pacer).
+    pub predictive_ratio: f64,
+    /// Predictive: the abandon rate not to exceed (0.03 = 3%).
+    pub abandon_target: f64,
+    /// Predictive: the window the abandon guard measures.
+    pub abandon_window: AbandonWindow,
+    /// Preview/progressive: contacts kept ready in the hopper while no
+    /// operator is free (0 = one per logged-in operator).
+    pub hopper_size: u32,
+    /// How long to wait before trying a contact whose number is in another
+    /// call right now.
+    pub number_busy_delay_ms: u64,
+}
+
+impl Default for CampaignConfig {
+    fn default() -> Self {
+        CampaignConfig {
+            mode: Mode::Progressive,
+            default_country: None,
+            default_timezone: "UTC".to_owned(),
+            calling_window: WeeklyWindow::always(),
+            retry: RetryPolicy::default(),
+            offer_timeout_ms: 30_000,
+            bcw_ms: 5_000,
+            ring_timeout_ms: 25_000,
+            allow_short_ring_timeout: false,
+            abandon_limit_ms: 2_000,
+            acw_enabled: true,
+            acw_limit_ms: 120_000,
+            predictive_ratio: 1.5,
+            abandon_target: 0.03,
+            abandon_window: AbandonWindow::ThirtyDays,
+            hopper_size: 0,
+            number_busy_delay_ms: 60_000,
+        }
+    }
+}
+
+/// A configuration value that cannot be used.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ConfigError {
+    /// The field, as named in [`CampaignConfig`].
+    pub field: &'static str,
+    /// What is wrong with it.
+    pub message: String,
+}
+
+impl fmt::Display for ConfigError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "invalid {}: {}", self.field, self.message)
+    }
+}
+
+impl std::error::Error for ConfigError {}
+
+fn bad(field: &'static str, message: impl Into<String>) -> ConfigError {
+    ConfigError {
+        field,
+        message: message.into(),
+    }
+}
+
+impl CampaignConfig {
+    /// The defaults in the given mode.
+    pub fn new(mode: Mode) -> Self {
+        CampaignConfig {
+            mode,
+            ..Self::default()
+        }
+    }
+
+    /// The phone rules these settings imply.
+    pub fn phone_rules(&self) -> PhoneRules {
+        PhoneRules {
+            default_country: self.default_country,
+        }
+    }
+
+    /// Checks every field; the first bad one is returned.
+    pub fn validate(&self) -> Result<(), ConfigError> {
+        if let Some(cc) = self.default_country {
+            if !(1..=999).contains(&cc) {
+                return Err(bad(
+                    "default_country",
+                    format!("{cc} is not a country calling code (1..=999)"),
+                ));
+            }
+        }
+        ZoneTable::new(&self.default_timezone)
+            .map_err(|e| bad("default_timezone", e.to_string()))?;
+        if self.offer_timeout_ms == 0 {
+            return Err(bad("offer_timeout_ms", "must be above 0"));
+        }
+        if self.ring_timeout_ms == 0 {
+            return Err(bad("ring_timeout_ms", "must be above 0"));
+        }
+        if self.ring_timeout_ms < MIN_RING_TIMEOUT_MS && !self.allow_short_ring_timeout {
+            return Err(bad(
+                "ring_timeout_ms",
+                format!(
+                    "{} ms is below the 15000 ms minimum ring time (US rule); set allow_short_ring_timeout to use it anyway",
+                    self.ring_timeout_ms
+                ),
+            ));
+        }
+        if self.abandon_limit_ms == 0 {
+            return Err(bad("abandon_limit_ms", "must be above 0"));
+        }
+        if !(self.predictive_ratio.is_finite() && (1.0..=20.0).contains(&self.predictive_ratio)) {
+            return Err(bad(
+                "predictive_ratio",
+                format!("{} is not between 1.0 and 20.0", self.predictive_ratio),
+            ));
+        }
+        if !(self.abandon_target.is_finite()
+            && self.abandon_target > 0.0
+            && self.abandon_target < 1.0)
+        {
+            return Err(bad(
+                "abandon_target",
+                format!("{} is not between 0 and 1 (0.03 = 3%)", self.abandon_target),
+            ));
+        }
+        if self.retry.max_attempts == 0 {
+            return Err(bad("retry.max_attempts", "must be at least 1"));
+        }
+        if self.retry.max_attempts == u8::MAX {
+            return Err(bad("retry.max_attempts", "must be at most 254"));
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn defaults_are_valid_and_bad_values_name_their_field() {
+        assert_eq!(CampaignConfig::default().validate(), Ok(()));
+        let short = CampaignConfig {
+            ring_timeout_ms: 10_000,
+            ..Default::default()
+        };
+        let err = short.validate().unwrap_err();
+        assert_eq!(err.field, "ring_timeout_ms");
+        assert!(err.to_string().contains("15000"), "{err}");
+        let allowed = CampaignConfig {
+            allow_short_ring_timeout: true,
+            ..short
+        };
+        assert_eq!(allowed.validate(), Ok(()));
+        let cases: Vec<(CampaignConfig, &str)> = vec![
+            (
+                CampaignConfig {
+                    predictive_ratio: f64::NAN,
+                    ..Default::default()
+                },
+                "predictive_ratio",
+            ),
+            (
+                CampaignConfig {
+                    abandon_target: 1.5,
+                    ..Default::default()
+                },
+                "abandon_target",
+            ),
+            (
+                CampaignConfig {
+                    default_timezone: "Atlantis/Central".into(),
+                    ..Default::default()
+                },
+                "default_timezone",
+            ),
+            (
+                CampaignConfig {
+                    default_country: Some(0),
+                    ..Default::default()
+                },
+                "default_country",
+            ),
+            (
+                CampaignConfig {
+                    offer_timeout_ms: 0,
+                    ..Default::default()
+                },
+                "offer_timeout_ms",
+            ),
+        ];
+        for (config, field) in cases {
+            assert_eq!(config.validate().unwrap_err().field, field);
+        }
+    }
+
+    #[test]
+    fn mode_names() {
+        assert_eq!(Mode::from_name("Predictive"), Some(Mode::Predictive));
+        assert_eq!(Mode::from_name("nope"), None);
+        assert_eq!(Mode::Preview.to_string(), "preview");
+    }
+}
