@@ -412,35 +412,42 @@ fn registry(c: &mut Criterion, fx: &Fixture) -> LoadFigures {
     }
 }
 
-/// Big run only: a 250M-line registry loaded once, with its peak memory.
+/// Big run only: a 250M-line registry loaded once, in random order and
+/// sorted (as registry extracts usually are), with its peak memory.
 fn registry_big(fx: &Fixture) {
-    let start = Instant::now();
-    let (file, len) = write_registry(&fx.numbers, "registry-big");
-    eprintln!(
-        "blacklist/load_registry/{}M_lines: file of {:.0} MB written in {:.0} s",
-        fx.numbers.len() / 1_000_000,
-        mb(len),
-        start.elapsed().as_secs_f64()
-    );
-    let base = live_bytes();
-    PEAK_BYTES.store(base, Ordering::Relaxed);
-    let ((list, report), secs, bytes, _) = measured(|| load(&file.0));
-    let peak = PEAK_BYTES.load(Ordering::Relaxed) - base;
-    eprintln!(
-        "blacklist/load_registry/{}M_lines: {:.1} s, {:.0} MB/s, {:.1} M numbers/s; \
-         {} added, {} duplicates; set {:.0} MB, peak {:.0} MB above the start",
-        fx.numbers.len() / 1_000_000,
-        secs,
-        mb(len) / secs,
-        report.lines as f64 / secs / 1e6,
-        report.added,
-        report.already_present,
-        mb(bytes),
-        mb(peak)
-    );
-    assert_eq!(list.len(), fx.roaring.len());
-    drop(list);
-    drop(file);
+    let m = fx.numbers.len() / 1_000_000;
+    for order in ["random", "sorted"] {
+        let start = Instant::now();
+        let (file, len) = if order == "sorted" {
+            let mut sorted = fx.numbers.clone();
+            sorted.sort_unstable();
+            write_registry(&sorted, "registry-big")
+        } else {
+            write_registry(&fx.numbers, "registry-big")
+        };
+        eprintln!(
+            "blacklist/load_registry/{m}M_lines/{order}: file of {:.0} MB written in {:.0} s",
+            mb(len),
+            start.elapsed().as_secs_f64()
+        );
+        let base = live_bytes();
+        PEAK_BYTES.store(base, Ordering::Relaxed);
+        let ((list, report), secs, bytes, _) = measured(|| load(&file.0));
+        let peak = PEAK_BYTES.load(Ordering::Relaxed) - base;
+        eprintln!(
+            "blacklist/load_registry/{m}M_lines/{order}: {secs:.1} s, {:.0} MB/s, \
+             {:.1} M numbers/s; {} added, {} duplicates; set {:.0} MB ({:.2} bytes/number), \
+             peak {:.0} MB above the start",
+            mb(len) / secs,
+            report.lines as f64 / secs / 1e6,
+            report.added,
+            report.already_present,
+            mb(bytes),
+            bytes as f64 / report.added as f64,
+            mb(peak)
+        );
+        assert_eq!(list.len(), fx.roaring.len());
+    }
 }
 
 fn summary(fx: &Fixture, load: &LoadFigures) {

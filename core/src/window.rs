@@ -15,12 +15,15 @@
 //! day the skipped wall times never occur, so an interval lying wholly in the
 //! gap is empty that day, an interval that starts inside the gap opens at the
 //! transition (the first wall time that exists), and an interval that ends
-//! inside the gap closes at the transition. On a fall-back day the repeated
-//! wall times occur twice, and the window is open during both occurrences
-//! when they are inside an interval: an opening time in the fold opens at its
-//! *first* occurrence, a closing time in the fold closes at its first
-//! occurrence, and if the clock is then set back into the interval the
-//! window opens again until the second occurrence of the closing time. So the
+//! inside the gap closes at the transition (`01:00-04:00` is two real hours
+//! that day). On a fall-back day the repeated wall times occur twice and the
+//! window follows the clock through both: a boundary inside the fold takes
+//! effect at its *first* occurrence (the earlier instant), and again at its
+//! second. So `01:30-03:00` on a New York fall-back day opens at 01:30 EDT,
+//! closes when the clock is set back to 01:00 EST (before the opening time),
+//! and opens again at 01:30 EST; `00:00-01:30` closes at 01:30 EDT, opens
+//! again at 01:00 EST and closes at 01:30 EST; an interval covering the whole
+//! fold (`00:30-03:00`) stays open throughout (3.5 real hours). So the
 //! window is never open while the wall clock reads a time outside the
 //! configuration, and never closed while it reads one inside. No
 //! [`jiff::tz::Disambiguation`] strategy is used, because none matches that
@@ -37,8 +40,9 @@
 //! a handful of steps whatever the window. [`WindowCache`] keeps that answer
 //! per [`ZoneId`] and recomputes only when it has expired.
 //!
-//! Instants past the end of jiff's supported range (about 9999-12-30 UTC)
-//! count as closed forever (`until_ms == u64::MAX`), so nothing panics and
+//! Instants past the end of jiff's supported range (`now_ms` above
+//! 253_402_207_200_999, i.e. after 9999-12-30T22:00:00.999Z) count as closed
+//! forever (`until_ms == u64::MAX`), so nothing panics and
 //! nothing is dialed there; an open window whose next change would fall past
 //! that end reports `until_ms` = the first unsupported millisecond.
 
@@ -74,8 +78,9 @@ type DayIntervals = SmallVec<[(u16, u16); 2]>;
 /// Per weekday, a sorted list of disjoint, non-touching `[start_minute,
 /// end_minute)` intervals with `0 <= start < end <= 1440`. Overlapping or
 /// touching intervals are merged when added, so two equal windows compare
-/// equal however they were written.
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
+/// equal however they were written. There is deliberately no `Default`:
+/// a campaign picks [`WeeklyWindow::always`] or a real window explicitly.
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct WeeklyWindow {
     /// Index 0 is Monday, 6 is Sunday.
     days: [DayIntervals; 7],
@@ -93,7 +98,9 @@ impl WeeklyWindow {
 
     /// Never open: nobody may be called (mostly useful in tests).
     pub fn never() -> Self {
-        WeeklyWindow::default()
+        WeeklyWindow {
+            days: Default::default(),
+        }
     }
 
     /// Parses a window spec such as `"Mon-Fri 09:00-20:00; Sat 10:00-14:00"`.
@@ -301,7 +308,7 @@ fn next_boundary(local_ms: i64, boundaries: &[u32]) -> i64 {
     let next = boundaries
         .iter()
         .map(|&b| i64::from(b) * MINUTE_MS)
-        .find(|&b| b >= pos)
+        .find(|&b| b > pos)
         .unwrap_or(i64::from(boundaries[0]) * MINUTE_MS + WEEK_MS);
     week_start + next
 }

@@ -254,3 +254,24 @@ fn check_walk_short(raw: &Raw, tz: &TimeZone, from: u64, to: u64) {
         t += 5 * MINUTE;
     }
 }
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(2000))]
+
+    /// Arbitrary text never panics the parser; what parses round-trips
+    /// through `Display`, and every error message quotes some input.
+    #[test]
+    fn parse_never_panics(spec in "[MonTueWdhFriSatSu,;: 0-9\\-aéA-Z]{0,40}") {
+        match WeeklyWindow::parse(&spec) {
+            Ok(w) => prop_assert_eq!(WeeklyWindow::parse(&w.to_string()).unwrap(), w),
+            Err(e) => prop_assert!(!e.to_string().is_empty()),
+        }
+    }
+
+    /// Windows built from random intervals round-trip through `Display`.
+    #[test]
+    fn display_round_trips(raw in raw_intervals()) {
+        let w = build(&raw);
+        prop_assert_eq!(w.to_string().parse::<WeeklyWindow>().unwrap(), w);
+    }
+}
