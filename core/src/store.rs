@@ -324,9 +324,9 @@ impl ContactStore {
                 State::Initial as u8
             }
         }));
-        for offset in 0..n {
+        for (offset, &number) in numbers.iter().enumerate() {
             let id = (first + offset) as u32;
-            if numbers[offset] == 0 {
+            if number == 0 {
                 self.invalid.insert(
                     id,
                     InvalidInfo {
