@@ -1161,6 +1161,15 @@ impl Campaign {
 
     fn blacklist_remove(&mut self, number: u64) {
         self.blacklist.remove(number);
+        // A contact in a call, to be blacklisted when the call ends, is not
+        // any more: the number is off the list.
+        for id in self.store.contacts_with_number(number) {
+            if let Some(live) = self.live.get_mut(&id.0) {
+                if live.pending == Some(PendingAdmin::Blacklist) {
+                    live.pending = None;
+                }
+            }
+        }
         for id in self.store.apply_blacklist_remove(number) {
             if self.canceled {
                 let _ = self
