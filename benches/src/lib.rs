@@ -4,3 +4,4 @@
 pub mod hashset_blacklist;
 pub mod heap_timer;
 pub mod row_store;
+pub mod roaring_blacklist;
