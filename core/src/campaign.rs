@@ -547,8 +547,19 @@ impl Campaign {
     // Events
     // ------------------------------------------------------------------
 
-    /// Applies one event at `now_ms`. On error nothing changed.
+    /// Applies one event at `now_ms`. On error nothing changed, not even
+    /// the latest time seen: a refused event leaves no trace, so a replay of
+    /// the accepted events gives the same run.
     pub fn handle(&mut self, event: Event, now_ms: u64) -> Result<(), EngineError> {
+        let before = self.now_ms;
+        let result = self.apply_event(event, now_ms);
+        if result.is_err() {
+            self.now_ms = before;
+        }
+        result
+    }
+
+    fn apply_event(&mut self, event: Event, now_ms: u64) -> Result<(), EngineError> {
         let now = now_ms.max(self.now_ms);
         self.now_ms = now;
         let name = event.name();
@@ -910,7 +921,7 @@ impl Campaign {
         if self.config.mode == Mode::Preview {
             let _ = self.store.set_last_outcome(id, Outcome::Declined);
             let to = match live.and_then(|l| l.pending) {
-                Some(p) if p == PendingAdmin::Remove => State::Removed,
+                Some(PendingAdmin::Remove) => State::Removed,
                 _ => State::RejectedByOperator,
             };
             self.apply(id, Trigger::OperatorDeclined, to);
@@ -1235,12 +1246,10 @@ impl Campaign {
                 self.outbox.push(Command::Hangup { call });
                 self.end_attempt(id, Trigger::RingTimeout, Outcome::NoAnswer, now);
             }
-            Some(State::AwaitingOperator) => {
-                if self.live.get(&id.0).is_some_and(|l| l.answered) {
-                    let call = self.call_id(id);
-                    self.outbox.push(Command::Abandon { call });
-                    self.abandon(id, Trigger::AbandonLimit, now);
-                }
+            Some(State::AwaitingOperator) if self.live.get(&id.0).is_some_and(|l| l.answered) => {
+                let call = self.call_id(id);
+                self.outbox.push(Command::Abandon { call });
+                self.abandon(id, Trigger::AbandonLimit, now);
             }
             Some(State::Acw) => self.finish_acw(id, Trigger::AcwTimeout, Disposition::Done, now),
             Some(State::RetryScheduled) => {
