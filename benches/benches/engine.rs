@@ -12,7 +12,7 @@ use dialcore::{CallId, Campaign, CampaignConfig, Command, Disposition, Event, Mo
 const OPERATORS: usize = 1_000;
 
 fn numbers(n: usize) -> Vec<u64> {
-    (0..n as u64).map(|i| 1_201_000_0000 + i * 7).collect()
+    (0..n as u64).map(|i| 12010000000 + i * 7).collect()
 }
 
 /// A predictive campaign (ratio 1: every answered call finds an operator)

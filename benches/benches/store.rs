@@ -28,7 +28,7 @@ fn numbers(n: usize) -> Vec<u64> {
             z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
             z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
             z ^= z >> 31;
-            1_201_000_0000 + z % 788_999_9999
+            12010000000 + z % 7889999999
         })
         .collect()
 }

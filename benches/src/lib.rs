@@ -3,5 +3,5 @@
 #![warn(missing_docs, missing_debug_implementations, rust_2018_idioms)]
 pub mod hashset_blacklist;
 pub mod heap_timer;
-pub mod row_store;
 pub mod roaring_blacklist;
+pub mod row_store;

@@ -78,7 +78,7 @@ fn main() {
 fn number(i: u64) -> u64 {
     // US-like numbers: 1 + area code + 7 digits, spread deterministically.
     let area = 201 + (i * 7919) % 700;
-    1_000_000_0000 + area * 10_000_000 + (i * 104_729) % 10_000_000
+    10000000000 + area * 10000000 + (i * 104729) % 10000000
 }
 
 fn synthetic_csv(contacts: usize) -> String {

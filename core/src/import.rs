@@ -630,14 +630,14 @@ mod tests {
         assert_eq!(report.ignored_columns, vec!["notes".to_string()]);
         assert_eq!(report.ids, 0..2);
         let first = ContactId(0);
-        assert_eq!(store.number(first), Some(49_30_1234567));
+        assert_eq!(store.number(first), Some(49301234567));
         assert_eq!(store.priority(first), Some(7));
         assert_eq!(store.external_id(first), Some("crm-1"));
         assert_eq!(zones.name(store.zone(first).unwrap()), "America/New_York");
         let second = ContactId(1);
         assert_eq!(store.priority(second), Some(1), "blank priority → default");
         assert_eq!(store.zone(second), Some(Default::default()));
-        assert_eq!(store.number(second), Some(49_30_7654321));
+        assert_eq!(store.number(second), Some(49307654321));
     }
 
     #[test]
@@ -722,7 +722,7 @@ mod tests {
     #[test]
     fn blacklisted_and_duplicate_numbers_are_counted() {
         let mut blacklist = Blacklist::new();
-        blacklist.insert(49_30_9999999);
+        blacklist.insert(49309999999);
         let mut store = ContactStore::new();
         let mut zones = ZoneTable::default();
         let options = ImportOptions {
@@ -778,6 +778,6 @@ mod tests {
         let (report, store, _) = run(csv, &Blacklist::new());
         assert_eq!(report.valid, 1, "{report:#?}");
         assert_eq!(store.external_id(ContactId(0)), Some("Smith, \"Jo\""));
-        assert_eq!(store.number(ContactId(0)), Some(44_20_7946_0018));
+        assert_eq!(store.number(ContactId(0)), Some(442079460018));
     }
 }

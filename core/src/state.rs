@@ -612,6 +612,17 @@ const RULES: &[Rule] = &[
         &[InvalidRecord],
         set(&[Initial, Blacklisted]),
     ),
+    rule(
+        Trigger::Deferred,
+        &[
+            Initial,
+            RetryScheduled,
+            AwaitingOperator,
+            OperatorAssigned,
+            Bcw,
+        ],
+        set(&[Initial, RetryScheduled]),
+    ),
 ];
 
 /// `TABLE[trigger][state]` = the states `trigger` may lead to from `state`.
@@ -745,6 +756,16 @@ mod tests {
         for (i, t) in Trigger::ALL.iter().enumerate() {
             assert_eq!(*t as usize, i);
             assert_eq!(format!("{t:?}"), t.name());
+        }
+    }
+
+    #[test]
+    fn every_trigger_has_a_rule() {
+        for t in Trigger::ALL {
+            assert!(
+                State::ALL.into_iter().any(|s| is_legal(s, t)),
+                "{t:?} is legal nowhere: the table lacks its rule"
+            );
         }
     }
 
