@@ -247,6 +247,12 @@ pub struct Campaign {
     operators: Operators,
     live: HashMap<u32, Live>,
     numbers_in_call: HashSet<u64>,
+    /// Numbers of contacts offered to an operator or in BCW, so a second
+    /// contact with the same number is not offered while the first may still
+    /// be dialed.
+    numbers_offered: HashMap<u64, u32>,
+    /// When each contact was last abandoned, for the reserved-operator policy.
+    abandoned_at: HashMap<u32, u64>,
     recent_dials: HashMap<u64, SmallVec<[u64; 4]>>,
     outbox: Vec<Command>,
     expired: Vec<Expired>,
@@ -282,6 +288,8 @@ impl Campaign {
             operators: Operators::default(),
             live: HashMap::new(),
             numbers_in_call: HashSet::new(),
+            numbers_offered: HashMap::new(),
+            abandoned_at: HashMap::new(),
             recent_dials: HashMap::new(),
             outbox: Vec::new(),
             expired: Vec::new(),
@@ -771,6 +779,21 @@ impl Campaign {
         }
     }
 
+    /// Unbinds a contact from its operator or call, releasing its number's
+    /// offer reservation.
+    fn take_live(&mut self, id: ContactId) -> Option<Live> {
+        let live = self.live.remove(&id.0)?;
+        self.release_offered_number(id);
+        Some(live)
+    }
+
+    fn release_offered_number(&mut self, id: ContactId) {
+        let number = self.store.numbers()[id.index()];
+        if self.numbers_offered.get(&number) == Some(&id.0) {
+            self.numbers_offered.remove(&number);
+        }
+    }
+
     fn call_id(&self, id: ContactId) -> CallId {
         CallId {
             contact: id,
@@ -798,7 +821,7 @@ impl Campaign {
     /// call dropped while waiting): retry or final state, operator released.
     fn end_attempt(&mut self, id: ContactId, trigger: Trigger, outcome: Outcome, now: u64) {
         self.timers.cancel(id.0);
-        let live = self.live.remove(&id.0).expect("live call");
+        let live = self.take_live(id).expect("live call");
         if let Some(n) = live.call_number {
             self.numbers_in_call.remove(&n);
         }
@@ -836,6 +859,7 @@ impl Campaign {
     }
 
     fn abandon(&mut self, id: ContactId, trigger: Trigger, now: u64) {
+        self.abandoned_at.insert(id.0, now);
         self.metrics.abandoned += 1;
         self.day.record_abandoned(now);
         self.month.record_abandoned(now);
@@ -859,7 +883,7 @@ impl Campaign {
                     .arm(id.0, now.saturating_add(self.config.acw_limit_ms));
             }
         } else {
-            let live = self.live.remove(&id.0).expect("live");
+            let live = self.take_live(id).expect("live");
             let to = resolve_pending(live.pending, State::Success, self.canceled);
             self.apply(id, trigger, to);
             self.release_operator(op, now);
@@ -868,7 +892,7 @@ impl Campaign {
 
     fn finish_acw(&mut self, id: ContactId, trigger: Trigger, disposition: Disposition, now: u64) {
         self.timers.cancel(id.0);
-        let live = self.live.remove(&id.0).expect("contact in ACW is live");
+        let live = self.take_live(id).expect("contact in ACW is live");
         let (natural, callback) = match disposition {
             Disposition::Done => (State::Success, None),
             Disposition::Callback { at_ms } => (State::RetryScheduled, Some(at_ms)),
@@ -917,7 +941,7 @@ impl Campaign {
         self.check_operator(op, id, OperatorState::Offered, event)?;
         self.check_contact(id, Trigger::OperatorDeclined, event)?;
         self.timers.cancel(id.0);
-        let live = self.live.remove(&id.0);
+        let live = self.take_live(id);
         if self.config.mode == Mode::Preview {
             let _ = self.store.set_last_outcome(id, Outcome::Declined);
             let to = match live.and_then(|l| l.pending) {
@@ -1031,7 +1055,7 @@ impl Campaign {
     /// An offer or BCW lost its operator: revoke it, contact to the head of the hopper.
     fn return_to_hopper(&mut self, id: ContactId, op: OperatorId) {
         self.timers.cancel(id.0);
-        let pending = self.live.remove(&id.0).and_then(|l| l.pending);
+        let pending = self.take_live(id).and_then(|l| l.pending);
         self.outbox.push(Command::Revoke {
             contact: id,
             operator: op,
@@ -1103,7 +1127,7 @@ impl Campaign {
             }
             // An offer or BCW: withdraw it from the operator.
             let op = live.operator;
-            self.live.remove(&id.0);
+            self.take_live(id);
             self.timers.cancel(id.0);
             self.apply(id, trigger, admin.state());
             if let Some(op) = op {
@@ -1149,7 +1173,7 @@ impl Campaign {
             match from {
                 State::AwaitingOperator => self.hopper.retain(|&h| h != id.0),
                 State::OperatorAssigned | State::Bcw => {
-                    if let Some(live) = self.live.remove(&id.0) {
+                    if let Some(live) = self.take_live(id) {
                         if let Some(op) = live.operator {
                             self.outbox.push(Command::Revoke {
                                 contact: id,
@@ -1261,7 +1285,7 @@ impl Campaign {
     }
 
     fn return_to_hopper_after_timeout(&mut self, id: ContactId, op: OperatorId, now: u64) {
-        self.live.remove(&id.0);
+        self.take_live(id);
         self.outbox.push(Command::Revoke {
             contact: id,
             operator: op,
@@ -1313,7 +1337,11 @@ impl Campaign {
         if !status.open {
             return Guard::Park(zone);
         }
-        if self.numbers_in_call.contains(&number) {
+        let offered_elsewhere = self
+            .numbers_offered
+            .get(&number)
+            .is_some_and(|&other| other != id.0);
+        if offered_elsewhere || self.numbers_in_call.contains(&number) {
             return Guard::Delay(now.saturating_add(self.config.number_busy_delay_ms));
         }
         let cap = self.config.retry.max_attempts_per_24h;
@@ -1405,7 +1433,7 @@ impl Campaign {
             Some(Guard::Go(number)) => number,
             other => {
                 // Not dialed: release the operator and withdraw the contact.
-                let pending = self.live.remove(&id.0).and_then(|l| l.pending);
+                let pending = self.take_live(id).and_then(|l| l.pending);
                 self.timers.cancel(id.0);
                 if let Some(op) = operator {
                     self.outbox.push(Command::Revoke {
@@ -1443,6 +1471,7 @@ impl Campaign {
                 pending,
             },
         );
+        self.release_offered_number(id);
         self.numbers_in_call.insert(number);
         if self.config.retry.max_attempts_per_24h > 0 {
             self.recent_dials.entry(number).or_default().push(now);
@@ -1509,6 +1538,8 @@ impl Campaign {
 
     fn offer(&mut self, id: ContactId, op: OperatorId, now: u64) {
         self.apply(id, Trigger::Offer, State::OperatorAssigned);
+        self.numbers_offered
+            .insert(self.store.numbers()[id.index()], id.0);
         self.live.insert(
             id.0,
             Live {
@@ -1548,8 +1579,12 @@ impl Campaign {
             let Some(id) = self.next_contact(now) else {
                 break;
             };
-            let reserve = self.config.retry.reserve_operator_after_abandon
-                && self.store.last_outcome(id) == Some(Outcome::Abandoned);
+            let window = self.config.retry.reserve_operator_after_abandon_ms;
+            let reserve = window > 0
+                && self
+                    .abandoned_at
+                    .get(&id.0)
+                    .is_some_and(|&at| now.saturating_sub(at) < window);
             if reserve {
                 let Some(op) = self.operators.longest_idle() else {
                     self.enqueue_front(id);

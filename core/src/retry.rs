@@ -55,9 +55,10 @@ pub struct RetryPolicy {
     pub max_attempts: u8,
     /// Attempts per number in any rolling 24 hours (0 = no cap). Default 0.
     pub max_attempts_per_24h: u8,
-    /// Redial an abandoned contact only with an operator reserved for it
-    /// first (UK practice for 72 hours after an abandoned call). Default false.
-    pub reserve_operator_after_abandon: bool,
+    /// For this long after a contact's call was abandoned, redial it only
+    /// with an operator reserved for it first (UK practice: 72 hours,
+    /// `72 * 3_600_000`). 0 turns the policy off (the default).
+    pub reserve_operator_after_abandon_ms: u64,
 }
 
 impl Default for RetryPolicy {
@@ -70,7 +71,7 @@ impl Default for RetryPolicy {
             abandoned: RetryRule::never(),
             max_attempts: 5,
             max_attempts_per_24h: 0,
-            reserve_operator_after_abandon: false,
+            reserve_operator_after_abandon_ms: 0,
         }
     }
 }

@@ -146,7 +146,7 @@ impl Setup {
             RetryRule::never()
         };
         cfg.retry.max_attempts_per_24h = if self.daily_cap { 2 } else { 0 };
-        cfg.retry.reserve_operator_after_abandon = self.reserve;
+        cfg.retry.reserve_operator_after_abandon_ms = if self.reserve { 72 * 3_600_000 } else { 0 };
         cfg
     }
 }
