@@ -1,0 +1,612 @@
+//! Scenarios: who is called, by how many operators, how customers and
+//! operators behave, and the campaign settings, read from TOML.
+//!
+//! Every field has a default (the built-in scenario: 100k contacts, 20
+//! operators, predictive, 30% human answers, 180 s talk, 20 s ACW), so a
+//! scenario file names only what it changes. Unknown fields are errors, and
+//! [`Scenario::validate`] names the field and the bad value. Times are in
+//! seconds (`*_s`) for the behaviour models and in milliseconds (`*_ms`)
+//! where they map one to one onto [`CampaignConfig`] fields.
+
+use std::fmt;
+use std::path::Path;
+
+use dialcore::retry::{RetryPolicy, RetryRule};
+use dialcore::window::WeeklyWindow;
+use dialcore::{CampaignConfig, Mode};
+use serde::{Deserialize, Serialize};
+
+/// 2026-01-05T09:00:00Z (a Monday morning) in ms since the Unix epoch.
+pub const DEFAULT_START_MS: u64 = 1_767_603_600_000;
+
+/// The campaign mode as written in a scenario: `"preview"`, `"progressive"`
+/// or `"predictive"`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, Default)]
+#[serde(rename_all = "lowercase")]
+pub enum ModeName {
+    /// [`Mode::Preview`].
+    Preview,
+    /// [`Mode::Progressive`].
+    Progressive,
+    /// [`Mode::Predictive`].
+    #[default]
+    Predictive,
+}
+
+impl From<ModeName> for Mode {
+    fn from(m: ModeName) -> Mode {
+        match m {
+            ModeName::Preview => Mode::Preview,
+            ModeName::Progressive => Mode::Progressive,
+            ModeName::Predictive => Mode::Predictive,
+        }
+    }
+}
+
+impl From<Mode> for ModeName {
+    fn from(m: Mode) -> ModeName {
+        match m {
+            Mode::Preview => ModeName::Preview,
+            Mode::Progressive => ModeName::Progressive,
+            Mode::Predictive => ModeName::Predictive,
+        }
+    }
+}
+
+/// How the called population behaves. Outcome probabilities are drawn per
+/// attempt; whatever the five probabilities leave (1 − their sum) is "no
+/// answer": the phone rings until the engine's ring timeout hangs up.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct CustomerModel {
+    /// A human answers.
+    pub p_human: f64,
+    /// An answering machine answers (the PBX detects and reports it).
+    pub p_machine: f64,
+    /// The line is busy / the client rejects the call.
+    pub p_busy: f64,
+    /// The number is unreachable (switched off, out of coverage).
+    pub p_unreachable: f64,
+    /// The PBX cannot place the call at all.
+    pub p_dial_failed: f64,
+    /// Mean ring time before a human or a machine answers, s (lognormal).
+    pub ring_mean_s: f64,
+    /// Standard deviation of the ring time, s.
+    pub ring_sd_s: f64,
+    /// Time for the PBX to detect an answering machine after it answers, s.
+    pub machine_detect_s: f64,
+    /// Time until a busy or unreachable signal comes back, s.
+    pub signal_s: f64,
+    /// Mean talk time, s (lognormal).
+    pub talk_mean_s: f64,
+    /// Standard deviation of the talk time, s.
+    pub talk_sd_s: f64,
+    /// Predictive: mean time an answered client waits for an operator
+    /// before hanging up, s (lognormal).
+    pub patience_mean_s: f64,
+    /// Standard deviation of the patience, s.
+    pub patience_sd_s: f64,
+}
+
+impl Default for CustomerModel {
+    fn default() -> Self {
+        CustomerModel {
+            p_human: 0.3,
+            p_machine: 0.1,
+            p_busy: 0.1,
+            p_unreachable: 0.1,
+            p_dial_failed: 0.01,
+            ring_mean_s: 8.0,
+            ring_sd_s: 4.0,
+            machine_detect_s: 3.0,
+            signal_s: 3.0,
+            talk_mean_s: 180.0,
+            talk_sd_s: 120.0,
+            patience_mean_s: 8.0,
+            patience_sd_s: 4.0,
+        }
+    }
+}
+
+/// How operators behave.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct OperatorModel {
+    /// Mean after-call work, s (lognormal).
+    pub acw_mean_s: f64,
+    /// Standard deviation of the ACW, s.
+    pub acw_sd_s: f64,
+    /// Preview/progressive: mean time to accept or decline an offer, s (lognormal).
+    pub accept_delay_mean_s: f64,
+    /// Standard deviation of the accept delay, s.
+    pub accept_delay_sd_s: f64,
+    /// Preview/progressive: probability that an operator declines an offer.
+    pub p_decline: f64,
+    /// Progressive: how long an operator stays paused after a decline or a
+    /// missed offer before pressing Ready again, s.
+    pub ready_after_pause_s: f64,
+    /// Minutes of work between breaks (0 = no breaks).
+    pub break_every_min: f64,
+    /// Length of a break, minutes.
+    pub break_min: f64,
+}
+
+impl Default for OperatorModel {
+    fn default() -> Self {
+        OperatorModel {
+            acw_mean_s: 20.0,
+            acw_sd_s: 10.0,
+            accept_delay_mean_s: 3.0,
+            accept_delay_sd_s: 2.0,
+            p_decline: 0.02,
+            ready_after_pause_s: 10.0,
+            break_every_min: 0.0,
+            break_min: 10.0,
+        }
+    }
+}
+
+/// A retry delay in seconds, or `"never"` (the outcome is not retried).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum RetryDelay {
+    /// Retry after this many seconds.
+    Seconds(f64),
+    /// Do not retry.
+    Never,
+}
+
+impl RetryDelay {
+    fn rule(self) -> RetryRule {
+        match self {
+            RetryDelay::Seconds(s) => RetryRule::after(secs_to_ms(s)),
+            RetryDelay::Never => RetryRule::never(),
+        }
+    }
+}
+
+impl Serialize for RetryDelay {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        match self {
+            RetryDelay::Seconds(v) => s.serialize_f64(*v),
+            RetryDelay::Never => s.serialize_str("never"),
+        }
+    }
+}
+
+impl<'de> Deserialize<'de> for RetryDelay {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl serde::de::Visitor<'_> for V {
+            type Value = RetryDelay;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a delay in seconds or \"never\"")
+            }
+            fn visit_f64<E: serde::de::Error>(self, v: f64) -> Result<RetryDelay, E> {
+                Ok(RetryDelay::Seconds(v))
+            }
+            fn visit_i64<E: serde::de::Error>(self, v: i64) -> Result<RetryDelay, E> {
+                Ok(RetryDelay::Seconds(v as f64))
+            }
+            fn visit_u64<E: serde::de::Error>(self, v: u64) -> Result<RetryDelay, E> {
+                Ok(RetryDelay::Seconds(v as f64))
+            }
+            fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<RetryDelay, E> {
+                if v.trim().eq_ignore_ascii_case("never") {
+                    Ok(RetryDelay::Never)
+                } else {
+                    Err(E::invalid_value(serde::de::Unexpected::Str(v), &self))
+                }
+            }
+        }
+        d.deserialize_any(V)
+    }
+}
+
+/// The campaign settings a scenario may change, mapped onto [`CampaignConfig`].
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct CampaignSettings {
+    /// Predictive: calls per ready operator.
+    pub predictive_ratio: f64,
+    /// Predictive: the abandon rate not to exceed (0.03 = 3%).
+    pub abandon_target: f64,
+    /// Predictive: how long an answered call may wait for an operator, ms.
+    pub abandon_limit_ms: u64,
+    /// Before-call work countdown, ms (0 dials at once on accept).
+    pub bcw_ms: u64,
+    /// How long an operator has to accept an offer, ms.
+    pub offer_timeout_ms: u64,
+    /// Ring time before the engine declares no answer, ms.
+    pub ring_timeout_ms: u64,
+    /// After-call work after each connected call.
+    pub acw_enabled: bool,
+    /// Longest ACW before the engine closes it, ms (0 = no limit).
+    pub acw_limit_ms: u64,
+    /// Attempts per contact.
+    pub max_attempts: u8,
+    /// Retry delay after busy, s (or `"never"`).
+    pub retry_busy_s: RetryDelay,
+    /// Retry delay after no answer / unreachable, s (or `"never"`).
+    pub retry_no_answer_s: RetryDelay,
+    /// Retry delay after an answering machine, s (or `"never"`).
+    pub retry_machine_s: RetryDelay,
+    /// Retry delay after a dial failure, s (or `"never"`).
+    pub retry_dial_failed_s: RetryDelay,
+    /// Retry delay after an abandoned call, s (or `"never"`, the default).
+    pub retry_abandoned_s: RetryDelay,
+    /// IANA time zone of the contacts.
+    pub timezone: String,
+}
+
+impl Default for CampaignSettings {
+    fn default() -> Self {
+        let c = CampaignConfig::default();
+        let r = RetryPolicy::default();
+        let delay = |rule: RetryRule| {
+            if rule.retry {
+                RetryDelay::Seconds(rule.delay_ms as f64 / 1000.0)
+            } else {
+                RetryDelay::Never
+            }
+        };
+        CampaignSettings {
+            predictive_ratio: c.predictive_ratio,
+            abandon_target: c.abandon_target,
+            abandon_limit_ms: c.abandon_limit_ms,
+            bcw_ms: c.bcw_ms,
+            offer_timeout_ms: c.offer_timeout_ms,
+            ring_timeout_ms: c.ring_timeout_ms,
+            acw_enabled: c.acw_enabled,
+            acw_limit_ms: c.acw_limit_ms,
+            max_attempts: r.max_attempts,
+            retry_busy_s: delay(r.busy),
+            retry_no_answer_s: delay(r.no_answer),
+            retry_machine_s: delay(r.machine),
+            retry_dial_failed_s: delay(r.dial_failed),
+            retry_abandoned_s: delay(r.abandoned),
+            timezone: c.default_timezone,
+        }
+    }
+}
+
+/// One simulation scenario. See the module docs; every field has a default.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Scenario {
+    /// A name for reports.
+    pub name: String,
+    /// The PRNG seed: the same seed gives the same report, byte for byte.
+    pub seed: u64,
+    /// Number of contacts.
+    pub contacts: usize,
+    /// Number of operators (all log in at the start).
+    pub operators: usize,
+    /// Preview, progressive or predictive.
+    pub mode: ModeName,
+    /// Stop after this much simulated time, hours (none: run to completion).
+    pub until_hours: Option<f64>,
+    /// Simulated start time, ms since the Unix epoch.
+    pub start_ms: u64,
+    /// The weekly calling window (`"always"`, `"Mon-Fri 09:00-20:00"`).
+    pub calling_window: String,
+    /// The customer population.
+    pub customers: CustomerModel,
+    /// The operators.
+    pub operator_model: OperatorModel,
+    /// Campaign settings.
+    pub campaign: CampaignSettings,
+}
+
+impl Default for Scenario {
+    fn default() -> Self {
+        Scenario {
+            name: "default".to_owned(),
+            seed: 1,
+            contacts: 100_000,
+            operators: 20,
+            mode: ModeName::Predictive,
+            until_hours: None,
+            start_ms: DEFAULT_START_MS,
+            calling_window: "always".to_owned(),
+            customers: CustomerModel::default(),
+            operator_model: OperatorModel::default(),
+            campaign: CampaignSettings::default(),
+        }
+    }
+}
+
+/// A scenario that cannot be read or used.
+#[derive(Debug)]
+pub enum ScenarioError {
+    /// The file could not be read.
+    Io {
+        /// The file.
+        path: String,
+        /// Why.
+        source: std::io::Error,
+    },
+    /// The text is not a valid scenario (TOML syntax, unknown field, wrong type).
+    Parse {
+        /// The file, if read from one.
+        path: Option<String>,
+        /// The parser's message (names the line, the key and the value).
+        message: String,
+    },
+    /// A value is out of range.
+    Invalid {
+        /// The field, dotted (`customers.p_human`).
+        field: String,
+        /// What is wrong, with the value.
+        message: String,
+    },
+}
+
+impl fmt::Display for ScenarioError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            ScenarioError::Io { path, source } => {
+                write!(f, "cannot read scenario {path}: {source}")
+            }
+            ScenarioError::Parse {
+                path: Some(path),
+                message,
+            } => write!(f, "invalid scenario {path}: {message}"),
+            ScenarioError::Parse {
+                path: None,
+                message,
+            } => write!(f, "invalid scenario: {message}"),
+            ScenarioError::Invalid { field, message } => {
+                write!(f, "invalid scenario field {field}: {message}")
+            }
+        }
+    }
+}
+
+impl std::error::Error for ScenarioError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            ScenarioError::Io { source, .. } => Some(source),
+            _ => None,
+        }
+    }
+}
+
+fn invalid(field: &str, message: impl Into<String>) -> ScenarioError {
+    ScenarioError::Invalid {
+        field: field.to_owned(),
+        message: message.into(),
+    }
+}
+
+/// Seconds (a validated, finite, non-negative value) to whole milliseconds.
+pub(crate) fn secs_to_ms(s: f64) -> u64 {
+    (s * 1000.0).round().max(0.0) as u64
+}
+
+impl Scenario {
+    /// Parses a scenario from TOML text and validates it.
+    pub fn from_toml_str(text: &str) -> Result<Scenario, ScenarioError> {
+        let scenario: Scenario = toml::from_str(text).map_err(|e| ScenarioError::Parse {
+            path: None,
+            message: e.to_string().trim_end().to_owned(),
+        })?;
+        scenario.validate()?;
+        Ok(scenario)
+    }
+
+    /// Reads, parses and validates a scenario file.
+    pub fn from_path(path: &Path) -> Result<Scenario, ScenarioError> {
+        let shown = path.display().to_string();
+        let text = std::fs::read_to_string(path).map_err(|source| ScenarioError::Io {
+            path: shown.clone(),
+            source,
+        })?;
+        Scenario::from_toml_str(&text).map_err(|e| match e {
+            ScenarioError::Parse {
+                path: None,
+                message,
+            } => ScenarioError::Parse {
+                path: Some(shown),
+                message,
+            },
+            other => other,
+        })
+    }
+
+    /// The scenario as TOML text (round-trips through [`Scenario::from_toml_str`]).
+    pub fn to_toml_string(&self) -> String {
+        toml::to_string(self).expect("a scenario always serializes")
+    }
+
+    /// The campaign mode.
+    pub fn mode(&self) -> Mode {
+        self.mode.into()
+    }
+
+    /// Sets the campaign mode.
+    pub fn set_mode(&mut self, mode: Mode) {
+        self.mode = mode.into();
+    }
+
+    /// Checks every value; the first bad one is returned, naming the field
+    /// and the value.
+    pub fn validate(&self) -> Result<(), ScenarioError> {
+        if self.contacts == 0 {
+            return Err(invalid("contacts", "0 contacts: must be at least 1"));
+        }
+        if self.contacts > u32::MAX as usize / 2 {
+            return Err(invalid(
+                "contacts",
+                format!("{} contacts is more than the engine holds", self.contacts),
+            ));
+        }
+        if self.operators == 0 {
+            return Err(invalid("operators", "0 operators: must be at least 1"));
+        }
+        if self.operators > 100_000 {
+            return Err(invalid(
+                "operators",
+                format!("{} operators is more than 100000", self.operators),
+            ));
+        }
+        if let Some(h) = self.until_hours {
+            if !(h.is_finite() && h > 0.0) {
+                return Err(invalid(
+                    "until_hours",
+                    format!("{h} is not a positive number of hours"),
+                ));
+            }
+        }
+        if let Err(e) = self.calling_window.parse::<WeeklyWindow>() {
+            return Err(invalid(
+                "calling_window",
+                format!("{:?}: {e}", self.calling_window),
+            ));
+        }
+        let c = &self.customers;
+        let probabilities = [
+            ("customers.p_human", c.p_human),
+            ("customers.p_machine", c.p_machine),
+            ("customers.p_busy", c.p_busy),
+            ("customers.p_unreachable", c.p_unreachable),
+            ("customers.p_dial_failed", c.p_dial_failed),
+            ("operator_model.p_decline", self.operator_model.p_decline),
+        ];
+        for (field, p) in probabilities {
+            if !(p.is_finite() && (0.0..=1.0).contains(&p)) {
+                return Err(invalid(
+                    field,
+                    format!("{p} is not a probability between 0 and 1"),
+                ));
+            }
+        }
+        let sum = c.p_human + c.p_machine + c.p_busy + c.p_unreachable + c.p_dial_failed;
+        if sum > 1.0 + 1e-9 {
+            return Err(invalid(
+                "customers",
+                format!(
+                    "p_human + p_machine + p_busy + p_unreachable + p_dial_failed = {} is above 1 (the rest is \"no answer\")",
+                    (sum * 1e9).round() / 1e9
+                ),
+            ));
+        }
+        let o = &self.operator_model;
+        let means = [
+            ("customers.ring_mean_s", c.ring_mean_s),
+            ("customers.talk_mean_s", c.talk_mean_s),
+            ("customers.patience_mean_s", c.patience_mean_s),
+            ("operator_model.acw_mean_s", o.acw_mean_s),
+            ("operator_model.accept_delay_mean_s", o.accept_delay_mean_s),
+        ];
+        for (field, v) in means {
+            if !(v.is_finite() && v > 0.0 && v < 1e9) {
+                return Err(invalid(
+                    field,
+                    format!("{v} is not a positive number of seconds"),
+                ));
+            }
+        }
+        let non_negative = [
+            ("customers.ring_sd_s", c.ring_sd_s),
+            ("customers.machine_detect_s", c.machine_detect_s),
+            ("customers.signal_s", c.signal_s),
+            ("customers.talk_sd_s", c.talk_sd_s),
+            ("customers.patience_sd_s", c.patience_sd_s),
+            ("operator_model.acw_sd_s", o.acw_sd_s),
+            ("operator_model.accept_delay_sd_s", o.accept_delay_sd_s),
+            ("operator_model.ready_after_pause_s", o.ready_after_pause_s),
+            ("operator_model.break_every_min", o.break_every_min),
+        ];
+        for (field, v) in non_negative {
+            if !(v.is_finite() && (0.0..1e9).contains(&v)) {
+                return Err(invalid(
+                    field,
+                    format!("{v} is not a number of seconds (minutes) >= 0"),
+                ));
+            }
+        }
+        if o.break_every_min > 0.0 && !(o.break_min.is_finite() && o.break_min > 0.0) {
+            return Err(invalid(
+                "operator_model.break_min",
+                format!("{} is not a positive number of minutes", o.break_min),
+            ));
+        }
+        let retries = [
+            ("campaign.retry_busy_s", self.campaign.retry_busy_s),
+            (
+                "campaign.retry_no_answer_s",
+                self.campaign.retry_no_answer_s,
+            ),
+            ("campaign.retry_machine_s", self.campaign.retry_machine_s),
+            (
+                "campaign.retry_dial_failed_s",
+                self.campaign.retry_dial_failed_s,
+            ),
+            (
+                "campaign.retry_abandoned_s",
+                self.campaign.retry_abandoned_s,
+            ),
+        ];
+        for (field, delay) in retries {
+            if let RetryDelay::Seconds(v) = delay {
+                if !(v.is_finite() && (0.0..1e9).contains(&v)) {
+                    return Err(invalid(
+                        field,
+                        format!("{v} is not a number of seconds >= 0 (or \"never\")"),
+                    ));
+                }
+            }
+        }
+        self.campaign_config().map_err(|e| ScenarioError::Invalid {
+            field: format!("campaign.{}", campaign_field(e.field)),
+            message: e.message,
+        })?;
+        Ok(())
+    }
+
+    /// The engine configuration this scenario implies, checked by the engine.
+    pub fn campaign_config(&self) -> Result<CampaignConfig, dialcore::ConfigError> {
+        let s = &self.campaign;
+        let calling_window =
+            self.calling_window
+                .parse::<WeeklyWindow>()
+                .map_err(|e| dialcore::ConfigError {
+                    field: "calling_window",
+                    message: e.to_string(),
+                })?;
+        let config = CampaignConfig {
+            mode: self.mode(),
+            default_timezone: s.timezone.clone(),
+            calling_window,
+            retry: RetryPolicy {
+                busy: s.retry_busy_s.rule(),
+                no_answer: s.retry_no_answer_s.rule(),
+                machine: s.retry_machine_s.rule(),
+                dial_failed: s.retry_dial_failed_s.rule(),
+                abandoned: s.retry_abandoned_s.rule(),
+                max_attempts: s.max_attempts,
+                ..RetryPolicy::default()
+            },
+            offer_timeout_ms: s.offer_timeout_ms,
+            bcw_ms: s.bcw_ms,
+            ring_timeout_ms: s.ring_timeout_ms,
+            abandon_limit_ms: s.abandon_limit_ms,
+            acw_enabled: s.acw_enabled,
+            acw_limit_ms: s.acw_limit_ms,
+            predictive_ratio: s.predictive_ratio,
+            abandon_target: s.abandon_target,
+            ..CampaignConfig::new(self.mode())
+        };
+        config.validate()?;
+        Ok(config)
+    }
+}
+
+/// The scenario's name for a [`CampaignConfig`] field.
+fn campaign_field(field: &str) -> &str {
+    match field {
+        "retry.max_attempts" => "max_attempts",
+        "default_timezone" => "timezone",
+        other => other,
+    }
+}
