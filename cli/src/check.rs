@@ -205,17 +205,9 @@ fn load_blacklist(
     Ok((list, summary))
 }
 
-/// A stable identifier for a phone error, used as a JSON key.
+/// The JSON key for a reason (the core's stable name).
 pub fn reason_key(reason: PhoneError) -> &'static str {
-    match reason {
-        PhoneError::Blank => "blank",
-        PhoneError::Letters => "letters",
-        PhoneError::BadCharacter => "bad_character",
-        PhoneError::TooShort => "too_short",
-        PhoneError::TooLong => "too_long",
-        PhoneError::NoCountryCode => "no_country_code",
-        PhoneError::MisplacedPlus => "misplaced_plus",
-    }
+    reason.name()
 }
 
 impl CheckSummary {

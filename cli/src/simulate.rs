@@ -98,7 +98,7 @@ fn parse_hours(text: &str) -> Result<f64, String> {
 /// validation.
 pub fn scenario(args: &SimulateArgs) -> Result<Scenario, CliError> {
     let mut scenario = match &args.scenario {
-        Some(path) => Scenario::from_path(path).map_err(CliError::input)?,
+        Some(path) => Scenario::parse_path(path).map_err(CliError::input)?,
         None => Scenario::default(),
     };
     if let Some(n) = args.contacts {

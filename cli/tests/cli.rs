@@ -199,6 +199,22 @@ fn command_line_overrides_the_scenario_file() {
 }
 
 #[test]
+fn an_override_mends_a_value_the_file_gets_wrong() {
+    // The file says 0 contacts; the command line's value is the one checked.
+    let scenario = data("zero_contacts.toml");
+    let report = json_ok(&dialcore(&[
+        "simulate",
+        "--json",
+        "--scenario",
+        &scenario,
+        "--contacts",
+        "50",
+    ]));
+    assert_eq!(report["contacts"], 50, "{report}");
+    assert_eq!(report["operators"], 3, "{report}");
+}
+
+#[test]
 fn until_stops_the_run_early() {
     let report = simulate_json(&["--until", "0.25"]);
     assert_eq!(report["finished"], false, "{report}");

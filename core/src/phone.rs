@@ -146,6 +146,19 @@ impl PhoneError {
         })
     }
 
+    /// A stable machine-readable key (`"too_short"`), for JSON, C and Python.
+    pub const fn name(self) -> &'static str {
+        match self {
+            PhoneError::Blank => "blank",
+            PhoneError::Letters => "letters",
+            PhoneError::BadCharacter => "bad_character",
+            PhoneError::TooShort => "too_short",
+            PhoneError::TooLong => "too_long",
+            PhoneError::NoCountryCode => "no_country_code",
+            PhoneError::MisplacedPlus => "misplaced_plus",
+        }
+    }
+
     /// A short, stable English description.
     pub const fn as_str(self) -> &'static str {
         match self {

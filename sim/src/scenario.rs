@@ -386,22 +386,35 @@ pub(crate) fn secs_to_ms(s: f64) -> u64 {
 impl Scenario {
     /// Parses a scenario from TOML text and validates it.
     pub fn from_toml_str(text: &str) -> Result<Scenario, ScenarioError> {
-        let scenario: Scenario = toml::from_str(text).map_err(|e| ScenarioError::Parse {
-            path: None,
-            message: e.to_string().trim_end().to_owned(),
-        })?;
+        let scenario = Scenario::parse_toml_str(text)?;
         scenario.validate()?;
         Ok(scenario)
     }
 
+    /// Parses a scenario from TOML text without validating its values, for
+    /// callers that apply overrides first (the CLI) and validate after.
+    pub fn parse_toml_str(text: &str) -> Result<Scenario, ScenarioError> {
+        toml::from_str(text).map_err(|e| ScenarioError::Parse {
+            path: None,
+            message: e.to_string().trim_end().to_owned(),
+        })
+    }
+
     /// Reads, parses and validates a scenario file.
     pub fn from_path(path: &Path) -> Result<Scenario, ScenarioError> {
+        let scenario = Scenario::parse_path(path)?;
+        scenario.validate()?;
+        Ok(scenario)
+    }
+
+    /// Reads and parses a scenario file without validating its values.
+    pub fn parse_path(path: &Path) -> Result<Scenario, ScenarioError> {
         let shown = path.display().to_string();
         let text = std::fs::read_to_string(path).map_err(|source| ScenarioError::Io {
             path: shown.clone(),
             source,
         })?;
-        Scenario::from_toml_str(&text).map_err(|e| match e {
+        Scenario::parse_toml_str(&text).map_err(|e| match e {
             ScenarioError::Parse {
                 path: None,
                 message,
