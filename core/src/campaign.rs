@@ -1275,7 +1275,16 @@ impl Campaign {
                 self.outbox.push(Command::Abandon { call });
                 self.abandon(id, Trigger::AbandonLimit, now);
             }
-            Some(State::Acw) => self.finish_acw(id, Trigger::AcwTimeout, Disposition::Done, now),
+            Some(State::Acw) => {
+                // Tell the host to close the operator's ACW screen.
+                if let Some(op) = self.live.get(&id.0).and_then(|l| l.operator) {
+                    self.outbox.push(Command::Revoke {
+                        contact: id,
+                        operator: op,
+                    });
+                }
+                self.finish_acw(id, Trigger::AcwTimeout, Disposition::Done, now);
+            }
             Some(State::RetryScheduled) => {
                 let priority = self.store.priorities()[id.index()];
                 self.queue.push_retry(id.0, priority);

@@ -200,7 +200,8 @@ pub enum Command {
         /// The call.
         call: CallId,
     },
-    /// Withdraw an offer or BCW from the operator's screen.
+    /// Withdraw an offer, a BCW or an ACW (closed by the ACW limit) from
+    /// the operator's screen.
     Revoke {
         /// The contact withdrawn.
         contact: ContactId,

@@ -622,7 +622,15 @@ fn acw_after_the_call_until_done_or_the_limit() {
     assert_eq!(c.timer_of(id), Some(T0 + MIN + 120 * SEC));
     // The ACW limit passes: closed as Success, operator free.
     assert!(poll(&mut c, T0 + MIN + 120 * SEC - 1).is_empty());
-    poll(&mut c, T0 + MIN + 120 * SEC);
+    // The host is told to close the operator's ACW screen.
+    let out = poll(&mut c, T0 + MIN + 120 * SEC);
+    assert!(
+        out.contains(&Command::Revoke {
+            contact: id,
+            operator: op
+        }),
+        "{out:?}"
+    );
     assert_eq!(c.state(id), Some(State::Success));
     assert_eq!(c.operators().state(op), Some(OperatorState::Ready));
     // The client hanging up also ends the talk into ACW.

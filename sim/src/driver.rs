@@ -11,8 +11,8 @@
 //! subject had when it was scheduled; a command that ends the call or the
 //! offer (Hangup, Abandon, Connect, Revoke) bumps the generation, so what
 //! was scheduled for it is dropped when it comes up instead of being sent.
-//! Races the sim cannot see (the engine's ACW limit, a patience timer at the
-//! abandon limit's millisecond) reach the engine, which refuses them as
+//! Races the sim cannot see (a patience timer at the abandon limit's
+//! millisecond) reach the engine, which refuses them as
 //! stale or illegal; they are counted in the report, never fatal.
 
 use std::cmp::Reverse;
