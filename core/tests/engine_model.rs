@@ -146,7 +146,8 @@ impl Setup {
             RetryRule::never()
         };
         cfg.retry.max_attempts_per_24h = if self.daily_cap { 2 } else { 0 };
-        cfg.retry.reserve_operator_after_abandon_ms = if self.reserve { 72 * 3_600_000 } else { 0 };
+        cfg.retry.reserve_operator_after_abandon_ms =
+            if self.reserve { RESERVE_WINDOW_MS } else { 0 };
         cfg
     }
 }
@@ -274,6 +275,9 @@ fn action() -> impl Strategy<Value = Action> {
 // ------------------------------------------------------------------ model
 
 /// What the host knows, and what must hold.
+/// The reserved-operator window after an abandon (UK practice).
+const RESERVE_WINDOW_MS: u64 = 72 * 3_600_000;
+
 struct Model {
     mode: Mode,
     window: Option<WeeklyWindow>,
@@ -294,6 +298,9 @@ struct Model {
     /// Dial times per number.
     dial_times: HashMap<u64, Vec<u64>>,
     pending_remove: BTreeSet<u32>,
+    /// When each contact's answered call was last abandoned (the Abandon
+    /// command, or the client hanging up while waiting).
+    abandoned_at: HashMap<u32, u64>,
     /// The timer each contact in a timed phase must have: its state and
     /// deadline (ring timeout, offer timeout, BCW countdown, abandon limit,
     /// ACW limit), from the moments the host saw the phase begin.
@@ -304,6 +311,13 @@ struct Model {
 }
 
 impl Model {
+    /// True if the contact was abandoned within the reserved-operator window.
+    fn abandoned_recently(&self, id: ContactId) -> bool {
+        self.abandoned_at
+            .get(&id.0)
+            .is_some_and(|&at| self.now - at < RESERVE_WINDOW_MS)
+    }
+
     fn live_number(&self, number: u64) -> Option<u32> {
         self.live
             .keys()
@@ -360,10 +374,16 @@ impl Model {
                         assert!(recent < self.daily_cap, "daily cap broken: {cmd:?}");
                     }
                     match (self.mode, operator) {
-                        (Mode::Predictive, None) => unbound_dials += 1,
+                        (Mode::Predictive, None) => {
+                            assert!(
+                                !(self.reserve && self.abandoned_recently(id)),
+                                "abandoned contact redialed without a reserved operator: {cmd:?}"
+                            );
+                            unbound_dials += 1;
+                        }
                         (Mode::Predictive, Some(_)) => {
                             assert!(self.reserve, "bound predictive dial without the policy");
-                            assert_eq!(c.store().last_outcome(id), Some(Outcome::Abandoned));
+                            assert!(self.abandoned_recently(id), "{cmd:?}");
                             reserved_dials += 1;
                         }
                         (_, None) => panic!("preview/progressive Dial without an operator"),
@@ -379,7 +399,15 @@ impl Model {
                     );
                     self.dials += 1;
                 }
-                Command::Hangup { call } | Command::Abandon { call } => {
+                Command::Abandon { call } => {
+                    self.abandoned_at.insert(call.contact.0, self.now);
+                    assert_eq!(
+                        self.live.remove(&call.contact.0),
+                        Some(call),
+                        "{cmd:?} for a call that is not live"
+                    );
+                }
+                Command::Hangup { call } => {
                     assert_eq!(
                         self.live.remove(&call.contact.0),
                         Some(call),
@@ -630,6 +658,11 @@ fn send(c: &mut Campaign, m: &mut Model, event: Event, legal: bool) {
         assert_eq!(snapshot(c), before, "refused {event:?} changed something");
         return;
     }
+    if let Event::ClientHungUp(call) = event {
+        if c.store().last_outcome(call.contact) == Some(Outcome::Abandoned) {
+            m.abandoned_at.insert(call.contact.0, m.now);
+        }
+    }
     let config = c.config();
     match event {
         Event::OperatorAccepted { contact, .. } if c.state(contact) == Some(State::Bcw) => {
@@ -726,6 +759,7 @@ fn run(setup: &Setup, actions: &[Action]) -> Model {
         handed_out: Vec::new(),
         dial_times: HashMap::new(),
         pending_remove: BTreeSet::new(),
+        abandoned_at: HashMap::new(),
         deadline: HashMap::new(),
         seen: BTreeSet::new(),
         dials: 0,
@@ -928,7 +962,7 @@ fn drain(c: &mut Campaign, m: &mut Model) {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig::with_cases(192))]
+    #![proptest_config(ProptestConfig::with_cases(1000))]
 
     #[test]
     fn engine_keeps_its_invariants(
