@@ -1,0 +1,788 @@
+//! The `Campaign`, `Event`, `Command` and `ImportReport` classes.
+
+use std::collections::HashSet;
+
+use dialcore::event::Disposition;
+use dialcore::import::ImportReport as CoreImportReport;
+use dialcore::phone;
+use dialcore::state::Outcome;
+use dialcore::zones::ZoneTable;
+use dialcore::{CallId, Campaign as Engine, Command as CoreCommand, ContactId, Event as CoreEvent,
+    OperatorId, State};
+use numpy::{PyArray1, PyArrayDescrMethods, PyArrayMethods, PyUntypedArrayMethods};
+use parking_lot::Mutex;
+use pyo3::exceptions::{PyImportError, PyTypeError, PyValueError};
+use pyo3::prelude::*;
+use pyo3::types::{PyDict, PyString};
+
+use crate::config::{build_config, int_arg};
+use crate::errors::{
+    config_err, engine_err, import_err, no_panic, InvalidConfig, UnknownTimezone,
+};
+
+fn call_id(call: u64) -> PyResult<CallId> {
+    CallId::from_u64(call)
+        .ok_or_else(|| PyValueError::new_err(format!("argument 'call': {call} is not a call id")))
+}
+
+/// One event reported by the host; build it with the static constructors
+/// (`Event.answered(call)`, `Event.operator_ready(op)`, …) and pass it to
+/// `Campaign.handle(event, now_ms)`.
+#[pyclass(frozen, module = "dialcore._native")]
+#[derive(Clone)]
+pub(crate) struct Event {
+    pub(crate) inner: CoreEvent,
+}
+
+#[pymethods]
+impl Event {
+    /// A human answered the call.
+    #[staticmethod]
+    fn answered(call: u64) -> PyResult<Self> {
+        Ok(Event { inner: CoreEvent::Answered(call_id(call)?) })
+    }
+    /// An answering machine answered the call.
+    #[staticmethod]
+    fn answered_by_machine(call: u64) -> PyResult<Self> {
+        Ok(Event { inner: CoreEvent::AnsweredByMachine(call_id(call)?) })
+    }
+    /// The client rejected the call (busy).
+    #[staticmethod]
+    fn rejected(call: u64) -> PyResult<Self> {
+        Ok(Event { inner: CoreEvent::Rejected(call_id(call)?) })
+    }
+    /// The client could not be reached (no answer, unreachable).
+    #[staticmethod]
+    fn unreachable(call: u64) -> PyResult<Self> {
+        Ok(Event { inner: CoreEvent::Unreachable(call_id(call)?) })
+    }
+    /// The PBX could not initiate the dial.
+    #[staticmethod]
+    fn dial_failed(call: u64) -> PyResult<Self> {
+        Ok(Event { inner: CoreEvent::DialFailed(call_id(call)?) })
+    }
+    /// The client hung up.
+    #[staticmethod]
+    fn client_hung_up(call: u64) -> PyResult<Self> {
+        Ok(Event { inner: CoreEvent::ClientHungUp(call_id(call)?) })
+    }
+    /// The call ended (operator hung up, or the PBX closed it).
+    #[staticmethod]
+    fn call_ended(call: u64) -> PyResult<Self> {
+        Ok(Event { inner: CoreEvent::CallEnded(call_id(call)?) })
+    }
+    /// The operator accepted the offered contact.
+    #[staticmethod]
+    fn operator_accepted(operator: u32, contact: u32) -> Self {
+        Event { inner: CoreEvent::OperatorAccepted { operator: OperatorId(operator), contact: ContactId(contact) } }
+    }
+    /// The operator declined the offered contact.
+    #[staticmethod]
+    fn operator_declined(operator: u32, contact: u32) -> Self {
+        Event { inner: CoreEvent::OperatorDeclined { operator: OperatorId(operator), contact: ContactId(contact) } }
+    }
+    /// The operator pressed "Call" during before-call work.
+    #[staticmethod]
+    fn operator_dial_now(operator: u32, contact: u32) -> Self {
+        Event { inner: CoreEvent::OperatorDialNow { operator: OperatorId(operator), contact: ContactId(contact) } }
+    }
+    /// The operator finished after-call work: the contact is done, or is to
+    /// be called back at `callback_at_ms`.
+    #[staticmethod]
+    #[pyo3(signature = (operator, contact, callback_at_ms=None))]
+    fn acw_done(operator: u32, contact: u32, callback_at_ms: Option<u64>) -> Self {
+        let disposition = match callback_at_ms {
+            Some(at_ms) => Disposition::Callback { at_ms },
+            None => Disposition::Done,
+        };
+        Event { inner: CoreEvent::AcwDone { operator: OperatorId(operator), contact: ContactId(contact), disposition } }
+    }
+    /// The operator logged in (paused until `operator_ready`).
+    #[staticmethod]
+    fn operator_login(operator: u32) -> Self {
+        Event { inner: CoreEvent::OperatorLogin(OperatorId(operator)) }
+    }
+    /// The operator is ready for calls.
+    #[staticmethod]
+    fn operator_ready(operator: u32) -> Self {
+        Event { inner: CoreEvent::OperatorReady(OperatorId(operator)) }
+    }
+    /// The operator pauses (after the current call, if any).
+    #[staticmethod]
+    fn operator_pause(operator: u32) -> Self {
+        Event { inner: CoreEvent::OperatorPause(OperatorId(operator)) }
+    }
+    /// The operator logs out (after the current call, if any).
+    #[staticmethod]
+    fn operator_logout(operator: u32) -> Self {
+        Event { inner: CoreEvent::OperatorLogout(OperatorId(operator)) }
+    }
+    /// Admin: stop offering and dialing.
+    #[staticmethod]
+    fn pause() -> Self {
+        Event { inner: CoreEvent::Pause }
+    }
+    /// Admin: go on after a pause.
+    #[staticmethod]
+    fn resume() -> Self {
+        Event { inner: CoreEvent::Resume }
+    }
+    /// Admin: end the campaign.
+    #[staticmethod]
+    fn cancel() -> Self {
+        Event { inner: CoreEvent::Cancel }
+    }
+    /// Admin: delete a contact.
+    #[staticmethod]
+    fn remove(contact: u32) -> Self {
+        Event { inner: CoreEvent::Remove(ContactId(contact)) }
+    }
+    /// Admin: add a number (E.164 digits) to the blacklist.
+    #[staticmethod]
+    fn blacklist_add(number: u64) -> Self {
+        Event { inner: CoreEvent::BlacklistAdd(number) }
+    }
+    /// Admin: remove a number (E.164 digits) from the blacklist.
+    #[staticmethod]
+    fn blacklist_remove(number: u64) -> Self {
+        Event { inner: CoreEvent::BlacklistRemove(number) }
+    }
+    /// The event's name (`"Answered"`, `"OperatorReady"`, …).
+    #[getter]
+    fn name(&self) -> &'static str {
+        self.inner.name()
+    }
+    fn __repr__(&self) -> String {
+        format!("Event({:?})", self.inner)
+    }
+    fn __eq__(&self, other: &Bound<'_, PyAny>) -> bool {
+        other.cast::<Event>().map(|o| o.get().inner == self.inner).unwrap_or(false)
+    }
+    fn __hash__(&self) -> u64 {
+        use std::hash::{Hash, Hasher};
+        let mut h = std::collections::hash_map::DefaultHasher::new();
+        self.inner.hash(&mut h);
+        h.finish()
+    }
+}
+
+/// A command from the engine to the host. `kind` is one of `"offer"`,
+/// `"dial"`, `"connect"`, `"abandon"`, `"hangup"`, `"revoke"`; the other
+/// attributes are `None` when the kind has no such field. `call` is the
+/// packed call id (`contact << 8 | attempt`) to echo in call events.
+#[pyclass(frozen, get_all, module = "dialcore._native")]
+#[derive(Clone, PartialEq, Eq, Hash)]
+pub(crate) struct Command {
+    kind: &'static str,
+    contact: u32,
+    operator: Option<u32>,
+    call: Option<u64>,
+    attempt: Option<u8>,
+    number: Option<u64>,
+}
+
+impl Command {
+    fn from_core(c: &CoreCommand) -> Command {
+        let base = |kind, contact: ContactId| Command {
+            kind,
+            contact: contact.0,
+            operator: None,
+            call: None,
+            attempt: None,
+            number: None,
+        };
+        let with_call = |kind, call: CallId| Command {
+            call: Some(call.to_u64()),
+            attempt: Some(call.attempt),
+            ..base(kind, call.contact)
+        };
+        match *c {
+            CoreCommand::Offer { contact, operator } => Command { operator: Some(operator.0), ..base("offer", contact) },
+            CoreCommand::Dial { call, number, operator } => Command {
+                number: Some(number),
+                operator: operator.map(|o| o.0),
+                ..with_call("dial", call)
+            },
+            CoreCommand::Connect { call, operator } => Command { operator: Some(operator.0), ..with_call("connect", call) },
+            CoreCommand::Abandon { call } => with_call("abandon", call),
+            CoreCommand::Hangup { call } => with_call("hangup", call),
+            CoreCommand::Revoke { contact, operator } => Command { operator: Some(operator.0), ..base("revoke", contact) },
+        }
+    }
+}
+
+#[pymethods]
+impl Command {
+    fn __repr__(&self) -> String {
+        let mut s = format!("Command(kind={:?}, contact={}", self.kind, self.contact);
+        if let Some(o) = self.operator { s += &format!(", operator={o}"); }
+        if let Some(c) = self.call { s += &format!(", call={c}"); }
+        if let Some(a) = self.attempt { s += &format!(", attempt={a}"); }
+        if let Some(n) = self.number { s += &format!(", number={n}"); }
+        s + ")"
+    }
+    fn __eq__(&self, other: &Bound<'_, PyAny>) -> bool {
+        other.cast::<Command>().map(|o| o.get() == self).unwrap_or(false)
+    }
+    fn __hash__(&self) -> u64 {
+        use std::hash::{Hash, Hasher};
+        let mut h = std::collections::hash_map::DefaultHasher::new();
+        self.hash(&mut h);
+        h.finish()
+    }
+}
+
+/// What a CSV import did, row by row.
+#[pyclass(frozen, get_all, module = "dialcore._native")]
+pub(crate) struct ImportReport {
+    /// Data rows read.
+    rows: u64,
+    /// Rows stored with a valid number (including blacklisted ones).
+    valid: u64,
+    /// Rows stored as InvalidRecord.
+    invalid: u64,
+    /// Rows stored as Blacklisted.
+    blacklisted: u64,
+    /// Rows whose number appeared earlier in the file.
+    duplicates_in_file: u64,
+    /// Rows whose number was already in the campaign.
+    duplicates_existing: u64,
+    /// First new contact id.
+    first_id: u32,
+    /// One past the last new contact id.
+    end_id: u32,
+    /// `(line, reason)` of each InvalidRecord row; reason is a stable key (`"too_short"`).
+    invalid_rows: Vec<(u64, &'static str)>,
+    /// `(line, message)` of each row that was skipped.
+    row_errors: Vec<(u64, String)>,
+    /// Header columns the importer did not use.
+    ignored_columns: Vec<String>,
+}
+
+impl ImportReport {
+    fn from_core(r: CoreImportReport) -> Self {
+        ImportReport {
+            rows: r.rows,
+            valid: r.valid,
+            invalid: r.invalid,
+            blacklisted: r.blacklisted,
+            duplicates_in_file: r.duplicates_in_file,
+            duplicates_existing: r.duplicates_existing,
+            first_id: r.ids.start,
+            end_id: r.ids.end,
+            invalid_rows: r.invalid_rows.iter().map(|i| (i.line, i.reason.name())).collect(),
+            row_errors: r.row_errors.iter().map(|e| (e.line, e.kind.to_string())).collect(),
+            ignored_columns: r.ignored_columns,
+        }
+    }
+}
+
+#[pymethods]
+impl ImportReport {
+    /// Contacts added (`end_id - first_id`).
+    #[getter]
+    fn imported(&self) -> u64 {
+        (self.end_id - self.first_id) as u64
+    }
+    /// The new contact ids, a `uint32` array.
+    #[getter]
+    fn ids<'py>(&self, py: Python<'py>) -> Bound<'py, PyArray1<u32>> {
+        PyArray1::from_vec(py, (self.first_id..self.end_id).collect())
+    }
+    fn __repr__(&self) -> String {
+        format!(
+            "ImportReport(rows={}, valid={}, invalid={}, blacklisted={}, row_errors={})",
+            self.rows, self.valid, self.invalid, self.blacklisted, self.row_errors.len()
+        )
+    }
+}
+
+/// The numbers argument of `add_contacts`, read while holding the GIL.
+enum Numbers {
+    Digits(Vec<u64>),
+    Text(Vec<String>),
+}
+
+fn len_check(name: &str, got: usize, want: usize) -> PyResult<()> {
+    if got != want {
+        return Err(PyValueError::new_err(format!(
+            "argument '{name}': has {got} items but numbers has {want}"
+        )));
+    }
+    Ok(())
+}
+
+fn read_numbers(v: &Bound<'_, PyAny>) -> PyResult<Numbers> {
+    if let Ok(arr) = v.cast::<numpy::PyUntypedArray>() {
+        if arr.ndim() != 1 {
+            return Err(PyValueError::new_err(format!(
+                "argument 'numbers': expected a 1-d array, got {} dimensions",
+                arr.ndim()
+            )));
+        }
+        let dtype = arr.dtype();
+        let kind = dtype.kind();
+        if kind == b'u' || kind == b'i' {
+            let as_u64 = v.call_method1("astype", ("uint64",))?;
+            if kind == b'i' && arr.len() > 0 && v.call_method0("min")?.extract::<i64>()? < 0 {
+                return Err(PyValueError::new_err(
+                    "argument 'numbers': negative numbers are not phone numbers",
+                ));
+            }
+            let a = as_u64.cast_into::<PyArray1<u64>>().map_err(PyErr::from)?;
+            return Ok(Numbers::Digits(a.to_vec()?));
+        }
+        if kind == b'U' || kind == b'O' || kind == b'S' {
+            let list = v.call_method0("tolist")?;
+            return read_numbers(&list);
+        }
+        return Err(PyTypeError::new_err(format!(
+            "argument 'numbers': expected an integer or string array, got dtype {}",
+            dtype.str().map(|s| s.to_string()).unwrap_or_default()
+        )));
+    }
+    if v.is_instance_of::<PyString>() {
+        return Err(PyTypeError::new_err(
+            "argument 'numbers': expected a list of numbers, got str",
+        ));
+    }
+    if let Ok(d) = v.extract::<Vec<u64>>() {
+        return Ok(Numbers::Digits(d));
+    }
+    if let Ok(t) = v.extract::<Vec<String>>() {
+        return Ok(Numbers::Text(t));
+    }
+    Err(PyTypeError::new_err(format!(
+        "argument 'numbers': expected a list or array of str or non-negative int, got {}",
+        v.get_type().name().map(|n| n.to_string()).unwrap_or_default()
+    )))
+}
+
+fn read_strings(name: &str, v: &Bound<'_, PyAny>) -> PyResult<Vec<Option<String>>> {
+    if let Ok(arr) = v.cast::<numpy::PyUntypedArray>() {
+        let _ = arr;
+        let list = v.call_method0("tolist")?;
+        return read_strings(name, &list);
+    }
+    if v.is_instance_of::<PyString>() {
+        return Err(PyTypeError::new_err(format!(
+            "argument '{name}': expected a list of str, got str"
+        )));
+    }
+    v.extract::<Vec<Option<String>>>().map_err(|_| {
+        PyTypeError::new_err(format!(
+            "argument '{name}': expected a list of str, got {}",
+            v.get_type().name().map(|n| n.to_string()).unwrap_or_default()
+        ))
+    })
+}
+
+enum Priorities {
+    One(u8),
+    Each(Vec<u8>),
+}
+
+fn read_priorities(v: Option<&Bound<'_, PyAny>>) -> PyResult<Priorities> {
+    let Some(v) = v else { return Ok(Priorities::One(0)) };
+    if v.is_none() {
+        return Ok(Priorities::One(0));
+    }
+    if v.is_instance_of::<pyo3::types::PyInt>() {
+        return int_arg::<u8>("priorities", v).map(Priorities::One);
+    }
+    if v.cast::<numpy::PyUntypedArray>().is_ok() {
+        let list = v.call_method0("tolist")?;
+        return read_priorities(Some(&list));
+    }
+    v.extract::<Vec<u8>>().map(Priorities::Each).map_err(|_| {
+        PyTypeError::new_err(
+            "argument 'priorities': expected an int 0..=255 or a list of them",
+        )
+    })
+}
+
+/// A dialing campaign: contacts, operators and the engine deciding who is
+/// called when. Thread-safe: every method takes an internal lock; long
+/// calls (bulk adds, CSV import) release the GIL.
+#[pyclass(frozen, module = "dialcore._native")]
+pub(crate) struct Campaign {
+    engine: Mutex<Engine>,
+}
+
+impl Campaign {
+    /// Runs `f` on the engine under the lock, without the GIL when the lock
+    /// is contended or the work is long; a panic becomes `DialcoreError`.
+    fn with<R: Send>(
+        &self,
+        py: Python<'_>,
+        long: bool,
+        f: impl FnOnce(&mut Engine) -> R + Send,
+    ) -> PyResult<R> {
+        if !long {
+            if let Some(mut guard) = self.engine.try_lock() {
+                return no_panic(|| f(&mut guard));
+            }
+        }
+        py.detach(|| {
+            let mut guard = self.engine.lock();
+            no_panic(|| f(&mut guard))
+        })
+    }
+}
+
+fn state_enum<'py>(py: Python<'py>, state: State) -> PyResult<Bound<'py, PyAny>> {
+    py.import("dialcore")?.getattr("State")?.call1((state.code(),))
+}
+
+#[pymethods]
+impl Campaign {
+    /// `Campaign(mode="progressive", **config)`; see `dialcore.CONFIG_KEYS`
+    /// for the settings. Unknown keys raise `InvalidConfig`, values of the
+    /// wrong type `TypeError`.
+    #[new]
+    #[pyo3(signature = (mode=None, **config))]
+    fn new(mode: Option<&Bound<'_, PyAny>>, config: Option<&Bound<'_, PyDict>>) -> PyResult<Self> {
+        let cfg = build_config(mode, config)?;
+        let engine = no_panic(|| Engine::new(cfg))?.map_err(config_err)?;
+        Ok(Campaign { engine: Mutex::new(engine) })
+    }
+
+    /// The campaign mode's name (`"predictive"`).
+    #[getter]
+    fn mode(&self) -> &'static str {
+        self.engine.lock().config().mode.name()
+    }
+
+    /// Number of contacts.
+    fn __len__(&self) -> usize {
+        self.engine.lock().store().len()
+    }
+
+    fn __repr__(&self) -> String {
+        let e = self.engine.lock();
+        format!(
+            "Campaign(mode={:?}, contacts={}, operators={})",
+            e.config().mode.name(),
+            e.store().len(),
+            e.operators().len()
+        )
+    }
+
+    /// Adds contacts in bulk and returns their ids (`uint32` array).
+    ///
+    /// `numbers` is a list or 1-d array of phone numbers as text (normalized
+    /// with the campaign's `default_country`) or of integers (already
+    /// normalized E.164 digits; 0 is stored as InvalidRecord). Optional
+    /// per-contact `external_ids` and `timezones` (lists of str or None) and
+    /// `priorities` (an int for all, or one per contact). Invalid numbers
+    /// are stored as InvalidRecord; an unknown time zone raises
+    /// `UnknownTimezone` and adds nothing.
+    #[pyo3(signature = (numbers, external_ids=None, timezones=None, priorities=None))]
+    fn add_contacts<'py>(
+        &self,
+        py: Python<'py>,
+        numbers: &Bound<'py, PyAny>,
+        external_ids: Option<&Bound<'py, PyAny>>,
+        timezones: Option<&Bound<'py, PyAny>>,
+        priorities: Option<&Bound<'py, PyAny>>,
+    ) -> PyResult<Bound<'py, PyArray1<u32>>> {
+        let numbers = read_numbers(numbers)?;
+        let n = match &numbers {
+            Numbers::Digits(d) => d.len(),
+            Numbers::Text(t) => t.len(),
+        };
+        let external_ids = match external_ids {
+            Some(v) if !v.is_none() => {
+                let e = read_strings("external_ids", v)?;
+                len_check("external_ids", e.len(), n)?;
+                Some(e)
+            }
+            _ => None,
+        };
+        let timezones = match timezones {
+            Some(v) if !v.is_none() => {
+                let t = read_strings("timezones", v)?;
+                len_check("timezones", t.len(), n)?;
+                Some(t)
+            }
+            _ => None,
+        };
+        let priorities = read_priorities(priorities)?;
+        if let Priorities::Each(p) = &priorities {
+            len_check("priorities", p.len(), n)?;
+        }
+        let ids: Result<Vec<u32>, PyErr> = py.detach(|| {
+            // Check every time zone before adding anything.
+            if let Some(tz) = &timezones {
+                let mut seen = HashSet::new();
+                for name in tz.iter().flatten() {
+                    if seen.insert(name.as_str()) && ZoneTable::new(name).is_err() {
+                        return Err(UnknownTimezone::new_err(format!("unknown time zone {name:?}")));
+                    }
+                }
+            }
+            let mut engine = self.engine.lock();
+            let result = no_panic(|| -> Result<Vec<u32>, dialcore::campaign::EngineError> {
+                if let (Numbers::Digits(d), None, None, Priorities::One(p)) =
+                    (&numbers, &external_ids, &timezones, &priorities)
+                {
+                    let range = engine.add_numbers(d, *p)?;
+                    return Ok(range.collect());
+                }
+                let mut ids = Vec::with_capacity(n);
+                let mut buf = String::new();
+                for i in 0..n {
+                    let phone: &str = match &numbers {
+                        Numbers::Text(t) => &t[i],
+                        Numbers::Digits(d) => {
+                            buf.clear();
+                            if d[i] != 0 {
+                                use std::fmt::Write;
+                                let _ = write!(buf, "+{}", d[i]);
+                            }
+                            &buf
+                        }
+                    };
+                    let ext = external_ids.as_ref().and_then(|e| e[i].as_deref()).unwrap_or("");
+                    let tz = timezones.as_ref().and_then(|t| t[i].as_deref());
+                    let prio = match &priorities {
+                        Priorities::One(p) => *p,
+                        Priorities::Each(p) => p[i],
+                    };
+                    ids.push(engine.add_contact(phone, ext, tz, prio)?.0);
+                }
+                Ok(ids)
+            })?;
+            result.map_err(engine_err)
+        });
+        Ok(PyArray1::from_vec(py, ids?))
+    }
+
+    /// Imports a CSV contact list (a `phone` column; optional `external_id`,
+    /// `timezone`, `priority`). Releases the GIL while it reads.
+    fn import_csv(&self, py: Python<'_>, path: std::path::PathBuf) -> PyResult<ImportReport> {
+        let report = self.with(py, true, |e| e.import_csv_path(&path))?;
+        Ok(ImportReport::from_core(report.map_err(import_err)?))
+    }
+
+    /// Adds an operator (logged out until `Event.operator_login`); returns its id.
+    fn add_operator(&self, py: Python<'_>) -> PyResult<u32> {
+        self.with(py, false, |e| e.add_operator().0)
+    }
+
+    /// Number of operators.
+    #[getter]
+    fn operator_count(&self) -> usize {
+        self.engine.lock().operators().len()
+    }
+
+    /// Feeds one event at time `now_ms` (ms since the Unix epoch). Raises
+    /// `IllegalTransition`, `StaleCall`, `UnknownContact`, … and changes
+    /// nothing when the event does not fit.
+    fn handle(&self, py: Python<'_>, event: &Bound<'_, Event>, now_ms: u64) -> PyResult<()> {
+        let ev = event.get().inner;
+        self.with(py, false, |e| e.handle(ev, now_ms))?.map_err(engine_err)
+    }
+
+    /// Runs the timers due at `now_ms` and returns the commands for the host.
+    fn poll(&self, py: Python<'_>, now_ms: u64) -> PyResult<Vec<Command>> {
+        let cmds = self.with(py, false, |e| {
+            let mut out = Vec::new();
+            e.poll(now_ms, &mut out);
+            out
+        })?;
+        Ok(cmds.iter().map(Command::from_core).collect())
+    }
+
+    /// The earliest time a timer is due, or None: when to call `poll` next.
+    fn next_deadline(&self, py: Python<'_>) -> PyResult<Option<u64>> {
+        self.with(py, false, |e| e.next_deadline())
+    }
+
+    /// Admin: stop offering and dialing (live calls go on).
+    fn pause(&self, py: Python<'_>, now_ms: u64) -> PyResult<()> {
+        self.with(py, false, |e| e.handle(CoreEvent::Pause, now_ms))?.map_err(engine_err)
+    }
+
+    /// Admin: go on after a pause. Raises `CampaignCanceled` after `cancel`.
+    fn resume(&self, py: Python<'_>, now_ms: u64) -> PyResult<()> {
+        self.with(py, false, |e| e.handle(CoreEvent::Resume, now_ms))?.map_err(engine_err)
+    }
+
+    /// Admin: end the campaign (contacts in a call when their call ends).
+    fn cancel(&self, py: Python<'_>, now_ms: u64) -> PyResult<()> {
+        self.with(py, true, |e| e.handle(CoreEvent::Cancel, now_ms))?.map_err(engine_err)
+    }
+
+    /// Admin: delete a contact.
+    fn remove(&self, py: Python<'_>, contact: u32, now_ms: u64) -> PyResult<()> {
+        self.with(py, false, |e| e.handle(CoreEvent::Remove(ContactId(contact)), now_ms))?
+            .map_err(engine_err)
+    }
+
+    /// Admin: add a number to the blacklist. `number` is E.164 digits (int)
+    /// or text normalized with the campaign's rules.
+    fn blacklist_add(&self, py: Python<'_>, number: &Bound<'_, PyAny>, now_ms: u64) -> PyResult<()> {
+        let n = self.number_arg(py, number)?;
+        self.with(py, false, |e| e.handle(CoreEvent::BlacklistAdd(n), now_ms))?.map_err(engine_err)
+    }
+
+    /// Admin: remove a number from the blacklist (int digits or text).
+    fn blacklist_remove(&self, py: Python<'_>, number: &Bound<'_, PyAny>, now_ms: u64) -> PyResult<()> {
+        let n = self.number_arg(py, number)?;
+        self.with(py, false, |e| e.handle(CoreEvent::BlacklistRemove(n), now_ms))?
+            .map_err(engine_err)
+    }
+
+    /// Gives an InvalidRecord contact a new number; returns its new `State`.
+    fn fix_number<'py>(&self, py: Python<'py>, contact: u32, phone: String) -> PyResult<Bound<'py, PyAny>> {
+        let s = self.with(py, false, |e| e.fix_number(ContactId(contact), &phone))?.map_err(engine_err)?;
+        state_enum(py, s)
+    }
+
+    /// The `State` of one contact.
+    fn state<'py>(&self, py: Python<'py>, contact: u32) -> PyResult<Bound<'py, PyAny>> {
+        let s = self.with(py, false, |e| e.state(ContactId(contact)))?;
+        match s {
+            Some(s) => state_enum(py, s),
+            None => Err(engine_err(dialcore::campaign::EngineError::UnknownContact(ContactId(contact)))),
+        }
+    }
+
+    /// Contacts per state: `{"Initial": 10, "InvalidRecord": 0, …}`, all 17 names.
+    fn counts<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
+        let c = self.with(py, false, |e| e.counts().0)?;
+        let d = PyDict::new(py);
+        for s in State::ALL {
+            d.set_item(s.name(), c[s.code() as usize])?;
+        }
+        Ok(d)
+    }
+
+    /// A snapshot copy of every contact's state code (`uint8`, indexed by contact id).
+    fn states<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyArray1<u8>>> {
+        let v = self.with(py, false, |e| e.store().states().to_vec())?;
+        Ok(PyArray1::from_vec(py, v))
+    }
+
+    /// Snapshot copies of the contact columns: `id` (uint32), `state`,
+    /// `attempts`, `last_outcome`, `priority` (uint8), `zone` (uint16),
+    /// `number` (uint64, E.164 digits, 0 for invalid records).
+    fn columns<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
+        let (state, attempts, outcome, prio, zone, number) = self.with(py, false, |e| {
+            let s = e.store();
+            (
+                s.states().to_vec(),
+                s.attempts_column().to_vec(),
+                s.last_outcomes().to_vec(),
+                s.priorities().to_vec(),
+                s.zones().to_vec(),
+                s.numbers().to_vec(),
+            )
+        })?;
+        let d = PyDict::new(py);
+        d.set_item("id", PyArray1::from_vec(py, (0..state.len() as u32).collect()))?;
+        d.set_item("state", PyArray1::from_vec(py, state))?;
+        d.set_item("attempts", PyArray1::from_vec(py, attempts))?;
+        d.set_item("last_outcome", PyArray1::from_vec(py, outcome))?;
+        d.set_item("priority", PyArray1::from_vec(py, prio))?;
+        d.set_item("zone", PyArray1::from_vec(py, zone))?;
+        d.set_item("number", PyArray1::from_vec(py, number))?;
+        Ok(d)
+    }
+
+    /// The contact columns as a pandas DataFrame indexed by contact id;
+    /// `state` and `last_outcome` are categoricals with their names.
+    fn to_pandas<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        let pd = import_pandas(py)?;
+        let cols = self.columns(py)?;
+        let cat = pd.getattr("Categorical")?.getattr("from_codes")?;
+        let state_names: Vec<&str> = State::ALL.iter().map(|s| s.name()).collect();
+        let outcome_names: Vec<&str> = Outcome::ALL.iter().map(|o| o.name()).collect();
+        let state = cols.get_item("state")?.expect("state column");
+        cols.set_item("state", cat.call1((state, state_names))?)?;
+        let outcome = cols.get_item("last_outcome")?.expect("outcome column");
+        cols.set_item("last_outcome", cat.call1((outcome, outcome_names))?)?;
+        let id = cols.get_item("id")?.expect("id column");
+        cols.del_item("id")?;
+        let kwargs = PyDict::new(py);
+        kwargs.set_item("index", pd.getattr("Index")?.call((id,), Some(&{
+            let k = PyDict::new(py);
+            k.set_item("name", "id")?;
+            k
+        }))?)?;
+        pd.getattr("DataFrame")?.call((cols,), Some(&kwargs))
+    }
+
+    /// Figures of the running campaign at `now_ms` (default: the last time
+    /// the engine saw): dials, answered, abandon rate, occupancy, …
+    #[pyo3(signature = (now_ms=None))]
+    fn metrics<'py>(&self, py: Python<'py>, now_ms: Option<u64>) -> PyResult<Bound<'py, PyDict>> {
+        let m = self.with(py, false, |e| {
+            let now = now_ms.unwrap_or_else(|| e.now_ms());
+            e.metrics(now)
+        })?;
+        let d = PyDict::new(py);
+        d.set_item("dials", m.dials)?;
+        d.set_item("answered", m.answered)?;
+        d.set_item("machine", m.machine)?;
+        d.set_item("connected", m.connected)?;
+        d.set_item("abandoned", m.abandoned)?;
+        d.set_item("abandon_rate", m.abandon_rate)?;
+        d.set_item("occupancy", m.occupancy)?;
+        d.set_item("talk_ms", m.talk_ms)?;
+        d.set_item("logged_in_ms", m.logged_in_ms)?;
+        d.set_item("ready_operators", m.ready_operators)?;
+        d.set_item("logged_in_operators", m.logged_in_operators)?;
+        d.set_item("ringing", m.ringing)?;
+        d.set_item("waiting", m.waiting)?;
+        Ok(d)
+    }
+
+    /// Whether the campaign is paused.
+    #[getter]
+    fn is_paused(&self) -> bool {
+        self.engine.lock().is_paused()
+    }
+
+    /// Whether the campaign was canceled.
+    #[getter]
+    fn is_canceled(&self) -> bool {
+        self.engine.lock().is_canceled()
+    }
+}
+
+impl Campaign {
+    fn number_arg(&self, py: Python<'_>, number: &Bound<'_, PyAny>) -> PyResult<u64> {
+        if number.is_instance_of::<PyString>() {
+            let text: String = number.extract()?;
+            let rules = self.with(py, false, |e| e.config().phone_rules())?;
+            return phone::normalize(&text, rules).map_err(|reason| {
+                engine_err(dialcore::campaign::EngineError::InvalidNumber { input: text.clone(), reason })
+            });
+        }
+        int_arg::<u64>("number", number).map_err(|e| {
+            if e.is_instance_of::<InvalidConfig>(py) {
+                PyValueError::new_err("argument 'number': must be a non-negative integer")
+            } else {
+                PyTypeError::new_err(format!(
+                    "argument 'number': expected int or str, got {}",
+                    number.get_type().name().map(|n| n.to_string()).unwrap_or_default()
+                ))
+            }
+        })
+    }
+}
+
+pub(crate) fn import_pandas(py: Python<'_>) -> PyResult<Bound<'_, PyModule>> {
+    py.import("pandas").map_err(|e| {
+        if e.is_instance_of::<PyImportError>(py) {
+            PyImportError::new_err(
+                "to_pandas() needs pandas, an optional dependency: pip install pandas",
+            )
+        } else {
+            e
+        }
+    })
+}
+

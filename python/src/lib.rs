@@ -1,0 +1,40 @@
+//! `dialcore._native`: the pyo3 extension behind the `dialcore` Python package.
+#![forbid(unsafe_code)]
+
+mod campaign;
+mod config;
+mod errors;
+mod sim;
+
+use dialcore::state::Outcome;
+use dialcore::State;
+use pyo3::prelude::*;
+
+/// `(code, name, display_name)` of the 17 contact states, in code order.
+#[pyfunction]
+fn state_table() -> Vec<(u8, &'static str, &'static str)> {
+    State::ALL.iter().map(|s| (s.code(), s.name(), s.display_name())).collect()
+}
+
+/// Names of the last-outcome codes, in code order.
+#[pyfunction]
+fn outcome_names() -> Vec<&'static str> {
+    Outcome::ALL.iter().map(|o| o.name()).collect()
+}
+
+#[pymodule]
+fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    errors::register(m)?;
+    m.add_class::<campaign::Campaign>()?;
+    m.add_class::<campaign::Event>()?;
+    m.add_class::<campaign::Command>()?;
+    m.add_class::<campaign::ImportReport>()?;
+    m.add_class::<sim::SimReport>()?;
+    m.add_function(wrap_pyfunction!(sim::simulate, m)?)?;
+    m.add_function(wrap_pyfunction!(sim::default_scenario, m)?)?;
+    m.add_function(wrap_pyfunction!(state_table, m)?)?;
+    m.add_function(wrap_pyfunction!(outcome_names, m)?)?;
+    m.add("CONFIG_KEYS", config::CONFIG_KEYS.to_vec())?;
+    m.add("__version__", env!("CARGO_PKG_VERSION"))?;
+    Ok(())
+}
