@@ -5,3 +5,4 @@ pub mod hashset_blacklist;
 pub mod heap_timer;
 pub mod roaring_blacklist;
 pub mod row_store;
+pub mod sql_hopper;

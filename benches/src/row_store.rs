@@ -73,3 +73,60 @@ impl RowStore {
         self.contacts.values().filter(|c| c.state == state).count()
     }
 }
+
+impl RowStore {
+    /// Adds one contact; returns its id.
+    pub fn push(&mut self, contact: RowContact) -> u64 {
+        let id = self.next_id;
+        self.next_id += 1;
+        self.contacts.insert(id, contact);
+        id
+    }
+
+    /// Loads a CSV contact list (`phone`, `external_id`, `timezone`,
+    /// `priority` columns, found by header name) with the `csv` crate, the
+    /// way one would without dialcore: one reused `StringRecord`, the number
+    /// normalized to `+` and digits and checked for length (a bad one is
+    /// skipped), a bad priority read as 0. Returns how many were added.
+    pub fn load_csv(&mut self, path: &std::path::Path) -> Result<usize, csv::Error> {
+        let mut reader = csv::Reader::from_path(path)?;
+        let headers = reader.headers()?.clone();
+        let column = |name: &str| {
+            headers
+                .iter()
+                .position(|h| h.trim().eq_ignore_ascii_case(name))
+        };
+        let phone = column("phone").ok_or_else(|| {
+            csv::Error::from(std::io::Error::new(
+                std::io::ErrorKind::InvalidData,
+                "no phone column",
+            ))
+        })?;
+        let (external_id, timezone, priority) = (
+            column("external_id"),
+            column("timezone"),
+            column("priority"),
+        );
+        let mut record = csv::StringRecord::new();
+        let mut added = 0;
+        while reader.read_record(&mut record)? {
+            let digits: String = record[phone].chars().filter(char::is_ascii_digit).collect();
+            if !(8..=15).contains(&digits.len()) {
+                continue;
+            }
+            let field = |i: Option<usize>| i.and_then(|i| record.get(i)).unwrap_or("");
+            let tz = field(timezone).trim();
+            self.push(RowContact {
+                number: format!("+{digits}"),
+                external_id: field(external_id).to_owned(),
+                timezone: (!tz.is_empty()).then(|| tz.to_owned()),
+                state: RowState::Initial,
+                attempts: 0,
+                priority: field(priority).trim().parse().unwrap_or(0),
+                retry_at_ms: None,
+            });
+            added += 1;
+        }
+        Ok(added)
+    }
+}
