@@ -345,10 +345,7 @@ impl Campaign {
 
     /// Imports a CSV contact list (see [`crate::import`]).
     pub fn import_csv<R: Read>(&mut self, input: R) -> Result<ImportReport, ImportError> {
-        let options = ImportOptions {
-            phone_rules: self.config.phone_rules(),
-            default_priority: 0,
-        };
+        let options = self.import_options();
         let report = import::import_csv(
             input,
             &mut self.store,
@@ -365,18 +362,23 @@ impl Campaign {
         &mut self,
         path: impl AsRef<std::path::Path>,
     ) -> Result<ImportReport, ImportError> {
-        let path = path.as_ref();
-        let file = std::fs::File::open(path).map_err(|source| ImportError::Io {
-            path: Some(path.display().to_string()),
-            source,
-        })?;
-        self.import_csv(file).map_err(|e| match e {
-            ImportError::Io { path: None, source } => ImportError::Io {
-                path: Some(path.display().to_string()),
-                source,
-            },
-            other => other,
-        })
+        let options = self.import_options();
+        let report = import::import_csv_path(
+            path,
+            &mut self.store,
+            &mut self.zones,
+            &self.blacklist,
+            &options,
+        )?;
+        self.after_add(report.ids.clone());
+        Ok(report)
+    }
+
+    fn import_options(&self) -> ImportOptions {
+        ImportOptions {
+            phone_rules: self.config.phone_rules(),
+            default_priority: 0,
+        }
     }
 
     fn after_add(&mut self, ids: std::ops::Range<u32>) {
@@ -1041,7 +1043,7 @@ impl Campaign {
             }
             OperatorState::Offered | OperatorState::Bcw => {
                 let id = self.operators.contact(op).expect("offer has a contact");
-                self.return_to_hopper(id, op);
+                self.return_to_hopper(id, op, Trigger::OperatorLost);
                 self.operators.set(op, OperatorState::Offline, None, now);
                 Ok(())
             }
@@ -1052,8 +1054,9 @@ impl Campaign {
         }
     }
 
-    /// An offer or BCW lost its operator: revoke it, contact to the head of the hopper.
-    fn return_to_hopper(&mut self, id: ContactId, op: OperatorId) {
+    /// An offer or BCW lost its operator (logout, or the offer timed out):
+    /// revoke it, contact to the head of the hopper.
+    fn return_to_hopper(&mut self, id: ContactId, op: OperatorId, trigger: Trigger) {
         self.timers.cancel(id.0);
         let pending = self.take_live(id).and_then(|l| l.pending);
         self.outbox.push(Command::Revoke {
@@ -1063,7 +1066,7 @@ impl Campaign {
         match pending {
             Some(p) => self.apply(id, trigger_for(p), p.state()),
             None => {
-                self.apply(id, Trigger::OperatorLost, State::AwaitingOperator);
+                self.apply(id, trigger, State::AwaitingOperator);
                 self.hopper.push_front(id.0);
             }
         }
@@ -1258,7 +1261,8 @@ impl Campaign {
                 // Missed offer: contact back to the hopper head, operator paused.
                 let op = self.live.get(&id.0).and_then(|l| l.operator);
                 if let Some(op) = op {
-                    self.return_to_hopper_after_timeout(id, op, now);
+                    self.return_to_hopper(id, op, Trigger::OfferTimeout);
+                    self.operators.set(op, OperatorState::Paused, None, now);
                 }
             }
             Some(State::Bcw) => {
@@ -1291,17 +1295,6 @@ impl Campaign {
             }
             _ => {}
         }
-    }
-
-    fn return_to_hopper_after_timeout(&mut self, id: ContactId, op: OperatorId, now: u64) {
-        self.take_live(id);
-        self.outbox.push(Command::Revoke {
-            contact: id,
-            operator: op,
-        });
-        self.apply(id, Trigger::OfferTimeout, State::AwaitingOperator);
-        self.hopper.push_front(id.0);
-        self.operators.set(op, OperatorState::Paused, None, now);
     }
 
     fn fire_zone_timers(&mut self, now: u64) {
