@@ -26,6 +26,8 @@
 //! ids, transitions the state table forbids, operator actions that do not fit
 //! the operator's state) before anything is written.
 
+pub mod durable;
+
 use std::collections::VecDeque;
 use std::fmt;
 use std::io::Read;
@@ -39,6 +41,7 @@ use crate::event::{CallId, Command, Disposition, Event, OperatorId};
 use crate::import::{self, ImportError, ImportOptions, ImportReport};
 use crate::meter::{ratio, RollingMeter};
 use crate::operators::{AfterWork, OperatorState, Operators};
+use crate::pacing::{FixedRatioPacer, MeterReadings, Pacer, Pacing, PacingStats, PollContext};
 use crate::phone::{self, PhoneError};
 use crate::queue::SelectionQueue;
 use crate::retry::RetryDecision;
@@ -263,6 +266,12 @@ pub struct Campaign {
     metrics: Metrics,
     day: RollingMeter,
     month: RollingMeter,
+    /// The predictive pacer and the statistics it is given.
+    pacing: Pacing,
+    /// The data directory's journal, when the campaign was opened from one.
+    durable: Option<Box<durable::Durable>>,
+    /// Recovery's scratch space (due times, live flags) until the queues are rebuilt.
+    replay: durable::Replay,
 }
 
 impl Campaign {
@@ -273,6 +282,7 @@ impl Campaign {
             field: "default_timezone",
             message: e.to_string(),
         })?;
+        let pacer = Box::new(FixedRatioPacer::new(config.predictive_ratio));
         Ok(Campaign {
             config,
             store: ContactStore::new(),
@@ -300,6 +310,9 @@ impl Campaign {
             metrics: Metrics::default(),
             day: RollingMeter::day(),
             month: RollingMeter::thirty_days(),
+            pacing: Pacing::new(pacer),
+            durable: None,
+            replay: durable::Replay::default(),
         })
     }
 
@@ -326,7 +339,8 @@ impl Campaign {
             .with_zone(zone)
             .with_priority(priority);
         let id = self.store.push(contact, &self.blacklist)?;
-        self.after_add(id.0..id.0 + 1);
+        self.after_add(id.0..id.0 + 1, false);
+        self.journal_write();
         Ok(id)
     }
 
@@ -339,7 +353,9 @@ impl Campaign {
         let ids = self
             .store
             .extend_numbers(numbers, priority, ZoneId::DEFAULT, &self.blacklist)?;
-        self.after_add(ids.clone());
+        self.journal_numbers_added(ids.start, numbers, priority);
+        self.after_add(ids.clone(), true);
+        self.journal_write();
         Ok(ids)
     }
 
@@ -353,7 +369,8 @@ impl Campaign {
             &self.blacklist,
             &options,
         )?;
-        self.after_add(report.ids.clone());
+        self.after_add(report.ids.clone(), false);
+        self.journal_write();
         Ok(report)
     }
 
@@ -370,7 +387,8 @@ impl Campaign {
             &self.blacklist,
             &options,
         )?;
-        self.after_add(report.ids.clone());
+        self.after_add(report.ids.clone(), false);
+        self.journal_write();
         Ok(report)
     }
 
@@ -381,7 +399,12 @@ impl Campaign {
         }
     }
 
-    fn after_add(&mut self, ids: std::ops::Range<u32>) {
+    /// Sizes the engine's structures for new contacts and queues them;
+    /// journals them unless the caller did (`journaled`).
+    fn after_add(&mut self, ids: std::ops::Range<u32>, journaled: bool) {
+        if !journaled {
+            self.journal_added(ids.clone());
+        }
         let n = self.store.len();
         self.timers.ensure_keys(n);
         self.queue.ensure_contacts(n);
@@ -389,9 +412,14 @@ impl Campaign {
         self.parked.resize_with(self.zones.len(), Vec::new);
         if self.canceled {
             for id in ids {
-                let _ = self
+                let id = ContactId(id);
+                if self
                     .store
-                    .apply(ContactId(id), Trigger::Cancel, State::CanceledByAdmin);
+                    .apply(id, Trigger::Cancel, State::CanceledByAdmin)
+                    .is_ok()
+                {
+                    self.touch(id);
+                }
             }
             return;
         }
@@ -406,6 +434,7 @@ impl Campaign {
 
     /// Adds an operator (offline until `OperatorLogin`).
     pub fn add_operator(&mut self) -> OperatorId {
+        self.journal_operator_added();
         self.operators.add()
     }
 
@@ -413,9 +442,11 @@ impl Campaign {
     /// before or during the campaign); contacts with them are blacklisted
     /// as with `Event::BlacklistAdd`.
     pub fn blacklist_numbers(&mut self, numbers: &[u64]) {
+        self.journal_blacklist(true, numbers);
         for &n in numbers {
             self.blacklist_add(n);
         }
+        self.journal_write();
     }
 
     /// Gives an InvalidRecord contact a new number: it becomes Initial (or
@@ -430,15 +461,20 @@ impl Campaign {
         let state = self
             .store
             .fix_number(contact, Ok(number), &self.blacklist)?;
-        if state == State::Initial {
-            if self.canceled {
-                let _ = self
-                    .store
-                    .apply(contact, Trigger::Cancel, State::CanceledByAdmin);
-                return Ok(State::CanceledByAdmin);
+        self.journal_number_fixed(contact, number);
+        self.touch(contact);
+        let state = if state == State::Initial && self.canceled {
+            let _ = self
+                .store
+                .apply(contact, Trigger::Cancel, State::CanceledByAdmin);
+            State::CanceledByAdmin
+        } else {
+            if state == State::Initial {
+                self.enqueue(contact.0);
             }
-            self.enqueue(contact.0);
-        }
+            state
+        };
+        self.journal_write();
         Ok(state)
     }
 
@@ -545,6 +581,23 @@ impl Campaign {
         m
     }
 
+    /// The predictive pacer in use.
+    pub fn pacer(&self) -> &dyn Pacer {
+        self.pacing.pacer()
+    }
+
+    /// Replaces the predictive pacer (the statistics it reads are kept).
+    /// `Campaign::new` starts with the fixed-ratio pacer at
+    /// `predictive_ratio`; see [`crate::pacing`] for the dialcore pacer.
+    pub fn set_pacer(&mut self, pacer: Box<dyn Pacer>) {
+        self.pacing.set_pacer(pacer);
+    }
+
+    /// The outcome and duration statistics the pacer is given.
+    pub fn pacing_stats(&self) -> &PacingStats {
+        &self.pacing.stats
+    }
+
     /// The abandon rate the guard watches (the configured window) at `now_ms`.
     pub fn guarded_abandon_rate(&mut self, now_ms: u64) -> f64 {
         match self.config.abandon_window {
@@ -566,6 +619,7 @@ impl Campaign {
         if result.is_err() {
             self.now_ms = before;
         }
+        self.journal_commit();
         result
     }
 
@@ -626,6 +680,7 @@ impl Campaign {
             Event::OperatorLogout(op) => self.on_logout(op, name, now),
             Event::Pause => {
                 self.paused = true;
+                self.journal_admin(durable::AdminRecord::Paused);
                 Ok(())
             }
             Event::Resume => {
@@ -633,18 +688,24 @@ impl Campaign {
                     return Err(EngineError::Canceled);
                 }
                 self.paused = false;
+                self.journal_admin(durable::AdminRecord::Resumed);
                 Ok(())
             }
             Event::Cancel => {
+                if !self.canceled {
+                    self.journal_admin(durable::AdminRecord::Canceled);
+                }
                 self.cancel_all(now);
                 Ok(())
             }
             Event::Remove(contact) => self.remove(contact, now),
             Event::BlacklistAdd(number) => {
+                self.journal_blacklist(true, &[number]);
                 self.blacklist_add(number);
                 Ok(())
             }
             Event::BlacklistRemove(number) => {
+                self.journal_blacklist(false, &[number]);
                 self.blacklist_remove(number);
                 Ok(())
             }
@@ -737,7 +798,9 @@ impl Campaign {
         self.check_call(call, "Answered", Trigger::Answered)?;
         let id = call.contact;
         self.timers.cancel(id.0);
+        self.journal_fact(durable::Fact::Answered, id);
         self.metrics.answered += 1;
+        self.pacing.stats.on_live_answer(id.0, now);
         self.day.record_answered(now);
         self.month.record_answered(now);
         let live = self.live.get_mut(&id.0).expect("checked: live call");
@@ -774,7 +837,9 @@ impl Campaign {
         }
         self.operators.set(op, OperatorState::OnCall, Some(id), now);
         self.operators.start_talk(op, now);
+        self.journal_fact(durable::Fact::Connected, id);
         self.metrics.connected += 1;
+        self.pacing.stats.on_connect(id.0, now);
         if command {
             let call = self.call_id(id);
             self.outbox.push(Command::Connect { call, operator: op });
@@ -813,6 +878,7 @@ impl Campaign {
     ) -> Result<(), EngineError> {
         self.check_call(call, event, trigger)?;
         if outcome == Outcome::Machine {
+            self.journal_fact(durable::Fact::Machine, call.contact);
             self.metrics.machine += 1;
         }
         self.end_attempt(call.contact, trigger, outcome, now);
@@ -822,6 +888,7 @@ impl Campaign {
     /// Ends an attempt that did not reach the client (Calling, or an answered
     /// call dropped while waiting): retry or final state, operator released.
     fn end_attempt(&mut self, id: ContactId, trigger: Trigger, outcome: Outcome, now: u64) {
+        self.pacing.stats.on_attempt_end(id.0, now);
         self.timers.cancel(id.0);
         let live = self.take_live(id).expect("live call");
         if let Some(n) = live.call_number {
@@ -862,6 +929,7 @@ impl Campaign {
 
     fn abandon(&mut self, id: ContactId, trigger: Trigger, now: u64) {
         self.abandoned_at.insert(id.0, now);
+        self.journal_fact(durable::Fact::Abandoned, id);
         self.metrics.abandoned += 1;
         self.day.record_abandoned(now);
         self.month.record_abandoned(now);
@@ -877,6 +945,7 @@ impl Campaign {
             self.numbers_in_call.remove(&n);
         }
         self.operators.stop_talk(op, now);
+        self.pacing.on_talk_end(id.0, self.config.acw_enabled, now);
         if self.config.acw_enabled {
             self.apply(id, trigger, State::Acw);
             self.operators.set(op, OperatorState::Acw, Some(id), now);
@@ -893,6 +962,7 @@ impl Campaign {
     }
 
     fn finish_acw(&mut self, id: ContactId, trigger: Trigger, disposition: Disposition, now: u64) {
+        self.pacing.stats.on_acw_end(id.0, now);
         self.timers.cancel(id.0);
         let live = self.take_live(id).expect("contact in ACW is live");
         let (natural, callback) = match disposition {
@@ -1126,6 +1196,7 @@ impl Campaign {
             let bound_to_call = live.call_number.is_some() || state == State::Acw;
             if bound_to_call {
                 live.pending = live.pending.max(Some(admin));
+                self.touch(id);
                 return;
             }
             // An offer or BCW: withdraw it from the operator.
@@ -1172,6 +1243,7 @@ impl Campaign {
                 .is_some_and(|l| l.call_number.is_some() || l.answered)
         });
         for (id, from) in effect.changed {
+            self.touch(id);
             self.timers.cancel(id.0);
             match from {
                 State::AwaitingOperator => self.hopper.retain(|&h| h != id.0),
@@ -1193,6 +1265,7 @@ impl Campaign {
         for id in effect.deferred {
             if let Some(live) = self.live.get_mut(&id.0) {
                 live.pending = live.pending.max(Some(PendingAdmin::Blacklist));
+                self.touch(id);
             }
         }
     }
@@ -1201,14 +1274,17 @@ impl Campaign {
         self.blacklist.remove(number);
         // A contact in a call, to be blacklisted when the call ends, is not
         // any more: the number is off the list.
-        for id in self.store.contacts_with_number(number) {
+        let ids: SmallVec<[ContactId; 4]> = self.store.contacts_with_number(number).collect();
+        for id in ids {
             if let Some(live) = self.live.get_mut(&id.0) {
                 if live.pending == Some(PendingAdmin::Blacklist) {
                     live.pending = None;
+                    self.touch(id);
                 }
             }
         }
         for id in self.store.apply_blacklist_remove(number) {
+            self.touch(id);
             if self.canceled {
                 let _ = self
                     .store
@@ -1233,6 +1309,11 @@ impl Campaign {
     pub fn poll(&mut self, now_ms: u64, out: &mut Vec<Command>) {
         let now = now_ms.max(self.now_ms);
         self.now_ms = now;
+        if self.durability_error().is_some() {
+            // The journal cannot be written: hand out nothing (see durable).
+            self.outbox.clear();
+            return;
+        }
         self.fire_zone_timers(now);
         self.fire_contact_timers(now);
         self.connect_waiting(now);
@@ -1242,7 +1323,11 @@ impl Campaign {
                 Mode::Predictive => self.pace_predictive(now),
             }
         }
-        out.append(&mut self.outbox);
+        if self.journal_poll(now) {
+            out.append(&mut self.outbox);
+        } else {
+            self.outbox.clear();
+        }
     }
 
     fn fire_contact_timers(&mut self, now: u64) {
@@ -1482,7 +1567,9 @@ impl Campaign {
             Some(op) => self.operators.set(op, OperatorState::OnCall, Some(id), now),
             None => self.ringing_unbound += 1,
         }
+        self.journal_fact(durable::Fact::Dialed, id);
         self.metrics.dials += 1;
+        self.pacing.stats.on_dial(id.0, operator.is_some(), now);
         self.timers
             .arm(id.0, now.saturating_add(self.config.ring_timeout_ms));
         self.outbox.push(Command::Dial {
@@ -1561,23 +1648,32 @@ impl Campaign {
         });
     }
 
-    /// Predictive: dial up to `ratio × ready operators` calls in flight
-    /// (one per ready operator while the abandon rate is over target), none
-    /// when no operator is ready.
+    /// Predictive: ask the pacer how many calls to dial now (capped at one
+    /// per ready operator while the abandon rate is over target, see
+    /// [`Pacing::decide`]) and dial them.
     fn pace_predictive(&mut self, now: u64) {
-        let ready = self.operators.ready_count();
-        if ready == 0 {
-            return;
-        }
-        let over_target = self.guarded_abandon_rate(now) > self.config.abandon_target;
-        let ratio = if over_target {
-            1.0
-        } else {
-            self.config.predictive_ratio
+        let (day_answered, day_abandoned) = self.day.totals(now);
+        let (month_answered, month_abandoned) = self.month.totals(now);
+        let (guarded_answered, guarded_abandoned) = match self.config.abandon_window {
+            AbandonWindow::Day => (day_answered, day_abandoned),
+            AbandonWindow::ThirtyDays => (month_answered, month_abandoned),
         };
-        let target = (ready as f64 * ratio).ceil() as usize;
-        let in_flight = self.ringing_unbound as usize + self.waiting.len();
-        for _ in in_flight..target {
+        let ctx = PollContext {
+            now_ms: now,
+            waiting: self.waiting.len(),
+            meter: MeterReadings {
+                guarded_rate: ratio(guarded_abandoned, guarded_answered),
+                guarded_answered,
+                guarded_abandoned,
+                day_answered,
+                day_abandoned,
+            },
+            abandon_target: self.config.abandon_target,
+            abandon_limit_ms: self.config.abandon_limit_ms,
+            ring_timeout_ms: self.config.ring_timeout_ms,
+        };
+        let dials = self.pacing.decide(&self.operators, ctx);
+        for _ in 0..dials {
             let Some(id) = self.next_contact(now) else {
                 break;
             };
@@ -1593,11 +1689,11 @@ impl Campaign {
                     break;
                 };
                 self.dial(id, Some(op), Trigger::Dial, now);
+                if self.operators.ready_count() == 0 {
+                    break;
+                }
             } else {
                 self.dial(id, None, Trigger::Dial, now);
-            }
-            if self.operators.ready_count() == 0 {
-                break;
             }
         }
     }
@@ -1607,6 +1703,7 @@ impl Campaign {
     fn apply(&mut self, id: ContactId, trigger: Trigger, to: State) {
         let result = self.store.apply(id, trigger, to);
         debug_assert!(result.is_ok(), "engine bug: {result:?}");
+        self.touch(id);
     }
 }
 

@@ -24,6 +24,10 @@
 //! - [`retry`]: the retry policy per outcome and the attempt caps.
 //! - [`window`]: weekly calling windows in each contact's local time.
 //! - [`meter`]: abandon-rate meters over rolling windows.
+//! - [`pacing`]: the [`Pacer`] trait, the dialcore pacer and the fixed-ratio pacer.
+//! - [`journal`]: the journal file format: checksummed records, fsync policy, torn-tail cut.
+//! - [`snapshot`]: the snapshot file format: checksummed sections, atomic replacement.
+//! - [`lockfile`]: the exclusive lock on a data directory.
 #![forbid(unsafe_code)]
 #![warn(
     missing_docs,
@@ -38,19 +42,25 @@ pub mod config;
 pub mod event;
 pub mod import;
 mod index;
+pub mod journal;
+pub mod lockfile;
 pub mod meter;
 pub mod operators;
+pub mod pacing;
 pub mod phone;
 mod queue;
 pub mod retry;
+pub mod snapshot;
 pub mod state;
 pub mod store;
 pub mod wheel;
 pub mod window;
 pub mod zones;
 
+pub use campaign::durable::{DurableOptions, OpenError, RecoveryReport};
 pub use campaign::{Campaign, EngineError, Metrics};
 pub use config::{CampaignConfig, ConfigError, Mode};
 pub use event::{CallId, Command, Disposition, Event, OperatorId};
+pub use pacing::{DialcorePacer, FixedRatioPacer, Pacer, PacingInputs, PacingStats};
 pub use state::{Outcome, State, Trigger};
 pub use store::{ContactId, ContactStore};

@@ -87,6 +87,26 @@ impl RollingMeter {
         let (answered, abandoned) = self.totals(now_ms);
         ratio(abandoned, answered)
     }
+
+    /// The buckets (start ms, answered, abandoned), oldest first, for snapshots.
+    pub(crate) fn buckets(&self) -> impl Iterator<Item = (u64, u32, u32)> + '_ {
+        self.buckets.iter().copied()
+    }
+
+    /// Puts back buckets read from a snapshot (oldest first), replacing any.
+    pub(crate) fn restore_buckets(&mut self, buckets: impl IntoIterator<Item = (u64, u32, u32)>) {
+        self.buckets.clear();
+        self.answered = 0;
+        self.abandoned = 0;
+        for (start, answered, abandoned) in buckets {
+            if self.buckets.back().is_some_and(|b| b.0 >= start) {
+                continue;
+            }
+            self.buckets.push_back((start, answered, abandoned));
+            self.answered += u64::from(answered);
+            self.abandoned += u64::from(abandoned);
+        }
+    }
 }
 
 /// `num / den`, 0 when `den` is 0.

@@ -256,33 +256,11 @@ impl ContactStore {
         contact: NewContact<'_>,
         blacklist: &Blacklist,
     ) -> Result<ContactId, StoreError> {
-        if self.len() >= MAX_CONTACTS {
-            return Err(StoreError::Full);
+        let id = self.push_unindexed(contact, blacklist)?;
+        if self.number[id.index()] != 0 {
+            self.index.insert(id.0, &self.number);
         }
-        let end = self
-            .external_arena
-            .len()
-            .checked_add(contact.external_id.len())
-            .and_then(|end| u32::try_from(end).ok())
-            .ok_or(StoreError::Full)?;
-        let id = self.len() as u32;
-        let (state, number) = match contact.number {
-            Ok(number) if blacklist.contains(number) => (State::Blacklisted, number),
-            Ok(number) => (State::Initial, number),
-            Err(reason) => {
-                let start = self.invalid_raw.len() as u32;
-                self.invalid_raw
-                    .extend_from_slice(contact.raw_phone.as_bytes());
-                let raw = (start, contact.raw_phone.len() as u32);
-                self.invalid.insert(id, InvalidInfo { reason, raw });
-                (State::InvalidRecord, 0)
-            }
-        };
-        self.external_arena
-            .extend_from_slice(contact.external_id.as_bytes());
-        self.external_end.push(end);
-        self.push_columns(state, number, contact.zone, contact.priority);
-        Ok(ContactId(id))
+        Ok(id)
     }
 
     /// Adds many contacts with already normalized numbers, all with the same
@@ -623,6 +601,257 @@ impl ContactStore {
             + self.invalid.capacity() * (std::mem::size_of::<(u32, InvalidInfo)>() + 1)
             + self.index.heap_bytes()
     }
+
+    // --- Persistence (snapshots and journal replay, see `campaign::durable`) ---
+
+    /// The external-id column: end offsets into the arena, and the arena.
+    pub(crate) fn external_parts(&self) -> (&[u32], &[u8]) {
+        (&self.external_end, &self.external_arena)
+    }
+
+    /// The invalid records, in id order: id, reason, raw text.
+    pub(crate) fn invalid_entries(&self) -> Vec<(u32, PhoneError, &[u8])> {
+        let mut entries: Vec<(u32, PhoneError, &[u8])> = self
+            .invalid
+            .iter()
+            .map(|(&id, info)| {
+                let (start, len) = (info.raw.0 as usize, info.raw.1 as usize);
+                (id, info.reason, &self.invalid_raw[start..start + len])
+            })
+            .collect();
+        entries.sort_unstable_by_key(|e| e.0);
+        entries
+    }
+
+    /// Appends a contact exactly as it was persisted: state, number and
+    /// fields as given, attempts 0. For journal replay.
+    pub(crate) fn push_restored(
+        &mut self,
+        state: State,
+        priority: u8,
+        zone: ZoneId,
+        number: u64,
+        external_id: &[u8],
+        invalid: Option<(PhoneError, &[u8])>,
+    ) -> Result<ContactId, StoreError> {
+        if self.len() >= MAX_CONTACTS {
+            return Err(StoreError::Full);
+        }
+        let end = u32::try_from(self.external_arena.len() + external_id.len())
+            .map_err(|_| StoreError::Full)?;
+        let id = self.len() as u32;
+        if let Some((reason, raw)) = invalid {
+            let start = self.invalid_raw.len() as u32;
+            self.invalid_raw.extend_from_slice(raw);
+            self.invalid.insert(
+                id,
+                InvalidInfo {
+                    reason,
+                    raw: (start, raw.len() as u32),
+                },
+            );
+        }
+        self.external_arena.extend_from_slice(external_id);
+        self.external_end.push(end);
+        self.push_columns(state, number, zone, priority);
+        Ok(ContactId(id))
+    }
+
+    /// Overwrites a contact's state, attempts and last outcome (counters
+    /// kept exact). For journal replay and crash reconciliation.
+    pub(crate) fn restore_row(
+        &mut self,
+        id: ContactId,
+        state: State,
+        attempts: u8,
+        outcome: Outcome,
+    ) -> Result<(), StoreError> {
+        self.set_state(id, state)?;
+        let i = id.index();
+        self.attempts[i] = attempts;
+        self.last_outcome[i] = outcome as u8;
+        Ok(())
+    }
+
+    /// Gives a contact the number it was fixed to (journal replay of
+    /// [`ContactStore::fix_number`]; the state comes with its own record).
+    pub(crate) fn restore_number(&mut self, id: ContactId, number: u64) -> Result<(), StoreError> {
+        let i = self.check(id)?;
+        self.invalid.remove(&id.0);
+        self.number[i] = number;
+        if number != 0 {
+            self.index.insert(id.0, &self.number);
+        }
+        Ok(())
+    }
+
+    /// Rebuilds a store from its persisted columns: checks that they fit
+    /// together, then recomputes the counters and the number index.
+    pub(crate) fn from_columns(columns: StoreColumns) -> Result<ContactStore, String> {
+        let n = columns.state.len();
+        let lens = [
+            ("attempts", columns.attempts.len()),
+            ("last_outcome", columns.last_outcome.len()),
+            ("priority", columns.priority.len()),
+            ("zone", columns.zone.len()),
+            ("number", columns.number.len()),
+            ("external_end", columns.external_end.len()),
+        ];
+        for (name, len) in lens {
+            if len != n {
+                return Err(format!("column {name} has {len} rows, state has {n}"));
+            }
+        }
+        if let Some(code) = columns
+            .state
+            .iter()
+            .find(|&&c| State::from_code(c).is_none())
+        {
+            return Err(format!("unknown state code {code}"));
+        }
+        let mut previous = 0u32;
+        for &end in &columns.external_end {
+            if end < previous || end as usize > columns.external_arena.len() {
+                return Err(format!("external id offset {end} out of order or range"));
+            }
+            previous = end;
+        }
+        let mut invalid = HashMap::with_capacity(columns.invalid.len());
+        for &(id, reason, start, len) in &columns.invalid {
+            let fits = (id as usize) < n
+                && (start as usize)
+                    .checked_add(len as usize)
+                    .is_some_and(|end| end <= columns.invalid_raw.len());
+            if !fits {
+                return Err(format!("invalid record of contact {id} out of range"));
+            }
+            invalid.insert(
+                id,
+                InvalidInfo {
+                    reason,
+                    raw: (start, len),
+                },
+            );
+        }
+        let mut store = ContactStore {
+            counts: Counts(histogram(&columns.state)),
+            state: columns.state,
+            attempts: columns.attempts,
+            last_outcome: columns.last_outcome,
+            priority: columns.priority,
+            zone: columns.zone,
+            number: columns.number,
+            external_end: columns.external_end,
+            external_arena: columns.external_arena,
+            invalid,
+            invalid_raw: columns.invalid_raw,
+            index: NumberIndex::default(),
+        };
+        store.index.reserve(n, &store.number);
+        for id in 0..n as u32 {
+            if store.number[id as usize] != 0 {
+                store.index.insert(id, &store.number);
+            }
+        }
+        Ok(store)
+    }
+
+    // --- Bulk import (see `import`) ---
+
+    /// Adds one contact like [`ContactStore::push`] but leaves its number out
+    /// of the number index. A bulk import pushes all its rows this way and
+    /// then calls [`ContactStore::index_numbers_from`] once: the index is
+    /// then filled in one tight loop, where the CPU overlaps the cache misses
+    /// of many rows, instead of one miss stalling every row. Until then
+    /// [`ContactStore::has_number`] and the blacklist methods do not see the
+    /// new contacts.
+    pub(crate) fn push_unindexed(
+        &mut self,
+        contact: NewContact<'_>,
+        blacklist: &Blacklist,
+    ) -> Result<ContactId, StoreError> {
+        if self.len() >= MAX_CONTACTS {
+            return Err(StoreError::Full);
+        }
+        let end = self
+            .external_arena
+            .len()
+            .checked_add(contact.external_id.len())
+            .and_then(|end| u32::try_from(end).ok())
+            .ok_or(StoreError::Full)?;
+        let id = self.len() as u32;
+        let (state, number) = match contact.number {
+            Ok(number) if blacklist.contains(number) => (State::Blacklisted, number),
+            Ok(number) => (State::Initial, number),
+            Err(reason) => {
+                let start = self.invalid_raw.len() as u32;
+                self.invalid_raw
+                    .extend_from_slice(contact.raw_phone.as_bytes());
+                let raw = (start, contact.raw_phone.len() as u32);
+                self.invalid.insert(id, InvalidInfo { reason, raw });
+                (State::InvalidRecord, 0)
+            }
+        };
+        self.external_arena
+            .extend_from_slice(contact.external_id.as_bytes());
+        self.external_end.push(end);
+        self.state.push(state as u8);
+        self.attempts.push(0);
+        self.last_outcome.push(Outcome::None as u8);
+        self.priority.push(contact.priority);
+        self.zone.push(contact.zone.0);
+        self.number.push(number);
+        self.counts.0[state as usize] += 1;
+        Ok(ContactId(id))
+    }
+
+    /// Adds the numbers of contacts `from..` (pushed with
+    /// [`ContactStore::push_unindexed`]) to the number index, in id order,
+    /// and counts the duplicates the way an import reports them: a number
+    /// some contact before `from` already had, and a number only contacts
+    /// from `from` on had before. Returns `(existing, in_file)`.
+    pub(crate) fn index_numbers_from(&mut self, from: u32) -> (u64, u64) {
+        let len = self.len();
+        let from = (from as usize).min(len);
+        self.index.reserve(len - from, &self.number);
+        let (mut existing, mut in_file) = (0, 0);
+        for id in from..len {
+            let number = self.number[id];
+            if number == 0 {
+                continue;
+            }
+            if self.index.contains(number, &self.number) {
+                let first = from as u32;
+                if self
+                    .index
+                    .find(number, &self.number)
+                    .any(|other| other >= first)
+                {
+                    in_file += 1;
+                } else {
+                    existing += 1;
+                }
+            }
+            self.index.insert(id as u32, &self.number);
+        }
+        (existing, in_file)
+    }
+}
+
+/// A store's persisted columns, for [`ContactStore::from_columns`].
+#[derive(Debug, Default)]
+pub(crate) struct StoreColumns {
+    pub(crate) state: Vec<u8>,
+    pub(crate) attempts: Vec<u8>,
+    pub(crate) last_outcome: Vec<u8>,
+    pub(crate) priority: Vec<u8>,
+    pub(crate) zone: Vec<u16>,
+    pub(crate) number: Vec<u64>,
+    pub(crate) external_end: Vec<u32>,
+    pub(crate) external_arena: Vec<u8>,
+    /// (id, reason, start, len) into `invalid_raw`.
+    pub(crate) invalid: Vec<(u32, PhoneError, u32, u32)>,
+    pub(crate) invalid_raw: Vec<u8>,
 }
 
 /// Per-state histogram of a state column. Four interleaved partial

@@ -1,0 +1,501 @@
+//! Durability: a campaign kept in a data directory survives `kill -9`.
+//!
+//! **Files.** A data directory holds `LOCK` (an exclusive lock while a
+//! process has the campaign open), snapshots `snapshot-GGGGGGGG.dcs` and
+//! journals `journal-GGGGGGGG.dcj`, where `G` is the generation in hex.
+//! Snapshot `G` is the whole durable state at the moment journal `G` was
+//! started; journal `G` holds every change after it. Taking a snapshot
+//! writes generation `G + 1` (to a temporary file, fsync, rename, fsync the
+//! directory), starts journal `G + 1`, and deletes what is older than `G`:
+//! one older generation is kept, so a damaged newest snapshot still has a
+//! fallback (snapshot `G` + journal `G` + journal `G + 1` give the same state).
+//!
+//! **What is durable.** The contacts (every column, external ids, invalid
+//! records), the due time of each scheduled retry, pending admin actions on
+//! live contacts, the blacklist, the time zones, paused / canceled, the
+//! operator count (ids stay stable; operators come back offline), the
+//! campaign's counters, the 24-hour and 30-day abandon meters, the
+//! reserved-operator and per-number daily-cap history. Calls in flight and
+//! operator sessions are not: they belong to the PBX, and recovery hands
+//! them back to the host to reconcile.
+//!
+//! **Journal records.** Each host call that changed something appends one
+//! checksummed record (the framing of [`crate::journal`]) holding a sequence
+//! of sub-records, so a call costs one CRC and one length, not one per
+//! change. A sub-record starts with its kind; integers are little-endian:
+//!
+//! | kind | sub-record | after the kind byte |
+//! |---|---|---|
+//! | 1 | time | `now_ms u64` (when the clock moved) |
+//! | 2 | contact row | `id u32, state u8, attempts u8, outcome u8, flags u8` |
+//! | 11 | contact row with due time | the same, then `due_ms u64` (a scheduled retry) |
+//! | 7 | admin | `1 paused, 2 resumed, 3 canceled` |
+//! | 8 | fact | `kind u8 (1 dialed, 2 answered, 3 machine, 4 connected, 5 abandoned), id u32` |
+//! | 9 | number fixed | `id u32, number u64` |
+//! | 10 | operator added | — |
+//! | 3 | contact added | `id u32, state u8, priority u8, zone u16, number u64, ext_len u32, ext, reason u8, raw` |
+//! | 4 | numbers added | `first_id u32, priority u8, zone u16, numbers u64…` |
+//! | 5 | time zone | `id u16, name` |
+//! | 6 | blacklist | `add u8, numbers u64…` |
+//!
+//! The last four have a variable size and fill a record of their own.
+//! Facts happen at the time of the record's last time sub-record.
+//!
+//! A contact row carries the contact's whole mutable state *after* the host
+//! call that changed it (one row per changed contact, written when
+//! `handle`, `poll` or a setup call returns), so replay is a sequence of
+//! overwrites and never re-runs engine logic: a replay by a newer version
+//! gives the same contacts. `flags` holds, for contacts bound to a call or
+//! an operator, whether a call exists (bit 0), whether it was answered
+//! (bit 1) and the pending admin action (bits 2–3: 1 blacklist, 2 cancel,
+//! 3 remove).
+//!
+//! **When records reach the disk.** Records are buffered in memory and
+//! written at every `poll` (before its commands are handed out) and at
+//! [`Campaign::flush`]; the [`FsyncPolicy`] decides when the written bytes
+//! are also forced to stable storage. So a Dial command is never in the
+//! host's hands before the transition that issued it is in the journal
+//! (and, with `Always`, on disk). If a write fails, the campaign stops
+//! handing out commands ([`Campaign::durability_error`] says why); reopening
+//! the directory recovers from what was written.
+//!
+//! **Recovery** ([`Campaign::open`]) loads the newest snapshot that checks
+//! out, replays the journals after it, stops at the first torn or corrupt
+//! record (the tail is cut and reported in bytes and records), and then
+//! reconciles the contacts that were live at the crash: those not yet
+//! connected (OperatorAssigned, Bcw, Calling, AwaitingOperator) become
+//! RetryScheduled, due at once (an attempt stays counted where a Dial was
+//! issued); those connected (CallInProgress, Acw) become Success, since the
+//! client was reached. A pending admin action wins as it would have when the
+//! call ended. Every reconciled contact is listed in the [`RecoveryReport`].
+
+mod image;
+mod records;
+mod recovery;
+mod report;
+
+use records::*;
+pub(super) use records::{AdminRecord, Fact, Replay};
+use recovery::*;
+pub use report::*;
+
+use std::fmt;
+use std::fs;
+use std::io;
+use std::path::{Path, PathBuf};
+
+use hashbrown::HashMap;
+
+use super::{resolve_pending, Campaign, PendingAdmin};
+use crate::blacklist::Blacklist;
+use crate::config::{CampaignConfig, ConfigError};
+use crate::journal::{self, Damage, DamageKind, FsyncPolicy, JournalError, JournalWriter};
+use crate::lockfile::{DirLock, LockError};
+use crate::phone::PhoneError;
+use crate::snapshot::{self, Snapshot, SnapshotWriter};
+use crate::state::{Outcome, State};
+use crate::store::{ContactId, ContactStore, StoreColumns};
+use crate::wheel::Wheel;
+use crate::zones::ZoneId;
+
+/// How a durable campaign writes its journal and snapshots.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct DurableOptions {
+    /// When written journal bytes are forced to stable storage.
+    pub fsync: FsyncPolicy,
+    /// Take a snapshot (and start a new journal) at a `poll` once the
+    /// journal holds this many records; 0 never does it automatically.
+    pub snapshot_every_records: u64,
+}
+
+impl Default for DurableOptions {
+    /// `Always` (nothing acknowledged is lost, even on power loss) and a
+    /// snapshot every 10 million records.
+    fn default() -> Self {
+        DurableOptions {
+            fsync: FsyncPolicy::Always,
+            snapshot_every_records: 10_000_000,
+        }
+    }
+}
+
+/// Why a data directory could not be opened.
+#[derive(Debug)]
+pub enum OpenError {
+    /// The configuration is invalid.
+    Config(ConfigError),
+    /// Another process (or campaign) holds the directory.
+    Locked(PathBuf),
+    /// A file could not be read, written or listed.
+    Io {
+        /// The file or directory.
+        path: PathBuf,
+        /// The error.
+        source: io::Error,
+    },
+    /// A journal's header is not a dialcore journal header.
+    Journal(JournalError),
+    /// A journal record checked out but does not fit the campaign (a bug or
+    /// a file from another campaign).
+    Corrupt {
+        /// The file.
+        path: PathBuf,
+        /// What did not fit.
+        detail: String,
+    },
+    /// Journals exist but the snapshot they continue from is gone.
+    MissingSnapshot {
+        /// The directory.
+        dir: PathBuf,
+        /// The generation of the oldest journal.
+        generation: u64,
+    },
+    /// The campaign was created with another default time zone; its
+    /// contacts' calling windows would move.
+    ZoneMismatch {
+        /// The campaign's default zone.
+        stored: String,
+        /// The configured one.
+        configured: String,
+    },
+}
+
+impl fmt::Display for OpenError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            OpenError::Config(e) => write!(f, "{e}"),
+            OpenError::Locked(dir) => write!(
+                f,
+                "data directory {} is locked by another process",
+                dir.display()
+            ),
+            OpenError::Io { path, source } => write!(f, "{}: {source}", path.display()),
+            OpenError::Journal(e) => write!(f, "{e}"),
+            OpenError::Corrupt { path, detail } => {
+                write!(f, "{}: corrupt campaign data: {detail}", path.display())
+            }
+            OpenError::MissingSnapshot { dir, generation } => write!(
+                f,
+                "{}: journal generation {generation} has no snapshot to start from",
+                dir.display()
+            ),
+            OpenError::ZoneMismatch { stored, configured } => write!(
+                f,
+                "default_timezone {configured:?} differs from the campaign's {stored:?}"
+            ),
+        }
+    }
+}
+
+impl std::error::Error for OpenError {}
+
+impl From<ConfigError> for OpenError {
+    fn from(e: ConfigError) -> Self {
+        OpenError::Config(e)
+    }
+}
+
+/// Why a snapshot or journal write failed.
+#[derive(Debug)]
+pub struct DurableError {
+    /// The file.
+    pub path: PathBuf,
+    /// The error.
+    pub source: io::Error,
+}
+
+impl fmt::Display for DurableError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}: {}", self.path.display(), self.source)
+    }
+}
+
+impl std::error::Error for DurableError {}
+
+/// The journal and snapshot state of a campaign opened from a directory.
+#[derive(Debug)]
+pub(super) struct Durable {
+    dir: PathBuf,
+    _lock: DirLock,
+    writer: JournalWriter,
+    options: DurableOptions,
+    /// Contacts changed by the host call in progress.
+    pub(super) dirty: Vec<u32>,
+    /// Fixed-size records (facts, admin…) of the host call in progress,
+    /// framed together with its rows as one journal record.
+    batch: Vec<u8>,
+    /// Zones already journaled.
+    zones_written: usize,
+    last_tick: u64,
+    failed: Option<DurableError>,
+}
+
+fn snapshot_path(dir: &Path, generation: u64) -> PathBuf {
+    dir.join(format!("snapshot-{generation:08x}.dcs"))
+}
+
+fn journal_path(dir: &Path, generation: u64) -> PathBuf {
+    dir.join(format!("journal-{generation:08x}.dcj"))
+}
+
+/// The generation in a file name `prefix-GGGGGGGG.ext`.
+fn generation_of(name: &str, prefix: &str, ext: &str) -> Option<u64> {
+    let hex = name.strip_prefix(prefix)?.strip_suffix(ext)?;
+    if hex.is_empty() || hex.len() > 16 {
+        return None;
+    }
+    u64::from_str_radix(hex, 16).ok()
+}
+
+/// The snapshot and journal generations present in `dir`, ascending.
+fn list_generations(dir: &Path) -> Result<(Vec<u64>, Vec<u64>), OpenError> {
+    let io_err = |source| OpenError::Io {
+        path: dir.to_path_buf(),
+        source,
+    };
+    let mut snapshots = Vec::new();
+    let mut journals = Vec::new();
+    for entry in fs::read_dir(dir).map_err(io_err)? {
+        let entry = entry.map_err(io_err)?;
+        let name = entry.file_name();
+        let Some(name) = name.to_str() else { continue };
+        if let Some(g) = generation_of(name, "snapshot-", ".dcs") {
+            snapshots.push(g);
+        } else if let Some(g) = generation_of(name, "journal-", ".dcj") {
+            journals.push(g);
+        }
+    }
+    snapshots.sort_unstable();
+    journals.sort_unstable();
+    Ok((snapshots, journals))
+}
+
+impl Campaign {
+    /// Opens (or creates) the durable campaign in `dir` with the default
+    /// [`DurableOptions`]: recovers what the directory holds and returns the
+    /// campaign with a report of what was found.
+    pub fn open(
+        dir: impl AsRef<Path>,
+        config: CampaignConfig,
+    ) -> Result<(Campaign, RecoveryReport), OpenError> {
+        Campaign::open_with(dir, config, DurableOptions::default())
+    }
+
+    /// [`Campaign::open`] with explicit options.
+    pub fn open_with(
+        dir: impl AsRef<Path>,
+        config: CampaignConfig,
+        options: DurableOptions,
+    ) -> Result<(Campaign, RecoveryReport), OpenError> {
+        let dir = dir.as_ref();
+        fs::create_dir_all(dir).map_err(|source| OpenError::Io {
+            path: dir.to_path_buf(),
+            source,
+        })?;
+        let lock = DirLock::acquire(dir).map_err(|e| match e {
+            LockError::Locked { dir } => OpenError::Locked(dir),
+            LockError::Io { dir, source } => OpenError::Io { path: dir, source },
+        })?;
+        let (mut campaign, mut report, tail) = load(dir, config)?;
+        let io_err = |path: &Path| {
+            let path = path.to_path_buf();
+            move |source| OpenError::Io { path, source }
+        };
+        let zones_written = campaign.zones.len();
+        let writer = match tail {
+            // Continue the last journal, its torn tail cut.
+            Tail::Continue {
+                generation,
+                valid_len,
+            } => {
+                let path = journal_path(dir, generation);
+                JournalWriter::open_append(&path, valid_len, options.fsync)
+                    .map_err(io_err(&path))?
+            }
+            Tail::Create { generation } => {
+                let path = journal_path(dir, generation);
+                JournalWriter::create(&path, generation, options.fsync).map_err(io_err(&path))?
+            }
+            // A damaged or broken history: reconcile in memory, write the
+            // result as a clean generation after every file present, and
+            // journal from there.
+            Tail::Restart { generation } => {
+                campaign.reconcile(&mut report);
+                let path = snapshot_path(dir, generation);
+                campaign
+                    .write_snapshot(&path, generation)
+                    .map_err(io_err(&path))?;
+                let jpath = journal_path(dir, generation);
+                JournalWriter::create(&jpath, generation, options.fsync).map_err(io_err(&jpath))?
+            }
+        };
+        let restarted = matches!(tail, Tail::Restart { .. });
+        campaign.durable = Some(Box::new(Durable {
+            dir: dir.to_path_buf(),
+            _lock: lock,
+            writer,
+            options,
+            dirty: Vec::new(),
+            batch: Vec::new(),
+            // A new campaign journals its default zone first, so a later
+            // open with another default_timezone is refused.
+            zones_written: if report.fresh { 0 } else { zones_written },
+            last_tick: u64::MAX,
+            failed: None,
+        }));
+        if let Some(d) = campaign.durable.as_deref_mut() {
+            d.journal_new_zones(&campaign.zones);
+        }
+        if !restarted {
+            campaign.reconcile(&mut report);
+        }
+        campaign.flush().map_err(|e| OpenError::Io {
+            path: e.path,
+            source: e.source,
+        })?;
+        Ok((campaign, report))
+    }
+
+    /// Reads the campaign in `dir` without locking or changing anything:
+    /// what [`Campaign::open`] would recover (the damage is reported, not
+    /// cut; live contacts are reconciled in memory only). For `dialcore
+    /// inspect`.
+    pub fn inspect(
+        dir: impl AsRef<Path>,
+        config: CampaignConfig,
+    ) -> Result<(Campaign, RecoveryReport), OpenError> {
+        let dir = dir.as_ref();
+        if !dir.is_dir() {
+            return Err(OpenError::Io {
+                path: dir.to_path_buf(),
+                source: io::Error::new(io::ErrorKind::NotFound, "no such data directory"),
+            });
+        }
+        let (mut campaign, mut report, _) = load(dir, config)?;
+        campaign.reconcile(&mut report);
+        Ok((campaign, report))
+    }
+
+    /// True when the campaign is kept in a data directory.
+    pub fn is_durable(&self) -> bool {
+        self.durable.is_some()
+    }
+
+    /// The write error that stopped the campaign from handing out commands,
+    /// if one happened. Reopen the directory to continue.
+    pub fn durability_error(&self) -> Option<&DurableError> {
+        self.durable.as_ref().and_then(|d| d.failed.as_ref())
+    }
+
+    /// The journal's generation, records and bytes so far, when durable.
+    pub fn journal_position(&self) -> Option<(u64, u64, u64)> {
+        let d = self.durable.as_ref()?;
+        Some((d.writer.generation(), d.writer.records(), d.writer.bytes()))
+    }
+
+    /// Writes everything buffered to the journal and forces it to stable
+    /// storage, whatever the fsync policy. Does nothing for a campaign
+    /// without a data directory.
+    pub fn flush(&mut self) -> Result<(), DurableError> {
+        self.journal_commit();
+        let Some(d) = self.durable.as_deref_mut() else {
+            return Ok(());
+        };
+        let result = d.writer.sync().named(d.journal_path());
+        d.check(result)
+    }
+
+    /// Writes a snapshot of the whole campaign as a new generation and
+    /// starts a new journal; older generations but one are deleted.
+    pub fn snapshot(&mut self) -> Result<SnapshotInfo, DurableError> {
+        self.flush()?;
+        let d = self.durable.as_deref().ok_or_else(|| DurableError {
+            path: PathBuf::new(),
+            source: io::Error::other("the campaign has no data directory"),
+        })?;
+        let dir = d.dir.clone();
+        let generation = d.writer.generation() + 1;
+        let path = snapshot_path(&dir, generation);
+        let fail = |path: &Path| {
+            let path = path.to_path_buf();
+            move |source| DurableError { path, source }
+        };
+        let bytes = self
+            .write_snapshot(&path, generation)
+            .map_err(fail(&path))?;
+        let jpath = journal_path(&dir, generation);
+        let d = self.durable.as_deref_mut().expect("checked above");
+        let writer = JournalWriter::create(&jpath, generation, d.options.fsync);
+        let writer = d.check(writer.map_err(fail(&jpath)))?;
+        d.writer = writer;
+        d.last_tick = u64::MAX;
+        // Keep one older generation as a fallback; drop the rest.
+        if let Ok((snaps, journals)) = list_generations(&dir) {
+            for g in snaps.into_iter().filter(|&g| g + 1 < generation) {
+                let _ = fs::remove_file(snapshot_path(&dir, g));
+            }
+            for g in journals.into_iter().filter(|&g| g + 1 < generation) {
+                let _ = fs::remove_file(journal_path(&dir, g));
+            }
+        }
+        Ok(SnapshotInfo {
+            generation,
+            path,
+            bytes,
+            contacts: self.store.len() as u64,
+        })
+    }
+}
+
+impl Durable {
+    /// The journal file being written.
+    fn journal_path(&self) -> PathBuf {
+        journal_path(&self.dir, self.writer.generation())
+    }
+
+    /// Records a write failure (the first one) and passes the result on.
+    fn check<T>(&mut self, result: Result<T, DurableError>) -> Result<T, DurableError> {
+        if let Err(e) = &result {
+            if self.failed.is_none() {
+                self.failed = Some(DurableError {
+                    path: e.path.clone(),
+                    source: io::Error::new(e.source.kind(), e.source.to_string()),
+                });
+            }
+        }
+        result
+    }
+
+    fn journal_new_zones(&mut self, zones: &crate::zones::ZoneTable) {
+        let names: Vec<&str> = zones.names().collect();
+        for (id, name) in names.iter().enumerate().skip(self.zones_written) {
+            self.writer.append(|b| {
+                b.push(ZONE);
+                b.extend_from_slice(&(id as u16).to_le_bytes());
+                b.extend_from_slice(name.as_bytes());
+            });
+        }
+        self.zones_written = names.len();
+    }
+}
+
+trait NamedIo<T> {
+    fn named(self, path: PathBuf) -> Result<T, DurableError>;
+}
+
+impl<T> NamedIo<T> for io::Result<T> {
+    fn named(self, path: PathBuf) -> Result<T, DurableError> {
+        self.map_err(|source| DurableError { path, source })
+    }
+}
+
+impl Drop for Campaign {
+    /// A durable campaign writes and syncs what it has buffered when
+    /// dropped (best effort: an error here has nowhere to go; the journal
+    /// holds everything up to the last successful poll or flush).
+    fn drop(&mut self) {
+        if self.durable.is_some() {
+            let _ = self.flush();
+        }
+    }
+}

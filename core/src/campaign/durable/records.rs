@@ -1,0 +1,511 @@
+//! The journal's records: the hooks the engine calls as it changes
+//! things, how they are encoded, and how replay applies them.
+
+use super::*;
+use crate::campaign::Live;
+
+// Record kinds.
+pub(super) const TICK: u8 = 1;
+pub(super) const ROW: u8 = 2;
+pub(super) const ADDED: u8 = 3;
+pub(super) const NUMBERS_ADDED: u8 = 4;
+pub(super) const ZONE: u8 = 5;
+pub(super) const BLACKLIST: u8 = 6;
+pub(super) const ADMIN: u8 = 7;
+pub(super) const FACT: u8 = 8;
+pub(super) const NUMBER_FIXED: u8 = 9;
+pub(super) const OPERATOR_ADDED: u8 = 10;
+pub(super) const ROW_DUE: u8 = 11;
+
+/// Contact rows per journal record.
+pub(super) const ROWS_PER_RECORD: usize = 1 << 20;
+
+/// Admin records.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(in crate::campaign) enum AdminRecord {
+    Paused = 1,
+    Resumed = 2,
+    Canceled = 3,
+}
+
+/// Facts that feed the counters and meters.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(in crate::campaign) enum Fact {
+    Dialed = 1,
+    Answered = 2,
+    Machine = 3,
+    Connected = 4,
+    Abandoned = 5,
+}
+
+/// Numbers per bulk record (keeps records well under the reader's size cap).
+pub(super) const NUMBERS_PER_RECORD: usize = 65_536;
+
+pub(super) const FLAG_CALL: u8 = 1;
+pub(super) const FLAG_ANSWERED: u8 = 2;
+
+/// The flags byte of a contact bound to an operator or a call.
+pub(super) fn live_flags(l: &Live) -> u8 {
+    (u8::from(l.call_number.is_some()) * FLAG_CALL)
+        | (u8::from(l.answered) * FLAG_ANSWERED)
+        | (pending_code(l.pending) << 2)
+}
+
+pub(super) fn pending_code(p: Option<PendingAdmin>) -> u8 {
+    match p {
+        None => 0,
+        Some(PendingAdmin::Blacklist) => 1,
+        Some(PendingAdmin::Cancel) => 2,
+        Some(PendingAdmin::Remove) => 3,
+    }
+}
+
+pub(super) fn pending_from(flags: u8) -> Option<PendingAdmin> {
+    match (flags >> 2) & 3 {
+        1 => Some(PendingAdmin::Blacklist),
+        2 => Some(PendingAdmin::Cancel),
+        3 => Some(PendingAdmin::Remove),
+        _ => None,
+    }
+}
+
+/// Little-endian reader over a record payload; every read is checked.
+pub(super) struct Cursor<'a> {
+    pub(super) bytes: &'a [u8],
+}
+
+impl<'a> Cursor<'a> {
+    pub(super) fn take(&mut self, n: usize) -> Result<&'a [u8], String> {
+        if self.bytes.len() < n {
+            return Err(format!(
+                "record ends early: {n} bytes wanted, {} left",
+                self.bytes.len()
+            ));
+        }
+        let (head, rest) = self.bytes.split_at(n);
+        self.bytes = rest;
+        Ok(head)
+    }
+    pub(super) fn u8(&mut self) -> Result<u8, String> {
+        Ok(self.take(1)?[0])
+    }
+    pub(super) fn u16(&mut self) -> Result<u16, String> {
+        Ok(u16::from_le_bytes(
+            self.take(2)?.try_into().expect("2 bytes"),
+        ))
+    }
+    pub(super) fn u32(&mut self) -> Result<u32, String> {
+        Ok(u32::from_le_bytes(
+            self.take(4)?.try_into().expect("4 bytes"),
+        ))
+    }
+    pub(super) fn u64(&mut self) -> Result<u64, String> {
+        Ok(u64::from_le_bytes(
+            self.take(8)?.try_into().expect("8 bytes"),
+        ))
+    }
+    pub(super) fn rest(&mut self) -> &'a [u8] {
+        std::mem::take(&mut self.bytes)
+    }
+}
+
+pub(super) fn state_from(code: u8) -> Result<State, String> {
+    State::from_code(code).ok_or_else(|| format!("unknown state code {code}"))
+}
+
+pub(super) fn outcome_from(code: u8) -> Result<Outcome, String> {
+    Outcome::from_code(code).ok_or_else(|| format!("unknown outcome code {code}"))
+}
+
+/// What replay keeps beside the campaign until the queues are rebuilt.
+#[derive(Debug, Default)]
+pub(in crate::campaign) struct Replay {
+    /// Due time of RetryScheduled contacts.
+    pub(super) dues: HashMap<u32, u64>,
+    /// Flags of live contacts.
+    pub(super) live: HashMap<u32, u8>,
+}
+
+impl Campaign {
+    /// Marks a contact changed by the host call in progress.
+    #[inline]
+    pub(in crate::campaign) fn touch(&mut self, id: ContactId) {
+        if let Some(d) = self.durable.as_deref_mut() {
+            d.dirty.push(id.0);
+        }
+    }
+
+    /// Journals a fact at the current time.
+    #[inline]
+    pub(in crate::campaign) fn journal_fact(&mut self, fact: Fact, id: ContactId) {
+        if let Some(d) = self.durable.as_deref_mut() {
+            d.batch.extend_from_slice(&[FACT, fact as u8]);
+            d.batch.extend_from_slice(&id.0.to_le_bytes());
+        }
+    }
+
+    /// Journals an admin change of the whole campaign.
+    pub(in crate::campaign) fn journal_admin(&mut self, admin: AdminRecord) {
+        if let Some(d) = self.durable.as_deref_mut() {
+            d.batch.extend_from_slice(&[ADMIN, admin as u8]);
+        }
+    }
+
+    /// Journals a new operator (ids stay stable across recovery).
+    pub(in crate::campaign) fn journal_operator_added(&mut self) {
+        if let Some(d) = self.durable.as_deref_mut() {
+            d.batch.push(OPERATOR_ADDED);
+        }
+    }
+
+    pub(in crate::campaign) fn journal_blacklist(&mut self, add: bool, numbers: &[u64]) {
+        if let Some(d) = self.durable.as_deref_mut() {
+            for chunk in numbers.chunks(NUMBERS_PER_RECORD) {
+                d.writer.append(|b| {
+                    b.push(BLACKLIST);
+                    b.push(u8::from(add));
+                    for n in chunk {
+                        b.extend_from_slice(&n.to_le_bytes());
+                    }
+                });
+            }
+        }
+    }
+
+    /// Journals an invalid record's new number.
+    pub(in crate::campaign) fn journal_number_fixed(&mut self, id: ContactId, number: u64) {
+        if let Some(d) = self.durable.as_deref_mut() {
+            d.batch.push(NUMBER_FIXED);
+            d.batch.extend_from_slice(&id.0.to_le_bytes());
+            d.batch.extend_from_slice(&number.to_le_bytes());
+        }
+    }
+
+    /// Journals zones interned since the last call, then contacts `ids` as
+    /// added (before anything else happened to them).
+    pub(in crate::campaign) fn journal_added(&mut self, ids: std::ops::Range<u32>) {
+        let Some(d) = self.durable.as_deref_mut() else {
+            return;
+        };
+        d.journal_new_zones(&self.zones);
+        let (ends, arena) = self.store.external_parts();
+        for id in ids {
+            let i = id as usize;
+            let start = if i == 0 { 0 } else { ends[i - 1] as usize };
+            let ext = &arena[start..ends[i] as usize];
+            let invalid = self.store.invalid_reason(ContactId(id));
+            d.writer.append(|b| {
+                b.push(ADDED);
+                b.extend_from_slice(&id.to_le_bytes());
+                b.push(self.store.states()[i]);
+                b.push(self.store.priorities()[i]);
+                b.extend_from_slice(&self.store.zones()[i].to_le_bytes());
+                b.extend_from_slice(&self.store.numbers()[i].to_le_bytes());
+                b.extend_from_slice(&(ext.len() as u32).to_le_bytes());
+                b.extend_from_slice(ext);
+                match invalid {
+                    Some((reason, raw)) => {
+                        b.push(reason.code());
+                        b.extend_from_slice(raw.as_bytes());
+                    }
+                    None => b.push(0),
+                }
+            });
+        }
+    }
+
+    /// Journals a bulk add of plain numbers (replayed through the same bulk path).
+    pub(in crate::campaign) fn journal_numbers_added(
+        &mut self,
+        first: u32,
+        numbers: &[u64],
+        priority: u8,
+    ) {
+        let Some(d) = self.durable.as_deref_mut() else {
+            return;
+        };
+        let mut id = first;
+        for chunk in numbers.chunks(NUMBERS_PER_RECORD) {
+            d.writer.append(|b| {
+                b.push(NUMBERS_ADDED);
+                b.extend_from_slice(&id.to_le_bytes());
+                b.push(priority);
+                b.extend_from_slice(&ZoneId::DEFAULT.0.to_le_bytes());
+                for n in chunk {
+                    b.extend_from_slice(&n.to_le_bytes());
+                }
+            });
+            id += chunk.len() as u32;
+        }
+    }
+
+    /// Journals the rows of the contacts the host call changed. Called when
+    /// every public mutating call returns.
+    pub(in crate::campaign) fn journal_commit(&mut self) {
+        self.journal_rows(false);
+    }
+
+    /// Writes the changed rows, preceded by the time when it moved (always
+    /// at a poll, so recovery knows which retries came due).
+    pub(in crate::campaign) fn journal_rows(&mut self, at_poll: bool) {
+        let Some(d) = self.durable.as_deref_mut() else {
+            return;
+        };
+        let tick = d.last_tick != self.now_ms;
+        if d.dirty.is_empty() && d.batch.is_empty() && !(at_poll && tick) {
+            return;
+        }
+        let mut dirty = std::mem::take(&mut d.dirty);
+        if dirty.len() <= 64 {
+            dirty.sort_unstable();
+            dirty.dedup();
+        }
+        let now = self.now_ms;
+        d.last_tick = now;
+        let (store, timers, live) = (&self.store, &self.timers, &self.live);
+        // Rows of a huge change (a cancel of millions) go out in chunks so
+        // that no record comes near the reader's size cap.
+        for (n, chunk) in dirty.chunks(ROWS_PER_RECORD).enumerate() {
+            let batch = &mut d.batch;
+            d.writer.append(|b| {
+                if n == 0 {
+                    if tick {
+                        b.push(TICK);
+                        b.extend_from_slice(&now.to_le_bytes());
+                    }
+                    b.extend_from_slice(batch);
+                    batch.clear();
+                }
+                for &id in chunk {
+                    let i = id as usize;
+                    let state = store.states()[i];
+                    let flags = live.get(&id).map_or(0, live_flags);
+                    let due = (state == State::RetryScheduled as u8)
+                        .then(|| timers.deadline(id))
+                        .flatten();
+                    b.push(if due.is_some() { ROW_DUE } else { ROW });
+                    b.extend_from_slice(&id.to_le_bytes());
+                    b.extend_from_slice(&[
+                        state,
+                        store.attempts_column()[i],
+                        store.last_outcomes()[i],
+                        flags,
+                    ]);
+                    if let Some(due) = due {
+                        b.extend_from_slice(&due.to_le_bytes());
+                    }
+                }
+            });
+        }
+        if dirty.is_empty() {
+            let batch = &mut d.batch;
+            d.writer.append(|b| {
+                if tick {
+                    b.push(TICK);
+                    b.extend_from_slice(&now.to_le_bytes());
+                }
+                b.extend_from_slice(batch);
+            });
+            batch.clear();
+        }
+        dirty.clear();
+        d.dirty = dirty;
+    }
+
+    /// At the end of a setup call (contacts added, blacklist loaded, number
+    /// fixed): writes what it journaled, fsync per policy, so what the host
+    /// was told is added is on disk before it goes on. A failure shows in
+    /// `durability_error` and stops the commands.
+    pub(in crate::campaign) fn journal_write(&mut self) {
+        let now = self.now_ms;
+        self.journal_poll(now);
+    }
+
+    /// At the end of `poll`: writes the journal (fsync per policy) before
+    /// the commands go out; takes a snapshot when the journal is long.
+    /// Returns false when the journal could not be written — the commands
+    /// must then be withheld.
+    pub(in crate::campaign) fn journal_poll(&mut self, now: u64) -> bool {
+        self.journal_rows(true);
+        let Some(d) = self.durable.as_deref_mut() else {
+            return true;
+        };
+        if d.failed.is_some() {
+            return false;
+        }
+        let result = d.writer.flush(now).map(|_| ()).named(d.journal_path());
+        if d.check(result).is_err() {
+            return false;
+        }
+        let every = d.options.snapshot_every_records;
+        if every > 0 && d.writer.records() >= every {
+            // A failed snapshot leaves the journal in use; it is reported
+            // through durability_error only when the journal itself failed.
+            let _ = self.snapshot();
+        }
+        self.durable.as_ref().is_some_and(|d| d.failed.is_none())
+    }
+}
+
+impl Campaign {
+    /// Applies one journal record to the campaign being recovered.
+    pub(in crate::campaign) fn replay_record(&mut self, payload: &[u8]) -> Result<(), String> {
+        let mut c = Cursor { bytes: payload };
+        while !c.bytes.is_empty() {
+            self.replay_one(&mut c)?;
+        }
+        Ok(())
+    }
+
+    /// Applies one sub-record; variable-size kinds take the rest of the record.
+    pub(super) fn replay_one(&mut self, c: &mut Cursor<'_>) -> Result<(), String> {
+        match c.u8()? {
+            TICK => {
+                self.now_ms = self.now_ms.max(c.u64()?);
+            }
+            kind @ (ROW | ROW_DUE) => {
+                let id = c.u32()?;
+                let state = state_from(c.u8()?)?;
+                let attempts = c.u8()?;
+                let outcome = outcome_from(c.u8()?)?;
+                let flags = c.u8()?;
+                let due = if kind == ROW_DUE { c.u64()? } else { 0 };
+                self.store
+                    .restore_row(ContactId(id), state, attempts, outcome)
+                    .map_err(|e| e.to_string())?;
+                if state == State::RetryScheduled {
+                    self.replay.dues.insert(id, due);
+                } else {
+                    self.replay.dues.remove(&id);
+                }
+                if state.is_live() || state == State::AwaitingOperator {
+                    self.replay.live.insert(id, flags);
+                } else {
+                    self.replay.live.remove(&id);
+                }
+            }
+            ADDED => {
+                let id = c.u32()?;
+                let state = state_from(c.u8()?)?;
+                let priority = c.u8()?;
+                let zone = c.u16()?;
+                let number = c.u64()?;
+                let ext_len = c.u32()? as usize;
+                let ext = c.take(ext_len)?;
+                let reason = c.u8()?;
+                let raw = c.rest();
+                let invalid = match reason {
+                    0 => None,
+                    code => Some((
+                        PhoneError::from_code(code).ok_or("unknown phone error code")?,
+                        raw,
+                    )),
+                };
+                self.expect_next_id(id)?;
+                if usize::from(zone) >= self.zones.len() {
+                    return Err(format!("zone {zone} not declared"));
+                }
+                self.store
+                    .push_restored(state, priority, ZoneId(zone), number, ext, invalid)
+                    .map_err(|e| e.to_string())?;
+            }
+            NUMBERS_ADDED => {
+                let first = c.u32()?;
+                let priority = c.u8()?;
+                let zone = c.u16()?;
+                let bytes = c.rest();
+                let numbers =
+                    snapshot::le_bytes_to_u64s(bytes).ok_or("partial number in bulk record")?;
+                self.expect_next_id(first)?;
+                if usize::from(zone) >= self.zones.len() {
+                    return Err(format!("zone {zone} not declared"));
+                }
+                self.store
+                    .extend_numbers(&numbers, priority, ZoneId(zone), &self.blacklist)
+                    .map_err(|e| e.to_string())?;
+            }
+            ZONE => {
+                let id = c.u16()?;
+                let name = std::str::from_utf8(c.rest()).map_err(|_| "zone name not UTF-8")?;
+                if id == 0 && name != self.zones.name(ZoneId::DEFAULT) {
+                    return Err(format!("zone:{name}\n{}", self.zones.name(ZoneId::DEFAULT)));
+                }
+                let got = self.zones.intern(name).map_err(|e| e.to_string())?;
+                if got.0 != id {
+                    return Err(format!(
+                        "zone {name:?} is {} here, {id} in the journal",
+                        got.0
+                    ));
+                }
+            }
+            BLACKLIST => {
+                let add = c.u8()? != 0;
+                let numbers =
+                    snapshot::le_bytes_to_u64s(c.rest()).ok_or("partial number in blacklist")?;
+                for n in numbers {
+                    if add {
+                        self.blacklist.insert(n);
+                    } else {
+                        self.blacklist.remove(n);
+                    }
+                }
+            }
+            ADMIN => match c.u8()? {
+                1 => self.paused = true,
+                2 => self.paused = false,
+                3 => self.canceled = true,
+                other => return Err(format!("unknown admin record {other}")),
+            },
+            FACT => {
+                let kind = c.u8()?;
+                let id = c.u32()?;
+                let at = self.now_ms;
+                match kind {
+                    1 => {
+                        self.metrics.dials += 1;
+                        if self.config.retry.max_attempts_per_24h > 0 {
+                            let number = self.store.number(ContactId(id)).unwrap_or(0);
+                            self.recent_dials.entry(number).or_default().push(at);
+                        }
+                    }
+                    2 => {
+                        self.metrics.answered += 1;
+                        self.day.record_answered(at);
+                        self.month.record_answered(at);
+                    }
+                    3 => self.metrics.machine += 1,
+                    4 => self.metrics.connected += 1,
+                    5 => {
+                        self.metrics.abandoned += 1;
+                        self.day.record_abandoned(at);
+                        self.month.record_abandoned(at);
+                        self.abandoned_at.insert(id, at);
+                    }
+                    other => return Err(format!("unknown fact {other}")),
+                }
+            }
+            NUMBER_FIXED => {
+                let id = c.u32()?;
+                let number = c.u64()?;
+                self.store
+                    .restore_number(ContactId(id), number)
+                    .map_err(|e| e.to_string())?;
+            }
+            OPERATOR_ADDED => {
+                self.operators.add();
+            }
+            other => return Err(format!("unknown record kind {other}")),
+        }
+        Ok(())
+    }
+
+    pub(in crate::campaign) fn expect_next_id(&self, id: u32) -> Result<(), String> {
+        if id as usize != self.store.len() {
+            return Err(format!(
+                "contact {id} added, but the campaign has {} contacts",
+                self.store.len()
+            ));
+        }
+        Ok(())
+    }
+}

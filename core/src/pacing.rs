@@ -1,0 +1,295 @@
+//! Predictive pacing: how many new calls to dial now.
+//!
+//! A [`Pacer`] is asked at every `poll` of a predictive campaign, with a
+//! [`PacingInputs`] view of what the engine knows: the ready operators and
+//! how long each has waited, the busy ones and how long each has talked or
+//! done ACW, the calls in flight and how long each has rung, the answered
+//! calls waiting, the outcome and duration statistics ([`PacingStats`]) and
+//! the abandon meters. It answers with a number of dials. Pacers are pure:
+//! their answer depends only on the inputs and their own state, so a
+//! campaign stays deterministic.
+//!
+//! **The guard stays outside.** Whatever a pacer says, [`Pacing::decide`]
+//! caps it at one call per free operator while the guarded abandon rate is
+//! above `abandon_target` (DESIGN.md, compliance guards): a wrong or hostile
+//! pacer cannot push a campaign further over the limit.
+//!
+//! **The pacers here.** [`DialcorePacer`] is the model-based pacer (its own
+//! module explains the design); [`FixedRatioPacer`] is the classic "lines
+//! per idle operator" pacer driven by `CampaignConfig::predictive_ratio`.
+//!
+//! **Which one a campaign uses.** `Campaign::new` keeps the fixed-ratio
+//! pacer at `predictive_ratio`, so existing hosts and configurations dial
+//! exactly as before (`CampaignConfig` is a plain struct that the C ABI
+//! fills field by field, so a pacer choice there would change the ABI); a
+//! host picks the dialcore pacer with
+//! `campaign.set_pacer(Box::new(DialcorePacer::default()))`. The simulator
+//! and the `dialcore` command use the dialcore pacer for predictive
+//! scenarios unless a scenario asks for the fixed ratio.
+
+mod dialcore;
+mod stats;
+
+use std::fmt;
+
+pub use self::dialcore::{DialcorePacer, DialcoreTuning};
+pub use self::stats::{
+    BusyOperator, BusyPhase, DecayingHistogram, DecayingRate, PacingStats, ServiceSample,
+    DEFAULT_HALF_LIFE_MS, SERVICE_SAMPLES, TIME_BINS, TIME_BIN_MS,
+};
+
+use crate::event::OperatorId;
+use crate::operators::{OperatorState, Operators};
+
+/// Answered and abandoned counts the pacer may steer by.
+#[derive(Debug, Clone, Copy, PartialEq, Default)]
+pub struct MeterReadings {
+    /// Abandon rate over the guarded window (`abandon_window`).
+    pub guarded_rate: f64,
+    /// Human-answered calls in the guarded window.
+    pub guarded_answered: u64,
+    /// Abandoned calls in the guarded window.
+    pub guarded_abandoned: u64,
+    /// Human-answered calls in the last 24 hours.
+    pub day_answered: u64,
+    /// Abandoned calls in the last 24 hours.
+    pub day_abandoned: u64,
+}
+
+/// What the engine knows at a poll, borrowed for one pacing decision.
+#[derive(Debug, Clone, Copy)]
+pub struct PacingInputs<'a> {
+    /// The time of the poll, ms.
+    pub now_ms: u64,
+    /// Each ready operator's time in Ready so far, longest idle first, ms.
+    pub ready_ms: &'a [u64],
+    /// Each busy operator (talk, ACW, offer/BCW) with its time in that phase.
+    pub busy: &'a [BusyOperator],
+    /// Each call in flight without an operator: how long it has rung, ms.
+    pub ringing_ms: &'a [u64],
+    /// Answered calls waiting for an operator now.
+    pub waiting: usize,
+    /// Operators logged in (any state but offline).
+    pub logged_in: usize,
+    /// Outcome and duration statistics.
+    pub stats: &'a PacingStats,
+    /// The abandon meters.
+    pub meter: MeterReadings,
+    /// The abandon rate not to exceed (0.03 = 3%).
+    pub abandon_target: f64,
+    /// How long an answered call may wait for an operator, ms.
+    pub abandon_limit_ms: u64,
+    /// How long a call rings before it is declared unanswered, ms.
+    pub ring_timeout_ms: u64,
+}
+
+impl PacingInputs<'_> {
+    /// Operators ready now.
+    pub fn ready(&self) -> usize {
+        self.ready_ms.len()
+    }
+
+    /// Operators talking to a client now.
+    pub fn in_call(&self) -> usize {
+        self.busy
+            .iter()
+            .filter(|b| b.phase == BusyPhase::Talk)
+            .count()
+    }
+
+    /// Calls up without an operator: ringing, or answered and waiting.
+    pub fn in_flight(&self) -> usize {
+        self.ringing_ms.len() + self.waiting
+    }
+
+    /// Progressive 1:1: one call in flight per ready operator.
+    pub fn progressive_dials(&self) -> usize {
+        self.ready().saturating_sub(self.in_flight())
+    }
+}
+
+/// Decides how many new predictive calls to dial now.
+pub trait Pacer: Send + fmt::Debug {
+    /// A short name for reports (`"dialcore"`, `"fixed-ratio 1.5"`).
+    fn name(&self) -> String;
+
+    /// The number of new dials to start now (the engine may dial fewer: the
+    /// abandon guard, contacts running out).
+    fn dials(&mut self, inputs: &PacingInputs<'_>) -> usize;
+}
+
+/// The classic pacer: `ceil(ratio × ready operators)` calls in flight, none
+/// while no operator is ready.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct FixedRatioPacer {
+    /// Calls in flight per ready operator.
+    pub ratio: f64,
+}
+
+impl FixedRatioPacer {
+    /// A pacer at `ratio` lines per ready operator.
+    pub fn new(ratio: f64) -> Self {
+        FixedRatioPacer { ratio }
+    }
+}
+
+impl Pacer for FixedRatioPacer {
+    fn name(&self) -> String {
+        format!("fixed-ratio {}", self.ratio)
+    }
+
+    fn dials(&mut self, inputs: &PacingInputs<'_>) -> usize {
+        let target = (inputs.ready() as f64 * self.ratio).ceil() as usize;
+        target.saturating_sub(inputs.in_flight())
+    }
+}
+
+/// The most dials one decision may ask for (a bound on the work of a poll).
+pub const MAX_DIALS_PER_POLL: usize = 10_000;
+
+/// A campaign's pacer, its statistics and the scratch views it is given.
+#[derive(Debug)]
+pub struct Pacing {
+    pacer: Box<dyn Pacer>,
+    /// The statistics the engine's event handlers feed.
+    pub stats: PacingStats,
+    ready_ms: Vec<u64>,
+    busy: Vec<BusyOperator>,
+    ringing_ms: Vec<u64>,
+}
+
+/// What the engine passes to one pacing decision besides the operators.
+#[derive(Debug, Clone, Copy)]
+pub struct PollContext {
+    /// The time of the poll, ms.
+    pub now_ms: u64,
+    /// Answered calls waiting for an operator.
+    pub waiting: usize,
+    /// The meters.
+    pub meter: MeterReadings,
+    /// `abandon_target` from the configuration.
+    pub abandon_target: f64,
+    /// `abandon_limit_ms` from the configuration.
+    pub abandon_limit_ms: u64,
+    /// `ring_timeout_ms` from the configuration.
+    pub ring_timeout_ms: u64,
+}
+
+impl Pacing {
+    /// Pacing with `pacer` and empty statistics.
+    pub fn new(pacer: Box<dyn Pacer>) -> Self {
+        Pacing {
+            pacer,
+            stats: PacingStats::default(),
+            ready_ms: Vec::new(),
+            busy: Vec::new(),
+            ringing_ms: Vec::new(),
+        }
+    }
+
+    /// The pacer.
+    pub fn pacer(&self) -> &dyn Pacer {
+        self.pacer.as_ref()
+    }
+
+    /// Replaces the pacer, keeping the statistics.
+    pub fn set_pacer(&mut self, pacer: Box<dyn Pacer>) {
+        self.pacer = pacer;
+    }
+
+    /// The talk of the contact's call ended ([`PacingStats::on_talk_end`]).
+    pub fn on_talk_end(&mut self, contact: u32, acw: bool, now_ms: u64) {
+        self.stats.on_talk_end(contact, acw, now_ms);
+    }
+
+    /// Asks the pacer and applies the abandon guard: while the guarded rate
+    /// is above the target, at most one call in flight per ready operator.
+    pub fn decide(&mut self, operators: &Operators, ctx: PollContext) -> usize {
+        let now = ctx.now_ms;
+        self.ready_ms.clear();
+        self.ready_ms.extend(
+            operators
+                .ready_in_order()
+                .map(|op| operators.time_in_state(op, now).unwrap_or(0)),
+        );
+        self.busy.clear();
+        for i in 0..operators.len() {
+            let op = OperatorId(i as u32);
+            let phase = match operators.state(op) {
+                Some(OperatorState::OnCall) => BusyPhase::Talk,
+                Some(OperatorState::Acw) => BusyPhase::Acw,
+                Some(OperatorState::Offered | OperatorState::Bcw) => BusyPhase::Other,
+                _ => continue,
+            };
+            let elapsed_ms = operators.time_in_state(op, now).unwrap_or(0);
+            self.busy.push(BusyOperator { phase, elapsed_ms });
+        }
+        self.ringing_ms.clear();
+        self.stats.ringing_elapsed(now, &mut self.ringing_ms);
+        let inputs = PacingInputs {
+            now_ms: now,
+            ready_ms: &self.ready_ms,
+            busy: &self.busy,
+            ringing_ms: &self.ringing_ms,
+            waiting: ctx.waiting,
+            logged_in: operators.logged_in_count(),
+            stats: &self.stats,
+            meter: ctx.meter,
+            abandon_target: ctx.abandon_target,
+            abandon_limit_ms: ctx.abandon_limit_ms,
+            ring_timeout_ms: ctx.ring_timeout_ms,
+        };
+        let wanted = self.pacer.dials(&inputs).min(MAX_DIALS_PER_POLL);
+        guard_cap(wanted, &inputs)
+    }
+}
+
+/// The engine's hard guard on a pacer's answer: over the target, at most one
+/// call in flight per ready operator.
+pub fn guard_cap(wanted: usize, inputs: &PacingInputs<'_>) -> usize {
+    if inputs.meter.guarded_rate > inputs.abandon_target {
+        wanted.min(inputs.progressive_dials())
+    } else {
+        wanted
+    }
+}
+
+/// Φ, the standard normal distribution function (|error| < 1.2e-7).
+pub(crate) fn normal_cdf(x: f64) -> f64 {
+    0.5 * erfc(-x / std::f64::consts::SQRT_2)
+}
+
+/// The complementary error function (Numerical Recipes' Chebyshev fit).
+fn erfc(x: f64) -> f64 {
+    let z = x.abs();
+    let t = 1.0 / (1.0 + 0.5 * z);
+    let r = t
+        * (-z * z - 1.265_512_23
+            + t * (1.000_023_68
+                + t * (0.374_091_96
+                    + t * (0.096_784_18
+                        + t * (-0.186_288_06
+                            + t * (0.278_868_07
+                                + t * (-1.135_203_98
+                                    + t * (1.488_515_87
+                                        + t * (-0.822_152_23 + t * 0.170_872_77)))))))))
+            .exp();
+    if x >= 0.0 {
+        r
+    } else {
+        2.0 - r
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn normal_cdf_matches_known_values() {
+        assert!((normal_cdf(0.0) - 0.5).abs() < 1e-7);
+        assert!((normal_cdf(1.959_964) - 0.975).abs() < 1e-6);
+        assert!((normal_cdf(-1.644_854) - 0.05).abs() < 1e-6);
+        assert!(normal_cdf(-10.0) < 1e-12);
+    }
+}

@@ -1,0 +1,677 @@
+//! The dialcore pacer: dial while the next call's predicted chance of being
+//! abandoned stays below a threshold that feedback keeps on target.
+//!
+//! **What it predicts.** A new dial, if a human answers, is answered `h`
+//! seconds from now with the probability the recent live ring times give.
+//! It is abandoned if, by then, the answered calls ahead of it (the ones
+//! waiting now, the calls in flight that will answer by `h`, the other new
+//! dials) use up every operator who is ready now or frees up by `h` plus the
+//! abandon limit. Each busy operator's chance of freeing up by a horizon is
+//! read from the *conditional* residual distribution of talk + ACW given how
+//! long this operator has already talked (or been in ACW): the share of the
+//! recent completed calls longer than that elapsed time whose talk + ACW
+//! ended within the horizon. Averages would say a 10-minute call ends soon;
+//! the conditional distribution knows long calls tend to go on. Each
+//! ringing call's chance of a live answer by `h` is conditioned the same
+//! way on how long it has rung (p · ΔF_ring / P(still ringing)), so a call
+//! near the ring timeout counts for almost nothing. Supply and demand are
+//! sums of independent Bernoulli variables; a normal approximation (with
+//! continuity correction) gives P(no operator for the next answer) at seven
+//! horizons, weighted by the ring-time distribution: the marginal abandon
+//! probability of one more dial. The pacer adds dials until it exceeds the
+//! threshold — the optimal rule for "most talk time subject to an abandon
+//! budget" is exactly a threshold on that marginal cost.
+//!
+//! **Feedback.** The threshold follows the budget of the guarded meter:
+//! with `A` answered and `X` abandoned and a goal `g` below the target, the
+//! rate allowed from now on is `g + (g·A − X) / W` (clamped), spread over
+//! the next `W = max(60, A/4)` answers. This is an integral controller on
+//! the cumulative rate: every abandon over budget lowers the next dials'
+//! threshold, every answer under budget raises it, so the cumulative rate
+//! settles on the goal from below instead of oscillating around the
+//! target. The goal keeps a statistical margin that shrinks as answers
+//! accumulate (2 standard errors of the rate over the budget window), so
+//! small teams — where a few unlucky abandons are a large share — stay
+//! safe, and large teams run close to the target. Near the limit of the
+//! guarded meter the threshold drops to almost nothing.
+//!
+//! **Warm-up.** Until enough has been seen — 30 completed calls and one per
+//! logged-in operator, 100 attempts and 20 live answers — it dials
+//! progressive 1:1. The first calls to complete are necessarily the short
+//! ones, so the talk model also counts the calls still in progress as
+//! censored samples (they are known to last at least their elapsed time):
+//! early on, the long calls still going keep it from believing every call
+//! is short. **Floor.** It never dials fewer calls than progressive 1:1 would
+//! (one in flight per ready operator: no answer waits for those).
+//! **Client wait.** A second bound keeps the predicted probability that the
+//! next answer waits at all (no operator free the moment it answers) under
+//! 2%, so the abandon budget is not spent on a stream of short waits.
+//! **Change.** Outcome estimates forget with a 4-minute half-life; service
+//! times come from the calls completed in the last 45 minutes (at least the
+//! newest 64); staffing is read live at every poll.
+
+// The model works on parallel per-horizon arrays (`[f64; G]`, rows of
+// tables): an index over the horizons reads more plainly than zips.
+#![allow(clippy::needless_range_loop)]
+
+use super::stats::{BusyPhase, PacingStats, ServiceSample, TIME_BINS, TIME_BIN_MS};
+use super::{normal_cdf, Pacer, PacingInputs};
+
+/// Horizons (ms from now) at which a new dial's live answer is evaluated.
+const HORIZONS_MS: [u64; 7] = [1_500, 3_000, 5_000, 7_000, 9_500, 13_000, 18_000];
+const G: usize = HORIZONS_MS.len();
+
+/// Talk-elapsed bins: 5 s up to 10 min, then 30 s up to 70 min.
+const TALK_FINE_BINS: usize = 120;
+const TALK_BINS: usize = 240;
+/// ACW-elapsed bins of 1 s.
+const ACW_BINS: usize = 300;
+
+#[cfg(test)]
+fn talk_edge(k: usize) -> u64 {
+    if k < TALK_FINE_BINS {
+        k as u64 * 5_000
+    } else {
+        600_000 + (k - TALK_FINE_BINS) as u64 * 30_000
+    }
+}
+
+/// The bin holding elapsed talk time `t`.
+fn talk_bin(t: u64) -> usize {
+    if t < 600_000 {
+        (t / 5_000) as usize
+    } else {
+        (TALK_FINE_BINS + ((t - 600_000) / 30_000) as usize).min(TALK_BINS - 1)
+    }
+}
+
+/// The first talk bin whose lower edge is ≥ `x` (`TALK_BINS` if none).
+fn first_talk_bin_at_or_after(x: i64) -> usize {
+    if x <= 0 {
+        0
+    } else if x <= 600_000 {
+        (x as u64).div_ceil(5_000) as usize
+    } else {
+        (TALK_FINE_BINS + (x as u64 - 600_000).div_ceil(30_000) as usize).min(TALK_BINS)
+    }
+}
+
+/// Tuning of the [`DialcorePacer`]; the defaults are the documented design.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct DialcoreTuning {
+    /// Completed calls needed before leaving progressive 1:1.
+    pub warmup_completed: u64,
+    /// …and at least this many per logged-in operator.
+    pub warmup_completed_per_operator: f64,
+    /// Dial attempts needed before leaving progressive 1:1.
+    pub warmup_attempts: u64,
+    /// Live answers needed before leaving progressive 1:1.
+    pub warmup_live_answers: u64,
+    /// Fixed part of the margin below the target.
+    pub margin: f64,
+    /// Standard errors of the rate (over the budget window) kept as margin.
+    pub margin_sigmas: f64,
+    /// Marginal threshold per unit of allowed average rate (the marginal
+    /// abandon probability of the last dial is above the average one).
+    pub threshold_gain: f64,
+    /// Within this distance of the target, the guarded meter gets almost no
+    /// new risk.
+    pub near_limit: f64,
+    /// Completed calls older than this are dropped from the service-time
+    /// model (when at least 64 newer ones exist), ms.
+    pub service_window_ms: u64,
+    /// The share of the abandon limit an answered call is planned to wait
+    /// at most: 1.0 counts operators who free up within the whole limit,
+    /// 0.0 only those free at the answer.
+    pub planned_wait: f64,
+    /// The highest predicted probability that the next dial's answer waits
+    /// at all (finds no operator free at once); 1.0 turns the bound off.
+    /// It keeps the client wait p95 at zero.
+    pub max_wait_probability: f64,
+    /// The model re-plans at most this often, ms; in between only the
+    /// progressive floor is dialed (a poll comes after every event, and a
+    /// large team has many events a second).
+    pub replan_ms: u64,
+}
+
+impl Default for DialcoreTuning {
+    fn default() -> Self {
+        DialcoreTuning {
+            warmup_completed: 30,
+            warmup_completed_per_operator: 1.0,
+            warmup_attempts: 100,
+            warmup_live_answers: 20,
+            margin: 0.002,
+            margin_sigmas: 2.0,
+            threshold_gain: 2.0,
+            near_limit: 0.002,
+            service_window_ms: 45 * 60_000,
+            planned_wait: 1.0,
+            max_wait_probability: 0.02,
+            replan_ms: 250,
+        }
+    }
+}
+
+/// Demand minus supply at each horizon: mean and variance.
+#[derive(Debug, Clone, Copy)]
+struct Load {
+    mu: [f64; G],
+    var: [f64; G],
+    /// The most answers that can arrive (waiting + ringing + new dials).
+    max_demand: usize,
+    /// Operators ready now (the least supply there is).
+    ready: usize,
+}
+
+/// The model tables, rebuilt as the statistics change.
+#[derive(Debug, Clone)]
+struct Tables {
+    p_live: f64,
+    /// P(a new dial's live answer comes near horizon g | live).
+    weight: [f64; G],
+    /// P(a new dial is answered live by horizon g).
+    new_answer: [f64; G],
+    /// By ring-elapsed second: P(answered live by horizon g | still ringing).
+    ring: Vec<[f64; G]>,
+    /// By talk-elapsed bin: P(free by horizon g + limit | talking so long);
+    /// `[0]` with the planned wait, `[1]` with none.
+    talk: [Vec<[f64; G]>; 2],
+    /// By ACW-elapsed second: P(free by horizon g + limit | in ACW so long).
+    acw: [Vec<[f64; G]>; 2],
+    ring_built_ms: Option<u64>,
+    service_built: Option<(u64, u64)>,
+    limit_ms: u64,
+    /// From this talk bin on (per limit), too few calls: memoryless fallback.
+    talk_from: [usize; 2],
+    /// From this ACW bin on (per limit), the same.
+    acw_from: [usize; 2],
+    /// Mean talk + ACW of the recent calls, ms (for the fallback).
+    mean_service: f64,
+    /// Mean ACW of the recent calls, ms.
+    mean_acw: f64,
+    /// Completed calls in the service-time model.
+    service_samples: usize,
+}
+
+/// The model-based predictive pacer (see the module documentation).
+#[derive(Debug, Clone)]
+pub struct DialcorePacer {
+    tuning: DialcoreTuning,
+    warm: bool,
+    tables: Tables,
+    threshold: f64,
+    planned_at: Option<u64>,
+}
+
+impl Default for DialcorePacer {
+    fn default() -> Self {
+        Self::new(DialcoreTuning::default())
+    }
+}
+
+/// `F(x)` of a binned CDF (bin `i` = `[i, i+1)` s), linear inside a bin.
+fn cdf_at(cdf: &[f64], x_ms: u64) -> f64 {
+    let bin = (x_ms / TIME_BIN_MS) as usize;
+    if bin >= cdf.len() {
+        return cdf.last().copied().unwrap_or(1.0);
+    }
+    let before = if bin == 0 { 0.0 } else { cdf[bin - 1] };
+    let frac = (x_ms % TIME_BIN_MS) as f64 / TIME_BIN_MS as f64;
+    before + (cdf[bin] - before) * frac
+}
+
+impl DialcorePacer {
+    /// A pacer with this tuning.
+    pub fn new(tuning: DialcoreTuning) -> Self {
+        DialcorePacer {
+            tuning,
+            warm: false,
+            tables: Tables {
+                p_live: 0.0,
+                weight: [0.0; G],
+                new_answer: [0.0; G],
+                ring: Vec::new(),
+                talk: [vec![[0.0; G]; TALK_BINS], vec![[0.0; G]; TALK_BINS]],
+                acw: [vec![[0.0; G]; ACW_BINS], vec![[0.0; G]; ACW_BINS]],
+                ring_built_ms: None,
+                service_built: None,
+                limit_ms: 0,
+                talk_from: [0; 2],
+                acw_from: [0; 2],
+                mean_service: 0.0,
+                mean_acw: 0.0,
+                service_samples: 0,
+            },
+            threshold: 0.0,
+            planned_at: None,
+        }
+    }
+
+    /// True once the warm-up is over (it does not come back).
+    pub fn is_warm(&self) -> bool {
+        self.warm
+    }
+
+    /// The marginal-abandon threshold of the last decision.
+    pub fn threshold(&self) -> f64 {
+        self.threshold
+    }
+
+    /// The tuning.
+    pub fn tuning(&self) -> &DialcoreTuning {
+        &self.tuning
+    }
+
+    fn warm_enough(&self, inputs: &PacingInputs<'_>) -> bool {
+        let t = &self.tuning;
+        let s = inputs.stats;
+        let per_op = (t.warmup_completed_per_operator * inputs.logged_in as f64).ceil() as u64;
+        s.completed_calls() >= t.warmup_completed.max(per_op)
+            && s.attempts() >= t.warmup_attempts
+            && s.live_answers() >= t.warmup_live_answers
+    }
+
+    /// The probability that one more dial, made now, is answered live and
+    /// finds no operator, per live answer; with `extra` other new dials.
+    /// Exposed for tests and reports.
+    pub fn marginal_abandon(&mut self, inputs: &PacingInputs<'_>, extra: usize) -> f64 {
+        self.refresh(inputs);
+        let mut load = self.load(inputs);
+        for _ in 0..extra {
+            self.add_new_dial(&mut load);
+        }
+        self.marginal(&load[0])
+    }
+
+    fn refresh(&mut self, inputs: &PacingInputs<'_>) {
+        let now = inputs.now_ms;
+        let t = &mut self.tables;
+        let limit =
+            (inputs.abandon_limit_ms as f64 * self.tuning.planned_wait.clamp(0.0, 1.0)) as u64;
+        if t.limit_ms != limit {
+            t.limit_ms = limit;
+            t.service_built = None;
+        }
+        if t.ring_built_ms
+            .is_none_or(|at| now >= at + 15_000 || now < at)
+        {
+            t.ring_built_ms = Some(now);
+            build_ring(t, inputs.stats, inputs.ring_timeout_ms);
+        }
+        let version = inputs.stats.service_version();
+        let stale = match t.service_built {
+            None => true,
+            // After 1/8 of the model's samples are new (at least 16), or
+            // two minutes with anything new.
+            Some((v, at)) => {
+                v != version
+                    && (version >= v + 16.max(t.service_samples as u64 / 8) || now >= at + 120_000)
+            }
+        };
+        if stale {
+            t.service_built = Some((version, now));
+            build_service(t, inputs, self.tuning.service_window_ms);
+        }
+    }
+
+    /// Means and variances of (demand − supply) at each horizon, counting
+    /// operators free within the planned wait (`[0]`) and at once (`[1]`).
+    fn load(&self, inputs: &PacingInputs<'_>) -> [Load; 2] {
+        let t = &self.tables;
+        let base = Load {
+            // A small floor keeps the normal approximation off a step.
+            mu: [inputs.waiting as f64 - inputs.ready() as f64; G],
+            var: [0.05; G],
+            max_demand: inputs.waiting + inputs.ringing_ms.len(),
+            ready: inputs.ready(),
+        };
+        let mut load = [base, base];
+        let mut fallback = [0.0; G];
+        for (j, l) in load.iter_mut().enumerate() {
+            let limit = if j == 0 { t.limit_ms } else { 0 };
+            let (mut sum, mut var) = ([0.0; G], [0.0; G]);
+            for b in inputs.busy {
+                let row = match b.phase {
+                    BusyPhase::Talk => {
+                        let k = talk_bin(b.elapsed_ms);
+                        if k < t.talk_from[j] {
+                            &t.talk[j][k]
+                        } else {
+                            let residual = t.mean_service.max(b.elapsed_ms as f64);
+                            memoryless(&mut fallback, limit, residual)
+                        }
+                    }
+                    BusyPhase::Acw => {
+                        let k = ((b.elapsed_ms / 1_000) as usize).min(ACW_BINS - 1);
+                        if k < t.acw_from[j] {
+                            &t.acw[j][k]
+                        } else {
+                            let residual = t.mean_acw.max(b.elapsed_ms as f64);
+                            memoryless(&mut fallback, limit, residual)
+                        }
+                    }
+                    BusyPhase::Other => continue,
+                };
+                add_bernoullis(&mut sum, &mut var, row);
+            }
+            for g in 0..G {
+                l.mu[g] -= sum[g];
+                l.var[g] += var[g];
+            }
+        }
+        let (mut sum, mut var) = ([0.0; G], [0.0; G]);
+        for &e in inputs.ringing_ms {
+            if let Some(row) = t.ring.get((e / 1_000) as usize) {
+                add_bernoullis(&mut sum, &mut var, row);
+            }
+        }
+        for l in &mut load {
+            for g in 0..G {
+                l.mu[g] += sum[g];
+                l.var[g] += var[g];
+            }
+        }
+        load
+    }
+
+    fn add_new_dial(&self, load: &mut [Load; 2]) {
+        for l in load {
+            l.max_demand += 1;
+            for g in 0..G {
+                let a = self.tables.new_answer[g];
+                l.mu[g] += a;
+                l.var[g] += a * (1.0 - a);
+            }
+        }
+    }
+
+    /// P(the next answer finds no operator), weighted over its answer time.
+    fn marginal(&self, l: &Load) -> f64 {
+        if l.max_demand < l.ready {
+            // Every answer ahead of this one has a ready operator: none can
+            // wait, whatever the normal approximation's tail says.
+            return 0.0;
+        }
+        (0..G)
+            .map(|g| self.tables.weight[g] * normal_cdf((l.mu[g] + 0.5) / l.var[g].sqrt()))
+            .sum()
+    }
+
+    /// The marginal-abandon threshold the feedback allows now.
+    fn allowed_threshold(&self, inputs: &PacingInputs<'_>) -> f64 {
+        let t = &self.tuning;
+        let target = inputs.abandon_target;
+        let answered = inputs.meter.guarded_answered as f64;
+        let abandoned = inputs.meter.guarded_abandoned as f64;
+        let window = (answered / 4.0).max(60.0);
+        // The last `window` answers move the cumulative rate by about
+        // sqrt(target / window) · window / A = sqrt(target / 4A) (1 s.e.).
+        let margin = t.margin + t.margin_sigmas * (target / (4.0 * answered.max(50.0))).sqrt();
+        let goal = (target - margin).max(target * 0.1);
+        let forward =
+            (goal + (goal * answered - abandoned) / window).clamp(goal * 0.05, goal * 3.0);
+        let mut threshold = forward * t.threshold_gain;
+        if answered >= 100.0 && inputs.meter.guarded_rate >= target - t.near_limit {
+            threshold = threshold.min(goal * 0.05);
+        }
+        threshold
+    }
+}
+
+impl Pacer for DialcorePacer {
+    fn name(&self) -> String {
+        "dialcore".to_owned()
+    }
+
+    fn dials(&mut self, inputs: &PacingInputs<'_>) -> usize {
+        if !self.warm {
+            if !self.warm_enough(inputs) {
+                return inputs.progressive_dials();
+            }
+            self.warm = true;
+        }
+        if inputs.ready() + inputs.busy.len() == 0 {
+            return 0;
+        }
+        let now = inputs.now_ms;
+        if self
+            .planned_at
+            .is_some_and(|at| now >= at && now < at + self.tuning.replan_ms)
+        {
+            return inputs.progressive_dials();
+        }
+        self.planned_at = Some(now);
+        self.refresh(inputs);
+        self.threshold = self.allowed_threshold(inputs);
+        if self.tables.p_live <= 0.0 {
+            return inputs.progressive_dials();
+        }
+        let mut load = self.load(inputs);
+        let cap = 4 * (inputs.ready() + inputs.busy.len()) + 8;
+        // Never fewer than progressive 1:1, which no answer waits for.
+        let floor = inputs.progressive_dials();
+        let max_wait = self.tuning.max_wait_probability;
+        let mut n = 0;
+        while n < floor {
+            self.add_new_dial(&mut load);
+            n += 1;
+        }
+        while n < cap
+            && self.marginal(&load[0]) <= self.threshold
+            && (max_wait >= 1.0 || self.marginal(&load[1]) <= max_wait)
+        {
+            self.add_new_dial(&mut load);
+            n += 1;
+        }
+        n
+    }
+}
+
+/// The ring tables from the outcome estimates.
+fn build_ring(t: &mut Tables, stats: &PacingStats, ring_timeout_ms: u64) {
+    let p = stats.p_live(0.0);
+    t.p_live = p;
+    let live = stats.live_ring_times().cdf();
+    let non_live = stats.non_live_times().cdf();
+    let empty = stats.live_ring_times().weight() <= 0.0;
+    // Weights: the live ring time's mass around each horizon.
+    let mut prev = 0.0;
+    for g in 0..G {
+        let upper = if g + 1 < G {
+            cdf_at(&live, (HORIZONS_MS[g] + HORIZONS_MS[g + 1]) / 2)
+        } else {
+            1.0
+        };
+        t.weight[g] = if empty {
+            1.0 / G as f64
+        } else {
+            (upper - prev).max(0.0)
+        };
+        prev = upper;
+        t.new_answer[g] = p * cdf_at(&live, HORIZONS_MS[g]);
+    }
+    let bins = ((ring_timeout_ms / 1_000) as usize + 1).min(TIME_BINS);
+    t.ring.clear();
+    for bin in 0..bins {
+        let e = bin as u64 * 1_000 + 500;
+        let f_live = cdf_at(&live, e);
+        let alive = p * (1.0 - f_live) + (1.0 - p) * (1.0 - cdf_at(&non_live, e));
+        let mut row = [0.0; G];
+        if alive > 1e-9 {
+            for g in 0..G {
+                let gain = p * (cdf_at(&live, e + HORIZONS_MS[g]) - f_live);
+                row[g] = (gain / alive).clamp(0.0, 1.0);
+            }
+        }
+        t.ring.push(row);
+    }
+}
+
+/// The talk and ACW residual tables from the recent completed calls, with
+/// the planned wait and with none.
+fn build_service(t: &mut Tables, inputs: &PacingInputs<'_>, window_ms: u64) {
+    let oldest = inputs.now_ms.saturating_sub(window_ms);
+    let samples: Vec<ServiceSample> = inputs
+        .stats
+        .service_newest_first()
+        .enumerate()
+        .take_while(|(i, s)| *i < 64 || s.end_ms >= oldest)
+        .map(|(_, s)| *s)
+        .collect();
+    t.service_samples = samples.len();
+    let n = samples.len().max(1) as f64;
+    t.mean_service = samples
+        .iter()
+        .map(|s| f64::from(s.talk_ms) + f64::from(s.acw_ms))
+        .sum::<f64>()
+        / n;
+    t.mean_acw = samples.iter().map(|s| f64::from(s.acw_ms)).sum::<f64>() / n;
+    let limit = t.limit_ms;
+    let [talk0, talk1] = &mut t.talk;
+    let [acw0, acw1] = &mut t.acw;
+    let (a, b) = build_service_for(talk0, acw0, limit, inputs, &samples);
+    let (c, d) = build_service_for(talk1, acw1, 0, inputs, &samples);
+    t.talk_from = [a, c];
+    t.acw_from = [b, d];
+}
+
+/// Adds Bernoulli variables of probabilities `row` to a sum's mean and variance.
+#[inline(always)]
+fn add_bernoullis(sum: &mut [f64; G], var: &mut [f64; G], row: &[f64; G]) {
+    for g in 0..G {
+        let q = row[g];
+        sum[g] += q;
+        var[g] += q - q * q;
+    }
+}
+
+/// `1 − exp(−H / residual)` at every horizon, into `row`.
+fn memoryless(row: &mut [f64; G], limit_ms: u64, residual_ms: f64) -> &[f64; G] {
+    for g in 0..G {
+        let h = (HORIZONS_MS[g] + limit_ms) as f64;
+        row[g] = 1.0 - (-h / residual_ms.max(1.0)).exp();
+    }
+    row
+}
+
+/// Fills the tables for one limit; returns the first talk and ACW bins
+/// with too few calls (the fallback's, computed when needed).
+fn build_service_for(
+    talk_table: &mut [[f64; G]],
+    acw_table: &mut [[f64; G]],
+    limit_ms: u64,
+    inputs: &PacingInputs<'_>,
+    samples: &[ServiceSample],
+) -> (usize, usize) {
+    let horizon = |g: usize| (HORIZONS_MS[g] + limit_ms) as i64;
+
+    // Talk: sample i counts in bin k when T_i > edge(k) (k < kmax_i), and
+    // toward horizon g when T_i + A_i <= edge(k) + H_g (k >= kmin_ig).
+    let mut cond = vec![0i64; TALK_BINS + 1];
+    let mut hits = vec![[0i64; G]; TALK_BINS + 1];
+    let mut cens = vec![[0i64; G]; TALK_BINS + 1];
+    for s in samples {
+        let talk = i64::from(s.talk_ms);
+        let service = talk + i64::from(s.acw_ms);
+        let kmax = first_talk_bin_at_or_after(talk);
+        cond[0] += 1;
+        cond[kmax] -= 1;
+        for g in 0..G {
+            let kmin = first_talk_bin_at_or_after(service - horizon(g));
+            if kmin < kmax {
+                hits[kmin][g] += 1;
+                hits[kmax][g] -= 1;
+            }
+        }
+    }
+    // Calls still in progress are censored samples (T > elapsed): early in
+    // a campaign the completed calls are the short ones, and the long calls
+    // still going are what keeps the model from believing every call is
+    // short. One that is already past the horizon from bin k counts as
+    // "not free by then" in k's denominator; one that is not is left out
+    // there (its end is unknown).
+    for b in inputs.busy.iter().filter(|b| b.phase == BusyPhase::Talk) {
+        let e = b.elapsed_ms.min(i64::MAX as u64) as i64;
+        for g in 0..G {
+            // Bins k with edge(k) + H_g <= e, i.e. k < first bin at/after e − H_g + 1.
+            let kmax = first_talk_bin_at_or_after(e - horizon(g) + 1);
+            if kmax > 0 {
+                cens[0][g] += 1;
+                cens[kmax][g] -= 1;
+            }
+        }
+    }
+    // Fewer than 8 calls this long (the count only falls with k): from
+    // there on the caller uses a memoryless fallback whose mean residual is
+    // no shorter than the time already spent.
+    let (mut c, mut h, mut z) = (0i64, [0i64; G], [0i64; G]);
+    let mut talk_from = TALK_BINS;
+    for k in 0..TALK_BINS {
+        c += cond[k];
+        if c < 8 {
+            talk_from = k;
+            break;
+        }
+        for g in 0..G {
+            h[g] += hits[k][g];
+            z[g] += cens[k][g];
+            talk_table[k][g] = h[g] as f64 / (c + z[g]) as f64;
+        }
+    }
+
+    // ACW: the same with A_i alone, 1 s bins.
+    let mut cond = vec![0i64; ACW_BINS + 1];
+    let mut hits = vec![[0i64; G]; ACW_BINS + 1];
+    for s in samples {
+        let acw = i64::from(s.acw_ms);
+        let kmax = ((acw + 999) / 1_000).clamp(0, ACW_BINS as i64) as usize;
+        cond[0] += 1;
+        cond[kmax] -= 1;
+        for g in 0..G {
+            let x = acw - horizon(g);
+            let kmin = if x <= 0 {
+                0
+            } else {
+                ((x + 999) / 1_000) as usize
+            };
+            if kmin < kmax {
+                hits[kmin][g] += 1;
+                hits[kmax][g] -= 1;
+            }
+        }
+    }
+    let (mut c, mut h) = (0i64, [0i64; G]);
+    let mut acw_from = ACW_BINS;
+    for k in 0..ACW_BINS {
+        c += cond[k];
+        if c < 8 {
+            acw_from = k;
+            break;
+        }
+        for g in 0..G {
+            h[g] += hits[k][g];
+            acw_table[k][g] = h[g] as f64 / c as f64;
+        }
+    }
+    (talk_from, acw_from)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn talk_bins_are_consistent() {
+        for t in [0, 4_999, 5_000, 599_999, 600_000, 650_000, 10_000_000] {
+            let k = talk_bin(t);
+            assert!(talk_edge(k) <= t, "{t}");
+            if k + 1 < TALK_BINS {
+                assert!(t < talk_edge(k + 1), "{t}");
+            }
+        }
+        assert_eq!(first_talk_bin_at_or_after(5_000), 1);
+        assert_eq!(first_talk_bin_at_or_after(5_001), 2);
+        assert_eq!(first_talk_bin_at_or_after(-5), 0);
+    }
+}

@@ -1,0 +1,481 @@
+//! What the engine measures for the pacers: outcomes of dial attempts, ring
+//! and talk durations, and the current operators and calls as views.
+//!
+//! The engine calls one hook per event (`on_dial`, `on_live_answer`,
+//! `on_attempt_end`, `on_connect`, `on_talk_end`, `on_acw_end`); the
+//! estimators forget with a half-life in time ([`DecayingHistogram`],
+//! [`DecayingRate`]) so they follow a changing day within minutes, and the
+//! service-time samples (talk and ACW of the same call, paired) are kept in
+//! a ring buffer, newest last. Calls are tracked in hash maps keyed by
+//! contact (a hook is one O(1) lookup on the engine's hot path); the one
+//! view that iterates them, [`PacingStats::ringing_elapsed`], sorts what it
+//! returns, so the engine stays deterministic.
+
+use hashbrown::HashMap;
+
+/// Bin width of the ring-time and attempt-time histograms, ms.
+pub const TIME_BIN_MS: u64 = 1_000;
+/// Number of bins of those histograms (the last one takes everything longer).
+pub const TIME_BINS: usize = 128;
+/// Service-time samples kept (talk and ACW of the last completed calls).
+pub const SERVICE_SAMPLES: usize = 1_024;
+/// Default half-life of the outcome estimators, ms (4 minutes).
+pub const DEFAULT_HALF_LIFE_MS: u64 = 240_000;
+
+/// `0.5^(dt / half_life)`.
+fn decay(dt_ms: u64, half_life_ms: u64) -> f64 {
+    if dt_ms == 0 {
+        1.0
+    } else {
+        (-(dt_ms as f64) / half_life_ms.max(1) as f64 * std::f64::consts::LN_2).exp()
+    }
+}
+
+/// A histogram of durations whose weights halve every `half_life_ms`.
+#[derive(Debug, Clone)]
+pub struct DecayingHistogram {
+    bins: Vec<f64>,
+    total: f64,
+    last_ms: u64,
+    half_life_ms: u64,
+}
+
+impl DecayingHistogram {
+    /// An empty histogram of [`TIME_BINS`] bins of [`TIME_BIN_MS`].
+    pub fn new(half_life_ms: u64) -> Self {
+        DecayingHistogram {
+            bins: vec![0.0; TIME_BINS],
+            total: 0.0,
+            last_ms: 0,
+            half_life_ms,
+        }
+    }
+
+    fn age_to(&mut self, now_ms: u64) {
+        if now_ms > self.last_ms {
+            let f = decay(now_ms - self.last_ms, self.half_life_ms);
+            if f < 1.0 {
+                self.bins.iter_mut().for_each(|b| *b *= f);
+                self.total *= f;
+            }
+            self.last_ms = now_ms;
+        }
+    }
+
+    /// Adds a duration observed at `now_ms`.
+    pub fn add(&mut self, now_ms: u64, duration_ms: u64) {
+        self.age_to(now_ms);
+        let bin = ((duration_ms / TIME_BIN_MS) as usize).min(TIME_BINS - 1);
+        self.bins[bin] += 1.0;
+        self.total += 1.0;
+    }
+
+    /// The weight of all samples (effective sample size, as of the last add).
+    pub fn weight(&self) -> f64 {
+        self.total
+    }
+
+    /// The fraction of the weight in each bin, bin `i` covering
+    /// `[i, i + 1)` × [`TIME_BIN_MS`]; all zero when empty.
+    pub fn cdf(&self) -> Vec<f64> {
+        let mut acc = 0.0;
+        self.bins
+            .iter()
+            .map(|b| {
+                acc += b;
+                if self.total > 0.0 {
+                    (acc / self.total).min(1.0)
+                } else {
+                    0.0
+                }
+            })
+            .collect()
+    }
+
+    /// The weighted mean duration, ms (bin midpoints; 0 when empty).
+    pub fn mean_ms(&self) -> f64 {
+        if self.total <= 0.0 {
+            return 0.0;
+        }
+        let sum: f64 = self
+            .bins
+            .iter()
+            .enumerate()
+            .map(|(i, b)| b * (i as f64 + 0.5) * TIME_BIN_MS as f64)
+            .sum();
+        sum / self.total
+    }
+}
+
+/// A success probability whose observations halve in weight every
+/// `half_life_ms`.
+#[derive(Debug, Clone)]
+pub struct DecayingRate {
+    hits: f64,
+    trials: f64,
+    last_ms: u64,
+    half_life_ms: u64,
+}
+
+impl DecayingRate {
+    /// No observations yet.
+    pub fn new(half_life_ms: u64) -> Self {
+        DecayingRate {
+            hits: 0.0,
+            trials: 0.0,
+            last_ms: 0,
+            half_life_ms,
+        }
+    }
+
+    /// Records one trial at `now_ms`.
+    pub fn add(&mut self, now_ms: u64, hit: bool) {
+        if now_ms > self.last_ms {
+            let f = decay(now_ms - self.last_ms, self.half_life_ms);
+            self.hits *= f;
+            self.trials *= f;
+            self.last_ms = now_ms;
+        }
+        self.trials += 1.0;
+        if hit {
+            self.hits += 1.0;
+        }
+    }
+
+    /// The estimate, or `prior` before any trial.
+    pub fn estimate(&self, prior: f64) -> f64 {
+        if self.trials <= 0.0 {
+            prior
+        } else {
+            self.hits / self.trials
+        }
+    }
+
+    /// The effective number of trials (as of the last one).
+    pub fn weight(&self) -> f64 {
+        self.trials
+    }
+}
+
+/// The talk and ACW of one completed call, and when it completed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ServiceSample {
+    /// When the operator became free again, ms.
+    pub end_ms: u64,
+    /// Talk time, ms.
+    pub talk_ms: u32,
+    /// After-call work, ms (0 without ACW).
+    pub acw_ms: u32,
+}
+
+/// Where a tracked call is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Track {
+    Ringing { since: u64, bound: bool },
+    Answered,
+    Talking { since: u64 },
+    Acw { talk_ms: u64, since: u64 },
+}
+
+/// What a busy operator is doing, for the pacer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum BusyPhase {
+    /// Talking to a client.
+    Talk,
+    /// After-call work.
+    Acw,
+    /// Holding an offer or counting down BCW (preview/progressive).
+    Other,
+}
+
+/// A busy operator: what it does and for how long it has done it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct BusyOperator {
+    /// Talk, ACW, or other work.
+    pub phase: BusyPhase,
+    /// Time in that phase so far, ms.
+    pub elapsed_ms: u64,
+}
+
+/// The statistics the engine keeps for pacing, fed by its event handlers.
+#[derive(Debug, Clone)]
+pub struct PacingStats {
+    tracks: HashMap<u32, Track>,
+    /// Unbound calls ringing: contact → dial time (a subset of `tracks`).
+    ringing: HashMap<u32, u64>,
+    attempts: u64,
+    live_answers: u64,
+    abandoned: u64,
+    completed: u64,
+    p_live: DecayingRate,
+    live_ring: DecayingHistogram,
+    non_live: DecayingHistogram,
+    service: Vec<ServiceSample>,
+    service_next: usize,
+    service_version: u64,
+}
+
+impl Default for PacingStats {
+    fn default() -> Self {
+        Self::new(DEFAULT_HALF_LIFE_MS)
+    }
+}
+
+impl PacingStats {
+    /// Empty statistics whose outcome estimators forget with `half_life_ms`.
+    pub fn new(half_life_ms: u64) -> Self {
+        PacingStats {
+            tracks: HashMap::new(),
+            ringing: HashMap::new(),
+            attempts: 0,
+            live_answers: 0,
+            abandoned: 0,
+            completed: 0,
+            p_live: DecayingRate::new(half_life_ms),
+            live_ring: DecayingHistogram::new(half_life_ms),
+            non_live: DecayingHistogram::new(half_life_ms),
+            service: Vec::with_capacity(SERVICE_SAMPLES),
+            service_next: 0,
+            service_version: 0,
+        }
+    }
+
+    // -------------------------------------------------------------- hooks
+
+    /// A Dial was issued for `contact` (`bound`: with an operator on the line).
+    pub fn on_dial(&mut self, contact: u32, bound: bool, now_ms: u64) {
+        self.attempts += 1;
+        if !bound {
+            self.ringing.insert(contact, now_ms);
+        }
+        self.tracks.insert(
+            contact,
+            Track::Ringing {
+                since: now_ms,
+                bound,
+            },
+        );
+    }
+
+    /// A human answered the contact's call.
+    pub fn on_live_answer(&mut self, contact: u32, now_ms: u64) {
+        if let Some(Track::Ringing { since, .. }) = self.tracks.get(&contact).copied() {
+            let rang = now_ms.saturating_sub(since);
+            self.ringing.remove(&contact);
+            self.tracks.insert(contact, Track::Answered);
+            self.live_answers += 1;
+            self.p_live.add(now_ms, true);
+            self.live_ring.add(now_ms, rang);
+        }
+    }
+
+    /// The attempt ended without a conversation: not answered by a human
+    /// (machine, busy, unreachable, failure, ring timeout), or answered and
+    /// dropped before an operator came (abandoned).
+    pub fn on_attempt_end(&mut self, contact: u32, now_ms: u64) {
+        self.ringing.remove(&contact);
+        match self.tracks.remove(&contact) {
+            Some(Track::Ringing { since, .. }) => {
+                self.p_live.add(now_ms, false);
+                self.non_live.add(now_ms, now_ms.saturating_sub(since));
+            }
+            Some(Track::Answered) => self.abandoned += 1,
+            Some(other) => {
+                self.tracks.insert(contact, other);
+            }
+            None => {}
+        }
+    }
+
+    /// The answered call was connected to an operator.
+    pub fn on_connect(&mut self, contact: u32, now_ms: u64) {
+        if let Some(t) = self.tracks.get_mut(&contact) {
+            *t = Track::Talking { since: now_ms };
+        }
+    }
+
+    /// The talk ended; ACW follows when `acw` is on.
+    pub fn on_talk_end(&mut self, contact: u32, acw: bool, now_ms: u64) {
+        let Some(Track::Talking { since }) = self.tracks.get(&contact).copied() else {
+            return;
+        };
+        let talk_ms = now_ms.saturating_sub(since);
+        if acw {
+            self.tracks.insert(
+                contact,
+                Track::Acw {
+                    talk_ms,
+                    since: now_ms,
+                },
+            );
+        } else {
+            self.tracks.remove(&contact);
+            self.push_service(now_ms, talk_ms, 0);
+        }
+    }
+
+    /// The ACW ended (done or timed out): the operator is free again.
+    pub fn on_acw_end(&mut self, contact: u32, now_ms: u64) {
+        if let Some(Track::Acw { talk_ms, since }) = self.tracks.get(&contact).copied() {
+            self.tracks.remove(&contact);
+            self.push_service(now_ms, talk_ms, now_ms.saturating_sub(since));
+        }
+    }
+
+    fn push_service(&mut self, now_ms: u64, talk_ms: u64, acw_ms: u64) {
+        let sample = ServiceSample {
+            end_ms: now_ms,
+            talk_ms: talk_ms.min(u64::from(u32::MAX)) as u32,
+            acw_ms: acw_ms.min(u64::from(u32::MAX)) as u32,
+        };
+        if self.service.len() < SERVICE_SAMPLES {
+            self.service.push(sample);
+        } else {
+            self.service[self.service_next] = sample;
+            self.service_next = (self.service_next + 1) % SERVICE_SAMPLES;
+        }
+        self.completed += 1;
+        self.service_version += 1;
+    }
+
+    // ------------------------------------------------------------ queries
+
+    /// Dial attempts so far.
+    pub fn attempts(&self) -> u64 {
+        self.attempts
+    }
+
+    /// Calls answered by a human so far.
+    pub fn live_answers(&self) -> u64 {
+        self.live_answers
+    }
+
+    /// Answered calls dropped before an operator came.
+    pub fn abandoned(&self) -> u64 {
+        self.abandoned
+    }
+
+    /// Calls whose talk and ACW are over (service-time samples taken).
+    pub fn completed_calls(&self) -> u64 {
+        self.completed
+    }
+
+    /// Changes whenever a service-time sample is added.
+    pub fn service_version(&self) -> u64 {
+        self.service_version
+    }
+
+    /// The recent probability that a dial is answered by a human, or
+    /// `prior` before any attempt ended.
+    pub fn p_live(&self, prior: f64) -> f64 {
+        self.p_live.estimate(prior)
+    }
+
+    /// Effective number of recent attempts behind [`PacingStats::p_live`].
+    pub fn p_live_weight(&self) -> f64 {
+        self.p_live.weight()
+    }
+
+    /// Recent ring times of live answers.
+    pub fn live_ring_times(&self) -> &DecayingHistogram {
+        &self.live_ring
+    }
+
+    /// Recent durations of attempts that ended without a live answer.
+    pub fn non_live_times(&self) -> &DecayingHistogram {
+        &self.non_live
+    }
+
+    /// The service-time samples kept (at most [`SERVICE_SAMPLES`], in no
+    /// particular order).
+    pub fn service_samples(&self) -> &[ServiceSample] {
+        &self.service
+    }
+
+    /// The service-time samples kept, newest first.
+    pub fn service_newest_first(&self) -> impl Iterator<Item = &ServiceSample> + '_ {
+        // Once full, [0, next) holds the newest samples, [next, len) older ones.
+        let (recent, earlier) = self.service.split_at(self.service_next);
+        recent.iter().rev().chain(earlier.iter().rev())
+    }
+
+    /// How long each unbound call in flight has rung at `now_ms`, shortest
+    /// first, appended to `out`.
+    pub fn ringing_elapsed(&self, now_ms: u64, out: &mut Vec<u64>) {
+        let start = out.len();
+        out.extend(
+            self.ringing
+                .values()
+                .map(|&since| now_ms.saturating_sub(since)),
+        );
+        out[start..].sort_unstable();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rate_forgets_with_its_half_life() {
+        let mut r = DecayingRate::new(60_000);
+        for i in 0..100 {
+            r.add(i, true);
+        }
+        assert!((r.estimate(0.0) - 1.0).abs() < 1e-12);
+        // Ten half-lives later, 100 misses outweigh the old hits.
+        for i in 0..100 {
+            r.add(600_000 + i, false);
+        }
+        assert!(r.estimate(0.0) < 0.01, "{}", r.estimate(0.0));
+        assert_eq!(DecayingRate::new(1).estimate(0.25), 0.25);
+    }
+
+    #[test]
+    fn histogram_cdf_and_mean() {
+        let mut h = DecayingHistogram::new(1_000_000);
+        for d in [500, 1_500, 1_700, 9_999_999] {
+            h.add(0, d);
+        }
+        let cdf = h.cdf();
+        assert_eq!(cdf[0], 0.25);
+        assert_eq!(cdf[1], 0.75);
+        assert_eq!(cdf[TIME_BINS - 2], 0.75);
+        assert_eq!(cdf[TIME_BINS - 1], 1.0);
+        assert!(h.mean_ms() > 1_000.0);
+    }
+
+    #[test]
+    fn hooks_follow_a_call_through_its_life() {
+        let mut s = PacingStats::default();
+        s.on_dial(1, false, 1_000);
+        s.on_dial(2, false, 1_000);
+        s.on_dial(3, false, 2_000);
+        let mut ringing = Vec::new();
+        s.ringing_elapsed(5_000, &mut ringing);
+        assert_eq!(ringing, vec![4_000, 4_000, 3_000]);
+        s.on_live_answer(1, 9_000);
+        s.on_attempt_end(2, 26_000);
+        s.on_live_answer(3, 10_000);
+        s.on_attempt_end(3, 12_000); // abandoned
+        assert_eq!((s.attempts(), s.live_answers(), s.abandoned()), (3, 2, 1));
+        s.on_connect(1, 9_000);
+        s.on_talk_end(1, true, 159_000);
+        assert_eq!(s.completed_calls(), 0);
+        s.on_acw_end(1, 179_000);
+        assert_eq!(
+            s.service_samples(),
+            &[ServiceSample {
+                end_ms: 179_000,
+                talk_ms: 150_000,
+                acw_ms: 20_000
+            }]
+        );
+        assert!((s.p_live(0.0) - 2.0 / 3.0).abs() < 0.01);
+        assert_eq!(s.live_ring_times().cdf()[7], 0.0);
+        assert_eq!(s.live_ring_times().cdf()[8], 1.0, "both rang 8 s");
+        ringing.clear();
+        s.ringing_elapsed(200_000, &mut ringing);
+        assert!(ringing.is_empty());
+    }
+}

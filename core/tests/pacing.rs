@@ -1,0 +1,385 @@
+//! The pacers: estimators, warm-up, the conditional residual model, the
+//! feedback, and the engine's guard cap around any pacer.
+
+use dialcore::pacing::{
+    guard_cap, BusyOperator, BusyPhase, DialcorePacer, DialcoreTuning, FixedRatioPacer,
+    MeterReadings, Pacer, PacingInputs, PacingStats,
+};
+use dialcore::{CallId, Campaign, CampaignConfig, Command, Event, Mode};
+
+const S: u64 = 1_000;
+
+fn inputs<'a>(
+    stats: &'a PacingStats,
+    ready: &'a [u64],
+    busy: &'a [BusyOperator],
+    ringing: &'a [u64],
+    now_ms: u64,
+    meter: MeterReadings,
+) -> PacingInputs<'a> {
+    PacingInputs {
+        now_ms,
+        ready_ms: ready,
+        busy,
+        ringing_ms: ringing,
+        waiting: 0,
+        logged_in: ready.len() + busy.len(),
+        stats,
+        meter,
+        abandon_target: 0.03,
+        abandon_limit_ms: 2_000,
+        ring_timeout_ms: 25_000,
+    }
+}
+
+/// Feeds `calls` dial attempts, one a second from `t0`: every `every`-th is
+/// a live answer after `ring_ms` plus 0–4 s, the rest end after
+/// `other_ms`; each live answer
+/// is talked for `talk_ms(i)` and worked up for `acw_ms`. Returns the time
+/// after the last call.
+fn feed(
+    stats: &mut PacingStats,
+    t0: u64,
+    calls: u32,
+    every: u32,
+    (ring_ms, other_ms): (u64, u64),
+    talk_ms: impl Fn(u32) -> u64,
+    acw_ms: u64,
+) -> u64 {
+    let mut t = t0;
+    for i in 0..calls {
+        let c = i;
+        stats.on_dial(c, false, t);
+        if i % every == 0 {
+            let ring_ms = ring_ms + u64::from(i % 5) * S;
+            stats.on_live_answer(c, t + ring_ms);
+            stats.on_connect(c, t + ring_ms);
+            let end = t + ring_ms + talk_ms(i);
+            stats.on_talk_end(c, true, end);
+            stats.on_acw_end(c, end + acw_ms);
+        } else {
+            stats.on_attempt_end(c, t + other_ms);
+        }
+        t += S;
+    }
+    t
+}
+
+#[test]
+fn estimators_converge_on_known_outcomes() {
+    let mut stats = PacingStats::default();
+    let end = feed(
+        &mut stats,
+        0,
+        1_000,
+        4,
+        (8 * S, 20 * S),
+        |_| 100 * S,
+        20 * S,
+    );
+    // Live answers after 8–12 s (8.5–12.5 s by bin midpoints).
+    assert!(
+        (stats.p_live(0.0) - 0.25).abs() < 0.02,
+        "{}",
+        stats.p_live(0.0)
+    );
+    let ring = stats.live_ring_times();
+    assert!(
+        (ring.mean_ms() - 10_500.0).abs() < 50.0,
+        "{}",
+        ring.mean_ms()
+    );
+    assert!((stats.non_live_times().mean_ms() - 20_500.0).abs() < 1.0);
+    assert_eq!(stats.live_answers(), 250);
+    assert_eq!(stats.completed_calls(), 250);
+    assert!(stats
+        .service_samples()
+        .iter()
+        .all(|s| s.talk_ms == 100_000 && s.acw_ms == 20_000));
+    // The answer rate drops to 1 in 10: within a few half-lives the
+    // estimate follows.
+    feed(
+        &mut stats,
+        end,
+        1_000,
+        10,
+        (8 * S, 20 * S),
+        |_| 100 * S,
+        20 * S,
+    );
+    assert!(
+        (stats.p_live(0.0) - 0.10).abs() < 0.02,
+        "{}",
+        stats.p_live(0.0)
+    );
+}
+
+#[test]
+fn warm_up_stays_progressive_until_enough_samples() {
+    let mut stats = PacingStats::default();
+    let mut pacer = DialcorePacer::default();
+    // Ten operators all about to finish ACW, nobody ready: a warm pacer
+    // would dial; a cold one dials only for ready operators.
+    let acw_ending = [BusyOperator {
+        phase: BusyPhase::Acw,
+        elapsed_ms: 19_500,
+    }; 10];
+    let mut t = 0;
+    for round in 0..12 {
+        let i = inputs(
+            &stats,
+            &[0, 0],
+            &acw_ending,
+            &[],
+            t,
+            MeterReadings::default(),
+        );
+        let n = pacer.dials(&i);
+        assert_eq!(n, 2, "round {round}: progressive 1:1 while cold");
+        assert!(!pacer.is_warm());
+        // Five completed calls per round: 60 in all, but only 30 the first
+        // six rounds (and the gate wants 2 per operator = 24, 100 attempts,
+        // 20 live answers).
+        t = feed(&mut stats, t, 5, 1, (8 * S, 0), |_| 100 * S, 20 * S);
+        if stats.completed_calls() >= 30 {
+            break;
+        }
+    }
+    assert!(stats.attempts() < 100, "attempts not yet enough");
+    let i = inputs(
+        &stats,
+        &[0, 0],
+        &acw_ending,
+        &[],
+        t,
+        MeterReadings::default(),
+    );
+    assert_eq!(pacer.dials(&i), 2, "still cold: too few attempts");
+    t = feed(&mut stats, t, 100, 3, (8 * S, 20 * S), |_| 100 * S, 20 * S);
+    let i = inputs(
+        &stats,
+        &[0, 0],
+        &acw_ending,
+        &[],
+        t,
+        MeterReadings::default(),
+    );
+    let n = pacer.dials(&i);
+    assert!(pacer.is_warm());
+    assert!(
+        n > 2,
+        "warm: dials for the operators about to free up, got {n}"
+    );
+}
+
+#[test]
+fn a_busy_operator_is_judged_by_its_elapsed_time_not_the_average() {
+    // Half the calls last 30 s, half 600 s; ACW is 2 s; live answers
+    // after 4–8 s.
+    let mut stats = PacingStats::default();
+    let t = feed(
+        &mut stats,
+        0,
+        400,
+        2,
+        (4 * S, 20 * S),
+        |i| if i % 4 == 0 { 30 * S } else { 600 * S },
+        2 * S,
+    );
+    let mut pacer = DialcorePacer::default();
+    let short_may_end = [BusyOperator {
+        phase: BusyPhase::Talk,
+        elapsed_ms: 25 * S,
+    }];
+    let past_short = [BusyOperator {
+        phase: BusyPhase::Talk,
+        elapsed_ms: 45 * S,
+    }];
+    let m = MeterReadings::default();
+    let early = pacer.marginal_abandon(&inputs(&stats, &[], &short_may_end, &[], t, m), 0);
+    let late = pacer.marginal_abandon(&inputs(&stats, &[], &past_short, &[], t, m), 0);
+    // At 25 s half the calls like this one are over within ~7 s; past 45 s
+    // only long calls remain, and they go on for minutes.
+    assert!(early < 0.7, "{early}");
+    assert!(late > 0.95, "{late}");
+    // A ready operator covers one new call; the second one is at risk.
+    let first = pacer.marginal_abandon(&inputs(&stats, &[0], &[], &[], t, m), 0);
+    let second = pacer.marginal_abandon(&inputs(&stats, &[0], &[], &[], t, m), 1);
+    assert!(first < 0.05, "{first}");
+    assert!(second > first, "{second} vs {first}");
+    // A call that rang longer than any live answer barely counts.
+    let fresh = pacer.marginal_abandon(&inputs(&stats, &[0], &[], &[S], t, m), 0);
+    let stale = pacer.marginal_abandon(&inputs(&stats, &[0], &[], &[24 * S], t, m), 0);
+    assert!(stale < fresh, "{stale} vs {fresh}");
+}
+
+#[test]
+fn feedback_dials_less_after_abandons_over_budget() {
+    let mut stats = PacingStats::default();
+    let t = feed(&mut stats, 0, 600, 3, (8 * S, 20 * S), |_| 150 * S, 20 * S);
+    let busy: Vec<BusyOperator> = (0..20)
+        .map(|i| BusyOperator {
+            phase: BusyPhase::Talk,
+            elapsed_ms: (i * 9) * S,
+        })
+        .collect();
+    let under = MeterReadings {
+        guarded_rate: 0.005,
+        guarded_answered: 2_000,
+        guarded_abandoned: 10,
+        day_answered: 2_000,
+        day_abandoned: 10,
+    };
+    let over = MeterReadings {
+        guarded_rate: 0.029,
+        guarded_answered: 2_000,
+        guarded_abandoned: 58,
+        day_answered: 2_000,
+        day_abandoned: 58,
+    };
+    // The client-wait bound off, to see the abandon feedback alone.
+    let tuning = DialcoreTuning {
+        max_wait_probability: 1.0,
+        ..DialcoreTuning::default()
+    };
+    let mut a = DialcorePacer::new(tuning);
+    let mut b = DialcorePacer::new(tuning);
+    let n_under = a.dials(&inputs(&stats, &[0, 0], &busy, &[], t, under));
+    let n_over = b.dials(&inputs(&stats, &[0, 0], &busy, &[], t, over));
+    assert!(a.threshold() > b.threshold());
+    assert!(n_under > n_over, "{n_under} vs {n_over}");
+    assert_eq!(n_over, 2, "never fewer than one per ready operator");
+    // With the wait bound on, fewer calls than the abandon budget allows.
+    let mut c = DialcorePacer::default();
+    let n_bounded = c.dials(&inputs(&stats, &[0, 0], &busy, &[], t, under));
+    assert!(n_bounded < n_under, "{n_bounded} vs {n_under}");
+    assert!(n_bounded >= 2);
+}
+
+/// A pacer that always wants 1000 calls.
+#[derive(Debug)]
+struct Greedy;
+
+impl Pacer for Greedy {
+    fn name(&self) -> String {
+        "greedy".into()
+    }
+    fn dials(&mut self, _: &PacingInputs<'_>) -> usize {
+        1_000
+    }
+}
+
+fn dials(out: &[Command]) -> Vec<CallId> {
+    out.iter()
+        .filter_map(|c| match c {
+            Command::Dial { call, .. } => Some(*call),
+            _ => None,
+        })
+        .collect()
+}
+
+#[test]
+fn the_guard_caps_any_pacer_over_the_target() {
+    let stats = PacingStats::default();
+    let over = MeterReadings {
+        guarded_rate: 0.05,
+        ..MeterReadings::default()
+    };
+    let ok = MeterReadings::default();
+    let i = inputs(&stats, &[0, 0, 0], &[], &[0], 0, over);
+    assert_eq!(guard_cap(1_000, &i), 2, "3 ready, 1 in flight");
+    let i = inputs(&stats, &[0, 0, 0], &[], &[0], 0, ok);
+    assert_eq!(guard_cap(1_000, &i), 1_000);
+
+    // Through the engine: one operator, a greedy pacer; one of the first
+    // two answered calls is abandoned (50% > 3%).
+    let mut c = Campaign::new(CampaignConfig {
+        default_country: Some(1),
+        ..CampaignConfig::new(Mode::Predictive)
+    })
+    .unwrap();
+    c.set_pacer(Box::new(Greedy));
+    assert_eq!(c.pacer().name(), "greedy");
+    for i in 0..2_000 {
+        c.add_contact(&format!("21255{i:05}"), "", None, 0).unwrap();
+    }
+    let ops: Vec<_> = (0..3).map(|_| c.add_operator()).collect();
+    let op = ops[0];
+    c.handle(Event::OperatorLogin(op), 0).unwrap();
+    c.handle(Event::OperatorReady(op), 0).unwrap();
+    let mut out = Vec::new();
+    c.poll(0, &mut out);
+    let calls = dials(&out);
+    assert_eq!(calls.len(), 1_000, "under the target the pacer is obeyed");
+    c.handle(Event::Answered(calls[0]), S).unwrap();
+    c.handle(Event::Answered(calls[1]), S).unwrap();
+    for call in &calls[2..] {
+        c.handle(Event::Rejected(*call), S).unwrap();
+    }
+    out.clear();
+    c.poll(4 * S, &mut out);
+    assert!(
+        out.contains(&Command::Abandon { call: calls[1] }),
+        "{out:?}"
+    );
+    assert!(c.guarded_abandon_rate(4 * S) > 0.03);
+    // Two more operators become ready: at most one call each.
+    for &o in &ops[1..] {
+        c.handle(Event::OperatorLogin(o), 5 * S).unwrap();
+        c.handle(Event::OperatorReady(o), 5 * S).unwrap();
+    }
+    out.clear();
+    c.poll(5 * S, &mut out);
+    assert_eq!(dials(&out).len(), 2, "capped at one per ready operator");
+    out.clear();
+    c.poll(6 * S, &mut out);
+    assert!(dials(&out).is_empty(), "both still ringing: nothing more");
+}
+
+#[test]
+fn the_fixed_ratio_pacer_is_the_default_and_keeps_its_rule() {
+    let c = Campaign::new(CampaignConfig::new(Mode::Predictive)).unwrap();
+    assert_eq!(c.pacer().name(), "fixed-ratio 1.5");
+    let stats = PacingStats::default();
+    let i = inputs(&stats, &[0, 0, 0], &[], &[0], 0, MeterReadings::default());
+    // ceil(1.5 × 3) = 5 in flight, 1 up.
+    assert_eq!(FixedRatioPacer::new(1.5).dials(&i), 4);
+    let none = inputs(&stats, &[], &[], &[], 0, MeterReadings::default());
+    assert_eq!(FixedRatioPacer::new(3.0).dials(&none), 0);
+}
+
+#[test]
+fn the_engine_feeds_the_statistics() {
+    let mut c = Campaign::new(CampaignConfig {
+        default_country: Some(1),
+        ..CampaignConfig::new(Mode::Predictive)
+    })
+    .unwrap();
+    c.set_pacer(Box::new(DialcorePacer::default()));
+    for i in 0..10 {
+        c.add_contact(&format!("21255{i:05}"), "", None, 0).unwrap();
+    }
+    let op = c.add_operator();
+    c.handle(Event::OperatorLogin(op), 0).unwrap();
+    c.handle(Event::OperatorReady(op), 0).unwrap();
+    let mut out = Vec::new();
+    c.poll(0, &mut out);
+    let calls = dials(&out);
+    assert_eq!(calls.len(), 1, "cold dialcore pacer: progressive 1:1");
+    c.handle(Event::Answered(calls[0]), 7 * S).unwrap();
+    c.handle(Event::CallEnded(calls[0]), 107 * S).unwrap();
+    c.handle(
+        Event::AcwDone {
+            operator: op,
+            contact: calls[0].contact,
+            disposition: dialcore::Disposition::Done,
+        },
+        127 * S,
+    )
+    .unwrap();
+    let stats = c.pacing_stats();
+    assert_eq!((stats.attempts(), stats.live_answers()), (1, 1));
+    let sample = stats.service_samples()[0];
+    assert_eq!((sample.talk_ms, sample.acw_ms), (100_000, 20_000));
+    assert_eq!(stats.live_ring_times().mean_ms(), 7_500.0);
+}
