@@ -110,14 +110,18 @@ impl RowStore {
         let mut record = csv::StringRecord::new();
         let mut added = 0;
         while reader.read_record(&mut record)? {
-            let digits: String = record[phone].chars().filter(char::is_ascii_digit).collect();
-            if !(8..=15).contains(&digits.len()) {
+            // `+` and the digits, built in the one `String` the contact keeps.
+            let raw = &record[phone];
+            let mut number = String::with_capacity(raw.len() + 1);
+            number.push('+');
+            number.extend(raw.chars().filter(char::is_ascii_digit));
+            if !(9..=16).contains(&number.len()) {
                 continue;
             }
             let field = |i: Option<usize>| i.and_then(|i| record.get(i)).unwrap_or("");
             let tz = field(timezone).trim();
             self.push(RowContact {
-                number: format!("+{digits}"),
+                number,
                 external_id: field(external_id).to_owned(),
                 timezone: (!tz.is_empty()).then(|| tz.to_owned()),
                 state: RowState::Initial,

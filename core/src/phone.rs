@@ -207,6 +207,15 @@ pub fn normalize_bytes(input: &[u8], rules: PhoneRules) -> Result<u64, PhoneErro
         Some((b'+', rest)) => (true, rest),
         _ => (false, input),
     };
+    // The common case, a machine-written list: nothing but digits. The
+    // loop below would reach the same value, count and first digits.
+    if let Some(value) = plain_digits(body) {
+        let mut first = [0u8; 3];
+        for (slot, &b) in first.iter_mut().zip(body) {
+            *slot = b - b'0';
+        }
+        return e164(plus, value, body.len() as u32, first, rules);
+    }
 
     let mut value: u64 = 0;
     let mut count: u32 = 0; // digits seen, prefix digits included
@@ -260,7 +269,60 @@ pub fn normalize_bytes(input: &[u8], rules: PhoneRules) -> Result<u64, PhoneErro
     if count == 0 {
         return Err(PhoneError::Blank);
     }
+    e164(plus, value, count, first, rules)
+}
 
+/// The value of `body` if it is 1 to [`ACCUMULATE_DIGITS`] ASCII digits and
+/// nothing else. Eight digits at a time are combined in one `u64` (the
+/// SWAR method: pairs, then quads, then the eight, with three multiplies).
+#[inline]
+fn plain_digits(body: &[u8]) -> Option<u64> {
+    if body.is_empty() || body.len() > ACCUMULATE_DIGITS as usize {
+        return None;
+    }
+    let mut value = 0u64;
+    let mut chunks = body.chunks_exact(8);
+    for chunk in &mut chunks {
+        let word = u64::from_le_bytes(chunk.try_into().unwrap_or([0; 8]));
+        // All eight bytes are '0'..='9' exactly when each byte b has
+        // b & 0xF0 == 0x30 and b + 6 does not carry into 0x40.
+        let digits = word.wrapping_sub(0x3030_3030_3030_3030);
+        let above = word.wrapping_add(0x4646_4646_4646_4646);
+        if (word & 0xF0F0_F0F0_F0F0_F0F0) != 0x3030_3030_3030_3030
+            || (above & 0x8080_8080_8080_8080) != 0
+        {
+            return None;
+        }
+        value = value * 100_000_000 + eight_digits(digits);
+    }
+    for &b in chunks.remainder() {
+        let d = b.wrapping_sub(b'0');
+        if d > 9 {
+            return None;
+        }
+        value = value * 10 + u64::from(d);
+    }
+    Some(value)
+}
+
+/// The number written by eight digit values (0–9), one a byte, first digit
+/// in the lowest byte.
+#[inline]
+fn eight_digits(digits: u64) -> u64 {
+    let pairs = (digits.wrapping_mul(10) + (digits >> 8)) & 0x00FF_00FF_00FF_00FF;
+    let quads = (pairs.wrapping_mul(100) + (pairs >> 16)) & 0x0000_FFFF_0000_FFFF;
+    (quads.wrapping_mul(10_000) + (quads >> 32)) & 0xFFFF_FFFF
+}
+
+/// The E.164 number for the digits of a number: `plus` if it started with
+/// `+`, `value` and `count` of its digits, `first` the first three.
+fn e164(
+    plus: bool,
+    value: u64,
+    count: u32,
+    first: [u8; 3],
+    rules: PhoneRules,
+) -> Result<u64, PhoneError> {
     // `value` holds the digits without their leading zeros, so dropping a
     // `00` or trunk `0` prefix only changes the digit count.
     let (number, digits) = if plus {
@@ -597,6 +659,29 @@ mod tests {
     }
 
     proptest! {
+        #[test]
+        fn plain_digits_shortcut_matches_the_general_loop(
+            digits in "[0-9]{1,24}",
+            mutate in 0usize..30,
+            byte in any::<u8>(),
+            plus in any::<bool>(),
+            cc in proptest::option::of(0u16..1200),
+        ) {
+            let rules = PhoneRules { default_country: cc };
+            let plain = format!("{}{digits}", if plus { "+" } else { "" });
+            // A space in the middle sends the same digits through the loop.
+            let cut = digits.len() / 2;
+            let spaced = format!("{}{} {}", if plus { "+" } else { "" }, &digits[..cut], &digits[cut..]);
+            prop_assert_eq!(normalize(&plain, rules), normalize(&spaced, rules));
+            // One byte changed: the shortcut must step aside when it is not a digit.
+            let mut bytes = plain.into_bytes();
+            let at = mutate % bytes.len();
+            bytes[at] = byte;
+            let mut spaced = bytes.clone();
+            spaced.insert(bytes.len().min(1 + usize::from(plus)), b' ');
+            prop_assert_eq!(normalize_bytes(&bytes, rules), normalize_bytes(&spaced, rules));
+        }
+
         #[test]
         fn plus_round_trips(n in 1_000_000u64..=999_999_999_999_999) {
             prop_assert_eq!(normalize(&format!("+{n}"), INTL), Ok(n));
