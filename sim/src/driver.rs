@@ -21,13 +21,13 @@ use std::fmt;
 
 use dialcore::operators::OperatorState;
 use dialcore::{
-    CallId, Campaign, Command, ConfigError, ContactId, Disposition, EngineError, Event, Mode,
-    OperatorId, State,
+    CallId, Campaign, Command, ConfigError, ContactId, DialcorePacer, Disposition, EngineError,
+    Event, FixedRatioPacer, Mode, OperatorId, Pacer, State,
 };
 
 use crate::report::{MinuteRow, SimReport, StopReason};
 use crate::rng::{LogNormal, Rng};
-use crate::scenario::{secs_to_ms, Scenario, ScenarioError};
+use crate::scenario::{secs_to_ms, PacerName, Scenario, ScenarioError};
 
 /// Where a run stands, reported about once per simulated minute.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -52,6 +52,8 @@ pub enum SimError {
     /// The engine refused a call the simulator made that it should have
     /// accepted (unknown contact or operator, a full store): a simulator bug.
     Engine(EngineError),
+    /// The data directory could not be opened or written (durable runs).
+    Durable(String),
 }
 
 impl fmt::Display for SimError {
@@ -60,6 +62,7 @@ impl fmt::Display for SimError {
             SimError::Scenario(e) => e.fmt(f),
             SimError::Config(e) => write!(f, "campaign configuration: {e}"),
             SimError::Engine(e) => write!(f, "engine error during simulation: {e}"),
+            SimError::Durable(e) => write!(f, "data directory: {e}"),
         }
     }
 }
@@ -70,6 +73,7 @@ impl std::error::Error for SimError {
             SimError::Scenario(e) => Some(e),
             SimError::Config(e) => Some(e),
             SimError::Engine(e) => Some(e),
+            SimError::Durable(_) => None,
         }
     }
 }
@@ -108,11 +112,12 @@ enum SimEvent {
         gen: u32,
         operator: OperatorId,
     },
-    /// The operator finishes ACW.
+    /// The operator finishes ACW (begun at `started`).
     AcwEnd {
         operator: OperatorId,
         contact: ContactId,
         gen: u32,
+        started: u64,
     },
     /// The operator answers an offer.
     Decide {
@@ -127,6 +132,8 @@ enum SimEvent {
     BreakStart { operator: OperatorId },
     /// The break is over.
     BreakEnd { operator: OperatorId },
+    /// Staffing changes: this many operators logged in from now on.
+    Staff { operators: usize },
 }
 
 /// What the sim knows about one operator.
@@ -136,6 +143,8 @@ struct OpSim {
     on_break: bool,
     break_end_scheduled: bool,
     ready_scheduled: bool,
+    /// Logged in by the scenario (staffing steps log operators out and in).
+    active: bool,
 }
 
 /// The distributions of a scenario, prepared once.
@@ -155,16 +164,99 @@ struct Dists {
     ready_after_pause_ms: u64,
     break_every_ms: u64,
     break_ms: u64,
+    /// Busy/unreachable signal time: uniform between `signal_ms` and this.
+    signal_max_ms: Option<u64>,
+    /// Answering machines reported after this time from the dial.
+    machine: Option<LogNormal>,
+    /// Uniform ACW bounds, ms.
+    acw_uniform: Option<(u64, u64)>,
+    /// From this time on, talk times come from this distribution.
+    talk_after: Option<(u64, LogNormal)>,
+    /// The human-answer probability drifts from `.0` to `.1` between
+    /// `.2` and `.2 + .3` ms.
+    p_drift: Option<(f64, f64, u64, u64)>,
 }
 
 /// Runs a scenario to completion (or its time limit) and reports.
 /// `progress` is called about once per simulated minute.
 pub fn run(scenario: &Scenario, progress: &mut dyn FnMut(Progress)) -> Result<SimReport, SimError> {
+    run_paced(scenario, scenario_pacer(scenario), progress).map(|r| r.report)
+}
+
+/// The pacer a scenario names (`campaign.pacer`).
+pub fn scenario_pacer(scenario: &Scenario) -> Box<dyn Pacer> {
+    match scenario.campaign.pacer {
+        PacerName::Dialcore => Box::new(DialcorePacer::default()),
+        PacerName::FixedRatio => Box::new(FixedRatioPacer::new(scenario.campaign.predictive_ratio)),
+    }
+}
+
+/// A run's report plus the operator time figures pacing is judged by.
+#[derive(Debug, Clone)]
+pub struct PacedRun {
+    /// The simulator's report.
+    pub report: SimReport,
+    /// Total talk time of all operators, ms.
+    pub talk_ms: u64,
+    /// Total after-call work of all operators, ms.
+    pub acw_ms: u64,
+    /// Total logged-in (staffed) time of all operators, ms.
+    pub staffed_ms: u64,
+}
+
+/// Runs a scenario with the given predictive pacer (ignored in preview and
+/// progressive mode) and reports, with the operators' talk, ACW and staffed
+/// time.
+pub fn run_paced(
+    scenario: &Scenario,
+    pacer: Box<dyn Pacer>,
+    progress: &mut dyn FnMut(Progress),
+) -> Result<PacedRun, SimError> {
     scenario.validate().map_err(SimError::Scenario)?;
     let config = scenario.campaign_config()?;
     let mut campaign = Campaign::new(config)?;
-    let mut sim = Sim::new(scenario, &mut campaign)?;
-    sim.run(&mut campaign, progress)
+    campaign.set_pacer(pacer);
+    let mut sim = Sim::new(scenario, &mut campaign, false)?;
+    let report = sim.run(&mut campaign, progress)?;
+    let end = sim.start + (report.simulated_s * 1000.0).round() as u64;
+    let m = campaign.metrics(end);
+    Ok(PacedRun {
+        report,
+        talk_ms: m.talk_ms,
+        acw_ms: sim.acw_ms,
+        staffed_ms: m.logged_in_ms,
+    })
+}
+
+/// Sees the commands of every poll before the simulated PBX acts on them
+/// (a durable run's host acknowledging dials, for crash tests).
+pub type CommandHook = Box<dyn FnMut(&[Command])>;
+
+/// Runs a scenario durably in the data directory `dir`: a new directory
+/// gets the scenario's contacts; one holding a campaign (after a crash or a
+/// time limit) is recovered and continued from where it stopped, with the
+/// scenario's operators logging in again. `on_commands` sees every poll's
+/// commands.
+pub fn run_durable(
+    scenario: &Scenario,
+    dir: &std::path::Path,
+    options: dialcore::DurableOptions,
+    on_commands: Option<CommandHook>,
+    progress: &mut dyn FnMut(Progress),
+) -> Result<(SimReport, dialcore::RecoveryReport), SimError> {
+    scenario.validate().map_err(SimError::Scenario)?;
+    let config = scenario.campaign_config()?;
+    let (mut campaign, recovery) =
+        Campaign::open_with(dir, config, options).map_err(|e| SimError::Durable(e.to_string()))?;
+    let resume = !recovery.fresh;
+    campaign.set_pacer(scenario_pacer(scenario));
+    let mut sim = Sim::new(scenario, &mut campaign, resume)?;
+    sim.on_commands = on_commands;
+    let report = sim.run(&mut campaign, progress)?;
+    campaign
+        .flush()
+        .map_err(|e| SimError::Durable(e.to_string()))?;
+    Ok((report, recovery))
 }
 
 struct Sim {
@@ -188,6 +280,8 @@ struct Sim {
     last_answered: u64,
     last_abandoned: u64,
     scenario: Scenario,
+    on_commands: Option<CommandHook>,
+    acw_ms: u64,
 }
 
 fn is_stale(e: &EngineError) -> bool {
@@ -200,7 +294,9 @@ fn is_stale(e: &EngineError) -> bool {
 }
 
 impl Sim {
-    fn new(scenario: &Scenario, campaign: &mut Campaign) -> Result<Sim, SimError> {
+    /// Prepares a run; `resume` continues a recovered campaign (its contacts
+    /// and operators exist, time goes on from the campaign's).
+    fn new(scenario: &Scenario, campaign: &mut Campaign, resume: bool) -> Result<Sim, SimError> {
         let c = &scenario.customers;
         let o = &scenario.operator_model;
         let mut thresholds = [0.0; 5];
@@ -229,16 +325,43 @@ impl Sim {
             ready_after_pause_ms: secs_to_ms(o.ready_after_pause_s).max(1),
             break_every_ms: secs_to_ms(o.break_every_min * 60.0),
             break_ms: secs_to_ms(o.break_min * 60.0).max(1),
+            signal_max_ms: c.signal_max_s.map(|s| secs_to_ms(s).max(1)),
+            machine: c
+                .machine_mean_s
+                .map(|m| LogNormal::new(m.max(1e-3), c.machine_sd_s)),
+            acw_uniform: o
+                .acw_min_s
+                .zip(o.acw_max_s)
+                .map(|(lo, hi)| (secs_to_ms(lo), secs_to_ms(hi))),
+            talk_after: None,
+            p_drift: None,
         };
-        // Distinct synthetic numbers: +1 200 000 0000 onwards.
-        let numbers: Vec<u64> = (0..scenario.contacts as u64)
-            .map(|i| 12_000_000_000 + i)
-            .collect();
-        campaign
-            .add_numbers(&numbers, 0)
-            .map_err(SimError::Engine)?;
-        drop(numbers);
-        let start = scenario.start_ms;
+        let mut d = d;
+        let start_at = scenario.start_ms.max(campaign.now_ms());
+        let drift = &scenario.drift;
+        if let Some(mean) = drift.talk_mean_after_s {
+            let cv = c.talk_sd_s / c.talk_mean_s;
+            let at = start_at + secs_to_ms(drift.talk_shift_at_hour * 3_600.0);
+            d.talk_after = Some((at, LogNormal::new(mean, mean * cv)));
+        }
+        if let (Some(end), Some(hours)) = (drift.p_human_end, scenario.until_hours) {
+            let span = secs_to_ms(hours * 3_600.0).max(1);
+            d.p_drift = Some((c.p_human, end, start_at, span));
+        }
+        // Distinct synthetic numbers: +1 200 000 0000 onwards. A resumed
+        // campaign has them already — all, or the first part when the run
+        // was killed while the list was being added.
+        let have = if resume { campaign.store().len() } else { 0 };
+        if have < scenario.contacts {
+            let numbers: Vec<u64> = (have as u64..scenario.contacts as u64)
+                .map(|i| 12_000_000_000 + i)
+                .collect();
+            campaign
+                .add_numbers(&numbers, 0)
+                .map_err(SimError::Engine)?;
+        }
+        let contacts = campaign.store().len();
+        let start = scenario.start_ms.max(campaign.now_ms());
         let mut sim = Sim {
             rng: Rng::new(scenario.seed),
             d,
@@ -246,7 +369,7 @@ impl Sim {
             acw_enabled: scenario.campaign.acw_enabled,
             heap: BinaryHeap::with_capacity(1024),
             seq: 0,
-            call_gen: vec![0; scenario.contacts],
+            call_gen: vec![0; contacts],
             ops: vec![OpSim::default(); scenario.operators],
             answered_at: HashMap::new(),
             waits_ms: Vec::new(),
@@ -255,20 +378,42 @@ impl Sim {
             stale: 0,
             client_hangups: 0,
             start,
-            contacts: scenario.contacts as u64,
+            contacts: contacts as u64,
             timeseries: Vec::new(),
             last_answered: 0,
             last_abandoned: 0,
             scenario: scenario.clone(),
+            on_commands: None,
+            acw_ms: 0,
         };
-        for _ in 0..scenario.operators {
-            let op = campaign.add_operator();
+        let existing = campaign.operators().len();
+        let staffed = scenario.drift.max_operators(scenario.operators);
+        sim.ops.resize(staffed, OpSim::default());
+        for i in 0..staffed {
+            let op = if i < existing {
+                OperatorId(i as u32)
+            } else {
+                campaign.add_operator()
+            };
+            if i >= scenario.operators {
+                continue;
+            }
+            sim.ops[i].active = true;
             sim.send(campaign, Event::OperatorLogin(op), start)?;
             sim.send(campaign, Event::OperatorReady(op), start)?;
             if sim.d.break_every_ms > 0 {
                 let at = start + sim.jitter(sim.d.break_every_ms);
                 sim.schedule(at, SimEvent::BreakStart { operator: op });
             }
+        }
+        for step in scenario.drift.staffing.clone() {
+            let at = start + secs_to_ms(step.at_hour * 3_600.0);
+            sim.schedule(
+                at,
+                SimEvent::Staff {
+                    operators: step.operators,
+                },
+            );
         }
         Ok(sim)
     }
@@ -383,6 +528,12 @@ impl Sim {
         let mut cmds = std::mem::take(&mut self.cmds);
         cmds.clear();
         campaign.poll(now, &mut cmds);
+        if let Some(e) = campaign.durability_error() {
+            return Err(SimError::Durable(e.to_string()));
+        }
+        if let Some(hook) = self.on_commands.as_mut() {
+            hook(&cmds);
+        }
         for &cmd in &cmds {
             self.command(campaign, cmd, now);
         }
@@ -408,22 +559,27 @@ impl Sim {
             Command::Dial { call, operator, .. } => {
                 let gen = self.call_gen[call.contact.index()];
                 let u = self.rng.unit();
-                let t = self.d.thresholds;
+                let t = self.thresholds(now);
                 let (report, delay) = if u < t[1] {
                     let human = u < t[0];
-                    let ring = self.d.ring.sample_ms(&mut self.rng);
+                    let ring = match self.d.machine {
+                        Some(machine) if !human => machine.sample_ms(&mut self.rng),
+                        _ => self.d.ring.sample_ms(&mut self.rng),
+                    };
                     if ring >= self.d.ring_timeout_ms {
                         return; // rings out: the engine's ring timeout hangs up
                     }
                     if human {
                         (CallReport::Human, ring)
+                    } else if self.d.machine.is_some() {
+                        (CallReport::Machine, ring)
                     } else {
                         (CallReport::Machine, ring + self.d.machine_detect_ms)
                     }
                 } else if u < t[2] {
-                    (CallReport::Busy, self.d.signal_ms)
+                    (CallReport::Busy, self.signal_ms())
                 } else if u < t[3] {
-                    (CallReport::Unreachable, self.d.signal_ms)
+                    (CallReport::Unreachable, self.signal_ms())
                 } else if u < t[4] {
                     (CallReport::Failed, 50)
                 } else {
@@ -442,7 +598,7 @@ impl Sim {
             Command::Connect { call, operator } => {
                 let gen = self.bump(call.contact);
                 self.record_wait(call.contact, now);
-                let talk = self.d.talk.sample_ms(&mut self.rng);
+                let talk = self.talk_ms(now);
                 self.schedule(
                     now + talk,
                     SimEvent::TalkEnd {
@@ -505,7 +661,7 @@ impl Sim {
                 match operator {
                     Some(op) => {
                         // Preview/progressive: the operator was on the line.
-                        let talk = self.d.talk.sample_ms(&mut self.rng);
+                        let talk = self.talk_ms(now);
                         self.schedule(
                             now + talk,
                             SimEvent::TalkEnd {
@@ -545,7 +701,7 @@ impl Sim {
                 self.bump(call.contact);
                 if self.send(campaign, Event::CallEnded(call), now)? {
                     if self.acw_enabled && campaign.state(call.contact) == Some(State::Acw) {
-                        let acw = self.d.acw.sample_ms(&mut self.rng);
+                        let acw = self.acw_sample_ms();
                         let gen = self.ops[operator.0 as usize].gen;
                         self.schedule(
                             now + acw,
@@ -553,6 +709,7 @@ impl Sim {
                                 operator,
                                 contact: call.contact,
                                 gen,
+                                started: now,
                             },
                         );
                     } else {
@@ -564,6 +721,7 @@ impl Sim {
                 operator,
                 contact,
                 gen,
+                started,
             } => {
                 if self.ops[operator.0 as usize].gen != gen {
                     return Ok(());
@@ -573,7 +731,9 @@ impl Sim {
                     contact,
                     disposition: Disposition::Done,
                 };
-                self.send(campaign, done, now)?;
+                if self.send(campaign, done, now)? {
+                    self.acw_ms += now.saturating_sub(started);
+                }
                 self.check_operator(campaign, operator, now);
             }
             SimEvent::Decide {
@@ -596,11 +756,14 @@ impl Sim {
             SimEvent::ReadyAgain { operator } => {
                 let op = &mut self.ops[operator.0 as usize];
                 op.ready_scheduled = false;
-                if !op.on_break {
+                if !op.on_break && op.active {
                     self.send(campaign, Event::OperatorReady(operator), now)?;
                 }
             }
             SimEvent::BreakStart { operator } => {
+                if !self.ops[operator.0 as usize].active {
+                    return Ok(());
+                }
                 self.ops[operator.0 as usize].on_break = true;
                 self.send(campaign, Event::OperatorPause(operator), now)?;
                 self.check_operator(campaign, operator, now);
@@ -609,12 +772,95 @@ impl Sim {
                 let op = &mut self.ops[operator.0 as usize];
                 op.on_break = false;
                 op.break_end_scheduled = false;
+                if !op.active {
+                    return Ok(());
+                }
                 self.send(campaign, Event::OperatorReady(operator), now)?;
                 let next = now + self.jitter(self.d.break_every_ms);
                 self.schedule(next, SimEvent::BreakStart { operator });
             }
+            SimEvent::Staff { operators } => self.staff(campaign, operators, now)?,
         }
         Ok(())
+    }
+
+    /// Logs operators out (highest ids first; those busy finish their work)
+    /// or in until `target` are logged in.
+    fn staff(&mut self, campaign: &mut Campaign, target: usize, now: u64) -> Result<(), SimError> {
+        let mut active = self.ops.iter().filter(|o| o.active).count();
+        for i in (0..self.ops.len()).rev() {
+            if active <= target {
+                break;
+            }
+            if self.ops[i].active {
+                self.ops[i].active = false;
+                active -= 1;
+                self.send(campaign, Event::OperatorLogout(OperatorId(i as u32)), now)?;
+            }
+        }
+        for i in 0..self.ops.len() {
+            if active >= target {
+                break;
+            }
+            if !self.ops[i].active {
+                self.ops[i].active = true;
+                self.ops[i].on_break = false;
+                active += 1;
+                let op = OperatorId(i as u32);
+                if campaign.operators().state(op) == Some(OperatorState::Offline) {
+                    self.send(campaign, Event::OperatorLogin(op), now)?;
+                }
+                self.send(campaign, Event::OperatorReady(op), now)?;
+            }
+        }
+        Ok(())
+    }
+
+    /// Cumulative outcome thresholds at `now` (with the answer-rate drift).
+    fn thresholds(&self, now: u64) -> [f64; 5] {
+        let Some((p0, p1, from, span)) = self.d.p_drift else {
+            return self.d.thresholds;
+        };
+        let x = (now.saturating_sub(from) as f64 / span as f64).min(1.0);
+        let p = p0 + (p1 - p0) * x;
+        let base = self.d.thresholds;
+        let scale = if p0 < 1.0 {
+            (1.0 - p) / (1.0 - p0)
+        } else {
+            0.0
+        };
+        let mut t = [0.0; 5];
+        t[0] = p;
+        for i in 1..5 {
+            t[i] = p + (base[i] - base[0]) * scale;
+        }
+        t
+    }
+
+    fn signal_ms(&mut self) -> u64 {
+        match self.d.signal_max_ms {
+            Some(max) if max > self.d.signal_ms => {
+                let span = (max - self.d.signal_ms) as f64;
+                self.d.signal_ms + (self.rng.unit() * span).round() as u64
+            }
+            _ => self.d.signal_ms,
+        }
+    }
+
+    fn talk_ms(&mut self, now: u64) -> u64 {
+        match self.d.talk_after {
+            Some((at, after)) if now >= at => after.sample_ms(&mut self.rng),
+            _ => self.d.talk.sample_ms(&mut self.rng),
+        }
+    }
+
+    fn acw_sample_ms(&mut self) -> u64 {
+        match self.d.acw_uniform {
+            Some((lo, hi)) => {
+                (lo + (self.rng.unit() * hi.saturating_sub(lo) as f64).round() as u64).max(1)
+            }
+            None => self.d.acw.sample_ms(&mut self.rng),
+        }
     }
 
     /// A paused operator: start the break timer, or press Ready again after

@@ -40,14 +40,18 @@
 )]
 
 mod driver;
+pub mod eval;
+pub mod pacers;
 mod report;
 pub mod rng;
 mod scenario;
 
 pub use dialcore::Mode;
-pub use driver::{run, Progress, SimError};
+pub use driver::{
+    run, run_durable, run_paced, scenario_pacer, CommandHook, PacedRun, Progress, SimError,
+};
 pub use report::{MinuteRow, SimReport, StopReason};
 pub use scenario::{
-    CampaignSettings, CustomerModel, ModeName, OperatorModel, RetryDelay, Scenario, ScenarioError,
-    DEFAULT_START_MS,
+    CampaignSettings, CustomerModel, Drift, ModeName, OperatorModel, PacerName, RetryDelay,
+    Scenario, ScenarioError, StaffStep, DEFAULT_START_MS,
 };

@@ -86,6 +86,14 @@ pub struct CustomerModel {
     pub patience_mean_s: f64,
     /// Standard deviation of the patience, s.
     pub patience_sd_s: f64,
+    /// When set, busy/unreachable signals come back after a time drawn
+    /// uniformly between `signal_s` and this, s.
+    pub signal_max_s: Option<f64>,
+    /// When set, an answering machine is reported this long after the dial
+    /// (lognormal, s) instead of after a ring time plus `machine_detect_s`.
+    pub machine_mean_s: Option<f64>,
+    /// Standard deviation of that time, s.
+    pub machine_sd_s: f64,
 }
 
 impl Default for CustomerModel {
@@ -104,6 +112,9 @@ impl Default for CustomerModel {
             talk_sd_s: 120.0,
             patience_mean_s: 8.0,
             patience_sd_s: 4.0,
+            signal_max_s: None,
+            machine_mean_s: None,
+            machine_sd_s: 0.0,
         }
     }
 }
@@ -129,6 +140,11 @@ pub struct OperatorModel {
     pub break_every_min: f64,
     /// Length of a break, minutes.
     pub break_min: f64,
+    /// When both are set, ACW is drawn uniformly between these, s (instead
+    /// of the lognormal).
+    pub acw_min_s: Option<f64>,
+    /// Upper end of the uniform ACW, s.
+    pub acw_max_s: Option<f64>,
 }
 
 impl Default for OperatorModel {
@@ -142,6 +158,8 @@ impl Default for OperatorModel {
             ready_after_pause_s: 10.0,
             break_every_min: 0.0,
             break_min: 10.0,
+            acw_min_s: None,
+            acw_max_s: None,
         }
     }
 }
@@ -236,6 +254,57 @@ pub struct CampaignSettings {
     pub retry_abandoned_s: RetryDelay,
     /// IANA time zone of the contacts.
     pub timezone: String,
+    /// Predictive: the pacer (`"dialcore"`, the default, or
+    /// `"fixed_ratio"` at `predictive_ratio`).
+    pub pacer: PacerName,
+}
+
+/// The predictive pacer a scenario runs with.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, Default)]
+#[serde(rename_all = "snake_case")]
+pub enum PacerName {
+    /// [`dialcore::DialcorePacer`].
+    #[default]
+    Dialcore,
+    /// [`dialcore::FixedRatioPacer`] at `predictive_ratio`.
+    FixedRatio,
+}
+
+/// A staffing change during the run.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct StaffStep {
+    /// When, hours after the start.
+    pub at_hour: f64,
+    /// Operators logged in from then on.
+    pub operators: usize,
+}
+
+/// Changes during the day, for stress tests (all off by default).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
+#[serde(default, deny_unknown_fields)]
+pub struct Drift {
+    /// The human-answer probability drifts linearly from `customers.p_human`
+    /// to this at `until_hours` (the other outcomes keep their shares of the
+    /// rest).
+    pub p_human_end: Option<f64>,
+    /// Staffing steps (operators log in or out; those in a call finish it).
+    pub staffing: Vec<StaffStep>,
+    /// From `talk_shift_at_hour` on, talk time has this mean, s (the
+    /// coefficient of variation is kept).
+    pub talk_mean_after_s: Option<f64>,
+    /// When the talk time shifts, hours after the start.
+    pub talk_shift_at_hour: f64,
+}
+
+impl Drift {
+    /// The most operators logged in at any time under these steps.
+    pub fn max_operators(&self, initial: usize) -> usize {
+        self.staffing
+            .iter()
+            .map(|s| s.operators)
+            .fold(initial, usize::max)
+    }
 }
 
 impl Default for CampaignSettings {
@@ -265,6 +334,7 @@ impl Default for CampaignSettings {
             retry_dial_failed_s: delay(r.dial_failed),
             retry_abandoned_s: delay(r.abandoned),
             timezone: c.default_timezone,
+            pacer: PacerName::default(),
         }
     }
 }
@@ -295,6 +365,8 @@ pub struct Scenario {
     pub operator_model: OperatorModel,
     /// Campaign settings.
     pub campaign: CampaignSettings,
+    /// Changes during the day (stress scenarios).
+    pub drift: Drift,
 }
 
 impl Default for Scenario {
@@ -311,6 +383,7 @@ impl Default for Scenario {
             customers: CustomerModel::default(),
             operator_model: OperatorModel::default(),
             campaign: CampaignSettings::default(),
+            drift: Drift::default(),
         }
     }
 }
@@ -570,10 +643,96 @@ impl Scenario {
                 }
             }
         }
+        self.validate_models()?;
         self.campaign_config().map_err(|e| ScenarioError::Invalid {
             field: format!("campaign.{}", campaign_field(e.field)),
             message: e.message,
         })?;
+        Ok(())
+    }
+
+    /// Checks the optional distributions and the drifts.
+    fn validate_models(&self) -> Result<(), ScenarioError> {
+        let c = &self.customers;
+        let o = &self.operator_model;
+        let seconds = |field: &str, v: Option<f64>| match v {
+            Some(v) if !(v.is_finite() && (0.0..1e9).contains(&v)) => Err(invalid(
+                field,
+                format!("{v} is not a number of seconds >= 0"),
+            )),
+            _ => Ok(()),
+        };
+        seconds("customers.signal_max_s", c.signal_max_s)?;
+        seconds("customers.machine_mean_s", c.machine_mean_s)?;
+        seconds("customers.machine_sd_s", Some(c.machine_sd_s))?;
+        seconds("operator_model.acw_min_s", o.acw_min_s)?;
+        seconds("operator_model.acw_max_s", o.acw_max_s)?;
+        if let Some(max) = c.signal_max_s {
+            if max < c.signal_s {
+                return Err(invalid(
+                    "customers.signal_max_s",
+                    format!("{max} is below signal_s ({})", c.signal_s),
+                ));
+            }
+        }
+        match (o.acw_min_s, o.acw_max_s) {
+            (Some(lo), Some(hi)) if hi < lo => {
+                return Err(invalid(
+                    "operator_model.acw_max_s",
+                    format!("{hi} is below acw_min_s ({lo})"),
+                ))
+            }
+            (Some(_), None) | (None, Some(_)) => {
+                return Err(invalid(
+                    "operator_model.acw_min_s",
+                    "acw_min_s and acw_max_s go together",
+                ))
+            }
+            _ => {}
+        }
+        let d = &self.drift;
+        if let Some(p) = d.p_human_end {
+            if !(p.is_finite() && (0.0..=1.0).contains(&p)) {
+                return Err(invalid(
+                    "drift.p_human_end",
+                    format!("{p} is not a probability between 0 and 1"),
+                ));
+            }
+            if self.until_hours.is_none() {
+                return Err(invalid(
+                    "drift.p_human_end",
+                    "a drift needs until_hours (it ends there)",
+                ));
+            }
+        }
+        for step in &d.staffing {
+            if !(step.at_hour.is_finite() && step.at_hour >= 0.0) {
+                return Err(invalid(
+                    "drift.staffing.at_hour",
+                    format!("{} is not a number of hours >= 0", step.at_hour),
+                ));
+            }
+            if step.operators > 100_000 {
+                return Err(invalid(
+                    "drift.staffing.operators",
+                    format!("{} operators is more than 100000", step.operators),
+                ));
+            }
+        }
+        if let Some(m) = d.talk_mean_after_s {
+            if !(m.is_finite() && m > 0.0 && m < 1e9) {
+                return Err(invalid(
+                    "drift.talk_mean_after_s",
+                    format!("{m} is not a positive number of seconds"),
+                ));
+            }
+        }
+        if !(d.talk_shift_at_hour.is_finite() && d.talk_shift_at_hour >= 0.0) {
+            return Err(invalid(
+                "drift.talk_shift_at_hour",
+                format!("{} is not a number of hours >= 0", d.talk_shift_at_hour),
+            ));
+        }
         Ok(())
     }
 

@@ -1,0 +1,62 @@
+//! `dialcore pacing-eval` on a tiny matrix, run as a process.
+
+use std::path::Path;
+use std::process::Command;
+
+#[test]
+fn pacing_eval_quick_writes_the_report_and_the_chart() {
+    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("pacing_eval_quick");
+    let _ = std::fs::remove_dir_all(&dir);
+    let md = dir.join("PACING.md");
+    let svg = dir.join("pacing.svg");
+    let out = Command::new(env!("CARGO_BIN_EXE_dialcore"))
+        .args(["pacing-eval", "--quick", "--seeds", "1", "--hours", "0.25"])
+        .arg("--out")
+        .arg(&md)
+        .arg("--svg")
+        .arg(&svg)
+        .output()
+        .expect("the dialcore binary runs");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let table = String::from_utf8(out.stdout).unwrap();
+    assert!(
+        table.starts_with("| scenario | dialcore occupancy"),
+        "{table}"
+    );
+    assert_eq!(
+        table.lines().count(),
+        4,
+        "header, rule, 2 scenarios: {table}"
+    );
+    let doc = std::fs::read_to_string(&md).unwrap();
+    assert!(doc.starts_with("# Predictive pacing: results"));
+    assert!(doc.contains("![occupancy per scenario](pacing.svg)"));
+    assert!(std::fs::read_to_string(&svg).unwrap().starts_with("<svg"));
+
+    let json = Command::new(env!("CARGO_BIN_EXE_dialcore"))
+        .args([
+            "pacing-eval",
+            "--quick",
+            "--seeds",
+            "1",
+            "--hours",
+            "0.25",
+            "--json",
+        ])
+        .output()
+        .unwrap();
+    assert!(json.status.success());
+    let v: serde_json::Value = serde_json::from_slice(&json.stdout).unwrap();
+    assert_eq!(v["scenarios"].as_array().unwrap().len(), 2);
+    assert_eq!(v["seeds"], 1);
+
+    let bad = Command::new(env!("CARGO_BIN_EXE_dialcore"))
+        .args(["pacing-eval", "--seeds", "0"])
+        .output()
+        .unwrap();
+    assert_eq!(bad.status.code(), Some(2));
+}
