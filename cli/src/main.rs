@@ -1,7 +1,11 @@
 //! `dialcore`: the command-line front end of the dialing core.
 //!
 //! - `dialcore simulate` runs a simulated campaign ([`simulate`]);
-//! - `dialcore check FILE.csv` validates a contact list ([`check`]).
+//! - `dialcore check FILE.csv` validates a contact list ([`check`]);
+//! - `dialcore inspect DIR` shows what a data directory holds, read-only
+//!   ([`inspect`]);
+//! - `dialcore pacing-eval` compares the predictive pacers over a scenario
+//!   matrix ([`pacing_eval`]).
 //!
 //! This file is glue: it parses the arguments, runs the command, prints what
 //! it returns and maps errors to exit codes — 0 ok, 2 a usage or input error,
@@ -13,6 +17,8 @@
 
 mod check;
 mod error;
+mod inspect;
+mod pacing_eval;
 mod simulate;
 
 use std::io::{self, Write};
@@ -35,11 +41,18 @@ struct Cli {
 /// The commands.
 #[derive(Debug, Subcommand)]
 enum Command {
-    /// Run a simulated campaign to completion (or to --until) and report on it.
+    /// Run a simulated campaign to completion (or to --until) and report on
+    /// it; with --data-dir, durably, resuming a campaign the directory holds.
     Simulate(simulate::SimulateArgs),
     /// Validate a contact list: count valid, invalid, blacklisted and
     /// duplicate numbers and list the first bad rows.
     Check(check::CheckArgs),
+    /// Show what a campaign data directory holds (recovery report, contacts
+    /// per state) without locking or changing it.
+    Inspect(inspect::InspectArgs),
+    /// Compare the predictive pacers (dialcore and the baselines) over a
+    /// scenario matrix and many seeds; write docs/PACING.md and a chart.
+    PacingEval(pacing_eval::PacingEvalArgs),
 }
 
 impl Command {
@@ -48,6 +61,8 @@ impl Command {
         match self {
             Command::Simulate(args) => simulate::run(args),
             Command::Check(args) => check::run(args),
+            Command::Inspect(args) => inspect::run(args),
+            Command::PacingEval(args) => pacing_eval::run(args),
         }
     }
 }

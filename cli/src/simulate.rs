@@ -12,14 +12,32 @@
 //! pipe or a file never sees control characters. The report is the
 //! simulator's own (`render_text` or `to_json`), plus the wall time and the
 //! throughput measured here.
+//!
+//! **Durable runs.** With `--data-dir DIR` the campaign lives in a data
+//! directory ([`dialcore_sim::run_durable`]): a directory without a campaign
+//! gets the scenario's contacts, one holding a campaign (after a crash, a
+//! kill or a time limit) is recovered and continued, and the report is that
+//! of the continued run, preceded by what recovery found. `--fsync` defaults
+//! to `never` here, unlike a production host's `always`: simulated time runs
+//! about a million times faster than real time, so an fsync per poll would
+//! make the simulation measure the disk instead of the engine. The journal's
+//! bytes are still written to the file at every poll, before the poll's
+//! commands are acted on, so a killed process loses nothing; only a crash of
+//! the machine could. `--ack-log FILE` appends the contact id of every Dial
+//! command to FILE, one per line, written out at every poll before the
+//! simulated PBX acts on it: what a crash test checks the recovered
+//! campaign against.
 
-use std::fs::File;
-use std::io::{BufWriter, IsTerminal, Write};
-use std::path::PathBuf;
+use std::cell::RefCell;
+use std::fs::{File, OpenOptions};
+use std::io::{self, BufWriter, IsTerminal, Write};
+use std::path::{Path, PathBuf};
+use std::rc::Rc;
 use std::time::{Duration, Instant};
 
-use dialcore::Mode;
-use dialcore_sim::{Progress, Scenario, SimError, SimReport, StopReason};
+use dialcore::journal::FsyncPolicy;
+use dialcore::{Command, DurableOptions, Mode, RecoveryReport};
+use dialcore_sim::{CommandHook, Progress, Scenario, SimError, SimReport, StopReason};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use serde_json::{json, Value};
 
@@ -53,6 +71,51 @@ pub struct SimulateArgs {
     /// Write a time series to this CSV file, one row per simulated minute.
     #[arg(long, value_name = "FILE.csv")]
     pub timeseries: Option<PathBuf>,
+    /// Keep the campaign in this data directory: a new directory gets the
+    /// scenario's contacts, one holding a campaign is recovered and
+    /// continued.
+    #[arg(long, value_name = "DIR")]
+    pub data_dir: Option<PathBuf>,
+    /// When journal writes are forced to disk: `always` (every poll, what
+    /// production hosts use), `never` (the default here: simulated time runs
+    /// ~10^6 times faster than real time; the bytes still reach the file at
+    /// every poll, so a killed process loses nothing), or every N ms.
+    #[arg(long, value_name = "always|never|MS", value_parser = parse_fsync, requires = "data_dir")]
+    pub fsync: Option<FsyncArg>,
+    /// Take a snapshot once the journal holds this many records (0: never).
+    #[arg(long, value_name = "N", requires = "data_dir")]
+    pub snapshot_every: Option<u64>,
+    /// For crash tests: append the contact id of every Dial command to this
+    /// file, one per line, written out at every poll before the simulated
+    /// PBX acts on it.
+    #[arg(
+        long,
+        value_name = "FILE",
+        requires = "data_dir",
+        hide_short_help = true
+    )]
+    pub ack_log: Option<PathBuf>,
+}
+
+/// The `--fsync` values.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FsyncArg {
+    /// Force every poll's journal bytes to disk.
+    Always,
+    /// Never force them (the operating system writes them back).
+    Never,
+    /// Force them at most every this many milliseconds.
+    EveryMs(u64),
+}
+
+impl From<FsyncArg> for FsyncPolicy {
+    fn from(arg: FsyncArg) -> FsyncPolicy {
+        match arg {
+            FsyncArg::Always => FsyncPolicy::Always,
+            FsyncArg::Never => FsyncPolicy::Never,
+            FsyncArg::EveryMs(ms) => FsyncPolicy::EveryMs(ms),
+        }
+    }
 }
 
 /// The dialing modes as command-line values.
@@ -91,6 +154,22 @@ fn parse_hours(text: &str) -> Result<f64, String> {
         Ok(h) if h.is_finite() && h > 0.0 => Ok(h),
         Ok(_) => Err("must be a positive number of hours".into()),
         Err(_) => Err("not a number".into()),
+    }
+}
+
+/// Parses `always`, `never` or a whole number of milliseconds (at least 1).
+fn parse_fsync(text: &str) -> Result<FsyncArg, String> {
+    let text = text.trim();
+    if text.eq_ignore_ascii_case("always") {
+        return Ok(FsyncArg::Always);
+    }
+    if text.eq_ignore_ascii_case("never") {
+        return Ok(FsyncArg::Never);
+    }
+    match text.parse::<u64>() {
+        Ok(0) => Err("an interval must be at least 1 ms (or use always)".into()),
+        Ok(ms) => Ok(FsyncArg::EveryMs(ms)),
+        Err(_) => Err("expected always, never or a number of milliseconds".into()),
     }
 }
 
@@ -133,10 +212,15 @@ pub fn run(args: &SimulateArgs) -> Result<String, CliError> {
         None => None,
     };
 
+    let ack_log = match &args.ack_log {
+        Some(path) => Some(AckLog::open(path)?),
+        None => None,
+    };
+    let ack_error = ack_log.as_ref().map(|log| Rc::clone(&log.error));
+
     let show_bar = !args.json && std::io::stdout().is_terminal() && std::io::stderr().is_terminal();
     let bar = show_bar.then(|| progress_bar(scenario.contacts as u64));
-    let started = Instant::now();
-    let result = dialcore_sim::run(&scenario, &mut |p: Progress| {
+    let mut progress = |p: Progress| {
         if let Some(bar) = &bar {
             bar.set_length(p.contacts.max(1));
             bar.set_position(p.terminal);
@@ -146,12 +230,36 @@ pub fn run(args: &SimulateArgs) -> Result<String, CliError> {
                 p.events
             ));
         }
-    });
+    };
+    let started = Instant::now();
+    let result = match &args.data_dir {
+        Some(dir) => {
+            let mut options = DurableOptions {
+                fsync: args.fsync.unwrap_or(FsyncArg::Never).into(),
+                ..DurableOptions::default()
+            };
+            if let Some(n) = args.snapshot_every {
+                options.snapshot_every_records = n;
+            }
+            let hook = ack_log.map(AckLog::into_hook);
+            dialcore_sim::run_durable(&scenario, dir, options, hook, &mut progress)
+                .map(|(report, recovery)| (report, Some(recovery)))
+        }
+        None => dialcore_sim::run(&scenario, &mut progress).map(|report| (report, None)),
+    };
     let wall = started.elapsed();
     if let Some(bar) = &bar {
         bar.finish_and_clear();
     }
-    let report = result.map_err(sim_error)?;
+    let (report, recovery) = result.map_err(sim_error)?;
+    if let (Some(error), Some(path)) = (ack_error, &args.ack_log) {
+        if let Some(e) = error.borrow_mut().take() {
+            return Err(CliError::input(format!(
+                "cannot write {}: {e}",
+                path.display()
+            )));
+        }
+    }
     if report.stop_reason == StopReason::Stalled {
         eprintln!(
             "warning: the run stalled after {:.1} simulated hours with contacts not done: \
@@ -168,19 +276,79 @@ pub fn run(args: &SimulateArgs) -> Result<String, CliError> {
     }
 
     Ok(if args.json {
-        let mut text = report_json(&report, wall).to_string();
+        let mut value = report_json(&report, wall);
+        if let (Some(recovery), Some(obj)) = (&recovery, value.as_object_mut()) {
+            obj.insert("recovery".into(), recovery_json(recovery));
+        }
+        let mut text = value.to_string();
         text.push('\n');
         text
     } else {
-        report_text(&report, wall)
+        let mut text = String::new();
+        if let Some(recovery) = recovery.as_ref().filter(|r| !r.fresh) {
+            // What recovery found first, then the continued run's report.
+            text.push_str(&recovery.to_string());
+            text.push('\n');
+        }
+        text.push_str(&report_text(&report, wall));
+        text
     })
 }
 
+/// The `--ack-log` file: the contact ids of Dial commands, one per line.
+#[derive(Debug)]
+struct AckLog {
+    file: File,
+    /// The first write error; the run goes on and reports it at the end.
+    error: Rc<RefCell<Option<io::Error>>>,
+}
+
+impl AckLog {
+    /// Opens (creates or appends to) the file; a bad path fails before the run.
+    fn open(path: &Path) -> Result<AckLog, CliError> {
+        let file = OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(path)
+            .map_err(|e| CliError::input(format!("cannot open {}: {e}", path.display())))?;
+        Ok(AckLog {
+            file,
+            error: Rc::new(RefCell::new(None)),
+        })
+    }
+
+    /// The hook that appends each poll's Dial contact ids with one unbuffered
+    /// write, before the simulated PBX sees the commands.
+    fn into_hook(self) -> CommandHook {
+        let AckLog { mut file, error } = self;
+        let mut line = String::new();
+        Box::new(move |commands: &[Command]| {
+            line.clear();
+            for command in commands {
+                if let Command::Dial { call, .. } = command {
+                    line.push_str(&call.contact.0.to_string());
+                    line.push('\n');
+                }
+            }
+            if line.is_empty() || error.borrow().is_some() {
+                return;
+            }
+            if let Err(e) = file.write_all(line.as_bytes()) {
+                *error.borrow_mut() = Some(e);
+            }
+        })
+    }
+}
+
 /// A failed run: a scenario or configuration the engine refuses is the
-/// user's input; an engine error during the run is a simulator bug.
+/// user's input, and so is a data directory that cannot be opened (locked
+/// by another process, unreadable, from another campaign) or written; an
+/// engine error during the run is a simulator bug.
 fn sim_error(e: SimError) -> CliError {
     match e {
         SimError::Scenario(_) | SimError::Config(_) => CliError::input(e),
+        // The message names the directory or file already.
+        SimError::Durable(message) => CliError::Input(message),
         SimError::Engine(_) => CliError::internal(e),
     }
 }
@@ -196,6 +364,11 @@ fn progress_bar(contacts: u64) -> ProgressBar {
     bar.set_style(style);
     bar.enable_steady_tick(Duration::from_millis(200));
     bar
+}
+
+/// What recovery found, as the `recovery` object of the JSON report.
+pub fn recovery_json(recovery: &RecoveryReport) -> Value {
+    crate::inspect::recovery_summary_json(recovery)
 }
 
 /// The simulator's JSON report plus `"wall_s"`.
@@ -245,6 +418,16 @@ mod tests {
         assert!(parse_hours("0").is_err());
         assert!(parse_hours("inf").is_err());
         assert!(parse_hours("NaN").is_err());
+    }
+
+    #[test]
+    fn fsync_takes_always_never_or_milliseconds() {
+        assert_eq!(parse_fsync("always"), Ok(FsyncArg::Always));
+        assert_eq!(parse_fsync("Never"), Ok(FsyncArg::Never));
+        assert_eq!(parse_fsync("250"), Ok(FsyncArg::EveryMs(250)));
+        assert!(parse_fsync("0").is_err());
+        assert!(parse_fsync("-5").is_err());
+        assert!(parse_fsync("sometimes").is_err());
     }
 
     #[test]

@@ -411,3 +411,165 @@ fn an_unwritable_timeseries_path_is_an_input_error() {
     ]);
     assert_input_error(&out, "/no/such/dir/out.csv");
 }
+
+/// `simulate --data-dir DIR --json` with the small run's arguments.
+fn simulate_durable_json(dir: &Path, extra: &[&str]) -> Value {
+    let dir = dir.display().to_string();
+    let mut args = vec!["simulate", "--json", "--data-dir", &dir];
+    args.extend_from_slice(&SMALL);
+    args.extend_from_slice(extra);
+    json_ok(&dialcore(&args))
+}
+
+#[test]
+fn a_data_dir_run_stopped_by_until_resumes_to_completion() {
+    let dir = scratch("durable_resume").join("data");
+    let first = simulate_durable_json(&dir, &["--until", "0.25", "--snapshot-every", "2000"]);
+    assert_eq!(first["stop_reason"], "time_limit", "{first}");
+    assert_eq!(first["finished"], false, "{first}");
+    let recovery = &first["recovery"];
+    assert_eq!(recovery["fresh"], true, "{first}");
+    assert_eq!(recovery["reconciled"], 0, "{first}");
+    assert!(recovery["damage"].is_null(), "{first}");
+    let done_first: u64 = counts(&first)
+        .iter()
+        .filter(|(s, _)| s.is_terminal())
+        .map(|(_, n)| n)
+        .sum();
+    assert!(done_first < 2000, "{first}");
+
+    // The same command without --until continues the campaign.
+    let second = simulate_durable_json(&dir, &["--fsync", "always"]);
+    let recovery = &second["recovery"];
+    assert_eq!(recovery["fresh"], false, "{second}");
+    assert_eq!(recovery["contacts"], 2000, "{second}");
+    assert!(
+        recovery["snapshot_generation"].as_u64().is_some()
+            || recovery["records_replayed"].as_u64().unwrap() > 0,
+        "something was recovered: {second}"
+    );
+    assert_eq!(second["stop_reason"], "finished", "{second}");
+    assert_complete(&second, 2000);
+    let done_second = counts(&second)
+        .iter()
+        .filter(|(s, _)| s.is_terminal())
+        .map(|(_, n)| n)
+        .sum::<u64>();
+    assert!(done_second > done_first, "the second run went on");
+
+    // A finished campaign resumed: the recovery report comes first.
+    let dir_arg = dir.display().to_string();
+    let mut args = vec!["simulate", "--data-dir", &dir_arg];
+    args.extend_from_slice(&SMALL);
+    let out = dialcore(&args);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let text = stdout(&out);
+    assert!(
+        text.starts_with(&format!("data directory: {dir_arg}\n")),
+        "{text}"
+    );
+    assert!(text.contains("reconciled live contacts: 0"), "{text}");
+    assert!(text.contains("stopped: finished"), "{text}");
+
+    // inspect sees the finished campaign, the same counts.
+    let inspected = json_ok(&dialcore(&["inspect", &dir_arg, "--json"]));
+    assert_eq!(inspected["contacts"], 2000, "{inspected}");
+    assert_eq!(inspected["counts"], second["counts"], "{inspected}");
+    assert_eq!(inspected["recovery"]["fresh"], false, "{inspected}");
+    assert_eq!(inspected["paused"], false, "{inspected}");
+    assert_eq!(inspected["canceled"], false, "{inspected}");
+    assert_eq!(inspected["blacklist"], 0, "{inspected}");
+    assert_eq!(inspected["operators"], 5, "{inspected}");
+    assert_eq!(inspected["attempts"], second["dials"], "{inspected}");
+    assert!(inspected["recovery"]["journals"].is_array(), "{inspected}");
+
+    let out = dialcore(&["inspect", &dir_arg]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let text = stdout(&out);
+    assert!(
+        text.starts_with(&format!("data directory: {dir_arg}\n")),
+        "{text}"
+    );
+    for state in State::ALL {
+        assert!(text.contains(state.name()), "no {state:?} in {text}");
+    }
+    for line in [
+        "attempts",
+        "blacklisted numbers",
+        "operators",
+        "paused",
+        "canceled",
+    ] {
+        assert!(text.contains(line), "no {line:?} in {text}");
+    }
+    let success_line = format!(
+        "  {:<22}{:>10}\n",
+        "Success",
+        count(&second, State::Success)
+    );
+    assert!(text.contains(&success_line), "{text}");
+}
+
+#[test]
+fn inspect_names_a_directory_it_cannot_use() {
+    let missing = scratch("inspect_missing").join("no-such-data-dir");
+    let missing = missing.display().to_string();
+    assert_input_error(&dialcore(&["inspect", &missing]), &missing);
+    assert_input_error(&dialcore(&["inspect", &missing, "--json"]), &missing);
+
+    let empty = scratch("inspect_empty").display().to_string();
+    assert_input_error(&dialcore(&["inspect", &empty]), "no campaign");
+    let entries = std::fs::read_dir(&empty).unwrap().count();
+    assert_eq!(entries, 0, "inspect wrote nothing");
+}
+
+#[test]
+fn inspect_needs_the_campaigns_time_zone() {
+    let dir = scratch("inspect_zone").join("data");
+    let dir_arg = dir.display().to_string();
+    let scenario = data("berlin.toml");
+    let report = json_ok(&dialcore(&[
+        "simulate",
+        "--json",
+        "--scenario",
+        &scenario,
+        "--data-dir",
+        &dir_arg,
+    ]));
+    assert_complete(&report, 200);
+
+    let out = dialcore(&["inspect", &dir_arg]);
+    assert_input_error(&out, "Europe/Berlin");
+    assert!(stderr(&out).contains("--timezone"), "{}", stderr(&out));
+    assert_input_error(
+        &dialcore(&["inspect", &dir_arg, "--timezone", "Mars/Olympus"]),
+        "Mars/Olympus",
+    );
+    let inspected = json_ok(&dialcore(&[
+        "inspect",
+        &dir_arg,
+        "--timezone",
+        "Europe/Berlin",
+        "--json",
+    ]));
+    assert_eq!(inspected["contacts"], 200, "{inspected}");
+    assert_eq!(inspected["counts"], report["counts"], "{inspected}");
+}
+
+#[test]
+fn durable_options_need_a_data_dir_and_good_values() {
+    assert_input_error(&dialcore(&["simulate", "--fsync", "always"]), "--data-dir");
+    assert_input_error(
+        &dialcore(&["simulate", "--snapshot-every", "10"]),
+        "--data-dir",
+    );
+    assert_input_error(&dialcore(&["simulate", "--ack-log", "a.log"]), "--data-dir");
+    assert_input_error(
+        &dialcore(&["simulate", "--data-dir", "x", "--fsync", "sometimes"]),
+        "sometimes",
+    );
+    assert_input_error(
+        &dialcore(&["simulate", "--data-dir", "x", "--fsync", "0"]),
+        "--fsync",
+    );
+}
