@@ -10,8 +10,8 @@
  * Safety contract of every function: pointers are NULL (reported as
  * DC_STATUS_NULL_POINTER unless documented as optional) or valid and aligned
  * for the given length; strings are NUL-terminated (checked as UTF-8); a
- * dc_campaign* comes from dc_campaign_new and is not used after
- * dc_campaign_free. Every function may be called from any thread; calls on
+ * dc_campaign* comes from dc_campaign_new or dc_campaign_open and is not
+ * used after dc_campaign_free. Every function may be called from any thread; calls on
  * one campaign are serialized by its lock. Errors: a dc_status, and
  * dc_last_error_message() on the same thread.
  */
@@ -151,7 +151,8 @@ enum dc_status
    */
   DC_STATUS_FULL = 13,
   /**
-   * Reading a file failed.
+   * Reading or writing a file failed (a CSV list, a data directory, the
+   * journal of a durable campaign); the message names the file.
    */
   DC_STATUS_IO = 14,
   /**
@@ -163,6 +164,22 @@ enum dc_status
    * call panicked answers this code from then on: free it.
    */
   DC_STATUS_PANIC = 16,
+  /**
+   * The data directory is held by another open campaign (this process or
+   * another); the message names the directory.
+   */
+  DC_STATUS_LOCKED = 17,
+  /**
+   * A data directory's files are damaged beyond what recovery repairs, are
+   * not dialcore's, or do not fit together (a journal without its
+   * snapshot); the message names the file.
+   */
+  DC_STATUS_CORRUPT = 18,
+  /**
+   * The call needs a durable campaign (from `dc_campaign_open`) and this
+   * one has no data directory.
+   */
+  DC_STATUS_NOT_DURABLE = 19,
 };
 #ifndef __cplusplus
 #if __STDC_VERSION__ >= 202311L
@@ -342,6 +359,78 @@ typedef uint32_t dc_command_kind;
 #endif // __cplusplus
 
 /**
+ * When journal writes are forced to stable storage (`fsync_policy` of
+ * `dc_durable_options`).
+ */
+enum dc_fsync_policy
+#if defined(__cplusplus) || __STDC_VERSION__ >= 202311L
+  : uint32_t
+#endif // defined(__cplusplus) || __STDC_VERSION__ >= 202311L
+ {
+  /**
+   * Force every batch of records to disk before the poll that wrote it
+   * returns: nothing handed to the host is lost, even on power loss.
+   */
+  DC_FSYNC_POLICY_ALWAYS = 0,
+  /**
+   * Force at most once per `fsync_every_ms` of campaign time (group
+   * commit): a power loss may lose about that much; a process crash
+   * loses nothing.
+   */
+  DC_FSYNC_POLICY_EVERY_MS = 1,
+  /**
+   * Never force; the operating system writes back when it likes. A
+   * process crash loses nothing, a power loss may lose seconds.
+   */
+  DC_FSYNC_POLICY_NEVER = 2,
+};
+#ifndef __cplusplus
+#if __STDC_VERSION__ >= 202311L
+typedef enum dc_fsync_policy dc_fsync_policy;
+#else
+typedef uint32_t dc_fsync_policy;
+#endif // __STDC_VERSION__ >= 202311L
+#endif // __cplusplus
+
+/**
+ * What was wrong with the damaged journal tail a recovery cut
+ * (`damage_kind` of `dc_recovery_report`).
+ */
+enum dc_damage_kind
+#if defined(__cplusplus) || __STDC_VERSION__ >= 202311L
+  : uint32_t
+#endif // defined(__cplusplus) || __STDC_VERSION__ >= 202311L
+ {
+  /**
+   * No damage.
+   */
+  DC_DAMAGE_KIND_NONE = 0,
+  /**
+   * The file ends inside a record (a write cut short by the crash).
+   */
+  DC_DAMAGE_KIND_TORN_RECORD = 1,
+  /**
+   * A record's checksum does not match.
+   */
+  DC_DAMAGE_KIND_BAD_CHECKSUM = 2,
+  /**
+   * From the bad record to the end the file is zero bytes.
+   */
+  DC_DAMAGE_KIND_ZERO_FILL = 3,
+  /**
+   * A record's length field is 0 or too large.
+   */
+  DC_DAMAGE_KIND_IMPLAUSIBLE_LENGTH = 4,
+};
+#ifndef __cplusplus
+#if __STDC_VERSION__ >= 202311L
+typedef enum dc_damage_kind dc_damage_kind;
+#else
+typedef uint32_t dc_damage_kind;
+#endif // __STDC_VERSION__ >= 202311L
+#endif // __cplusplus
+
+/**
  * Contact state codes, as stored in the engine (`uint8_t` in every API).
  */
 enum dc_state
@@ -472,8 +561,26 @@ typedef uint8_t dc_operator_state;
 #endif // __cplusplus
 
 /**
+ * Which pacer decides how many predictive calls to start at a poll.
+ */
+typedef enum dc_pacer {
+  /**
+   * `predictive_ratio` calls in flight per ready operator (the default of
+   * `dc_campaign_new`: predictable, what hosts had before).
+   */
+  DC_PACER_FIXED_RATIO = 0,
+  /**
+   * The dialcore pacer: progressive 1:1 until its estimates have enough
+   * samples, then as many calls as keep the predicted abandon rate under
+   * the target (see docs/PACING.md).
+   */
+  DC_PACER_DIALCORE = 1,
+} dc_pacer;
+
+/**
  * One campaign: its contacts, operators and engine, behind a lock. Opaque;
- * create with `dc_campaign_new`, free with `dc_campaign_free`. Every
+ * create with `dc_campaign_new` (in memory) or `dc_campaign_open` (kept in
+ * a data directory), free with `dc_campaign_free`. Every
  * function may be called from any thread, concurrently.
  */
 typedef struct dc_campaign dc_campaign;
@@ -779,6 +886,114 @@ typedef struct dc_metrics {
   uint32_t waiting;
 } dc_metrics;
 
+/**
+ * How a durable campaign writes its journal and snapshots; start from
+ * `dc_durable_options_default()` and change fields.
+ */
+typedef struct dc_durable_options {
+  /**
+   * A `dc_fsync_policy`, read as an integer and checked. Default ALWAYS.
+   */
+  dc_fsync_policy fsync_policy;
+  /**
+   * `DC_FSYNC_POLICY_EVERY_MS`: the interval, ms (at least 1). Default 10.
+   */
+  uint64_t fsync_every_ms;
+  /**
+   * Take a snapshot (and start a new journal) at a poll once the journal
+   * holds this many records; 0 = only on `dc_campaign_snapshot`.
+   * Default 10 000 000.
+   */
+  uint64_t snapshot_every_records;
+} dc_durable_options;
+
+/**
+ * What `dc_campaign_open` found in the data directory and did.
+ */
+typedef struct dc_recovery_report {
+  /**
+   * True when the directory held no campaign: a new one was started.
+   */
+  bool fresh;
+  /**
+   * True when the tail of a journal was damaged and cut (see `damage_kind`).
+   */
+  bool damaged;
+  /**
+   * What was wrong with the cut tail; `DC_DAMAGE_KIND_NONE` when not `damaged`.
+   */
+  dc_damage_kind damage_kind;
+  /**
+   * The generation of the snapshot recovery started from; `UINT64_MAX`
+   * when none (the campaign was rebuilt from journal 0 alone, or is fresh).
+   */
+  uint64_t snapshot_generation;
+  /**
+   * Journal records replayed, all journals together.
+   */
+  uint64_t records_replayed;
+  /**
+   * Journals replayed.
+   */
+  uint64_t journals_replayed;
+  /**
+   * Where in its journal the first bad record starts (0 when not `damaged`).
+   */
+  uint64_t damage_offset;
+  /**
+   * Bytes cut from the damaged journal.
+   */
+  uint64_t dropped_bytes;
+  /**
+   * Records cut from the damaged journal (the bad one and any whole ones after it).
+   */
+  uint64_t dropped_records;
+  /**
+   * Files not used (a newer snapshot that did not check out, journals
+   * after a gap or after a damaged one); recovery wrote a new generation
+   * past them.
+   */
+  uint64_t skipped_files;
+  /**
+   * Contacts live at the crash and moved by recovery; list them with
+   * `dc_campaign_reconciled`.
+   */
+  uint64_t reconciled_count;
+  /**
+   * Contacts in the campaign.
+   */
+  uint64_t contacts;
+  /**
+   * The latest time the campaign had seen, ms since the epoch.
+   */
+  uint64_t now_ms;
+} dc_recovery_report;
+
+/**
+ * A contact that was live at the crash and where recovery put it
+ * (`dc_campaign_reconciled`). Check it against the PBX: its call may still
+ * be up there.
+ */
+typedef struct dc_reconciled {
+  /**
+   * The contact.
+   */
+  uint32_t contact;
+  /**
+   * Its state code (`dc_state`) at the crash.
+   */
+  uint8_t was;
+  /**
+   * Its state code now (RETRY_SCHEDULED, SUCCESS, or what a pending
+   * admin action made it).
+   */
+  uint8_t now;
+  /**
+   * Its attempts (an issued dial stays counted).
+   */
+  uint8_t attempts;
+} dc_reconciled;
+
 #ifdef __cplusplus
 extern "C" {
 #endif // __cplusplus
@@ -835,7 +1050,9 @@ dc_status dc_campaign_new(const struct dc_config *config, struct dc_campaign **o
 
 /**
  * Frees a campaign and everything it holds. NULL is a no-op. No other
- * thread may use the handle during or after this call.
+ * thread may use the handle during or after this call. A durable campaign
+ * writes what is buffered (without forcing it to disk: call
+ * `dc_campaign_flush` first for that) and releases its data directory.
  */
 void dc_campaign_free(struct dc_campaign *campaign);
 
@@ -938,6 +1155,11 @@ dc_status dc_campaign_handle(struct dc_campaign *campaign,
  * stay in the campaign, in order, and come first from the next poll (see
  * `dc_campaign_pending`): call again until `*written < cap`. Never writes
  * past `cap`. `out` may be NULL when `cap` is 0.
+ *
+ * A durable campaign whose journal cannot be written hands out nothing:
+ * the call returns `DC_STATUS_IO` with the file and the error in the
+ * message (as `dc_campaign_durability_error`); free the handle and open
+ * the directory again.
  */
 dc_status dc_campaign_poll(struct dc_campaign *campaign,
                            uint64_t now_ms,
@@ -980,6 +1202,13 @@ dc_status dc_campaign_operator_state(const struct dc_campaign *campaign,
                                      uint8_t *out_state);
 
 /**
+ * Selects the predictive pacer (`dc_pacer`, read as an integer). The
+ * engine's abandon guard caps whichever is chosen. The statistics the
+ * pacers read are kept across the switch.
+ */
+dc_status dc_campaign_set_pacer(struct dc_campaign *campaign, uint32_t pacer);
+
+/**
  * Writes the campaign's figures at `now_ms` to `*out`.
  */
 dc_status dc_campaign_metrics(const struct dc_campaign *campaign,
@@ -993,6 +1222,93 @@ dc_status dc_campaign_metrics(const struct dc_campaign *campaign,
  * still want a poll when operators free up, so hosts poll on events too.
  */
 dc_status dc_campaign_next_deadline(const struct dc_campaign *campaign, uint64_t *out_ms);
+
+/**
+ * The default durable options: fsync ALWAYS (every 10 ms if switched to
+ * EVERY_MS), a snapshot every 10 million records. Never fails.
+ */
+struct dc_durable_options dc_durable_options_default(void);
+
+/**
+ * Opens (or creates) the durable campaign in the directory `dir` (created
+ * if missing) with `config`, recovering what the directory holds, into
+ * `*out`. `options` may be NULL for the defaults; `report_out` (optional)
+ * receives what recovery found. The directory stays locked until
+ * `dc_campaign_free`: a second open while the handle lives gives
+ * `DC_STATUS_LOCKED`. Damaged or foreign files give `DC_STATUS_CORRUPT`, an
+ * unreadable directory `DC_STATUS_IO`, a `config.default_timezone` other
+ * than the stored campaign's `DC_STATUS_INVALID_CONFIG`; the message names
+ * the directory or file, and `*out` is left unchanged.
+ *
+ * Contacts whose calls were in flight at the crash are moved by recovery
+ * (to RETRY_SCHEDULED, or SUCCESS when connected); `dc_campaign_reconciled`
+ * lists them.
+ */
+dc_status dc_campaign_open(const char *dir,
+                           const struct dc_config *config,
+                           const struct dc_durable_options *options,
+                           struct dc_recovery_report *report_out,
+                           struct dc_campaign **out);
+
+/**
+ * Writes the contacts the last `dc_campaign_open` of this handle reconciled
+ * (`reconciled_count` of its report) to `out[0 .. min(cap, count)]`, in
+ * contact order, and how many were written to `*written`. A campaign from
+ * `dc_campaign_new` has none. `out` may be NULL when `cap` is 0.
+ */
+dc_status dc_campaign_reconciled(const struct dc_campaign *campaign,
+                                 struct dc_reconciled *out,
+                                 size_t cap,
+                                 size_t *written);
+
+/**
+ * Writes every buffered journal record and forces the journal to stable
+ * storage, whatever the fsync policy: call it before a clean shutdown, or
+ * after `dc_campaign_handle` calls whose changes must survive a power loss
+ * before the next poll. A failed write gives `DC_STATUS_IO` (the message
+ * names the file; see `dc_campaign_durability_error`). On a campaign from
+ * `dc_campaign_new` it does nothing and returns `DC_STATUS_OK`.
+ */
+dc_status dc_campaign_flush(struct dc_campaign *campaign);
+
+/**
+ * Writes a snapshot of the whole campaign as a new generation and starts a
+ * new journal (older files but one generation are deleted); the new
+ * generation goes to `*generation_out` (optional). `DC_STATUS_NOT_DURABLE`
+ * on a campaign from `dc_campaign_new`; `DC_STATUS_IO` when a file cannot
+ * be written.
+ */
+dc_status dc_campaign_snapshot(struct dc_campaign *campaign, uint64_t *generation_out);
+
+/**
+ * Whether the campaign's journal failed: `DC_STATUS_OK` when it did not
+ * (or the campaign has no data directory), `DC_STATUS_IO` when a write
+ * failed, with the file and the error in `dc_last_error_message()`. After a
+ * failure the campaign hands out no commands (`dc_campaign_poll` returns
+ * `DC_STATUS_IO`); free it and open the directory again.
+ */
+dc_status dc_campaign_durability_error(const struct dc_campaign *campaign);
+
+/**
+ * Writes the current journal's generation, its records and its size in
+ * bytes to the optional out-parameters. `DC_STATUS_NOT_DURABLE` on a
+ * campaign from `dc_campaign_new` (a cheap way to ask whether it is
+ * durable).
+ */
+dc_status dc_campaign_journal_position(const struct dc_campaign *campaign,
+                                       uint64_t *generation_out,
+                                       uint64_t *records_out,
+                                       uint64_t *bytes_out);
+
+/**
+ * Checks that `dir` holds a readable campaign and writes what
+ * `dc_campaign_open` would recover to `*report_out`, without locking or
+ * changing anything (it works while another handle has the directory open).
+ * Errors as `dc_campaign_open`; a missing directory is `DC_STATUS_IO`.
+ */
+dc_status dc_campaign_inspect(const char *dir,
+                              const struct dc_config *config,
+                              struct dc_recovery_report *report_out);
 
 #ifdef __cplusplus
 }  // extern "C"

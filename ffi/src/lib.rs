@@ -10,6 +10,10 @@
 //! timer thread, queries from a status thread). Each call takes the lock
 //! once; nothing blocks for longer than one engine call.
 //!
+//! **Durability.** `dc_campaign_open` makes the same handle from a data
+//! directory (journal and snapshots) and recovers it after a crash; see the
+//! `durable` module for its status codes and how a write failure shows.
+//!
 //! **Errors.** Every fallible function returns a `dc_status`; on anything but
 //! `DC_STATUS_OK` it writes nothing to its out-parameters (except the
 //! documented `*written = 0`) and the calling thread's
@@ -22,7 +26,8 @@
 //! pointers are NULL (reported as `DC_STATUS_NULL_POINTER` unless documented
 //! as optional) or valid and aligned for the given length; strings are
 //! NUL-terminated (their bytes are checked as UTF-8); a `dc_campaign*` comes
-//! from `dc_campaign_new` and is not used after `dc_campaign_free`. Enum
+//! from `dc_campaign_new` or `dc_campaign_open` and is not used after
+//! `dc_campaign_free`. Enum
 //! fields of input structs are read as integers and checked, so a value
 //! outside the enum gives `DC_STATUS_INVALID_ARGUMENT`, not undefined behavior.
 #![deny(unsafe_op_in_unsafe_fn)]
@@ -40,6 +45,7 @@ use std::fmt::Display;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::ptr;
 
+use engine::campaign::durable::Reconciled;
 use engine::config::AbandonWindow;
 use engine::import::{ImportError, ImportReport};
 use engine::operators::OperatorState;
@@ -92,17 +98,28 @@ pub enum dc_status {
     InvalidConfig = 12,
     /// The contact store is full.
     Full = 13,
-    /// Reading a file failed.
+    /// Reading or writing a file failed (a CSV list, a data directory, the
+    /// journal of a durable campaign); the message names the file.
     Io = 14,
     /// A CSV list cannot be imported at all (empty, no `phone` column, bad header).
     BadCsv = 15,
     /// The library panicked (a bug); the message says where. A campaign whose
     /// call panicked answers this code from then on: free it.
     Panic = 16,
+    /// The data directory is held by another open campaign (this process or
+    /// another); the message names the directory.
+    Locked = 17,
+    /// A data directory's files are damaged beyond what recovery repairs, are
+    /// not dialcore's, or do not fit together (a journal without its
+    /// snapshot); the message names the file.
+    Corrupt = 18,
+    /// The call needs a durable campaign (from `dc_campaign_open`) and this
+    /// one has no data directory.
+    NotDurable = 19,
 }
 
 impl dc_status {
-    const ALL: [dc_status; 17] = [
+    const ALL: [dc_status; 20] = [
         dc_status::Ok,
         dc_status::NullPointer,
         dc_status::InvalidArgument,
@@ -120,6 +137,9 @@ impl dc_status {
         dc_status::Io,
         dc_status::BadCsv,
         dc_status::Panic,
+        dc_status::Locked,
+        dc_status::Corrupt,
+        dc_status::NotDurable,
     ];
 
     fn c_name(self) -> &'static CStr {
@@ -141,6 +161,9 @@ impl dc_status {
             dc_status::Io => c"DC_STATUS_IO",
             dc_status::BadCsv => c"DC_STATUS_BAD_CSV",
             dc_status::Panic => c"DC_STATUS_PANIC",
+            dc_status::Locked => c"DC_STATUS_LOCKED",
+            dc_status::Corrupt => c"DC_STATUS_CORRUPT",
+            dc_status::NotDurable => c"DC_STATUS_NOT_DURABLE",
         }
     }
 }
@@ -828,7 +851,7 @@ macro_rules! read_u32 {
         // SAFETY: the caller of the enclosing function guarantees `$p` is
         // valid and aligned; the field is a `#[repr(u32)]` enum, read as the
         // `u32` it is laid out as.
-        unsafe { ptr::addr_of!((*$p).$($field)+).cast::<u32>().read() }
+        unsafe { ::std::ptr::addr_of!((*$p).$($field)+).cast::<u32>().read() }
     };
 }
 
@@ -836,7 +859,7 @@ macro_rules! read_u32 {
 macro_rules! read_bool {
     ($p:expr, $($field:tt)+) => {
         // SAFETY: as for `read_u32!`; a `bool` is one byte.
-        unsafe { ptr::addr_of!((*$p).$($field)+).cast::<u8>().read() != 0 }
+        unsafe { ::std::ptr::addr_of!((*$p).$($field)+).cast::<u8>().read() != 0 }
     };
 }
 
@@ -845,7 +868,7 @@ macro_rules! read_plain {
     ($p:expr, $($field:tt)+) => {
         // SAFETY: as for `read_u32!`; every bit pattern is a valid value of
         // the field's type.
-        unsafe { ptr::addr_of!((*$p).$($field)+).read() }
+        unsafe { ::std::ptr::addr_of!((*$p).$($field)+).read() }
     };
 }
 
@@ -1064,7 +1087,8 @@ unsafe fn read_event(p: *const dc_event) -> Result<Event, Fail> {
 // ----------------------------------------------------------------------
 
 /// One campaign: its contacts, operators and engine, behind a lock. Opaque;
-/// create with `dc_campaign_new`, free with `dc_campaign_free`. Every
+/// create with `dc_campaign_new` (in memory) or `dc_campaign_open` (kept in
+/// a data directory), free with `dc_campaign_free`. Every
 /// function may be called from any thread, concurrently.
 pub struct dc_campaign {
     _private: [u8; 0],
@@ -1072,6 +1096,8 @@ pub struct dc_campaign {
 
 struct Inner {
     campaign: Campaign,
+    /// What the `dc_campaign_open` that made this handle reconciled.
+    reconciled: Vec<Reconciled>,
     /// Commands produced but not yet handed out (the caller's buffer was full).
     pending: VecDeque<Command>,
     scratch: Vec<Command>,
@@ -1081,6 +1107,20 @@ struct Inner {
 
 struct Handle {
     inner: Mutex<Inner>,
+}
+
+impl Handle {
+    fn new(campaign: Campaign, reconciled: Vec<Reconciled>) -> Handle {
+        Handle {
+            inner: Mutex::new(Inner {
+                campaign,
+                reconciled,
+                pending: VecDeque::new(),
+                scratch: Vec::new(),
+                broken: false,
+            }),
+        }
+    }
 }
 
 /// The handle behind a campaign pointer.
@@ -1148,14 +1188,7 @@ pub unsafe extern "C" fn dc_campaign_new(
             };
             Fail::new(status, e)
         })?;
-        let handle = Box::new(Handle {
-            inner: Mutex::new(Inner {
-                campaign,
-                pending: VecDeque::new(),
-                scratch: Vec::new(),
-                broken: false,
-            }),
-        });
+        let handle = Box::new(Handle::new(campaign, Vec::new()));
         // SAFETY: non-NULL (checked above), writable per the contract.
         unsafe { out.write(Box::into_raw(handle).cast::<dc_campaign>()) };
         Ok(())
@@ -1163,7 +1196,9 @@ pub unsafe extern "C" fn dc_campaign_new(
 }
 
 /// Frees a campaign and everything it holds. NULL is a no-op. No other
-/// thread may use the handle during or after this call.
+/// thread may use the handle during or after this call. A durable campaign
+/// writes what is buffered (without forcing it to disk: call
+/// `dc_campaign_flush` first for that) and releases its data directory.
 #[no_mangle]
 pub unsafe extern "C" fn dc_campaign_free(campaign: *mut dc_campaign) {
     if campaign.is_null() {
@@ -1435,6 +1470,11 @@ pub unsafe extern "C" fn dc_campaign_handle(
 /// stay in the campaign, in order, and come first from the next poll (see
 /// `dc_campaign_pending`): call again until `*written < cap`. Never writes
 /// past `cap`. `out` may be NULL when `cap` is 0.
+///
+/// A durable campaign whose journal cannot be written hands out nothing:
+/// the call returns `DC_STATUS_IO` with the file and the error in the
+/// message (as `dc_campaign_durability_error`); free the handle and open
+/// the directory again.
 #[no_mangle]
 pub unsafe extern "C" fn dc_campaign_poll(
     campaign: *mut dc_campaign,
@@ -1467,6 +1507,12 @@ pub unsafe extern "C" fn dc_campaign_poll(
                 } = inner;
                 scratch.clear();
                 campaign.poll(now_ms, scratch);
+                if let Some(e) = campaign.durability_error() {
+                    return Err(Fail::new(
+                        dc_status::Io,
+                        format!("journal write failed, no commands handed out: {e}"),
+                    ));
+                }
                 let mut n = 0;
                 let mut put = |cmd: Command| {
                     // SAFETY: n < cap and the caller gives `cap` writable
@@ -1606,6 +1652,46 @@ pub unsafe extern "C" fn dc_campaign_operator_state(
     })
 }
 
+/// Which pacer decides how many predictive calls to start at a poll.
+#[repr(C)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum dc_pacer {
+    /// `predictive_ratio` calls in flight per ready operator (the default of
+    /// `dc_campaign_new`: predictable, what hosts had before).
+    FixedRatio = 0,
+    /// The dialcore pacer: progressive 1:1 until its estimates have enough
+    /// samples, then as many calls as keep the predicted abandon rate under
+    /// the target (see docs/PACING.md).
+    Dialcore = 1,
+}
+
+/// Selects the predictive pacer (`dc_pacer`, read as an integer). The
+/// engine's abandon guard caps whichever is chosen. The statistics the
+/// pacers read are kept across the switch.
+#[no_mangle]
+pub unsafe extern "C" fn dc_campaign_set_pacer(campaign: *mut dc_campaign, pacer: u32) -> dc_status {
+    run(|| {
+        let pacer: Box<dyn engine::Pacer> = match pacer {
+            0 => {
+                // SAFETY: the campaign pointer per the contract.
+                let ratio = unsafe {
+                    with_campaign(campaign, |inner| Ok(inner.campaign.config().predictive_ratio))
+                }?;
+                Box::new(engine::FixedRatioPacer::new(ratio))
+            }
+            1 => Box::new(engine::DialcorePacer::default()),
+            other => return Err(Fail::invalid(format!("pacer {other} is not a dc_pacer"))),
+        };
+        // SAFETY: the campaign pointer per the contract.
+        unsafe {
+            with_campaign(campaign, |inner| {
+                inner.campaign.set_pacer(pacer);
+                Ok(())
+            })
+        }
+    })
+}
+
 /// Writes the campaign's figures at `now_ms` to `*out`.
 #[no_mangle]
 pub unsafe extern "C" fn dc_campaign_metrics(
@@ -1651,6 +1737,9 @@ pub unsafe extern "C" fn dc_campaign_next_deadline(
         unsafe { write_out(out_ms, at, "out_ms") }
     })
 }
+
+mod durable;
+pub use durable::*;
 
 /// Hooks for the Rust tests of this crate; not part of the C API.
 #[doc(hidden)]

@@ -349,3 +349,34 @@ fn last_error_copy_truncates_and_terminates() {
     // SAFETY: NULL with cap 0 only asks for the length.
     assert_eq!(unsafe { dc_last_error_copy(ptr::null_mut(), 0) }, len);
 }
+
+#[test]
+fn the_dialcore_pacer_starts_progressive_and_bad_pacers_are_refused() {
+    let c = predictive(10, 2);
+    // SAFETY: a live campaign.
+    assert_eq!(
+        unsafe { dc_campaign_set_pacer(c, 7) },
+        dc_status::InvalidArgument
+    );
+    assert!(last_error().contains("pacer 7"), "{}", last_error());
+    // SAFETY: a live campaign.
+    assert_eq!(
+        unsafe { dc_campaign_set_pacer(c, dc_pacer::Dialcore as u32) },
+        dc_status::Ok
+    );
+    let mut out = [dc_command::from_zeroed(); 8];
+    let mut n = 0;
+    // SAFETY: valid buffer of 8.
+    assert_eq!(
+        unsafe { dc_campaign_poll(c, 1_000, out.as_mut_ptr(), 8, &mut n) },
+        dc_status::Ok
+    );
+    assert_eq!(n, 2, "warm-up is progressive 1:1: one dial per ready operator");
+    // SAFETY: a live campaign, freed once.
+    unsafe { dc_campaign_free(c) };
+    // SAFETY: NULL is reported, not dereferenced.
+    assert_eq!(
+        unsafe { dc_campaign_set_pacer(ptr::null_mut(), 0) },
+        dc_status::NullPointer
+    );
+}

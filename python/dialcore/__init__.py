@@ -12,6 +12,10 @@ time (``now_ms``, milliseconds since the Unix epoch) and calls
 >>> c.counts()["Initial"]
 2
 >>> report = dialcore.simulate(contacts=500, operators=5, seed=7)
+
+A campaign kept in a data directory survives a crash of the host:
+``Campaign.open(path, ...)`` recovers it, and ``campaign.recovery`` says
+what was found (the contacts whose calls were live, and where they went).
 """
 
 from __future__ import annotations
@@ -24,6 +28,7 @@ from ._native import (
     Campaign,
     CampaignCanceled,
     Command,
+    CorruptDataError,
     CsvImportError,
     DialcoreError,
     Event,
@@ -31,12 +36,16 @@ from ._native import (
     ImportReport,
     InvalidConfig,
     InvalidNumber,
+    LockedError,
+    RecoveryReport,
     SimReport,
     StaleCall,
+    StorageError,
     UnknownContact,
     UnknownOperator,
     UnknownTimezone,
     default_scenario,
+    inspect,
     simulate,
 )
 
@@ -95,6 +104,7 @@ __all__ = [
     "Campaign",
     "CampaignCanceled",
     "Command",
+    "CorruptDataError",
     "CsvImportError",
     "DialcoreError",
     "Event",
@@ -102,13 +112,17 @@ __all__ = [
     "ImportReport",
     "InvalidConfig",
     "InvalidNumber",
+    "LockedError",
     "Mode",
+    "RecoveryReport",
     "SimReport",
     "StaleCall",
     "State",
+    "StorageError",
     "UnknownContact",
     "UnknownOperator",
     "UnknownTimezone",
     "default_scenario",
+    "inspect",
     "simulate",
 ]

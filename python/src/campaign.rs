@@ -1,23 +1,29 @@
 //! The `Campaign`, `Event`, `Command` and `ImportReport` classes.
 
 use std::collections::HashSet;
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use dialcore::event::Disposition;
 use dialcore::import::ImportReport as CoreImportReport;
 use dialcore::phone;
 use dialcore::state::Outcome;
 use dialcore::zones::ZoneTable;
-use dialcore::{CallId, Campaign as Engine, Command as CoreCommand, ContactId, Event as CoreEvent,
-    OperatorId, State};
+use dialcore::{
+    CallId, Campaign as Engine, Command as CoreCommand, ContactId, Event as CoreEvent, OperatorId,
+    State,
+};
 use numpy::{PyArray1, PyArrayDescrMethods, PyArrayMethods, PyUntypedArrayMethods};
-use parking_lot::Mutex;
+use parking_lot::{Mutex, MutexGuard};
 use pyo3::exceptions::{PyImportError, PyTypeError, PyValueError};
 use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyString};
 
 use crate::config::{build_config, int_arg};
+use crate::durable::RecoveryReport;
 use crate::errors::{
-    config_err, engine_err, import_err, no_panic, InvalidConfig, UnknownTimezone,
+    config_err, durable_err, engine_err, import_err, no_panic, storage_err, DialcoreError,
+    InvalidConfig, UnknownTimezone,
 };
 
 fn call_id(call: u64) -> PyResult<CallId> {
@@ -39,52 +45,81 @@ impl Event {
     /// A human answered the call.
     #[staticmethod]
     fn answered(call: u64) -> PyResult<Self> {
-        Ok(Event { inner: CoreEvent::Answered(call_id(call)?) })
+        Ok(Event {
+            inner: CoreEvent::Answered(call_id(call)?),
+        })
     }
     /// An answering machine answered the call.
     #[staticmethod]
     fn answered_by_machine(call: u64) -> PyResult<Self> {
-        Ok(Event { inner: CoreEvent::AnsweredByMachine(call_id(call)?) })
+        Ok(Event {
+            inner: CoreEvent::AnsweredByMachine(call_id(call)?),
+        })
     }
     /// The client rejected the call (busy).
     #[staticmethod]
     fn rejected(call: u64) -> PyResult<Self> {
-        Ok(Event { inner: CoreEvent::Rejected(call_id(call)?) })
+        Ok(Event {
+            inner: CoreEvent::Rejected(call_id(call)?),
+        })
     }
     /// The client could not be reached (no answer, unreachable).
     #[staticmethod]
     fn unreachable(call: u64) -> PyResult<Self> {
-        Ok(Event { inner: CoreEvent::Unreachable(call_id(call)?) })
+        Ok(Event {
+            inner: CoreEvent::Unreachable(call_id(call)?),
+        })
     }
     /// The PBX could not initiate the dial.
     #[staticmethod]
     fn dial_failed(call: u64) -> PyResult<Self> {
-        Ok(Event { inner: CoreEvent::DialFailed(call_id(call)?) })
+        Ok(Event {
+            inner: CoreEvent::DialFailed(call_id(call)?),
+        })
     }
     /// The client hung up.
     #[staticmethod]
     fn client_hung_up(call: u64) -> PyResult<Self> {
-        Ok(Event { inner: CoreEvent::ClientHungUp(call_id(call)?) })
+        Ok(Event {
+            inner: CoreEvent::ClientHungUp(call_id(call)?),
+        })
     }
     /// The call ended (operator hung up, or the PBX closed it).
     #[staticmethod]
     fn call_ended(call: u64) -> PyResult<Self> {
-        Ok(Event { inner: CoreEvent::CallEnded(call_id(call)?) })
+        Ok(Event {
+            inner: CoreEvent::CallEnded(call_id(call)?),
+        })
     }
     /// The operator accepted the offered contact.
     #[staticmethod]
     fn operator_accepted(operator: u32, contact: u32) -> Self {
-        Event { inner: CoreEvent::OperatorAccepted { operator: OperatorId(operator), contact: ContactId(contact) } }
+        Event {
+            inner: CoreEvent::OperatorAccepted {
+                operator: OperatorId(operator),
+                contact: ContactId(contact),
+            },
+        }
     }
     /// The operator declined the offered contact.
     #[staticmethod]
     fn operator_declined(operator: u32, contact: u32) -> Self {
-        Event { inner: CoreEvent::OperatorDeclined { operator: OperatorId(operator), contact: ContactId(contact) } }
+        Event {
+            inner: CoreEvent::OperatorDeclined {
+                operator: OperatorId(operator),
+                contact: ContactId(contact),
+            },
+        }
     }
     /// The operator pressed "Call" during before-call work.
     #[staticmethod]
     fn operator_dial_now(operator: u32, contact: u32) -> Self {
-        Event { inner: CoreEvent::OperatorDialNow { operator: OperatorId(operator), contact: ContactId(contact) } }
+        Event {
+            inner: CoreEvent::OperatorDialNow {
+                operator: OperatorId(operator),
+                contact: ContactId(contact),
+            },
+        }
     }
     /// The operator finished after-call work: the contact is done, or is to
     /// be called back at `callback_at_ms`.
@@ -95,57 +130,83 @@ impl Event {
             Some(at_ms) => Disposition::Callback { at_ms },
             None => Disposition::Done,
         };
-        Event { inner: CoreEvent::AcwDone { operator: OperatorId(operator), contact: ContactId(contact), disposition } }
+        Event {
+            inner: CoreEvent::AcwDone {
+                operator: OperatorId(operator),
+                contact: ContactId(contact),
+                disposition,
+            },
+        }
     }
     /// The operator logged in (paused until `operator_ready`).
     #[staticmethod]
     fn operator_login(operator: u32) -> Self {
-        Event { inner: CoreEvent::OperatorLogin(OperatorId(operator)) }
+        Event {
+            inner: CoreEvent::OperatorLogin(OperatorId(operator)),
+        }
     }
     /// The operator is ready for calls.
     #[staticmethod]
     fn operator_ready(operator: u32) -> Self {
-        Event { inner: CoreEvent::OperatorReady(OperatorId(operator)) }
+        Event {
+            inner: CoreEvent::OperatorReady(OperatorId(operator)),
+        }
     }
     /// The operator pauses (after the current call, if any).
     #[staticmethod]
     fn operator_pause(operator: u32) -> Self {
-        Event { inner: CoreEvent::OperatorPause(OperatorId(operator)) }
+        Event {
+            inner: CoreEvent::OperatorPause(OperatorId(operator)),
+        }
     }
     /// The operator logs out (after the current call, if any).
     #[staticmethod]
     fn operator_logout(operator: u32) -> Self {
-        Event { inner: CoreEvent::OperatorLogout(OperatorId(operator)) }
+        Event {
+            inner: CoreEvent::OperatorLogout(OperatorId(operator)),
+        }
     }
     /// Admin: stop offering and dialing.
     #[staticmethod]
     fn pause() -> Self {
-        Event { inner: CoreEvent::Pause }
+        Event {
+            inner: CoreEvent::Pause,
+        }
     }
     /// Admin: go on after a pause.
     #[staticmethod]
     fn resume() -> Self {
-        Event { inner: CoreEvent::Resume }
+        Event {
+            inner: CoreEvent::Resume,
+        }
     }
     /// Admin: end the campaign.
     #[staticmethod]
     fn cancel() -> Self {
-        Event { inner: CoreEvent::Cancel }
+        Event {
+            inner: CoreEvent::Cancel,
+        }
     }
     /// Admin: delete a contact.
     #[staticmethod]
     fn remove(contact: u32) -> Self {
-        Event { inner: CoreEvent::Remove(ContactId(contact)) }
+        Event {
+            inner: CoreEvent::Remove(ContactId(contact)),
+        }
     }
     /// Admin: add a number (E.164 digits) to the blacklist.
     #[staticmethod]
     fn blacklist_add(number: u64) -> Self {
-        Event { inner: CoreEvent::BlacklistAdd(number) }
+        Event {
+            inner: CoreEvent::BlacklistAdd(number),
+        }
     }
     /// Admin: remove a number (E.164 digits) from the blacklist.
     #[staticmethod]
     fn blacklist_remove(number: u64) -> Self {
-        Event { inner: CoreEvent::BlacklistRemove(number) }
+        Event {
+            inner: CoreEvent::BlacklistRemove(number),
+        }
     }
     /// The event's name (`"Answered"`, `"OperatorReady"`, …).
     #[getter]
@@ -156,7 +217,10 @@ impl Event {
         format!("Event({:?})", self.inner)
     }
     fn __eq__(&self, other: &Bound<'_, PyAny>) -> bool {
-        other.cast::<Event>().map(|o| o.get().inner == self.inner).unwrap_or(false)
+        other
+            .cast::<Event>()
+            .map(|o| o.get().inner == self.inner)
+            .unwrap_or(false)
     }
     fn __hash__(&self) -> u64 {
         use std::hash::{Hash, Hasher};
@@ -197,16 +261,29 @@ impl Command {
             ..base(kind, call.contact)
         };
         match *c {
-            CoreCommand::Offer { contact, operator } => Command { operator: Some(operator.0), ..base("offer", contact) },
-            CoreCommand::Dial { call, number, operator } => Command {
+            CoreCommand::Offer { contact, operator } => Command {
+                operator: Some(operator.0),
+                ..base("offer", contact)
+            },
+            CoreCommand::Dial {
+                call,
+                number,
+                operator,
+            } => Command {
                 number: Some(number),
                 operator: operator.map(|o| o.0),
                 ..with_call("dial", call)
             },
-            CoreCommand::Connect { call, operator } => Command { operator: Some(operator.0), ..with_call("connect", call) },
+            CoreCommand::Connect { call, operator } => Command {
+                operator: Some(operator.0),
+                ..with_call("connect", call)
+            },
             CoreCommand::Abandon { call } => with_call("abandon", call),
             CoreCommand::Hangup { call } => with_call("hangup", call),
-            CoreCommand::Revoke { contact, operator } => Command { operator: Some(operator.0), ..base("revoke", contact) },
+            CoreCommand::Revoke { contact, operator } => Command {
+                operator: Some(operator.0),
+                ..base("revoke", contact)
+            },
         }
     }
 }
@@ -215,14 +292,25 @@ impl Command {
 impl Command {
     fn __repr__(&self) -> String {
         let mut s = format!("Command(kind={:?}, contact={}", self.kind, self.contact);
-        if let Some(o) = self.operator { s += &format!(", operator={o}"); }
-        if let Some(c) = self.call { s += &format!(", call={c}"); }
-        if let Some(a) = self.attempt { s += &format!(", attempt={a}"); }
-        if let Some(n) = self.number { s += &format!(", number={n}"); }
+        if let Some(o) = self.operator {
+            s += &format!(", operator={o}");
+        }
+        if let Some(c) = self.call {
+            s += &format!(", call={c}");
+        }
+        if let Some(a) = self.attempt {
+            s += &format!(", attempt={a}");
+        }
+        if let Some(n) = self.number {
+            s += &format!(", number={n}");
+        }
         s + ")"
     }
     fn __eq__(&self, other: &Bound<'_, PyAny>) -> bool {
-        other.cast::<Command>().map(|o| o.get() == self).unwrap_or(false)
+        other
+            .cast::<Command>()
+            .map(|o| o.get() == self)
+            .unwrap_or(false)
     }
     fn __hash__(&self) -> u64 {
         use std::hash::{Hash, Hasher};
@@ -270,8 +358,16 @@ impl ImportReport {
             duplicates_existing: r.duplicates_existing,
             first_id: r.ids.start,
             end_id: r.ids.end,
-            invalid_rows: r.invalid_rows.iter().map(|i| (i.line, i.reason.name())).collect(),
-            row_errors: r.row_errors.iter().map(|e| (e.line, e.kind.to_string())).collect(),
+            invalid_rows: r
+                .invalid_rows
+                .iter()
+                .map(|i| (i.line, i.reason.name()))
+                .collect(),
+            row_errors: r
+                .row_errors
+                .iter()
+                .map(|e| (e.line, e.kind.to_string()))
+                .collect(),
             ignored_columns: r.ignored_columns,
         }
     }
@@ -292,7 +388,11 @@ impl ImportReport {
     fn __repr__(&self) -> String {
         format!(
             "ImportReport(rows={}, valid={}, invalid={}, blacklisted={}, row_errors={})",
-            self.rows, self.valid, self.invalid, self.blacklisted, self.row_errors.len()
+            self.rows,
+            self.valid,
+            self.invalid,
+            self.blacklisted,
+            self.row_errors.len()
         )
     }
 }
@@ -354,7 +454,10 @@ fn read_numbers(v: &Bound<'_, PyAny>) -> PyResult<Numbers> {
     }
     Err(PyTypeError::new_err(format!(
         "argument 'numbers': expected a list or array of str or non-negative int, got {}",
-        v.get_type().name().map(|n| n.to_string()).unwrap_or_default()
+        v.get_type()
+            .name()
+            .map(|n| n.to_string())
+            .unwrap_or_default()
     )))
 }
 
@@ -372,7 +475,10 @@ fn read_strings(name: &str, v: &Bound<'_, PyAny>) -> PyResult<Vec<Option<String>
     v.extract::<Vec<Option<String>>>().map_err(|_| {
         PyTypeError::new_err(format!(
             "argument '{name}': expected a list of str, got {}",
-            v.get_type().name().map(|n| n.to_string()).unwrap_or_default()
+            v.get_type()
+                .name()
+                .map(|n| n.to_string())
+                .unwrap_or_default()
         ))
     })
 }
@@ -383,7 +489,9 @@ enum Priorities {
 }
 
 fn read_priorities(v: Option<&Bound<'_, PyAny>>) -> PyResult<Priorities> {
-    let Some(v) = v else { return Ok(Priorities::One(0)) };
+    let Some(v) = v else {
+        return Ok(Priorities::One(0));
+    };
     if v.is_none() {
         return Ok(Priorities::One(0));
     }
@@ -395,21 +503,47 @@ fn read_priorities(v: Option<&Bound<'_, PyAny>>) -> PyResult<Priorities> {
         return read_priorities(Some(&list));
     }
     v.extract::<Vec<u8>>().map(Priorities::Each).map_err(|_| {
-        PyTypeError::new_err(
-            "argument 'priorities': expected an int 0..=255 or a list of them",
-        )
+        PyTypeError::new_err("argument 'priorities': expected an int 0..=255 or a list of them")
     })
 }
 
 /// A dialing campaign: contacts, operators and the engine deciding who is
 /// called when. Thread-safe: every method takes an internal lock; long
 /// calls (bulk adds, CSV import) release the GIL.
+///
+/// `Campaign(...)` lives in memory; `Campaign.open(path, ...)` keeps it in a
+/// data directory and recovers it after a crash (see `recovery`).
 #[pyclass(frozen, module = "dialcore._native")]
 pub(crate) struct Campaign {
     engine: Mutex<Engine>,
+    /// What `Campaign.open` / `dialcore.inspect` found; None for `Campaign(...)`.
+    recovery: Option<Py<RecoveryReport>>,
+    /// Set by `close()`: the engine was swapped for an empty one.
+    closed: AtomicBool,
+}
+
+fn closed_err() -> PyErr {
+    DialcoreError::new_err("the campaign is closed")
 }
 
 impl Campaign {
+    pub(crate) fn from_engine(engine: Engine, recovery: Option<Py<RecoveryReport>>) -> Self {
+        Campaign {
+            engine: Mutex::new(engine),
+            recovery,
+            closed: AtomicBool::new(false),
+        }
+    }
+
+    /// The engine under the lock, for short reads; raises after `close()`.
+    fn lock(&self) -> PyResult<MutexGuard<'_, Engine>> {
+        let guard = self.engine.lock();
+        if self.closed.load(Ordering::Acquire) {
+            return Err(closed_err());
+        }
+        Ok(guard)
+    }
+
     /// Runs `f` on the engine under the lock, without the GIL when the lock
     /// is contended or the work is long; a panic becomes `DialcoreError`.
     fn with<R: Send>(
@@ -420,18 +554,26 @@ impl Campaign {
     ) -> PyResult<R> {
         if !long {
             if let Some(mut guard) = self.engine.try_lock() {
+                if self.closed.load(Ordering::Acquire) {
+                    return Err(closed_err());
+                }
                 return no_panic(|| f(&mut guard));
             }
         }
         py.detach(|| {
             let mut guard = self.engine.lock();
+            if self.closed.load(Ordering::Acquire) {
+                return Err(closed_err());
+            }
             no_panic(|| f(&mut guard))
         })
     }
 }
 
-fn state_enum<'py>(py: Python<'py>, state: State) -> PyResult<Bound<'py, PyAny>> {
-    py.import("dialcore")?.getattr("State")?.call1((state.code(),))
+pub(crate) fn state_enum<'py>(py: Python<'py>, state: State) -> PyResult<Bound<'py, PyAny>> {
+    py.import("dialcore")?
+        .getattr("State")?
+        .call1((state.code(),))
 }
 
 #[pymethods]
@@ -444,22 +586,189 @@ impl Campaign {
     fn new(mode: Option<&Bound<'_, PyAny>>, config: Option<&Bound<'_, PyDict>>) -> PyResult<Self> {
         let cfg = build_config(mode, config)?;
         let engine = no_panic(|| Engine::new(cfg))?.map_err(config_err)?;
-        Ok(Campaign { engine: Mutex::new(engine) })
+        Ok(Campaign::from_engine(engine, None))
+    }
+
+    /// `Campaign.open(path, mode=None, *, fsync="always", snapshot_every=10_000_000, **config)`:
+    /// opens (or creates) the campaign kept in the data directory `path`,
+    /// recovering what it holds (`recovery` says what was found). The
+    /// settings are those of `Campaign(...)`. `fsync` is `"always"` (nothing
+    /// handed out is lost, even on power loss), `"never"` (a process crash
+    /// loses nothing; a power loss may lose seconds) or an interval in ms
+    /// (group commit); `snapshot_every` takes a snapshot once the journal
+    /// holds that many records (0: only on `snapshot()`). The directory is
+    /// locked until `close()` (or the end of a `with` block). Raises
+    /// `LockedError`, `CorruptDataError`, `StorageError` or `InvalidConfig`
+    /// (another `default_timezone` than the stored campaign's).
+    #[staticmethod]
+    #[pyo3(signature = (path, mode=None, *, fsync=None, snapshot_every=10_000_000, **config))]
+    fn open(
+        py: Python<'_>,
+        path: PathBuf,
+        mode: Option<&Bound<'_, PyAny>>,
+        fsync: Option<&Bound<'_, PyAny>>,
+        snapshot_every: u64,
+        config: Option<&Bound<'_, PyDict>>,
+    ) -> PyResult<Self> {
+        crate::durable::open(py, path, mode, fsync, snapshot_every, config)
+    }
+
+    /// What `Campaign.open` (or `dialcore.inspect`) found: a `RecoveryReport`;
+    /// None for a campaign made by `Campaign(...)`.
+    #[getter]
+    fn recovery(&self, py: Python<'_>) -> Option<Py<RecoveryReport>> {
+        self.recovery.as_ref().map(|r| r.clone_ref(py))
+    }
+
+    /// Whether the campaign is kept in a data directory (`Campaign.open`).
+    #[getter]
+    fn is_durable(&self) -> PyResult<bool> {
+        Ok(self.lock()?.is_durable())
+    }
+
+    /// `(generation, records, bytes)` of the current journal, or None for a
+    /// campaign in memory.
+    #[getter]
+    fn journal_position(&self) -> PyResult<Option<(u64, u64, u64)>> {
+        Ok(self.lock()?.journal_position())
+    }
+
+    /// The journal write error that stopped the campaign from handing out
+    /// commands, or None. Close the campaign and open the directory again.
+    #[getter]
+    fn durability_error(&self) -> PyResult<Option<String>> {
+        Ok(self.lock()?.durability_error().map(|e| e.to_string()))
+    }
+
+    /// Selects the predictive pacer: `"fixed_ratio"` (the default:
+    /// `predictive_ratio` calls per ready operator) or `"dialcore"` (1:1
+    /// until its estimates have enough samples, then as many calls as keep
+    /// the predicted abandon rate under the target). The abandon guard caps
+    /// either.
+    fn set_pacer(&self, py: Python<'_>, pacer: &str) -> PyResult<()> {
+        let boxed: Box<dyn dialcore::Pacer> = match pacer {
+            "fixed_ratio" => {
+                let ratio = self.lock()?.config().predictive_ratio;
+                Box::new(dialcore::FixedRatioPacer::new(ratio))
+            }
+            "dialcore" => Box::new(dialcore::DialcorePacer::default()),
+            other => {
+                return Err(PyValueError::new_err(format!(
+                    "argument 'pacer': {other:?} is not \"fixed_ratio\" or \"dialcore\""
+                )))
+            }
+        };
+        self.with(py, false, move |e| e.set_pacer(boxed))
+    }
+
+    /// The predictive pacer in use, by name (`"dialcore"`, `"fixed-ratio 1.5"`).
+    #[getter]
+    fn pacer(&self) -> PyResult<String> {
+        Ok(self.lock()?.pacer().name())
+    }
+
+    /// Writes every buffered journal record and forces the journal to
+    /// stable storage, whatever `fsync` says. Does nothing for a campaign in
+    /// memory. Raises `StorageError` when the write fails.
+    fn flush(&self, py: Python<'_>) -> PyResult<()> {
+        let failed = self.with(py, true, |e| {
+            e.flush().err().map(|err| (err.to_string(), err.path))
+        })?;
+        match failed {
+            Some((msg, path)) => Err(storage_err(
+                py,
+                format!("journal write failed: {msg}"),
+                &path,
+            )),
+            None => Ok(()),
+        }
+    }
+
+    /// Writes a snapshot of the whole campaign as a new generation, starts a
+    /// new journal (older files but one generation are deleted) and returns
+    /// the generation. Raises `StorageError` when a file cannot be written,
+    /// `DialcoreError` for a campaign in memory.
+    fn snapshot(&self, py: Python<'_>) -> PyResult<u64> {
+        let result = self.with(py, true, |e| {
+            if !e.is_durable() {
+                return Err(None);
+            }
+            e.snapshot()
+                .map(|info| info.generation)
+                .map_err(|err| Some((err.to_string(), err.path)))
+        })?;
+        result.map_err(|failed| match failed {
+            None => DialcoreError::new_err(
+                "the campaign has no data directory (made by Campaign(...), not Campaign.open)",
+            ),
+            Some((msg, path)) => storage_err(py, format!("snapshot failed: {msg}"), &path),
+        })
+    }
+
+    /// Writes what is buffered, forces it to disk and releases the data
+    /// directory; the campaign cannot be used afterwards. Does nothing when
+    /// already closed. A campaign in memory is just emptied. Raises
+    /// `StorageError` when the final write fails (the campaign is closed all
+    /// the same).
+    fn close(&self, py: Python<'_>) -> PyResult<()> {
+        let taken = py.detach(|| {
+            let mut guard = self.engine.lock();
+            if self.closed.swap(true, Ordering::AcqRel) {
+                return Ok(None);
+            }
+            let config = guard.config().clone();
+            no_panic(|| {
+                let empty = Engine::new(config).expect("the campaign's own configuration is valid");
+                let mut engine = std::mem::replace(&mut *guard, empty);
+                drop(guard);
+                let result = engine.flush();
+                drop(engine);
+                result.err()
+            })
+            .map(Some)
+        })?;
+        match taken.flatten() {
+            Some(err) => Err(durable_err(py, "journal write failed on close", &err)),
+            None => Ok(()),
+        }
+    }
+
+    /// Whether `close()` was called.
+    #[getter]
+    fn closed(&self) -> bool {
+        self.closed.load(Ordering::Acquire)
+    }
+
+    fn __enter__(slf: Py<Self>) -> Py<Self> {
+        slf
+    }
+
+    fn __exit__(
+        &self,
+        py: Python<'_>,
+        _exc_type: &Bound<'_, PyAny>,
+        _exc: &Bound<'_, PyAny>,
+        _tb: &Bound<'_, PyAny>,
+    ) -> PyResult<bool> {
+        self.close(py)?;
+        Ok(false)
     }
 
     /// The campaign mode's name (`"predictive"`).
     #[getter]
-    fn mode(&self) -> &'static str {
-        self.engine.lock().config().mode.name()
+    fn mode(&self) -> PyResult<&'static str> {
+        Ok(self.lock()?.config().mode.name())
     }
 
     /// Number of contacts.
-    fn __len__(&self) -> usize {
-        self.engine.lock().store().len()
+    fn __len__(&self) -> PyResult<usize> {
+        Ok(self.lock()?.store().len())
     }
 
     fn __repr__(&self) -> String {
-        let e = self.engine.lock();
+        let Ok(e) = self.lock() else {
+            return "Campaign(closed)".to_owned();
+        };
         format!(
             "Campaign(mode={:?}, contacts={}, operators={})",
             e.config().mode.name(),
@@ -517,11 +826,13 @@ impl Campaign {
                 let mut seen = HashSet::new();
                 for name in tz.iter().flatten() {
                     if seen.insert(name.as_str()) && ZoneTable::new(name).is_err() {
-                        return Err(UnknownTimezone::new_err(format!("unknown time zone {name:?}")));
+                        return Err(UnknownTimezone::new_err(format!(
+                            "unknown time zone {name:?}"
+                        )));
                     }
                 }
             }
-            let mut engine = self.engine.lock();
+            let mut engine = self.lock()?;
             let result = no_panic(|| -> Result<Vec<u32>, dialcore::campaign::EngineError> {
                 if let (Numbers::Digits(d), None, None, Priorities::One(p)) =
                     (&numbers, &external_ids, &timezones, &priorities)
@@ -543,7 +854,10 @@ impl Campaign {
                             &buf
                         }
                     };
-                    let ext = external_ids.as_ref().and_then(|e| e[i].as_deref()).unwrap_or("");
+                    let ext = external_ids
+                        .as_ref()
+                        .and_then(|e| e[i].as_deref())
+                        .unwrap_or("");
                     let tz = timezones.as_ref().and_then(|t| t[i].as_deref());
                     let prio = match &priorities {
                         Priorities::One(p) => *p,
@@ -572,8 +886,8 @@ impl Campaign {
 
     /// Number of operators.
     #[getter]
-    fn operator_count(&self) -> usize {
-        self.engine.lock().operators().len()
+    fn operator_count(&self) -> PyResult<usize> {
+        Ok(self.lock()?.operators().len())
     }
 
     /// Feeds one event at time `now_ms` (ms since the Unix epoch). Raises
@@ -581,15 +895,28 @@ impl Campaign {
     /// nothing when the event does not fit.
     fn handle(&self, py: Python<'_>, event: &Bound<'_, Event>, now_ms: u64) -> PyResult<()> {
         let ev = event.get().inner;
-        self.with(py, false, |e| e.handle(ev, now_ms))?.map_err(engine_err)
+        self.with(py, false, |e| e.handle(ev, now_ms))?
+            .map_err(engine_err)
     }
 
     /// Runs the timers due at `now_ms` and returns the commands for the host.
+    /// A durable campaign whose journal cannot be written hands out nothing
+    /// and raises `StorageError` (see `durability_error`).
     fn poll(&self, py: Python<'_>, now_ms: u64) -> PyResult<Vec<Command>> {
         let cmds = self.with(py, false, |e| {
             let mut out = Vec::new();
             e.poll(now_ms, &mut out);
-            out
+            match e.durability_error() {
+                Some(err) => Err((err.to_string(), err.path.clone())),
+                None => Ok(out),
+            }
+        })?;
+        let cmds = cmds.map_err(|(msg, path)| {
+            storage_err(
+                py,
+                format!("journal write failed, no commands handed out: {msg}"),
+                &path,
+            )
         })?;
         Ok(cmds.iter().map(Command::from_core).collect())
     }
@@ -601,42 +928,67 @@ impl Campaign {
 
     /// Admin: stop offering and dialing (live calls go on).
     fn pause(&self, py: Python<'_>, now_ms: u64) -> PyResult<()> {
-        self.with(py, false, |e| e.handle(CoreEvent::Pause, now_ms))?.map_err(engine_err)
+        self.with(py, false, |e| e.handle(CoreEvent::Pause, now_ms))?
+            .map_err(engine_err)
     }
 
     /// Admin: go on after a pause. Raises `CampaignCanceled` after `cancel`.
     fn resume(&self, py: Python<'_>, now_ms: u64) -> PyResult<()> {
-        self.with(py, false, |e| e.handle(CoreEvent::Resume, now_ms))?.map_err(engine_err)
+        self.with(py, false, |e| e.handle(CoreEvent::Resume, now_ms))?
+            .map_err(engine_err)
     }
 
     /// Admin: end the campaign (contacts in a call when their call ends).
     fn cancel(&self, py: Python<'_>, now_ms: u64) -> PyResult<()> {
-        self.with(py, true, |e| e.handle(CoreEvent::Cancel, now_ms))?.map_err(engine_err)
+        self.with(py, true, |e| e.handle(CoreEvent::Cancel, now_ms))?
+            .map_err(engine_err)
     }
 
     /// Admin: delete a contact.
     fn remove(&self, py: Python<'_>, contact: u32, now_ms: u64) -> PyResult<()> {
-        self.with(py, false, |e| e.handle(CoreEvent::Remove(ContactId(contact)), now_ms))?
-            .map_err(engine_err)
+        self.with(py, false, |e| {
+            e.handle(CoreEvent::Remove(ContactId(contact)), now_ms)
+        })?
+        .map_err(engine_err)
     }
 
     /// Admin: add a number to the blacklist. `number` is E.164 digits (int)
     /// or text normalized with the campaign's rules.
-    fn blacklist_add(&self, py: Python<'_>, number: &Bound<'_, PyAny>, now_ms: u64) -> PyResult<()> {
+    fn blacklist_add(
+        &self,
+        py: Python<'_>,
+        number: &Bound<'_, PyAny>,
+        now_ms: u64,
+    ) -> PyResult<()> {
         let n = self.number_arg(py, number)?;
-        self.with(py, false, |e| e.handle(CoreEvent::BlacklistAdd(n), now_ms))?.map_err(engine_err)
-    }
-
-    /// Admin: remove a number from the blacklist (int digits or text).
-    fn blacklist_remove(&self, py: Python<'_>, number: &Bound<'_, PyAny>, now_ms: u64) -> PyResult<()> {
-        let n = self.number_arg(py, number)?;
-        self.with(py, false, |e| e.handle(CoreEvent::BlacklistRemove(n), now_ms))?
+        self.with(py, false, |e| e.handle(CoreEvent::BlacklistAdd(n), now_ms))?
             .map_err(engine_err)
     }
 
+    /// Admin: remove a number from the blacklist (int digits or text).
+    fn blacklist_remove(
+        &self,
+        py: Python<'_>,
+        number: &Bound<'_, PyAny>,
+        now_ms: u64,
+    ) -> PyResult<()> {
+        let n = self.number_arg(py, number)?;
+        self.with(py, false, |e| {
+            e.handle(CoreEvent::BlacklistRemove(n), now_ms)
+        })?
+        .map_err(engine_err)
+    }
+
     /// Gives an InvalidRecord contact a new number; returns its new `State`.
-    fn fix_number<'py>(&self, py: Python<'py>, contact: u32, phone: String) -> PyResult<Bound<'py, PyAny>> {
-        let s = self.with(py, false, |e| e.fix_number(ContactId(contact), &phone))?.map_err(engine_err)?;
+    fn fix_number<'py>(
+        &self,
+        py: Python<'py>,
+        contact: u32,
+        phone: String,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let s = self
+            .with(py, false, |e| e.fix_number(ContactId(contact), &phone))?
+            .map_err(engine_err)?;
         state_enum(py, s)
     }
 
@@ -645,7 +997,9 @@ impl Campaign {
         let s = self.with(py, false, |e| e.state(ContactId(contact)))?;
         match s {
             Some(s) => state_enum(py, s),
-            None => Err(engine_err(dialcore::campaign::EngineError::UnknownContact(ContactId(contact)))),
+            None => Err(engine_err(dialcore::campaign::EngineError::UnknownContact(
+                ContactId(contact),
+            ))),
         }
     }
 
@@ -681,7 +1035,10 @@ impl Campaign {
             )
         })?;
         let d = PyDict::new(py);
-        d.set_item("id", PyArray1::from_vec(py, (0..state.len() as u32).collect()))?;
+        d.set_item(
+            "id",
+            PyArray1::from_vec(py, (0..state.len() as u32).collect()),
+        )?;
         d.set_item("state", PyArray1::from_vec(py, state))?;
         d.set_item("attempts", PyArray1::from_vec(py, attempts))?;
         d.set_item("last_outcome", PyArray1::from_vec(py, outcome))?;
@@ -706,11 +1063,17 @@ impl Campaign {
         let id = cols.get_item("id")?.expect("id column");
         cols.del_item("id")?;
         let kwargs = PyDict::new(py);
-        kwargs.set_item("index", pd.getattr("Index")?.call((id,), Some(&{
-            let k = PyDict::new(py);
-            k.set_item("name", "id")?;
-            k
-        }))?)?;
+        kwargs.set_item(
+            "index",
+            pd.getattr("Index")?.call(
+                (id,),
+                Some(&{
+                    let k = PyDict::new(py);
+                    k.set_item("name", "id")?;
+                    k
+                }),
+            )?,
+        )?;
         pd.getattr("DataFrame")?.call((cols,), Some(&kwargs))
     }
 
@@ -741,14 +1104,14 @@ impl Campaign {
 
     /// Whether the campaign is paused.
     #[getter]
-    fn is_paused(&self) -> bool {
-        self.engine.lock().is_paused()
+    fn is_paused(&self) -> PyResult<bool> {
+        Ok(self.lock()?.is_paused())
     }
 
     /// Whether the campaign was canceled.
     #[getter]
-    fn is_canceled(&self) -> bool {
-        self.engine.lock().is_canceled()
+    fn is_canceled(&self) -> PyResult<bool> {
+        Ok(self.lock()?.is_canceled())
     }
 }
 
@@ -758,7 +1121,10 @@ impl Campaign {
             let text: String = number.extract()?;
             let rules = self.with(py, false, |e| e.config().phone_rules())?;
             return phone::normalize(&text, rules).map_err(|reason| {
-                engine_err(dialcore::campaign::EngineError::InvalidNumber { input: text.clone(), reason })
+                engine_err(dialcore::campaign::EngineError::InvalidNumber {
+                    input: text.clone(),
+                    reason,
+                })
             });
         }
         int_arg::<u64>("number", number).map_err(|e| {
@@ -767,7 +1133,11 @@ impl Campaign {
             } else {
                 PyTypeError::new_err(format!(
                     "argument 'number': expected int or str, got {}",
-                    number.get_type().name().map(|n| n.to_string()).unwrap_or_default()
+                    number
+                        .get_type()
+                        .name()
+                        .map(|n| n.to_string())
+                        .unwrap_or_default()
                 ))
             }
         })
@@ -785,4 +1155,3 @@ pub(crate) fn import_pandas(py: Python<'_>) -> PyResult<Bound<'_, PyModule>> {
         }
     })
 }
-

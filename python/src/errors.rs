@@ -1,14 +1,20 @@
 //! The exception hierarchy and the mapping from engine errors.
 
 use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::path::Path;
 
+use dialcore::campaign::durable::DurableError;
 use dialcore::campaign::EngineError;
 use dialcore::import::ImportError;
+use dialcore::journal::JournalError;
 use dialcore::ConfigError;
+use dialcore::OpenError;
 use dialcore_sim::{ScenarioError, SimError};
 use pyo3::create_exception;
-use pyo3::exceptions::PyException;
+use pyo3::exceptions::{PyException, PyOSError};
 use pyo3::prelude::*;
+use pyo3::sync::PyOnceLock;
+use pyo3::types::{PyDict, PyTuple, PyType};
 
 create_exception!(
     dialcore,
@@ -71,6 +77,86 @@ create_exception!(
     "A CSV import could not run at all (unreadable file, no header, no phone column)."
 );
 
+create_exception!(
+    dialcore,
+    CorruptDataError,
+    DialcoreError,
+    "A data directory's files are damaged beyond what recovery repairs, are not dialcore's, or do not fit together; the message names the file."
+);
+
+/// `LockedError(DialcoreError, OSError)`: made at import, since
+/// `create_exception!` takes one base.
+static LOCKED_ERROR: PyOnceLock<Py<PyType>> = PyOnceLock::new();
+/// `StorageError(DialcoreError, OSError)`.
+static STORAGE_ERROR: PyOnceLock<Py<PyType>> = PyOnceLock::new();
+
+const LOCKED_DOC: &str =
+    "The data directory is held by another open campaign (this process or another). \
+Also an OSError; `filename` is the directory.";
+const STORAGE_DOC: &str = "A data directory's file could not be read or written (opening, or the journal of \
+an open campaign). Also an OSError; `filename` is the file. After a journal write failed the campaign hands \
+out no commands: close it and open the directory again.";
+
+/// A class `name(DialcoreError, OSError)` in module `dialcore`.
+fn os_subclass(py: Python<'_>, name: &str, doc: &str) -> PyResult<Py<PyType>> {
+    let bases = PyTuple::new(
+        py,
+        [
+            py.get_type::<DialcoreError>().into_any(),
+            py.get_type::<PyOSError>().into_any(),
+        ],
+    )?;
+    let dict = PyDict::new(py);
+    dict.set_item("__doc__", doc)?;
+    dict.set_item("__module__", "dialcore")?;
+    let ty = py.get_type::<PyType>().call1((name, bases, dict))?;
+    Ok(ty.cast_into::<PyType>()?.unbind())
+}
+
+/// An error of one of the `OSError` subclasses, with `filename` set.
+fn os_err(py: Python<'_>, cell: &PyOnceLock<Py<PyType>>, msg: String, path: &Path) -> PyErr {
+    let Some(ty) = cell.get(py) else {
+        return DialcoreError::new_err(msg);
+    };
+    let err = PyErr::from_type(ty.bind(py).clone(), (msg,));
+    let _ = err
+        .value(py)
+        .setattr("filename", path.display().to_string());
+    err
+}
+
+/// The error of a failed `Campaign.open` / `dialcore.inspect` of `dir`.
+pub(crate) fn open_err(py: Python<'_>, dir: &Path, e: OpenError) -> PyErr {
+    let msg = e.to_string();
+    match e {
+        OpenError::Config(e) => config_err(e),
+        OpenError::ZoneMismatch { .. } => {
+            InvalidConfig::new_err(format!("data directory {}: {msg}", dir.display()))
+        }
+        OpenError::Locked(dir) => os_err(py, &LOCKED_ERROR, msg, &dir),
+        OpenError::Io { path, .. } => os_err(py, &STORAGE_ERROR, msg, &path),
+        OpenError::Journal(JournalError::Io(_)) => os_err(
+            py,
+            &STORAGE_ERROR,
+            format!("data directory {}: {msg}", dir.display()),
+            dir,
+        ),
+        OpenError::Journal(_) | OpenError::Corrupt { .. } | OpenError::MissingSnapshot { .. } => {
+            CorruptDataError::new_err(msg)
+        }
+    }
+}
+
+/// The error of a failed journal or snapshot write.
+pub(crate) fn durable_err(py: Python<'_>, what: &str, e: &DurableError) -> PyErr {
+    storage_err(py, format!("{what}: {e}"), &e.path)
+}
+
+/// A `StorageError` about `path`.
+pub(crate) fn storage_err(py: Python<'_>, msg: String, path: &Path) -> PyErr {
+    os_err(py, &STORAGE_ERROR, msg, path)
+}
+
 pub(crate) fn engine_err(e: EngineError) -> PyErr {
     let msg = e.to_string();
     match e {
@@ -104,6 +190,7 @@ pub(crate) fn sim_err(e: SimError) -> PyErr {
         SimError::Scenario(e) => scenario_err(e),
         SimError::Config(e) => config_err(e),
         SimError::Engine(e) => DialcoreError::new_err(format!("simulator error: {e}")),
+        e @ SimError::Durable(_) => DialcoreError::new_err(e.to_string()),
     }
 }
 
@@ -131,5 +218,11 @@ pub(crate) fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add("UnknownTimezone", py.get_type::<UnknownTimezone>())?;
     m.add("CampaignCanceled", py.get_type::<CampaignCanceled>())?;
     m.add("CsvImportError", py.get_type::<CsvImportError>())?;
+    m.add("CorruptDataError", py.get_type::<CorruptDataError>())?;
+    let locked = LOCKED_ERROR.get_or_try_init(py, || os_subclass(py, "LockedError", LOCKED_DOC))?;
+    m.add("LockedError", locked.bind(py))?;
+    let storage =
+        STORAGE_ERROR.get_or_try_init(py, || os_subclass(py, "StorageError", STORAGE_DOC))?;
+    m.add("StorageError", storage.bind(py))?;
     Ok(())
 }

@@ -3,6 +3,7 @@
 
 mod campaign;
 mod config;
+mod durable;
 mod errors;
 mod sim;
 
@@ -13,7 +14,10 @@ use pyo3::prelude::*;
 /// `(code, name, display_name)` of the 17 contact states, in code order.
 #[pyfunction]
 fn state_table() -> Vec<(u8, &'static str, &'static str)> {
-    State::ALL.iter().map(|s| (s.code(), s.name(), s.display_name())).collect()
+    State::ALL
+        .iter()
+        .map(|s| (s.code(), s.name(), s.display_name()))
+        .collect()
 }
 
 /// Names of the last-outcome codes, in code order.
@@ -29,8 +33,10 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<campaign::Event>()?;
     m.add_class::<campaign::Command>()?;
     m.add_class::<campaign::ImportReport>()?;
+    m.add_class::<durable::RecoveryReport>()?;
     m.add_class::<sim::SimReport>()?;
     m.add_function(wrap_pyfunction!(sim::simulate, m)?)?;
+    m.add_function(wrap_pyfunction!(durable::inspect, m)?)?;
     m.add_function(wrap_pyfunction!(sim::default_scenario, m)?)?;
     m.add_function(wrap_pyfunction!(state_table, m)?)?;
     m.add_function(wrap_pyfunction!(outcome_names, m)?)?;

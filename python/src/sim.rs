@@ -36,9 +36,9 @@ fn to_json(key: &str, v: &Bound<'_, PyAny>) -> PyResult<Value> {
     if let Ok(d) = v.cast::<PyDict>() {
         let mut map = serde_json::Map::new();
         for (k, val) in d.iter() {
-            let k: String = k.extract().map_err(|_| {
-                PyTypeError::new_err(format!("argument '{key}': keys must be str"))
-            })?;
+            let k: String = k
+                .extract()
+                .map_err(|_| PyTypeError::new_err(format!("argument '{key}': keys must be str")))?;
             let sub = format!("{key}.{k}");
             map.insert(k, to_json(&sub, &val)?);
         }
@@ -46,11 +46,18 @@ fn to_json(key: &str, v: &Bound<'_, PyAny>) -> PyResult<Value> {
     }
     if v.is_instance_of::<PyList>() || v.is_instance_of::<PyTuple>() {
         let items: Vec<Bound<'_, PyAny>> = v.extract()?;
-        return items.iter().map(|i| to_json(key, i)).collect::<PyResult<Vec<_>>>().map(Value::Array);
+        return items
+            .iter()
+            .map(|i| to_json(key, i))
+            .collect::<PyResult<Vec<_>>>()
+            .map(Value::Array);
     }
     Err(PyTypeError::new_err(format!(
         "argument '{key}': unsupported type {}",
-        v.get_type().name().map(|n| n.to_string()).unwrap_or_default()
+        v.get_type()
+            .name()
+            .map(|n| n.to_string())
+            .unwrap_or_default()
     )))
 }
 
@@ -86,7 +93,10 @@ fn build_scenario(
         } else {
             return Err(PyTypeError::new_err(format!(
                 "argument 'scenario': expected a TOML file path or a dict, got {}",
-                s.get_type().name().map(|n| n.to_string()).unwrap_or_default()
+                s.get_type()
+                    .name()
+                    .map(|n| n.to_string())
+                    .unwrap_or_default()
             )));
         }
     }
@@ -219,27 +229,54 @@ impl SimReport {
     /// Ready operators per minute (`uint32`).
     #[getter]
     fn ready_operators<'py>(&self, py: Python<'py>) -> Bound<'py, PyArray1<u32>> {
-        PyArray1::from_vec(py, self.inner.timeseries.iter().map(|r| r.ready_operators).collect())
+        PyArray1::from_vec(
+            py,
+            self.inner
+                .timeseries
+                .iter()
+                .map(|r| r.ready_operators)
+                .collect(),
+        )
     }
     /// Calls in flight per minute (`uint32`).
     #[getter]
     fn calls_in_flight<'py>(&self, py: Python<'py>) -> Bound<'py, PyArray1<u32>> {
-        PyArray1::from_vec(py, self.inner.timeseries.iter().map(|r| r.calls_in_flight).collect())
+        PyArray1::from_vec(
+            py,
+            self.inner
+                .timeseries
+                .iter()
+                .map(|r| r.calls_in_flight)
+                .collect(),
+        )
     }
     /// Cumulative answered calls per minute (`uint64`).
     #[getter]
     fn answered_series<'py>(&self, py: Python<'py>) -> Bound<'py, PyArray1<u64>> {
-        PyArray1::from_vec(py, self.inner.timeseries.iter().map(|r| r.answered).collect())
+        PyArray1::from_vec(
+            py,
+            self.inner.timeseries.iter().map(|r| r.answered).collect(),
+        )
     }
     /// Cumulative abandoned calls per minute (`uint64`).
     #[getter]
     fn abandoned_series<'py>(&self, py: Python<'py>) -> Bound<'py, PyArray1<u64>> {
-        PyArray1::from_vec(py, self.inner.timeseries.iter().map(|r| r.abandoned).collect())
+        PyArray1::from_vec(
+            py,
+            self.inner.timeseries.iter().map(|r| r.abandoned).collect(),
+        )
     }
     /// Cumulative abandon rate per minute (`float64`).
     #[getter]
     fn cumulative_abandon_rate<'py>(&self, py: Python<'py>) -> Bound<'py, PyArray1<f64>> {
-        PyArray1::from_vec(py, self.inner.timeseries.iter().map(|r| r.cumulative_abandon_rate).collect())
+        PyArray1::from_vec(
+            py,
+            self.inner
+                .timeseries
+                .iter()
+                .map(|r| r.cumulative_abandon_rate)
+                .collect(),
+        )
     }
 
     /// The time series as a dict of numpy arrays (`minute`,
@@ -296,7 +333,9 @@ pub(crate) fn simulate(
 ) -> PyResult<SimReport> {
     let scenario = build_scenario(scenario, overrides)?;
     let report = py.detach(|| no_panic(|| run(&scenario, &mut |_| {})))?;
-    Ok(SimReport { inner: report.map_err(sim_err)? })
+    Ok(SimReport {
+        inner: report.map_err(sim_err)?,
+    })
 }
 
 /// The default scenario as a dict (every key `simulate` accepts).

@@ -16,6 +16,9 @@ SUBCLASSES = [
     dialcore.UnknownTimezone,
     dialcore.CampaignCanceled,
     dialcore.CsvImportError,
+    dialcore.CorruptDataError,
+    dialcore.LockedError,
+    dialcore.StorageError,
 ]
 
 

@@ -1,0 +1,308 @@
+/*
+ * Durable campaigns through the C API: open a data directory, run a few
+ * polls and events, free, open again and check what recovery reports and
+ * where it put the contacts whose calls were live; the directory lock
+ * (DC_STATUS_LOCKED), a garbage journal (DC_STATUS_CORRUPT), a changed
+ * default time zone, bad options, and the in-memory campaign's answers.
+ *
+ * argv[1] is a scratch directory (scripts/test-c passes its own); each run
+ * makes a fresh subdirectory in it.
+ */
+#define _XOPEN_SOURCE 700
+
+#include "test_common.h"
+
+#include <sys/stat.h>
+
+#define N 6
+#define OPERATORS 2
+#define START_MS 1700000000000ULL
+
+static char base[512];
+
+/* A fresh directory under the scratch directory, for one case. */
+static void fresh_dir(char *buf, size_t cap, const char *name) {
+  snprintf(buf, cap, "%s/%s", base, name);
+  if (mkdir(buf, 0700) != 0) {
+    perror(buf);
+    exit(1);
+  }
+}
+
+static dc_config config(void) {
+  dc_config cfg = dc_config_default();
+  cfg.mode = DC_MODE_PREDICTIVE;
+  cfg.default_country = 1;
+  cfg.calling_window = "always";
+  return cfg;
+}
+
+static int is_live(uint8_t s) {
+  return s == DC_STATE_AWAITING_OPERATOR || s == DC_STATE_OPERATOR_ASSIGNED ||
+         s == DC_STATE_BCW || s == DC_STATE_CALLING ||
+         s == DC_STATE_CALL_IN_PROGRESS || s == DC_STATE_ACW;
+}
+
+static void operator_event(dc_campaign *c, dc_event_kind kind, uint32_t op, uint64_t now) {
+  dc_event ev;
+  memset(&ev, 0, sizeof ev);
+  ev.kind = kind;
+  ev.operator_id = op;
+  MUST(dc_campaign_handle(c, &ev, now));
+}
+
+static void call_event(dc_campaign *c, dc_event_kind kind, const dc_command *cmd, uint64_t now) {
+  dc_event ev;
+  memset(&ev, 0, sizeof ev);
+  ev.kind = kind;
+  ev.contact = cmd->contact;
+  ev.attempt = cmd->attempt;
+  MUST(dc_campaign_handle(c, &ev, now));
+}
+
+/* Open, dial, free, reopen: the report and the reconciled contacts. */
+static void round_trip(void) {
+  char dir[600];
+  fresh_dir(dir, sizeof dir, "round-trip");
+  dc_config cfg = config();
+  dc_durable_options opts = dc_durable_options_default();
+  EXPECT(opts.fsync_policy == DC_FSYNC_POLICY_ALWAYS);
+  EXPECT(opts.snapshot_every_records == 10000000);
+  opts.fsync_policy = DC_FSYNC_POLICY_NEVER; /* scratch data; keeps the test fast */
+
+  dc_recovery_report rep;
+  memset(&rep, 0xAB, sizeof rep);
+  dc_campaign *c = NULL;
+  MUST(dc_campaign_open(dir, &cfg, &opts, &rep, &c));
+  EXPECT(rep.fresh);
+  EXPECT(rep.snapshot_generation == UINT64_MAX);
+  EXPECT(rep.records_replayed == 0);
+  EXPECT(!rep.damaged);
+  EXPECT(rep.damage_kind == DC_DAMAGE_KIND_NONE);
+  EXPECT(rep.contacts == 0);
+  EXPECT(rep.reconciled_count == 0);
+
+  /* The directory is held while the handle lives. */
+  dc_campaign *second = NULL;
+  EXPECT_STATUS(DC_STATUS_LOCKED, dc_campaign_open(dir, &cfg, NULL, NULL, &second));
+  EXPECT(second == NULL);
+  EXPECT(strstr(dc_last_error_message(), dir) != NULL);
+
+  const char *phones[N] = {"212-555-0100", "212-555-0101", "212-555-0102",
+                           "212-555-0103", "212-555-0104", "212-555-0105"};
+  uint32_t first = 99;
+  MUST(dc_campaign_add_contacts(c, phones, N, 0, &first));
+  EXPECT(first == 0);
+  uint64_t now = START_MS;
+  for (int i = 0; i < OPERATORS; i++) {
+    uint32_t op;
+    MUST(dc_campaign_add_operator(c, &op));
+    operator_event(c, DC_EVENT_KIND_OPERATOR_LOGIN, op, now);
+    operator_event(c, DC_EVENT_KIND_OPERATOR_READY, op, now);
+  }
+
+  /* Dial; answer the first call (it connects), the second is unreachable
+   * (a retry), the rest keep ringing. */
+  dc_command cmds[16];
+  size_t n = 0;
+  MUST(dc_campaign_poll(c, now, cmds, 16, &n));
+  size_t dials = 0;
+  dc_command dialed[16];
+  for (size_t i = 0; i < n; i++) {
+    if (cmds[i].kind == DC_COMMAND_KIND_DIAL) dialed[dials++] = cmds[i];
+  }
+  EXPECT(dials >= 2);
+  if (dials < 2) {
+    dc_campaign_free(c);
+    return;
+  }
+  now += 5000;
+  call_event(c, DC_EVENT_KIND_ANSWERED, &dialed[0], now);
+  call_event(c, DC_EVENT_KIND_UNREACHABLE, &dialed[1], now);
+  MUST(dc_campaign_poll(c, now, cmds, 16, &n));
+
+  uint64_t generation = 0;
+  MUST(dc_campaign_snapshot(c, &generation));
+  EXPECT(generation == 1);
+  uint64_t jgen = 0, records = 99, bytes = 0;
+  MUST(dc_campaign_journal_position(c, &jgen, &records, &bytes));
+  EXPECT(jgen == 1);
+  EXPECT(bytes > 0);
+
+  /* More changes after the snapshot, replayed from journal 1. */
+  now += 1000;
+  if (dials >= 3) call_event(c, DC_EVENT_KIND_REJECTED, &dialed[2], now);
+  MUST(dc_campaign_poll(c, now, cmds, 16, &n));
+  MUST(dc_campaign_flush(c));
+  EXPECT_STATUS(DC_STATUS_OK, dc_campaign_durability_error(c));
+
+  /* inspect reads without the lock, while the campaign is open. */
+  dc_recovery_report seen;
+  MUST(dc_campaign_inspect(dir, &cfg, &seen));
+  EXPECT(!seen.fresh);
+  EXPECT(seen.contacts == N);
+  EXPECT(seen.snapshot_generation == 1);
+
+  uint8_t before[N];
+  unsigned live = 0;
+  for (uint32_t id = 0; id < N; id++) {
+    MUST(dc_campaign_state(c, id, &before[id]));
+    if (is_live(before[id])) live++;
+  }
+  EXPECT(before[dialed[0].contact] == DC_STATE_CALL_IN_PROGRESS);
+  EXPECT(before[dialed[1].contact] == DC_STATE_RETRY_SCHEDULED);
+  EXPECT(live >= 1);
+  dc_campaign_free(c);
+
+  /* A different default time zone does not fit the stored campaign. */
+  dc_config berlin = config();
+  berlin.default_timezone = "Europe/Berlin";
+  c = NULL;
+  EXPECT_STATUS(DC_STATUS_INVALID_CONFIG, dc_campaign_open(dir, &berlin, NULL, NULL, &c));
+  EXPECT(c == NULL);
+  EXPECT(strstr(dc_last_error_message(), dir) != NULL);
+
+  memset(&rep, 0xAB, sizeof rep);
+  MUST(dc_campaign_open(dir, &cfg, &opts, &rep, &c));
+  EXPECT(!rep.fresh);
+  EXPECT(rep.snapshot_generation == 1);
+  EXPECT(rep.journals_replayed == 1);
+  EXPECT(rep.records_replayed > 0);
+  EXPECT(!rep.damaged);
+  EXPECT(rep.dropped_bytes == 0 && rep.dropped_records == 0);
+  EXPECT(rep.skipped_files == 0);
+  EXPECT(rep.contacts == N);
+  EXPECT(rep.now_ms == now);
+  EXPECT(rep.reconciled_count == live);
+
+  size_t count = 0;
+  MUST(dc_campaign_contact_count(c, &count));
+  EXPECT(count == N);
+
+  dc_reconciled list[N];
+  size_t written = 99;
+  MUST(dc_campaign_reconciled(c, NULL, 0, &written));
+  EXPECT(written == 0);
+  MUST(dc_campaign_reconciled(c, list, N, &written));
+  EXPECT(written == live);
+  for (size_t i = 0; i < written; i++) {
+    uint32_t id = list[i].contact;
+    EXPECT(id < N);
+    if (id >= N) continue;
+    EXPECT(list[i].was == before[id]);
+    uint8_t now_state = 0;
+    MUST(dc_campaign_state(c, id, &now_state));
+    EXPECT(list[i].now == now_state);
+    if (before[id] == DC_STATE_CALL_IN_PROGRESS) {
+      EXPECT(now_state == DC_STATE_SUCCESS);
+    } else {
+      EXPECT(now_state == DC_STATE_RETRY_SCHEDULED);
+    }
+    if (before[id] == DC_STATE_CALLING || before[id] == DC_STATE_CALL_IN_PROGRESS) {
+      EXPECT(list[i].attempts == 1);
+    }
+  }
+  /* Contacts that were not live kept their state. */
+  for (uint32_t id = 0; id < N; id++) {
+    uint8_t s = 0;
+    MUST(dc_campaign_state(c, id, &s));
+    if (!is_live(before[id])) EXPECT(s == before[id]);
+    else EXPECT(!is_live(s));
+  }
+  /* A short buffer gets the first entries. */
+  if (live >= 2) {
+    MUST(dc_campaign_reconciled(c, list, 1, &written));
+    EXPECT(written == 1);
+  }
+  dc_campaign_free(c);
+}
+
+/* A journal that is not a journal. */
+static void garbage_journal(void) {
+  char dir[600], path[700];
+  fresh_dir(dir, sizeof dir, "garbage");
+  snprintf(path, sizeof path, "%s/journal-00000000.dcj", dir);
+  FILE *f = fopen(path, "wb");
+  if (f == NULL) {
+    perror(path);
+    exit(1);
+  }
+  for (int i = 0; i < 256; i++) fputc("not a journal "[i % 14], f);
+  fclose(f);
+  dc_config cfg = config();
+  dc_campaign *c = NULL;
+  EXPECT_STATUS(DC_STATUS_CORRUPT, dc_campaign_open(dir, &cfg, NULL, NULL, &c));
+  EXPECT(c == NULL);
+  EXPECT(strstr(dc_last_error_message(), "journal-00000000.dcj") != NULL);
+  dc_recovery_report rep;
+  EXPECT_STATUS(DC_STATUS_CORRUPT, dc_campaign_inspect(dir, &cfg, &rep));
+}
+
+static void bad_arguments(void) {
+  char dir[600];
+  fresh_dir(dir, sizeof dir, "bad-args");
+  dc_config cfg = config();
+  dc_campaign *c = NULL;
+  dc_durable_options opts = dc_durable_options_default();
+  opts.fsync_policy = (dc_fsync_policy)7;
+  EXPECT_STATUS(DC_STATUS_INVALID_ARGUMENT, dc_campaign_open(dir, &cfg, &opts, NULL, &c));
+  EXPECT(strstr(dc_last_error_message(), "fsync_policy") != NULL);
+  opts.fsync_policy = DC_FSYNC_POLICY_EVERY_MS;
+  opts.fsync_every_ms = 0;
+  EXPECT_STATUS(DC_STATUS_INVALID_ARGUMENT, dc_campaign_open(dir, &cfg, &opts, NULL, &c));
+  EXPECT_STATUS(DC_STATUS_NULL_POINTER, dc_campaign_open(NULL, &cfg, NULL, NULL, &c));
+  EXPECT_STATUS(DC_STATUS_NULL_POINTER, dc_campaign_open(dir, NULL, NULL, NULL, &c));
+  EXPECT_STATUS(DC_STATUS_NULL_POINTER, dc_campaign_open(dir, &cfg, NULL, NULL, NULL));
+  EXPECT(c == NULL);
+
+  /* EVERY_MS with an interval works; the report is optional. */
+  opts.fsync_every_ms = 50;
+  MUST(dc_campaign_open(dir, &cfg, &opts, NULL, &c));
+  EXPECT_STATUS(DC_STATUS_NULL_POINTER, dc_campaign_reconciled(c, NULL, 1, NULL));
+  EXPECT_STATUS(DC_STATUS_NULL_POINTER, dc_campaign_reconciled(c, NULL, 1, &(size_t){0}));
+  dc_campaign_free(c);
+
+  char missing[700];
+  snprintf(missing, sizeof missing, "%s/no-such-dir", base);
+  dc_recovery_report rep;
+  EXPECT_STATUS(DC_STATUS_IO, dc_campaign_inspect(missing, &cfg, &rep));
+  EXPECT(strstr(dc_last_error_message(), missing) != NULL);
+}
+
+/* A campaign from dc_campaign_new has no data directory. */
+static void in_memory(void) {
+  dc_config cfg = config();
+  dc_campaign *c = NULL;
+  MUST(dc_campaign_new(&cfg, &c));
+  MUST(dc_campaign_flush(c));
+  EXPECT_STATUS(DC_STATUS_OK, dc_campaign_durability_error(c));
+  uint64_t g = 7;
+  EXPECT_STATUS(DC_STATUS_NOT_DURABLE, dc_campaign_snapshot(c, &g));
+  EXPECT(g == 7);
+  EXPECT_STATUS(DC_STATUS_NOT_DURABLE, dc_campaign_journal_position(c, NULL, NULL, NULL));
+  size_t written = 99;
+  dc_reconciled r;
+  MUST(dc_campaign_reconciled(c, &r, 1, &written));
+  EXPECT(written == 0);
+  dc_campaign_free(c);
+
+  EXPECT(strcmp(dc_status_name(DC_STATUS_LOCKED), "DC_STATUS_LOCKED") == 0);
+  EXPECT(strcmp(dc_status_name(DC_STATUS_CORRUPT), "DC_STATUS_CORRUPT") == 0);
+  EXPECT(strcmp(dc_status_name(DC_STATUS_NOT_DURABLE), "DC_STATUS_NOT_DURABLE") == 0);
+  EXPECT(DC_STATUS_PANIC == 16 && DC_STATUS_LOCKED == 17);
+  EXPECT(strcmp(dc_status_name(DC_STATUS_NOT_DURABLE + 1), "unknown") == 0);
+}
+
+int main(int argc, char **argv) {
+  const char *scratch = argc > 1 ? argv[1] : "/tmp";
+  snprintf(base, sizeof base, "%s/durable.XXXXXX", scratch);
+  if (mkdtemp(base) == NULL) {
+    perror(base);
+    return 1;
+  }
+  round_trip();
+  garbage_journal();
+  bad_arguments();
+  in_memory();
+  return test_finish("test_durable");
+}
