@@ -6,6 +6,12 @@
 #   OUT=/tmp/B.md benches/report.sh        # another output file
 #   REPORT_ONLY=1 benches/report.sh        # rewrite from the last run's data
 #
+# A subset run after a full one re-runs only the benches named and keeps the
+# rest of the full run (logs, criterion estimates, simulator result), so the
+# report still has every group; each group's rows come from the latest run
+# that touched it, and the report lists the re-runs. A subset run with no
+# full run before it reports only its own benches.
+#
 # Quick mode: criterion `--warm-up-time 1 --measurement-time 2
 # --sample-size 10` (groups that set their own measurement time in code keep
 # it) and DIALCORE_BENCH_QUICK=1 (shorter same-run summaries). Medians come
@@ -16,21 +22,56 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$PWD
 OUT=${OUT:-$ROOT/docs/BENCHMARKS.md}
-BENCHES=${BENCHES:-"store wheel blacklist engine selection csv_load overhead"}
+SUBSET_BENCHES=${BENCHES:-}
+BENCHES=${BENCHES:-"store wheel blacklist engine selection csv_load durable overhead"}
 CRITERION_ARGS=(--warm-up-time 1 --measurement-time 2 --sample-size 10)
 CRIT="$ROOT/target/criterion"
 # Logs of the last run stay here (bench stdout/stderr, the simulator JSON).
 # REPORT_ONLY=1 rewrites the report from the last run's logs and estimates.
 WORK="$ROOT/target/bench-report"
 REPORT_ONLY=${REPORT_ONLY:-0}
+RERUN=0
 if [ "$REPORT_ONLY" != 1 ]; then
-    rm -rf "$WORK"
+    if [ -n "$SUBSET_BENCHES" ] && [ -f "$WORK/stamp" ] && [ -f "$WORK/simulate.json" ]; then
+        RERUN=1
+    else
+        rm -rf "$WORK"
+    fi
 fi
 mkdir -p "$WORK"
 export DIALCORE_BENCH_QUICK=1
 
+run_benches() { # bench names → logs in $WORK
+    for bench in "$@"; do
+        pkg=dialcore-benches
+        [ "$bench" = overhead ] && pkg=dialcore-ffi
+        echo ">> cargo bench -p $pkg --bench $bench" >&2
+        cargo bench -p "$pkg" --bench "$bench" -- "${CRITERION_ARGS[@]}" \
+            >"$WORK/$bench.log" 2>"$WORK/$bench.err" || {
+            echo "bench $bench failed, see below" >&2
+            tail -20 "$WORK/$bench.err" >&2
+            exit 1
+        }
+    done
+}
+
 mkdir -p "$(dirname "$OUT")" "$CRIT"
-if [ "$REPORT_ONLY" = 1 ]; then
+if [ "$REPORT_ONLY" = 1 ] || [ "$RERUN" = 1 ]; then
+    if [ "$RERUN" = 1 ]; then
+        n=$(find "$WORK" -maxdepth 1 -name 'stamp.*' | wc -l)
+        touch "$WORK/stamp.$(printf '%03d' $((n + 1)))"
+        rerun_load=$(cut -d' ' -f1-3 /proc/loadavg)
+        rerun_started=$(date +%s)
+        # shellcheck disable=SC2086
+        run_benches $SUBSET_BENCHES
+        echo "$(date -u '+%Y-%m-%d %H:%M UTC'): \`$SUBSET_BENCHES\` in $(($(date +%s) - rerun_started)) s, load average $rerun_load before, $(cut -d' ' -f1-3 /proc/loadavg) after" \
+            >>"$WORK/reruns"
+        all=$(cat "$WORK/benches")
+        for bench in $SUBSET_BENCHES; do
+            case " $all " in *" $bench "*) ;; *) all="$all $bench" ;; esac
+        done
+        echo "$all" >"$WORK/benches"
+    fi
     load_before=$(cat "$WORK/load_before")
     load_after=$(cat "$WORK/load_after")
     elapsed=$(cat "$WORK/elapsed")
@@ -43,17 +84,8 @@ echo "$load_before" >"$WORK/load_before"
 echo "$BENCHES" >"$WORK/benches"
 started=$(date +%s)
 
-for bench in $BENCHES; do
-    pkg=dialcore-benches
-    [ "$bench" = overhead ] && pkg=dialcore-ffi
-    echo ">> cargo bench -p $pkg --bench $bench" >&2
-    cargo bench -p "$pkg" --bench "$bench" -- "${CRITERION_ARGS[@]}" \
-        >"$WORK/$bench.log" 2>"$WORK/$bench.err" || {
-        echo "bench $bench failed, see below" >&2
-        tail -20 "$WORK/$bench.err" >&2
-        exit 1
-    }
-done
+# shellcheck disable=SC2086
+run_benches $BENCHES
 
 echo ">> simulate sim/scenarios/big.toml" >&2
 cargo build --release -q -p dialcore-cli
@@ -106,6 +138,11 @@ cores=$(nproc)
     echo "- Run conditions: load average (1/5/15 min) $load_before before, $load_after after;"
     echo "  the machine was shared with other work during the run (another build), so"
     echo "  expect noise of tens of percent on single figures."
+    if [ -s "$WORK/reruns" ]; then
+        echo "- Re-run since, on top of that run (their groups and summaries below"
+        echo "  come from the re-run; the simulator figure from the full run):"
+        sed 's/^/  - /' "$WORK/reruns"
+    fi
     echo
     echo "**Absolute numbers vary between machines (and between runs on a shared"
     echo "VM); the ratios, measured side by side in one run on the same data, are"
@@ -114,7 +151,7 @@ cores=$(nproc)
     echo "means dialcore takes less time. Rows starting with dialcore have no ratio."
     echo
     echo "Not benchmarked yet: journal append, snapshot and recovery (the durability"
-    echo "layer does not exist yet); 10M-contact CSV loads."
+    echo "layer does not exist yet)."
     echo
     echo "Notes on the contenders:"
     echo
@@ -128,17 +165,37 @@ cores=$(nproc)
     echo "  every refill reads all ~625k dialable rows; a bigger hopper refill would"
     echo "  amortize that. Event cycles = select 100 + answered, ended, ACW done each"
     echo "  (one autocommit status UPDATE per event on the SQL side)."
-    echo "- \`csv_load_1M\`: a 31.6 MB CSV (phone, external_id, timezone, priority);"
-    echo "  dialcore \`Campaign::import_csv_path\` vs a \`HashMap\` row store fed by the"
-    echo "  \`csv\` crate vs SQLite in-memory inserts in one transaction."
-    echo "- The \`store\` 10M append group sets its own 8 s measurement time."
+    echo "- \`csv_load_1M\`, \`csv_load_10M\`: a 31.6 MB / 326 MB CSV (phone, external_id,"
+    echo "  timezone, priority); dialcore \`Campaign::import_csv_path\` (duplicate check,"
+    echo "  number index and selection queue included) vs a \`HashMap<u64, RowContact>\`"
+    echo "  row store fed by the \`csv\` crate (number normalized to \`+\` and digits in a"
+    echo "  \`String\`, external id and time zone as \`String\`s) vs, at 1M only, SQLite"
+    echo "  in-memory inserts in one transaction. One row-store load of 10M takes about"
+    echo "  15 s, too long for criterion's ten samples in quick mode: there"
+    echo "  \`csv_load_10M\` has the dialcore row only, and the 10M ratio is the"
+    echo "  \`csv_load\` same-run summary below (one load of each, side by side); a full"
+    echo "  \`cargo bench\` run has both in criterion."
+    echo "- \`store_append_1M\`, \`store_append_10M\`: contacts from numbers already in"
+    echo "  memory, \`ContactStore::extend_numbers\` vs the row store inserting one struct"
+    echo "  per number (\`format!(\"+{n}\")\` number). The 10M group sets its own 8 s"
+    echo "  measurement time."
     echo
     echo "## Median times per group"
     echo
-    # Groups with an estimate written by this run (criterion rewrites the
-    # files in place, so the file's time is what tells).
+    # Groups with an estimate written by the last full run or a re-run since
+    # (criterion rewrites the files in place, so the file's time is what
+    # tells). In each group only the rows of the latest run that wrote any
+    # of them, so a ratio never mixes two runs.
+    stamps=$(find "$WORK" -maxdepth 1 -name 'stamp.*' | sort -r)
     while IFS= read -r dir; do
         group=$(basename "$dir")
+        since="$WORK/stamp"
+        for stamp in $stamps; do
+            if [ -n "$(find "$dir" -path '*/new/estimates.json' -newer "$stamp" | head -1)" ]; then
+                since=$stamp
+                break
+            fi
+        done
         echo "### \`$group\`"
         echo
         echo "| contender | median | dialcore / contender |"
@@ -146,7 +203,7 @@ cores=$(nproc)
         while IFS= read -r bench; do
             est="$bench/new/estimates.json"
             [ -f "$est" ] || continue
-            [ "$est" -nt "$WORK/stamp" ] || continue
+            [ "$est" -nt "$since" ] || continue
             ns=$(median_ns "$est")
             name=$(basename "$bench")
             ratio="—"
