@@ -116,6 +116,14 @@ pub trait Pacer: Send + fmt::Debug {
     /// The number of new dials to start now (the engine may dial fewer: the
     /// abandon guard, contacts running out).
     fn dials(&mut self, inputs: &PacingInputs<'_>) -> usize;
+
+    /// False when the pacer would answer progressive 1:1 at `now_ms`
+    /// whatever the inputs (between two plans of a pacer that re-plans on a
+    /// schedule): the engine then skips gathering them. True by default.
+    fn needs_inputs(&self, now_ms: u64) -> bool {
+        let _ = now_ms;
+        true
+    }
 }
 
 /// The classic pacer: `ceil(ratio × ready operators)` calls in flight, none
@@ -206,6 +214,11 @@ impl Pacing {
     /// is above the target, at most one call in flight per ready operator.
     pub fn decide(&mut self, operators: &Operators, ctx: PollContext) -> usize {
         let now = ctx.now_ms;
+        if !self.pacer.needs_inputs(now) {
+            // Progressive 1:1, which the guard never cuts.
+            let in_flight = self.stats.ringing_count() + ctx.waiting;
+            return operators.ready_count().saturating_sub(in_flight);
+        }
         self.ready_ms.clear();
         self.ready_ms.extend(
             operators

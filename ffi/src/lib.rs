@@ -1669,13 +1669,18 @@ pub enum dc_pacer {
 /// engine's abandon guard caps whichever is chosen. The statistics the
 /// pacers read are kept across the switch.
 #[no_mangle]
-pub unsafe extern "C" fn dc_campaign_set_pacer(campaign: *mut dc_campaign, pacer: u32) -> dc_status {
+pub unsafe extern "C" fn dc_campaign_set_pacer(
+    campaign: *mut dc_campaign,
+    pacer: u32,
+) -> dc_status {
     run(|| {
         let pacer: Box<dyn engine::Pacer> = match pacer {
             0 => {
                 // SAFETY: the campaign pointer per the contract.
                 let ratio = unsafe {
-                    with_campaign(campaign, |inner| Ok(inner.campaign.config().predictive_ratio))
+                    with_campaign(campaign, |inner| {
+                        Ok(inner.campaign.config().predictive_ratio)
+                    })
                 }?;
                 Box::new(engine::FixedRatioPacer::new(ratio))
             }

@@ -371,7 +371,10 @@ fn the_dialcore_pacer_starts_progressive_and_bad_pacers_are_refused() {
         unsafe { dc_campaign_poll(c, 1_000, out.as_mut_ptr(), 8, &mut n) },
         dc_status::Ok
     );
-    assert_eq!(n, 2, "warm-up is progressive 1:1: one dial per ready operator");
+    assert_eq!(
+        n, 2,
+        "warm-up is progressive 1:1: one dial per ready operator"
+    );
     // SAFETY: a live campaign, freed once.
     unsafe { dc_campaign_free(c) };
     // SAFETY: NULL is reported, not dereferenced.

@@ -424,6 +424,13 @@ impl Pacer for DialcorePacer {
         "dialcore".to_owned()
     }
 
+    fn needs_inputs(&self, now_ms: u64) -> bool {
+        !(self.warm
+            && self
+                .planned_at
+                .is_some_and(|at| now_ms >= at && now_ms < at + self.tuning.replan_ms))
+    }
+
     fn dials(&mut self, inputs: &PacingInputs<'_>) -> usize {
         if !self.warm {
             if !self.warm_enough(inputs) {

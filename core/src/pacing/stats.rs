@@ -399,6 +399,11 @@ impl PacingStats {
         recent.iter().rev().chain(earlier.iter().rev())
     }
 
+    /// Unbound calls in flight (ringing with no operator on the line).
+    pub fn ringing_count(&self) -> usize {
+        self.ringing.len()
+    }
+
     /// How long each unbound call in flight has rung at `now_ms`, shortest
     /// first, appended to `out`.
     pub fn ringing_elapsed(&self, now_ms: u64, out: &mut Vec<u64>) {
