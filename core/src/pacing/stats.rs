@@ -458,7 +458,7 @@ mod tests {
         s.on_dial(3, false, 2_000);
         let mut ringing = Vec::new();
         s.ringing_elapsed(5_000, &mut ringing);
-        assert_eq!(ringing, vec![4_000, 4_000, 3_000]);
+        assert_eq!(ringing, vec![3_000, 4_000, 4_000], "shortest first");
         s.on_live_answer(1, 9_000);
         s.on_attempt_end(2, 26_000);
         s.on_live_answer(3, 10_000);
