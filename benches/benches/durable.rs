@@ -265,7 +265,7 @@ fn summary(_: &mut Criterion) {
     let base = per_event[0].1;
     for (name, secs, bytes) in &per_event {
         println!(
-            "{name:>20}: {:.2} M events/s, {:.2}x the in-memory time per event, journal {:.1} MB",
+            "{name}: {:.2} M events/s, {:.2}x the in-memory time per event, journal {:.1} MB",
             1e-6 / secs,
             secs / base,
             *bytes as f64 / 1e6
