@@ -792,3 +792,13 @@ proptest! {
         prop_assert_eq!(c.store().counts(), &c.store().recount());
     }
 }
+
+#[test]
+fn an_in_memory_campaign_flushes_nothing_and_cannot_snapshot() {
+    let mut c = campaign(predictive());
+    assert!(!c.is_durable());
+    c.flush().expect("nothing to write");
+    let err = c.snapshot().expect_err("no data directory");
+    assert_eq!(err.to_string(), "the campaign has no data directory");
+    assert_eq!(c.journal_position(), None);
+}

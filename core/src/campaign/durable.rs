@@ -206,7 +206,12 @@ pub struct DurableError {
 
 impl fmt::Display for DurableError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}: {}", self.path.display(), self.source)
+        if self.path.as_os_str().is_empty() {
+            // Not about a file: the campaign has no data directory.
+            write!(f, "{}", self.source)
+        } else {
+            write!(f, "{}: {}", self.path.display(), self.source)
+        }
     }
 }
 
