@@ -21,11 +21,8 @@ use std::time::{Duration, Instant};
 
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
 use dialcore::journal::FsyncPolicy;
-use dialcore::{
-    CallId, Campaign, CampaignConfig, Command, Disposition, DurableOptions, Event, Mode,
-};
-
-const OPERATORS: usize = 1_000;
+use dialcore::{CallId, Campaign, Command, DurableOptions};
+use dialcore_benches::engine_round::{config, populate, round, OPERATORS};
 
 fn bench_dir(name: &str) -> PathBuf {
     let base = std::env::var_os("DIALCORE_BENCH_DIR")
@@ -34,18 +31,6 @@ fn bench_dir(name: &str) -> PathBuf {
     let dir = base.join(format!("dialcore-bench-{name}-{}", std::process::id()));
     let _ = fs::remove_dir_all(&dir);
     dir
-}
-
-fn numbers(n: usize) -> Vec<u64> {
-    (0..n as u64).map(|i| 12010000000 + i * 7).collect()
-}
-
-fn config() -> CampaignConfig {
-    CampaignConfig {
-        predictive_ratio: 1.0,
-        acw_limit_ms: 0,
-        ..CampaignConfig::new(Mode::Predictive)
-    }
 }
 
 /// How the campaign under test keeps its state.
@@ -70,45 +55,8 @@ fn campaign(contacts: usize, keeping: Keeping, dir: &PathBuf) -> Campaign {
                 .0
         }
     };
-    c.add_numbers(&numbers(contacts), 0).expect("fits");
-    for _ in 0..OPERATORS {
-        let op = c.add_operator();
-        c.handle(Event::OperatorLogin(op), 0).unwrap();
-        c.handle(Event::OperatorReady(op), 0).unwrap();
-    }
+    populate(&mut c, contacts);
     c
-}
-
-/// One round: poll, then answer, end and close ACW of every call dialed.
-fn round(c: &mut Campaign, now: &mut u64, out: &mut Vec<Command>, calls: &mut Vec<CallId>) -> u64 {
-    out.clear();
-    calls.clear();
-    *now += 1_000;
-    c.poll(*now, out);
-    calls.extend(out.iter().filter_map(|cmd| match cmd {
-        Command::Dial { call, .. } => Some(*call),
-        _ => None,
-    }));
-    for &call in calls.iter() {
-        c.handle(Event::Answered(call), *now).unwrap();
-    }
-    for &call in calls.iter() {
-        c.handle(Event::CallEnded(call), *now + 500).unwrap();
-    }
-    for &call in calls.iter() {
-        let operator = c.operator_of(call.contact).expect("in ACW");
-        c.handle(
-            Event::AcwDone {
-                operator,
-                contact: call.contact,
-                disposition: Disposition::Done,
-            },
-            *now + 600,
-        )
-        .unwrap();
-    }
-    *now += 600;
-    3 * calls.len() as u64
 }
 
 struct Harness {

@@ -7,67 +7,16 @@ use std::hint::black_box;
 use std::time::{Duration, Instant};
 
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
-use dialcore::{CallId, Campaign, CampaignConfig, Command, Disposition, Event, Mode, OperatorId};
+use dialcore::{CallId, Campaign, Command};
 
-const OPERATORS: usize = 1_000;
-
-fn numbers(n: usize) -> Vec<u64> {
-    (0..n as u64).map(|i| 12010000000 + i * 7).collect()
-}
+use dialcore_benches::engine_round::{config, populate, round, OPERATORS};
 
 /// A predictive campaign (ratio 1: every answered call finds an operator)
 /// with `contacts` contacts and `OPERATORS` ready operators.
-fn campaign(contacts: usize) -> (Campaign, Vec<OperatorId>) {
-    let config = CampaignConfig {
-        predictive_ratio: 1.0,
-        acw_limit_ms: 0,
-        ..CampaignConfig::new(Mode::Predictive)
-    };
-    let mut c = Campaign::new(config).expect("valid config");
-    c.add_numbers(&numbers(contacts), 0).expect("fits");
-    let ops: Vec<OperatorId> = (0..OPERATORS).map(|_| c.add_operator()).collect();
-    for &op in &ops {
-        c.handle(Event::OperatorLogin(op), 0).unwrap();
-        c.handle(Event::OperatorReady(op), 0).unwrap();
-    }
-    (c, ops)
-}
-
-/// One round: poll (dials one call per ready operator), then answer, end and
-/// close ACW of every call. Returns the events handled.
-fn round(c: &mut Campaign, now: &mut u64, out: &mut Vec<Command>, calls: &mut Vec<CallId>) -> u64 {
-    out.clear();
-    calls.clear();
-    *now += 1_000;
-    c.poll(*now, out);
-    calls.extend(out.iter().filter_map(|cmd| match cmd {
-        Command::Dial { call, .. } => Some(*call),
-        _ => None,
-    }));
-    let mut events = 0;
-    for &call in calls.iter() {
-        c.handle(Event::Answered(call), *now).unwrap();
-        events += 1;
-    }
-    for &call in calls.iter() {
-        c.handle(Event::CallEnded(call), *now + 500).unwrap();
-        events += 1;
-    }
-    for &call in calls.iter() {
-        let operator = c.operator_of(call.contact).expect("in ACW");
-        c.handle(
-            Event::AcwDone {
-                operator,
-                contact: call.contact,
-                disposition: Disposition::Done,
-            },
-            *now + 600,
-        )
-        .unwrap();
-        events += 1;
-    }
-    *now += 600;
-    events
+fn campaign(contacts: usize) -> Campaign {
+    let mut c = Campaign::new(config()).expect("valid config");
+    populate(&mut c, contacts);
+    c
 }
 
 /// A campaign and its round state; rebuilt (outside the measured time) when
@@ -85,7 +34,7 @@ impl Harness {
     fn new(contacts: usize) -> Self {
         Harness {
             contacts,
-            campaign: campaign(contacts).0,
+            campaign: campaign(contacts),
             rounds_left: contacts / OPERATORS,
             now: 0,
             out: Vec::new(),
@@ -146,7 +95,7 @@ fn poll_cost(c: &mut Criterion) {
 /// between 10M and 100k contacts (it should be close to 1).
 fn summary(_: &mut Criterion) {
     let measure = |contacts: usize, rounds: usize| {
-        let (mut campaign, _) = campaign(contacts);
+        let mut campaign = campaign(contacts);
         let (mut out, mut calls, mut now) = (Vec::new(), Vec::new(), 0);
         round(&mut campaign, &mut now, &mut out, &mut calls);
         let started = Instant::now();

@@ -107,6 +107,27 @@ pub struct JournalWriter {
 }
 
 impl JournalWriter {
+    /// A writer appending to `file`, whose first `file_len` bytes are kept.
+    fn writing(
+        file: File,
+        path: &Path,
+        generation: u64,
+        policy: FsyncPolicy,
+        file_len: u64,
+    ) -> Self {
+        JournalWriter {
+            file,
+            path: path.to_path_buf(),
+            generation,
+            policy,
+            buf: Vec::with_capacity(1 << 16),
+            file_len,
+            records: 0,
+            last_sync_ms: None,
+            unsynced: false,
+        }
+    }
+
     /// Creates the journal at `path` (replacing any file there) with a
     /// header for `generation`: the header goes to `<path>.tmp`, which is
     /// fsynced and renamed over `path`, then the directory is fsynced.
@@ -127,17 +148,13 @@ impl JournalWriter {
             return Err(e);
         }
         sync_dir(parent_dir(path))?;
-        Ok(JournalWriter {
+        Ok(Self::writing(
             file,
-            path: path.to_path_buf(),
+            path,
             generation,
             policy,
-            buf: Vec::with_capacity(1 << 16),
-            file_len: HEADER_LEN as u64,
-            records: 0,
-            last_sync_ms: None,
-            unsynced: false,
-        })
+            HEADER_LEN as u64,
+        ))
     }
 
     /// Opens an existing journal for appending after recovery: `valid_len`
@@ -167,17 +184,7 @@ impl JournalWriter {
         }
         file.seek(SeekFrom::Start(valid_len))?;
         file.sync_all()?;
-        Ok(JournalWriter {
-            file,
-            path: path.to_path_buf(),
-            generation,
-            policy,
-            buf: Vec::with_capacity(1 << 16),
-            file_len: valid_len,
-            records: 0,
-            last_sync_ms: None,
-            unsynced: false,
-        })
+        Ok(Self::writing(file, path, generation, policy, valid_len))
     }
 
     /// Appends one record to the in-memory buffer: `write_payload` writes the

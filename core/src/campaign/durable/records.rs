@@ -263,12 +263,16 @@ impl Campaign {
         let now = self.now_ms;
         d.last_tick = now;
         let (store, timers, live) = (&self.store, &self.timers, &self.live);
-        // Rows of a huge change (a cancel of millions) go out in chunks so
-        // that no record comes near the reader's size cap.
-        for (n, chunk) in dirty.chunks(ROWS_PER_RECORD).enumerate() {
+        // One record: the time, the call's fixed-size records, its rows.
+        // Rows of a huge change (a cancel of millions) continue in further
+        // records so that none comes near the reader's size cap.
+        let mut rest: &[u32] = &dirty;
+        let mut first = true;
+        loop {
+            let (chunk, tail) = rest.split_at(rest.len().min(ROWS_PER_RECORD));
             let batch = &mut d.batch;
             d.writer.append(|b| {
-                if n == 0 {
+                if first {
                     if tick {
                         b.push(TICK);
                         b.extend_from_slice(&now.to_le_bytes());
@@ -296,17 +300,11 @@ impl Campaign {
                     }
                 }
             });
-        }
-        if dirty.is_empty() {
-            let batch = &mut d.batch;
-            d.writer.append(|b| {
-                if tick {
-                    b.push(TICK);
-                    b.extend_from_slice(&now.to_le_bytes());
-                }
-                b.extend_from_slice(batch);
-            });
-            batch.clear();
+            first = false;
+            rest = tail;
+            if rest.is_empty() {
+                break;
+            }
         }
         dirty.clear();
         d.dirty = dirty;
