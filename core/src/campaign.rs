@@ -1648,9 +1648,8 @@ impl Campaign {
         });
     }
 
-    /// Predictive: ask the pacer how many calls to dial now (capped at one
-    /// per ready operator while the abandon rate is over target, see
-    /// [`Pacing::decide`]) and dial them.
+    /// Predictive: ask the pacer how many calls to dial now (capped by the
+    /// configured abandon guard, see [`Pacing::decide`]) and dial them.
     fn pace_predictive(&mut self, now: u64) {
         let (day_answered, day_abandoned) = self.day.totals(now);
         let (month_answered, month_abandoned) = self.month.totals(now);
@@ -1671,6 +1670,7 @@ impl Campaign {
             abandon_target: self.config.abandon_target,
             abandon_limit_ms: self.config.abandon_limit_ms,
             ring_timeout_ms: self.config.ring_timeout_ms,
+            guard: self.config.abandon_guard,
         };
         let dials = self.pacing.decide(&self.operators, ctx);
         for _ in 0..dials {

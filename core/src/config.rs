@@ -60,6 +60,47 @@ pub enum AbandonWindow {
     ThirtyDays,
 }
 
+/// How the engine's abandon guard bounds a predictive pacer (see
+/// [`crate::pacing`], "The guard stays outside").
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+#[repr(u8)]
+pub enum AbandonGuard {
+    /// Never more calls without an operator in flight than the operators
+    /// ready now plus the abandons the budget still allows if every one of
+    /// them were answered and dropped: the guarded rate cannot pass the
+    /// target whatever the pacer predicts (the default).
+    #[default]
+    WorstCase = 0,
+    /// The pacer's expected risk decides; the guard only holds the campaign
+    /// at one call in flight per ready operator while the guarded rate is
+    /// already above the target (the behaviour before the worst-case guard).
+    Expected = 1,
+}
+
+impl AbandonGuard {
+    /// The guard's name (`"worst_case"`, `"expected"`).
+    pub fn name(self) -> &'static str {
+        match self {
+            AbandonGuard::WorstCase => "worst_case",
+            AbandonGuard::Expected => "expected",
+        }
+    }
+
+    /// Parses a guard name, case-insensitively; `-` and `_` are the same.
+    pub fn from_name(name: &str) -> Option<AbandonGuard> {
+        let name = name.trim().replace('-', "_");
+        [AbandonGuard::WorstCase, AbandonGuard::Expected]
+            .into_iter()
+            .find(|g| g.name().eq_ignore_ascii_case(&name))
+    }
+}
+
+impl fmt::Display for AbandonGuard {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
 /// The minimum ring time before a call may be declared unanswered (US rule).
 pub const MIN_RING_TIMEOUT_MS: u64 = 15_000;
 
@@ -97,6 +138,9 @@ pub struct CampaignConfig {
     pub abandon_target: f64,
     /// Predictive: the window the abandon guard measures.
     pub abandon_window: AbandonWindow,
+    /// Predictive: how the abandon guard bounds the pacer (default: the
+    /// worst case, which cannot overspend the budget).
+    pub abandon_guard: AbandonGuard,
     /// Preview/progressive: contacts kept ready in the hopper while no
     /// operator is free (0 = one per logged-in operator).
     pub hopper_size: u32,
@@ -123,6 +167,7 @@ impl Default for CampaignConfig {
             predictive_ratio: 1.5,
             abandon_target: 0.03,
             abandon_window: AbandonWindow::ThirtyDays,
+            abandon_guard: AbandonGuard::WorstCase,
             hopper_size: 0,
             number_busy_delay_ms: 60_000,
         }
@@ -283,6 +328,16 @@ mod tests {
         for (config, field) in cases {
             assert_eq!(config.validate().unwrap_err().field, field);
         }
+    }
+
+    #[test]
+    fn abandon_guard_names_and_default() {
+        assert_eq!(CampaignConfig::default().abandon_guard, AbandonGuard::WorstCase);
+        for g in [AbandonGuard::WorstCase, AbandonGuard::Expected] {
+            assert_eq!(AbandonGuard::from_name(&g.to_string()), Some(g));
+        }
+        assert_eq!(AbandonGuard::from_name(" Worst-Case "), Some(AbandonGuard::WorstCase));
+        assert_eq!(AbandonGuard::from_name("optimistic"), None);
     }
 
     #[test]

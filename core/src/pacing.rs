@@ -10,9 +10,30 @@
 //! campaign stays deterministic.
 //!
 //! **The guard stays outside.** Whatever a pacer says, [`Pacing::decide`]
-//! caps it at one call per free operator while the guarded abandon rate is
-//! above `abandon_target` (DESIGN.md, compliance guards): a wrong or hostile
-//! pacer cannot push a campaign further over the limit.
+//! caps it with [`guard_cap`], per `CampaignConfig::abandon_guard`:
+//!
+//! - [`AbandonGuard::WorstCase`] (the default): never more *uncovered*
+//!   calls in flight (ringing without an operator, or answered and waiting)
+//!   than the operators ready now plus the abandons the budget still allows
+//!   if every one of those calls were answered and dropped — at most
+//!   `floor((t·A − B) / (1 − t))` beyond the ready operators, with `A`
+//!   answered and `B` abandoned calls in the guarded window and target `t`
+//!   (the bound is proved at [`worst_case_extra`]). No pacer, however wrong
+//!   its predictions, can then take the guarded rate over the target. It
+//!   costs occupancy where the budget is small: a campaign starts
+//!   progressive 1:1 and may dial one call ahead per `1/t − 1` clean answers
+//!   (about 33 at 3%), so a cold start or a one-operator team dials ahead
+//!   less than the expected risk would allow (`docs/PACING.md` measures it).
+//!   **What it cannot see** (the residual risk): an operator counted as
+//!   ready who pauses or logs out while calls ring for the pool, and old
+//!   answers leaving a rolling window (the rate of a window can rise as its
+//!   oldest answers age out, with no new abandon); `docs/PACING.md` measures
+//!   the first in the staffing scenarios.
+//! - [`AbandonGuard::Expected`]: the pacer's own expected-risk model decides
+//!   and the guard only caps it at one call in flight per ready operator
+//!   while the guarded rate is above the target (DESIGN.md, compliance
+//!   guards): a wrong or hostile pacer cannot push a campaign further over
+//!   the limit, but it can take it over once.
 //!
 //! **The pacers here.** [`DialcorePacer`] is the model-based pacer (its own
 //! module explains the design); [`FixedRatioPacer`] is the classic "lines
@@ -35,9 +56,11 @@ use std::fmt;
 pub use self::dialcore::{DialcorePacer, DialcoreTuning};
 pub use self::stats::{
     BusyOperator, BusyPhase, DecayingHistogram, DecayingRate, PacingStats, ServiceSample,
-    DEFAULT_HALF_LIFE_MS, SERVICE_SAMPLES, TIME_BINS, TIME_BIN_MS,
+    DEFAULT_HALF_LIFE_MS, P_LIVE_PRIOR_HALF_LIFE_MS, P_LIVE_PRIOR_TRIALS, SERVICE_SAMPLES, TIME_BINS,
+    TIME_BIN_MS,
 };
 
+pub use crate::config::AbandonGuard;
 use crate::event::OperatorId;
 use crate::operators::{OperatorState, Operators};
 
@@ -81,6 +104,8 @@ pub struct PacingInputs<'a> {
     pub abandon_limit_ms: u64,
     /// How long a call rings before it is declared unanswered, ms.
     pub ring_timeout_ms: u64,
+    /// How the engine's guard caps the pacer's answer ([`guard_cap`]).
+    pub guard: AbandonGuard,
 }
 
 impl PacingInputs<'_> {
@@ -181,6 +206,8 @@ pub struct PollContext {
     pub abandon_limit_ms: u64,
     /// `ring_timeout_ms` from the configuration.
     pub ring_timeout_ms: u64,
+    /// `abandon_guard` from the configuration.
+    pub guard: AbandonGuard,
 }
 
 impl Pacing {
@@ -215,7 +242,8 @@ impl Pacing {
     pub fn decide(&mut self, operators: &Operators, ctx: PollContext) -> usize {
         let now = ctx.now_ms;
         if !self.pacer.needs_inputs(now) {
-            // Progressive 1:1, which the guard never cuts.
+            // Progressive 1:1, which neither guard ever cuts (both allow
+            // one uncovered call per ready operator).
             let in_flight = self.stats.ringing_count() + ctx.waiting;
             return operators.ready_count().saturating_sub(in_flight);
         }
@@ -251,20 +279,105 @@ impl Pacing {
             abandon_target: ctx.abandon_target,
             abandon_limit_ms: ctx.abandon_limit_ms,
             ring_timeout_ms: ctx.ring_timeout_ms,
+            guard: ctx.guard,
         };
         let wanted = self.pacer.dials(&inputs).min(MAX_DIALS_PER_POLL);
         guard_cap(wanted, &inputs)
     }
 }
 
-/// The engine's hard guard on a pacer's answer: over the target, at most one
-/// call in flight per ready operator.
+/// The engine's hard guard on a pacer's answer (`wanted` new dials), per
+/// `inputs.guard`:
+///
+/// - [`AbandonGuard::WorstCase`]: at most as many new dials as keep the
+///   uncovered calls in flight (`inputs.in_flight()`, which counts the calls
+///   already ringing and waiting) within the ready operators plus
+///   [`worst_case_extra`];
+/// - [`AbandonGuard::Expected`]: while the guarded rate is above the target,
+///   at most one call in flight per ready operator; otherwise `wanted`.
+///
+/// Both always allow progressive 1:1 (one uncovered call per ready
+/// operator), which no answer waits for.
 pub fn guard_cap(wanted: usize, inputs: &PacingInputs<'_>) -> usize {
-    if inputs.meter.guarded_rate > inputs.abandon_target {
-        wanted.min(inputs.progressive_dials())
-    } else {
-        wanted
+    match inputs.guard {
+        AbandonGuard::WorstCase => {
+            let m = &inputs.meter;
+            let extra = worst_case_extra(
+                inputs.abandon_target,
+                m.guarded_answered,
+                m.guarded_abandoned,
+                inputs.waiting,
+                inputs.ready(),
+            );
+            let allowed = (inputs.ready() as u64).saturating_add(extra);
+            let room = allowed.saturating_sub(inputs.in_flight() as u64);
+            wanted.min(usize::try_from(room).unwrap_or(usize::MAX))
+        }
+        AbandonGuard::Expected => {
+            if inputs.meter.guarded_rate > inputs.abandon_target {
+                wanted.min(inputs.progressive_dials())
+            } else {
+                wanted
+            }
+        }
     }
+}
+
+/// The denominator of the rational the worst-case guard reads the target
+/// as: `t` is taken as the nearest multiple of 10⁻⁹ (0.03 is exactly 3/100,
+/// not the binary `f64` just below it), so the bound is exact integer
+/// arithmetic with no float rounding at its edges.
+pub const TARGET_SCALE: u64 = 1_000_000_000;
+
+/// The most uncovered calls the worst-case guard allows beyond the ready
+/// operators: `floor((t·A′ − B) / (1 − t))`, 0 when that is negative, with
+/// `A′ = A − max(0, W − R)`.
+///
+/// `target` is `t` (0 < t < 1, validated by the configuration), `answered`
+/// (`A`) and `abandoned` (`B`) are the guarded window's counts, `waiting`
+/// (`W`) the answered calls waiting now (already in `A`), `ready` (`R`) the
+/// operators ready now.
+///
+/// **Proof.** Let `N` calls ring without an operator and `W` wait, and let
+/// `x = N + W − R` be the uncovered calls beyond the ready operators (the
+/// new dials included). At worst, every ringing call is answered by a human
+/// and every answer beyond the `R` ready operators is dropped: `A` grows by
+/// `N` and `B` by `max(0, x)`. A call that is not answered removes one
+/// answer and at most one abandon, and `(B + k − 1)/(A + n − 1) ≤ (B + k)/(A
+/// + n)` whenever `B + k ≤ A + n`, so fewer answers never raise the rate:
+/// the worst case is the one above. With `N = x + R − W ≥ x − max(0, W −
+/// R)`, the rate stays within the target if `B + x ≤ t·(A′ + x)`, i.e. `x ≤
+/// (t·A′ − B)/(1 − t)` (1 − t > 0); `x` is an integer, hence the floor.
+/// When `t·A′ < B` (already over the target) only `x ≤ 0` is safe — no
+/// uncovered call beyond the ready operators, so no abandon at all and the
+/// rate can only fall. Each decision keeps this for the calls in flight,
+/// so, by induction over decisions, the guarded rate never passes `t` while
+/// the `R` operators stay ready and no answer leaves the window.
+///
+/// The target is read as `n / 10⁹` with `n` the nearest integer to
+/// `t·10⁹` ([`TARGET_SCALE`]), and the bound is computed in 128-bit
+/// integers: `floor((n·A′ − 10⁹·B) / (10⁹ − n))`.
+pub fn worst_case_extra(
+    target: f64,
+    answered: u64,
+    abandoned: u64,
+    waiting: usize,
+    ready: usize,
+) -> u64 {
+    if !(target.is_finite() && target > 0.0) {
+        return 0;
+    }
+    let scale = u128::from(TARGET_SCALE);
+    let n = ((target * TARGET_SCALE as f64).round() as u128).min(scale - 1);
+    let unmatched = (waiting as u64).saturating_sub(ready as u64);
+    let answered = u128::from(answered.saturating_sub(unmatched));
+    let budget = n * answered;
+    let spent = scale * u128::from(abandoned);
+    if budget <= spent {
+        return 0;
+    }
+    let extra = (budget - spent) / (scale - n);
+    u64::try_from(extra).unwrap_or(u64::MAX)
 }
 
 /// Φ, the standard normal distribution function (|error| < 1.2e-7).

@@ -2,7 +2,7 @@
 //! feedback, and the engine's guard cap around any pacer.
 
 use dialcore::pacing::{
-    guard_cap, BusyOperator, BusyPhase, DialcorePacer, DialcoreTuning, FixedRatioPacer,
+    guard_cap, AbandonGuard, BusyOperator, BusyPhase, DialcorePacer, DialcoreTuning, FixedRatioPacer,
     MeterReadings, Pacer, PacingInputs, PacingStats,
 };
 use dialcore::{CallId, Campaign, CampaignConfig, Command, Event, Mode};
@@ -29,6 +29,7 @@ fn inputs<'a>(
         abandon_target: 0.03,
         abandon_limit_ms: 2_000,
         ring_timeout_ms: 25_000,
+        guard: AbandonGuard::Expected,
     }
 }
 

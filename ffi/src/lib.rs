@@ -46,7 +46,7 @@ use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::ptr;
 
 use engine::campaign::durable::Reconciled;
-use engine::config::AbandonWindow;
+use engine::config::{AbandonGuard, AbandonWindow};
 use engine::import::{ImportError, ImportReport};
 use engine::operators::OperatorState;
 use engine::retry::{RetryPolicy, RetryRule};
@@ -441,6 +441,19 @@ pub enum dc_abandon_window {
     ThirtyDays = 1,
 }
 
+/// How the abandon guard bounds the predictive pacer.
+#[repr(u32)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum dc_abandon_guard {
+    /// Never more uncovered calls in flight than the ready operators plus
+    /// the abandons the budget still allows if all were answered and
+    /// dropped: the rate cannot pass the target (the default).
+    WorstCase = 0,
+    /// The pacer's expected risk decides; the guard only holds one call per
+    /// ready operator while the rate is above the target.
+    Expected = 1,
+}
+
 /// Whether and when to retry one kind of outcome.
 #[repr(C)]
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -501,6 +514,8 @@ pub struct dc_config {
     pub abandon_target: f64,
     /// Predictive: the window the abandon guard measures. Default 30 days.
     pub abandon_window: dc_abandon_window,
+    /// Predictive: how the abandon guard bounds the pacer. Default worst case.
+    pub abandon_guard: dc_abandon_guard,
     /// Preview/progressive: hopper size (0 = one per logged-in operator).
     pub hopper_size: u32,
     /// Delay before trying a contact whose number is in another call. Default 60 s.
@@ -542,6 +557,7 @@ pub extern "C" fn dc_config_default() -> dc_config {
         predictive_ratio: d.predictive_ratio,
         abandon_target: d.abandon_target,
         abandon_window: dc_abandon_window::ThirtyDays,
+        abandon_guard: dc_abandon_guard::WorstCase,
         hopper_size: d.hopper_size,
         number_busy_delay_ms: d.number_busy_delay_ms,
     }
@@ -943,6 +959,15 @@ unsafe fn read_config(p: *const dc_config) -> Result<CampaignConfig, Fail> {
             )))
         }
     };
+    let abandon_guard = match read_u32!(p, abandon_guard) {
+        0 => AbandonGuard::WorstCase,
+        1 => AbandonGuard::Expected,
+        g => {
+            return Err(Fail::invalid(format!(
+                "config.abandon_guard {g} is not a dc_abandon_guard"
+            )))
+        }
+    };
     // SAFETY: `p` is valid (caller); the pointer fields are read as pointers
     // and then checked by `opt_str`.
     let (tz, window) = unsafe { ((*p).default_timezone, (*p).calling_window) };
@@ -996,6 +1021,7 @@ unsafe fn read_config(p: *const dc_config) -> Result<CampaignConfig, Fail> {
         predictive_ratio: read_plain!(p, predictive_ratio),
         abandon_target: read_plain!(p, abandon_target),
         abandon_window,
+        abandon_guard,
         hopper_size: read_plain!(p, hopper_size),
         number_busy_delay_ms: read_plain!(p, number_busy_delay_ms),
     })

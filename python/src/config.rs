@@ -1,6 +1,6 @@
 //! `Campaign(mode=..., **config)`: Python keyword arguments to `CampaignConfig`.
 
-use dialcore::config::AbandonWindow;
+use dialcore::config::{AbandonGuard, AbandonWindow};
 use dialcore::retry::RetryRule;
 use dialcore::window::WeeklyWindow;
 use dialcore::{CampaignConfig, Mode};
@@ -25,6 +25,7 @@ pub(crate) const CONFIG_KEYS: &[&str] = &[
     "predictive_ratio",
     "abandon_target",
     "abandon_window",
+    "abandon_guard",
     "hopper_size",
     "number_busy_delay_ms",
     "max_attempts",
@@ -171,6 +172,14 @@ pub(crate) fn build_config(
                         )))
                     }
                 };
+            }
+            "abandon_guard" => {
+                let s = str_arg(&key, v)?;
+                c.abandon_guard = AbandonGuard::from_name(&s).ok_or_else(|| {
+                    InvalidConfig::new_err(format!(
+                        "invalid abandon_guard: {s:?} is not \"worst_case\" or \"expected\""
+                    ))
+                })?;
             }
             "hopper_size" => c.hopper_size = int_arg(&key, v)?,
             "number_busy_delay_ms" => c.number_busy_delay_ms = int_arg(&key, v)?,

@@ -252,7 +252,7 @@ impl Pacer for AdaptiveLinesPerIdle {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use dialcore::pacing::{BusyOperator, BusyPhase, MeterReadings, PacingStats};
+    use dialcore::pacing::{AbandonGuard, BusyOperator, BusyPhase, MeterReadings, PacingStats};
 
     fn inputs<'a>(
         ready: &'a [u64],
@@ -274,6 +274,7 @@ mod tests {
             abandon_target: 0.03,
             abandon_limit_ms: 2_000,
             ring_timeout_ms: 25_000,
+            guard: AbandonGuard::Expected,
         }
     }
 

@@ -257,6 +257,30 @@ pub struct CampaignSettings {
     /// Predictive: the pacer (`"dialcore"`, the default, or
     /// `"fixed_ratio"` at `predictive_ratio`).
     pub pacer: PacerName,
+    /// Predictive: the engine's abandon guard (`"worst_case"`, the default,
+    /// or `"expected"`; see `dialcore::pacing`).
+    pub abandon_guard: GuardName,
+}
+
+/// The abandon guard a scenario runs with (`CampaignConfig::abandon_guard`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, Default)]
+#[serde(rename_all = "snake_case")]
+pub enum GuardName {
+    /// [`dialcore::config::AbandonGuard::WorstCase`].
+    #[default]
+    WorstCase,
+    /// [`dialcore::config::AbandonGuard::Expected`].
+    Expected,
+}
+
+impl GuardName {
+    /// The engine's setting.
+    pub fn guard(self) -> dialcore::config::AbandonGuard {
+        match self {
+            GuardName::WorstCase => dialcore::config::AbandonGuard::WorstCase,
+            GuardName::Expected => dialcore::config::AbandonGuard::Expected,
+        }
+    }
 }
 
 /// The predictive pacer a scenario runs with.
@@ -335,6 +359,7 @@ impl Default for CampaignSettings {
             retry_abandoned_s: delay(r.abandoned),
             timezone: c.default_timezone,
             pacer: PacerName::default(),
+            abandon_guard: GuardName::default(),
         }
     }
 }
@@ -767,6 +792,7 @@ impl Scenario {
             acw_limit_ms: s.acw_limit_ms,
             predictive_ratio: s.predictive_ratio,
             abandon_target: s.abandon_target,
+            abandon_guard: s.abandon_guard.guard(),
             ..CampaignConfig::new(self.mode())
         };
         config.validate()?;

@@ -6,7 +6,18 @@
 //! estimators forget with a half-life in time ([`DecayingHistogram`],
 //! [`DecayingRate`]) so they follow a changing day within minutes, and the
 //! service-time samples (talk and ACW of the same call, paired) are kept in
-//! a ring buffer, newest last. Calls are tracked in hash maps keyed by
+//! a ring buffer, newest last.
+//!
+//! **A prior for the live-answer rate.** A half-life in time is a weight in
+//! attempts only while attempts keep coming: one operator in a long call
+//! dials nothing, the old attempts fade, and the first miss after the call
+//! would read as a live-answer rate near 0 (found: 30% answers read as
+//! 0.001, and the pacer placed 12 calls for one ready operator). So
+//! [`PacingStats::p_live`] shrinks the 4-minute estimate toward a slow one
+//! (1-hour half-life) with the weight of [`P_LIVE_PRIOR_TRIALS`] attempts:
+//! `(hits + k·p_slow) / (trials + k)`. A busy team, with hundreds of recent
+//! attempts, reads its 4-minute estimate; a quiet one cannot collapse on a
+//! handful. Calls are tracked in hash maps keyed by
 //! contact (a hook is one O(1) lookup on the engine's hot path); the one
 //! view that iterates them, [`PacingStats::ringing_elapsed`], sorts what it
 //! returns, so the engine stays deterministic.
@@ -21,6 +32,11 @@ pub const TIME_BINS: usize = 128;
 pub const SERVICE_SAMPLES: usize = 1_024;
 /// Default half-life of the outcome estimators, ms (4 minutes).
 pub const DEFAULT_HALF_LIFE_MS: u64 = 240_000;
+/// Half-life of the slow live-answer estimate the fast one is shrunk
+/// toward, ms (1 hour).
+pub const P_LIVE_PRIOR_HALF_LIFE_MS: u64 = 3_600_000;
+/// The weight of that prior, in attempts.
+pub const P_LIVE_PRIOR_TRIALS: f64 = 20.0;
 
 /// `0.5^(dt / half_life)`.
 fn decay(dt_ms: u64, half_life_ms: u64) -> f64 {
@@ -155,6 +171,16 @@ impl DecayingRate {
     pub fn weight(&self) -> f64 {
         self.trials
     }
+
+    /// The estimate shrunk toward `prior` with the weight of `prior_trials`
+    /// trials: `(hits + k·prior) / (trials + k)`.
+    pub fn shrunk(&self, prior: f64, prior_trials: f64) -> f64 {
+        let k = prior_trials.max(0.0);
+        if self.trials + k <= 0.0 {
+            return prior;
+        }
+        (self.hits + k * prior) / (self.trials + k)
+    }
 }
 
 /// The talk and ACW of one completed call, and when it completed.
@@ -208,6 +234,7 @@ pub struct PacingStats {
     abandoned: u64,
     completed: u64,
     p_live: DecayingRate,
+    p_live_slow: DecayingRate,
     live_ring: DecayingHistogram,
     non_live: DecayingHistogram,
     service: Vec<ServiceSample>,
@@ -232,6 +259,7 @@ impl PacingStats {
             abandoned: 0,
             completed: 0,
             p_live: DecayingRate::new(half_life_ms),
+            p_live_slow: DecayingRate::new(P_LIVE_PRIOR_HALF_LIFE_MS.max(half_life_ms)),
             live_ring: DecayingHistogram::new(half_life_ms),
             non_live: DecayingHistogram::new(half_life_ms),
             service: Vec::with_capacity(SERVICE_SAMPLES),
@@ -265,6 +293,7 @@ impl PacingStats {
             self.tracks.insert(contact, Track::Answered);
             self.live_answers += 1;
             self.p_live.add(now_ms, true);
+            self.p_live_slow.add(now_ms, true);
             self.live_ring.add(now_ms, rang);
         }
     }
@@ -277,6 +306,7 @@ impl PacingStats {
         match self.tracks.remove(&contact) {
             Some(Track::Ringing { since, .. }) => {
                 self.p_live.add(now_ms, false);
+                self.p_live_slow.add(now_ms, false);
                 self.non_live.add(now_ms, now_ms.saturating_sub(since));
             }
             Some(Track::Answered) => self.abandoned += 1,
@@ -366,8 +396,18 @@ impl PacingStats {
     }
 
     /// The recent probability that a dial is answered by a human, or
-    /// `prior` before any attempt ended.
+    /// `prior` before any attempt ended: the 4-minute estimate shrunk toward
+    /// the 1-hour one with the weight of [`P_LIVE_PRIOR_TRIALS`] attempts
+    /// (see the module documentation), so it cannot collapse on the few
+    /// attempts that follow a long quiet spell.
     pub fn p_live(&self, prior: f64) -> f64 {
+        let slow = self.p_live_slow.estimate(prior);
+        self.p_live.shrunk(slow, P_LIVE_PRIOR_TRIALS)
+    }
+
+    /// The 4-minute estimate alone, without the prior (for reports and
+    /// tests: it is what collapses after a long quiet spell).
+    pub fn p_live_recent(&self, prior: f64) -> f64 {
         self.p_live.estimate(prior)
     }
 
@@ -434,6 +474,48 @@ mod tests {
         }
         assert!(r.estimate(0.0) < 0.01, "{}", r.estimate(0.0));
         assert_eq!(DecayingRate::new(1).estimate(0.25), 0.25);
+    }
+
+    /// The found case: one operator, 30% live answers, a long call during
+    /// which nothing is dialed, then one miss. The 4-minute estimate has one
+    /// attempt behind it and reads almost 0; the estimate the pacer uses
+    /// stays near 30%.
+    #[test]
+    fn live_answer_rate_does_not_collapse_after_a_long_call() {
+        let mut s = PacingStats::default();
+        let mut t = 0;
+        // An hour of attempts, 3 in 10 answered.
+        for i in 0..200u32 {
+            s.on_dial(i, false, t);
+            if i % 10 < 3 {
+                s.on_live_answer(i, t + 8_000);
+            } else {
+                s.on_attempt_end(i, t + 20_000);
+            }
+            t += 18_000;
+        }
+        assert!((s.p_live(0.0) - 0.3).abs() < 0.05, "{}", s.p_live(0.0));
+        // A 40-minute call: no attempts. Then one attempt, not answered.
+        t += 40 * 60_000;
+        s.on_dial(1_000, false, t);
+        s.on_attempt_end(1_000, t + 25_000);
+        let recent = s.p_live_recent(0.0);
+        assert!(recent < 0.01, "the bare estimate collapses: {recent}");
+        let p = s.p_live(0.0);
+        assert!((0.2..0.35).contains(&p), "with the prior: {p}");
+        // Hundreds of new attempts at another rate still win over the prior.
+        for i in 0..400u32 {
+            let c = 2_000 + i;
+            s.on_dial(c, false, t);
+            if i % 10 == 0 {
+                s.on_live_answer(c, t + 8_000);
+            } else {
+                s.on_attempt_end(c, t + 20_000);
+            }
+            t += 1_000;
+        }
+        let p = s.p_live(0.0);
+        assert!((p - 0.1).abs() < 0.04, "follows a new rate: {p}");
     }
 
     #[test]
