@@ -1819,7 +1819,14 @@ mod tests {
 
     #[test]
     fn predictive_waits_then_abandons_at_the_limit() {
-        let mut c = campaign(Mode::Predictive);
+        // The expected-risk guard: the worst-case one would not dial ahead
+        // of an empty abandon budget.
+        let mut c = Campaign::new(CampaignConfig {
+            default_country: Some(1),
+            abandon_guard: crate::config::AbandonGuard::Expected,
+            ..CampaignConfig::new(Mode::Predictive)
+        })
+        .unwrap();
         for i in 0..10 {
             c.add_contact(&format!("212555{:04}", i), "", None, 0)
                 .unwrap();

@@ -19,9 +19,14 @@ pub const HOUR: u64 = 60 * MIN;
 pub const DAY: u64 = 24 * HOUR;
 
 /// The defaults of `mode`, with national numbers read as North American.
+///
+/// The abandon guard is the expected-risk one: these tests were written
+/// for its rule (dial ahead at the ratio, one call per ready operator while
+/// over the target); `tests/pacing.rs` tests the worst-case default.
 pub fn config(mode: Mode) -> CampaignConfig {
     CampaignConfig {
         default_country: Some(1),
+        abandon_guard: dialcore::config::AbandonGuard::Expected,
         ..CampaignConfig::new(mode)
     }
 }
