@@ -17,9 +17,13 @@ use crate::error::CliError;
 /// Arguments of `dialcore pacing-eval`.
 #[derive(Debug, clap::Args)]
 pub struct PacingEvalArgs {
-    /// Seeds per scenario and pacer.
+    /// Seeds per scenario and pacer (5–100 operators).
     #[arg(long, value_name = "N", default_value_t = 20, value_parser = clap::value_parser!(u32).range(1..))]
     pub seeds: u32,
+    /// Seeds per scenario and pacer for the small teams (1–3 operators),
+    /// the 3-operator breaks and the 5-operator cold starts.
+    #[arg(long, value_name = "N", default_value_t = 200, value_parser = clap::value_parser!(u32).range(1..))]
+    pub small_seeds: u32,
     /// Simulated hours per run.
     #[arg(long, value_name = "H", default_value_t = 8.0, value_parser = parse_hours)]
     pub hours: f64,
@@ -58,6 +62,7 @@ pub fn run(args: &PacingEvalArgs) -> Result<String, CliError> {
     });
     let options = EvalOptions {
         seeds: args.seeds,
+        small_seeds: args.small_seeds,
         hours: args.hours,
         quick: args.quick,
         threads,
