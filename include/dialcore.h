@@ -87,6 +87,34 @@ typedef uint32_t dc_abandon_window;
 #endif // __cplusplus
 
 /**
+ * How the abandon guard bounds the predictive pacer.
+ */
+enum dc_abandon_guard
+#if defined(__cplusplus) || __STDC_VERSION__ >= 202311L
+  : uint32_t
+#endif // defined(__cplusplus) || __STDC_VERSION__ >= 202311L
+ {
+  /**
+   * Never more uncovered calls in flight than the ready operators plus
+   * the abandons the budget still allows if all were answered and
+   * dropped: the rate cannot pass the target (the default).
+   */
+  DC_ABANDON_GUARD_WORST_CASE = 0,
+  /**
+   * The pacer's expected risk decides; the guard only holds one call per
+   * ready operator while the rate is above the target.
+   */
+  DC_ABANDON_GUARD_EXPECTED = 1,
+};
+#ifndef __cplusplus
+#if __STDC_VERSION__ >= 202311L
+typedef enum dc_abandon_guard dc_abandon_guard;
+#else
+typedef uint32_t dc_abandon_guard;
+#endif // __STDC_VERSION__ >= 202311L
+#endif // __cplusplus
+
+/**
  * The result of a fallible call. Codes are stable across versions.
  */
 enum dc_status
@@ -693,6 +721,10 @@ typedef struct dc_config {
    * Predictive: the window the abandon guard measures. Default 30 days.
    */
   dc_abandon_window abandon_window;
+  /**
+   * Predictive: how the abandon guard bounds the pacer. Default worst case.
+   */
+  dc_abandon_guard abandon_guard;
   /**
    * Preview/progressive: hopper size (0 = one per logged-in operator).
    */

@@ -10,7 +10,8 @@ fn pacing_eval_quick_writes_the_report_and_the_chart() {
     let md = dir.join("PACING.md");
     let svg = dir.join("pacing.svg");
     let out = Command::new(env!("CARGO_BIN_EXE_dialcore"))
-        .args(["pacing-eval", "--quick", "--seeds", "1", "--hours", "0.25"])
+        .args(["pacing-eval", "--quick", "--seeds", "1", "--small-seeds", "2"])
+        .args(["--hours", "0.25"])
         .arg("--out")
         .arg(&md)
         .arg("--svg")
@@ -29,12 +30,17 @@ fn pacing_eval_quick_writes_the_report_and_the_chart() {
     );
     assert_eq!(
         table.lines().count(),
-        4,
-        "header, rule, 2 scenarios: {table}"
+        5,
+        "header, rule, 3 scenarios: {table}"
     );
     let doc = std::fs::read_to_string(&md).unwrap();
     assert!(doc.starts_with("# Predictive pacing: results"));
     assert!(doc.contains("![occupancy per scenario](pacing.svg)"));
+    assert!(
+        doc.contains("`dialcore pacing-eval --seeds 1 --small-seeds 2 --hours 0.25 --out docs/PACING.md --svg docs/pacing.svg`"),
+        "the header names the command"
+    );
+    assert!(doc.contains("What the guarantee costs"));
     assert!(std::fs::read_to_string(&svg).unwrap().starts_with("<svg"));
 
     let json = Command::new(env!("CARGO_BIN_EXE_dialcore"))
@@ -43,6 +49,8 @@ fn pacing_eval_quick_writes_the_report_and_the_chart() {
             "--quick",
             "--seeds",
             "1",
+            "--small-seeds",
+            "2",
             "--hours",
             "0.25",
             "--json",
@@ -51,8 +59,10 @@ fn pacing_eval_quick_writes_the_report_and_the_chart() {
         .unwrap();
     assert!(json.status.success());
     let v: serde_json::Value = serde_json::from_slice(&json.stdout).unwrap();
-    assert_eq!(v["scenarios"].as_array().unwrap().len(), 2);
+    assert_eq!(v["scenarios"].as_array().unwrap().len(), 3);
     assert_eq!(v["seeds"], 1);
+    assert_eq!(v["small_seeds"], 2);
+    assert_eq!(v["scenarios"][1]["seeds"], 2, "the one-operator scenario");
 
     let bad = Command::new(env!("CARGO_BIN_EXE_dialcore"))
         .args(["pacing-eval", "--seeds", "0"])

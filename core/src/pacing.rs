@@ -40,10 +40,12 @@
 //! per idle operator" pacer driven by `CampaignConfig::predictive_ratio`.
 //!
 //! **Which one a campaign uses.** `Campaign::new` keeps the fixed-ratio
-//! pacer at `predictive_ratio`, so existing hosts and configurations dial
-//! exactly as before (`CampaignConfig` is a plain struct that the C ABI
-//! fills field by field, so a pacer choice there would change the ABI); a
-//! host picks the dialcore pacer with
+//! pacer at `predictive_ratio` (`CampaignConfig` is a plain struct that the
+//! C ABI fills field by field, so a pacer choice there would change the
+//! ABI), under the default worst-case guard: an existing configuration
+//! dials at its ratio only as far as the abandon budget pays for it
+//! (`abandon_guard = Expected` restores the old behaviour); a host picks the
+//! dialcore pacer with
 //! `campaign.set_pacer(Box::new(DialcorePacer::default()))`. The simulator
 //! and the `dialcore` command use the dialcore pacer for predictive
 //! scenarios unless a scenario asks for the fixed ratio.

@@ -45,6 +45,9 @@ fn handle(c: *mut dc_campaign, ev: dc_event, now: u64) -> dc_status {
 fn predictive(n: u64, ops: u32) -> *mut dc_campaign {
     let mut cfg = dc_config_default();
     cfg.mode = dc_mode::Predictive;
+    // Dial at the ratio from the first poll (the default worst-case guard
+    // dials 1:1 until answers fund a budget).
+    cfg.abandon_guard = dc_abandon_guard::Expected;
     let c = new_campaign(&cfg);
     let numbers: Vec<u64> = (0..n).map(|i| 49_301_000_000 + i).collect();
     let mut first = 99;
@@ -212,6 +215,7 @@ fn poll_keeps_what_does_not_fit_and_never_overflows() {
     let mut cfg = dc_config_default();
     cfg.mode = dc_mode::Predictive;
     cfg.predictive_ratio = 5.0;
+    cfg.abandon_guard = dc_abandon_guard::Expected;
     let c = new_campaign(&cfg);
     let numbers: Vec<u64> = (0..50).map(|i| 49_301_000_000 + i).collect();
     // SAFETY: valid pointers and lengths throughout.
@@ -382,4 +386,53 @@ fn the_dialcore_pacer_starts_progressive_and_bad_pacers_are_refused() {
         unsafe { dc_campaign_set_pacer(ptr::null_mut(), 0) },
         dc_status::NullPointer
     );
+}
+
+#[test]
+fn abandon_guard_defaults_to_the_worst_case_and_rejects_unknown_values() {
+    let cfg = dc_config_default();
+    assert_eq!(cfg.abandon_guard, dc_abandon_guard::WorstCase);
+    let mut raw = dc_config_default();
+    // SAFETY: writes a u32 over the u32-sized enum field, as C could.
+    unsafe { ptr::addr_of_mut!(raw.abandon_guard).cast::<u32>().write(7) };
+    let mut c = ptr::null_mut();
+    // SAFETY: valid pointers; the library reads the field as an integer.
+    assert_eq!(
+        unsafe { dc_campaign_new(&raw, &mut c) },
+        dc_status::InvalidArgument
+    );
+    assert!(c.is_null());
+    assert!(last_error().contains("abandon_guard 7"), "{}", last_error());
+    // Worst case: one predictive dial per ready operator with no budget.
+    let c = {
+        let mut cfg = dc_config_default();
+        cfg.mode = dc_mode::Predictive;
+        new_campaign(&cfg)
+    };
+    let numbers: Vec<u64> = (0..5).map(|i| 49_301_000_000 + i).collect();
+    let mut first = 0;
+    let mut op = 0;
+    let mut out = [dc_command::from_zeroed(); 8];
+    let mut n = 0;
+    // SAFETY: a live campaign, valid pointers and lengths.
+    unsafe {
+        assert_eq!(
+            dc_campaign_add_numbers(c, numbers.as_ptr(), numbers.len(), 0, &mut first),
+            dc_status::Ok
+        );
+        dc_campaign_add_operator(c, &mut op);
+    }
+    let mut ev = event(dc_event_kind::OperatorLogin);
+    ev.operator_id = op;
+    handle(c, ev, 0);
+    ev.kind = dc_event_kind::OperatorReady;
+    handle(c, ev, 0);
+    // SAFETY: valid buffer of 8.
+    assert_eq!(
+        unsafe { dc_campaign_poll(c, 1_000, out.as_mut_ptr(), 8, &mut n) },
+        dc_status::Ok
+    );
+    assert_eq!(n, 1, "no answers yet: nothing to spend beyond 1:1");
+    // SAFETY: a live campaign, freed once.
+    unsafe { dc_campaign_free(c) };
 }

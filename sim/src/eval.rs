@@ -1246,8 +1246,8 @@ probability of being abandoned stays under a threshold:
   still pay for if every one were answered and dropped.
 
 **Default.** `Campaign::new` keeps the fixed-ratio pacer at
-`predictive_ratio` (existing configurations, the C ABI and the Python API dial
-exactly as before); hosts opt in with
+`predictive_ratio`, under the default worst-case guard (`abandon_guard =
+Expected` gives the old, unguarded ratio); hosts opt in with
 `campaign.set_pacer(Box::new(DialcorePacer::default()))`. The simulator and
 `dialcore simulate` use the dialcore pacer for predictive scenarios
 (`[campaign] pacer = "fixed_ratio"` selects the old one).

@@ -6,7 +6,8 @@ use dialcore::Mode;
 use dialcore_sim::eval::{
     closed_form_progressive, evaluate, matrix_scenario, EvalOptions, PacerSpec, RunMetrics,
 };
-use dialcore_sim::{run_paced, Drift, StaffStep};
+use dialcore_sim::rng::Rng;
+use dialcore_sim::{run_paced, Drift, GuardName, StaffStep};
 
 /// Ten operators, p = 0.3, half an hour: small enough for a debug build.
 fn small(mode: Mode, seed: u64) -> dialcore_sim::Scenario {
@@ -53,8 +54,9 @@ impl Pacer for Greedy {
 }
 
 #[test]
-fn the_guard_holds_a_runaway_pacer_to_one_call_per_free_operator() {
-    let s = small(Mode::Predictive, 1);
+fn the_expected_guard_holds_a_runaway_pacer_to_one_call_per_free_operator() {
+    let mut s = small(Mode::Predictive, 1);
+    s.campaign.abandon_guard = GuardName::Expected;
     let run = run_paced(&s, Box::new(Greedy), &mut |_| {}).unwrap();
     let r = &run.report;
     // The first poll dials a thousand calls (the rate is 0 then); from
@@ -110,12 +112,13 @@ fn stress_drifts_change_staffing_and_answers() {
 fn the_evaluation_runs_on_a_tiny_matrix() {
     let options = EvalOptions {
         seeds: 1,
+        small_seeds: 2,
         hours: 0.25,
         quick: true,
         threads: 2,
     };
     let report = evaluate(&options, &mut |_| {}).unwrap();
-    assert_eq!(report.scenarios.len(), 2);
+    assert_eq!(report.scenarios.len(), 3, "5 ops, 1 op, staffing");
     let first = &report.scenarios[0];
     assert_eq!(first.rows[0].pacer, PacerSpec::Dialcore);
     assert_eq!(
@@ -124,10 +127,20 @@ fn the_evaluation_runs_on_a_tiny_matrix() {
         "dialcore, progressive, 2 adaptive, 2 tuned"
     );
     assert_eq!(first.grid.len(), 4);
+    assert!(first.rows.iter().all(|r| r.guard == GuardName::WorstCase));
+    assert_eq!(first.expected_rows.len(), 6);
+    assert!(first
+        .expected_rows
+        .iter()
+        .all(|r| r.guard == GuardName::Expected));
+    assert_eq!(first.residual.runs, 8, "8 pacers × 1 seed, worst-case guard");
+    assert_eq!(report.scenarios[1].seeds, options.small_seeds);
     let markdown = report.render_markdown(Some("pacing.svg"));
     assert!(markdown.contains("| 5 ops, p=0.30 |"), "{markdown}");
     assert!(markdown.contains("![occupancy per scenario](pacing.svg)"));
     assert!(markdown.contains("closed form"));
+    assert!(markdown.contains("What the guarantee costs"));
+    assert!(markdown.contains("Residual risk"));
     let svg = report.render_svg();
     assert!(svg.starts_with("<svg") && svg.trim_end().ends_with("</svg>"));
     // Runs are deterministic: one thread gives the same report.
@@ -140,4 +153,64 @@ fn the_evaluation_runs_on_a_tiny_matrix() {
     )
     .unwrap();
     assert_eq!(single.to_json(), report.to_json());
+}
+
+/// The found case's kind of pacer, and worse: whatever a pacer asks, under
+/// the worst-case guard no random scenario without pauses or logouts ends
+/// a minute over the target. Scenarios are drawn at random (1–8 operators,
+/// answer rates 5–70%, short and long talks, targets 1–5%), 30 min to 2 h each.
+#[test]
+fn the_worst_case_guard_holds_every_random_run_to_the_target() {
+    let mut rng = Rng::new(2026);
+    let mut over_before_guard = 0;
+    for case in 0..48 {
+        let ops = 1 + (rng.next_u64() % 8) as usize;
+        let p = 0.05 + 0.65 * rng.unit();
+        let hours = 0.5 + 1.5 * rng.unit();
+        let mut s = matrix_scenario(ops, p, hours);
+        s.seed = rng.next_u64();
+        s.customers.talk_mean_s = 20.0 + 280.0 * rng.unit();
+        s.customers.talk_sd_s = s.customers.talk_mean_s * (0.3 + rng.unit());
+        s.customers.ring_mean_s = 2.0 + 12.0 * rng.unit();
+        s.campaign.abandon_limit_ms = 1_000 + rng.next_u64() % 3_000;
+        let target = [0.01, 0.03, 0.05][(rng.next_u64() % 3) as usize];
+        s.campaign.abandon_target = target;
+        let pacer: Box<dyn Pacer> = match case % 4 {
+            0 => Box::new(Greedy),
+            1 => PacerSpec::LinesPerIdle(2.0 + 10.0 * rng.unit()).build(),
+            2 => PacerSpec::DialLevel(2.1).build(),
+            _ => PacerSpec::Dialcore.build(),
+        };
+        let name = pacer.name();
+        // The same run under the expected-risk guard, for contrast.
+        let mut e = s.clone();
+        e.campaign.abandon_guard = GuardName::Expected;
+        let pacer_e: Box<dyn Pacer> = if case % 4 == 0 {
+            Box::new(Greedy)
+        } else {
+            PacerSpec::LinesPerIdle(12.0).build()
+        };
+        let expected = run_paced(&e, pacer_e, &mut |_| {}).unwrap();
+        if expected.report.abandon_rate > target {
+            over_before_guard += 1;
+        }
+        assert_eq!(s.campaign.abandon_guard, GuardName::WorstCase, "the default");
+        let run = run_paced(&s, pacer, &mut |_| {}).unwrap();
+        let (mut answered, mut abandoned) = (0u64, 0u64);
+        for row in &run.report.timeseries {
+            answered += row.answered;
+            abandoned += row.abandoned;
+            // abandoned / answered ≤ target, in integers (target in ‰).
+            let permille = (target * 1_000.0).round() as u64;
+            assert!(
+                abandoned * 1_000 <= permille * answered,
+                "case {case} ({name}, {ops} ops, p={p:.2}, target {target}): \
+                 {abandoned}/{answered} by minute {}",
+                row.minute
+            );
+        }
+        assert!(run.report.abandon_rate <= target, "case {case}");
+    }
+    // The stress is real: without the guard the same greedy pacers go over.
+    assert!(over_before_guard >= 12, "{over_before_guard} of 48");
 }
