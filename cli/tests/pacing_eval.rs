@@ -10,7 +10,14 @@ fn pacing_eval_quick_writes_the_report_and_the_chart() {
     let md = dir.join("PACING.md");
     let svg = dir.join("pacing.svg");
     let out = Command::new(env!("CARGO_BIN_EXE_dialcore"))
-        .args(["pacing-eval", "--quick", "--seeds", "1", "--small-seeds", "2"])
+        .args([
+            "pacing-eval",
+            "--quick",
+            "--seeds",
+            "1",
+            "--small-seeds",
+            "2",
+        ])
         .args(["--hours", "0.25"])
         .arg("--out")
         .arg(&md)

@@ -332,11 +332,17 @@ mod tests {
 
     #[test]
     fn abandon_guard_names_and_default() {
-        assert_eq!(CampaignConfig::default().abandon_guard, AbandonGuard::WorstCase);
+        assert_eq!(
+            CampaignConfig::default().abandon_guard,
+            AbandonGuard::WorstCase
+        );
         for g in [AbandonGuard::WorstCase, AbandonGuard::Expected] {
             assert_eq!(AbandonGuard::from_name(&g.to_string()), Some(g));
         }
-        assert_eq!(AbandonGuard::from_name(" Worst-Case "), Some(AbandonGuard::WorstCase));
+        assert_eq!(
+            AbandonGuard::from_name(" Worst-Case "),
+            Some(AbandonGuard::WorstCase)
+        );
         assert_eq!(AbandonGuard::from_name("optimistic"), None);
     }
 

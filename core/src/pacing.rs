@@ -58,8 +58,8 @@ use std::fmt;
 pub use self::dialcore::{DialcorePacer, DialcoreTuning};
 pub use self::stats::{
     BusyOperator, BusyPhase, DecayingHistogram, DecayingRate, PacingStats, ServiceSample,
-    DEFAULT_HALF_LIFE_MS, P_LIVE_PRIOR_HALF_LIFE_MS, P_LIVE_PRIOR_TRIALS, SERVICE_SAMPLES, TIME_BINS,
-    TIME_BIN_MS,
+    DEFAULT_HALF_LIFE_MS, P_LIVE_PRIOR_HALF_LIFE_MS, P_LIVE_PRIOR_TRIALS, SERVICE_SAMPLES,
+    TIME_BINS, TIME_BIN_MS,
 };
 
 pub use crate::config::AbandonGuard;
@@ -342,19 +342,19 @@ pub const TARGET_SCALE: u64 = 1_000_000_000;
 ///
 /// **Proof.** Let `N` calls ring without an operator and `W` wait, and let
 /// `x = N + W − R` be the uncovered calls beyond the ready operators (the
-/// new dials included). At worst, every ringing call is answered by a human
-/// and every answer beyond the `R` ready operators is dropped: `A` grows by
-/// `N` and `B` by `max(0, x)`. A call that is not answered removes one
-/// answer and at most one abandon, and `(B + k − 1)/(A + n − 1) ≤ (B + k)/(A
-/// + n)` whenever `B + k ≤ A + n`, so fewer answers never raise the rate:
-/// the worst case is the one above. With `N = x + R − W ≥ x − max(0, W −
-/// R)`, the rate stays within the target if `B + x ≤ t·(A′ + x)`, i.e. `x ≤
-/// (t·A′ − B)/(1 − t)` (1 − t > 0); `x` is an integer, hence the floor.
-/// When `t·A′ < B` (already over the target) only `x ≤ 0` is safe — no
-/// uncovered call beyond the ready operators, so no abandon at all and the
-/// rate can only fall. Each decision keeps this for the calls in flight,
-/// so, by induction over decisions, the guarded rate never passes `t` while
-/// the `R` operators stay ready and no answer leaves the window.
+/// new dials included). If `m` of the ringing calls are answered by a
+/// human, at most `k = max(0, W + m − R)` answers find no operator, and the
+/// rate is at most `(B + k) / (A + m)`. While `k = 0` that is `≤ B / A ≤ t`
+/// whenever `t·A ≥ B`. Each further answer adds one to both `B + k` and
+/// `A + m`, which never lowers a ratio ≤ 1, so the worst case is `m = N`:
+/// `B + x ≤ t·(A + N)`. As `A + N = A + x + R − W ≥ A′ + x`, it suffices
+/// that `B + x ≤ t·(A′ + x)`, that is `x ≤ (t·A′ − B) / (1 − t)` (as
+/// `1 − t > 0`); `x` is an integer, hence the floor. When `t·A′ < B`
+/// (already over the target) only `x ≤ 0` is allowed: no uncovered call
+/// beyond the ready operators, so `k = 0` whatever answers, no abandon, and
+/// the rate can only fall. Each decision keeps this for all the calls in
+/// flight, so, by induction over decisions, the guarded rate never passes
+/// `t` while the `R` operators stay ready and no answer leaves the window.
 ///
 /// The target is read as `n / 10⁹` with `n` the nearest integer to
 /// `t·10⁹` ([`TARGET_SCALE`]), and the bound is computed in 128-bit

@@ -1,11 +1,11 @@
 //! The pacers: estimators, warm-up, the conditional residual model, the
 //! feedback, and the engine's guard cap around any pacer.
 
-use dialcore::pacing::{
-    guard_cap, AbandonGuard, BusyOperator, BusyPhase, DialcorePacer, DialcoreTuning, FixedRatioPacer,
-    MeterReadings, Pacer, PacingInputs, PacingStats,
-};
 use dialcore::pacing::worst_case_extra;
+use dialcore::pacing::{
+    guard_cap, AbandonGuard, BusyOperator, BusyPhase, DialcorePacer, DialcoreTuning,
+    FixedRatioPacer, MeterReadings, Pacer, PacingInputs, PacingStats,
+};
 use dialcore::{CallId, Campaign, CampaignConfig, Command, Event, Mode};
 use proptest::prelude::*;
 
@@ -428,7 +428,10 @@ fn worst_case_extra_is_the_exact_floor() {
     // Nonsense targets never allow anything.
     assert_eq!(worst_case_extra(f64::NAN, 1_000, 0, 0, 1), 0);
     assert_eq!(worst_case_extra(0.0, 1_000, 0, 0, 1), 0);
-    assert_eq!(worst_case_extra(0.03, u64::MAX, 0, 0, 1), 570_517_857_949_779_946);
+    assert_eq!(
+        worst_case_extra(0.03, u64::MAX, 0, 0, 1),
+        570_517_857_949_779_946
+    );
 }
 
 proptest! {
@@ -502,7 +505,10 @@ fn the_worst_case_guard_is_the_default_and_spends_only_the_budget() {
     c.handle(Event::Answered(calls[1]), t + S).unwrap();
     out.clear();
     c.poll(t + 4 * S, &mut out);
-    assert!(out.contains(&Command::Abandon { call: calls[1] }), "{out:?}");
+    assert!(
+        out.contains(&Command::Abandon { call: calls[1] }),
+        "{out:?}"
+    );
     let rate = c.guarded_abandon_rate(t + 4 * S);
     assert!(rate > 0.0 && rate <= 0.03, "{rate}");
     c.handle(Event::CallEnded(calls[0]), t + 10 * S).unwrap();
@@ -582,7 +588,11 @@ fn the_pacer_does_not_flood_one_operator_after_a_long_call() {
     stats.on_dial(20_000, false, t);
     stats.on_attempt_end(20_000, t + 25 * S);
     t += 26 * S;
-    assert!(stats.p_live_recent(0.0) < 0.01, "{}", stats.p_live_recent(0.0));
+    assert!(
+        stats.p_live_recent(0.0) < 0.01,
+        "{}",
+        stats.p_live_recent(0.0)
+    );
     let p = stats.p_live(0.0);
     assert!((0.25..0.36).contains(&p), "{p}");
     // The campaign's meter: 220 answered, 3 abandoned (1.4%), so the

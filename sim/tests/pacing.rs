@@ -133,7 +133,10 @@ fn the_evaluation_runs_on_a_tiny_matrix() {
         .expected_rows
         .iter()
         .all(|r| r.guard == GuardName::Expected));
-    assert_eq!(first.residual.runs, 8, "8 pacers × 1 seed, worst-case guard");
+    assert_eq!(
+        first.residual.runs, 8,
+        "8 pacers × 1 seed, worst-case guard"
+    );
     assert_eq!(report.scenarios[1].seeds, options.small_seeds);
     let markdown = report.render_markdown(Some("pacing.svg"));
     assert!(markdown.contains("| 5 ops, p=0.30 |"), "{markdown}");
@@ -194,7 +197,11 @@ fn the_worst_case_guard_holds_every_random_run_to_the_target() {
         if expected.report.abandon_rate > target {
             over_before_guard += 1;
         }
-        assert_eq!(s.campaign.abandon_guard, GuardName::WorstCase, "the default");
+        assert_eq!(
+            s.campaign.abandon_guard,
+            GuardName::WorstCase,
+            "the default"
+        );
         let run = run_paced(&s, pacer, &mut |_| {}).unwrap();
         let (mut answered, mut abandoned) = (0u64, 0u64);
         for row in &run.report.timeseries {

@@ -40,6 +40,7 @@ fn a_partial_file_overrides_only_what_it_names() {
         retry_busy_s = "never"
         retry_abandoned_s = 3600
         max_attempts = 3
+        abandon_guard = "expected"
         "#,
     )
     .unwrap();
@@ -55,6 +56,15 @@ fn a_partial_file_overrides_only_what_it_names() {
     assert!(!config.retry.busy.retry);
     assert_eq!(config.retry.abandoned.delay_ms, 3_600_000);
     assert_eq!(config.retry.max_attempts, 3);
+    assert_eq!(
+        config.abandon_guard,
+        dialcore::config::AbandonGuard::Expected
+    );
+    assert_eq!(
+        Scenario::default().campaign_config().unwrap().abandon_guard,
+        dialcore::config::AbandonGuard::WorstCase,
+        "the worst-case guard unless the file says otherwise"
+    );
     let mut s = s;
     s.set_mode(Mode::Progressive);
     assert_eq!(s.mode(), Mode::Progressive);
@@ -126,6 +136,7 @@ fn bad_input_is_an_error_naming_the_field_and_value() {
         ),
         ("[campaign]\nretry_busy_s = \"sometimes\"", "sometimes"),
         ("[campaign]\nretry_busy_s = -5", "campaign.retry_busy_s"),
+        ("[campaign]\nabandon_guard = \"hopeful\"", "hopeful"),
     ];
     for (text, needle) in cases {
         let (_, msg) = err(text);
