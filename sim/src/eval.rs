@@ -1,27 +1,38 @@
 //! The pacing evaluation: every pacer over a matrix of scenarios and many
-//! seeds, with the fixed-parameter baselines tuned in hindsight.
+//! seeds, under both abandon guards, with the fixed-parameter baselines
+//! tuned in hindsight.
 //!
 //! **Matrix.** Operators ∈ {5, 20, 100} × live-answer probability ∈ {0.15,
-//! 0.3, 0.6}; talk lognormal, mean 150 s, CV 1; ACW uniform 10–30 s; a live
-//! answer after lognormal 8 ± 4 s; of the rest, 60% ring out at the 25 s
-//! timeout, 25% are busy/invalid after 3–7 s, 15% reach an answering
-//! machine reported after 12 ± 4 s; an answered call is dropped when no
-//! operator is free within 2 s. **Stress:** the answer rate drifting 0.3 →
-//! 0.15 over the day, staffing stepping −30% / +30% (breaks, logins), the
-//! talk time shifting from 150 s to 240 s mid-campaign, and a cold start (a
-//! one-hour campaign of 100 operators, every metric from minute 0 — as they
-//! are everywhere: no run discards its start).
+//! 0.3, 0.6}, and small teams of 1, 2 and 3 operators × {0.15, 0.3}; talk
+//! lognormal, mean 150 s, CV 1; ACW uniform 10–30 s; a live answer after
+//! lognormal 8 ± 4 s; of the rest, 60% ring out at the 25 s timeout, 25%
+//! are busy/invalid after 3–7 s, 15% reach an answering machine reported
+//! after 12 ± 4 s; an answered call is dropped when no operator is free
+//! within 2 s. **Stress:** the answer rate drifting 0.3 → 0.15 over the
+//! day, staffing stepping −30% / +30% (breaks, logins), the talk time
+//! shifting from 150 s to 240 s mid-campaign, hourly 10-minute breaks (20
+//! and 3 operators), and cold starts (one-hour campaigns of 100 operators,
+//! and of 5 operators at 0.15 and 0.3 — every metric from minute 0, as
+//! everywhere: no run discards its start). The small teams, the 3-operator
+//! breaks and the 5-operator cold starts run `small_seeds` seeds, the rest
+//! `seeds`.
 //!
-//! **Metrics** per scenario and pacer, over the seeds: occupancy ((talk +
-//! ACW) / staffed time), talk minutes per operator-hour, abandon rate per
-//! live answer (whole run: mean and worst seed; worst rolling hour of any
-//! seed), contacts per operator-hour, client wait p95 (answer → operator,
-//! s). **Hindsight tuning:** each fixed-parameter baseline is run at every
-//! value of its grid and the value with the highest mean occupancy among
-//! those that keep every seed ≤ the target is reported — the strongest
-//! version of that competitor for that scenario, a luxury no real dialer
-//! has. Runs are independent, so they are spread over threads; each is
-//! deterministic, so the report is the same for any thread count.
+//! **Guards.** Every pacer runs under the worst-case guard (the default,
+//! which no pacer can take over the target but through its residual risk)
+//! and under the expected-risk guard; the report puts them side by side:
+//! what the guarantee costs in occupancy, and every worst-case run that
+//! still went over (the residual risk: operators pausing while calls ring).
+//!
+//! **Metrics** per scenario, pacer and guard, over the seeds: occupancy
+//! ((talk + ACW) / staffed time), talk minutes per operator-hour, abandon
+//! rate per live answer (whole run: mean and worst seed; worst rolling hour
+//! of any seed), contacts per operator-hour, client wait p95 (answer →
+//! operator, s). **Hindsight tuning:** each fixed-parameter baseline is run
+//! at every value of its grid and the value with the highest mean occupancy
+//! among those that keep every seed ≤ the target is reported — the
+//! strongest version of that competitor for that scenario, a luxury no real
+//! dialer has. Runs are independent, so they are spread over threads; each
+//! is deterministic, so the report is the same for any thread count.
 
 use std::fmt::Write as _;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -1082,6 +1093,19 @@ impl EvalReport {
                 )
             }
         );
+        let over_expected: Vec<&str> = self
+            .scenarios
+            .iter()
+            .filter(|x| x.expected_rows.first().is_some_and(|r| !r.compliant))
+            .map(|x| x.name.as_str())
+            .collect();
+        if !over_expected.is_empty() {
+            let _ = writeln!(
+                s,
+                "Under the expected-risk guard it goes over 3% in a seed in: {}.",
+                over_expected.join(", ")
+            );
+        }
         s.push_str(GUARD_TEXT);
         s.push_str(&self.guard_cost_markdown());
         s.push_str(RESIDUAL_TEXT);
