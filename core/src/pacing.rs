@@ -21,7 +21,7 @@
 //!   (the bound is proved at [`worst_case_extra`]). No pacer, however wrong
 //!   its predictions, can then take the guarded rate over the target. It
 //!   costs occupancy where the budget is small: a campaign starts
-//!   progressive 1:1 and may dial one call ahead per `1/t − 1` clean answers
+//!   progressive 1:1 and may dial one call ahead per `(1 − t)/t` clean answers
 //!   (about 33 at 3%), so a cold start or a one-operator team dials ahead
 //!   less than the expected risk would allow (`docs/PACING.md` measures it).
 //!   **What it cannot see** (the residual risk): an operator counted as
