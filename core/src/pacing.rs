@@ -27,8 +27,10 @@
 //!   **What it cannot see** (the residual risk): an operator counted as
 //!   ready who pauses or logs out while calls ring for the pool, and old
 //!   answers leaving a rolling window (the rate of a window can rise as its
-//!   oldest answers age out, with no new abandon); `docs/PACING.md` measures
-//!   the first in the staffing scenarios.
+//!   oldest answers age out, with no new abandon). `docs/PACING.md`
+//!   measures the first with hourly breaks: of 5,600 runs of 3 operators
+//!   (every pacer and grid point × 200 seeds), 107 ended over 3% (at most
+//!   3.16%), none of them the dialcore pacer's; no run without pauses did.
 //! - [`AbandonGuard::Expected`]: the pacer's own expected-risk model decides
 //!   and the guard only caps it at one call in flight per ready operator
 //!   while the guarded rate is above the target (DESIGN.md, compliance
