@@ -508,6 +508,7 @@ impl Sim {
             answered: m.answered - self.last_answered,
             abandoned: m.abandoned - self.last_abandoned,
             cumulative_abandon_rate: m.abandon_rate,
+            guarded_abandon_rate: campaign.guarded_abandon_rate(at),
         });
         self.last_answered = m.answered;
         self.last_abandoned = m.abandoned;

@@ -102,6 +102,9 @@ pub struct MinuteRow {
     pub abandoned: u64,
     /// Abandoned / human-answered from the start to that instant.
     pub cumulative_abandon_rate: f64,
+    /// The rate the engine's abandon guard reads at that instant (over its
+    /// configured window; not in the CSV).
+    pub guarded_abandon_rate: f64,
 }
 
 impl SimReport {

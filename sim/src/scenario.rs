@@ -260,6 +260,30 @@ pub struct CampaignSettings {
     /// Predictive: the engine's abandon guard (`"worst_case"`, the default,
     /// or `"expected"`; see `dialcore::pacing`).
     pub abandon_guard: GuardName,
+    /// Predictive: the window the abandon guard measures (`"thirty_days"`,
+    /// the default, or `"day"`).
+    pub abandon_window: WindowName,
+}
+
+/// The window of the abandon guard (`CampaignConfig::abandon_window`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, Default)]
+#[serde(rename_all = "snake_case")]
+pub enum WindowName {
+    /// The last 30 days.
+    #[default]
+    ThirtyDays,
+    /// The last 24 hours.
+    Day,
+}
+
+impl WindowName {
+    /// The engine's setting.
+    pub fn window(self) -> dialcore::config::AbandonWindow {
+        match self {
+            WindowName::ThirtyDays => dialcore::config::AbandonWindow::ThirtyDays,
+            WindowName::Day => dialcore::config::AbandonWindow::Day,
+        }
+    }
 }
 
 /// The abandon guard a scenario runs with (`CampaignConfig::abandon_guard`).
@@ -360,6 +384,7 @@ impl Default for CampaignSettings {
             timezone: c.default_timezone,
             pacer: PacerName::default(),
             abandon_guard: GuardName::default(),
+            abandon_window: WindowName::default(),
         }
     }
 }
@@ -793,6 +818,7 @@ impl Scenario {
             predictive_ratio: s.predictive_ratio,
             abandon_target: s.abandon_target,
             abandon_guard: s.abandon_guard.guard(),
+            abandon_window: s.abandon_window.window(),
             ..CampaignConfig::new(self.mode())
         };
         config.validate()?;

@@ -217,6 +217,17 @@ fn the_worst_case_guard_holds_every_random_run_to_the_target() {
             );
         }
         assert!(run.report.abandon_rate <= target, "case {case}");
+        // The engine's own meter, read at every minute, agrees.
+        let worst = run
+            .report
+            .timeseries
+            .iter()
+            .map(|r| r.guarded_abandon_rate)
+            .fold(0.0, f64::max);
+        assert!(
+            worst <= target,
+            "case {case}: the guarded meter read {worst}"
+        );
     }
     // The stress is real: without the guard the same greedy pacers go over.
     assert!(over_before_guard >= 12, "{over_before_guard} of 48");

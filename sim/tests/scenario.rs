@@ -41,6 +41,7 @@ fn a_partial_file_overrides_only_what_it_names() {
         retry_abandoned_s = 3600
         max_attempts = 3
         abandon_guard = "expected"
+        abandon_window = "day"
         "#,
     )
     .unwrap();
@@ -60,6 +61,7 @@ fn a_partial_file_overrides_only_what_it_names() {
         config.abandon_guard,
         dialcore::config::AbandonGuard::Expected
     );
+    assert_eq!(config.abandon_window, dialcore::config::AbandonWindow::Day);
     assert_eq!(
         Scenario::default().campaign_config().unwrap().abandon_guard,
         dialcore::config::AbandonGuard::WorstCase,
