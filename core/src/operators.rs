@@ -183,13 +183,16 @@ impl Operators {
 
     /// Total talk time and logged-in time of all operators at `now_ms`.
     pub fn talk_and_logged_in_ms(&self, now_ms: u64) -> (u64, u64) {
-        let mut talk = 0;
-        let mut logged_in = 0;
+        let mut talk = 0u64;
+        let mut logged_in = 0u64;
         for op in &self.ops {
-            talk += op.talk_ms + op.talk_since_ms.map_or(0, |s| now_ms.saturating_sub(s));
-            logged_in += op.logged_in_ms;
+            talk = talk.saturating_add(
+                op.talk_ms
+                    .saturating_add(op.talk_since_ms.map_or(0, |s| now_ms.saturating_sub(s))),
+            );
+            logged_in = logged_in.saturating_add(op.logged_in_ms);
             if op.state != OperatorState::Offline {
-                logged_in += now_ms.saturating_sub(op.logged_in_since_ms);
+                logged_in = logged_in.saturating_add(now_ms.saturating_sub(op.logged_in_since_ms));
             }
         }
         (talk, logged_in)
@@ -222,7 +225,9 @@ impl Operators {
         }
         if op.state != OperatorState::Offline && state == OperatorState::Offline {
             self.logged_in -= 1;
-            op.logged_in_ms += now_ms.saturating_sub(op.logged_in_since_ms);
+            op.logged_in_ms = op
+                .logged_in_ms
+                .saturating_add(now_ms.saturating_sub(op.logged_in_since_ms));
         }
         if state == OperatorState::Ready {
             self.ready.insert((now_ms, id.0));
@@ -252,7 +257,7 @@ impl Operators {
 impl Operator {
     fn stop_talk(&mut self, now_ms: u64) {
         if let Some(since) = self.talk_since_ms.take() {
-            self.talk_ms += now_ms.saturating_sub(since);
+            self.talk_ms = self.talk_ms.saturating_add(now_ms.saturating_sub(since));
         }
     }
 }

@@ -135,7 +135,7 @@ fn abandon_guard_measures_the_configured_rolling_window() {
     let (mut day, _) = campaign_with_an_abandon(AbandonWindow::Day);
     let (mut month, _) = campaign_with_an_abandon(AbandonWindow::ThirtyDays);
     for c in [&mut day, &mut month] {
-        let m = c.metrics(T0 + MIN);
+        let m = c.metrics(T0 + MIN).unwrap();
         assert_eq!((m.answered, m.abandoned), (1 + 1, 1));
         assert_eq!(m.abandon_rate_24h, 0.5);
         assert_eq!(m.abandon_rate_30d, 0.5);
@@ -147,7 +147,7 @@ fn abandon_guard_measures_the_configured_rolling_window() {
     // A day later the 24-hour window has forgotten the abandon, the 30-day
     // one has not; each guard follows its own window.
     let t = T0 + DAY + HOUR;
-    let m = day.metrics(t);
+    let m = day.metrics(t).unwrap();
     assert_eq!((m.abandon_rate_24h, m.abandon_rate_30d), (0.0, 0.5));
     assert_eq!(m.abandon_rate, 0.5, "the lifetime rate keeps it");
     assert_eq!(day.guarded_abandon_rate(t), 0.0);

@@ -730,7 +730,7 @@ fn event_contact(event: &Event) -> Option<ContactId> {
 /// `before` is the snapshot from before the step's event.
 fn poll_and_check(c: &mut Campaign, m: &mut Model, before: &Snapshot) {
     let mut out = Vec::new();
-    c.poll(m.now, &mut out);
+    c.poll(m.now, &mut out).unwrap();
     let ratio = if c.guarded_abandon_rate(m.now) > c.config().abandon_target {
         1.0
     } else {

@@ -308,7 +308,7 @@ fn the_guard_caps_any_pacer_over_the_target() {
     c.handle(Event::OperatorLogin(op), 0).unwrap();
     c.handle(Event::OperatorReady(op), 0).unwrap();
     let mut out = Vec::new();
-    c.poll(0, &mut out);
+    c.poll(0, &mut out).unwrap();
     let calls = dials(&out);
     assert_eq!(calls.len(), 1_000, "under the target the pacer is obeyed");
     c.handle(Event::Answered(calls[0]), S).unwrap();
@@ -317,22 +317,22 @@ fn the_guard_caps_any_pacer_over_the_target() {
         c.handle(Event::Rejected(*call), S).unwrap();
     }
     out.clear();
-    c.poll(4 * S, &mut out);
+    c.poll(4 * S, &mut out).unwrap();
     assert!(
         out.contains(&Command::Abandon { call: calls[1] }),
         "{out:?}"
     );
-    assert!(c.guarded_abandon_rate(4 * S) > 0.03);
+    assert!(c.guarded_abandon_rate(4 * S).unwrap() > 0.03);
     // Two more operators become ready: at most one call each.
     for &o in &ops[1..] {
         c.handle(Event::OperatorLogin(o), 5 * S).unwrap();
         c.handle(Event::OperatorReady(o), 5 * S).unwrap();
     }
     out.clear();
-    c.poll(5 * S, &mut out);
+    c.poll(5 * S, &mut out).unwrap();
     assert_eq!(dials(&out).len(), 2, "capped at one per ready operator");
     out.clear();
-    c.poll(6 * S, &mut out);
+    c.poll(6 * S, &mut out).unwrap();
     assert!(dials(&out).is_empty(), "both still ringing: nothing more");
 }
 
@@ -363,7 +363,7 @@ fn the_engine_feeds_the_statistics() {
     c.handle(Event::OperatorLogin(op), 0).unwrap();
     c.handle(Event::OperatorReady(op), 0).unwrap();
     let mut out = Vec::new();
-    c.poll(0, &mut out);
+    c.poll(0, &mut out).unwrap();
     let calls = dials(&out);
     assert_eq!(calls.len(), 1, "cold dialcore pacer: progressive 1:1");
     c.handle(Event::Answered(calls[0]), 7 * S).unwrap();

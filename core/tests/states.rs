@@ -206,7 +206,7 @@ fn awaiting_operator_with_an_answered_predictive_call() {
     assert_eq!(c.call_of(waiting), Some(calls[1]));
     assert_eq!(c.operator_of(waiting), None);
     assert_eq!(c.timer_of(waiting), Some(T0 + SEC + 2 * SEC));
-    assert_eq!(c.metrics(T0 + SEC).waiting, 1);
+    assert_eq!(c.metrics(T0 + SEC).unwrap().waiting, 1);
     let out = poll(&mut c, T0 + SEC);
     assert_eq!(
         out,
@@ -418,7 +418,7 @@ fn calling_until_the_ring_timeout_hangs_up() {
     assert_eq!(dialed_calls(&poll(&mut c, T0)), vec![call]);
     assert_eq!(c.call_of(id), Some(call));
     assert_eq!(c.operators().state(op), Some(OperatorState::OnCall));
-    assert_eq!(c.metrics(T0).ringing, 1);
+    assert_eq!(c.metrics(T0).unwrap().ringing, 1);
     assert!(poll(&mut c, T0 + 25 * SEC - 1).is_empty());
     let out = poll(&mut c, T0 + 25 * SEC);
     assert_eq!(out.first(), Some(&Command::Hangup { call }));
@@ -445,7 +445,7 @@ fn call_in_progress_when_the_client_answers() {
     // The operator was on the call from the dial: no Connect needed.
     assert!(poll(&mut c, T0 + HOUR).is_empty());
     assert_eq!(c.state(id), Some(State::CallInProgress), "no time limit");
-    let m = c.metrics(T0 + HOUR);
+    let m = c.metrics(T0 + HOUR).unwrap();
     assert_eq!((m.answered, m.connected), (1, 1));
     assert_counts_exact(&c);
 }
@@ -518,7 +518,7 @@ fn canceled_by_client_in_predictive_hang_up_or_abandon_limit() {
     c.handle(Event::ClientHungUp(calls[1]), T0 + 2 * SEC)
         .unwrap();
     assert_eq!(c.state(calls[1].contact), Some(State::CanceledByClient));
-    assert_eq!(c.metrics(T0 + 2 * SEC).abandoned, 1);
+    assert_eq!(c.metrics(T0 + 2 * SEC).unwrap().abandoned, 1);
     assert_eq!(c.operators().contact(op), Some(calls[0].contact));
     end_and_finish(&mut c, calls[0], op, T0 + 3 * SEC);
 
@@ -533,7 +533,7 @@ fn canceled_by_client_in_predictive_hang_up_or_abandon_limit() {
     let out = poll(&mut c, T0 + 7 * SEC);
     assert!(out.contains(&Command::Abandon { call: waiting }), "{out:?}");
     assert_eq!(c.state(waiting.contact), Some(State::CanceledByClient));
-    assert_eq!(c.metrics(T0 + 7 * SEC).abandoned, 2);
+    assert_eq!(c.metrics(T0 + 7 * SEC).unwrap().abandoned, 2);
     // Terminal with the default policy: never dialed again.
     assert_eq!(c.timer_of(waiting.contact), None);
     assert_counts_exact(&c);

@@ -116,10 +116,14 @@ pub enum dc_status {
     /// The call needs a durable campaign (from `dc_campaign_open`) and this
     /// one has no data directory.
     NotDurable = 19,
+    /// A time given (`now_ms`, a callback's `at_ms`) is past
+    /// `DC_MAX_TIME_MS` (9999-12-31T23:59:59.999Z); the message names it and
+    /// nothing changed.
+    TimeOutOfRange = 20,
 }
 
 impl dc_status {
-    const ALL: [dc_status; 20] = [
+    const ALL: [dc_status; 21] = [
         dc_status::Ok,
         dc_status::NullPointer,
         dc_status::InvalidArgument,
@@ -140,6 +144,7 @@ impl dc_status {
         dc_status::Locked,
         dc_status::Corrupt,
         dc_status::NotDurable,
+        dc_status::TimeOutOfRange,
     ];
 
     fn c_name(self) -> &'static CStr {
@@ -164,6 +169,7 @@ impl dc_status {
             dc_status::Locked => c"DC_STATUS_LOCKED",
             dc_status::Corrupt => c"DC_STATUS_CORRUPT",
             dc_status::NotDurable => c"DC_STATUS_NOT_DURABLE",
+            dc_status::TimeOutOfRange => c"DC_STATUS_TIME_OUT_OF_RANGE",
         }
     }
 }
@@ -197,6 +203,7 @@ impl From<EngineError> for Fail {
             EngineError::InvalidNumber { .. } => dc_status::InvalidNumber,
             EngineError::UnknownTimezone(_) => dc_status::UnknownTimezone,
             EngineError::Full => dc_status::Full,
+            EngineError::TimeOutOfRange { .. } => dc_status::TimeOutOfRange,
         };
         Fail::new(status, e)
     }
@@ -1506,7 +1513,7 @@ pub unsafe extern "C" fn dc_campaign_poll(
                     ..
                 } = inner;
                 scratch.clear();
-                campaign.poll(now_ms, scratch);
+                campaign.poll(now_ms, scratch)?;
                 if let Some(e) = campaign.durability_error() {
                     return Err(Fail::new(
                         dc_status::Io,
@@ -1540,7 +1547,12 @@ pub unsafe extern "C" fn dc_campaign_poll(
 // Queries
 // ----------------------------------------------------------------------
 
-/// Writes the number of commands held for the next `dc_campaign_poll` to `*out`.
+/// Writes how much work the next `dc_campaign_poll` has at once to `*out`:
+/// the commands held back by an earlier poll's `cap`, plus the engine's due
+/// work (commands queued by events, answered calls waiting while an operator
+/// is ready, due timers such as the BCW countdown that `OperatorAccepted`
+/// with `bcw_ms = 0` or `OperatorDialNow` makes due at once). Greater than 0
+/// means: poll now. See `dc_campaign_next_deadline` for the whole rule.
 #[no_mangle]
 pub unsafe extern "C" fn dc_campaign_pending(
     campaign: *const dc_campaign,
@@ -1548,7 +1560,11 @@ pub unsafe extern "C" fn dc_campaign_pending(
 ) -> dc_status {
     run(|| {
         // SAFETY: the campaign pointer per the contract.
-        let n = unsafe { with_campaign(campaign, |inner| Ok(inner.pending.len())) }?;
+        let n = unsafe {
+            with_campaign(campaign, |inner| {
+                Ok(inner.pending.len() + inner.campaign.pending())
+            })
+        }?;
         // SAFETY: out-parameter per the contract.
         unsafe { write_out(out, n, "out") }
     })
@@ -1709,16 +1725,26 @@ pub unsafe extern "C" fn dc_campaign_metrics(
             return Err(Fail::null("out"));
         }
         // SAFETY: the campaign pointer per the contract.
-        let m = unsafe { with_campaign(campaign, |inner| Ok(inner.campaign.metrics(now_ms))) }?;
+        let m = unsafe { with_campaign(campaign, |inner| Ok(inner.campaign.metrics(now_ms)?)) }?;
         // SAFETY: checked non-NULL above.
         unsafe { write_out(out, m.into(), "out") }
     })
 }
 
-/// Writes when the host should poll next (ms since the epoch) to `*out_ms`:
-/// the earliest pending timer, the latest time seen when commands are held
-/// for the next poll, or `UINT64_MAX` when nothing is pending. Selection may
-/// still want a poll when operators free up, so hosts poll on events too.
+/// Writes when the host must poll next (ms since the epoch) to `*out_ms`.
+///
+/// **When to poll.** A host calls `dc_campaign_poll` (1) after every call
+/// that returned `DC_STATUS_OK` and changed the campaign (every accepted
+/// `dc_campaign_handle`, adding contacts, blacklist changes): an operator
+/// getting ready, a resume or new contacts may let the engine offer or dial,
+/// and an answered call waits for that poll to be connected; and (2) when
+/// its clock reaches the time written here. That time is the latest time
+/// seen (so: now) while a poll is needed — commands held back by `cap`,
+/// due work (`dc_campaign_pending` > 0), or a change since the last poll —
+/// else the earliest pending timer, or `UINT64_MAX` when there is none.
+/// `dc_campaign_handle` never hands out a command itself: every Dial, Offer
+/// and Connect is made in `dc_campaign_poll`, through the compliance guards,
+/// at the moment it is handed out.
 #[no_mangle]
 pub unsafe extern "C" fn dc_campaign_next_deadline(
     campaign: *const dc_campaign,

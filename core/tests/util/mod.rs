@@ -34,7 +34,7 @@ pub fn campaign(config: CampaignConfig) -> Campaign {
 /// The commands one poll at `now` hands out.
 pub fn poll(c: &mut Campaign, now: u64) -> Vec<Command> {
     let mut out = Vec::new();
-    c.poll(now, &mut out);
+    c.poll(now, &mut out).unwrap();
     out
 }
 
