@@ -1786,8 +1786,11 @@ mod tests {
         assert_eq!(dials.len(), 2, "ratio 1.5 × 1 ready operator, rounded up");
         c.handle(Event::Answered(dials[0]), 1_000).unwrap();
         c.handle(Event::Answered(dials[1]), 1_100).unwrap();
-        assert_eq!(c.state(dials[0].contact), Some(State::CallInProgress));
+        // `handle` only records: both wait; one can be connected at once.
+        assert_eq!(c.state(dials[0].contact), Some(State::AwaitingOperator));
         assert_eq!(c.state(dials[1].contact), Some(State::AwaitingOperator));
+        assert_eq!(c.pending(), 1, "one answered call and one ready operator");
+        assert_eq!(c.next_deadline(), Some(1_100), "poll now");
         assert_eq!(
             poll(&mut c, 1_200),
             vec![Command::Connect {
@@ -1795,6 +1798,8 @@ mod tests {
                 operator: op
             }]
         );
+        assert_eq!(c.state(dials[0].contact), Some(State::CallInProgress));
+        assert_eq!(c.pending(), 0);
         assert!(
             poll(&mut c, 3_099).is_empty(),
             "the limit is 2 s after the answer"

@@ -108,8 +108,8 @@ fn campaign_with_an_abandon(window: AbandonWindow) -> (Campaign, dialcore::Opera
     let op = ready_operator(&mut c, T0);
     let calls = dialed_calls(&poll(&mut c, T0));
     assert_eq!(calls.len(), 2, "2 calls per ready operator");
-    c.handle(Event::Answered(calls[0]), T0 + SEC).unwrap();
-    c.handle(Event::Answered(calls[1]), T0 + SEC).unwrap();
+    answer(&mut c, calls[0], T0 + SEC);
+    answer(&mut c, calls[1], T0 + SEC);
     let out = poll(&mut c, T0 + 3 * SEC);
     assert!(
         out.contains(&Command::Abandon { call: calls[1] }),
@@ -139,7 +139,7 @@ fn abandon_guard_measures_the_configured_rolling_window() {
         assert_eq!((m.answered, m.abandoned), (1 + 1, 1));
         assert_eq!(m.abandon_rate_24h, 0.5);
         assert_eq!(m.abandon_rate_30d, 0.5);
-        assert_eq!(c.guarded_abandon_rate(T0 + MIN), 0.5);
+        assert_eq!(c.guarded_abandon_rate(T0 + MIN).unwrap(), 0.5);
         // Over the 3% target: one call per ready operator.
         assert_eq!(dials_now(c, T0 + MIN), 1);
     }
@@ -150,14 +150,14 @@ fn abandon_guard_measures_the_configured_rolling_window() {
     let m = day.metrics(t).unwrap();
     assert_eq!((m.abandon_rate_24h, m.abandon_rate_30d), (0.0, 0.5));
     assert_eq!(m.abandon_rate, 0.5, "the lifetime rate keeps it");
-    assert_eq!(day.guarded_abandon_rate(t), 0.0);
-    assert_eq!(month.guarded_abandon_rate(t), 0.5);
+    assert_eq!(day.guarded_abandon_rate(t).unwrap(), 0.0);
+    assert_eq!(month.guarded_abandon_rate(t).unwrap(), 0.5);
     assert_eq!(dials_now(&mut day, t), 2, "recovered: back to the ratio");
     assert_eq!(dials_now(&mut month, t), 1, "still over target");
 
     // After 30 days the month recovers too.
     let t = T0 + 30 * DAY + HOUR;
-    assert_eq!(month.guarded_abandon_rate(t), 0.0);
+    assert_eq!(month.guarded_abandon_rate(t).unwrap(), 0.0);
     assert_eq!(dials_now(&mut month, t), 2);
     assert_counts_exact(&day);
     assert_counts_exact(&month);
@@ -170,10 +170,10 @@ fn abandon_guard_recovers_when_enough_calls_are_answered() {
     // it to 1/34 < 3%.
     let mut t = T0 + MIN;
     let mut answered = 2;
-    while c.guarded_abandon_rate(t) > 0.03 {
+    while c.guarded_abandon_rate(t).unwrap() > 0.03 {
         let calls = dialed_calls(&poll(&mut c, t));
         assert_eq!(calls.len(), 1, "one call per operator while over target");
-        c.handle(Event::Answered(calls[0]), t + SEC).unwrap();
+        answer(&mut c, calls[0], t + SEC);
         end_and_finish(&mut c, calls[0], op, t + 2 * SEC);
         answered += 1;
         t += MIN;
@@ -477,7 +477,7 @@ fn the_same_number_is_never_in_two_calls() {
         assert_eq!(c.timer_of(id), Some(T0 + MIN));
     }
     // Still talking a minute later, with an operator ready: delayed again.
-    c.handle(Event::Answered(calls[0]), T0 + SEC).unwrap();
+    answer(&mut c, calls[0], T0 + SEC);
     assert_eq!(c.operators().ready_count(), 1);
     assert!(dials(&poll(&mut c, T0 + MIN)).is_empty());
     assert_eq!(c.timer_of(ids[1]), Some(T0 + 2 * MIN));
@@ -568,6 +568,8 @@ fn calling_window_is_kept_in_the_contacts_own_time_zone() {
     assert_eq!(poll_reject(&mut c, MON_12Z), vec![call(utc, 1)]);
     assert_eq!(c.state(ny), Some(State::Initial));
     assert_eq!(c.store().attempts(ny), Some(0));
+    assert_eq!(c.next_deadline(), Some(MON_12Z), "an event: poll now");
+    assert!(poll(&mut c, MON_12Z).is_empty());
     assert_eq!(c.next_deadline(), Some(MON_13Z), "wakes at the opening");
     assert!(poll_reject(&mut c, MON_13Z - 1).is_empty());
     // 09:00 in New York: dialed.
@@ -650,9 +652,9 @@ fn cancel_with_calls_in_progress() {
     let y = ready_operator(&mut c, T0);
     let d = dialed_calls(&poll(&mut c, T0));
     assert_eq!(d.len(), 5);
-    c.handle(Event::Answered(d[0]), T0 + SEC).unwrap(); // → x
-    c.handle(Event::Answered(d[1]), T0 + SEC).unwrap(); // → y
-    c.handle(Event::Answered(d[2]), T0 + SEC).unwrap(); // waits
+    answer(&mut c, d[0], T0 + SEC); // → x
+    answer(&mut c, d[1], T0 + SEC); // → y
+    answer(&mut c, d[2], T0 + SEC); // waits
     c.handle(Event::Rejected(d[4]), T0 + SEC).unwrap(); // retry
     c.handle(Event::CallEnded(d[0]), T0 + 2 * SEC).unwrap(); // x in ACW
     let live = [

@@ -231,6 +231,7 @@ fn live_contacts_are_reconciled_and_listed() {
         c.handle(Event::Answered(calls[0]), T0 + SEC).unwrap();
         c.handle(Event::Answered(calls[1]), T0 + SEC).unwrap();
         c.handle(Event::Answered(calls[2]), T0 + SEC).unwrap();
+        poll(&mut c, T0 + SEC); // connects two (the wake-up contract)
         c.handle(Event::CallEnded(calls[1]), T0 + 2 * SEC).unwrap();
         c.handle(Event::Remove(calls[3].contact), T0 + 2 * SEC)
             .unwrap();

@@ -731,7 +731,7 @@ fn event_contact(event: &Event) -> Option<ContactId> {
 fn poll_and_check(c: &mut Campaign, m: &mut Model, before: &Snapshot) {
     let mut out = Vec::new();
     c.poll(m.now, &mut out).unwrap();
-    let ratio = if c.guarded_abandon_rate(m.now) > c.config().abandon_target {
+    let ratio = if c.guarded_abandon_rate(m.now).unwrap() > c.config().abandon_target {
         1.0
     } else {
         c.config().predictive_ratio

@@ -367,6 +367,7 @@ fn the_engine_feeds_the_statistics() {
     let calls = dials(&out);
     assert_eq!(calls.len(), 1, "cold dialcore pacer: progressive 1:1");
     c.handle(Event::Answered(calls[0]), 7 * S).unwrap();
+    c.poll(7 * S, &mut out).unwrap(); // connects it (the wake-up contract)
     c.handle(Event::CallEnded(calls[0]), 107 * S).unwrap();
     c.handle(
         Event::AcwDone {
