@@ -1128,7 +1128,7 @@ fn random_runs_reach_every_state() {
     let mut emitted: BTreeMap<&'static str, u64> = BTreeMap::new();
     let mut unpolled = 0;
     let mut runner = TestRunner::deterministic();
-    for _ in 0..150 {
+    for _ in 0..400 {
         let (setup, steps) = strategy.new_tree(&mut runner).expect("strategy").current();
         let m = run(&setup, &steps);
         seen.extend(m.seen);
