@@ -141,4 +141,18 @@ mod tests {
         assert_eq!(m.totals(100_000), (0, 0));
         assert_eq!(m.rate(100_000), 0.0);
     }
+
+    #[test]
+    fn buckets_near_the_end_of_u64_are_kept() {
+        // The bucket that starts near u64::MAX ends past it: the sum
+        // saturates, so the bucket is not dropped as if it were old.
+        let mut m = RollingMeter::day();
+        let t = u64::MAX - 10;
+        m.record_answered(t);
+        m.record_abandoned(t);
+        m.record_answered(u64::MAX);
+        assert_eq!(m.totals(u64::MAX), (2, 1));
+        assert!((m.rate(u64::MAX) - 0.5).abs() < 1e-12);
+    }
 }
+

@@ -299,4 +299,25 @@ mod tests {
         assert_eq!(ops.talk_and_logged_in_ms(9_000), (2_000, 5_000));
         assert_eq!(ops.logged_in_count(), 0);
     }
+
+    #[test]
+    fn time_sums_saturate_near_the_end_of_u64() {
+        let mut ops = Operators::default();
+        let a = ops.add();
+        let b = ops.add();
+        // Two sessions of almost u64::MAX each: the totals stop at u64::MAX.
+        ops.set(a, OperatorState::Ready, None, 0);
+        ops.set(b, OperatorState::Ready, None, 0);
+        ops.set(a, OperatorState::OnCall, Some(ContactId(0)), 1);
+        ops.start_talk(a, 1);
+        ops.stop_talk(a, u64::MAX - 1);
+        ops.set(a, OperatorState::Offline, None, u64::MAX - 1);
+        assert_eq!(
+            ops.talk_and_logged_in_ms(u64::MAX),
+            (u64::MAX - 2, u64::MAX)
+        );
+        ops.set(a, OperatorState::Ready, None, 0);
+        ops.set(a, OperatorState::Offline, None, u64::MAX);
+        assert_eq!(ops.talk_and_logged_in_ms(u64::MAX).1, u64::MAX);
+    }
 }

@@ -968,6 +968,38 @@ mod tests {
     }
 
     #[test]
+    fn a_store_at_its_limit_is_full_before_anything_changes() {
+        let bl = Blacklist::new();
+        let mut store = ContactStore::with_capacity_limit(2);
+        assert_eq!(store.capacity_limit(), 2);
+        assert_eq!(
+            store.extend_numbers(&[12125550100, 12125550101, 12125550102], 0, ZoneId(0), &bl),
+            Err(StoreError::Full)
+        );
+        assert!(store.is_empty());
+        assert_eq!(store.counts(), &store.recount());
+        store
+            .extend_numbers(&[12125550100], 0, ZoneId(0), &bl)
+            .unwrap();
+        let contact = NewContact::parse("+12125550101", PhoneRules::default());
+        store.push(contact, &bl).unwrap();
+        let contact = NewContact::parse("+12125550102", PhoneRules::default());
+        assert_eq!(store.push(contact, &bl), Err(StoreError::Full));
+        assert_eq!(
+            store.extend_numbers(&[12125550103], 0, ZoneId(0), &bl),
+            Err(StoreError::Full)
+        );
+        assert_eq!(store.len(), 2);
+        assert!(!store.has_number(12125550102));
+        // The limit never goes above MAX_CONTACTS nor below what is held.
+        assert_eq!(store.set_capacity_limit(1), Err((2, MAX_CONTACTS)));
+        assert_eq!(
+            ContactStore::with_capacity_limit(usize::MAX).capacity_limit(),
+            MAX_CONTACTS
+        );
+    }
+
+    #[test]
     fn extend_numbers_is_the_bulk_path() {
         let mut blacklist = Blacklist::new();
         blacklist.insert(15550000002);
