@@ -57,6 +57,18 @@ use engine::{
 };
 use parking_lot::Mutex;
 
+/// The latest time (ms since the Unix epoch) any call accepts:
+/// 9999-12-31T23:59:59.999Z. A later `now_ms` (or callback time) is
+/// `DC_STATUS_TIME_OUT_OF_RANGE` and changes nothing.
+pub const DC_MAX_TIME_MS: u64 = 253_402_300_799_999;
+const _: () = assert!(DC_MAX_TIME_MS == engine::event::MAX_TIME_MS);
+
+/// The most contacts a campaign holds (the default of
+/// `dc_campaign_set_contact_limit`); adding past the limit is
+/// `DC_STATUS_FULL` and adds nothing.
+pub const DC_MAX_CONTACTS: u32 = 4_294_966_271;
+const _: () = assert!(DC_MAX_CONTACTS as usize == engine::store::MAX_CONTACTS);
+
 /// Number of contact state codes (`0..DC_STATE_COUNT`); the length of the
 /// array `dc_campaign_counts` fills.
 pub const DC_STATE_COUNT: usize = 17;
@@ -204,6 +216,7 @@ impl From<EngineError> for Fail {
             EngineError::UnknownTimezone(_) => dc_status::UnknownTimezone,
             EngineError::Full => dc_status::Full,
             EngineError::TimeOutOfRange { .. } => dc_status::TimeOutOfRange,
+            EngineError::InvalidContactLimit { .. } => dc_status::InvalidArgument,
         };
         Fail::new(status, e)
     }
@@ -1375,6 +1388,27 @@ pub unsafe extern "C" fn dc_campaign_import_csv_buffer(
     })
 }
 
+/// Sets the most contacts this campaign holds (a licence or memory cap): at
+/// least the contacts it holds, at most `DC_MAX_CONTACTS` (the default);
+/// otherwise `DC_STATUS_INVALID_ARGUMENT` and nothing changes. Adding past
+/// the limit (`dc_campaign_add_contact`, `dc_campaign_add_numbers`, a CSV
+/// row) is `DC_STATUS_FULL` (a row error for CSV) and adds nothing. Not kept
+/// in a data directory: set it again after `dc_campaign_open`.
+#[no_mangle]
+pub unsafe extern "C" fn dc_campaign_set_contact_limit(
+    campaign: *mut dc_campaign,
+    limit: u32,
+) -> dc_status {
+    run(|| {
+        // SAFETY: the campaign pointer per the contract.
+        unsafe {
+            with_campaign(campaign, |inner| {
+                Ok(inner.campaign.set_contact_limit(limit as usize)?)
+            })
+        }
+    })
+}
+
 /// Adds an operator (offline until a `DC_EVENT_KIND_OPERATOR_LOGIN` event);
 /// its id goes to `*out_operator`.
 #[no_mangle]
@@ -1450,7 +1484,12 @@ pub unsafe extern "C" fn dc_campaign_fix_number(
 /// `DC_STATUS_ILLEGAL_TRANSITION` / `DC_STATUS_ILLEGAL_OPERATOR_EVENT` for an
 /// event the state does not allow, `DC_STATUS_UNKNOWN_CONTACT` /
 /// `DC_STATUS_UNKNOWN_OPERATOR` for bad ids, `DC_STATUS_INVALID_ARGUMENT`
-/// for a `kind` or `disposition` outside its enum.
+/// for a `kind` or `disposition` outside its enum,
+/// `DC_STATUS_TIME_OUT_OF_RANGE` for `now_ms` or `callback_at_ms` past
+/// `DC_MAX_TIME_MS`. Never hands out a command itself: what the event
+/// decides is handed out (through the guards) by the next
+/// `dc_campaign_poll`, which the host calls next (see
+/// `dc_campaign_next_deadline`).
 #[no_mangle]
 pub unsafe extern "C" fn dc_campaign_handle(
     campaign: *mut dc_campaign,
@@ -1477,6 +1516,13 @@ pub unsafe extern "C" fn dc_campaign_handle(
 /// stay in the campaign, in order, and come first from the next poll (see
 /// `dc_campaign_pending`): call again until `*written < cap`. Never writes
 /// past `cap`. `out` may be NULL when `cap` is 0.
+///
+/// Every command passes the compliance guards at the moment it is written
+/// to `out`: a held command that a guard forbids by then (its number
+/// blacklisted, the campaign paused, the window closed, its call over) is
+/// withdrawn and never written — a held Offer goes back to the hopper, a
+/// held Dial ends its attempt as `DialFailed` without being dialed.
+/// `DC_STATUS_TIME_OUT_OF_RANGE` for `now_ms` past `DC_MAX_TIME_MS`.
 ///
 /// A durable campaign whose journal cannot be written hands out nothing:
 /// the call returns `DC_STATUS_IO` with the file and the error in the
@@ -1530,9 +1576,19 @@ pub unsafe extern "C" fn dc_campaign_poll(
                 if pending.is_empty() && scratch.len() <= cap {
                     scratch.drain(..).for_each(&mut put);
                 } else {
+                    // Held commands pass the emission gate again now: one
+                    // a guard forbids by now is withdrawn, not handed out.
                     pending.extend(scratch.drain(..));
-                    let take = pending.len().min(cap);
-                    pending.drain(..take).for_each(&mut put);
+                    let mut given = 0;
+                    while given < cap {
+                        let Some(cmd) = pending.pop_front() else {
+                            break;
+                        };
+                        if campaign.recheck(&cmd, now_ms)? {
+                            put(cmd);
+                            given += 1;
+                        }
+                    }
                 }
                 Ok(n)
             })

@@ -15,6 +15,15 @@
 //! such a bug); a release build withholds the command rather than emit one
 //! a guard forbids.
 //!
+//! **Commands handed out in slices.** A host that takes fewer commands than
+//! a poll made (the C API's `cap`) holds the rest; before it hands one out
+//! later, [`Campaign::recheck`] puts it through the gate again at that
+//! moment. One that fails is withdrawn and never handed out: a held Offer
+//! goes back to the head of the hopper (its operator released), a held Dial
+//! ends its attempt at once as `DialFailed` (the attempt stays counted, the
+//! number was never dialed; a pending admin action wins, and the retry
+//! policy decides the rest), a held Connect whose call is over is dropped.
+//!
 //! **When to poll.** A host polls (1) after every call that leaves
 //! [`Campaign::needs_poll`] true — every accepted event and every setup
 //! call that changed something, since an operator getting ready, a resume
@@ -26,10 +35,11 @@
 //! timeout that passed). A host that sleeps until `next_deadline()` never
 //! leaves an answered customer unbridged.
 
-use super::{Campaign, Guard};
+use super::error::check_time;
+use super::{Campaign, EngineError, Guard};
 use crate::event::Command;
 use crate::operators::OperatorState;
-use crate::state::State;
+use crate::state::{Outcome, State, Trigger};
 use crate::store::ContactId;
 
 /// Why a command may not leave `poll` now (an engine bug if ever seen).
@@ -62,6 +72,35 @@ impl Campaign {
     /// blacklist change) that may let it offer or dial. Cleared by `poll`.
     pub fn needs_poll(&self) -> bool {
         self.poll_due || self.pending() > 0
+    }
+
+    /// Puts a command made by an earlier poll, and held by the host since,
+    /// through the gate again at `now_ms`: `Ok(true)` if it may be handed
+    /// out now, `Ok(false)` if it was withdrawn (see the module docs) and
+    /// must not be. A time past [`crate::event::MAX_TIME_MS`] is an error
+    /// and changes nothing.
+    pub fn recheck(&mut self, cmd: &Command, now_ms: u64) -> Result<bool, EngineError> {
+        let now = check_time(now_ms)?.max(self.now_ms);
+        self.now_ms = now;
+        if self.admit(cmd).is_ok() {
+            return Ok(true);
+        }
+        match *cmd {
+            Command::Dial { call, .. } if self.call_of(call.contact) == Some(call) => {
+                self.end_attempt(call.contact, Trigger::DialFailed, Outcome::DialFailed, now);
+            }
+            Command::Offer { contact, operator }
+                if self.operators.contact(operator) == Some(contact)
+                    && self.store.state(contact) == Some(State::OperatorAssigned) =>
+            {
+                self.return_to_hopper(contact, operator, Trigger::OperatorLost);
+                self.release_operator(operator, now);
+            }
+            _ => {}
+        }
+        self.poll_due = true;
+        self.journal_commit();
+        Ok(false)
     }
 
     /// Hands the queued commands to `out` through the gate.
