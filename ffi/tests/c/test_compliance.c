@@ -242,6 +242,7 @@ static void case5_time_bounds(void) {
     dc_metrics m;
     EXPECT_STATUS(DC_STATUS_TIME_OUT_OF_RANGE, dc_campaign_metrics(c, bad[i], &m));
   }
+  EXPECT(strcmp(dc_status_name(DC_STATUS_TIME_OUT_OF_RANGE), "DC_STATUS_TIME_OUT_OF_RANGE") == 0);
   /* Nothing changed: the contact is still Initial, the campaign not paused. */
   EXPECT(state_of(c, 0) == DC_STATE_INITIAL);
   /* At the very end of 9999 the engine still works; sums saturate. */
