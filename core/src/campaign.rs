@@ -17,10 +17,36 @@
 //! window are parked per time zone, and one timer per zone (a second wheel)
 //! brings them back when the window opens.
 //!
+//! **`handle` records, `poll` decides.** An event never hands out a command
+//! that a guard must allow: an accept (also with `bcw_ms = 0`) and a "Call"
+//! press make the contact's BCW countdown due at once, an answered
+//! predictive call joins the waiting queue, and the next `poll` turns them
+//! into a Dial or a Connect — so whatever happened in between (a blacklist
+//! add, a pause, a cancel, the window closing, the operator pausing, the
+//! client hanging up) is seen. The one command `handle` queues is `Revoke`,
+//! a withdrawal. This was chosen over re-checking commands queued by
+//! `handle`: a Dial decided early has already counted an attempt and taken
+//! the number, and undoing that is more fragile than deciding late. The
+//! host learns that a poll is due from `needs_poll()`, `pending()` and
+//! `next_deadline()` (the wake-up contract, see [`gate`]).
+//!
 //! **One place emits Dial.** `dial()` checks every compliance guard — number
 //! blacklisted now, attempts used up, calling window closed, the same number
 //! in another call, the per-number daily cap, campaign paused or canceled —
-//! right before it writes the Dial command. Nothing else writes one.
+//! right before it writes the Dial command. Nothing else writes one. A dial
+//! the guards refuse sends the contact where the guard says (Blacklisted,
+//! parked for its window, RetryScheduled …) with no attempt counted, and
+//! revokes it from the operator who accepted it.
+//!
+//! **One emission gate.** At the end of `poll` every command passes
+//! the emission gate (`emit`), which checks it against the state at that moment
+//! (see [`gate`]); commands a host holds back (the C API's `cap`) pass it
+//! again through [`Campaign::recheck`] when handed out.
+//!
+//! **Bounds.** Times past [`crate::event::MAX_TIME_MS`] are refused at every
+//! entry point; durations added to times saturate. The store's contact
+//! limit ([`crate::store::MAX_CONTACTS`], lowered by
+//! [`Campaign::set_contact_limit`]) is the one capacity limit.
 //!
 //! **Errors change nothing.** Every event is checked (unknown ids, stale call
 //! ids, transitions the state table forbids, operator actions that do not fit
@@ -28,7 +54,7 @@
 
 pub mod durable;
 mod error;
-mod gate;
+pub mod gate;
 
 pub use error::EngineError;
 

@@ -92,7 +92,9 @@ pub enum Event {
     ClientHungUp(CallId),
     /// The call ended (the operator hung up, or the PBX closed it).
     CallEnded(CallId),
-    /// The operator accepted the offered contact.
+    /// The operator accepted the offered contact: before-call work starts
+    /// (with `bcw_ms = 0` it is due at once); the next `poll` that finds it
+    /// due dials, through the guards.
     OperatorAccepted {
         /// Who.
         operator: OperatorId,
@@ -106,7 +108,8 @@ pub enum Event {
         /// The contact offered.
         contact: ContactId,
     },
-    /// The operator pressed "Call" during before-call work.
+    /// The operator pressed "Call" during before-call work: the countdown
+    /// is due at once and the next `poll` dials (through the guards).
     OperatorDialNow {
         /// Who.
         operator: OperatorId,

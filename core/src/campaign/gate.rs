@@ -1,6 +1,6 @@
 //! The emission gate and the wake-up contract.
 //!
-//! **One gate.** Every command reaches the host through [`Campaign::emit`],
+//! **One gate.** Every command reaches the host through `Campaign::emit`,
 //! at the end of `poll`. `handle` and the setup calls only record: the one
 //! command they may queue is `Revoke` (a withdrawal, which no guard
 //! forbids); a Dial, an Offer, a Connect, a Hangup or an Abandon is made
