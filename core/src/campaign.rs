@@ -67,7 +67,6 @@ use smallvec::SmallVec;
 use crate::blacklist::Blacklist;
 use crate::config::{AbandonWindow, CampaignConfig, ConfigError, Mode};
 use crate::event::{CallId, Command, Disposition, Event, OperatorId};
-use error::check_time;
 use crate::import::{self, ImportError, ImportOptions, ImportReport};
 use crate::meter::{ratio, RollingMeter};
 use crate::operators::{AfterWork, OperatorState, Operators};
@@ -80,6 +79,7 @@ use crate::store::{ContactId, ContactStore, Counts, NewContact};
 use crate::wheel::{Expired, Wheel};
 use crate::window::WindowCache;
 use crate::zones::{ZoneError, ZoneId, ZoneTable};
+use error::check_time;
 
 /// Figures of a running campaign.
 #[derive(Debug, Clone, Copy, PartialEq, Default)]

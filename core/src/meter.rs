@@ -155,4 +155,3 @@ mod tests {
         assert!((m.rate(u64::MAX) - 0.5).abs() < 1e-12);
     }
 }
-

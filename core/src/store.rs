@@ -231,9 +231,10 @@ impl ContactStore {
     /// An empty store that holds at most `limit` contacts (at most
     /// [`MAX_CONTACTS`]; a larger value is taken as [`MAX_CONTACTS`]).
     pub fn with_capacity_limit(limit: usize) -> Self {
-        let mut store = Self::default();
-        store.limit = ContactLimit(limit.min(MAX_CONTACTS));
-        store
+        ContactStore {
+            limit: ContactLimit(limit.min(MAX_CONTACTS)),
+            ..Self::default()
+        }
     }
 
     /// The most contacts this store holds.

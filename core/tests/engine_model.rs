@@ -196,7 +196,10 @@ enum Action {
     Tick(u64),
     /// Jump the clock to the next opening or closing of the calling window
     /// in the zone of `contact`, `offset` ms around it (-1, 0 or +1).
-    Edge { contact: u8, offset: i8 },
+    Edge {
+        contact: u8,
+        offset: i8,
+    },
     /// An event about a call handed out (mostly live ones, sometimes stale).
     Call {
         pick: usize,
@@ -461,7 +464,9 @@ impl Model {
                     assert_eq!(c.state(call.contact), Some(State::CallInProgress));
                     let connects = out
                         .iter()
-                        .filter(|o| matches!(o, Command::Connect { operator: p, .. } if *p == operator))
+                        .filter(
+                            |o| matches!(o, Command::Connect { operator: p, .. } if *p == operator),
+                        )
                         .count();
                     assert_eq!(connects, 1, "{operator} connected twice in one poll");
                 }
@@ -485,7 +490,10 @@ impl Model {
                     if self.daily_cap > 0 {
                         let times = self.dial_times.entry(number).or_default();
                         let recent = times.iter().filter(|&&t| t + DAY > self.now).count();
-                        assert!(recent < self.daily_cap, "offered over the daily cap: {cmd:?}");
+                        assert!(
+                            recent < self.daily_cap,
+                            "offered over the daily cap: {cmd:?}"
+                        );
                     }
                     self.deadline.insert(
                         contact.0,
@@ -637,7 +645,10 @@ fn check(c: &Campaign, m: &mut Model, before: &Snapshot, polled: bool) {
             .filter(|&&id| c.state(ContactId(id)) == Some(State::AwaitingOperator))
             .count();
         if waiting > 0 && c.operators().ready_count() > 0 {
-            assert!(c.pending() > 0, "an answered call and a ready operator: poll now");
+            assert!(
+                c.pending() > 0,
+                "an answered call and a ready operator: poll now"
+            );
         }
     }
     for op in 0..OPERATORS {
@@ -764,7 +775,11 @@ fn send(c: &mut Campaign, m: &mut Model, event: Event, legal: bool) {
                 .insert(contact.0, (State::Bcw, m.now + config.bcw_ms));
         }
         Event::OperatorDialNow { contact, .. } => {
-            assert_eq!(c.state(contact), Some(State::Bcw), "dialed by the next poll");
+            assert_eq!(
+                c.state(contact),
+                Some(State::Bcw),
+                "dialed by the next poll"
+            );
             m.deadline.insert(contact.0, (State::Bcw, m.now));
         }
         Event::Answered(call) if c.state(call.contact) == Some(State::AwaitingOperator) => {
@@ -1138,7 +1153,9 @@ fn random_runs_reach_every_state() {
         }
         unpolled += m.unpolled_steps;
     }
-    eprintln!("dials per mode: {dials:?}; commands checked: {emitted:?}; unpolled steps: {unpolled}");
+    eprintln!(
+        "dials per mode: {dials:?}; commands checked: {emitted:?}; unpolled steps: {unpolled}"
+    );
     // An Abandon needs a predictive call answered while no operator is
     // ready for the whole limit: rare in these runs, but it does happen.
     for (kind, least) in [
@@ -1154,7 +1171,10 @@ fn random_runs_reach_every_state() {
             "{kind} rarely emitted: {emitted:?}"
         );
     }
-    assert!(unpolled > 1_000, "events rarely pile up between polls: {unpolled}");
+    assert!(
+        unpolled > 1_000,
+        "events rarely pile up between polls: {unpolled}"
+    );
     let missing: Vec<State> = State::ALL
         .into_iter()
         .filter(|s| !seen.contains(s))

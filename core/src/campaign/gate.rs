@@ -111,7 +111,10 @@ impl Campaign {
             match self.admit(&cmd) {
                 Ok(()) => out.push(cmd),
                 Err(refusal) => {
-                    debug_assert!(false, "engine bug: {cmd:?} refused at emission: {refusal:?}");
+                    debug_assert!(
+                        false,
+                        "engine bug: {cmd:?} refused at emission: {refusal:?}"
+                    );
                 }
             }
         }
