@@ -1123,3 +1123,43 @@ fn adding_past_the_contact_limit_is_full_and_adds_nothing() {
     assert_eq!(dialed_calls(&poll(&mut c, T0)).len(), 2);
     assert_counts_exact(&c);
 }
+
+#[test]
+fn commands_held_by_the_host_pass_the_gate_again_when_handed_out() {
+    // A host that hands out commands in slices (the C API's `cap`) holds
+    // some; by the time it hands them out the numbers are blacklisted.
+    let mut c = campaign(CampaignConfig {
+        predictive_ratio: 2.0,
+        ..config(Mode::Predictive)
+    });
+    let ids: Vec<ContactId> = (0..4)
+        .map(|i| contact(&mut c, &format!("212555010{i}")))
+        .collect();
+    ready_operator(&mut c, T0);
+    ready_operator(&mut c, T0);
+    let held = poll(&mut c, T0);
+    assert_eq!(dials(&held).len(), 4);
+    // Still fine now: every held command passes.
+    assert!(c.recheck(&held[0], T0).unwrap());
+    for i in 0..4 {
+        c.handle(Event::BlacklistAdd(12125550100 + i), T0 + 1).unwrap();
+    }
+    for cmd in &held[1..] {
+        assert!(!c.recheck(cmd, T0 + 1).unwrap(), "{cmd:?} withdrawn");
+    }
+    // The withdrawn dials ended their attempts without a call: Blacklisted
+    // (the pending admin action wins), no call left for the host.
+    for &id in &ids[1..] {
+        assert_eq!(c.state(id), Some(State::Blacklisted));
+        assert_eq!(c.call_of(id), None);
+    }
+    // The one handed out is a real call: blacklisted when it ends.
+    assert_eq!(c.state(ids[0]), Some(State::Calling));
+    assert_eq!(
+        c.recheck(&held[1], dialcore::event::MAX_TIME_MS + 1),
+        Err(dialcore::EngineError::TimeOutOfRange {
+            time_ms: dialcore::event::MAX_TIME_MS + 1
+        })
+    );
+    assert_counts_exact(&c);
+}
