@@ -1256,7 +1256,8 @@ dc_status dc_campaign_operator_state(const struct dc_campaign *campaign,
 dc_status dc_campaign_set_pacer(struct dc_campaign *campaign, uint32_t pacer);
 
 /**
- * Writes the campaign's figures at `now_ms` to `*out`.
+ * Writes the campaign's figures at `now_ms` to `*out`; `DC_STATUS_TIME_OUT_OF_RANGE`
+ * (nothing written) for `now_ms` past `DC_MAX_TIME_MS`.
  */
 dc_status dc_campaign_metrics(const struct dc_campaign *campaign,
                               uint64_t now_ms,

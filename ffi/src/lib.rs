@@ -1769,7 +1769,8 @@ pub unsafe extern "C" fn dc_campaign_set_pacer(
     })
 }
 
-/// Writes the campaign's figures at `now_ms` to `*out`.
+/// Writes the campaign's figures at `now_ms` to `*out`; `DC_STATUS_TIME_OUT_OF_RANGE`
+/// (nothing written) for `now_ms` past `DC_MAX_TIME_MS`.
 #[no_mangle]
 pub unsafe extern "C" fn dc_campaign_metrics(
     campaign: *const dc_campaign,
