@@ -1142,7 +1142,8 @@ fn commands_held_by_the_host_pass_the_gate_again_when_handed_out() {
     // Still fine now: every held command passes.
     assert!(c.recheck(&held[0], T0).unwrap());
     for i in 0..4 {
-        c.handle(Event::BlacklistAdd(12125550100 + i), T0 + 1).unwrap();
+        c.handle(Event::BlacklistAdd(12125550100 + i), T0 + 1)
+            .unwrap();
     }
     for cmd in &held[1..] {
         assert!(!c.recheck(cmd, T0 + 1).unwrap(), "{cmd:?} withdrawn");

@@ -1117,11 +1117,12 @@ impl Campaign {
     /// the engine saw): dials, answered, abandon rate, occupancy, …
     #[pyo3(signature = (now_ms=None))]
     fn metrics<'py>(&self, py: Python<'py>, now_ms: Option<u64>) -> PyResult<Bound<'py, PyDict>> {
-        let m = self.with(py, false, |e| {
-            let now = now_ms.unwrap_or_else(|| e.now_ms());
-            e.metrics(now)
-        })?
-        .map_err(engine_err)?;
+        let m = self
+            .with(py, false, |e| {
+                let now = now_ms.unwrap_or_else(|| e.now_ms());
+                e.metrics(now)
+            })?
+            .map_err(engine_err)?;
         let d = PyDict::new(py);
         d.set_item("dials", m.dials)?;
         d.set_item("answered", m.answered)?;
