@@ -856,6 +856,20 @@ impl Campaign {
     /// Ends an attempt that did not reach the client (Calling, or an answered
     /// call dropped while waiting): retry or final state, operator released.
     fn end_attempt(&mut self, id: ContactId, trigger: Trigger, outcome: Outcome, now: u64) {
+        let attempts = self.store.attempts(id).unwrap_or(0);
+        let decision = self.config.retry.decide(outcome, attempts, now);
+        self.end_attempt_with(id, trigger, outcome, decision, now);
+    }
+
+    /// [`Campaign::end_attempt`] with the retry decision given.
+    fn end_attempt_with(
+        &mut self,
+        id: ContactId,
+        trigger: Trigger,
+        outcome: Outcome,
+        decision: RetryDecision,
+        now: u64,
+    ) {
         self.pacing.stats.on_attempt_end(id.0, now);
         self.timers.cancel(id.0);
         let live = self.take_live(id).expect("live call");
@@ -869,8 +883,6 @@ impl Campaign {
             self.waiting.retain(|&w| w != id.0);
         }
         let _ = self.store.set_last_outcome(id, outcome);
-        let attempts = self.store.attempts(id).unwrap_or(0);
-        let decision = self.config.retry.decide(outcome, attempts, now);
         let natural = match decision {
             RetryDecision::RetryAt(_) => State::RetryScheduled,
             RetryDecision::Final(s) => s,

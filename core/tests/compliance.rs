@@ -1164,3 +1164,27 @@ fn commands_held_by_the_host_pass_the_gate_again_when_handed_out() {
     );
     assert_counts_exact(&c);
 }
+
+#[test]
+fn a_held_dial_withdrawn_by_a_pause_is_dialed_again_after_resume() {
+    let mut c = campaign(CampaignConfig {
+        retry: dialcore::retry::RetryPolicy {
+            dial_failed: RetryRule::never(),
+            ..config(Mode::Predictive).retry
+        },
+        ..config(Mode::Predictive)
+    });
+    let id = contact(&mut c, "2125550100");
+    ready_operator(&mut c, T0);
+    let held = poll(&mut c, T0);
+    assert_eq!(dialed_calls(&held), vec![call(id, 1)]);
+    c.handle(Event::Pause, T0 + 1).unwrap();
+    assert!(!c.recheck(&held[0], T0 + 1).unwrap());
+    // Not lost to the dial-failed policy: due again, the attempt counted.
+    assert_eq!(c.state(id), Some(State::RetryScheduled));
+    assert_eq!(c.call_of(id), None);
+    assert!(poll(&mut c, T0 + 2).is_empty(), "paused");
+    c.handle(Event::Resume, T0 + 3).unwrap();
+    assert_eq!(dialed_calls(&poll(&mut c, T0 + 3)), vec![call(id, 2)]);
+    assert_counts_exact(&c);
+}

@@ -1521,7 +1521,8 @@ pub unsafe extern "C" fn dc_campaign_handle(
 /// to `out`: a held command that a guard forbids by then (its number
 /// blacklisted, the campaign paused, the window closed, its call over) is
 /// withdrawn and never written — a held Offer goes back to the hopper, a
-/// held Dial ends its attempt as `DialFailed` without being dialed.
+/// held Dial ends its attempt without being dialed and is due again at once
+/// (the attempt stays counted; its operator gets a Revoke).
 /// `DC_STATUS_TIME_OUT_OF_RANGE` for `now_ms` past `DC_MAX_TIME_MS`.
 ///
 /// A durable campaign whose journal cannot be written hands out nothing:

@@ -20,9 +20,10 @@
 //! later, [`Campaign::recheck`] puts it through the gate again at that
 //! moment. One that fails is withdrawn and never handed out: a held Offer
 //! goes back to the head of the hopper (its operator released), a held Dial
-//! ends its attempt at once as `DialFailed` (the attempt stays counted, the
-//! number was never dialed; a pending admin action wins, and the retry
-//! policy decides the rest), a held Connect whose call is over is dropped.
+//! ends its attempt at once as `DialFailed` and the contact is due again
+//! (RetryScheduled at once; the attempt stays counted, the number was never
+//! dialed; a pending admin action wins; its operator gets `Revoke`), a held
+//! Connect whose call is over is dropped.
 //!
 //! **When to poll.** A host polls (1) after every call that leaves
 //! [`Campaign::needs_poll`] true — every accepted event and every setup
@@ -39,6 +40,7 @@ use super::error::check_time;
 use super::{Campaign, EngineError, Guard};
 use crate::event::Command;
 use crate::operators::OperatorState;
+use crate::retry::RetryDecision;
 use crate::state::{Outcome, State, Trigger};
 use crate::store::ContactId;
 
@@ -86,8 +88,23 @@ impl Campaign {
             return Ok(true);
         }
         match *cmd {
-            Command::Dial { call, .. } if self.call_of(call.contact) == Some(call) => {
-                self.end_attempt(call.contact, Trigger::DialFailed, Outcome::DialFailed, now);
+            Command::Dial { call, operator, .. } if self.call_of(call.contact) == Some(call) => {
+                // Never dialed: the attempt ends at once and the contact is
+                // due again now, where selection's guards decide (a pending
+                // admin action wins); its operator is told.
+                self.end_attempt_with(
+                    call.contact,
+                    Trigger::DialFailed,
+                    Outcome::DialFailed,
+                    RetryDecision::RetryAt(now),
+                    now,
+                );
+                if let Some(op) = operator {
+                    self.outbox.push(Command::Revoke {
+                        contact: call.contact,
+                        operator: op,
+                    });
+                }
             }
             Command::Offer { contact, operator }
                 if self.operators.contact(operator) == Some(contact)
