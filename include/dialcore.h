@@ -27,6 +27,20 @@
 
 
 /**
+ * The latest time (ms since the Unix epoch) any call accepts:
+ * 9999-12-31T23:59:59.999Z. A later `now_ms` (or callback time) is
+ * `DC_STATUS_TIME_OUT_OF_RANGE` and changes nothing.
+ */
+#define DC_MAX_TIME_MS 253402300799999
+
+/**
+ * The most contacts a campaign holds (the default of
+ * `dc_campaign_set_contact_limit`); adding past the limit is
+ * `DC_STATUS_FULL` and adds nothing.
+ */
+#define DC_MAX_CONTACTS 4294966271
+
+/**
  * Number of contact state codes (`0..DC_STATE_COUNT`); the length of the
  * array `dc_campaign_counts` fills.
  */
@@ -208,6 +222,12 @@ enum dc_status
    * one has no data directory.
    */
   DC_STATUS_NOT_DURABLE = 19,
+  /**
+   * A time given (`now_ms`, a callback's `at_ms`) is past
+   * `DC_MAX_TIME_MS` (9999-12-31T23:59:59.999Z); the message names it and
+   * nothing changed.
+   */
+  DC_STATUS_TIME_OUT_OF_RANGE = 20,
 };
 #ifndef __cplusplus
 #if __STDC_VERSION__ >= 202311L
@@ -1146,6 +1166,16 @@ dc_status dc_campaign_import_csv_buffer(struct dc_campaign *campaign,
                                         struct dc_import_report *report);
 
 /**
+ * Sets the most contacts this campaign holds (a licence or memory cap): at
+ * least the contacts it holds, at most `DC_MAX_CONTACTS` (the default);
+ * otherwise `DC_STATUS_INVALID_ARGUMENT` and nothing changes. Adding past
+ * the limit (`dc_campaign_add_contact`, `dc_campaign_add_numbers`, a CSV
+ * row) is `DC_STATUS_FULL` (a row error for CSV) and adds nothing. Not kept
+ * in a data directory: set it again after `dc_campaign_open`.
+ */
+dc_status dc_campaign_set_contact_limit(struct dc_campaign *campaign, uint32_t limit);
+
+/**
  * Adds an operator (offline until a `DC_EVENT_KIND_OPERATOR_LOGIN` event);
  * its id goes to `*out_operator`.
  */
@@ -1175,7 +1205,12 @@ dc_status dc_campaign_fix_number(struct dc_campaign *campaign,
  * `DC_STATUS_ILLEGAL_TRANSITION` / `DC_STATUS_ILLEGAL_OPERATOR_EVENT` for an
  * event the state does not allow, `DC_STATUS_UNKNOWN_CONTACT` /
  * `DC_STATUS_UNKNOWN_OPERATOR` for bad ids, `DC_STATUS_INVALID_ARGUMENT`
- * for a `kind` or `disposition` outside its enum.
+ * for a `kind` or `disposition` outside its enum,
+ * `DC_STATUS_TIME_OUT_OF_RANGE` for `now_ms` or `callback_at_ms` past
+ * `DC_MAX_TIME_MS`. Never hands out a command itself: what the event
+ * decides is handed out (through the guards) by the next
+ * `dc_campaign_poll`, which the host calls next (see
+ * `dc_campaign_next_deadline`).
  */
 dc_status dc_campaign_handle(struct dc_campaign *campaign,
                              const struct dc_event *event,
@@ -1187,6 +1222,14 @@ dc_status dc_campaign_handle(struct dc_campaign *campaign,
  * stay in the campaign, in order, and come first from the next poll (see
  * `dc_campaign_pending`): call again until `*written < cap`. Never writes
  * past `cap`. `out` may be NULL when `cap` is 0.
+ *
+ * Every command passes the compliance guards at the moment it is written
+ * to `out`: a held command that a guard forbids by then (its number
+ * blacklisted, the campaign paused, the window closed, its call over) is
+ * withdrawn and never written — a held Offer goes back to the hopper, a
+ * held Dial ends its attempt without being dialed and is due again at once
+ * (the attempt stays counted; its operator gets a Revoke).
+ * `DC_STATUS_TIME_OUT_OF_RANGE` for `now_ms` past `DC_MAX_TIME_MS`.
  *
  * A durable campaign whose journal cannot be written hands out nothing:
  * the call returns `DC_STATUS_IO` with the file and the error in the
@@ -1200,7 +1243,12 @@ dc_status dc_campaign_poll(struct dc_campaign *campaign,
                            size_t *written);
 
 /**
- * Writes the number of commands held for the next `dc_campaign_poll` to `*out`.
+ * Writes how much work the next `dc_campaign_poll` has at once to `*out`:
+ * the commands held back by an earlier poll's `cap`, plus the engine's due
+ * work (commands queued by events, answered calls waiting while an operator
+ * is ready, due timers such as the BCW countdown that `OperatorAccepted`
+ * with `bcw_ms = 0` or `OperatorDialNow` makes due at once). Greater than 0
+ * means: poll now. See `dc_campaign_next_deadline` for the whole rule.
  */
 dc_status dc_campaign_pending(const struct dc_campaign *campaign, size_t *out);
 
@@ -1241,17 +1289,28 @@ dc_status dc_campaign_operator_state(const struct dc_campaign *campaign,
 dc_status dc_campaign_set_pacer(struct dc_campaign *campaign, uint32_t pacer);
 
 /**
- * Writes the campaign's figures at `now_ms` to `*out`.
+ * Writes the campaign's figures at `now_ms` to `*out`; `DC_STATUS_TIME_OUT_OF_RANGE`
+ * (nothing written) for `now_ms` past `DC_MAX_TIME_MS`.
  */
 dc_status dc_campaign_metrics(const struct dc_campaign *campaign,
                               uint64_t now_ms,
                               struct dc_metrics *out);
 
 /**
- * Writes when the host should poll next (ms since the epoch) to `*out_ms`:
- * the earliest pending timer, the latest time seen when commands are held
- * for the next poll, or `UINT64_MAX` when nothing is pending. Selection may
- * still want a poll when operators free up, so hosts poll on events too.
+ * Writes when the host must poll next (ms since the epoch) to `*out_ms`.
+ *
+ * **When to poll.** A host calls `dc_campaign_poll` (1) after every call
+ * that returned `DC_STATUS_OK` and changed the campaign (every accepted
+ * `dc_campaign_handle`, adding contacts, blacklist changes): an operator
+ * getting ready, a resume or new contacts may let the engine offer or dial,
+ * and an answered call waits for that poll to be connected; and (2) when
+ * its clock reaches the time written here. That time is the latest time
+ * seen (so: now) while a poll is needed — commands held back by `cap`,
+ * due work (`dc_campaign_pending` > 0), or a change since the last poll —
+ * else the earliest pending timer, or `UINT64_MAX` when there is none.
+ * `dc_campaign_handle` never hands out a command itself: every Dial, Offer
+ * and Connect is made in `dc_campaign_poll`, through the compliance guards,
+ * at the moment it is handed out.
  */
 dc_status dc_campaign_next_deadline(const struct dc_campaign *campaign, uint64_t *out_ms);
 

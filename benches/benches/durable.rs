@@ -2,8 +2,8 @@
 //! 10M-contact campaign is snapshotted, loaded and recovered.
 //!
 //! - `durable/event_cycles_1M_contacts`: the engine bench's round (a poll
-//!   dialing one call per ready operator, then Answered, CallEnded and
-//!   AcwDone for each) in memory, with the journal written at every poll
+//!   dialing one call per ready operator, then Answered for each, a poll
+//!   connecting them, then CallEnded and AcwDone for each) in memory, with the journal written at every poll
 //!   (`Never`: written, not fsynced), and with `EveryMs(10)` (an fsync at
 //!   every poll here, as each round moves the engine clock 1.6 s).
 //! - `durable/snapshot_10M`: writing a snapshot of 10M contacts.

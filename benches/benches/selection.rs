@@ -128,7 +128,7 @@ impl Dialcore {
         }
         // Fire the busy retries (now due) outside the measured time.
         d.now = T0;
-        d.campaign.poll(d.now, &mut d.out);
+        d.campaign.poll(d.now, &mut d.out).unwrap();
         d.collect_calls();
         d.resolve(Event::Unreachable);
         d
@@ -153,7 +153,7 @@ impl Dialcore {
     /// Polls once; returns the dials issued.
     fn select(&mut self) -> usize {
         self.now += 1;
-        self.campaign.poll(self.now, &mut self.out);
+        self.campaign.poll(self.now, &mut self.out).unwrap();
         self.collect_calls();
         self.calls.len()
     }
@@ -163,14 +163,16 @@ impl Dialcore {
         self.resolve(event);
     }
 
-    /// Select, then answered → ended → ACW done for every call; returns the
-    /// events handled.
+    /// Select, then answered → (poll: connected) → ended → ACW done for
+    /// every call; returns the events handled.
     fn cycle(&mut self) -> u64 {
         self.select();
         let now = self.now;
         for &call in &self.calls {
             self.campaign.handle(Event::Answered(call), now).unwrap();
         }
+        self.campaign.poll(now, &mut self.out).unwrap();
+        self.out.clear();
         for &call in &self.calls {
             self.campaign.handle(Event::CallEnded(call), now).unwrap();
         }

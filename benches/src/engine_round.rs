@@ -31,8 +31,10 @@ pub fn populate(c: &mut Campaign, contacts: usize) {
     }
 }
 
-/// One round: poll (dials one call per ready operator), then answer, end and
-/// close ACW of every call. Returns the events handled.
+/// One round: poll (dials one call per ready operator), answer every call,
+/// poll again (the answered calls are connected there, as the wake-up
+/// contract asks), then end and close ACW of every call. Returns the events
+/// handled.
 pub fn round(
     c: &mut Campaign,
     now: &mut u64,
@@ -42,7 +44,7 @@ pub fn round(
     out.clear();
     calls.clear();
     *now += 1_000;
-    c.poll(*now, out);
+    c.poll(*now, out).expect("time in range");
     calls.extend(out.iter().filter_map(|cmd| match cmd {
         Command::Dial { call, .. } => Some(*call),
         _ => None,
@@ -50,6 +52,8 @@ pub fn round(
     for &call in calls.iter() {
         c.handle(Event::Answered(call), *now).unwrap();
     }
+    out.clear();
+    c.poll(*now, out).expect("time in range");
     for &call in calls.iter() {
         c.handle(Event::CallEnded(call), *now + 500).unwrap();
     }

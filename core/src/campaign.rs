@@ -17,19 +17,48 @@
 //! window are parked per time zone, and one timer per zone (a second wheel)
 //! brings them back when the window opens.
 //!
+//! **`handle` records, `poll` decides.** An event never hands out a command
+//! that a guard must allow: an accept (also with `bcw_ms = 0`) and a "Call"
+//! press make the contact's BCW countdown due at once, an answered
+//! predictive call joins the waiting queue, and the next `poll` turns them
+//! into a Dial or a Connect — so whatever happened in between (a blacklist
+//! add, a pause, a cancel, the window closing, the operator pausing, the
+//! client hanging up) is seen. The one command `handle` queues is `Revoke`,
+//! a withdrawal. This was chosen over re-checking commands queued by
+//! `handle`: a Dial decided early has already counted an attempt and taken
+//! the number, and undoing that is more fragile than deciding late. The
+//! host learns that a poll is due from `needs_poll()`, `pending()` and
+//! `next_deadline()` (the wake-up contract, see [`gate`]).
+//!
 //! **One place emits Dial.** `dial()` checks every compliance guard — number
 //! blacklisted now, attempts used up, calling window closed, the same number
 //! in another call, the per-number daily cap, campaign paused or canceled —
-//! right before it writes the Dial command. Nothing else writes one.
+//! right before it writes the Dial command. Nothing else writes one. A dial
+//! the guards refuse sends the contact where the guard says (Blacklisted,
+//! parked for its window, RetryScheduled …) with no attempt counted, and
+//! revokes it from the operator who accepted it.
+//!
+//! **One emission gate.** At the end of `poll` every command passes
+//! the emission gate (`emit`), which checks it against the state at that moment
+//! (see [`gate`]); commands a host holds back (the C API's `cap`) pass it
+//! again through [`Campaign::recheck`] when handed out.
+//!
+//! **Bounds.** Times past [`crate::event::MAX_TIME_MS`] are refused at every
+//! entry point; durations added to times saturate. The store's contact
+//! limit ([`crate::store::MAX_CONTACTS`], lowered by
+//! [`Campaign::set_contact_limit`]) is the one capacity limit.
 //!
 //! **Errors change nothing.** Every event is checked (unknown ids, stale call
 //! ids, transitions the state table forbids, operator actions that do not fit
 //! the operator's state) before anything is written.
 
 pub mod durable;
+mod error;
+pub mod gate;
+
+pub use error::EngineError;
 
 use std::collections::VecDeque;
-use std::fmt;
 use std::io::Read;
 
 use hashbrown::{HashMap, HashSet};
@@ -42,122 +71,15 @@ use crate::import::{self, ImportError, ImportOptions, ImportReport};
 use crate::meter::{ratio, RollingMeter};
 use crate::operators::{AfterWork, OperatorState, Operators};
 use crate::pacing::{FixedRatioPacer, MeterReadings, Pacer, Pacing, PacingStats, PollContext};
-use crate::phone::{self, PhoneError};
+use crate::phone;
 use crate::queue::SelectionQueue;
 use crate::retry::RetryDecision;
 use crate::state::{self, Outcome, State, Trigger};
-use crate::store::{ContactId, ContactStore, Counts, NewContact, StoreError};
+use crate::store::{ContactId, ContactStore, Counts, NewContact};
 use crate::wheel::{Expired, Wheel};
 use crate::window::WindowCache;
 use crate::zones::{ZoneError, ZoneId, ZoneTable};
-
-/// What went wrong with an event or call; nothing was changed.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum EngineError {
-    /// The id names no contact of this campaign.
-    UnknownContact(ContactId),
-    /// The id names no operator of this campaign.
-    UnknownOperator(OperatorId),
-    /// The event is about an attempt that is over (a late PBX message).
-    StaleCall {
-        /// The call the event named.
-        call: CallId,
-        /// The contact's current attempt number.
-        current_attempt: u8,
-    },
-    /// The event is not legal in the contact's state.
-    IllegalTransition {
-        /// The contact.
-        contact: ContactId,
-        /// Its state, unchanged.
-        state: State,
-        /// The event's name.
-        event: &'static str,
-    },
-    /// The operator event does not fit the operator's state or contact.
-    IllegalOperatorEvent {
-        /// The operator.
-        operator: OperatorId,
-        /// Its state, unchanged.
-        state: OperatorState,
-        /// The event's name.
-        event: &'static str,
-    },
-    /// The campaign was canceled; it cannot be resumed.
-    Canceled,
-    /// A phone number given to the engine is not valid.
-    InvalidNumber {
-        /// The text given.
-        input: String,
-        /// Why it is not a number.
-        reason: PhoneError,
-    },
-    /// A time zone given to the engine is not known.
-    UnknownTimezone(String),
-    /// The contact store is full.
-    Full,
-}
-
-impl fmt::Display for EngineError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            EngineError::UnknownContact(id) => write!(f, "unknown {id}"),
-            EngineError::UnknownOperator(id) => write!(f, "unknown {id}"),
-            EngineError::StaleCall {
-                call,
-                current_attempt,
-            } => write!(
-                f,
-                "stale event for {call}: that attempt is over (current attempt {current_attempt})"
-            ),
-            EngineError::IllegalTransition {
-                contact,
-                state,
-                event,
-            } => write!(
-                f,
-                "{event} is not legal for {contact} in state {}",
-                state.name()
-            ),
-            EngineError::IllegalOperatorEvent {
-                operator,
-                state,
-                event,
-            } => write!(f, "{event} is not legal for {operator} in state {state}"),
-            EngineError::Canceled => f.write_str("the campaign is canceled"),
-            EngineError::InvalidNumber { input, reason } => {
-                write!(f, "invalid phone number {input:?}: {reason}")
-            }
-            EngineError::UnknownTimezone(name) => write!(f, "unknown time zone {name:?}"),
-            EngineError::Full => f.write_str("the contact store is full"),
-        }
-    }
-}
-
-impl std::error::Error for EngineError {}
-
-impl From<StoreError> for EngineError {
-    fn from(e: StoreError) -> Self {
-        match e {
-            StoreError::UnknownContact(id) => EngineError::UnknownContact(id),
-            StoreError::IllegalTransition {
-                contact,
-                state,
-                trigger,
-                ..
-            } => EngineError::IllegalTransition {
-                contact,
-                state,
-                event: trigger.name(),
-            },
-            StoreError::Full => EngineError::Full,
-            StoreError::InvalidNumber(reason) => EngineError::InvalidNumber {
-                input: String::new(),
-                reason,
-            },
-        }
-    }
-}
+use error::check_time;
 
 /// Figures of a running campaign.
 #[derive(Debug, Clone, Copy, PartialEq, Default)]
@@ -257,7 +179,11 @@ pub struct Campaign {
     /// When each contact was last abandoned, for the reserved-operator policy.
     abandoned_at: HashMap<u32, u64>,
     recent_dials: HashMap<u64, SmallVec<[u64; 4]>>,
+    /// Commands for the host, handed out (through the emission gate) at the
+    /// next `poll`. Between calls it holds only withdrawals (`Revoke`).
     outbox: Vec<Command>,
+    /// Something changed since the last `poll` that may let it offer or dial.
+    poll_due: bool,
     expired: Vec<Expired>,
     now_ms: u64,
     paused: bool,
@@ -302,6 +228,7 @@ impl Campaign {
             abandoned_at: HashMap::new(),
             recent_dials: HashMap::new(),
             outbox: Vec::new(),
+            poll_due: false,
             expired: Vec::new(),
             now_ms: 0,
             paused: false,
@@ -405,6 +332,7 @@ impl Campaign {
         if !journaled {
             self.journal_added(ids.clone());
         }
+        self.poll_due = true;
         let n = self.store.len();
         self.timers.ensure_keys(n);
         self.queue.ensure_contacts(n);
@@ -432,6 +360,22 @@ impl Campaign {
         }
     }
 
+    /// Lowers (or raises back) the most contacts this campaign holds, e.g. a
+    /// licence or memory cap; at most [`crate::store::MAX_CONTACTS`], the
+    /// default, and at least the contacts it holds. Adding past the limit
+    /// is [`EngineError::Full`] and adds nothing. Not kept in a data
+    /// directory: set it again after `open`.
+    pub fn set_contact_limit(&mut self, limit: usize) -> Result<(), EngineError> {
+        self.store
+            .set_capacity_limit(limit)
+            .map_err(|(min, max)| EngineError::InvalidContactLimit { limit, min, max })
+    }
+
+    /// The most contacts this campaign holds (see [`Campaign::set_contact_limit`]).
+    pub fn contact_limit(&self) -> usize {
+        self.store.capacity_limit()
+    }
+
     /// Adds an operator (offline until `OperatorLogin`).
     pub fn add_operator(&mut self) -> OperatorId {
         self.journal_operator_added();
@@ -446,6 +390,7 @@ impl Campaign {
         for &n in numbers {
             self.blacklist_add(n);
         }
+        self.poll_due = true;
         self.journal_write();
     }
 
@@ -463,6 +408,7 @@ impl Campaign {
             .fix_number(contact, Ok(number), &self.blacklist)?;
         self.journal_number_fixed(contact, number);
         self.touch(contact);
+        self.poll_due = true;
         let state = if state == State::Initial && self.canceled {
             let _ = self
                 .store
@@ -552,8 +498,18 @@ impl Campaign {
         self.now_ms
     }
 
-    /// The earliest pending timer, for hosts that sleep until it.
+    /// When the host must poll next: [`Campaign::now_ms`] while
+    /// [`Campaign::needs_poll`] holds, else the earliest pending timer
+    /// (`None`: no timer; poll again after the next event).
     pub fn next_deadline(&self) -> Option<u64> {
+        if self.needs_poll() {
+            return Some(self.now_ms);
+        }
+        self.next_timer()
+    }
+
+    /// The earliest pending timer (contact or zone), due or not.
+    fn next_timer(&self) -> Option<u64> {
         match (
             self.timers.next_deadline(),
             self.zone_timers.next_deadline(),
@@ -563,9 +519,10 @@ impl Campaign {
         }
     }
 
-    /// The campaign's figures at `now_ms`.
-    pub fn metrics(&mut self, now_ms: u64) -> Metrics {
-        let now = now_ms.max(self.now_ms);
+    /// The campaign's figures at `now_ms` (a time past
+    /// [`crate::event::MAX_TIME_MS`] is an error).
+    pub fn metrics(&mut self, now_ms: u64) -> Result<Metrics, EngineError> {
+        let now = check_time(now_ms)?.max(self.now_ms);
         let mut m = self.metrics;
         m.abandon_rate = ratio(m.abandoned, m.answered);
         m.abandon_rate_24h = self.day.rate(now);
@@ -578,7 +535,7 @@ impl Campaign {
         m.logged_in_operators = self.operators.logged_in_count() as u32;
         m.ringing = self.store.counts().get(State::Calling);
         m.waiting = self.waiting.len() as u32;
-        m
+        Ok(m)
     }
 
     /// The predictive pacer in use.
@@ -590,6 +547,7 @@ impl Campaign {
     /// `Campaign::new` starts with the fixed-ratio pacer at
     /// `predictive_ratio`; see [`crate::pacing`] for the dialcore pacer.
     pub fn set_pacer(&mut self, pacer: Box<dyn Pacer>) {
+        self.poll_due = true;
         self.pacing.set_pacer(pacer);
     }
 
@@ -599,11 +557,13 @@ impl Campaign {
     }
 
     /// The abandon rate the guard watches (the configured window) at `now_ms`.
-    pub fn guarded_abandon_rate(&mut self, now_ms: u64) -> f64 {
-        match self.config.abandon_window {
+    /// A time past [`crate::event::MAX_TIME_MS`] is an error.
+    pub fn guarded_abandon_rate(&mut self, now_ms: u64) -> Result<f64, EngineError> {
+        check_time(now_ms)?;
+        Ok(match self.config.abandon_window {
             AbandonWindow::Day => self.day.rate(now_ms),
             AbandonWindow::ThirtyDays => self.month.rate(now_ms),
-        }
+        })
     }
 
     // ------------------------------------------------------------------
@@ -613,11 +573,25 @@ impl Campaign {
     /// Applies one event at `now_ms`. On error nothing changed, not even
     /// the latest time seen: a refused event leaves no trace, so a replay of
     /// the accepted events gives the same run.
+    ///
+    /// `handle` only records: it never hands out a Dial, an Offer or a
+    /// Connect. What it decides is due work for the next `poll` (see
+    /// [`Campaign::needs_poll`]).
     pub fn handle(&mut self, event: Event, now_ms: u64) -> Result<(), EngineError> {
+        check_time(now_ms)?;
+        if let Event::AcwDone {
+            disposition: Disposition::Callback { at_ms },
+            ..
+        } = event
+        {
+            check_time(at_ms)?;
+        }
         let before = self.now_ms;
         let result = self.apply_event(event, now_ms);
         if result.is_err() {
             self.now_ms = before;
+        } else {
+            self.poll_due = true;
         }
         self.journal_commit();
         result
@@ -660,8 +634,8 @@ impl Campaign {
             Event::OperatorDialNow { operator, contact } => {
                 self.check_operator(operator, contact, OperatorState::Bcw, name)?;
                 self.check_contact(contact, Trigger::OperatorDialNow, name)?;
-                self.timers.cancel(contact.0);
-                self.dial(contact, Some(operator), Trigger::OperatorDialNow, now);
+                // Due now: the next poll dials it through the guards.
+                self.timers.arm(contact.0, now);
                 Ok(())
             }
             Event::AcwDone {
@@ -811,19 +785,13 @@ impl Campaign {
                 self.connect(id, op, false, now);
             }
             None => {
+                // Waits for an operator; the next poll connects it (at once
+                // when one is ready: `pending()` says so).
                 self.ringing_unbound -= 1;
-                match self.operators.longest_idle() {
-                    Some(op) => {
-                        self.apply(id, Trigger::Answered, State::CallInProgress);
-                        self.connect(id, op, true, now);
-                    }
-                    None => {
-                        self.apply(id, Trigger::Answered, State::AwaitingOperator);
-                        self.waiting.push_back(id.0);
-                        self.timers
-                            .arm(id.0, now.saturating_add(self.config.abandon_limit_ms));
-                    }
-                }
+                self.apply(id, Trigger::Answered, State::AwaitingOperator);
+                self.waiting.push_back(id.0);
+                self.timers
+                    .arm(id.0, now.saturating_add(self.config.abandon_limit_ms));
             }
         }
         Ok(())
@@ -888,6 +856,20 @@ impl Campaign {
     /// Ends an attempt that did not reach the client (Calling, or an answered
     /// call dropped while waiting): retry or final state, operator released.
     fn end_attempt(&mut self, id: ContactId, trigger: Trigger, outcome: Outcome, now: u64) {
+        let attempts = self.store.attempts(id).unwrap_or(0);
+        let decision = self.config.retry.decide(outcome, attempts, now);
+        self.end_attempt_with(id, trigger, outcome, decision, now);
+    }
+
+    /// [`Campaign::end_attempt`] with the retry decision given.
+    fn end_attempt_with(
+        &mut self,
+        id: ContactId,
+        trigger: Trigger,
+        outcome: Outcome,
+        decision: RetryDecision,
+        now: u64,
+    ) {
         self.pacing.stats.on_attempt_end(id.0, now);
         self.timers.cancel(id.0);
         let live = self.take_live(id).expect("live call");
@@ -901,8 +883,6 @@ impl Campaign {
             self.waiting.retain(|&w| w != id.0);
         }
         let _ = self.store.set_last_outcome(id, outcome);
-        let attempts = self.store.attempts(id).unwrap_or(0);
-        let decision = self.config.retry.decide(outcome, attempts, now);
         let natural = match decision {
             RetryDecision::RetryAt(_) => State::RetryScheduled,
             RetryDecision::Final(s) => s,
@@ -991,15 +971,12 @@ impl Campaign {
     ) -> Result<(), EngineError> {
         self.check_operator(op, id, OperatorState::Offered, event)?;
         self.check_contact(id, Trigger::OperatorAccepted, event)?;
-        self.timers.cancel(id.0);
-        if self.config.bcw_ms == 0 {
-            self.dial(id, Some(op), Trigger::OperatorAccepted, now);
-        } else {
-            self.apply(id, Trigger::OperatorAccepted, State::Bcw);
-            self.operators.set(op, OperatorState::Bcw, Some(id), now);
-            self.timers
-                .arm(id.0, now.saturating_add(self.config.bcw_ms));
-        }
+        // BCW, also when it lasts 0 ms: the countdown is due at once and the
+        // next poll dials through the guards.
+        self.apply(id, Trigger::OperatorAccepted, State::Bcw);
+        self.operators.set(op, OperatorState::Bcw, Some(id), now);
+        self.timers
+            .arm(id.0, now.saturating_add(self.config.bcw_ms));
         Ok(())
     }
 
@@ -1142,17 +1119,15 @@ impl Campaign {
         }
     }
 
-    /// An operator's work ended: pause, log out, or become ready (and take
-    /// a waiting answered call at once).
+    /// An operator's work ended: pause, log out, or become ready (the next
+    /// poll gives a ready operator a waiting answered call first).
     fn release_operator(&mut self, op: OperatorId, now: u64) {
-        match self.operators.after_work(op) {
-            AfterWork::Pause => self.operators.set(op, OperatorState::Paused, None, now),
-            AfterWork::Logout => self.operators.set(op, OperatorState::Offline, None, now),
-            AfterWork::Ready => {
-                self.operators.set(op, OperatorState::Ready, None, now);
-                self.connect_waiting(now);
-            }
-        }
+        let to = match self.operators.after_work(op) {
+            AfterWork::Pause => OperatorState::Paused,
+            AfterWork::Logout => OperatorState::Offline,
+            AfterWork::Ready => OperatorState::Ready,
+        };
+        self.operators.set(op, to, None, now);
     }
 
     /// Connects answered calls waiting for an operator, longest waiting first.
@@ -1304,16 +1279,23 @@ impl Campaign {
     // Poll: timers, selection, pacing
     // ------------------------------------------------------------------
 
-    /// Fires due timers, selects and paces, and appends the commands for the
-    /// host to `out`.
-    pub fn poll(&mut self, now_ms: u64, out: &mut Vec<Command>) {
+    /// Connects waiting answered calls, fires due timers, selects and
+    /// paces, and appends the commands for the host to `out`, each through
+    /// the emission gate. A time past [`crate::event::MAX_TIME_MS`] is an
+    /// error and changes nothing.
+    pub fn poll(&mut self, now_ms: u64, out: &mut Vec<Command>) -> Result<(), EngineError> {
+        check_time(now_ms)?;
         let now = now_ms.max(self.now_ms);
         self.now_ms = now;
+        self.poll_due = false;
         if self.durability_error().is_some() {
             // The journal cannot be written: hand out nothing (see durable).
             self.outbox.clear();
-            return;
+            return Ok(());
         }
+        // Answered calls that found a ready operator since the last poll
+        // first, before their abandon limit can fire.
+        self.connect_waiting(now);
         self.fire_zone_timers(now);
         self.fire_contact_timers(now);
         self.connect_waiting(now);
@@ -1324,10 +1306,11 @@ impl Campaign {
             }
         }
         if self.journal_poll(now) {
-            out.append(&mut self.outbox);
+            self.emit(out);
         } else {
             self.outbox.clear();
         }
+        Ok(())
     }
 
     fn fire_contact_timers(&mut self, now: u64) {
@@ -1437,7 +1420,7 @@ impl Campaign {
                 let day_ago = now.saturating_sub(24 * 3_600_000);
                 times.retain(|t| *t > day_ago);
                 if times.len() >= cap as usize {
-                    return Guard::Delay(times[0] + 24 * 3_600_000 + 1);
+                    return Guard::Delay(times[0].saturating_add(24 * 3_600_000 + 1));
                 }
             }
         }
@@ -1753,7 +1736,7 @@ mod tests {
 
     fn poll(c: &mut Campaign, now: u64) -> Vec<Command> {
         let mut out = Vec::new();
-        c.poll(now, &mut out);
+        c.poll(now, &mut out).unwrap();
         out
     }
 
@@ -1811,7 +1794,7 @@ mod tests {
         .unwrap();
         assert_eq!(c.state(id), Some(State::Success));
         assert_eq!(c.operators().state(op), Some(OperatorState::Ready));
-        let m = c.metrics(70_000);
+        let m = c.metrics(70_000).unwrap();
         assert_eq!((m.dials, m.answered, m.connected), (1, 1, 1));
         assert!(m.occupancy > 0.8 && m.occupancy < 0.9, "{}", m.occupancy);
         assert_eq!(c.counts(), &c.store().recount());
@@ -1848,8 +1831,11 @@ mod tests {
         assert_eq!(dials.len(), 2, "ratio 1.5 × 1 ready operator, rounded up");
         c.handle(Event::Answered(dials[0]), 1_000).unwrap();
         c.handle(Event::Answered(dials[1]), 1_100).unwrap();
-        assert_eq!(c.state(dials[0].contact), Some(State::CallInProgress));
+        // `handle` only records: both wait; one can be connected at once.
+        assert_eq!(c.state(dials[0].contact), Some(State::AwaitingOperator));
         assert_eq!(c.state(dials[1].contact), Some(State::AwaitingOperator));
+        assert_eq!(c.pending(), 1, "one answered call and one ready operator");
+        assert_eq!(c.next_deadline(), Some(1_100), "poll now");
         assert_eq!(
             poll(&mut c, 1_200),
             vec![Command::Connect {
@@ -1857,6 +1843,8 @@ mod tests {
                 operator: op
             }]
         );
+        assert_eq!(c.state(dials[0].contact), Some(State::CallInProgress));
+        assert_eq!(c.pending(), 0);
         assert!(
             poll(&mut c, 3_099).is_empty(),
             "the limit is 2 s after the answer"
@@ -1864,7 +1852,7 @@ mod tests {
         let out = poll(&mut c, 3_100);
         assert_eq!(out, vec![Command::Abandon { call: dials[1] }]);
         assert_eq!(c.state(dials[1].contact), Some(State::CanceledByClient));
-        assert_eq!(c.metrics(3_100).abandoned, 1);
+        assert_eq!(c.metrics(3_100).unwrap().abandoned, 1);
         // A late event about the abandoned call is stale and changes nothing.
         assert_eq!(
             c.handle(Event::ClientHungUp(dials[1]), 3_200),

@@ -5,10 +5,21 @@
 //! back from `poll`. Every dial attempt has a [`CallId`] — the contact and the
 //! attempt number — which the host echoes in each call event, so a late
 //! message about an older attempt is recognized as stale and changes nothing.
+//!
+//! **Time.** Every time the host gives (`now_ms`, a callback's `at_ms`) is
+//! milliseconds since the Unix epoch, at most [`MAX_TIME_MS`]
+//! (9999-12-31T23:59:59.999Z). A later time is refused with an error naming
+//! it, before anything changes: a host clock gone wild (or a `u64::MAX`
+//! sentinel passed by mistake) cannot push a retry, a cap or a meter past
+//! the end of the representable range. Durations added to a time saturate.
 
 use std::fmt;
 
 use crate::store::ContactId;
+
+/// The latest time the engine accepts: 9999-12-31T23:59:59.999Z, in ms
+/// since the Unix epoch.
+pub const MAX_TIME_MS: u64 = 253_402_300_799_999;
 
 /// One operator (agent) of the campaign; ids are handed out by `add_operator`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -81,7 +92,9 @@ pub enum Event {
     ClientHungUp(CallId),
     /// The call ended (the operator hung up, or the PBX closed it).
     CallEnded(CallId),
-    /// The operator accepted the offered contact.
+    /// The operator accepted the offered contact: before-call work starts
+    /// (with `bcw_ms = 0` it is due at once); the next `poll` that finds it
+    /// due dials, through the guards.
     OperatorAccepted {
         /// Who.
         operator: OperatorId,
@@ -95,7 +108,8 @@ pub enum Event {
         /// The contact offered.
         contact: ContactId,
     },
-    /// The operator pressed "Call" during before-call work.
+    /// The operator pressed "Call" during before-call work: the countdown
+    /// is due at once and the next `poll` dials (through the guards).
     OperatorDialNow {
         /// Who.
         operator: OperatorId,

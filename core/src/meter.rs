@@ -44,11 +44,11 @@ impl RollingMeter {
     fn expire(&mut self, now_ms: u64) {
         let oldest = now_ms.saturating_sub(self.window_ms);
         while let Some(&(start, answered, abandoned)) = self.buckets.front() {
-            if start + self.bucket_ms > oldest {
+            if start.saturating_add(self.bucket_ms) > oldest {
                 break;
             }
-            self.answered -= u64::from(answered);
-            self.abandoned -= u64::from(abandoned);
+            self.answered = self.answered.saturating_sub(u64::from(answered));
+            self.abandoned = self.abandoned.saturating_sub(u64::from(abandoned));
             self.buckets.pop_front();
         }
     }
@@ -66,14 +66,16 @@ impl RollingMeter {
 
     /// Counts a call answered by a human.
     pub fn record_answered(&mut self, now_ms: u64) {
-        self.bucket(now_ms).1 += 1;
-        self.answered += 1;
+        let b = self.bucket(now_ms);
+        b.1 = b.1.saturating_add(1);
+        self.answered = self.answered.saturating_add(1);
     }
 
     /// Counts an abandoned call.
     pub fn record_abandoned(&mut self, now_ms: u64) {
-        self.bucket(now_ms).2 += 1;
-        self.abandoned += 1;
+        let b = self.bucket(now_ms);
+        b.2 = b.2.saturating_add(1);
+        self.abandoned = self.abandoned.saturating_add(1);
     }
 
     /// Answered and abandoned calls in the window ending at `now_ms`.
@@ -138,5 +140,18 @@ mod tests {
         assert_eq!(m.totals(11_000), (9, 0));
         assert_eq!(m.totals(100_000), (0, 0));
         assert_eq!(m.rate(100_000), 0.0);
+    }
+
+    #[test]
+    fn buckets_near_the_end_of_u64_are_kept() {
+        // The bucket that starts near u64::MAX ends past it: the sum
+        // saturates, so the bucket is not dropped as if it were old.
+        let mut m = RollingMeter::day();
+        let t = u64::MAX - 10;
+        m.record_answered(t);
+        m.record_abandoned(t);
+        m.record_answered(u64::MAX);
+        assert_eq!(m.totals(u64::MAX), (2, 1));
+        assert!((m.rate(u64::MAX) - 0.5).abs() < 1e-12);
     }
 }

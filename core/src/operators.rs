@@ -183,13 +183,16 @@ impl Operators {
 
     /// Total talk time and logged-in time of all operators at `now_ms`.
     pub fn talk_and_logged_in_ms(&self, now_ms: u64) -> (u64, u64) {
-        let mut talk = 0;
-        let mut logged_in = 0;
+        let mut talk = 0u64;
+        let mut logged_in = 0u64;
         for op in &self.ops {
-            talk += op.talk_ms + op.talk_since_ms.map_or(0, |s| now_ms.saturating_sub(s));
-            logged_in += op.logged_in_ms;
+            talk = talk.saturating_add(
+                op.talk_ms
+                    .saturating_add(op.talk_since_ms.map_or(0, |s| now_ms.saturating_sub(s))),
+            );
+            logged_in = logged_in.saturating_add(op.logged_in_ms);
             if op.state != OperatorState::Offline {
-                logged_in += now_ms.saturating_sub(op.logged_in_since_ms);
+                logged_in = logged_in.saturating_add(now_ms.saturating_sub(op.logged_in_since_ms));
             }
         }
         (talk, logged_in)
@@ -222,7 +225,9 @@ impl Operators {
         }
         if op.state != OperatorState::Offline && state == OperatorState::Offline {
             self.logged_in -= 1;
-            op.logged_in_ms += now_ms.saturating_sub(op.logged_in_since_ms);
+            op.logged_in_ms = op
+                .logged_in_ms
+                .saturating_add(now_ms.saturating_sub(op.logged_in_since_ms));
         }
         if state == OperatorState::Ready {
             self.ready.insert((now_ms, id.0));
@@ -252,7 +257,7 @@ impl Operators {
 impl Operator {
     fn stop_talk(&mut self, now_ms: u64) {
         if let Some(since) = self.talk_since_ms.take() {
-            self.talk_ms += now_ms.saturating_sub(since);
+            self.talk_ms = self.talk_ms.saturating_add(now_ms.saturating_sub(since));
         }
     }
 }
@@ -293,5 +298,26 @@ mod tests {
         ops.set(a, OperatorState::Offline, None, 6_000);
         assert_eq!(ops.talk_and_logged_in_ms(9_000), (2_000, 5_000));
         assert_eq!(ops.logged_in_count(), 0);
+    }
+
+    #[test]
+    fn time_sums_saturate_near_the_end_of_u64() {
+        let mut ops = Operators::default();
+        let a = ops.add();
+        let b = ops.add();
+        // Two sessions of almost u64::MAX each: the totals stop at u64::MAX.
+        ops.set(a, OperatorState::Ready, None, 0);
+        ops.set(b, OperatorState::Ready, None, 0);
+        ops.set(a, OperatorState::OnCall, Some(ContactId(0)), 1);
+        ops.start_talk(a, 1);
+        ops.stop_talk(a, u64::MAX - 1);
+        ops.set(a, OperatorState::Offline, None, u64::MAX - 1);
+        assert_eq!(
+            ops.talk_and_logged_in_ms(u64::MAX),
+            (u64::MAX - 2, u64::MAX)
+        );
+        ops.set(a, OperatorState::Ready, None, 0);
+        ops.set(a, OperatorState::Offline, None, u64::MAX);
+        assert_eq!(ops.talk_and_logged_in_ms(u64::MAX).1, u64::MAX);
     }
 }

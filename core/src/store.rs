@@ -57,8 +57,22 @@ impl fmt::Display for ContactId {
     }
 }
 
-/// The most contacts one store holds (`u32::MAX` is kept free as a sentinel).
-pub const MAX_CONTACTS: usize = u32::MAX as usize - 1;
+/// The most contacts a campaign holds: the one limit the store, the timer
+/// wheel (whose keys above it are list sentinels) and the selection queue
+/// agree on. Adding past it is [`StoreError::Full`] before anything changes;
+/// [`ContactStore::with_capacity_limit`] lowers it for one store.
+pub const MAX_CONTACTS: usize = crate::wheel::MAX_KEYS;
+const _: () = assert!(MAX_CONTACTS <= crate::wheel::MAX_KEYS && MAX_CONTACTS < u32::MAX as usize);
+
+/// A store's contact limit, [`MAX_CONTACTS`] unless lowered.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct ContactLimit(usize);
+
+impl Default for ContactLimit {
+    fn default() -> Self {
+        ContactLimit(MAX_CONTACTS)
+    }
+}
 
 /// A contact to add: its parsed number and the fields of its import row.
 #[derive(Debug, Clone, Copy)]
@@ -122,7 +136,8 @@ pub enum StoreError {
         /// The state that was asked for.
         to: State,
     },
-    /// The store is full (`MAX_CONTACTS`), or the external-id arena passed 4 GiB.
+    /// The store is full (its contact limit, [`MAX_CONTACTS`] unless
+    /// lowered), or the external-id arena passed 4 GiB.
     Full,
     /// A new number for an invalid record is itself invalid.
     InvalidNumber(PhoneError),
@@ -204,12 +219,39 @@ pub struct ContactStore {
     invalid: HashMap<u32, InvalidInfo>,
     invalid_raw: Vec<u8>,
     index: NumberIndex,
+    limit: ContactLimit,
 }
 
 impl ContactStore {
     /// An empty store.
     pub fn new() -> Self {
         Self::default()
+    }
+
+    /// An empty store that holds at most `limit` contacts (at most
+    /// [`MAX_CONTACTS`]; a larger value is taken as [`MAX_CONTACTS`]).
+    pub fn with_capacity_limit(limit: usize) -> Self {
+        ContactStore {
+            limit: ContactLimit(limit.min(MAX_CONTACTS)),
+            ..Self::default()
+        }
+    }
+
+    /// The most contacts this store holds.
+    pub fn capacity_limit(&self) -> usize {
+        self.limit.0
+    }
+
+    /// Sets the most contacts this store holds: `limit` must be at least
+    /// the contacts already held and at most [`MAX_CONTACTS`]; otherwise
+    /// nothing changes and the accepted range is returned as the error.
+    pub fn set_capacity_limit(&mut self, limit: usize) -> Result<(), (usize, usize)> {
+        let range = (self.len(), MAX_CONTACTS);
+        if limit < range.0 || limit > range.1 {
+            return Err(range);
+        }
+        self.limit = ContactLimit(limit);
+        Ok(())
     }
 
     /// An empty store with room for `contacts` contacts.
@@ -276,7 +318,7 @@ impl ContactStore {
         blacklist: &Blacklist,
     ) -> Result<Range<u32>, StoreError> {
         let first = self.len();
-        if first + numbers.len() > MAX_CONTACTS {
+        if numbers.len() > self.limit.0 - first {
             return Err(StoreError::Full);
         }
         self.reserve(numbers.len());
@@ -634,7 +676,7 @@ impl ContactStore {
         external_id: &[u8],
         invalid: Option<(PhoneError, &[u8])>,
     ) -> Result<ContactId, StoreError> {
-        if self.len() >= MAX_CONTACTS {
+        if self.len() >= self.limit.0 {
             return Err(StoreError::Full);
         }
         let end = u32::try_from(self.external_arena.len() + external_id.len())
@@ -702,6 +744,9 @@ impl ContactStore {
                 return Err(format!("column {name} has {len} rows, state has {n}"));
             }
         }
+        if n > MAX_CONTACTS {
+            return Err(format!("{n} contacts, more than the limit {MAX_CONTACTS}"));
+        }
         if let Some(code) = columns
             .state
             .iter()
@@ -746,6 +791,7 @@ impl ContactStore {
             invalid,
             invalid_raw: columns.invalid_raw,
             index: NumberIndex::default(),
+            limit: ContactLimit::default(),
         };
         store.index.reserve(n, &store.number);
         for id in 0..n as u32 {
@@ -770,7 +816,7 @@ impl ContactStore {
         contact: NewContact<'_>,
         blacklist: &Blacklist,
     ) -> Result<ContactId, StoreError> {
-        if self.len() >= MAX_CONTACTS {
+        if self.len() >= self.limit.0 {
             return Err(StoreError::Full);
         }
         let end = self
@@ -920,6 +966,38 @@ mod tests {
         assert_eq!(store.counts().get(State::Blacklisted), 1);
         assert_eq!(store.counts(), &store.recount());
         assert_eq!(store.state(ContactId(3)), None);
+    }
+
+    #[test]
+    fn a_store_at_its_limit_is_full_before_anything_changes() {
+        let bl = Blacklist::new();
+        let mut store = ContactStore::with_capacity_limit(2);
+        assert_eq!(store.capacity_limit(), 2);
+        assert_eq!(
+            store.extend_numbers(&[12125550100, 12125550101, 12125550102], 0, ZoneId(0), &bl),
+            Err(StoreError::Full)
+        );
+        assert!(store.is_empty());
+        assert_eq!(store.counts(), &store.recount());
+        store
+            .extend_numbers(&[12125550100], 0, ZoneId(0), &bl)
+            .unwrap();
+        let contact = NewContact::parse("+12125550101", PhoneRules::default());
+        store.push(contact, &bl).unwrap();
+        let contact = NewContact::parse("+12125550102", PhoneRules::default());
+        assert_eq!(store.push(contact, &bl), Err(StoreError::Full));
+        assert_eq!(
+            store.extend_numbers(&[12125550103], 0, ZoneId(0), &bl),
+            Err(StoreError::Full)
+        );
+        assert_eq!(store.len(), 2);
+        assert!(!store.has_number(12125550102));
+        // The limit never goes above MAX_CONTACTS nor below what is held.
+        assert_eq!(store.set_capacity_limit(1), Err((2, MAX_CONTACTS)));
+        assert_eq!(
+            ContactStore::with_capacity_limit(usize::MAX).capacity_limit(),
+            MAX_CONTACTS
+        );
     }
 
     #[test]

@@ -108,8 +108,8 @@ fn campaign_with_an_abandon(window: AbandonWindow) -> (Campaign, dialcore::Opera
     let op = ready_operator(&mut c, T0);
     let calls = dialed_calls(&poll(&mut c, T0));
     assert_eq!(calls.len(), 2, "2 calls per ready operator");
-    c.handle(Event::Answered(calls[0]), T0 + SEC).unwrap();
-    c.handle(Event::Answered(calls[1]), T0 + SEC).unwrap();
+    answer(&mut c, calls[0], T0 + SEC);
+    answer(&mut c, calls[1], T0 + SEC);
     let out = poll(&mut c, T0 + 3 * SEC);
     assert!(
         out.contains(&Command::Abandon { call: calls[1] }),
@@ -135,11 +135,11 @@ fn abandon_guard_measures_the_configured_rolling_window() {
     let (mut day, _) = campaign_with_an_abandon(AbandonWindow::Day);
     let (mut month, _) = campaign_with_an_abandon(AbandonWindow::ThirtyDays);
     for c in [&mut day, &mut month] {
-        let m = c.metrics(T0 + MIN);
+        let m = c.metrics(T0 + MIN).unwrap();
         assert_eq!((m.answered, m.abandoned), (1 + 1, 1));
         assert_eq!(m.abandon_rate_24h, 0.5);
         assert_eq!(m.abandon_rate_30d, 0.5);
-        assert_eq!(c.guarded_abandon_rate(T0 + MIN), 0.5);
+        assert_eq!(c.guarded_abandon_rate(T0 + MIN).unwrap(), 0.5);
         // Over the 3% target: one call per ready operator.
         assert_eq!(dials_now(c, T0 + MIN), 1);
     }
@@ -147,17 +147,17 @@ fn abandon_guard_measures_the_configured_rolling_window() {
     // A day later the 24-hour window has forgotten the abandon, the 30-day
     // one has not; each guard follows its own window.
     let t = T0 + DAY + HOUR;
-    let m = day.metrics(t);
+    let m = day.metrics(t).unwrap();
     assert_eq!((m.abandon_rate_24h, m.abandon_rate_30d), (0.0, 0.5));
     assert_eq!(m.abandon_rate, 0.5, "the lifetime rate keeps it");
-    assert_eq!(day.guarded_abandon_rate(t), 0.0);
-    assert_eq!(month.guarded_abandon_rate(t), 0.5);
+    assert_eq!(day.guarded_abandon_rate(t).unwrap(), 0.0);
+    assert_eq!(month.guarded_abandon_rate(t).unwrap(), 0.5);
     assert_eq!(dials_now(&mut day, t), 2, "recovered: back to the ratio");
     assert_eq!(dials_now(&mut month, t), 1, "still over target");
 
     // After 30 days the month recovers too.
     let t = T0 + 30 * DAY + HOUR;
-    assert_eq!(month.guarded_abandon_rate(t), 0.0);
+    assert_eq!(month.guarded_abandon_rate(t).unwrap(), 0.0);
     assert_eq!(dials_now(&mut month, t), 2);
     assert_counts_exact(&day);
     assert_counts_exact(&month);
@@ -170,10 +170,10 @@ fn abandon_guard_recovers_when_enough_calls_are_answered() {
     // it to 1/34 < 3%.
     let mut t = T0 + MIN;
     let mut answered = 2;
-    while c.guarded_abandon_rate(t) > 0.03 {
+    while c.guarded_abandon_rate(t).unwrap() > 0.03 {
         let calls = dialed_calls(&poll(&mut c, t));
         assert_eq!(calls.len(), 1, "one call per operator while over target");
-        c.handle(Event::Answered(calls[0]), t + SEC).unwrap();
+        answer(&mut c, calls[0], t + SEC);
         end_and_finish(&mut c, calls[0], op, t + 2 * SEC);
         answered += 1;
         t += MIN;
@@ -477,7 +477,7 @@ fn the_same_number_is_never_in_two_calls() {
         assert_eq!(c.timer_of(id), Some(T0 + MIN));
     }
     // Still talking a minute later, with an operator ready: delayed again.
-    c.handle(Event::Answered(calls[0]), T0 + SEC).unwrap();
+    answer(&mut c, calls[0], T0 + SEC);
     assert_eq!(c.operators().ready_count(), 1);
     assert!(dials(&poll(&mut c, T0 + MIN)).is_empty());
     assert_eq!(c.timer_of(ids[1]), Some(T0 + 2 * MIN));
@@ -568,6 +568,8 @@ fn calling_window_is_kept_in_the_contacts_own_time_zone() {
     assert_eq!(poll_reject(&mut c, MON_12Z), vec![call(utc, 1)]);
     assert_eq!(c.state(ny), Some(State::Initial));
     assert_eq!(c.store().attempts(ny), Some(0));
+    assert_eq!(c.next_deadline(), Some(MON_12Z), "an event: poll now");
+    assert!(poll(&mut c, MON_12Z).is_empty());
     assert_eq!(c.next_deadline(), Some(MON_13Z), "wakes at the opening");
     assert!(poll_reject(&mut c, MON_13Z - 1).is_empty());
     // 09:00 in New York: dialed.
@@ -650,9 +652,9 @@ fn cancel_with_calls_in_progress() {
     let y = ready_operator(&mut c, T0);
     let d = dialed_calls(&poll(&mut c, T0));
     assert_eq!(d.len(), 5);
-    c.handle(Event::Answered(d[0]), T0 + SEC).unwrap(); // → x
-    c.handle(Event::Answered(d[1]), T0 + SEC).unwrap(); // → y
-    c.handle(Event::Answered(d[2]), T0 + SEC).unwrap(); // waits
+    answer(&mut c, d[0], T0 + SEC); // → x
+    answer(&mut c, d[1], T0 + SEC); // → y
+    answer(&mut c, d[2], T0 + SEC); // waits
     c.handle(Event::Rejected(d[4]), T0 + SEC).unwrap(); // retry
     c.handle(Event::CallEnded(d[0]), T0 + 2 * SEC).unwrap(); // x in ACW
     let live = [
@@ -712,5 +714,477 @@ fn cancel_with_calls_in_progress() {
         assert_eq!(c.operators().state(op), Some(OperatorState::Ready));
         assert_eq!(c.operators().contact(op), None);
     }
+    assert_counts_exact(&c);
+}
+
+// ------------------------------------- issue 13: compliance at every boundary
+//
+// Each "What was found" case of issue 13, through the public API: a decision
+// taken in `handle` is never emitted by a later `poll` without the guards
+// being checked at that moment; the wake-up contract; time bounds; one
+// contact limit. (The number gate, case 2, is tested with `phone`.)
+
+/// A preview campaign with BCW off, one ready operator, one contact offered
+/// and accepted at `at`: returns the campaign, the operator and the contact.
+fn accepted_preview(cfg: CampaignConfig, at: u64) -> (Campaign, dialcore::OperatorId, ContactId) {
+    let mut c = campaign(CampaignConfig { bcw_ms: 0, ..cfg });
+    let id = contact(&mut c, "2125550100");
+    let op = ready_operator(&mut c, at);
+    assert_eq!(offers(&poll(&mut c, at)), vec![(id, op)]);
+    c.handle(
+        Event::OperatorAccepted {
+            operator: op,
+            contact: id,
+        },
+        at,
+    )
+    .unwrap();
+    // Nothing is dialed by `handle`: the BCW countdown (0 ms) is due, and
+    // the host is told to poll now.
+    assert_eq!(c.state(id), Some(State::Bcw));
+    assert_eq!(c.store().attempts(id), Some(0));
+    assert!(c.pending() > 0 && c.needs_poll());
+    assert_eq!(c.next_deadline(), Some(at));
+    (c, op, id)
+}
+
+/// The poll after a withdrawn accept: no Dial, the operator told, nothing counted.
+fn assert_withdrawn(c: &mut Campaign, op: dialcore::OperatorId, id: ContactId, now: u64) {
+    let out = poll(c, now);
+    assert!(dials(&out).is_empty(), "{out:?}");
+    assert!(
+        !out.iter().any(|cmd| matches!(cmd, Command::Hangup { .. })),
+        "{out:?}"
+    );
+    assert!(
+        out.contains(&Command::Revoke {
+            contact: id,
+            operator: op
+        }),
+        "the operator is told: {out:?}"
+    );
+    assert_eq!(c.store().attempts(id), Some(0), "no attempt counted");
+    assert_eq!(c.metrics(now).unwrap().dials, 0);
+    assert_eq!(c.operators().contact(op), None, "the operator is released");
+    assert_counts_exact(c);
+}
+
+#[test]
+fn accepted_then_blacklisted_is_never_dialed() {
+    let (mut c, op, id) = accepted_preview(config(Mode::Preview), T0);
+    c.handle(Event::BlacklistAdd(12125550100), T0 + 1).unwrap();
+    assert_withdrawn(&mut c, op, id, T0 + 2);
+    assert_eq!(c.state(id), Some(State::Blacklisted));
+}
+
+#[test]
+fn accepted_then_paused_is_not_dialed_until_resumed() {
+    let (mut c, op, id) = accepted_preview(config(Mode::Preview), T0);
+    c.handle(Event::Pause, T0 + 1).unwrap();
+    let out = poll(&mut c, T0 + 2);
+    assert_eq!(
+        out,
+        vec![Command::Revoke {
+            contact: id,
+            operator: op
+        }]
+    );
+    assert_eq!(c.state(id), Some(State::Initial), "queued again, not lost");
+    assert_eq!(c.store().attempts(id), Some(0));
+    assert_eq!(c.operators().state(op), Some(OperatorState::Ready));
+    assert!(poll(&mut c, T0 + MIN).is_empty(), "paused");
+    c.handle(Event::Resume, T0 + 2 * MIN).unwrap();
+    assert_eq!(offers(&poll(&mut c, T0 + 2 * MIN)), vec![(id, op)]);
+    assert_counts_exact(&c);
+}
+
+#[test]
+fn accepted_then_canceled_is_never_dialed() {
+    let (mut c, op, id) = accepted_preview(config(Mode::Preview), T0);
+    c.handle(Event::Cancel, T0 + 1).unwrap();
+    assert_withdrawn(&mut c, op, id, T0 + 2);
+    assert_eq!(c.state(id), Some(State::CanceledByAdmin));
+}
+
+#[test]
+fn dial_now_then_blacklisted_is_never_dialed() {
+    let mut c = campaign(config(Mode::Progressive));
+    let id = contact(&mut c, "2125550100");
+    let op = ready_operator(&mut c, T0);
+    assert_eq!(offers(&poll(&mut c, T0)), vec![(id, op)]);
+    c.handle(
+        Event::OperatorAccepted {
+            operator: op,
+            contact: id,
+        },
+        T0,
+    )
+    .unwrap();
+    c.handle(
+        Event::OperatorDialNow {
+            operator: op,
+            contact: id,
+        },
+        T0 + SEC,
+    )
+    .unwrap();
+    assert_eq!(c.state(id), Some(State::Bcw), "dialed by the next poll");
+    assert_eq!(c.pending(), 1);
+    assert_eq!(c.next_deadline(), Some(T0 + SEC));
+    c.handle(Event::BlacklistAdd(12125550100), T0 + SEC)
+        .unwrap();
+    assert_withdrawn(&mut c, op, id, T0 + SEC);
+    assert_eq!(c.state(id), Some(State::Blacklisted));
+}
+
+#[test]
+fn accepted_before_the_window_closes_and_polled_on_saturday_is_not_dialed() {
+    // Mon–Fri 09–20 UTC; accepted Monday 19:59:59.999, next poll Saturday.
+    let mut cfg = config(Mode::Preview);
+    cfg.calling_window = WeeklyWindow::parse("Mon-Fri 09:00-20:00").unwrap();
+    let mon_1959 = MON_12Z + 8 * HOUR - 1;
+    let (mut c, op, id) = accepted_preview(cfg, mon_1959);
+    let saturday = MON_12Z + 5 * DAY;
+    let out = poll(&mut c, saturday);
+    assert_eq!(
+        out,
+        vec![Command::Revoke {
+            contact: id,
+            operator: op
+        }],
+        "no Dial and no Hangup together"
+    );
+    assert_eq!(c.state(id), Some(State::Initial), "parked for its window");
+    assert_eq!(c.store().attempts(id), Some(0), "no attempt counted");
+    let next_monday_9 = MON_12Z + 7 * DAY - 3 * HOUR;
+    assert_eq!(c.next_deadline(), Some(next_monday_9));
+    assert!(poll(&mut c, next_monday_9 - 1).is_empty());
+    assert_eq!(offers(&poll(&mut c, next_monday_9)), vec![(id, op)]);
+    assert_counts_exact(&c);
+}
+
+#[test]
+fn an_answered_predictive_call_asks_for_a_poll_and_is_connected_there() {
+    let mut c = campaign(config(Mode::Predictive));
+    contact(&mut c, "2125550100");
+    let op = ready_operator(&mut c, T0);
+    let calls = dialed_calls(&poll(&mut c, T0));
+    assert_eq!(calls.len(), 1);
+    assert!(!c.needs_poll());
+    assert_eq!(c.next_deadline(), Some(T0 + 25 * SEC), "the ring timeout");
+    c.handle(Event::Answered(calls[0]), T0 + 3 * SEC).unwrap();
+    assert_eq!(c.pending(), 1, "an answered call and a ready operator");
+    assert_eq!(
+        c.next_deadline(),
+        Some(T0 + 3 * SEC),
+        "poll now, not in 22 s"
+    );
+    assert_eq!(
+        poll(&mut c, T0 + 3 * SEC),
+        vec![Command::Connect {
+            call: calls[0],
+            operator: op
+        }]
+    );
+    assert_eq!(c.pending(), 0);
+    assert!(!c.needs_poll());
+}
+
+#[test]
+fn a_connect_goes_stale_when_the_client_hangs_up_before_the_poll() {
+    let mut c = campaign(config(Mode::Predictive));
+    contact(&mut c, "2125550100");
+    let op = ready_operator(&mut c, T0);
+    let calls = dialed_calls(&poll(&mut c, T0));
+    c.handle(Event::Answered(calls[0]), T0 + 3 * SEC).unwrap();
+    // The host is late: the client hangs up first. No Connect is handed out
+    // for a call that is over; it was dropped while waiting: an abandon.
+    c.handle(Event::ClientHungUp(calls[0]), T0 + 4 * SEC)
+        .unwrap();
+    assert!(poll(&mut c, T0 + 4 * SEC).is_empty());
+    assert_eq!(c.state(calls[0].contact), Some(State::CanceledByClient));
+    assert_eq!(c.metrics(T0 + 4 * SEC).unwrap().connected, 0);
+    assert_eq!(c.operators().state(op), Some(OperatorState::Ready));
+}
+
+#[test]
+fn a_connect_waits_for_an_operator_who_paused_before_the_poll() {
+    let mut c = campaign(config(Mode::Predictive));
+    contact(&mut c, "2125550100");
+    let op = ready_operator(&mut c, T0);
+    let calls = dialed_calls(&poll(&mut c, T0));
+    c.handle(Event::Answered(calls[0]), T0 + 3 * SEC).unwrap();
+    c.handle(Event::OperatorPause(op), T0 + 3 * SEC).unwrap();
+    assert_eq!(c.pending(), 0, "nobody can take it");
+    assert!(
+        poll(&mut c, T0 + 3 * SEC).is_empty(),
+        "no Connect to a paused operator"
+    );
+    c.handle(Event::OperatorReady(op), T0 + 4 * SEC).unwrap();
+    assert_eq!(c.pending(), 1);
+    assert_eq!(
+        poll(&mut c, T0 + 4 * SEC),
+        vec![Command::Connect {
+            call: calls[0],
+            operator: op
+        }]
+    );
+}
+
+// -------------------------------------------------------------- time bounds
+
+const LATEST: u64 = dialcore::event::MAX_TIME_MS;
+
+#[test]
+fn the_latest_time_is_the_end_of_9999() {
+    // 9999-12-31T23:59:59.999Z.
+    assert_eq!(LATEST, 253_402_300_799_999);
+    let days = jiff::civil::date(1970, 1, 1)
+        .until((jiff::Unit::Day, jiff::civil::date(9999, 12, 31)))
+        .unwrap()
+        .get_days();
+    assert_eq!(days as u64 * DAY + DAY - 1, LATEST);
+    // Past jiff's range (9999-12-30T22:00Z) a windowed campaign is closed:
+    // the engine neither panics nor dials there.
+    let mut cfg = config(Mode::Predictive);
+    cfg.calling_window = WeeklyWindow::parse("Mon-Sun 00:00-23:59").unwrap();
+    let thursday_2200 = jiff::Timestamp::MAX.as_millisecond() as u64 + 1;
+    let mut c = campaign(cfg);
+    contact(&mut c, "2125550100");
+    ready_operator(&mut c, thursday_2200);
+    assert!(dials(&poll(&mut c, thursday_2200)).is_empty());
+    assert!(dials(&poll(&mut c, LATEST)).is_empty());
+}
+
+#[test]
+fn a_time_past_the_end_of_9999_is_refused_everywhere_and_changes_nothing() {
+    let mut c = campaign(config(Mode::Predictive));
+    contact(&mut c, "2125550100");
+    let op = ready_operator(&mut c, T0);
+    let calls = dialed_calls(&poll(&mut c, T0));
+    let before = snapshot(&c);
+    for bad in [LATEST + 1, u64::MAX - 1, u64::MAX] {
+        let want = dialcore::EngineError::TimeOutOfRange { time_ms: bad };
+        assert_eq!(c.handle(Event::Answered(calls[0]), bad), Err(want.clone()));
+        assert_eq!(c.handle(Event::OperatorPause(op), bad), Err(want.clone()));
+        assert_eq!(c.poll(bad, &mut Vec::new()), Err(want.clone()));
+        assert_eq!(c.metrics(bad).unwrap_err(), want.clone());
+        assert_eq!(c.guarded_abandon_rate(bad).unwrap_err(), want.clone());
+        assert!(want.to_string().contains(&bad.to_string()), "{want}");
+        assert_eq!(snapshot(&c), before, "{bad}: nothing changed");
+    }
+    // A callback past the end is refused the same way.
+    let mut c = campaign(config(Mode::Progressive));
+    let id = contact(&mut c, "2125550100");
+    let op = ready_operator(&mut c, T0);
+    let call = offer_accept_dial(&mut c, id, op, T0);
+    answer(&mut c, call, T0 + SEC);
+    c.handle(Event::CallEnded(call), T0 + 2 * SEC).unwrap();
+    let before = snapshot(&c);
+    let event = Event::AcwDone {
+        operator: op,
+        contact: id,
+        disposition: Disposition::Callback { at_ms: u64::MAX },
+    };
+    assert_eq!(
+        c.handle(event, T0 + 3 * SEC),
+        Err(dialcore::EngineError::TimeOutOfRange { time_ms: u64::MAX })
+    );
+    assert_eq!(snapshot(&c), before);
+}
+
+/// A whole round at time `t` with durations `d`: dial, busy retry, answer,
+/// talk, abandon; what must hold however close to the end of time.
+fn round_at_the_edge(t: u64, d: u64) {
+    let mut cfg = config(Mode::Predictive);
+    cfg.predictive_ratio = 2.0;
+    cfg.abandon_target = 0.9;
+    cfg.ring_timeout_ms = d.max(15_000);
+    cfg.acw_limit_ms = d;
+    cfg.number_busy_delay_ms = d;
+    cfg.retry.busy = RetryRule::after(d);
+    cfg.retry.max_attempts_per_24h = 1;
+    let mut c = campaign(cfg);
+    for i in 0..3 {
+        contact(&mut c, &format!("212555010{i}"));
+    }
+    let op = ready_operator(&mut c, t);
+    let calls = dialed_calls(&poll(&mut c, t));
+    assert_eq!(calls.len(), 2);
+    c.handle(Event::Rejected(calls[0]), t).unwrap();
+    let due = c.timer_of(calls[0].contact).expect("a retry");
+    assert!(due >= t, "due {due} before now {t}");
+    assert_eq!(c.state(calls[0].contact), Some(State::RetryScheduled));
+    c.handle(Event::Answered(calls[1]), t).unwrap();
+    assert!(c.pending() > 0);
+    let out = poll(&mut c, t);
+    assert!(out.contains(&Command::Connect {
+        call: calls[1],
+        operator: op
+    }));
+    let m = c.metrics(t).unwrap();
+    assert_eq!((m.dials, m.answered, m.connected), (2, 1, 1));
+    assert!(m.occupancy <= 1.0);
+    assert_eq!(c.guarded_abandon_rate(t).unwrap(), 0.0);
+    // Every timer is at or after now, and the engine stays consistent.
+    for id in 0..3 {
+        if let Some(at) = c.timer_of(ContactId(id)) {
+            assert!(at >= t, "timer {at} before {t}");
+        }
+    }
+    if t < LATEST {
+        let later = LATEST;
+        poll(&mut c, later);
+        let m = c.metrics(later).unwrap();
+        assert!(m.logged_in_ms >= later - t, "{m:?}");
+        assert!(m.talk_ms <= m.logged_in_ms);
+    }
+    assert_counts_exact(&c);
+}
+
+#[test]
+fn engine_rounds_at_the_end_of_time() {
+    round_at_the_edge(LATEST, 60_000);
+    round_at_the_edge(LATEST, u64::MAX);
+    round_at_the_edge(LATEST - 1, u64::MAX / 2);
+}
+
+proptest::proptest! {
+    #![proptest_config(proptest::prelude::ProptestConfig::with_cases(64))]
+
+    /// Near the end of 9999 and with durations up to `u64::MAX`, every sum
+    /// of times saturates: no timer before now, counters and rates sane.
+    #[test]
+    fn extreme_times_saturate(
+        back in 0u64..40 * DAY,
+        d in proptest::prop_oneof![0u64..10 * DAY, (u64::MAX - DAY)..=u64::MAX],
+    ) {
+        round_at_the_edge(LATEST - back, d);
+    }
+
+    /// Any time past the end, up to `u64::MAX`, is refused and changes nothing.
+    #[test]
+    fn times_past_the_end_are_refused(bad in (LATEST + 1)..=u64::MAX) {
+        let mut c = campaign(config(Mode::Predictive));
+        contact(&mut c, "2125550100");
+        ready_operator(&mut c, T0);
+        let before = snapshot(&c);
+        let want = dialcore::EngineError::TimeOutOfRange { time_ms: bad };
+        proptest::prop_assert_eq!(c.poll(bad, &mut Vec::new()), Err(want.clone()));
+        proptest::prop_assert_eq!(c.handle(Event::Pause, bad), Err(want.clone()));
+        proptest::prop_assert_eq!(c.metrics(bad).unwrap_err(), want);
+        proptest::prop_assert_eq!(snapshot(&c), before);
+    }
+}
+
+// ----------------------------------------------------------- one capacity
+
+#[test]
+fn adding_past_the_contact_limit_is_full_and_adds_nothing() {
+    let mut c = campaign(config(Mode::Predictive));
+    assert_eq!(c.contact_limit(), dialcore::store::MAX_CONTACTS);
+    // (The store and the timer wheel agree on the one limit: a compile-time
+    // assertion in `store`.)
+    c.set_contact_limit(3).unwrap();
+    let err = c.add_numbers(&[12125550100, 12125550101, 12125550102, 12125550103], 0);
+    assert_eq!(err, Err(dialcore::EngineError::Full));
+    assert_eq!(c.store().len(), 0, "nothing added");
+    assert_eq!(c.counts().total(), 0);
+    c.add_numbers(&[12125550100, 12125550101], 0).unwrap();
+    contact(&mut c, "2125550102");
+    assert_eq!(
+        c.add_contact("2125550103", "", None, 0),
+        Err(dialcore::EngineError::Full)
+    );
+    assert_eq!(
+        c.add_numbers(&[12125550104], 0),
+        Err(dialcore::EngineError::Full)
+    );
+    let report = c.import_csv("phone\n2125550105\n".as_bytes()).unwrap();
+    assert_eq!(report.ids.len(), 0, "the row is refused: {report:?}");
+    assert_eq!(c.store().len(), 3);
+    // The limit is at least the contacts held, at most MAX_CONTACTS.
+    assert_eq!(
+        c.set_contact_limit(2),
+        Err(dialcore::EngineError::InvalidContactLimit {
+            limit: 2,
+            min: 3,
+            max: dialcore::store::MAX_CONTACTS
+        })
+    );
+    assert!(c
+        .set_contact_limit(dialcore::store::MAX_CONTACTS + 1)
+        .is_err());
+    assert_eq!(c.contact_limit(), 3);
+    c.set_contact_limit(4).unwrap();
+    contact(&mut c, "2125550103");
+    // The campaign runs as usual with a full store.
+    ready_operator(&mut c, T0);
+    assert_eq!(dialed_calls(&poll(&mut c, T0)).len(), 2);
+    assert_counts_exact(&c);
+}
+
+#[test]
+fn commands_held_by_the_host_pass_the_gate_again_when_handed_out() {
+    // A host that hands out commands in slices (the C API's `cap`) holds
+    // some; by the time it hands them out the numbers are blacklisted.
+    let mut c = campaign(CampaignConfig {
+        predictive_ratio: 2.0,
+        ..config(Mode::Predictive)
+    });
+    let ids: Vec<ContactId> = (0..4)
+        .map(|i| contact(&mut c, &format!("212555010{i}")))
+        .collect();
+    ready_operator(&mut c, T0);
+    ready_operator(&mut c, T0);
+    let held = poll(&mut c, T0);
+    assert_eq!(dials(&held).len(), 4);
+    // Still fine now: every held command passes.
+    assert!(c.recheck(&held[0], T0).unwrap());
+    for i in 0..4 {
+        c.handle(Event::BlacklistAdd(12125550100 + i), T0 + 1)
+            .unwrap();
+    }
+    for cmd in &held[1..] {
+        assert!(!c.recheck(cmd, T0 + 1).unwrap(), "{cmd:?} withdrawn");
+    }
+    // The withdrawn dials ended their attempts without a call: Blacklisted
+    // (the pending admin action wins), no call left for the host.
+    for &id in &ids[1..] {
+        assert_eq!(c.state(id), Some(State::Blacklisted));
+        assert_eq!(c.call_of(id), None);
+    }
+    // The one handed out is a real call: blacklisted when it ends.
+    assert_eq!(c.state(ids[0]), Some(State::Calling));
+    assert_eq!(
+        c.recheck(&held[1], dialcore::event::MAX_TIME_MS + 1),
+        Err(dialcore::EngineError::TimeOutOfRange {
+            time_ms: dialcore::event::MAX_TIME_MS + 1
+        })
+    );
+    assert_counts_exact(&c);
+}
+
+#[test]
+fn a_held_dial_withdrawn_by_a_pause_is_dialed_again_after_resume() {
+    let mut c = campaign(CampaignConfig {
+        retry: dialcore::retry::RetryPolicy {
+            dial_failed: RetryRule::never(),
+            ..config(Mode::Predictive).retry
+        },
+        ..config(Mode::Predictive)
+    });
+    let id = contact(&mut c, "2125550100");
+    ready_operator(&mut c, T0);
+    let held = poll(&mut c, T0);
+    assert_eq!(dialed_calls(&held), vec![call(id, 1)]);
+    c.handle(Event::Pause, T0 + 1).unwrap();
+    assert!(!c.recheck(&held[0], T0 + 1).unwrap());
+    // Not lost to the dial-failed policy: due again, the attempt counted.
+    assert_eq!(c.state(id), Some(State::RetryScheduled));
+    assert_eq!(c.call_of(id), None);
+    assert!(poll(&mut c, T0 + 2).is_empty(), "paused");
+    c.handle(Event::Resume, T0 + 3).unwrap();
+    assert_eq!(dialed_calls(&poll(&mut c, T0 + 3)), vec![call(id, 2)]);
     assert_counts_exact(&c);
 }

@@ -231,6 +231,7 @@ fn live_contacts_are_reconciled_and_listed() {
         c.handle(Event::Answered(calls[0]), T0 + SEC).unwrap();
         c.handle(Event::Answered(calls[1]), T0 + SEC).unwrap();
         c.handle(Event::Answered(calls[2]), T0 + SEC).unwrap();
+        poll(&mut c, T0 + SEC); // connects two (the wake-up contract)
         c.handle(Event::CallEnded(calls[1]), T0 + 2 * SEC).unwrap();
         c.handle(Event::Remove(calls[3].contact), T0 + 2 * SEC)
             .unwrap();
@@ -285,7 +286,7 @@ fn recovered_retries_are_due_at_once_and_dialed_once() {
     let calls = dialed_calls(&poll(&mut c, T0 + MIN));
     assert_eq!(calls.len(), 2, "both come back at once");
     assert!(calls.iter().all(|call| call.attempt == 2));
-    assert_eq!(c.metrics(T0 + MIN).dials, 4, "counters survive");
+    assert_eq!(c.metrics(T0 + MIN).unwrap().dials, 4, "counters survive");
 }
 
 #[test]
@@ -327,12 +328,12 @@ fn admin_state_meters_and_caps_survive() {
         .unwrap();
         c.handle(Event::Pause, T0 + 7 * SEC).unwrap();
         poll(&mut c, T0 + 7 * SEC);
-        rate = c.metrics(T0 + 7 * SEC);
+        rate = c.metrics(T0 + 7 * SEC).unwrap();
         assert_eq!(rate.abandoned, 1);
     }
     let (mut c, _) = open(&dir, cfg);
     assert!(c.is_paused());
-    let m = c.metrics(T0 + 7 * SEC);
+    let m = c.metrics(T0 + 7 * SEC).unwrap();
     assert_eq!(
         (m.dials, m.answered, m.abandoned, m.connected),
         (rate.dials, rate.answered, rate.abandoned, rate.connected)
@@ -660,7 +661,7 @@ fn run_steps(c: &mut Campaign, steps: &[Step]) {
             Step::Poll(dt) => {
                 now += u64::from(dt);
                 out.clear();
-                c.poll(now, &mut out);
+                c.poll(now, &mut out).unwrap();
                 for cmd in &out {
                     if let Command::Dial { call, .. } = cmd {
                         calls.push(*call);
@@ -747,7 +748,7 @@ fn run_steps(c: &mut Campaign, steps: &[Step]) {
         let _ = result;
     }
     out.clear();
-    c.poll(now, &mut out);
+    c.poll(now, &mut out).unwrap();
 }
 
 proptest! {
@@ -771,7 +772,7 @@ proptest! {
             run_steps(&mut c, &steps);
             c.flush().unwrap();
             let now = c.now_ms();
-            let m = c.metrics(now);
+            let m = c.metrics(now).unwrap();
             let mut blacklist: Vec<u64> = c.blacklist().iter().collect();
             blacklist.sort_unstable();
             (rows(&c), (m.dials, m.answered, m.machine, m.connected, m.abandoned), blacklist,
@@ -783,7 +784,7 @@ proptest! {
         let after = rows(&c);
         prop_assert_eq!(after.len(), before.len());
         assert_recovered(&before, &after, &report);
-        let m = c.metrics(now);
+        let m = c.metrics(now).unwrap();
         prop_assert_eq!((m.dials, m.answered, m.machine, m.connected, m.abandoned), counters);
         let mut got: Vec<u64> = c.blacklist().iter().collect();
         got.sort_unstable();

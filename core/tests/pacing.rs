@@ -312,7 +312,7 @@ fn the_expected_guard_caps_any_pacer_over_the_target() {
     c.handle(Event::OperatorLogin(op), 0).unwrap();
     c.handle(Event::OperatorReady(op), 0).unwrap();
     let mut out = Vec::new();
-    c.poll(0, &mut out);
+    c.poll(0, &mut out).unwrap();
     let calls = dials(&out);
     assert_eq!(calls.len(), 1_000, "under the target the pacer is obeyed");
     c.handle(Event::Answered(calls[0]), S).unwrap();
@@ -321,22 +321,22 @@ fn the_expected_guard_caps_any_pacer_over_the_target() {
         c.handle(Event::Rejected(*call), S).unwrap();
     }
     out.clear();
-    c.poll(4 * S, &mut out);
+    c.poll(4 * S, &mut out).unwrap();
     assert!(
         out.contains(&Command::Abandon { call: calls[1] }),
         "{out:?}"
     );
-    assert!(c.guarded_abandon_rate(4 * S) > 0.03);
+    assert!(c.guarded_abandon_rate(4 * S).unwrap() > 0.03);
     // Two more operators become ready: at most one call each.
     for &o in &ops[1..] {
         c.handle(Event::OperatorLogin(o), 5 * S).unwrap();
         c.handle(Event::OperatorReady(o), 5 * S).unwrap();
     }
     out.clear();
-    c.poll(5 * S, &mut out);
+    c.poll(5 * S, &mut out).unwrap();
     assert_eq!(dials(&out).len(), 2, "capped at one per ready operator");
     out.clear();
-    c.poll(6 * S, &mut out);
+    c.poll(6 * S, &mut out).unwrap();
     assert!(dials(&out).is_empty(), "both still ringing: nothing more");
 }
 
@@ -367,10 +367,11 @@ fn the_engine_feeds_the_statistics() {
     c.handle(Event::OperatorLogin(op), 0).unwrap();
     c.handle(Event::OperatorReady(op), 0).unwrap();
     let mut out = Vec::new();
-    c.poll(0, &mut out);
+    c.poll(0, &mut out).unwrap();
     let calls = dials(&out);
     assert_eq!(calls.len(), 1, "cold dialcore pacer: progressive 1:1");
     c.handle(Event::Answered(calls[0]), 7 * S).unwrap();
+    c.poll(7 * S, &mut out).unwrap(); // connects it (the wake-up contract)
     c.handle(Event::CallEnded(calls[0]), 107 * S).unwrap();
     c.handle(
         Event::AcwDone {
@@ -475,13 +476,29 @@ fn the_worst_case_guard_is_the_default_and_spends_only_the_budget() {
     let mut out = Vec::new();
     let mut t = 0;
     // 33 calls answered and talked: each poll dials exactly one (nothing
-    // answered yet, nothing to spend) until the 33rd answer.
+    // answered yet, nothing to spend) until the 33rd answer. The poll after
+    // each answer connects it (handle only records) and dials nothing while
+    // the operator talks, until the 33rd answer buys one call of budget.
+    let mut early = Vec::new();
     for k in 0..33 {
         out.clear();
-        c.poll(t, &mut out);
+        c.poll(t, &mut out).unwrap();
         let calls = dials(&out);
         assert_eq!(calls.len(), 1, "answer {k}: progressive 1:1");
         c.handle(Event::Answered(calls[0]), t + S).unwrap();
+        out.clear();
+        c.poll(t + S, &mut out).unwrap();
+        assert!(out.contains(&Command::Connect {
+            call: calls[0],
+            operator: op
+        }));
+        early = dials(&out);
+        let expected = if k == 32 { 1 } else { 0 };
+        assert_eq!(
+            early.len(),
+            expected,
+            "answer {k}: calls of budget while talking"
+        );
         c.handle(Event::CallEnded(calls[0]), t + 10 * S).unwrap();
         c.handle(
             Event::AcwDone {
@@ -494,22 +511,24 @@ fn the_worst_case_guard_is_the_default_and_spends_only_the_budget() {
         .unwrap();
         t += 12 * S;
     }
-    // floor(0.03 · 33 / 0.97) = 1 call beyond the ready operator.
+    // floor(0.03 · 33 / 0.97) = 1 call beyond the ready operator: the one
+    // dialed while the operator talked, plus one for the ready operator.
     out.clear();
-    c.poll(t, &mut out);
-    let calls = dials(&out);
+    c.poll(t, &mut out).unwrap();
+    let mut calls = early;
+    calls.extend(dials(&out));
     assert_eq!(calls.len(), 2, "one ready operator + one call of budget");
     // Both answered: one connects, one is dropped: 1 abandon in 35
     // answers = 2.86% ≤ 3%, and the budget is spent: back to 1:1.
     c.handle(Event::Answered(calls[0]), t + S).unwrap();
     c.handle(Event::Answered(calls[1]), t + S).unwrap();
     out.clear();
-    c.poll(t + 4 * S, &mut out);
+    c.poll(t + 4 * S, &mut out).unwrap();
     assert!(
         out.contains(&Command::Abandon { call: calls[1] }),
         "{out:?}"
     );
-    let rate = c.guarded_abandon_rate(t + 4 * S);
+    let rate = c.guarded_abandon_rate(t + 4 * S).unwrap();
     assert!(rate > 0.0 && rate <= 0.03, "{rate}");
     c.handle(Event::CallEnded(calls[0]), t + 10 * S).unwrap();
     c.handle(
@@ -522,7 +541,7 @@ fn the_worst_case_guard_is_the_default_and_spends_only_the_budget() {
     )
     .unwrap();
     out.clear();
-    c.poll(t + 12 * S, &mut out);
+    c.poll(t + 12 * S, &mut out).unwrap();
     assert_eq!(dials(&out).len(), 1, "the budget is spent");
 }
 

@@ -199,14 +199,10 @@ fn awaiting_operator_with_an_answered_predictive_call() {
     assert_eq!(calls.len(), 2, "ceil(1.5 × 1)");
     c.handle(Event::Answered(calls[0]), T0 + SEC).unwrap();
     c.handle(Event::Answered(calls[1]), T0 + SEC).unwrap();
-    assert_eq!(c.state(calls[0].contact), Some(State::CallInProgress));
-    // The client answered and no operator is free: the call is live and waits.
-    let waiting = calls[1].contact;
-    assert_eq!(c.state(waiting), Some(State::AwaitingOperator));
-    assert_eq!(c.call_of(waiting), Some(calls[1]));
-    assert_eq!(c.operator_of(waiting), None);
-    assert_eq!(c.timer_of(waiting), Some(T0 + SEC + 2 * SEC));
-    assert_eq!(c.metrics(T0 + SEC).waiting, 1);
+    // `handle` only records: both wait, and the host is told to poll now.
+    assert_eq!(c.state(calls[0].contact), Some(State::AwaitingOperator));
+    assert_eq!(c.pending(), 1, "one waiting call and one ready operator");
+    assert_eq!(c.next_deadline(), Some(T0 + SEC));
     let out = poll(&mut c, T0 + SEC);
     assert_eq!(
         out,
@@ -215,6 +211,15 @@ fn awaiting_operator_with_an_answered_predictive_call() {
             operator: op
         }]
     );
+    assert_eq!(c.state(calls[0].contact), Some(State::CallInProgress));
+    // The client answered and no operator is free: the call is live and waits.
+    let waiting = calls[1].contact;
+    assert_eq!(c.state(waiting), Some(State::AwaitingOperator));
+    assert_eq!(c.call_of(waiting), Some(calls[1]));
+    assert_eq!(c.operator_of(waiting), None);
+    assert_eq!(c.timer_of(waiting), Some(T0 + SEC + 2 * SEC));
+    assert_eq!(c.metrics(T0 + SEC).unwrap().waiting, 1);
+    assert_eq!(c.pending(), 0, "no operator ready: nothing due");
     // The operator frees up before the abandon limit: connected.
     c.handle(Event::CallEnded(calls[0]), T0 + 2 * SEC).unwrap();
     c.handle(
@@ -226,9 +231,10 @@ fn awaiting_operator_with_an_answered_predictive_call() {
         T0 + 2 * SEC,
     )
     .unwrap();
+    assert_eq!(c.pending(), 1, "the operator is ready: poll now");
+    let out = poll(&mut c, T0 + 2 * SEC);
     assert_eq!(c.state(waiting), Some(State::CallInProgress));
     assert_eq!(c.operator_of(waiting), Some(op));
-    let out = poll(&mut c, T0 + 2 * SEC);
     assert_eq!(
         out.first(),
         Some(&Command::Connect {
@@ -379,7 +385,10 @@ fn bcw_countdown_then_dial_or_call_button() {
         T0 + 13 * SEC,
     )
     .unwrap();
-    assert_eq!(c.state(b), Some(State::Calling));
+    // The countdown is due now; the poll dials through the guards.
+    assert_eq!(c.state(b), Some(State::Bcw));
+    assert_eq!(c.timer_of(b), Some(T0 + 13 * SEC));
+    assert!(c.pending() > 0);
     assert_eq!(
         poll(&mut c, T0 + 13 * SEC),
         vec![Command::Dial {
@@ -412,13 +421,16 @@ fn calling_until_the_ring_timeout_hangs_up() {
         T0,
     )
     .unwrap();
-    // BCW off: accepted means dialed.
-    assert_eq!(c.state(id), Some(State::Calling));
+    // BCW off: accepted means due at once, dialed by the next poll.
+    assert_eq!(c.state(id), Some(State::Bcw));
+    assert_eq!(c.pending(), 1);
+    assert_eq!(c.next_deadline(), Some(T0));
     let call = call(id, 1);
     assert_eq!(dialed_calls(&poll(&mut c, T0)), vec![call]);
+    assert_eq!(c.state(id), Some(State::Calling));
     assert_eq!(c.call_of(id), Some(call));
     assert_eq!(c.operators().state(op), Some(OperatorState::OnCall));
-    assert_eq!(c.metrics(T0).ringing, 1);
+    assert_eq!(c.metrics(T0).unwrap().ringing, 1);
     assert!(poll(&mut c, T0 + 25 * SEC - 1).is_empty());
     let out = poll(&mut c, T0 + 25 * SEC);
     assert_eq!(out.first(), Some(&Command::Hangup { call }));
@@ -445,7 +457,7 @@ fn call_in_progress_when_the_client_answers() {
     // The operator was on the call from the dial: no Connect needed.
     assert!(poll(&mut c, T0 + HOUR).is_empty());
     assert_eq!(c.state(id), Some(State::CallInProgress), "no time limit");
-    let m = c.metrics(T0 + HOUR);
+    let m = c.metrics(T0 + HOUR).unwrap();
     assert_eq!((m.answered, m.connected), (1, 1));
     assert_counts_exact(&c);
 }
@@ -511,29 +523,29 @@ fn canceled_by_client_in_predictive_hang_up_or_abandon_limit() {
     let op = ready_operator(&mut c, T0);
     let calls = dialed_calls(&poll(&mut c, T0));
     assert_eq!(calls.len(), 2);
-    c.handle(Event::Answered(calls[0]), T0 + SEC).unwrap();
-    c.handle(Event::Answered(calls[1]), T0 + SEC).unwrap();
+    answer(&mut c, calls[0], T0 + SEC);
+    answer(&mut c, calls[1], T0 + SEC);
     assert_eq!(c.state(calls[1].contact), Some(State::AwaitingOperator));
     // The client hangs up before an operator comes.
     c.handle(Event::ClientHungUp(calls[1]), T0 + 2 * SEC)
         .unwrap();
     assert_eq!(c.state(calls[1].contact), Some(State::CanceledByClient));
-    assert_eq!(c.metrics(T0 + 2 * SEC).abandoned, 1);
+    assert_eq!(c.metrics(T0 + 2 * SEC).unwrap().abandoned, 1);
     assert_eq!(c.operators().contact(op), Some(calls[0].contact));
     end_and_finish(&mut c, calls[0], op, T0 + 3 * SEC);
 
     // Another answered call waits up to the abandon limit: Abandon.
     let more = dialed_calls(&poll(&mut c, T0 + 4 * SEC));
     assert_eq!(more.len(), 2);
-    c.handle(Event::Answered(more[0]), T0 + 5 * SEC).unwrap();
+    answer(&mut c, more[0], T0 + 5 * SEC);
     let waiting = more[1];
-    c.handle(Event::Answered(waiting), T0 + 5 * SEC).unwrap();
+    answer(&mut c, waiting, T0 + 5 * SEC);
     assert_eq!(c.state(waiting.contact), Some(State::AwaitingOperator));
     assert!(!poll(&mut c, T0 + 7 * SEC - 1).contains(&Command::Abandon { call: waiting }));
     let out = poll(&mut c, T0 + 7 * SEC);
     assert!(out.contains(&Command::Abandon { call: waiting }), "{out:?}");
     assert_eq!(c.state(waiting.contact), Some(State::CanceledByClient));
-    assert_eq!(c.metrics(T0 + 7 * SEC).abandoned, 2);
+    assert_eq!(c.metrics(T0 + 7 * SEC).unwrap().abandoned, 2);
     // Terminal with the default policy: never dialed again.
     assert_eq!(c.timer_of(waiting.contact), None);
     assert_counts_exact(&c);
@@ -667,7 +679,7 @@ fn success_when_the_client_was_contacted() {
     let op = ready_operator(&mut c, T0);
     let calls = dialed_calls(&poll(&mut c, T0));
     assert_eq!(calls, vec![util::call(id, 1)]);
-    c.handle(Event::Answered(calls[0]), T0 + SEC).unwrap();
+    answer(&mut c, calls[0], T0 + SEC);
     assert_eq!(c.operator_of(id), Some(op));
     c.handle(Event::CallEnded(calls[0]), T0 + MIN).unwrap();
     assert_eq!(c.state(id), Some(State::Success));

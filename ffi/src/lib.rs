@@ -57,6 +57,18 @@ use engine::{
 };
 use parking_lot::Mutex;
 
+/// The latest time (ms since the Unix epoch) any call accepts:
+/// 9999-12-31T23:59:59.999Z. A later `now_ms` (or callback time) is
+/// `DC_STATUS_TIME_OUT_OF_RANGE` and changes nothing.
+pub const DC_MAX_TIME_MS: u64 = 253_402_300_799_999;
+const _: () = assert!(DC_MAX_TIME_MS == engine::event::MAX_TIME_MS);
+
+/// The most contacts a campaign holds (the default of
+/// `dc_campaign_set_contact_limit`); adding past the limit is
+/// `DC_STATUS_FULL` and adds nothing.
+pub const DC_MAX_CONTACTS: u32 = 4_294_966_271;
+const _: () = assert!(DC_MAX_CONTACTS as usize == engine::store::MAX_CONTACTS);
+
 /// Number of contact state codes (`0..DC_STATE_COUNT`); the length of the
 /// array `dc_campaign_counts` fills.
 pub const DC_STATE_COUNT: usize = 17;
@@ -116,10 +128,14 @@ pub enum dc_status {
     /// The call needs a durable campaign (from `dc_campaign_open`) and this
     /// one has no data directory.
     NotDurable = 19,
+    /// A time given (`now_ms`, a callback's `at_ms`) is past
+    /// `DC_MAX_TIME_MS` (9999-12-31T23:59:59.999Z); the message names it and
+    /// nothing changed.
+    TimeOutOfRange = 20,
 }
 
 impl dc_status {
-    const ALL: [dc_status; 20] = [
+    const ALL: [dc_status; 21] = [
         dc_status::Ok,
         dc_status::NullPointer,
         dc_status::InvalidArgument,
@@ -140,6 +156,7 @@ impl dc_status {
         dc_status::Locked,
         dc_status::Corrupt,
         dc_status::NotDurable,
+        dc_status::TimeOutOfRange,
     ];
 
     fn c_name(self) -> &'static CStr {
@@ -164,6 +181,7 @@ impl dc_status {
             dc_status::Locked => c"DC_STATUS_LOCKED",
             dc_status::Corrupt => c"DC_STATUS_CORRUPT",
             dc_status::NotDurable => c"DC_STATUS_NOT_DURABLE",
+            dc_status::TimeOutOfRange => c"DC_STATUS_TIME_OUT_OF_RANGE",
         }
     }
 }
@@ -197,6 +215,8 @@ impl From<EngineError> for Fail {
             EngineError::InvalidNumber { .. } => dc_status::InvalidNumber,
             EngineError::UnknownTimezone(_) => dc_status::UnknownTimezone,
             EngineError::Full => dc_status::Full,
+            EngineError::TimeOutOfRange { .. } => dc_status::TimeOutOfRange,
+            EngineError::InvalidContactLimit { .. } => dc_status::InvalidArgument,
         };
         Fail::new(status, e)
     }
@@ -1394,6 +1414,27 @@ pub unsafe extern "C" fn dc_campaign_import_csv_buffer(
     })
 }
 
+/// Sets the most contacts this campaign holds (a licence or memory cap): at
+/// least the contacts it holds, at most `DC_MAX_CONTACTS` (the default);
+/// otherwise `DC_STATUS_INVALID_ARGUMENT` and nothing changes. Adding past
+/// the limit (`dc_campaign_add_contact`, `dc_campaign_add_numbers`, a CSV
+/// row) is `DC_STATUS_FULL` (a row error for CSV) and adds nothing. Not kept
+/// in a data directory: set it again after `dc_campaign_open`.
+#[no_mangle]
+pub unsafe extern "C" fn dc_campaign_set_contact_limit(
+    campaign: *mut dc_campaign,
+    limit: u32,
+) -> dc_status {
+    run(|| {
+        // SAFETY: the campaign pointer per the contract.
+        unsafe {
+            with_campaign(campaign, |inner| {
+                Ok(inner.campaign.set_contact_limit(limit as usize)?)
+            })
+        }
+    })
+}
+
 /// Adds an operator (offline until a `DC_EVENT_KIND_OPERATOR_LOGIN` event);
 /// its id goes to `*out_operator`.
 #[no_mangle]
@@ -1469,7 +1510,12 @@ pub unsafe extern "C" fn dc_campaign_fix_number(
 /// `DC_STATUS_ILLEGAL_TRANSITION` / `DC_STATUS_ILLEGAL_OPERATOR_EVENT` for an
 /// event the state does not allow, `DC_STATUS_UNKNOWN_CONTACT` /
 /// `DC_STATUS_UNKNOWN_OPERATOR` for bad ids, `DC_STATUS_INVALID_ARGUMENT`
-/// for a `kind` or `disposition` outside its enum.
+/// for a `kind` or `disposition` outside its enum,
+/// `DC_STATUS_TIME_OUT_OF_RANGE` for `now_ms` or `callback_at_ms` past
+/// `DC_MAX_TIME_MS`. Never hands out a command itself: what the event
+/// decides is handed out (through the guards) by the next
+/// `dc_campaign_poll`, which the host calls next (see
+/// `dc_campaign_next_deadline`).
 #[no_mangle]
 pub unsafe extern "C" fn dc_campaign_handle(
     campaign: *mut dc_campaign,
@@ -1496,6 +1542,14 @@ pub unsafe extern "C" fn dc_campaign_handle(
 /// stay in the campaign, in order, and come first from the next poll (see
 /// `dc_campaign_pending`): call again until `*written < cap`. Never writes
 /// past `cap`. `out` may be NULL when `cap` is 0.
+///
+/// Every command passes the compliance guards at the moment it is written
+/// to `out`: a held command that a guard forbids by then (its number
+/// blacklisted, the campaign paused, the window closed, its call over) is
+/// withdrawn and never written — a held Offer goes back to the hopper, a
+/// held Dial ends its attempt without being dialed and is due again at once
+/// (the attempt stays counted; its operator gets a Revoke).
+/// `DC_STATUS_TIME_OUT_OF_RANGE` for `now_ms` past `DC_MAX_TIME_MS`.
 ///
 /// A durable campaign whose journal cannot be written hands out nothing:
 /// the call returns `DC_STATUS_IO` with the file and the error in the
@@ -1532,7 +1586,7 @@ pub unsafe extern "C" fn dc_campaign_poll(
                     ..
                 } = inner;
                 scratch.clear();
-                campaign.poll(now_ms, scratch);
+                campaign.poll(now_ms, scratch)?;
                 if let Some(e) = campaign.durability_error() {
                     return Err(Fail::new(
                         dc_status::Io,
@@ -1549,9 +1603,19 @@ pub unsafe extern "C" fn dc_campaign_poll(
                 if pending.is_empty() && scratch.len() <= cap {
                     scratch.drain(..).for_each(&mut put);
                 } else {
+                    // Held commands pass the emission gate again now: one
+                    // a guard forbids by now is withdrawn, not handed out.
                     pending.extend(scratch.drain(..));
-                    let take = pending.len().min(cap);
-                    pending.drain(..take).for_each(&mut put);
+                    let mut given = 0;
+                    while given < cap {
+                        let Some(cmd) = pending.pop_front() else {
+                            break;
+                        };
+                        if campaign.recheck(&cmd, now_ms)? {
+                            put(cmd);
+                            given += 1;
+                        }
+                    }
                 }
                 Ok(n)
             })
@@ -1566,7 +1630,12 @@ pub unsafe extern "C" fn dc_campaign_poll(
 // Queries
 // ----------------------------------------------------------------------
 
-/// Writes the number of commands held for the next `dc_campaign_poll` to `*out`.
+/// Writes how much work the next `dc_campaign_poll` has at once to `*out`:
+/// the commands held back by an earlier poll's `cap`, plus the engine's due
+/// work (commands queued by events, answered calls waiting while an operator
+/// is ready, due timers such as the BCW countdown that `OperatorAccepted`
+/// with `bcw_ms = 0` or `OperatorDialNow` makes due at once). Greater than 0
+/// means: poll now. See `dc_campaign_next_deadline` for the whole rule.
 #[no_mangle]
 pub unsafe extern "C" fn dc_campaign_pending(
     campaign: *const dc_campaign,
@@ -1574,7 +1643,11 @@ pub unsafe extern "C" fn dc_campaign_pending(
 ) -> dc_status {
     run(|| {
         // SAFETY: the campaign pointer per the contract.
-        let n = unsafe { with_campaign(campaign, |inner| Ok(inner.pending.len())) }?;
+        let n = unsafe {
+            with_campaign(campaign, |inner| {
+                Ok(inner.pending.len() + inner.campaign.pending())
+            })
+        }?;
         // SAFETY: out-parameter per the contract.
         unsafe { write_out(out, n, "out") }
     })
@@ -1723,7 +1796,8 @@ pub unsafe extern "C" fn dc_campaign_set_pacer(
     })
 }
 
-/// Writes the campaign's figures at `now_ms` to `*out`.
+/// Writes the campaign's figures at `now_ms` to `*out`; `DC_STATUS_TIME_OUT_OF_RANGE`
+/// (nothing written) for `now_ms` past `DC_MAX_TIME_MS`.
 #[no_mangle]
 pub unsafe extern "C" fn dc_campaign_metrics(
     campaign: *const dc_campaign,
@@ -1735,16 +1809,26 @@ pub unsafe extern "C" fn dc_campaign_metrics(
             return Err(Fail::null("out"));
         }
         // SAFETY: the campaign pointer per the contract.
-        let m = unsafe { with_campaign(campaign, |inner| Ok(inner.campaign.metrics(now_ms))) }?;
+        let m = unsafe { with_campaign(campaign, |inner| Ok(inner.campaign.metrics(now_ms)?)) }?;
         // SAFETY: checked non-NULL above.
         unsafe { write_out(out, m.into(), "out") }
     })
 }
 
-/// Writes when the host should poll next (ms since the epoch) to `*out_ms`:
-/// the earliest pending timer, the latest time seen when commands are held
-/// for the next poll, or `UINT64_MAX` when nothing is pending. Selection may
-/// still want a poll when operators free up, so hosts poll on events too.
+/// Writes when the host must poll next (ms since the epoch) to `*out_ms`.
+///
+/// **When to poll.** A host calls `dc_campaign_poll` (1) after every call
+/// that returned `DC_STATUS_OK` and changed the campaign (every accepted
+/// `dc_campaign_handle`, adding contacts, blacklist changes): an operator
+/// getting ready, a resume or new contacts may let the engine offer or dial,
+/// and an answered call waits for that poll to be connected; and (2) when
+/// its clock reaches the time written here. That time is the latest time
+/// seen (so: now) while a poll is needed — commands held back by `cap`,
+/// due work (`dc_campaign_pending` > 0), or a change since the last poll —
+/// else the earliest pending timer, or `UINT64_MAX` when there is none.
+/// `dc_campaign_handle` never hands out a command itself: every Dial, Offer
+/// and Connect is made in `dc_campaign_poll`, through the compliance guards,
+/// at the moment it is handed out.
 #[no_mangle]
 pub unsafe extern "C" fn dc_campaign_next_deadline(
     campaign: *const dc_campaign,

@@ -197,6 +197,32 @@ fn stale_illegal_and_unknown_events_have_their_codes() {
         unsafe { dc_campaign_state(c, dial.contact, &mut state) },
         dc_status::Ok
     );
+    assert_eq!(
+        state,
+        dc_state::AwaitingOperator as u8,
+        "connected by the next poll"
+    );
+    let mut pending = 0;
+    // SAFETY: valid out-pointer.
+    assert_eq!(
+        unsafe { dc_campaign_pending(c, &mut pending) },
+        dc_status::Ok
+    );
+    assert_eq!(
+        pending, 1,
+        "an answered call and a ready operator: poll now"
+    );
+    // SAFETY: valid buffer of 8.
+    assert_eq!(
+        unsafe { dc_campaign_poll(c, 2_000, out.as_mut_ptr(), 8, &mut n) },
+        dc_status::Ok
+    );
+    assert_eq!((n, out[0].kind), (1, dc_command_kind::Connect));
+    // SAFETY: valid out-pointer.
+    assert_eq!(
+        unsafe { dc_campaign_state(c, dial.contact, &mut state) },
+        dc_status::Ok
+    );
     assert_eq!(state, dc_state::CallInProgress as u8);
     assert_eq!(
         handle(c, event(dc_event_kind::Cancel), 3_000),

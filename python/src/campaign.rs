@@ -899,16 +899,21 @@ impl Campaign {
             .map_err(engine_err)
     }
 
-    /// Runs the timers due at `now_ms` and returns the commands for the host.
+    /// Runs the timers due at `now_ms` and returns the commands for the host,
+    /// each checked against the compliance guards at this moment (`handle`
+    /// never hands out a command: what it decides is handed out here).
     /// A durable campaign whose journal cannot be written hands out nothing
-    /// and raises `StorageError` (see `durability_error`).
+    /// and raises `StorageError` (see `durability_error`); a time past
+    /// 9999-12-31 raises `TimeOutOfRange`.
     fn poll(&self, py: Python<'_>, now_ms: u64) -> PyResult<Vec<Command>> {
         let cmds = self.with(py, false, |e| {
             let mut out = Vec::new();
-            e.poll(now_ms, &mut out);
+            if let Err(err) = e.poll(now_ms, &mut out) {
+                return Ok(Err(err));
+            }
             match e.durability_error() {
                 Some(err) => Err((err.to_string(), err.path.clone())),
-                None => Ok(out),
+                None => Ok(Ok(out)),
             }
         })?;
         let cmds = cmds.map_err(|(msg, path)| {
@@ -918,12 +923,43 @@ impl Campaign {
                 &path,
             )
         })?;
+        let cmds = cmds.map_err(engine_err)?;
         Ok(cmds.iter().map(Command::from_core).collect())
     }
 
-    /// The earliest time a timer is due, or None: when to call `poll` next.
+    /// When to call `poll` next: the latest time seen (now) while a poll is
+    /// needed (`needs_poll()`), else the earliest pending timer, or None.
+    /// A host polls after every accepted event and at this time.
     fn next_deadline(&self, py: Python<'_>) -> PyResult<Option<u64>> {
         self.with(py, false, |e| e.next_deadline())
+    }
+
+    /// How much work the next `poll` has at once: queued commands, answered
+    /// calls waiting while an operator is ready, due timers (an accept with
+    /// `bcw_ms = 0`, "Call" in BCW). Greater than 0 means: poll now.
+    fn pending(&self, py: Python<'_>) -> PyResult<usize> {
+        self.with(py, false, |e| e.pending())
+    }
+
+    /// True when the host must poll now (work is pending, or something
+    /// changed since the last poll).
+    fn needs_poll(&self, py: Python<'_>) -> PyResult<bool> {
+        self.with(py, false, |e| e.needs_poll())
+    }
+
+    /// Sets the most contacts this campaign holds (at least those it holds,
+    /// at most the engine's limit, the default); adding past it raises
+    /// `DialcoreError` ("store is full") and adds nothing. A bad limit
+    /// raises `InvalidConfig`.
+    fn set_contact_limit(&self, py: Python<'_>, limit: usize) -> PyResult<()> {
+        self.with(py, false, |e| e.set_contact_limit(limit))?
+            .map_err(engine_err)
+    }
+
+    /// The most contacts this campaign holds.
+    #[getter]
+    fn contact_limit(&self, py: Python<'_>) -> PyResult<usize> {
+        self.with(py, false, |e| e.contact_limit())
     }
 
     /// Admin: stop offering and dialing (live calls go on).
@@ -1081,10 +1117,12 @@ impl Campaign {
     /// the engine saw): dials, answered, abandon rate, occupancy, …
     #[pyo3(signature = (now_ms=None))]
     fn metrics<'py>(&self, py: Python<'py>, now_ms: Option<u64>) -> PyResult<Bound<'py, PyDict>> {
-        let m = self.with(py, false, |e| {
-            let now = now_ms.unwrap_or_else(|| e.now_ms());
-            e.metrics(now)
-        })?;
+        let m = self
+            .with(py, false, |e| {
+                let now = now_ms.unwrap_or_else(|| e.now_ms());
+                e.metrics(now)
+            })?
+            .map_err(engine_err)?;
         let d = PyDict::new(py);
         d.set_item("dials", m.dials)?;
         d.set_item("answered", m.answered)?;

@@ -72,6 +72,12 @@ create_exception!(
 );
 create_exception!(
     dialcore,
+    TimeOutOfRange,
+    DialcoreError,
+    "A time given (now_ms, a callback's at_ms) is past 9999-12-31T23:59:59.999Z (253402300799999 ms); the message names it and nothing changed."
+);
+create_exception!(
+    dialcore,
     CsvImportError,
     DialcoreError,
     "A CSV import could not run at all (unreadable file, no header, no phone column)."
@@ -170,6 +176,8 @@ pub(crate) fn engine_err(e: EngineError) -> PyErr {
         EngineError::InvalidNumber { .. } => InvalidNumber::new_err(msg),
         EngineError::UnknownTimezone(_) => UnknownTimezone::new_err(msg),
         EngineError::Full => DialcoreError::new_err(msg),
+        EngineError::TimeOutOfRange { .. } => TimeOutOfRange::new_err(msg),
+        EngineError::InvalidContactLimit { .. } => InvalidConfig::new_err(msg),
     }
 }
 
@@ -218,6 +226,7 @@ pub(crate) fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add("UnknownTimezone", py.get_type::<UnknownTimezone>())?;
     m.add("CampaignCanceled", py.get_type::<CampaignCanceled>())?;
     m.add("CsvImportError", py.get_type::<CsvImportError>())?;
+    m.add("TimeOutOfRange", py.get_type::<TimeOutOfRange>())?;
     m.add("CorruptDataError", py.get_type::<CorruptDataError>())?;
     let locked = LOCKED_ERROR.get_or_try_init(py, || os_subclass(py, "LockedError", LOCKED_DOC))?;
     m.add("LockedError", locked.bind(py))?;

@@ -175,3 +175,87 @@ def test_to_pandas_or_clear_import_error(campaign):
     else:
         df = campaign.to_pandas()
         assert list(df["state"]) == ["Initial"]
+
+
+# --- issue 13: compliance at every boundary ---------------------------------
+
+MAX_TIME_MS = 253_402_300_799_999  # 9999-12-31T23:59:59.999Z
+
+
+def _accepted(campaign):
+    """Progressive, bcw 0: one contact offered and accepted; not dialed yet."""
+    [contact] = campaign.add_contacts(["+14155550100"])
+    op = campaign.add_operator()
+    campaign.handle(Event.operator_login(op), T0)
+    campaign.handle(Event.operator_ready(op), T0)
+    assert [c.kind for c in campaign.poll(T0)] == ["offer"]
+    campaign.handle(Event.operator_accepted(op, int(contact)), T0 + 1000)
+    # The wake-up contract: the dial is due, the host polls now.
+    assert campaign.state(int(contact)) is State.Bcw
+    assert campaign.pending() > 0 and campaign.needs_poll()
+    assert campaign.next_deadline() == T0 + 1000
+    return int(contact), op
+
+
+def test_accept_then_blacklist_is_never_dialed(campaign):
+    contact, op = _accepted(campaign)
+    campaign.handle(Event.blacklist_add(14155550100), T0 + 1001)
+    cmds = campaign.poll(T0 + 1002)
+    assert [c.kind for c in cmds] == ["revoke"], cmds
+    assert campaign.state(contact) is State.Blacklisted
+    assert campaign.metrics()["dials"] == 0
+
+
+def test_accept_then_pause_is_not_dialed(campaign):
+    contact, op = _accepted(campaign)
+    campaign.pause(T0 + 1001)
+    assert [c.kind for c in campaign.poll(T0 + 1002)] == ["revoke"]
+    assert campaign.state(contact) is State.Initial
+    assert campaign.metrics()["dials"] == 0
+
+
+def test_answered_predictive_call_asks_for_a_poll():
+    c = Campaign(mode="predictive", default_country=1)
+    c.add_contacts(["+14155550100"])
+    op = c.add_operator()
+    c.handle(Event.operator_login(op), T0)
+    c.handle(Event.operator_ready(op), T0)
+    [dial] = c.poll(T0)
+    assert c.pending() == 0 and not c.needs_poll()
+    c.handle(Event.answered(dial.call), T0 + 3000)
+    assert c.pending() == 1
+    assert c.next_deadline() == T0 + 3000
+    [connect] = c.poll(T0 + 3000)
+    assert connect.kind == "connect" and connect.operator == op
+
+
+@pytest.mark.parametrize("bad", [MAX_TIME_MS + 1, 2**64 - 1])
+def test_times_past_9999_raise_and_change_nothing(campaign, bad):
+    campaign.add_contacts(["+14155550100"])
+    op = campaign.add_operator()
+    for call in (
+        lambda: campaign.handle(Event.operator_login(op), bad),
+        lambda: campaign.poll(bad),
+        lambda: campaign.metrics(bad),
+        lambda: campaign.pause(bad),
+    ):
+        with pytest.raises(dialcore.TimeOutOfRange, match=str(bad)):
+            call()
+    assert issubclass(dialcore.TimeOutOfRange, dialcore.DialcoreError)
+    assert campaign.counts()["Initial"] == 1
+    campaign.handle(Event.operator_login(op), MAX_TIME_MS)
+    assert campaign.poll(MAX_TIME_MS) == []
+
+
+def test_contact_limit_is_full_before_anything_changes(campaign):
+    campaign.set_contact_limit(2)
+    assert campaign.contact_limit == 2
+    with pytest.raises(dialcore.DialcoreError, match="full"):
+        campaign.add_contacts([14155550100, 14155550101, 14155550102])
+    assert len(campaign) == 0
+    campaign.add_contacts([14155550100, 14155550101])
+    with pytest.raises(dialcore.DialcoreError, match="full"):
+        campaign.add_contacts(["+14155550102"])
+    with pytest.raises(dialcore.InvalidConfig, match="contact limit 1"):
+        campaign.set_contact_limit(1)
+    assert len(campaign) == 2

@@ -219,7 +219,7 @@ pub fn run_paced(
     let mut sim = Sim::new(scenario, &mut campaign, false)?;
     let report = sim.run(&mut campaign, progress)?;
     let end = sim.start + (report.simulated_s * 1000.0).round() as u64;
-    let m = campaign.metrics(end);
+    let m = campaign.metrics(end).map_err(SimError::Engine)?;
     Ok(PacedRun {
         report,
         talk_ms: m.talk_ms,
@@ -478,7 +478,7 @@ impl Sim {
             }
             // Rows for the minutes that end before the next step.
             while next_minute < next {
-                self.row(campaign, next_minute, progress);
+                self.row(campaign, next_minute, progress)?;
                 next_minute += 60_000;
             }
             now = next;
@@ -491,14 +491,19 @@ impl Sim {
             }
         };
         while next_minute <= now {
-            self.row(campaign, next_minute, progress);
+            self.row(campaign, next_minute, progress)?;
             next_minute += 60_000;
         }
-        Ok(self.report(campaign, now, stop))
+        self.report(campaign, now, stop)
     }
 
-    fn row(&mut self, campaign: &mut Campaign, at: u64, progress: &mut dyn FnMut(Progress)) {
-        let m = campaign.metrics(at);
+    fn row(
+        &mut self,
+        campaign: &mut Campaign,
+        at: u64,
+        progress: &mut dyn FnMut(Progress),
+    ) -> Result<(), SimError> {
+        let m = campaign.metrics(at).map_err(SimError::Engine)?;
         let counts = campaign.counts();
         let in_flight = counts.get(State::Calling) + counts.get(State::CallInProgress) + m.waiting;
         self.timeseries.push(MinuteRow {
@@ -508,7 +513,9 @@ impl Sim {
             answered: m.answered - self.last_answered,
             abandoned: m.abandoned - self.last_abandoned,
             cumulative_abandon_rate: m.abandon_rate,
-            guarded_abandon_rate: campaign.guarded_abandon_rate(at),
+            guarded_abandon_rate: campaign
+                .guarded_abandon_rate(at)
+                .map_err(SimError::Engine)?,
         });
         self.last_answered = m.answered;
         self.last_abandoned = m.abandoned;
@@ -523,12 +530,13 @@ impl Sim {
             contacts: self.contacts,
             events: self.events,
         });
+        Ok(())
     }
 
     fn poll(&mut self, campaign: &mut Campaign, now: u64) -> Result<(), SimError> {
         let mut cmds = std::mem::take(&mut self.cmds);
         cmds.clear();
-        campaign.poll(now, &mut cmds);
+        campaign.poll(now, &mut cmds).map_err(SimError::Engine)?;
         if let Some(e) = campaign.durability_error() {
             return Err(SimError::Durable(e.to_string()));
         }
@@ -884,8 +892,13 @@ impl Sim {
         }
     }
 
-    fn report(&mut self, campaign: &mut Campaign, end: u64, stop: StopReason) -> SimReport {
-        let m = campaign.metrics(end);
+    fn report(
+        &mut self,
+        campaign: &mut Campaign,
+        end: u64,
+        stop: StopReason,
+    ) -> Result<SimReport, SimError> {
+        let m = campaign.metrics(end).map_err(SimError::Engine)?;
         let counts = campaign
             .counts()
             .iter()
@@ -900,7 +913,7 @@ impl Sim {
         let operator_hours = m.logged_in_ms as f64 / 3_600_000.0;
         let (wait_mean_s, wait_p95_s) = wait_stats(&mut self.waits_ms);
         let finished = terminal(campaign) == self.contacts;
-        SimReport {
+        Ok(SimReport {
             scenario: self.scenario.name.clone(),
             mode: self.mode.name().to_owned(),
             seed: self.scenario.seed,
@@ -924,7 +937,7 @@ impl Sim {
             finished,
             stop_reason: stop,
             timeseries: std::mem::take(&mut self.timeseries),
-        }
+        })
     }
 }
 

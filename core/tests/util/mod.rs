@@ -39,7 +39,7 @@ pub fn campaign(config: CampaignConfig) -> Campaign {
 /// The commands one poll at `now` hands out.
 pub fn poll(c: &mut Campaign, now: u64) -> Vec<Command> {
     let mut out = Vec::new();
-    c.poll(now, &mut out);
+    c.poll(now, &mut out).unwrap();
     out
 }
 
@@ -136,9 +136,23 @@ pub fn accept_and_dial(c: &mut Campaign, id: ContactId, op: OperatorId, now: u64
     call
 }
 
-/// Answers, ends and finishes the ACW of a call bound to `op`.
-pub fn talk_and_finish(c: &mut Campaign, call: CallId, op: OperatorId, now: u64) {
+/// Reports `call` answered at `now` and, as the wake-up contract asks,
+/// polls when the engine has due work (a predictive call waiting while an
+/// operator is ready is connected there). Returns that poll's commands.
+pub fn answer(c: &mut Campaign, call: CallId, now: u64) -> Vec<Command> {
     c.handle(Event::Answered(call), now).unwrap();
+    if c.pending() > 0 {
+        assert_eq!(c.next_deadline(), Some(c.now_ms()), "due work: poll now");
+        poll(c, now)
+    } else {
+        Vec::new()
+    }
+}
+
+/// Answers (connecting it at the poll that follows), ends and finishes the
+/// ACW of a call bound to or connected to `op`.
+pub fn talk_and_finish(c: &mut Campaign, call: CallId, op: OperatorId, now: u64) {
+    answer(c, call, now);
     end_and_finish(c, call, op, now + 10 * SEC);
 }
 
