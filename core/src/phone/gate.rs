@@ -63,21 +63,29 @@ impl Digits {
 
 /// Checks a number of country `c` with national significant number `nsn`
 /// (digit values) and returns its E.164 value.
+#[inline]
 pub(crate) fn gate(c: &Country, nsn: &[u8]) -> Result<u64, PhoneError> {
-    let len = nsn.len() as u32;
-    if len <= 9 && meta::is_emergency(c.cc, nsn) {
+    if nsn.len() > MAX_DIGITS as usize {
+        return Err(PhoneError::TooLong);
+    }
+    let value = nsn.iter().fold(0u64, |v, &d| v * 10 + u64::from(d));
+    let first = nsn.first().copied().unwrap_or(0);
+    check(c, first, nsn.len() as u32, value)?;
+    Ok(u64::from(c.cc) * POW10[nsn.len()] + value)
+}
+
+/// The gate on a national significant number given by its first digit,
+/// digit count and value (`len` ≤ 19).
+#[inline]
+fn check(c: &Country, first: u8, len: u32, value: u64) -> Result<(), PhoneError> {
+    if meta::is_emergency_value(c.cc, len as usize, value) {
         return Err(PhoneError::EmergencyNumber);
     }
-    if len <= MAX_SHORT && c.short_lengths & (1 << len) != 0 && !c.fits(nsn) {
+    let fits = len > 0 && len < 32 && c.lengths[usize::from(first)] & (1 << len) != 0;
+    if len <= MAX_SHORT && c.short_lengths & (1 << len) != 0 && !fits {
         return Err(PhoneError::ServiceNumber);
     }
-    let cc_len = if c.cc >= 100 {
-        3
-    } else if c.cc >= 10 {
-        2
-    } else {
-        1
-    };
+    let cc_len = decimal_digits(u64::from(c.cc));
     let total = cc_len + len;
     if total < MIN_DIGITS {
         return Err(PhoneError::TooShort);
@@ -85,13 +93,41 @@ pub(crate) fn gate(c: &Country, nsn: &[u8]) -> Result<u64, PhoneError> {
     if total > MAX_DIGITS {
         return Err(PhoneError::TooLong);
     }
-    if !c.fits(nsn) {
+    if !fits {
         return Err(PhoneError::WrongLength);
     }
-    let value = nsn
-        .iter()
-        .fold(u64::from(c.cc), |v, &d| v * 10 + u64::from(d));
-    Ok(value)
+    Ok(())
+}
+
+/// Powers of ten that fit a `u64`.
+const POW10: [u64; 20] = {
+    let mut table = [1u64; 20];
+    let mut i = 1;
+    while i < 20 {
+        table[i] = table[i - 1] * 10;
+        i += 1;
+    }
+    table
+};
+
+/// The digits of `number` (`len` of them, `len` ≤ 20).
+fn digits_of(number: u64, len: u32) -> [u8; 20] {
+    let mut out = [0u8; 20];
+    let mut n = number;
+    for slot in out[..len as usize].iter_mut().rev() {
+        *slot = (n % 10) as u8;
+        n /= 10;
+    }
+    out
+}
+
+/// Number of decimal digits of `n` (0 has none).
+#[inline]
+const fn decimal_digits(n: u64) -> u32 {
+    match n.checked_ilog10() {
+        Some(log) => log + 1,
+        None => 0,
+    }
 }
 
 /// Checks an already normalized number (E.164 digits without the `+`, as
@@ -109,28 +145,46 @@ pub fn check_e164(number: u64) -> Result<u64, PhoneError> {
     if number == 0 {
         return Err(PhoneError::Blank);
     }
-    let mut digits = Digits::new();
-    let mut rev = [0u8; MAX_BUFFER];
-    let mut n = number;
-    let mut len = 0;
-    while n > 0 {
-        rev[len] = (n % 10) as u8;
-        n /= 10;
-        len += 1;
-    }
-    for &d in rev[..len].iter().rev() {
-        digits.push(d);
-    }
-    let d = digits.as_slice();
-    if meta::is_emergency_anywhere(d) {
+    let len = decimal_digits(number);
+    if meta::is_emergency_value_anywhere(len as usize, number) {
         return Err(PhoneError::EmergencyNumber);
     }
-    let Some((c, k)) = meta::split_country(d) else {
-        return Err(if len > MAX_DIGITS as usize {
+    if len < 4 {
+        // Too short for anything; the reason still names what it is.
+        return Err(match meta::split_country(&digits_of(number, len)[..len as usize]) {
+            None => PhoneError::UnknownCountryCode,
+            Some((c, k)) => {
+                let nsn_len = len - k as u32;
+                let nsn = number % POW10[nsn_len as usize];
+                let first = if nsn_len == 0 { 0 } else { (nsn / POW10[nsn_len as usize - 1]) as u8 };
+                match check(c, first, nsn_len, nsn) {
+                    Err(e) => e,
+                    Ok(()) => PhoneError::TooShort,
+                }
+            }
+        });
+    }
+    // The first four digits, with one division; the country code is the
+    // first 1 to 3 of them that name one.
+    let top4 = number / POW10[len as usize - 4];
+    let mut found = None;
+    for k in 1..=3u32 {
+        let cc = top4 / POW10[4 - k as usize];
+        if let Some(c) = meta::country(cc as u16) {
+            found = Some((c, k, cc));
+            break;
+        }
+    }
+    let Some((c, k, cc)) = found else {
+        return Err(if len > MAX_DIGITS {
             PhoneError::TooLong
         } else {
             PhoneError::UnknownCountryCode
         });
     };
-    gate(c, &d[k..])
+    let nsn_len = len - k;
+    let nsn = number - cc * POW10[nsn_len as usize];
+    let first = ((top4 / POW10[3 - k as usize]) % 10) as u8;
+    check(c, first, nsn_len, nsn)?;
+    Ok(number)
 }

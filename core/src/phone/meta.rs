@@ -8,7 +8,7 @@
 //! matches" is the match libphonenumber's regular expression finds. All of
 //! it is `static` data: a lookup allocates nothing.
 
-use super::table::{COUNTRIES, EMERGENCY};
+use super::table::{COUNTRIES, COUNTRY_INDEX, EMERGENCY, MAX_EMERGENCY_DIGITS};
 
 /// One alternative of a national (trunk) prefix pattern.
 #[derive(Debug)]
@@ -90,10 +90,10 @@ pub(crate) fn matches_at_start(masks: &[u16], digits: &[u8]) -> bool {
 /// The country with calling code `cc`.
 #[inline]
 pub(crate) fn country(cc: u16) -> Option<&'static Country> {
-    COUNTRIES
-        .binary_search_by_key(&cc, |c| c.cc)
-        .ok()
-        .map(|i| &COUNTRIES[i])
+    match COUNTRY_INDEX.get(usize::from(cc)) {
+        Some(&i) if i > 0 => COUNTRIES.get(usize::from(i) - 1),
+        _ => None,
+    }
 }
 
 /// The country whose calling code starts `digits` (1 to 3 digits; codes are
@@ -110,25 +110,37 @@ pub(crate) fn split_country(digits: &[u8]) -> Option<(&'static Country, usize)> 
     None
 }
 
-/// Value and digit count of a short digit string, if it is short enough to
-/// be an emergency number (at most 9 digits).
-fn short_value(digits: &[u8]) -> Option<(u8, u32)> {
-    if digits.is_empty() || digits.len() > 9 {
+/// Value of a digit string short enough to be an emergency number.
+#[inline]
+fn short_value(digits: &[u8]) -> Option<u32> {
+    if digits.is_empty() || digits.len() > MAX_EMERGENCY_DIGITS {
         return None;
     }
-    let value = digits.iter().fold(0u32, |v, &d| v * 10 + u32::from(d));
-    Some((digits.len() as u8, value))
+    Some(digits.iter().fold(0u32, |v, &d| v * 10 + u32::from(d)))
 }
 
-/// True if `digits` is an emergency number of calling code `cc`.
-pub(crate) fn is_emergency(cc: u16, digits: &[u8]) -> bool {
-    short_value(digits).is_some_and(|(len, value)| EMERGENCY.binary_search(&(cc, len, value)).is_ok())
+/// True if the `len`-digit number `value` is an emergency number of `cc`.
+#[inline]
+pub(crate) fn is_emergency_value(cc: u16, len: usize, value: u64) -> bool {
+    len <= MAX_EMERGENCY_DIGITS
+        && EMERGENCY
+            .binary_search(&(cc, len as u8, value as u32))
+            .is_ok()
 }
 
 /// True if `digits` is an emergency number of any country.
+#[inline]
 pub(crate) fn is_emergency_anywhere(digits: &[u8]) -> bool {
-    short_value(digits)
-        .is_some_and(|(len, value)| EMERGENCY.iter().any(|&(_, l, v)| l == len && v == value))
+    short_value(digits).is_some_and(|value| is_emergency_value_anywhere(digits.len(), value.into()))
+}
+
+/// True if the `len`-digit number `value` is an emergency number of any
+/// country.
+pub(crate) fn is_emergency_value_anywhere(len: usize, value: u64) -> bool {
+    len <= MAX_EMERGENCY_DIGITS
+        && EMERGENCY
+            .iter()
+            .any(|&(_, l, v)| usize::from(l) == len && u64::from(v) == value)
 }
 
 /// Every `(calling code, emergency number)` of the table, the number as

@@ -692,6 +692,15 @@ mod tests {
         }
 
         #[test]
+        fn integer_gate_agrees_with_the_text_gate(n in 1u64..10_000_000_000_000_000) {
+            let text = normalize(&format!("+{n}"), INTL);
+            match check_e164(n) {
+                Ok(m) => prop_assert_eq!((m, text), (n, Ok(n))),
+                Err(e) => prop_assert!(text != Ok(n), "{} {:?}", n, e),
+            }
+        }
+
+        #[test]
         fn never_panics(bytes in proptest::collection::vec(any::<u8>(), 0..40), cc in any::<u16>()) {
             let rules = PhoneRules { default_country: Some(cc) };
             for rules in [rules, INTL] {

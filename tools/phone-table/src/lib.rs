@@ -572,6 +572,27 @@ pub fn generate() -> Result<String, String> {
     let _ = writeln!(out, "];\n");
     let _ = writeln!(
         out,
+        "/// `COUNTRY_INDEX[cc]`: 1 + the index of calling code `cc` in\n\
+         /// [`COUNTRIES`], 0 when no country has it.\n\
+         pub(crate) static COUNTRY_INDEX: [u8; 1000] = ["
+    );
+    let mut index = [0u8; 1000];
+    for (i, row) in rows.iter().enumerate() {
+        index[usize::from(row.cc)] = u8::try_from(i + 1).map_err(|_| "too many countries")?;
+    }
+    for chunk in index.chunks(25) {
+        let parts: Vec<String> = chunk.iter().map(|x| x.to_string()).collect();
+        let _ = writeln!(out, "    {},", parts.join(", "));
+    }
+    let _ = writeln!(out, "];\n");
+    let longest = emergency.iter().map(|(_, n)| n.len()).max().unwrap_or(0);
+    let _ = writeln!(
+        out,
+        "/// Most digits of an emergency number in [`EMERGENCY`].\n\
+         pub(crate) const MAX_EMERGENCY_DIGITS: usize = {longest};\n"
+    );
+    let _ = writeln!(
+        out,
         "/// Emergency numbers (libphonenumber's ShortNumberMetadata `emergency`\n\
          /// patterns, expanded) as `(calling code, digit count, value)`, sorted.\n\
          pub(crate) static EMERGENCY: [(u16, u8, u32); {}] = [",
