@@ -229,8 +229,6 @@ mod before {
             None => 0,
         }
     }
-
-
 }
 
 /// A small deterministic generator (splitmix64).
@@ -255,7 +253,7 @@ fn inputs(formatted: bool) -> Vec<(String, u16)> {
         .map(|i| {
             let r = rng.next();
             let us = 2_012_000_000 + r % 7_000_000_000; // 10 digits, area 201-899
-            let de = 30_000_0000 + r % 9_000_0000; // Berlin, 9 digits
+            let de = 300_000_000 + r % 10_000_000; // Berlin, 9 digits
             match (formatted, i % 4) {
                 (false, 0 | 2) => (format!("1{us}"), 1),
                 (false, _) => (format!("49{de}"), 49),
@@ -298,8 +296,11 @@ fn bench(c: &mut Criterion) {
                 let mut sum = 0u64;
                 for (text, cc) in &data {
                     sum = sum.wrapping_add(
-                        phone::normalize_bytes(black_box(text.as_bytes()), PhoneRules::with_country(*cc))
-                            .unwrap_or(0),
+                        phone::normalize_bytes(
+                            black_box(text.as_bytes()),
+                            PhoneRules::with_country(*cc),
+                        )
+                        .unwrap_or(0),
                     );
                 }
                 sum

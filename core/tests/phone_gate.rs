@@ -3,6 +3,9 @@
 //! the path C and Python use), and every emergency number of the table is
 //! refused in every form.
 
+// Phone numbers are grouped as country, area and subscriber digits.
+#![allow(clippy::inconsistent_digit_grouping)]
+
 mod util;
 
 use std::collections::BTreeSet;
@@ -77,7 +80,11 @@ fn every_emergency_number_is_refused_in_every_form() {
             "{e164}"
         );
         if value != 0 && !number.starts_with('0') {
-            assert_eq!(check_e164(value), Err(PhoneError::EmergencyNumber), "{number}");
+            assert_eq!(
+                check_e164(value),
+                Err(PhoneError::EmergencyNumber),
+                "{number}"
+            );
         }
         checked += 1;
     }
@@ -116,7 +123,10 @@ fn add_numbers_gates_integers_and_keeps_the_reason() {
     assert_counts_exact(&c);
     // Only the good number is ever offered.
     ready_operator(&mut c, T0);
-    let offered: Vec<ContactId> = offers(&poll(&mut c, T0)).into_iter().map(|(id, _)| id).collect();
+    let offered: Vec<ContactId> = offers(&poll(&mut c, T0))
+        .into_iter()
+        .map(|(id, _)| id)
+        .collect();
     assert_eq!(offered, [id(0)]);
 }
 

@@ -151,18 +151,24 @@ pub fn check_e164(number: u64) -> Result<u64, PhoneError> {
     }
     if len < 4 {
         // Too short for anything; the reason still names what it is.
-        return Err(match meta::split_country(&digits_of(number, len)[..len as usize]) {
-            None => PhoneError::UnknownCountryCode,
-            Some((c, k)) => {
-                let nsn_len = len - k as u32;
-                let nsn = number % POW10[nsn_len as usize];
-                let first = if nsn_len == 0 { 0 } else { (nsn / POW10[nsn_len as usize - 1]) as u8 };
-                match check(c, first, nsn_len, nsn) {
-                    Err(e) => e,
-                    Ok(()) => PhoneError::TooShort,
+        return Err(
+            match meta::split_country(&digits_of(number, len)[..len as usize]) {
+                None => PhoneError::UnknownCountryCode,
+                Some((c, k)) => {
+                    let nsn_len = len - k as u32;
+                    let nsn = number % POW10[nsn_len as usize];
+                    let first = if nsn_len == 0 {
+                        0
+                    } else {
+                        (nsn / POW10[nsn_len as usize - 1]) as u8
+                    };
+                    match check(c, first, nsn_len, nsn) {
+                        Err(e) => e,
+                        Ok(()) => PhoneError::TooShort,
+                    }
                 }
-            }
-        });
+            },
+        );
     }
     // The first four digits, with one division; the country code is the
     // first 1 to 3 of them that name one.

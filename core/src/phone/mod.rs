@@ -447,11 +447,19 @@ mod tests {
         err("0049", DE, PhoneError::TooShort);
         err("0", DE, PhoneError::TooShort); // only the trunk zero
         err("0123", DE, PhoneError::ServiceNumber); // 3 digits: a short code length
-        // +1 234567: six digits, the length of NANP short codes.
+                                                    // +1 234567: six digits, the length of NANP short codes.
         err("1234567", INTL, PhoneError::ServiceNumber);
         // A national fragment is not saved by the prepended country code.
-        err("12345", PhoneRules::with_country(44), PhoneError::ServiceNumber);
-        err("1234567", PhoneRules::with_country(44), PhoneError::WrongLength);
+        err(
+            "12345",
+            PhoneRules::with_country(44),
+            PhoneError::ServiceNumber,
+        );
+        err(
+            "1234567",
+            PhoneRules::with_country(44),
+            PhoneError::WrongLength,
+        );
     }
 
     #[test]
@@ -494,9 +502,21 @@ mod tests {
     fn international_prefixes_of_the_default_country() {
         // NANP 011, Russia 810, Australia 0011, Japan 010.
         ok("011 33 6 12 34 45 81", US, 33_6_12_34_45_81);
-        ok("810 49 30 1234567", PhoneRules::with_country(7), 4930_1234567);
-        ok("0011 44 20 7946 0958", PhoneRules::with_country(61), 44_20_7946_0958);
-        ok("010 1 212 555 0123", PhoneRules::with_country(81), 1_212_555_0123);
+        ok(
+            "810 49 30 1234567",
+            PhoneRules::with_country(7),
+            4930_1234567,
+        );
+        ok(
+            "0011 44 20 7946 0958",
+            PhoneRules::with_country(61),
+            44_20_7946_0958,
+        );
+        ok(
+            "010 1 212 555 0123",
+            PhoneRules::with_country(81),
+            1_212_555_0123,
+        );
         // `00` is read as the international prefix everywhere.
         ok("0049 30 1234567", US, 4930_1234567);
     }
@@ -504,9 +524,17 @@ mod tests {
     #[test]
     fn national_prefixes_of_the_default_country() {
         // Russia 8, Hungary 06, Germany 0, NANP 1.
-        ok("8 (301) 127-17-62", PhoneRules::with_country(7), 7_301_127_17_62);
+        ok(
+            "8 (301) 127-17-62",
+            PhoneRules::with_country(7),
+            7_301_127_17_62,
+        );
         ok("06 1 234 5678", PhoneRules::with_country(36), 36_1_234_5678);
-        ok("06 30 123 4567", PhoneRules::with_country(36), 36_30_123_4567);
+        ok(
+            "06 30 123 4567",
+            PhoneRules::with_country(36),
+            36_30_123_4567,
+        );
         ok("0171 2345678", DE, 49_171_2345678);
         ok("1 (212) 555-0123", US, 1_212_555_0123);
     }
@@ -517,8 +545,16 @@ mod tests {
         ok("02 1237 0484", it, 39_02_1237_0484);
         ok("+39 02 1237 0484", INTL, 39_02_1237_0484);
         ok("+39 (0)2 1237 0484", INTL, 39_02_1237_0484);
-        ok("0549 123456", PhoneRules::with_country(378), 378_0549_123456);
-        ok("27 12 34 56 78", PhoneRules::with_country(225), 225_27_12_34_56_78);
+        ok(
+            "0549 123456",
+            PhoneRules::with_country(378),
+            378_0549_123456,
+        );
+        ok(
+            "27 12 34 56 78",
+            PhoneRules::with_country(225),
+            225_27_12_34_56_78,
+        );
     }
 
     #[test]
@@ -547,7 +583,11 @@ mod tests {
 
     #[test]
     fn short_codes_are_service_numbers() {
-        err("3949", PhoneRules::with_country(33), PhoneError::ServiceNumber);
+        err(
+            "3949",
+            PhoneRules::with_country(33),
+            PhoneError::ServiceNumber,
+        );
         err("+33 3949", INTL, PhoneError::ServiceNumber);
         assert_eq!(check_e164(33_3949), Err(PhoneError::ServiceNumber));
     }
@@ -559,7 +599,10 @@ mod tests {
         assert_eq!(check_e164(0), Err(PhoneError::Blank));
         assert_eq!(check_e164(u64::MAX), Err(PhoneError::TooLong));
         assert_eq!(check_e164(1_000_000_000_000_000), Err(PhoneError::TooLong));
-        assert_eq!(check_e164(999_123_456_789), Err(PhoneError::UnknownCountryCode));
+        assert_eq!(
+            check_e164(999_123_456_789),
+            Err(PhoneError::UnknownCountryCode)
+        );
         assert_eq!(check_e164(1_212_555_01234), Err(PhoneError::WrongLength));
         assert_eq!(check_e164(4912345), Err(PhoneError::TooShort));
     }
@@ -637,8 +680,11 @@ mod tests {
                 let mut nsn = vec![first as u8];
                 let mut r = rest;
                 while nsn.len() < len {
-                    nsn.push((r % 10) as u8);
-                    r = r / 10 ^ rest.rotate_left(nsn.len() as u32 * 7);
+                    // A linear congruential step per digit (Knuth's MMIX).
+                    r = r
+                        .wrapping_mul(6_364_136_223_846_793_005)
+                        .wrapping_add(1_442_695_040_888_963_407);
+                    nsn.push(((r >> 33) % 10) as u8);
                 }
                 gate::gate(c, &nsn).ok()
             },

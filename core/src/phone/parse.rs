@@ -3,9 +3,12 @@
 //! [module docs](super) for the rules, and [`super::gate`] for the checks
 //! every result passes).
 
-use super::gate::{gate, Digits, MAX_BUFFER};
+use super::gate::{check_e164, gate, Digits, MAX_BUFFER};
 use super::meta::{self, Country};
 use super::{PhoneError, PhoneRules};
+
+/// Most digits of an E.164 number, as a `usize`.
+const MAX_DIGITS: usize = super::MAX_DIGITS as usize;
 
 /// Normalizes `input` to E.164 digits as a `u64`; see the [module docs](super)
 /// for the rules.
@@ -29,6 +32,19 @@ pub fn normalize_bytes(input: &[u8], rules: PhoneRules) -> Result<u64, PhoneErro
         Some((b'+', rest)) => (true, rest),
         _ => (false, input),
     };
+    // The common case of a machine-written list, `+` and E.164 digits: the
+    // integer gate alone decides when it accepts (a number that fits its
+    // country as written is never changed below either).
+    if plus
+        && (1..=MAX_DIGITS).contains(&body.len())
+        && body[0] != b'0'
+        && body.iter().all(u8::is_ascii_digit)
+    {
+        let value = body.iter().fold(0u64, |v, &b| v * 10 + u64::from(b - b'0'));
+        if let Ok(n) = check_e164(value) {
+            return Ok(n);
+        }
+    }
     let mut digits = Digits::new();
     // The index of a digit written as `(0)`, if any.
     let mut paren_zero: Option<usize> = None;
@@ -80,9 +96,7 @@ pub fn normalize_bytes(input: &[u8], rules: PhoneRules) -> Result<u64, PhoneErro
     let default = rules.country().and_then(meta::country);
     if plus {
         // `+00 49 …`, `+011 49 …`: a dialling prefix after the plus.
-        let skip = default
-            .and_then(|c| idd_then_code(c, d))
-            .unwrap_or(0);
+        let skip = default.and_then(|c| idd_then_code(c, d)).unwrap_or(0);
         return international(&d[skip..], paren_zero.map(|p| p.wrapping_sub(skip)));
     }
     match default {
@@ -129,7 +143,8 @@ fn plain_digits(body: &[u8], digits: &mut Digits) -> bool {
 /// a country code follows it (libphonenumber: not when the next digit is 0).
 #[inline]
 fn idd_then_code(c: &Country, d: &[u8]) -> Option<usize> {
-    c.idd_len(d).filter(|&n| d.get(n).is_some_and(|&next| next != 0))
+    c.idd_len(d)
+        .filter(|&n| d.get(n).is_some_and(|&next| next != 0))
 }
 
 /// An international number: country code, then the national number.
