@@ -267,6 +267,12 @@ impl ContactStore {
         contact: NewContact<'_>,
         blacklist: &Blacklist,
     ) -> Result<ContactId, StoreError> {
+        // Text was gated by `phone::normalize`; a number given as an integer
+        // passes the same gate here.
+        let contact = NewContact {
+            number: contact.number.and_then(phone::check_e164),
+            ..contact
+        };
         let id = self.push_unindexed(contact, blacklist)?;
         if self.number[id.index()] != 0 {
             self.index.insert(id.0, &self.number);
@@ -786,7 +792,8 @@ impl ContactStore {
     /// then filled in one tight loop, where the CPU overlaps the cache misses
     /// of many rows, instead of one miss stalling every row. Until then
     /// [`ContactStore::has_number`] and the blacklist methods do not see the
-    /// new contacts.
+    /// new contacts. The number must have passed the number gate
+    /// (`phone::normalize` does; [`ContactStore::push`] applies it).
     pub(crate) fn push_unindexed(
         &mut self,
         contact: NewContact<'_>,
@@ -802,9 +809,7 @@ impl ContactStore {
             .and_then(|end| u32::try_from(end).ok())
             .ok_or(StoreError::Full)?;
         let id = self.len() as u32;
-        // Text was gated by `phone::normalize`; a number given as an integer
-        // passes the same gate here.
-        let (state, number) = match contact.number.and_then(phone::check_e164) {
+        let (state, number) = match contact.number {
             Ok(number) if blacklist.contains(number) => (State::Blacklisted, number),
             Ok(number) => (State::Initial, number),
             Err(reason) => {
