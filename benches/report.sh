@@ -23,7 +23,7 @@ cd "$(dirname "$0")/.."
 ROOT=$PWD
 OUT=${OUT:-$ROOT/docs/BENCHMARKS.md}
 SUBSET_BENCHES=${BENCHES:-}
-BENCHES=${BENCHES:-"store wheel blacklist engine selection csv_load durable overhead"}
+BENCHES=${BENCHES:-"store wheel blacklist engine selection csv_load durable phone overhead"}
 CRITERION_ARGS=(--warm-up-time 1 --measurement-time 2 --sample-size 10)
 CRIT="$ROOT/target/criterion"
 # Logs of the last run stay here (bench stdout/stderr, the simulator JSON).
@@ -179,6 +179,12 @@ cores=$(nproc)
     echo "  memory, \`ContactStore::extend_numbers\` vs the row store inserting one struct"
     echo "  per number (\`format!(\"+{n}\")\` number). The 10M group sets its own 8 s"
     echo "  measurement time."
+    echo "- \`phone_parse\`: parse cost of 10,000 numbers (throughput per number):"
+    echo "  \`before_*\` = the parser before the per-country table (kept in"
+    echo "  \`benches/benches/phone.rs\`), \`dialcore_*\` = \`phone::normalize_bytes\` with"
+    echo "  the table and the number gate; \`plain\` = E.164 digits, \`formatted\` = \`+CC\`"
+    echo "  with spaces, national with trunk prefix, NANP \`(212) 555-0123\`, \`00\` prefix;"
+    echo "  \`dialcore_check_e164\` = the integer gate alone."
     echo
     echo "## Median times per group"
     echo

@@ -28,6 +28,7 @@
 //! (4 bytes a slot) for the blacklist and for duplicate-number checks.
 
 use std::fmt;
+use std::fmt::Write as _;
 use std::ops::Range;
 
 use hashbrown::HashMap;
@@ -195,6 +196,16 @@ struct InvalidInfo {
     raw: (u32, u32),
 }
 
+/// `fmt::Write` into the invalid records' raw-text arena.
+struct RawDigits<'a>(&'a mut Vec<u8>);
+
+impl fmt::Write for RawDigits<'_> {
+    fn write_str(&mut self, s: &str) -> fmt::Result {
+        self.0.extend_from_slice(s.as_bytes());
+        Ok(())
+    }
+}
+
 /// What applying a blacklist change to the contacts did.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct BlacklistEffect {
@@ -298,6 +309,12 @@ impl ContactStore {
         contact: NewContact<'_>,
         blacklist: &Blacklist,
     ) -> Result<ContactId, StoreError> {
+        // Text was gated by `phone::normalize`; a number given as an integer
+        // passes the same gate here.
+        let contact = NewContact {
+            number: contact.number.and_then(phone::check_e164),
+            ..contact
+        };
         let id = self.push_unindexed(contact, blacklist)?;
         if self.number[id.index()] != 0 {
             self.index.insert(id.0, &self.number);
@@ -308,8 +325,11 @@ impl ContactStore {
     /// Adds many contacts with already normalized numbers, all with the same
     /// priority and zone and no external id. Returns the new ids.
     ///
-    /// This is the bulk path: one pass per column, no per-contact branching
-    /// beyond the blacklist check.
+    /// This is the bulk path: one pass per column. Every number passes the
+    /// number gate ([`phone::check_e164`]) like a number read from text: one
+    /// that fails (0, `911`, a 20-digit value, an unknown country code …)
+    /// becomes an `InvalidRecord` with the gate's reason, its decimal digits
+    /// kept as the raw text.
     pub fn extend_numbers(
         &mut self,
         numbers: &[u64],
@@ -329,39 +349,45 @@ impl ContactStore {
         self.priority.resize(first + n, priority);
         self.zone.resize(first + n, zone.0);
         self.external_end.resize(first + n, end);
-        self.number.extend_from_slice(numbers);
         let check_blacklist = !blacklist.is_empty();
         let mut blacklisted = 0u32;
-        let mut invalid_zero = 0u32;
-        self.state.extend(numbers.iter().map(|&number| {
-            if number == 0 {
-                invalid_zero += 1;
-                State::InvalidRecord as u8
-            } else if check_blacklist && blacklist.contains(number) {
-                blacklisted += 1;
-                State::Blacklisted as u8
-            } else {
-                State::Initial as u8
-            }
-        }));
+        let mut invalid = 0u32;
         for (offset, &number) in numbers.iter().enumerate() {
             let id = (first + offset) as u32;
-            if number == 0 {
-                self.invalid.insert(
-                    id,
-                    InvalidInfo {
-                        reason: PhoneError::Blank,
-                        raw: (0, 0),
-                    },
-                );
-            } else {
-                self.index.insert(id, &self.number);
+            match phone::check_e164(number) {
+                Ok(number) => {
+                    self.number.push(number);
+                    if check_blacklist && blacklist.contains(number) {
+                        blacklisted += 1;
+                        self.state.push(State::Blacklisted as u8);
+                    } else {
+                        self.state.push(State::Initial as u8);
+                    }
+                    self.index.insert(id, &self.number);
+                }
+                Err(reason) => {
+                    invalid += 1;
+                    self.number.push(0);
+                    self.state.push(State::InvalidRecord as u8);
+                    let start = self.invalid_raw.len() as u32;
+                    if number != 0 {
+                        let _ = write!(RawDigits(&mut self.invalid_raw), "{number}");
+                    }
+                    let len = self.invalid_raw.len() as u32 - start;
+                    self.invalid.insert(
+                        id,
+                        InvalidInfo {
+                            reason,
+                            raw: (start, len),
+                        },
+                    );
+                }
             }
         }
         let counts = &mut self.counts.0;
-        counts[State::Initial as usize] += n as u32 - blacklisted - invalid_zero;
+        counts[State::Initial as usize] += n as u32 - blacklisted - invalid;
         counts[State::Blacklisted as usize] += blacklisted;
-        counts[State::InvalidRecord as usize] += invalid_zero;
+        counts[State::InvalidRecord as usize] += invalid;
         Ok(first as u32..(first + n) as u32)
     }
 
@@ -517,7 +543,9 @@ impl ContactStore {
         blacklist: &Blacklist,
     ) -> Result<State, StoreError> {
         let i = self.check(id)?;
-        let number = number.map_err(StoreError::InvalidNumber)?;
+        let number = number
+            .and_then(phone::check_e164)
+            .map_err(StoreError::InvalidNumber)?;
         let to = if blacklist.contains(number) {
             State::Blacklisted
         } else {
@@ -810,7 +838,8 @@ impl ContactStore {
     /// then filled in one tight loop, where the CPU overlaps the cache misses
     /// of many rows, instead of one miss stalling every row. Until then
     /// [`ContactStore::has_number`] and the blacklist methods do not see the
-    /// new contacts.
+    /// new contacts. The number must have passed the number gate
+    /// (`phone::normalize` does; [`ContactStore::push`] applies it).
     pub(crate) fn push_unindexed(
         &mut self,
         contact: NewContact<'_>,

@@ -132,6 +132,21 @@ def test_invalid_number():
         c.blacklist_add(1.5, T0)
 
 
+def test_integer_numbers_pass_the_number_gate():
+    # 911, +1 911 and a 20-digit value are invalid records, never dialed;
+    # the same numbers as a list of ints or as text.
+    c = Campaign(default_country=1)
+    bad = [911, 1911, 2**64 - 1]
+    ids = c.add_contacts(np.array(bad + [12125550150], dtype=np.uint64))
+    assert [c.state(int(i)) for i in ids] == [dialcore.State.InvalidRecord] * 3 + [
+        dialcore.State.Initial
+    ]
+    ids = c.add_contacts(bad, priorities=[0, 1, 2])
+    assert all(c.state(int(i)) is dialcore.State.InvalidRecord for i in ids)
+    with pytest.raises(dialcore.InvalidNumber, match="emergency"):
+        c.fix_number(int(ids[0]), "+1 911")
+
+
 def test_csv_import_errors(tmp_path):
     c = Campaign()
     with pytest.raises(dialcore.CsvImportError, match="cannot read"):

@@ -97,6 +97,18 @@ static void bad_arguments(dc_campaign *c) {
   EXPECT(before == after); /* nothing added by the failed calls */
   MUST(dc_campaign_add_contacts(c, NULL, 0, 0, NULL)); /* empty is fine */
 
+  /* Integers pass the same number gate as text: 911, 1911 (+1 911) and a
+   * 20-digit value are kept as invalid records, never dialed. */
+  const uint64_t integers[4] = {911, 1911, UINT64_MAX, 12125550150u};
+  uint32_t first = 0;
+  MUST(dc_campaign_add_numbers(c, integers, 4, 0, &first));
+  for (uint32_t i = 0; i < 3; i++) {
+    MUST(dc_campaign_state(c, first + i, &state));
+    EXPECT(state == DC_STATE_INVALID_RECORD);
+  }
+  MUST(dc_campaign_state(c, first + 3, &state));
+  EXPECT(state == DC_STATE_INITIAL);
+
   EXPECT_STATUS(DC_STATUS_NULL_POINTER, dc_campaign_poll(c, 0, NULL, 2, &n));
   EXPECT_STATUS(DC_STATUS_NULL_POINTER, dc_campaign_poll(c, 0, cmds, 2, NULL));
   MUST(dc_campaign_poll(c, 0, NULL, 0, &n)); /* runs the engine, keeps the commands */
