@@ -59,6 +59,7 @@ fn options(fsync: FsyncPolicy) -> DurableOptions {
     DurableOptions {
         fsync,
         snapshot_every_records: 0,
+        accept_config_change: false,
     }
 }
 
@@ -191,7 +192,7 @@ fn a_stopped_campaign_comes_back_with_every_column() {
     }
     let (c, report) = open(&dir, config(Mode::Progressive));
     assert!(!report.fresh);
-    assert_eq!(report.damage, None);
+    assert!(report.damage.is_empty());
     assert_recovered(&before, &rows(&c), &report);
     assert_eq!(
         report.reconciled.len(),
@@ -214,12 +215,12 @@ fn a_stopped_campaign_comes_back_with_every_column() {
 fn live_contacts_are_reconciled_and_listed() {
     let dir = TempDir::new("reconcile");
     let mut expected = Vec::new();
+    let cfg = CampaignConfig {
+        abandon_limit_ms: 60 * SEC,
+        ..predictive()
+    };
     {
-        let cfg = CampaignConfig {
-            abandon_limit_ms: 60 * SEC,
-            ..predictive()
-        };
-        let (mut c, _) = open(&dir, cfg);
+        let (mut c, _) = open(&dir, cfg.clone());
         c.add_numbers(&(0..6).map(|i| 12_125_550_000 + i).collect::<Vec<_>>(), 0)
             .unwrap();
         let a = ready_operator(&mut c, T0);
@@ -252,7 +253,7 @@ fn live_contacts_are_reconciled_and_listed() {
         assert!(states.contains(&State::AwaitingOperator));
         assert!(states.contains(&State::Calling));
     }
-    let (c, report) = open(&dir, predictive());
+    let (c, report) = open(&dir, cfg);
     let got: Vec<_> = report
         .reconciled
         .iter()
@@ -423,34 +424,64 @@ fn a_torn_last_record_is_cut_and_reported() {
     let file = fs::OpenOptions::new().write(true).open(&journal).unwrap();
     file.set_len(len - 3).unwrap();
     drop(file);
+    let cut = fs::read(&journal).unwrap();
     let (c, report) = open(&dir, predictive());
-    let damage = report.damage.expect("damage reported");
+    let [damage] = &report.damage[..] else {
+        panic!("{:?}", report.damage)
+    };
     assert_eq!(damage.kind, DamageKind::TornRecord);
-    assert_eq!(damage.dropped_records, 1);
-    assert_eq!(damage.offset + damage.dropped_bytes, len - 3);
+    // Nothing after the newest journal's end says how many records it held.
+    assert_eq!(damage.lost_records, None);
+    assert!(report.loss_uncounted());
+    assert_eq!(damage.offset + damage.bytes, len - 3);
+    // The cut bytes are kept aside, named after the journal and the offset.
+    let aside = damage.kept_aside.clone().expect("kept aside");
+    assert_eq!(
+        aside.file_name().unwrap().to_string_lossy(),
+        format!(
+            "{}.damaged-{}",
+            journal.file_name().unwrap().to_string_lossy(),
+            damage.offset
+        )
+    );
+    assert_eq!(
+        fs::read(&aside).unwrap(),
+        cut[damage.offset as usize..].to_vec()
+    );
     assert_eq!(c.store().len(), 20);
     assert_eq!(c.store().counts(), &c.store().recount());
     drop(c);
     // The tail was cut: the next open finds a clean journal.
     let (_, again) = open(&dir, predictive());
-    assert_eq!(again.damage, None);
+    assert!(again.damage.is_empty());
 }
 
 #[test]
-fn a_flipped_byte_in_the_middle_drops_the_rest_and_says_how_much() {
+fn a_flipped_byte_in_the_middle_loses_one_record_and_recovers_the_rest() {
     let dir = TempDir::new("flip");
     let journal = campaign_with_tail(&dir);
-    let mut bytes = fs::read(&journal).unwrap();
-    let len = bytes.len();
-    let at = len / 2;
+    let intact = dialcore::journal::read_journal(&journal).unwrap();
+    let total = intact.records.len();
+    let mut bytes = intact.data.clone();
+    // Inside the payload of the middle record.
+    let victim = &intact.records[total / 2];
+    let at = victim.payload.start + 1;
     bytes[at] ^= 0x5a;
     fs::write(&journal, &bytes).unwrap();
     let (c, report) = open(&dir, predictive());
-    let damage = report.damage.expect("damage reported");
+    let [damage] = &report.damage[..] else {
+        panic!("{:?}", report.damage)
+    };
     assert_eq!(damage.kind, DamageKind::BadChecksum);
-    assert!(damage.offset <= at as u64);
-    assert_eq!(damage.offset + damage.dropped_bytes, len as u64);
-    assert!(damage.dropped_records > 1, "{damage:?}");
+    assert_eq!(damage.offset, victim.offset);
+    assert_eq!(damage.first_lost_seq, victim.seq);
+    assert_eq!(damage.lost_records, Some(1));
+    assert_eq!(report.records_lost(), 1);
+    assert_eq!(damage.recovered_after as usize, total - total / 2 - 1);
+    assert_eq!(report.records_replayed() as usize, total - 1);
+    assert!(damage.kept_aside.as_ref().is_some_and(|p| p.exists()));
+    // The damaged history is not continued: a new generation starts.
+    assert!(report.restarted.is_some());
     assert_eq!(c.store().counts(), &c.store().recount());
 }
 
@@ -463,11 +494,14 @@ fn a_zero_filled_tail_is_cut() {
     bytes.extend(std::iter::repeat_n(0u8, 4096));
     fs::write(&journal, &bytes).unwrap();
     let (c, report) = open(&dir, predictive());
-    let damage = report.damage.expect("damage reported");
+    let [damage] = &report.damage[..] else {
+        panic!("{:?}", report.damage)
+    };
     assert_eq!(damage.kind, DamageKind::ZeroFill);
     assert_eq!(damage.offset, len);
-    assert_eq!(damage.dropped_bytes, 4096);
-    assert_eq!(damage.dropped_records, 0);
+    assert_eq!(damage.bytes, 4096);
+    assert_eq!(damage.lost_records, None);
+    assert_eq!(damage.kept_aside, None, "zeros are not kept");
     assert_eq!(c.store().len(), 20);
 }
 
@@ -480,17 +514,26 @@ fn garbage_and_empty_journals_are_errors_or_damage_never_panics() {
         b"this is not a journal at all",
     )
     .unwrap();
-    match Campaign::open(dir.path(), predictive()) {
-        Err(e @ OpenError::Journal(_)) => {
-            assert!(e.to_string().contains("journal-00000000.dcj"), "{e}")
-        }
-        other => panic!("expected a journal error, got {other:?}"),
-    }
-    fs::write(dir.path().join("journal-00000000.dcj"), b"").unwrap();
+    // A file named as a journal whose header is not one is damage: all of
+    // its records are lost, how many is unknown, and its bytes are kept.
     let (c, report) = open(&dir, predictive());
     assert_eq!(c.store().len(), 0);
-    let damage = report.damage.expect("an empty journal is reported");
-    assert_eq!(damage.dropped_records, 0);
+    let [damage] = &report.damage[..] else {
+        panic!("{:?}", report.damage)
+    };
+    assert_eq!(damage.kind, DamageKind::BadHeader);
+    assert_eq!(damage.lost_records, None);
+    assert!(damage.kept_aside.is_some());
+    assert!(report.to_string().contains("journal-00000000.dcj"), "{report}");
+    drop(c);
+    let empty = TempDir::new("empty");
+    fs::create_dir_all(empty.path()).unwrap();
+    fs::write(empty.path().join("journal-00000000.dcj"), b"").unwrap();
+    let (c, report) = open(&empty, predictive());
+    assert_eq!(c.store().len(), 0);
+    assert_eq!(report.damage.len(), 1, "an empty journal is reported");
+    assert_eq!(report.damage[0].kind, DamageKind::BadHeader);
+    assert!(report.loss_uncounted());
 }
 
 #[test]
@@ -778,7 +821,7 @@ proptest! {
              c.is_paused(), c.is_canceled(), now)
         };
         let (mut c, report) = Campaign::inspect(dir.path(), cfg).unwrap();
-        prop_assert_eq!(&report.damage, &None);
+        prop_assert!(report.damage.is_empty());
         prop_assert_eq!(c.now_ms(), now);
         let after = rows(&c);
         prop_assert_eq!(after.len(), before.len());
