@@ -148,7 +148,14 @@ pub(super) fn load(dir: &Path, config: CampaignConfig) -> Result<Loaded, OpenErr
     };
     // Whether the history is clean enough to continue the last journal.
     let mut clean = true;
-    let mut closed = false;
+    // Whether the journal before the one expected next was closed: its
+    // trailer proves the next one was created. For the snapshot's own
+    // generation, the previous journal (kept as a fallback) tells.
+    let mut closed = start > 0
+        && !journals.contains(&start)
+        && journals.contains(&(start - 1))
+        && journal::read_journal(&journal_path(dir, start - 1))
+            .is_ok_and(|r| r.trailer.is_some());
     let last_journal = journals.iter().copied().filter(|&g| g >= start).max();
     for g in start..=newest {
         let path = journal_path(dir, g);
