@@ -57,7 +57,7 @@ pub mod wheel;
 pub mod window;
 pub mod zones;
 
-pub use campaign::durable::{DurableOptions, OpenError, RecoveryReport};
+pub use campaign::durable::{ConfigChange, ConfigFieldKind, DurableOptions, OpenError, RecoveryReport};
 pub use campaign::{Campaign, EngineError, Metrics};
 pub use config::{CampaignConfig, ConfigError, Mode};
 pub use event::{CallId, Command, Disposition, Event, OperatorId};

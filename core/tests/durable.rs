@@ -845,3 +845,241 @@ fn an_in_memory_campaign_flushes_nothing_and_cannot_snapshot() {
     assert_eq!(err.to_string(), "the campaign has no data directory");
     assert_eq!(c.journal_position(), None);
 }
+
+// ----------------------------------------------------------------------
+// Storage errors are loud; reopen checks.
+// ----------------------------------------------------------------------
+
+/// A campaign whose automatic snapshots cannot be written: a directory
+/// sits where the snapshot's temporary file must go (root ignores file
+/// modes, so a read-only directory would not stop this test).
+#[test]
+fn a_failed_snapshot_is_visible_and_retried_with_backoff_while_dialing_goes_on() {
+    let dir = TempDir::new("snapfail");
+    let opts = DurableOptions {
+        snapshot_every_records: 1,
+        ..options(FsyncPolicy::Never)
+    };
+    let (mut c, _) = Campaign::open_with(dir.path(), predictive(), opts).unwrap();
+    c.add_numbers(&(0..50).map(|i| 12_125_550_000 + i).collect::<Vec<_>>(), 0)
+        .unwrap();
+    ready_operator(&mut c, T0);
+    c.snapshot().unwrap();
+    let g = c.journal_position().unwrap().0;
+    let target = dir.path().join(format!("snapshot-{:08x}.dcs", g + 1));
+    let blocker = dir.path().join(format!("snapshot-{:08x}.dcs.tmp", g + 1));
+    fs::create_dir_all(blocker.join("x")).unwrap();
+    let first = poll(&mut c, T0);
+    assert!(!dialed_calls(&first).is_empty(), "dialing goes on");
+    let err = c.snapshot_error().expect("the failed snapshot is visible");
+    assert_eq!(err.path, target);
+    assert!(err.to_string().contains(&*target.file_name().unwrap().to_string_lossy()), "{err}");
+    assert!(c.durability_error().is_none(), "the journal still works");
+    // Retried after 1 s, then after 2 s more: not at every poll.
+    fs::remove_dir_all(&blocker).unwrap();
+    poll(&mut c, T0 + 999);
+    assert!(c.snapshot_error().is_some(), "no retry before 1 s");
+    assert!(!target.exists());
+    fs::create_dir_all(blocker.join("x")).unwrap();
+    poll(&mut c, T0 + SEC);
+    assert!(c.snapshot_error().is_some(), "second failure");
+    fs::remove_dir_all(&blocker).unwrap();
+    poll(&mut c, T0 + 2 * SEC);
+    poll(&mut c, T0 + 3 * SEC - 1);
+    assert!(c.snapshot_error().is_some(), "backing off 2 s after the second failure");
+    assert!(!target.exists());
+    poll(&mut c, T0 + 3 * SEC);
+    assert!(c.snapshot_error().is_none(), "retried and succeeded");
+    assert!(target.exists());
+    assert_eq!(c.journal_position().unwrap().0, g + 1);
+    // A manual snapshot that fails is visible too.
+    let g = c.journal_position().unwrap().0;
+    fs::create_dir_all(dir.path().join(format!("snapshot-{:08x}.dcs.tmp/x", g + 1))).unwrap();
+    assert!(c.snapshot().is_err());
+    assert!(c.snapshot_error().is_some());
+    assert!(c.durability_error().is_none());
+}
+
+#[test]
+fn a_snapshot_whose_journal_cannot_be_created_is_taken_back() {
+    let dir = TempDir::new("nojournal");
+    let (mut c, _) = open(&dir, predictive());
+    c.add_numbers(&(0..5).map(|i| 12_125_550_000 + i).collect::<Vec<_>>(), 0)
+        .unwrap();
+    fs::create_dir_all(dir.path().join("journal-00000001.dcj.tmp/x")).unwrap();
+    let err = c.snapshot().unwrap_err();
+    assert!(err.to_string().contains("journal-00000001.dcj"), "{err}");
+    // Recovery must not start from a snapshot the old journal runs past.
+    assert!(!dir.path().join("snapshot-00000001.dcs").exists());
+    assert!(c.durability_error().is_none());
+    c.handle(Event::BlacklistAdd(12_125_550_001), T0).unwrap();
+    poll(&mut c, T0);
+    let before = rows(&c);
+    drop(c);
+    let (c, report) = open(&dir, predictive());
+    assert!(report.damage.is_empty(), "{report}");
+    assert_eq!(rows(&c), before);
+}
+
+#[test]
+fn with_both_snapshots_damaged_the_error_names_each_one_and_why() {
+    let dir = TempDir::new("bothsnaps");
+    {
+        let (mut c, _) = open(&dir, predictive());
+        c.add_numbers(&[12_125_550_000], 0).unwrap();
+        c.snapshot().unwrap();
+        c.snapshot().unwrap();
+    }
+    for g in [1, 2] {
+        let p = dir.path().join(format!("snapshot-0000000{g}.dcs"));
+        let mut b = fs::read(&p).unwrap();
+        let mid = b.len() / 2;
+        b[mid] ^= 4;
+        fs::write(&p, b).unwrap();
+    }
+    let err = Campaign::open(dir.path(), predictive()).unwrap_err();
+    let msg = err.to_string();
+    for g in [1, 2] {
+        assert!(msg.contains(&format!("snapshot-0000000{g}.dcs")), "{msg}");
+    }
+    assert!(msg.contains("section"), "says which part is bad: {msg}");
+}
+
+#[test]
+fn a_deleted_journal_between_others_is_counted_exactly() {
+    let dir = TempDir::new("gap");
+    let lost;
+    {
+        let (mut c, _) = open(&dir, predictive());
+        c.add_numbers(&(0..10).map(|i| 12_125_550_000 + i).collect::<Vec<_>>(), 0)
+            .unwrap();
+        c.snapshot().unwrap();
+        for i in 0..4 {
+            c.handle(Event::BlacklistAdd(12_125_550_000 + i), T0).unwrap();
+            poll(&mut c, T0 + i);
+        }
+        lost = dialcore::journal::read_journal(&dir.newest("journal-"))
+            .unwrap()
+            .records
+            .len() as u64;
+        c.snapshot().unwrap();
+        c.handle(Event::BlacklistAdd(12_125_550_009), T0).unwrap();
+        poll(&mut c, T0 + 10);
+    }
+    // The newest snapshot is damaged, so recovery falls back to generation
+    // 1 — whose journal is gone.
+    fs::remove_file(dir.path().join("snapshot-00000002.dcs")).unwrap();
+    fs::remove_file(dir.path().join("journal-00000001.dcj")).unwrap();
+    let (c, report) = open(&dir, predictive());
+    let [d] = &report.damage[..] else {
+        panic!("{report}")
+    };
+    assert_eq!(d.kind, DamageKind::MissingFile);
+    assert_eq!(d.lost_records, Some(lost));
+    assert!(d.recovered_after >= 1);
+    assert!(c.blacklist().contains(12_125_550_009), "the later journal is replayed");
+    assert!(!c.blacklist().contains(12_125_550_000), "lost with its journal");
+}
+
+#[test]
+fn a_deleted_newest_journal_is_damage_when_the_previous_one_was_closed() {
+    let dir = TempDir::new("deleted");
+    {
+        let (mut c, _) = open(&dir, predictive());
+        c.add_numbers(&[12_125_550_000], 0).unwrap();
+        c.snapshot().unwrap();
+        c.handle(Event::BlacklistAdd(12_125_550_000), T0).unwrap();
+        poll(&mut c, T0);
+    }
+    fs::remove_file(dir.path().join("journal-00000001.dcj")).unwrap();
+    let (_, report) = open(&dir, predictive());
+    assert_eq!(report.damage.len(), 1, "{report}");
+    assert_eq!(report.damage[0].kind, DamageKind::MissingFile);
+    assert!(report.loss_uncounted());
+}
+
+#[test]
+fn a_newest_journal_cut_inside_its_header_is_damage() {
+    let dir = TempDir::new("cuthdr");
+    {
+        let (mut c, _) = open(&dir, predictive());
+        c.add_numbers(&[12_125_550_000], 0).unwrap();
+    }
+    let j = dir.path().join("journal-00000000.dcj");
+    let f = fs::OpenOptions::new().write(true).open(&j).unwrap();
+    f.set_len(10).unwrap();
+    drop(f);
+    let (c, report) = open(&dir, predictive());
+    assert_eq!(report.damage.len(), 1, "{report}");
+    assert_eq!(report.damage[0].kind, DamageKind::BadHeader);
+    assert!(report.loss_uncounted());
+    assert!(report.to_string().contains("how many is unknown"), "{report}");
+    assert_eq!(c.store().len(), 0);
+}
+
+#[test]
+fn reopening_with_other_compliance_settings_is_refused_naming_the_field() {
+    let dir = TempDir::new("reopen");
+    {
+        let (mut c, _) = open(&dir, predictive());
+        c.add_numbers(&[12_125_550_000], 0).unwrap();
+        c.snapshot().unwrap();
+    }
+    let mut other = predictive();
+    other.retry.max_attempts = 9;
+    other.mode = Mode::Progressive;
+    match Campaign::open_with(dir.path(), other.clone(), options(FsyncPolicy::Never)) {
+        Err(e @ OpenError::ConfigChanged { .. }) => {
+            let msg = e.to_string();
+            assert!(msg.contains("mode changed from Predictive to Progressive"), "{msg}");
+            assert!(msg.contains("retry.max_attempts changed from"), "{msg}");
+        }
+        other => panic!("expected ConfigChanged, got {other:?}"),
+    }
+    // Nothing was written by the refused open.
+    let (_, report) = open(&dir, predictive());
+    assert!(report.config_changes.is_empty());
+}
+
+#[test]
+fn an_accepted_config_change_is_journaled_and_tuning_changes_need_no_opt_in() {
+    let dir = TempDir::new("accept");
+    {
+        let (mut c, _) = open(&dir, predictive());
+        c.add_numbers(&[12_125_550_000], 0).unwrap();
+    }
+    // A tuning field: applied and reported without the opt-in.
+    let mut tuned = predictive();
+    tuned.offer_timeout_ms += 1;
+    let (c, report) = open(&dir, tuned.clone());
+    assert_eq!(report.config_changes.len(), 1);
+    assert_eq!(report.config_changes[0].field, "offer_timeout_ms");
+    drop(c);
+    // A compliance field with the opt-in: applied, journaled, reported once.
+    let mut changed = tuned.clone();
+    changed.abandon_target = 0.02;
+    let accept = DurableOptions {
+        accept_config_change: true,
+        ..options(FsyncPolicy::Never)
+    };
+    let (c, report) = Campaign::open_with(dir.path(), changed.clone(), accept).unwrap();
+    assert_eq!(report.config_changes.len(), 1, "{report}");
+    assert_eq!(report.config_changes[0].field, "abandon_target");
+    assert_eq!(
+        report.config_changes[0].kind,
+        dialcore::ConfigFieldKind::Compliance
+    );
+    assert!(report.to_string().contains("abandon_target changed from 0.03 to 0.02"));
+    drop(c);
+    // The new settings are the stored ones now, across a snapshot too.
+    let (mut c, report) = open(&dir, changed.clone());
+    assert!(report.config_changes.is_empty(), "{report}");
+    c.snapshot().unwrap();
+    drop(c);
+    let (_, report) = open(&dir, changed);
+    assert!(report.config_changes.is_empty(), "{report}");
+    assert!(matches!(
+        Campaign::open_with(dir.path(), predictive(), options(FsyncPolicy::Never)),
+        Err(OpenError::ConfigChanged { .. })
+    ));
+}
