@@ -483,11 +483,8 @@ impl Campaign {
                 source: io::Error::new(io::ErrorKind::NotFound, "no such data directory"),
             });
         }
-        let loaded = load(dir, config.clone())?;
+        let loaded = load(dir, config)?;
         let (mut campaign, mut report) = (loaded.campaign, loaded.report);
-        if let Some(stored) = &loaded.stored_config {
-            report.config_changes = reopen::config_changes(stored, &config);
-        }
         campaign.reconcile(&mut report);
         Ok((campaign, report))
     }

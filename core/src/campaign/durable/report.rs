@@ -133,9 +133,9 @@ pub struct RecoveryReport {
     /// Contacts whose `added` record was lost: kept as Removed
     /// placeholders (no number), never dialed.
     pub lost_contacts: u64,
-    /// Configuration fields that differ from the stored configuration
-    /// (applied and journaled by [`Campaign::open_with`]; by
-    /// [`Campaign::inspect`] only listed).
+    /// Configuration fields that differ from the stored configuration,
+    /// applied and journaled by [`Campaign::open_with`] (always empty from
+    /// [`Campaign::inspect`], which is not given the host's configuration).
     pub config_changes: Vec<ConfigChange>,
     /// The generation recovery wrote past a damaged history (a new
     /// snapshot and journal), if it did.
