@@ -131,7 +131,7 @@ def test_a_flipped_byte_loses_one_record_and_the_rest_is_recovered(tmp_path):
     with open_campaign(data, snapshot_every=0) as c:
         rec = c.recovery
         [d] = rec.damage
-        assert d["kind"] == "bad_checksum"
+        assert d["kind"] in ("bad_checksum", "bad_frame")
         assert d["lost_records"] == 1 and rec.records_lost == 1
         assert d["recovered_after"] > 10
         assert d["kept_aside"].endswith(f"journal-00000000.dcj.damaged-{d['offset']}")
