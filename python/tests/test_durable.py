@@ -158,7 +158,7 @@ def test_reopen_with_other_compliance_settings(tmp_path):
     data = tmp_path / "reopen"
     with open_campaign(data) as c:
         c.add_contacts(["212-555-0100"])
-    with pytest.raises(dialcore.InvalidConfig, match="max_attempts changed from 3 to 7"):
+    with pytest.raises(dialcore.InvalidConfig, match="retry.max_attempts changed from 5 to 7"):
         open_campaign(data, max_attempts=7)
     with open_campaign(data, max_attempts=7, accept_config_change=True) as c:
         assert [ch[0] for ch in c.recovery.config_changes] == ["retry.max_attempts"]
