@@ -519,7 +519,14 @@ fn a_run_whose_snapshots_fail_warns_reports_and_exits_non_zero() {
     // snapshot fails (tests run as root, so file modes would not).
     std::fs::create_dir_all(dir.join("snapshot-00000001.dcs.tmp/x")).unwrap();
     let dir_arg = dir.display().to_string();
-    let mut args = vec!["simulate", "--json", "--data-dir", &dir_arg, "--snapshot-every", "500"];
+    let mut args = vec![
+        "simulate",
+        "--json",
+        "--data-dir",
+        &dir_arg,
+        "--snapshot-every",
+        "500",
+    ];
     args.extend_from_slice(&SMALL);
     let out = dialcore(&args);
     assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
@@ -531,7 +538,10 @@ fn a_run_whose_snapshots_fail_warns_reports_and_exits_non_zero() {
     let report: Value = serde_json::from_str(&stdout(&out)).expect("JSON report");
     let e = report["snapshot_error"].as_str().expect("snapshot_error");
     assert!(e.contains("snapshot-00000001.dcs"), "{e}");
-    assert_eq!(report["stop_reason"], "finished", "dialing went on: {report}");
+    assert_eq!(
+        report["stop_reason"], "finished",
+        "dialing went on: {report}"
+    );
 }
 
 #[test]
@@ -553,23 +563,35 @@ fn inspect_and_simulate_list_damage_and_skipped_files() {
     bytes[mid] ^= 0x08;
     std::fs::write(&journal, &bytes).unwrap();
     let inspected = json_ok(&dialcore(&["inspect", &dir_arg, "--json"]));
-    let damage = inspected["recovery"]["damage"].as_array().expect("damage list");
+    let damage = inspected["recovery"]["damage"]
+        .as_array()
+        .expect("damage list");
     assert_eq!(damage.len(), 1, "{inspected}");
     assert_eq!(damage[0]["lost_records"], 1, "{inspected}");
-    assert!(damage[0]["recovered_after"].as_u64().unwrap() > 0, "{inspected}");
+    assert!(
+        damage[0]["recovered_after"].as_u64().unwrap() > 0,
+        "{inspected}"
+    );
     assert_eq!(inspected["recovery"]["records_lost"], 1, "{inspected}");
     // The continued run reports the same loss, warns, and keeps the bytes.
     let mut args = vec!["simulate", "--json", "--data-dir", &dir_arg];
     args.extend_from_slice(&SMALL);
     let out = dialcore(&args);
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
-    assert!(stderr(&out).contains("warning: recovery:"), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("warning: recovery:"),
+        "{}",
+        stderr(&out)
+    );
     let second: Value = serde_json::from_str(&stdout(&out)).unwrap();
     let d = &second["recovery"]["damage"][0];
     assert_eq!(d["lost_records"], 1, "{second}");
     let kept = d["kept_aside"].as_str().expect("kept aside");
     assert!(Path::new(kept).exists(), "{kept}");
-    assert!(second["recovery"]["restarted_generation"].is_u64(), "{second}");
+    assert!(
+        second["recovery"]["restarted_generation"].is_u64(),
+        "{second}"
+    );
 }
 
 #[test]

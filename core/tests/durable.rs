@@ -524,7 +524,10 @@ fn garbage_and_empty_journals_are_errors_or_damage_never_panics() {
     assert_eq!(damage.kind, DamageKind::BadHeader);
     assert_eq!(damage.lost_records, None);
     assert!(damage.kept_aside.is_some());
-    assert!(report.to_string().contains("journal-00000000.dcj"), "{report}");
+    assert!(
+        report.to_string().contains("journal-00000000.dcj"),
+        "{report}"
+    );
     drop(c);
     let empty = TempDir::new("empty");
     fs::create_dir_all(empty.path()).unwrap();
@@ -873,7 +876,11 @@ fn a_failed_snapshot_is_visible_and_retried_with_backoff_while_dialing_goes_on()
     assert!(!dialed_calls(&first).is_empty(), "dialing goes on");
     let err = c.snapshot_error().expect("the failed snapshot is visible");
     assert_eq!(err.path, target);
-    assert!(err.to_string().contains(&*target.file_name().unwrap().to_string_lossy()), "{err}");
+    assert!(
+        err.to_string()
+            .contains(&*target.file_name().unwrap().to_string_lossy()),
+        "{err}"
+    );
     assert!(c.durability_error().is_none(), "the journal still works");
     // Retried after 1 s, then after 2 s more: not at every poll.
     fs::remove_dir_all(&blocker).unwrap();
@@ -886,7 +893,10 @@ fn a_failed_snapshot_is_visible_and_retried_with_backoff_while_dialing_goes_on()
     fs::remove_dir_all(&blocker).unwrap();
     poll(&mut c, T0 + 2 * SEC);
     poll(&mut c, T0 + 3 * SEC - 1);
-    assert!(c.snapshot_error().is_some(), "backing off 2 s after the second failure");
+    assert!(
+        c.snapshot_error().is_some(),
+        "backing off 2 s after the second failure"
+    );
     assert!(!target.exists());
     poll(&mut c, T0 + 3 * SEC);
     assert!(c.snapshot_error().is_none(), "retried and succeeded");
@@ -955,7 +965,8 @@ fn a_deleted_journal_between_others_is_counted_exactly() {
             .unwrap();
         c.snapshot().unwrap();
         for i in 0..4 {
-            c.handle(Event::BlacklistAdd(12_125_550_000 + i), T0).unwrap();
+            c.handle(Event::BlacklistAdd(12_125_550_000 + i), T0)
+                .unwrap();
             poll(&mut c, T0 + i);
         }
         lost = dialcore::journal::read_journal(&dir.newest("journal-"))
@@ -977,8 +988,14 @@ fn a_deleted_journal_between_others_is_counted_exactly() {
     assert_eq!(d.kind, DamageKind::MissingFile);
     assert_eq!(d.lost_records, Some(lost));
     assert!(d.recovered_after >= 1);
-    assert!(c.blacklist().contains(12_125_550_009), "the later journal is replayed");
-    assert!(!c.blacklist().contains(12_125_550_000), "lost with its journal");
+    assert!(
+        c.blacklist().contains(12_125_550_009),
+        "the later journal is replayed"
+    );
+    assert!(
+        !c.blacklist().contains(12_125_550_000),
+        "lost with its journal"
+    );
 }
 
 #[test]
@@ -1013,7 +1030,10 @@ fn a_newest_journal_cut_inside_its_header_is_damage() {
     assert_eq!(report.damage.len(), 1, "{report}");
     assert_eq!(report.damage[0].kind, DamageKind::BadHeader);
     assert!(report.loss_uncounted());
-    assert!(report.to_string().contains("how many is unknown"), "{report}");
+    assert!(
+        report.to_string().contains("how many is unknown"),
+        "{report}"
+    );
     assert_eq!(c.store().len(), 0);
 }
 
@@ -1031,7 +1051,10 @@ fn reopening_with_other_compliance_settings_is_refused_naming_the_field() {
     match Campaign::open_with(dir.path(), other.clone(), options(FsyncPolicy::Never)) {
         Err(e @ OpenError::ConfigChanged { .. }) => {
             let msg = e.to_string();
-            assert!(msg.contains("mode changed from Predictive to Progressive"), "{msg}");
+            assert!(
+                msg.contains("mode changed from Predictive to Progressive"),
+                "{msg}"
+            );
             assert!(msg.contains("retry.max_attempts changed from"), "{msg}");
         }
         other => panic!("expected ConfigChanged, got {other:?}"),
@@ -1069,7 +1092,9 @@ fn an_accepted_config_change_is_journaled_and_tuning_changes_need_no_opt_in() {
         report.config_changes[0].kind,
         dialcore::ConfigFieldKind::Compliance
     );
-    assert!(report.to_string().contains("abandon_target changed from 0.03 to 0.02"));
+    assert!(report
+        .to_string()
+        .contains("abandon_target changed from 0.03 to 0.02"));
     drop(c);
     // The new settings are the stored ones now, across a snapshot too.
     let (mut c, report) = open(&dir, changed.clone());

@@ -278,7 +278,9 @@ fn open_append_cuts_the_torn_tail() {
 
     let read = read_journal(&path).unwrap();
     assert_eq!(read.records.len(), 9);
-    let mut w = JournalWriter::open_append(&path, read.valid_len, read.next_seq(), FsyncPolicy::Always).unwrap();
+    let mut w =
+        JournalWriter::open_append(&path, read.valid_len, read.next_seq(), FsyncPolicy::Always)
+            .unwrap();
     assert_eq!(fs::metadata(&path).unwrap().len(), read.valid_len);
     assert_eq!(w.generation(), 42);
     assert_eq!(w.records(), 0);

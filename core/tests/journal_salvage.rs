@@ -67,6 +67,8 @@ fn options(snapshot_every: u64) -> DurableOptions {
 /// Runs a predictive campaign in `dir`: contacts added at several times
 /// (bulk numbers, single contacts, a second time zone), calls answered,
 /// connected, ended, rejected, blacklist changes, automatic snapshots.
+// `let _ = c.poll(..)` holds whether `poll` returns `()` or a `Result`.
+#[allow(clippy::let_unit_value)]
 fn write_campaign(dir: &Path) {
     let (mut c, _) = Campaign::open_with(dir, cfg(), options(150)).expect("opens");
     let mut rng = Rng(0x9E37_79B9_7F4A_7C15);
@@ -285,7 +287,10 @@ fn damage(dir: &Path, t: &Truth, case: u32, rng: &mut Rng) -> String {
                 .chain(j.frames.iter().map(|f| f.1.end))
                 .collect();
             let at = ends[rng.below(ends.len() as u64) as usize];
-            what.push(format!("truncate {} on a boundary at {at}", journal_name(g)));
+            what.push(format!(
+                "truncate {} on a boundary at {at}",
+                journal_name(g)
+            ));
             truncate(&dir.join(journal_name(g)), at as u64);
         }
         5 => {
@@ -322,7 +327,10 @@ fn damage(dir: &Path, t: &Truth, case: u32, rng: &mut Rng) -> String {
             let path = dir.join(journal_name(g));
             if rng.below(2) == 0 {
                 let at = rng.below(HEADER_LEN as u64);
-                what.push(format!("truncate {} inside its header at {at}", journal_name(g)));
+                what.push(format!(
+                    "truncate {} inside its header at {at}",
+                    journal_name(g)
+                ));
                 truncate(&path, at);
             } else {
                 flip(rng, &path, 0, &mut what);
@@ -409,7 +417,9 @@ fn expected(dir: &Path, t: &Truth) -> Option<Expected> {
         None => {
             // No journal from the base on: the one before it could prove
             // (by its trailer) that the base's journal existed.
-            let prev = base.checked_sub(1).and_then(|p| t.journals.get(&p).map(|j| (p, j)));
+            let prev = base
+                .checked_sub(1)
+                .and_then(|p| t.journals.get(&p).map(|j| (p, j)));
             !prev.is_some_and(|(p, j)| {
                 let data = fs::read(dir.join(journal_name(p))).unwrap_or_default();
                 let header = data.len() >= HEADER_LEN && data[..HEADER_LEN] == j.data[..HEADER_LEN];
@@ -453,13 +463,21 @@ fn check(case: u32, what: &str, dir: &Path, t: &Truth, report: &RecoveryReport, 
     // A loss past the horizon is flagged, unless no file can show it.
     let lost_past = t.end_seq > e.horizon;
     if lost_past && !e.undetectable {
-        assert!(report.loss_uncounted(), "uncounted loss not flagged: {}", ctx());
+        assert!(
+            report.loss_uncounted(),
+            "uncounted loss not flagged: {}",
+            ctx()
+        );
     }
     if !lost_past && missing_below == 0 {
         assert!(!report.loss_uncounted() || report.damage.iter().any(|d| d.lost_records.is_none()));
     }
     for d in &report.damage {
-        let after = e.surviving.iter().filter(|&&s| s >= d.first_lost_seq).count() as u64;
+        let after = e
+            .surviving
+            .iter()
+            .filter(|&&s| s >= d.first_lost_seq)
+            .count() as u64;
         assert_eq!(d.recovered_after, after, "{d}: {}", ctx());
         if let Some(p) = &d.kept_aside {
             assert!(p.exists(), "{}", ctx());
@@ -501,7 +519,8 @@ fn damaged_copies_recover_every_intact_record_and_count_the_loss() {
                 check(case, &what, &dir, &t, &report, &e);
                 assert_eq!(c.store().counts(), &c.store().recount());
                 outcomes[usize::from(report.is_damaged())] += 1;
-                salvaged += u32::from(report.records_lost() > 0 && report.recovered_after_damage() > 0);
+                salvaged +=
+                    u32::from(report.records_lost() > 0 && report.recovered_after_damage() > 0);
                 uncounted += u32::from(report.loss_uncounted());
                 drop(c);
                 if case % 4 == 0 {
@@ -509,7 +528,10 @@ fn damaged_copies_recover_every_intact_record_and_count_the_loss() {
                     let (_, again) = Campaign::open_with(&dir, cfg(), options(0))
                         .unwrap_or_else(|e| panic!("case {case} ({what}): reopen: {e}"));
                     assert!(again.damage.is_empty(), "case {case} ({what}):\n{again}");
-                    assert!(again.skipped_files.is_empty(), "case {case} ({what}):\n{again}");
+                    assert!(
+                        again.skipped_files.is_empty(),
+                        "case {case} ({what}):\n{again}"
+                    );
                 }
             }
             (Err(err @ OpenError::MissingSnapshot { .. }), None) => {
@@ -517,12 +539,17 @@ fn damaged_copies_recover_every_intact_record_and_count_the_loss() {
                 let msg = err.to_string();
                 for &g in t.snapshots.keys() {
                     if dir.join(snapshot_name(g)).exists() {
-                        assert!(msg.contains(&snapshot_name(g)), "case {case} ({what}): {msg}");
+                        assert!(
+                            msg.contains(&snapshot_name(g)),
+                            "case {case} ({what}): {msg}"
+                        );
                     }
                 }
                 outcomes[2] += 1;
             }
-            (Ok((_, report)), None) => panic!("case {case} ({what}): opened without a snapshot:\n{report}"),
+            (Ok((_, report)), None) => {
+                panic!("case {case} ({what}): opened without a snapshot:\n{report}")
+            }
             (Err(err), _) => panic!("case {case} ({what}): {err}"),
         }
         fs::remove_dir_all(&dir).unwrap();

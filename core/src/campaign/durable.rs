@@ -6,7 +6,9 @@
 //! Snapshot `G` is the whole durable state at the moment journal `G` was
 //! started; journal `G` holds every change after it. Taking a snapshot
 //! writes generation `G + 1` (to a temporary file, fsync, rename, fsync the
-//! directory), starts journal `G + 1`, and deletes what is older than `G`:
+//! directory), starts journal `G + 1` (its header holds the sequence
+//! number of its first record, which snapshot `G + 1` records too), closes
+//! journal `G` with a trailer, and deletes what is older than `G`:
 //! one older generation is kept, so a damaged newest snapshot still has a
 //! fallback (snapshot `G` + journal `G` + journal `G + 1` give the same state).
 //!
@@ -20,7 +22,7 @@
 //! them back to the host to reconcile.
 //!
 //! **Journal records.** Each host call that changed something appends one
-//! checksummed record (the framing of [`crate::journal`]) holding a sequence
+//! sequenced, checksummed record (the framing of [`crate::journal`]) holding a sequence
 //! of sub-records, so a call costs one CRC and one length, not one per
 //! change. A sub-record starts with its kind; integers are little-endian:
 //!
@@ -37,8 +39,9 @@
 //! | 4 | numbers added | `first_id u32, priority u8, zone u16, numbers u64…` |
 //! | 5 | time zone | `id u16, name` |
 //! | 6 | blacklist | `add u8, numbers u64…` |
+//! | 12 | configuration | `field=value` lines (see the reopen checks) |
 //!
-//! The last four have a variable size and fill a record of their own.
+//! The last five have a variable size and fill a record of their own.
 //! Facts happen at the time of the record's last time sub-record.
 //!
 //! A contact row carries the contact's whole mutable state *after* the host
@@ -57,17 +60,28 @@
 //! host's hands before the transition that issued it is in the journal
 //! (and, with `Always`, on disk). If a write fails, the campaign stops
 //! handing out commands ([`Campaign::durability_error`] says why); reopening
-//! the directory recovers from what was written.
+//! the directory recovers from what was written. A failed *snapshot* does
+//! not stop it — the journal still holds everything — but stays visible in
+//! [`Campaign::snapshot_error`] until one succeeds, and automatic snapshots
+//! are retried with an exponential backoff on engine time
+//! ([`SNAPSHOT_BACKOFF_MIN_MS`] doubling to [`SNAPSHOT_BACKOFF_MAX_MS`]).
 //!
 //! **Recovery** ([`Campaign::open`]) loads the newest snapshot that checks
-//! out, replays the journals after it, stops at the first torn or corrupt
-//! record (the tail is cut and reported in bytes and records), and then
-//! reconciles the contacts that were live at the crash: those not yet
-//! connected (OperatorAssigned, Bcw, Calling, AwaitingOperator) become
+//! out, replays every intact record of the journals after it — the reader
+//! resynchronizes past damage, and the sequence numbers count exactly what
+//! was lost (see `recovery` for what can and cannot be told) — keeps
+//! damaged bytes aside in `<journal>.damaged-<offset>`, lists every loss in
+//! [`RecoveryReport::damage`], writes a fresh generation past a damaged
+//! history, and then reconciles the contacts that were live at the crash:
+//! those not yet connected (OperatorAssigned, Bcw, Calling, AwaitingOperator) become
 //! RetryScheduled, due at once (an attempt stays counted where a Dial was
 //! issued); those connected (CallInProgress, Acw) become Success, since the
 //! client was reached. A pending admin action wins as it would have when the
 //! call ended. Every reconciled contact is listed in the [`RecoveryReport`].
+//!
+//! **Reopen checks**: the configuration is stored with the campaign and a
+//! reopen with other compliance settings is refused unless accepted; see
+//! the `reopen` module.
 
 mod image;
 mod records;
@@ -215,9 +229,7 @@ impl fmt::Display for OpenError {
                     }
                     write!(f, "{c}")?;
                 }
-                f.write_str(
-                    " (reopen with the stored settings, or accept the change explicitly)",
-                )
+                f.write_str(" (reopen with the stored settings, or accept the change explicitly)")
             }
             OpenError::ZoneMismatch { stored, configured } => write!(
                 f,
@@ -506,7 +518,9 @@ impl Campaign {
     /// exponential backoff on engine time ([`SNAPSHOT_BACKOFF_MIN_MS`] up to
     /// [`SNAPSHOT_BACKOFF_MAX_MS`]), not at every poll.
     pub fn snapshot_error(&self) -> Option<&DurableError> {
-        self.durable.as_ref().and_then(|d| d.snapshot_failed.as_ref())
+        self.durable
+            .as_ref()
+            .and_then(|d| d.snapshot_failed.as_ref())
     }
 
     /// The journal's generation, records and bytes so far, when durable.
@@ -581,7 +595,9 @@ impl Campaign {
                         path: path.clone(),
                         source: io::Error::new(
                             e.kind(),
-                            format!("cannot remove a snapshot without its journal ({e}) after: {error}"),
+                            format!(
+                                "cannot remove a snapshot without its journal ({e}) after: {error}"
+                            ),
                         ),
                     }));
                 }

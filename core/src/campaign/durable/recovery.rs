@@ -154,8 +154,7 @@ pub(super) fn load(dir: &Path, config: CampaignConfig) -> Result<Loaded, OpenErr
     let mut closed = start > 0
         && !journals.contains(&start)
         && journals.contains(&(start - 1))
-        && journal::read_journal(&journal_path(dir, start - 1))
-            .is_ok_and(|r| r.trailer.is_some());
+        && journal::read_journal(&journal_path(dir, start - 1)).is_ok_and(|r| r.trailer.is_some());
     let last_journal = journals.iter().copied().filter(|&g| g >= start).max();
     for g in start..=newest {
         let path = journal_path(dir, g);
@@ -172,9 +171,7 @@ pub(super) fn load(dir: &Path, config: CampaignConfig) -> Result<Loaded, OpenErr
         let read = match journal::read_journal(&path) {
             Ok(read) => read,
             Err(JournalError::Io(source)) => return Err(OpenError::Io { path, source }),
-            Err(e @ JournalError::UnsupportedVersion { .. }) => {
-                return Err(OpenError::Journal(e))
-            }
+            Err(e @ JournalError::UnsupportedVersion { .. }) => return Err(OpenError::Journal(e)),
             Err(_) => {
                 // Journals are created atomically: a short or unreadable
                 // header is damage, and all the file's records are lost.
@@ -378,9 +375,7 @@ impl Replayer<'_> {
             campaign.replay.lenient = !self.report.damage.is_empty();
             campaign
                 .replay_record(&read.data[r.payload.clone()])
-                .map_err(|detail| {
-                    corrupt_or_zone(path, format!("record {}: {detail}", r.seq))
-                })?;
+                .map_err(|detail| corrupt_or_zone(path, format!("record {}: {detail}", r.seq)))?;
             self.expected = r.seq + 1;
             self.replayed += 1;
             records += 1;
@@ -398,8 +393,10 @@ impl Replayer<'_> {
         if d.bytes > 0 && d.kind != DamageKind::ZeroFill {
             let start = d.offset as usize;
             let end = start + d.bytes as usize;
-            self.damaged_bytes
-                .insert((path.to_path_buf(), d.offset), read.data[start..end].to_vec());
+            self.damaged_bytes.insert(
+                (path.to_path_buf(), d.offset),
+                read.data[start..end].to_vec(),
+            );
         }
         let lost = JournalDamage {
             path: path.to_path_buf(),

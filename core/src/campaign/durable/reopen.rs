@@ -125,10 +125,7 @@ pub(super) fn config_text(c: &CampaignConfig) -> String {
 /// The fields of `configured` that differ from the `stored` text, in
 /// field order (then stored fields this build lacks).
 pub(super) fn config_changes(stored: &str, configured: &CampaignConfig) -> Vec<ConfigChange> {
-    let mut old: Vec<(&str, &str)> = stored
-        .lines()
-        .filter_map(|l| l.split_once('='))
-        .collect();
+    let mut old: Vec<(&str, &str)> = stored.lines().filter_map(|l| l.split_once('=')).collect();
     let mut changes = Vec::new();
     for (name, value, kind) in fields(configured) {
         let was = old

@@ -89,7 +89,11 @@ impl fmt::Display for JournalDamage {
                 self.first_lost_seq
             )?,
         }
-        write!(f, ", {} intact records recovered after it", self.recovered_after)?;
+        write!(
+            f,
+            ", {} intact records recovered after it",
+            self.recovered_after
+        )?;
         if let Some(p) = &self.kept_aside {
             write!(f, "; damaged bytes kept in {}", p.display())?;
         }
@@ -209,7 +213,11 @@ impl fmt::Display for RecoveryReport {
         }
         if !self.damage.is_empty() {
             let lost = self.records_lost();
-            let more = if self.loss_uncounted() { " and more" } else { "" };
+            let more = if self.loss_uncounted() {
+                " and more"
+            } else {
+                ""
+            };
             writeln!(
                 f,
                 "records lost: {lost}{more}; their facts (counters, abandon meters, caps) and \
