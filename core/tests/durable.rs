@@ -1108,3 +1108,57 @@ fn an_accepted_config_change_is_journaled_and_tuning_changes_need_no_opt_in() {
         Err(OpenError::ConfigChanged { .. })
     ));
 }
+
+#[test]
+fn contacts_whose_addition_was_lost_are_placeholders_never_dialed() {
+    let dir = TempDir::new("lostadd");
+    {
+        let (mut c, _) = open(&dir, predictive());
+        c.snapshot().unwrap();
+        c.add_numbers(&(0..5).map(|i| 12_125_550_000 + i).collect::<Vec<_>>(), 0)
+            .unwrap();
+        c.add_numbers(&(0..5).map(|i| 12_125_560_000 + i).collect::<Vec<_>>(), 0)
+            .unwrap();
+    }
+    let journal = dir.newest("journal-");
+    let read = dialcore::journal::read_journal(&journal).unwrap();
+    // The first bulk add (sub-record kind 4) is lost.
+    let first_add = read
+        .records
+        .iter()
+        .find(|r| read.data[r.payload.start] == 4)
+        .expect("a numbers-added record")
+        .clone();
+    let mut bytes = read.data.clone();
+    bytes[first_add.payload.start + 3] ^= 0xff;
+    fs::write(&journal, &bytes).unwrap();
+    let (mut c, report) = open(&dir, predictive());
+    assert_eq!(report.records_lost(), 1, "{report}");
+    assert_eq!(report.lost_contacts, 5, "{report}");
+    assert!(report.to_string().contains("never dialed"), "{report}");
+    assert_eq!(c.store().len(), 10);
+    for i in 0..5 {
+        assert_eq!(c.state(ContactId(i)), Some(State::Removed));
+    }
+    for i in 5..10 {
+        assert_eq!(c.state(ContactId(i)), Some(State::Initial));
+    }
+    ready_operator(&mut c, T0);
+    ready_operator(&mut c, T0);
+    ready_operator(&mut c, T0);
+    let dialed: Vec<u64> = poll(&mut c, T0)
+        .iter()
+        .filter_map(|cmd| match cmd {
+            Command::Dial { number, .. } => Some(*number),
+            _ => None,
+        })
+        .collect();
+    assert!(!dialed.is_empty());
+    assert!(
+        dialed
+            .iter()
+            .all(|n| (12_125_560_000..12_125_560_005).contains(n)),
+        "{dialed:?}"
+    );
+    assert_eq!(c.store().counts(), &c.store().recount());
+}
