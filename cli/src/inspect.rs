@@ -2,9 +2,10 @@
 //!
 //! The directory goes through [`Campaign::inspect`], the same loading code
 //! [`Campaign::open`] runs, but without taking the directory's lock and
-//! without writing anything: a damaged journal tail is reported, not cut,
-//! and the contacts that were live at the crash are reconciled in memory
-//! only. So `inspect` shows what the next `open` would recover, and can run
+//! without writing anything: every loss (damaged bytes, damaged or missing
+//! journals, with the records lost and recovered after it) and every
+//! skipped file is reported, nothing is cut or kept aside, and the contacts
+//! that were live at the crash are reconciled in memory only. So `inspect` shows what the next `open` would recover, and can run
 //! beside a process that has the campaign open (it then sees what that
 //! process has written so far).
 //!
