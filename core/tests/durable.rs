@@ -1162,3 +1162,31 @@ fn contacts_whose_addition_was_lost_are_placeholders_never_dialed() {
     );
     assert_eq!(c.store().counts(), &c.store().recount());
 }
+
+#[test]
+fn a_stray_journal_with_a_huge_generation_is_an_error_not_a_hang() {
+    let dir = TempDir::new("stray");
+    {
+        let (mut c, _) = open(&dir, predictive());
+        c.add_numbers(&[12_125_550_000], 0).unwrap();
+    }
+    fs::write(dir.path().join("journal-ffffffffffffffff.dcj"), b"stray").unwrap();
+    match Campaign::open(dir.path(), predictive()) {
+        Err(e @ OpenError::Corrupt { .. }) => {
+            assert!(e.to_string().contains("no next generation"), "{e}")
+        }
+        other => panic!("expected Corrupt, got {other:?}"),
+    }
+    // A stray file further out is a gap, reported as damage: the journals
+    // between are missing.
+    fs::remove_file(dir.path().join("journal-ffffffffffffffff.dcj")).unwrap();
+    fs::write(dir.path().join("journal-ffffffffffffff.dcj"), b"stray").unwrap();
+    let (_, report) = Campaign::inspect(dir.path(), predictive()).unwrap();
+    assert_eq!(report.damage.len(), 2, "{report}");
+    // A name this crate would not write is not a journal of the campaign.
+    fs::remove_file(dir.path().join("journal-ffffffffffffff.dcj")).unwrap();
+    fs::write(dir.path().join("journal-00000000000000001.dcj"), b"x").unwrap();
+    fs::write(dir.path().join("journal-0000000A.dcj"), b"x").unwrap();
+    let (_, report) = Campaign::inspect(dir.path(), predictive()).unwrap();
+    assert!(report.damage.is_empty(), "{report}");
+}

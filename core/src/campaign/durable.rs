@@ -324,7 +324,11 @@ fn generation_of(name: &str, prefix: &str, ext: &str) -> Option<u64> {
     if hex.is_empty() || hex.len() > 16 {
         return None;
     }
-    u64::from_str_radix(hex, 16).ok()
+    // Only the name this crate writes for the generation (so the file is
+    // found again by its generation): no leading zeros past eight digits,
+    // lowercase.
+    let g = u64::from_str_radix(hex, 16).ok()?;
+    (format!("{g:08x}") == hex).then_some(g)
 }
 
 /// The snapshot and journal generations present in `dir`, ascending.

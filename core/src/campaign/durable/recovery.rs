@@ -134,6 +134,11 @@ pub(super) fn load(dir: &Path, config: CampaignConfig) -> Result<Loaded, OpenErr
         .copied()
         .unwrap_or(0)
         .max(journals.last().copied().unwrap_or(0));
+    // The generation after every file present (where a restart goes).
+    let after = newest.checked_add(1).ok_or_else(|| OpenError::Corrupt {
+        path: dir.to_path_buf(),
+        detail: format!("generation {newest} leaves no next generation"),
+    })?;
     let mut damaged_bytes = StdHashMap::new();
     let mut replay = Replayer {
         report: &mut report,
@@ -156,7 +161,26 @@ pub(super) fn load(dir: &Path, config: CampaignConfig) -> Result<Loaded, OpenErr
         && journals.contains(&(start - 1))
         && journal::read_journal(&journal_path(dir, start - 1)).is_ok_and(|r| r.trailer.is_some());
     let last_journal = journals.iter().copied().filter(|&g| g >= start).max();
-    for g in start..=newest {
+    // The generations to visit: every file's from `start` on, and the first
+    // of each run of absent ones (one loss covers the run). Not every
+    // number up to `newest`: a stray file name must not make this loop long.
+    let mut present: Vec<u64> = journals
+        .iter()
+        .chain(&snapshots)
+        .copied()
+        .filter(|&g| g >= start)
+        .chain(std::iter::once(start))
+        .collect();
+    present.sort_unstable();
+    present.dedup();
+    let mut visit = Vec::with_capacity(present.len() * 2);
+    for (i, &g) in present.iter().enumerate() {
+        if i > 0 && g > present[i - 1] + 1 {
+            visit.push(present[i - 1] + 1);
+        }
+        visit.push(g);
+    }
+    for g in visit {
         let path = journal_path(dir, g);
         if !journals.contains(&g) {
             let later = last_journal.is_some_and(|last| last > g);
@@ -240,12 +264,7 @@ pub(super) fn load(dir: &Path, config: CampaignConfig) -> Result<Loaded, OpenErr
     let next_seq = replay.expected;
     if closed {
         // The newest journal present was closed: its successor is missing.
-        replay.lose_file(
-            &journal_path(dir, newest + 1),
-            DamageKind::MissingFile,
-            0,
-            0,
-        );
+        replay.lose_file(&journal_path(dir, after), DamageKind::MissingFile, 0, 0);
         clean = false;
     }
     replay.finish();
@@ -260,7 +279,7 @@ pub(super) fn load(dir: &Path, config: CampaignConfig) -> Result<Loaded, OpenErr
     }
     if !clean || !report.skipped_files.is_empty() || report.records_lost() > 0 {
         tail = Tail::Restart {
-            generation: newest + 1,
+            generation: after,
             next_seq,
         };
     }
