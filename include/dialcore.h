@@ -441,8 +441,8 @@ typedef uint32_t dc_fsync_policy;
 #endif // __cplusplus
 
 /**
- * What was wrong with the damaged journal tail a recovery cut
- * (`damage_kind` of `dc_recovery_report`).
+ * What was wrong where a recovery first found loss (`damage_kind` of
+ * `dc_recovery_report`).
  */
 enum dc_damage_kind
 #if defined(__cplusplus) || __STDC_VERSION__ >= 202311L
@@ -454,7 +454,7 @@ enum dc_damage_kind
    */
   DC_DAMAGE_KIND_NONE = 0,
   /**
-   * The file ends inside a record (a write cut short by the crash).
+   * The file ends inside a record (a write cut short, or a truncation).
    */
   DC_DAMAGE_KIND_TORN_RECORD = 1,
   /**
@@ -462,13 +462,31 @@ enum dc_damage_kind
    */
   DC_DAMAGE_KIND_BAD_CHECKSUM = 2,
   /**
-   * From the bad record to the end the file is zero bytes.
+   * Zero bytes to the end of the file.
    */
   DC_DAMAGE_KIND_ZERO_FILL = 3,
   /**
-   * A record's length field is 0 or too large.
+   * No record frame where one should start (no sync magic, or an
+   * impossible length).
    */
-  DC_DAMAGE_KIND_IMPLAUSIBLE_LENGTH = 4,
+  DC_DAMAGE_KIND_BAD_FRAME = 4,
+  /**
+   * Intact records whose sequence numbers jump: records cut out.
+   */
+  DC_DAMAGE_KIND_SEQUENCE_GAP = 5,
+  /**
+   * Bytes after a closed journal's trailer.
+   */
+  DC_DAMAGE_KIND_AFTER_TRAILER = 6,
+  /**
+   * A journal's header is damaged (empty, short, bad checksum): all its
+   * records are lost.
+   */
+  DC_DAMAGE_KIND_BAD_HEADER = 7,
+  /**
+   * A journal is missing though later files prove it existed.
+   */
+  DC_DAMAGE_KIND_MISSING_FILE = 8,
 };
 #ifndef __cplusplus
 #if __STDC_VERSION__ >= 202311L
@@ -957,6 +975,14 @@ typedef struct dc_durable_options {
    * Default 10 000 000.
    */
   uint64_t snapshot_every_records;
+  /**
+   * Accept a reopen whose compliance settings (mode, calling window,
+   * attempts and caps, ring timeout, abandon limit/target/window …)
+   * differ from the stored ones: the change is applied and journaled.
+   * Default false: such a reopen fails with `DC_STATUS_INVALID_CONFIG`
+   * naming the fields.
+   */
+  bool accept_config_change;
 } dc_durable_options;
 
 /**
@@ -968,13 +994,21 @@ typedef struct dc_recovery_report {
    */
   bool fresh;
   /**
-   * True when the tail of a journal was damaged and cut (see `damage_kind`).
+   * True when recovery found loss: damaged bytes, a damaged or missing
+   * journal (see `damage_kind`, `records_lost`, `loss_uncounted`).
    */
   bool damaged;
   /**
-   * What was wrong with the cut tail; `DC_DAMAGE_KIND_NONE` when not `damaged`.
+   * What was wrong where loss was first found; `DC_DAMAGE_KIND_NONE`
+   * when not `damaged`.
    */
   dc_damage_kind damage_kind;
+  /**
+   * True when some loss could not be counted (damage at the end of the
+   * newest journal, a missing newest journal): more records than
+   * `records_lost` may be gone.
+   */
+  bool loss_uncounted;
   /**
    * The generation of the snapshot recovery started from; `UINT64_MAX`
    * when none (the campaign was rebuilt from journal 0 alone, or is fresh).
@@ -989,21 +1023,41 @@ typedef struct dc_recovery_report {
    */
   uint64_t journals_replayed;
   /**
-   * Where in its journal the first bad record starts (0 when not `damaged`).
+   * Where in its journal the first loss starts (0 when not `damaged`).
    */
   uint64_t damage_offset;
   /**
-   * Bytes cut from the damaged journal.
+   * Damaged bytes, all losses together (kept aside in
+   * `<journal>.damaged-<offset>` files, except zero fill).
    */
-  uint64_t dropped_bytes;
+  uint64_t damaged_bytes;
   /**
-   * Records cut from the damaged journal (the bad one and any whole ones after it).
+   * Records known lost, counted from the sequence numbers around each
+   * loss (their counters, meter entries and blacklist changes are lost
+   * too).
    */
-  uint64_t dropped_records;
+  uint64_t records_lost;
   /**
-   * Files not used (a newer snapshot that did not check out, journals
-   * after a gap or after a damaged one); recovery wrote a new generation
-   * past them.
+   * Intact records replayed after the first loss.
+   */
+  uint64_t recovered_after_damage;
+  /**
+   * Places where loss was found (damaged ranges, damaged or missing
+   * journals); the text report lists each.
+   */
+  uint64_t damage_count;
+  /**
+   * Contacts whose addition was lost: kept as REMOVED, never dialed.
+   */
+  uint64_t lost_contacts;
+  /**
+   * Configuration fields that differ from the stored configuration
+   * (applied and journaled).
+   */
+  uint64_t config_changes;
+  /**
+   * Files not used (a snapshot that did not check out); recovery wrote
+   * a new generation past them.
    */
   uint64_t skipped_files;
   /**
@@ -1379,6 +1433,17 @@ dc_status dc_campaign_snapshot(struct dc_campaign *campaign, uint64_t *generatio
  * `DC_STATUS_IO`); free it and open the directory again.
  */
 dc_status dc_campaign_durability_error(const struct dc_campaign *campaign);
+
+/**
+ * Whether the campaign's last snapshot failed: `DC_STATUS_OK` when it did
+ * not (or a later one succeeded, or the campaign has no data directory),
+ * `DC_STATUS_IO` when it did, with the file and the error in
+ * `dc_last_error_message()`. Dialing goes on (the journal still records
+ * everything) but the journal grows until a snapshot succeeds; automatic
+ * snapshots are retried with a backoff (1 s doubling to 5 min of campaign
+ * time), not at every poll.
+ */
+dc_status dc_campaign_snapshot_error(const struct dc_campaign *campaign);
 
 /**
  * Writes the current journal's generation, its records and its size in

@@ -49,6 +49,7 @@ fn campaign(contacts: usize, keeping: Keeping, dir: &PathBuf) -> Campaign {
             let options = DurableOptions {
                 fsync,
                 snapshot_every_records: 0,
+                ..DurableOptions::default()
             };
             Campaign::open_with(dir, config(), options)
                 .expect("opens")

@@ -2,9 +2,10 @@
 //!
 //! The directory goes through [`Campaign::inspect`], the same loading code
 //! [`Campaign::open`] runs, but without taking the directory's lock and
-//! without writing anything: a damaged journal tail is reported, not cut,
-//! and the contacts that were live at the crash are reconciled in memory
-//! only. So `inspect` shows what the next `open` would recover, and can run
+//! without writing anything: every loss (damaged bytes, damaged or missing
+//! journals, with the records lost and recovered after it) and every
+//! skipped file is reported, nothing is cut or kept aside, and the contacts
+//! that were live at the crash are reconciled in memory only. So `inspect` shows what the next `open` would recover, and can run
 //! beside a process that has the campaign open (it then sees what that
 //! process has written so far).
 //!
@@ -120,8 +121,9 @@ fn open_error(dir: &Path, timezone_given: bool, e: OpenError) -> CliError {
             dir.display()
         )),
         OpenError::Config(e) if timezone_given => CliError::input(format!("--timezone: {e}")),
-        // Io, Corrupt and MissingSnapshot name their file; the rest get the
-        // directory in front.
+        // Io, Corrupt and MissingSnapshot name their file (MissingSnapshot
+        // every damaged snapshot and why); the rest get the directory in
+        // front.
         OpenError::Io { .. } | OpenError::Corrupt { .. } | OpenError::MissingSnapshot { .. } => {
             CliError::input(e)
         }
@@ -132,22 +134,52 @@ fn open_error(dir: &Path, timezone_given: bool, e: OpenError) -> CliError {
 /// The summary of a recovery: the `recovery` object of `simulate --json`
 /// and part of `inspect --json`.
 pub fn recovery_summary_json(r: &RecoveryReport) -> Value {
-    let damage = match &r.damage {
-        Some(d) => json!({
-            "file": d.path.display().to_string(),
-            "offset": d.offset,
-            "dropped_bytes": d.dropped_bytes,
-            "dropped_records": d.dropped_records,
-            "kind": format!("{:?}", d.kind),
-        }),
-        None => Value::Null,
-    };
+    let damage: Vec<Value> = r
+        .damage
+        .iter()
+        .map(|d| {
+            json!({
+                "file": d.path.display().to_string(),
+                "offset": d.offset,
+                "bytes": d.bytes,
+                "kind": format!("{:?}", d.kind),
+                "first_lost_seq": d.first_lost_seq,
+                "lost_records": d.lost_records,
+                "recovered_after": d.recovered_after,
+                "kept_aside": d.kept_aside.as_ref().map(|p| p.display().to_string()),
+            })
+        })
+        .collect();
+    let skipped: Vec<Value> = r
+        .skipped_files
+        .iter()
+        .map(|(path, why)| json!({"file": path.display().to_string(), "why": why}))
+        .collect();
+    let changes: Vec<Value> = r
+        .config_changes
+        .iter()
+        .map(|c| {
+            json!({
+                "field": c.field,
+                "stored": c.stored,
+                "configured": c.configured,
+                "kind": format!("{:?}", c.kind),
+            })
+        })
+        .collect();
     json!({
         "data_dir": r.dir.display().to_string(),
         "fresh": r.fresh,
         "snapshot_generation": r.snapshot.as_ref().map(|s| s.generation),
         "records_replayed": r.records_replayed(),
         "damage": damage,
+        "records_lost": r.records_lost(),
+        "loss_uncounted": r.loss_uncounted(),
+        "recovered_after_damage": r.recovered_after_damage(),
+        "lost_contacts": r.lost_contacts,
+        "skipped_files": skipped,
+        "config_changes": changes,
+        "restarted_generation": r.restarted,
         "reconciled": r.reconciled.len(),
         "contacts": r.contacts,
         "now_ms": r.now_ms,
@@ -168,13 +200,10 @@ fn recovery_json(r: &RecoveryReport) -> Value {
                     "file": j.path.display().to_string(),
                     "records": j.records,
                     "valid_bytes": j.valid_bytes,
+                    "first_seq": j.first_seq,
+                    "closed": j.closed,
                 })
             })
-            .collect();
-        let skipped: Vec<Value> = r
-            .skipped_files
-            .iter()
-            .map(|(path, why)| json!({"file": path.display().to_string(), "why": why}))
             .collect();
         let reconciled: Vec<Value> = r
             .reconciled
@@ -189,7 +218,6 @@ fn recovery_json(r: &RecoveryReport) -> Value {
             })
             .collect();
         obj.insert("journals".into(), Value::Array(journals));
-        obj.insert("skipped_files".into(), Value::Array(skipped));
         obj.insert("reconciled_contacts".into(), Value::Array(reconciled));
     }
     value

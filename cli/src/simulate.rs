@@ -27,6 +27,14 @@
 //! command to FILE, one per line, written out at every poll before the
 //! simulated PBX acts on it: what a crash test checks the recovered
 //! campaign against.
+//!
+//! **Storage errors are loud.** What recovery found damaged or skipped is
+//! printed as warnings on stderr (and listed in `--json` under
+//! `recovery`). A snapshot (`--snapshot-every`) that still fails at the end
+//! of the run (an unwritable directory, a full disk) is a warning on
+//! stderr, `snapshot_error` in `--json`, and exit code 2 after the report:
+//! the run could not be made durable as asked. A journal that cannot be
+//! written stops the run at once with the same exit code.
 
 use std::cell::RefCell;
 use std::fs::{File, OpenOptions};
@@ -243,15 +251,29 @@ pub fn run(args: &SimulateArgs) -> Result<String, CliError> {
             }
             let hook = ack_log.map(AckLog::into_hook);
             dialcore_sim::run_durable(&scenario, dir, options, hook, &mut progress)
-                .map(|(report, recovery)| (report, Some(recovery)))
+                .map(|(report, recovery, snapshot_error)| (report, Some(recovery), snapshot_error))
         }
-        None => dialcore_sim::run(&scenario, &mut progress).map(|report| (report, None)),
+        None => dialcore_sim::run(&scenario, &mut progress).map(|report| (report, None, None)),
     };
     let wall = started.elapsed();
     if let Some(bar) = &bar {
         bar.finish_and_clear();
     }
-    let (report, recovery) = result.map_err(sim_error)?;
+    let (report, recovery, snapshot_error) = result.map_err(sim_error)?;
+    if let Some(e) = &snapshot_error {
+        eprintln!(
+            "warning: snapshot failed: {e}; the journal still holds every change but grows \
+             until a snapshot succeeds"
+        );
+    }
+    if let Some(r) = recovery.as_ref().filter(|r| r.is_damaged()) {
+        for d in &r.damage {
+            eprintln!("warning: recovery: {d}");
+        }
+        for (path, why) in &r.skipped_files {
+            eprintln!("warning: recovery skipped {}: {why}", path.display());
+        }
+    }
     if let (Some(error), Some(path)) = (ack_error, &args.ack_log) {
         if let Some(e) = error.borrow_mut().take() {
             return Err(CliError::input(format!(
@@ -275,10 +297,11 @@ pub fn run(args: &SimulateArgs) -> Result<String, CliError> {
             .map_err(|e| CliError::input(format!("cannot write {}: {e}", path.display())))?;
     }
 
-    Ok(if args.json {
+    let out = if args.json {
         let mut value = report_json(&report, wall);
         if let (Some(recovery), Some(obj)) = (&recovery, value.as_object_mut()) {
             obj.insert("recovery".into(), recovery_json(recovery));
+            obj.insert("snapshot_error".into(), json!(snapshot_error));
         }
         let mut text = value.to_string();
         text.push('\n');
@@ -291,8 +314,27 @@ pub fn run(args: &SimulateArgs) -> Result<String, CliError> {
             text.push('\n');
         }
         text.push_str(&report_text(&report, wall));
+        if let Some(e) = &snapshot_error {
+            text.push_str(&format!("snapshot failed: {e}\n"));
+        }
         text
-    })
+    };
+    match snapshot_error {
+        // The report is printed, then the run fails: it could not be made
+        // durable as asked (exit 2, like a data directory that cannot be
+        // written).
+        Some(e) => {
+            let mut stdout = io::stdout().lock();
+            stdout
+                .write_all(out.as_bytes())
+                .and_then(|()| stdout.flush())
+                .map_err(|w| CliError::internal(format!("writing the report: {w}")))?;
+            Err(CliError::input(format!(
+                "the run could not be made durable: snapshot failed: {e}"
+            )))
+        }
+        None => Ok(out),
+    }
 }
 
 /// The `--ack-log` file: the contact ids of Dial commands, one per line.

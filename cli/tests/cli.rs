@@ -430,7 +430,9 @@ fn a_data_dir_run_stopped_by_until_resumes_to_completion() {
     let recovery = &first["recovery"];
     assert_eq!(recovery["fresh"], true, "{first}");
     assert_eq!(recovery["reconciled"], 0, "{first}");
-    assert!(recovery["damage"].is_null(), "{first}");
+    assert_eq!(recovery["damage"], Value::Array(vec![]), "{first}");
+    assert_eq!(recovery["skipped_files"], Value::Array(vec![]), "{first}");
+    assert_eq!(first["snapshot_error"], Value::Null, "{first}");
     let done_first: u64 = counts(&first)
         .iter()
         .filter(|(s, _)| s.is_terminal())
@@ -508,6 +510,88 @@ fn a_data_dir_run_stopped_by_until_resumes_to_completion() {
         count(&second, State::Success)
     );
     assert!(text.contains(&success_line), "{text}");
+}
+
+#[test]
+fn a_run_whose_snapshots_fail_warns_reports_and_exits_non_zero() {
+    let dir = scratch("durable_snapshot_fails").join("data");
+    // A directory where the snapshot's temporary file must go: every
+    // snapshot fails (tests run as root, so file modes would not).
+    std::fs::create_dir_all(dir.join("snapshot-00000001.dcs.tmp/x")).unwrap();
+    let dir_arg = dir.display().to_string();
+    let mut args = vec![
+        "simulate",
+        "--json",
+        "--data-dir",
+        &dir_arg,
+        "--snapshot-every",
+        "500",
+    ];
+    args.extend_from_slice(&SMALL);
+    let out = dialcore(&args);
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    let err = stderr(&out);
+    assert!(err.contains("warning: snapshot failed"), "{err}");
+    assert!(err.contains("snapshot-00000001.dcs"), "{err}");
+    assert!(err.contains("could not be made durable"), "{err}");
+    // The report is still printed, with the error in it.
+    let report: Value = serde_json::from_str(&stdout(&out)).expect("JSON report");
+    let e = report["snapshot_error"].as_str().expect("snapshot_error");
+    assert!(e.contains("snapshot-00000001.dcs"), "{e}");
+    assert_eq!(
+        report["stop_reason"], "finished",
+        "dialing went on: {report}"
+    );
+}
+
+#[test]
+fn inspect_and_simulate_list_damage_and_skipped_files() {
+    let dir = scratch("durable_damage").join("data");
+    let dir_arg = dir.display().to_string();
+    let first = simulate_durable_json(&dir, &["--until", "0.25", "--snapshot-every", "3000"]);
+    assert_eq!(first["stop_reason"], "time_limit", "{first}");
+    let mut newest = None;
+    for e in std::fs::read_dir(&dir).unwrap() {
+        let name = e.unwrap().file_name().to_string_lossy().into_owned();
+        if name.starts_with("journal-") && name.ends_with(".dcj") {
+            newest = newest.max(Some(name));
+        }
+    }
+    let journal = dir.join(newest.expect("a journal"));
+    let mut bytes = std::fs::read(&journal).unwrap();
+    let mid = bytes.len() / 2;
+    bytes[mid] ^= 0x08;
+    std::fs::write(&journal, &bytes).unwrap();
+    let inspected = json_ok(&dialcore(&["inspect", &dir_arg, "--json"]));
+    let damage = inspected["recovery"]["damage"]
+        .as_array()
+        .expect("damage list");
+    assert_eq!(damage.len(), 1, "{inspected}");
+    assert_eq!(damage[0]["lost_records"], 1, "{inspected}");
+    assert!(
+        damage[0]["recovered_after"].as_u64().unwrap() > 0,
+        "{inspected}"
+    );
+    assert_eq!(inspected["recovery"]["records_lost"], 1, "{inspected}");
+    // The continued run reports the same loss, warns, and keeps the bytes.
+    let mut args = vec!["simulate", "--json", "--data-dir", &dir_arg];
+    args.extend_from_slice(&SMALL);
+    let out = dialcore(&args);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("warning: recovery:"),
+        "{}",
+        stderr(&out)
+    );
+    let second: Value = serde_json::from_str(&stdout(&out)).unwrap();
+    let d = &second["recovery"]["damage"][0];
+    assert_eq!(d["lost_records"], 1, "{second}");
+    let kept = d["kept_aside"].as_str().expect("kept aside");
+    assert!(Path::new(kept).exists(), "{kept}");
+    assert!(
+        second["recovery"]["restarted_generation"].is_u64(),
+        "{second}"
+    );
 }
 
 #[test]

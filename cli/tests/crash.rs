@@ -191,7 +191,7 @@ fn check_recovered(
         return Recovered {
             has_contacts: false,
             reconciled: report.reconciled.len(),
-            damaged: report.damage.is_some(),
+            damaged: !report.damage.is_empty(),
             snapshot: report.snapshot.as_ref().map(|s| s.generation),
         };
     }
@@ -262,7 +262,7 @@ fn check_recovered(
     Recovered {
         has_contacts: true,
         reconciled: report.reconciled.len(),
-        damaged: report.damage.is_some(),
+        damaged: !report.damage.is_empty(),
         snapshot: report.snapshot.as_ref().map(|s| s.generation),
     }
 }

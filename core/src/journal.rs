@@ -1,4 +1,4 @@
-//! The journal file: checksummed records appended to one file.
+//! The journal file: sequenced, checksummed records appended to one file.
 //!
 //! This module is the framing only: what a record *means* is the durable
 //! layer's business. A [`JournalWriter`] frames each record into an
@@ -6,33 +6,49 @@
 //! path), writes the buffer with one `write` per [`JournalWriter::flush`],
 //! and forces it to disk as its [`FsyncPolicy`] says, by the engine's own
 //! clock (`now_ms`; the crate reads no clock). [`read_journal`] reads a file
-//! back, keeps the records that check out and tells what was cut.
+//! back: every record that checks out, wherever it is, and every damaged
+//! byte range between them.
 //!
-//! **Layout**, all integers little-endian:
+//! **Layout** (version 2), all integers little-endian:
 //!
 //! | bytes | field                                                          |
 //! |-------|----------------------------------------------------------------|
 //! | 4     | magic `DCJL`                                                   |
-//! | 2     | version, `u16`, 1                                              |
+//! | 2     | version, `u16`, 2                                              |
 //! | 2     | reserved, `u16`, 0                                             |
 //! | 8     | generation, `u64` (chosen by the durable layer)                |
-//! | 4     | CRC-32 (IEEE, as `crc32fast`) of the 16 bytes above            |
-//! |       | then records, end to end, to the end of the file:              |
-//! | 4     | payload length `n`, `u32`, 1 ..= [`MAX_RECORD_LEN`]             |
-//! | 4     | CRC-32 of the payload                                          |
+//! | 8     | first sequence number: the `seq` of the file's first record    |
+//! | 4     | CRC-32 (IEEE, as `crc32fast`) of the 24 bytes above            |
+//! |       | then frames, end to end:                                       |
+//! | 4     | sync magic: [`RECORD_MAGIC`] (a record) or [`TRAILER_MAGIC`]   |
+//! | 8     | `seq`, `u64`: one more than the previous record's              |
+//! | 4     | payload length `n`, `u32`: 1 ..= [`MAX_RECORD_LEN`] (0 in a trailer) |
+//! | 4     | CRC-32 of `seq`, length and payload (the `12 + n` bytes)       |
 //! | n     | payload                                                        |
 //!
-//! A bad header (empty file, wrong magic, unknown version, header CRC
-//! mismatch) is a hard [`JournalError`]: the file is not a journal, or not
-//! one this version can read, and recovery must not guess. Damage *after*
-//! the header is expected after a crash — a record half written, a
-//! preallocated tail of zeros — and reading stops before it, reporting a
-//! [`Damage`]; see [`read_journal`] for the exact rule.
+//! Sequence numbers run on across journal files: the durable layer starts
+//! each new journal at the number after the last one of the previous
+//! journal. A **trailer** closes a journal: its `seq` is the first sequence
+//! number of the next journal, and nothing may follow it.
+//!
+//! **Salvage.** Because every frame starts with a sync magic and carries
+//! its own sequence number under its CRC, damage in the middle (a flipped
+//! bit, a zeroed range) costs only the frames it touches: the reader scans
+//! on for the next frame that checks out and counts the records lost from
+//! the sequence gap. See [`read_journal`] for the exact rule.
+//!
+//! A bad header (empty file, cut inside the header, wrong magic, unknown
+//! version, header CRC mismatch) is a [`JournalError`]: the file is not a
+//! journal this version can read, and the reader does not guess. Version 1
+//! journals (no sequence numbers) are refused with
+//! [`JournalError::UnsupportedVersion`], which names the file and the
+//! version: this build cannot tell what a version 1 journal lost.
 //!
 //! [`JournalWriter::create`] writes the header to `<path>.tmp`, fsyncs it
 //! and renames it over `path`, then fsyncs the directory, so a crash while
 //! creating leaves either no journal or one with a whole header, never an
-//! empty or half-written one at `path`.
+//! empty or half-written one at `path`: a short journal is damage, not a
+//! crash artefact.
 
 use std::fmt;
 use std::fs::{self, File, OpenOptions};
@@ -46,13 +62,19 @@ use crate::lockfile::{parent_dir, sync_dir};
 pub const JOURNAL_MAGIC: [u8; 4] = *b"DCJL";
 
 /// The journal format version this crate writes and reads.
-pub const JOURNAL_VERSION: u16 = 1;
+pub const JOURNAL_VERSION: u16 = 2;
 
 /// Bytes of the file header.
-pub const HEADER_LEN: usize = 20;
+pub const HEADER_LEN: usize = 28;
 
-/// Bytes of a record's header (length and CRC) before its payload.
-pub const RECORD_HEADER_LEN: usize = 8;
+/// Bytes of a frame's header (sync magic, seq, length, CRC) before its payload.
+pub const RECORD_HEADER_LEN: usize = 20;
+
+/// The sync magic that starts every record frame.
+pub const RECORD_MAGIC: [u8; 4] = [0xD1, 0xA1, 0x5E, 0x9A];
+
+/// The sync magic of the trailer that closes a journal.
+pub const TRAILER_MAGIC: [u8; 4] = [0xD1, 0xA1, 0x5E, 0xED];
 
 /// The longest payload a record may have, 64 MiB. A longer length field is
 /// taken as damage on reading, so [`JournalWriter::append`] refuses to write
@@ -83,7 +105,7 @@ impl Default for FsyncPolicy {
     }
 }
 
-/// Appends checksummed records to one journal file.
+/// Appends sequenced, checksummed records to one journal file.
 ///
 /// Records go to an in-memory buffer; [`JournalWriter::flush`] writes it.
 /// Dropping the writer writes what is still buffered (errors ignored) but
@@ -100,6 +122,8 @@ pub struct JournalWriter {
     file_len: u64,
     /// Records appended since create/open, buffered ones included.
     records: u64,
+    /// The `seq` the next record gets.
+    next_seq: u64,
     /// Engine time of the last fsync; `None` before the first.
     last_sync_ms: Option<u64>,
     /// Bytes written to the file since the last fsync.
@@ -111,7 +135,7 @@ impl JournalWriter {
     fn writing(
         file: File,
         path: &Path,
-        generation: u64,
+        (generation, next_seq): (u64, u64),
         policy: FsyncPolicy,
         file_len: u64,
     ) -> Self {
@@ -123,15 +147,22 @@ impl JournalWriter {
             buf: Vec::with_capacity(1 << 16),
             file_len,
             records: 0,
+            next_seq,
             last_sync_ms: None,
             unsynced: false,
         }
     }
 
     /// Creates the journal at `path` (replacing any file there) with a
-    /// header for `generation`: the header goes to `<path>.tmp`, which is
-    /// fsynced and renamed over `path`, then the directory is fsynced.
-    pub fn create(path: &Path, generation: u64, policy: FsyncPolicy) -> io::Result<Self> {
+    /// header for `generation` whose first record will be `first_seq`: the
+    /// header goes to `<path>.tmp`, which is fsynced and renamed over
+    /// `path`, then the directory is fsynced.
+    pub fn create(
+        path: &Path,
+        generation: u64,
+        first_seq: u64,
+        policy: FsyncPolicy,
+    ) -> io::Result<Self> {
         let tmp = tmp_path(path);
         let mut file = OpenOptions::new()
             .read(true)
@@ -140,7 +171,7 @@ impl JournalWriter {
             .truncate(true)
             .open(&tmp)?;
         let written = file
-            .write_all(&encode_header(generation))
+            .write_all(&encode_header(generation, first_seq))
             .and_then(|()| file.sync_all())
             .and_then(|()| fs::rename(&tmp, path));
         if let Err(e) = written {
@@ -151,19 +182,25 @@ impl JournalWriter {
         Ok(Self::writing(
             file,
             path,
-            generation,
+            (generation, first_seq),
             policy,
             HEADER_LEN as u64,
         ))
     }
 
     /// Opens an existing journal for appending after recovery: `valid_len`
-    /// is the byte length the reader accepted ([`JournalRead::valid_len`]);
-    /// the file is truncated to it (the torn tail cut) and fsynced. The
-    /// header is checked again (an `InvalidData` error if it is bad), and
-    /// `valid_len` must lie between the header's end and the file's length
-    /// (else `InvalidInput`).
-    pub fn open_append(path: &Path, valid_len: u64, policy: FsyncPolicy) -> io::Result<Self> {
+    /// is the byte length to keep (the end of the last good record,
+    /// [`JournalRead::valid_len`]) and `next_seq` the `seq` the next record
+    /// gets; the file is truncated to `valid_len` (the torn tail cut) and
+    /// fsynced. The header is checked again (an `InvalidData` error if it
+    /// is bad), and `valid_len` must lie between the header's end and the
+    /// file's length (else `InvalidInput`).
+    pub fn open_append(
+        path: &Path,
+        valid_len: u64,
+        next_seq: u64,
+        policy: FsyncPolicy,
+    ) -> io::Result<Self> {
         let mut file = OpenOptions::new().read(true).write(true).open(path)?;
         let len = file.metadata()?.len();
         if valid_len < HEADER_LEN as u64 || valid_len > len {
@@ -177,21 +214,28 @@ impl JournalWriter {
         }
         let mut header = [0u8; HEADER_LEN];
         file.read_exact(&mut header)?;
-        let generation = decode_header(path, &header, len as usize)
+        let (generation, _) = decode_header(path, &header, len as usize)
             .map_err(|e| io::Error::new(io::ErrorKind::InvalidData, e.to_string()))?;
         if valid_len < len {
             file.set_len(valid_len)?;
         }
         file.seek(SeekFrom::Start(valid_len))?;
         file.sync_all()?;
-        Ok(Self::writing(file, path, generation, policy, valid_len))
+        Ok(Self::writing(
+            file,
+            path,
+            (generation, next_seq),
+            policy,
+            valid_len,
+        ))
     }
 
     /// Appends one record to the in-memory buffer: `write_payload` writes the
     /// payload at the end of the `Vec` it is given (it must not touch what
-    /// is already there); the writer frames it as `[len u32][crc32 u32]
-    /// [payload]`. No I/O. An empty payload appends nothing (a record has at
-    /// least one byte).
+    /// is already there); the writer frames it as `[magic][seq u64][len
+    /// u32][crc32 u32][payload]` with the next sequence number. No I/O. An
+    /// empty payload appends nothing and takes no sequence number (a record
+    /// has at least one byte).
     ///
     /// # Panics
     ///
@@ -215,10 +259,27 @@ impl JournalWriter {
             len <= MAX_RECORD_LEN,
             "journal record of {len} bytes exceeds MAX_RECORD_LEN"
         );
-        let crc = crc32fast::hash(&self.buf[start..]);
-        self.buf[head..head + 4].copy_from_slice(&(len as u32).to_le_bytes());
-        self.buf[head + 4..start].copy_from_slice(&crc.to_le_bytes());
+        let seq = self.next_seq;
+        frame_header(&mut self.buf[head..], RECORD_MAGIC, seq, len as u32);
+        let mut h = crc32fast::Hasher::new();
+        h.update(&self.buf[head + 4..head + 16]);
+        h.update(&self.buf[start..]);
+        self.buf[head + 16..start].copy_from_slice(&h.finalize().to_le_bytes());
         self.records += 1;
+        self.next_seq += 1;
+    }
+
+    /// Closes the journal: writes what is buffered, then a trailer whose
+    /// `seq` is [`JournalWriter::next_seq`] (the first record of the next
+    /// journal), and fsyncs. Nothing may be appended after it: the reader
+    /// takes any byte after a trailer for damage.
+    pub fn close(mut self) -> io::Result<()> {
+        let mut t = [0u8; RECORD_HEADER_LEN];
+        frame_header(&mut t, TRAILER_MAGIC, self.next_seq, 0);
+        let crc = crc32fast::hash(&t[4..16]);
+        t[16..].copy_from_slice(&crc.to_le_bytes());
+        self.buf.extend_from_slice(&t);
+        self.sync()
     }
 
     /// Writes the buffered records to the file (one `write_all`), then
@@ -301,6 +362,11 @@ impl JournalWriter {
         self.records
     }
 
+    /// The sequence number the next appended record gets.
+    pub fn next_seq(&self) -> u64 {
+        self.next_seq
+    }
+
     /// The file's length once the buffer is written: bytes in the file plus
     /// buffered bytes.
     pub fn bytes(&self) -> u64 {
@@ -341,19 +407,27 @@ pub(crate) fn tmp_path(path: &Path) -> PathBuf {
     PathBuf::from(s)
 }
 
-fn encode_header(generation: u64) -> [u8; HEADER_LEN] {
+/// Writes magic, seq and length into the first 16 bytes of `out`.
+fn frame_header(out: &mut [u8], magic: [u8; 4], seq: u64, len: u32) {
+    out[..4].copy_from_slice(&magic);
+    out[4..12].copy_from_slice(&seq.to_le_bytes());
+    out[12..16].copy_from_slice(&len.to_le_bytes());
+}
+
+fn encode_header(generation: u64, first_seq: u64) -> [u8; HEADER_LEN] {
     let mut h = [0u8; HEADER_LEN];
     h[..4].copy_from_slice(&JOURNAL_MAGIC);
     h[4..6].copy_from_slice(&JOURNAL_VERSION.to_le_bytes());
     h[8..16].copy_from_slice(&generation.to_le_bytes());
-    let crc = crc32fast::hash(&h[..16]);
-    h[16..].copy_from_slice(&crc.to_le_bytes());
+    h[16..24].copy_from_slice(&first_seq.to_le_bytes());
+    let crc = crc32fast::hash(&h[..24]);
+    h[24..].copy_from_slice(&crc.to_le_bytes());
     h
 }
 
 /// Checks a header (`data` is the file's first bytes, `file_len` its
-/// length) and returns the generation.
-fn decode_header(path: &Path, data: &[u8], file_len: usize) -> Result<u64, JournalError> {
+/// length) and returns the generation and the first sequence number.
+fn decode_header(path: &Path, data: &[u8], file_len: usize) -> Result<(u64, u64), JournalError> {
     let path = || path.to_path_buf();
     if file_len == 0 {
         return Err(JournalError::Empty { path: path() });
@@ -362,8 +436,22 @@ fn decode_header(path: &Path, data: &[u8], file_len: usize) -> Result<u64, Journ
     if data[..n] != JOURNAL_MAGIC[..n] {
         return Err(JournalError::BadMagic { path: path() });
     }
-    if data.len() < HEADER_LEN {
-        return Err(JournalError::BadHeader { path: path() });
+    if data.len() >= 20 {
+        // A whole version 1 header (its CRC covers 16 bytes) is an old
+        // journal, not damage.
+        let version = u16::from_le_bytes([data[4], data[5]]);
+        if version == 1 && crc32fast::hash(&data[..16]) == u32_at(data, 16) {
+            return Err(JournalError::UnsupportedVersion {
+                path: path(),
+                version,
+            });
+        }
+    }
+    if data.len() < HEADER_LEN || crc32fast::hash(&data[..24]) != u32_at(data, 24) {
+        return Err(JournalError::BadHeader {
+            path: path(),
+            len: file_len as u64,
+        });
     }
     let version = u16::from_le_bytes([data[4], data[5]]);
     if version != JOURNAL_VERSION {
@@ -372,66 +460,119 @@ fn decode_header(path: &Path, data: &[u8], file_len: usize) -> Result<u64, Journ
             version,
         });
     }
-    if crc32fast::hash(&data[..16]) != u32_at(data, 16) {
-        return Err(JournalError::BadHeader { path: path() });
-    }
-    Ok(u64::from_le_bytes(data[8..16].try_into().expect("8 bytes")))
+    Ok((u64_at(data, 8), u64_at(data, 16)))
 }
 
 fn u32_at(data: &[u8], at: usize) -> u32 {
     u32::from_le_bytes(data[at..at + 4].try_into().expect("4 bytes"))
 }
 
-/// A journal file read back: the records that checked out, and what was cut.
+fn u64_at(data: &[u8], at: usize) -> u64 {
+    u64::from_le_bytes(data[at..at + 8].try_into().expect("8 bytes"))
+}
+
+/// One good record of a journal read back.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RecordAt {
+    /// Its sequence number.
+    pub seq: u64,
+    /// Offset of its frame in the file.
+    pub offset: u64,
+    /// Its payload, as a range into [`JournalRead::data`].
+    pub payload: Range<usize>,
+}
+
+/// A journal file read back: the records that checked out, and the damage.
 #[derive(Debug, Clone)]
 pub struct JournalRead {
     /// The generation in the header.
     pub generation: u64,
+    /// The first sequence number in the header.
+    pub first_seq: u64,
     /// The whole file.
     pub data: Vec<u8>,
-    /// Bytes from the start of the file through the last good record: where
+    /// Bytes from the start of the file through the last good frame: where
     /// appending continues ([`JournalWriter::open_append`]).
     pub valid_len: u64,
-    /// Each good record's payload, as a range into `data`, in file order.
-    pub records: Vec<Range<usize>>,
-    /// Why and where reading stopped before the end of the file, if it did.
-    pub damage: Option<Damage>,
+    /// The good records, in file order.
+    pub records: Vec<RecordAt>,
+    /// The damaged byte ranges, in file order.
+    pub damage: Vec<Damage>,
+    /// The trailer's sequence number (the next journal's first record), if
+    /// the journal was closed.
+    pub trailer: Option<u64>,
 }
 
 impl JournalRead {
     /// The good records' payloads, in file order.
     pub fn payloads(&self) -> impl Iterator<Item = &[u8]> + '_ {
-        self.records.iter().map(|r| &self.data[r.clone()])
+        self.records.iter().map(|r| &self.data[r.payload.clone()])
+    }
+
+    /// The sequence number the record after the last good one gets: the
+    /// trailer's, else one past the last good record, else the header's
+    /// first.
+    pub fn next_seq(&self) -> u64 {
+        self.trailer.unwrap_or_else(|| {
+            self.records
+                .last()
+                .map_or(self.first_seq, |r| r.seq.saturating_add(1))
+        })
     }
 }
 
-/// Why and where reading stopped early.
+/// One damaged byte range of a journal.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Damage {
-    /// Offset of the first bad record (equal to [`JournalRead::valid_len`]).
+    /// Offset of the first damaged byte (the start of the frame that did
+    /// not check out).
     pub offset: u64,
-    /// Bytes after the last good record: file length − `valid_len`.
-    pub dropped_bytes: u64,
-    /// Records lost, as far as the framing tells; see [`read_journal`].
-    pub dropped_records: u64,
-    /// What was wrong with the first bad record.
+    /// Damaged bytes: up to the next good frame, or to the end of the file.
+    pub bytes: u64,
+    /// The sequence number of the first record lost.
+    pub first_lost_seq: u64,
+    /// Records lost, from the sequence gap: exact when a good frame follows
+    /// (`next.seq − first_lost_seq`), `None` when the damage runs to the end
+    /// of the file (nothing says how many records the bytes held; the
+    /// durable layer may know from the next journal's header).
+    pub lost_records: Option<u64>,
+    /// What was wrong with the first bad frame.
     pub kind: DamageKind,
 }
 
-/// What was wrong with the first bad record.
+impl Damage {
+    /// True when the damage runs to the end of the file.
+    pub fn at_tail(&self) -> bool {
+        self.lost_records.is_none()
+    }
+}
+
+/// What was wrong with the first bad frame of a damaged range.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum DamageKind {
-    /// The file ends inside a record's header or payload (a write cut
-    /// short), and the cut bytes are not all zero.
+    /// The file ends inside a frame (a write cut short, or a truncation),
+    /// and the cut bytes are not all zero.
     TornRecord,
-    /// The payload's CRC does not match.
+    /// A frame's CRC does not match.
     BadChecksum,
-    /// From the bad record to the end the file is all zero bytes
-    /// (preallocated or never written back).
+    /// From the bad frame to the end the file is all zero bytes
+    /// (preallocated, never written back, or zeroed).
     ZeroFill,
-    /// The length field is 0 (with bytes other than zeros after it) or
-    /// above [`MAX_RECORD_LEN`].
-    ImplausibleLength,
+    /// No sync magic where a frame should start, or a length of 0 or above
+    /// [`MAX_RECORD_LEN`].
+    BadFrame,
+    /// Frames check out but their sequence numbers jump (bytes cut out on a
+    /// frame boundary) or go backwards.
+    SequenceGap,
+    /// Bytes after the trailer.
+    AfterTrailer,
+    /// The whole file: its header is damaged (empty, cut short, bad magic
+    /// or checksum), so none of its records can be trusted. Reported by the
+    /// durable layer.
+    BadHeader,
+    /// The whole file is missing though later files prove it existed.
+    /// Reported by the durable layer.
+    MissingFile,
 }
 
 impl fmt::Display for DamageKind {
@@ -439,8 +580,12 @@ impl fmt::Display for DamageKind {
         f.write_str(match self {
             DamageKind::TornRecord => "torn record",
             DamageKind::BadChecksum => "bad checksum",
-            DamageKind::ZeroFill => "zero-filled tail",
-            DamageKind::ImplausibleLength => "implausible record length",
+            DamageKind::ZeroFill => "zero-filled bytes",
+            DamageKind::BadFrame => "bad frame",
+            DamageKind::SequenceGap => "sequence gap",
+            DamageKind::AfterTrailer => "bytes after the trailer",
+            DamageKind::BadHeader => "damaged journal header",
+            DamageKind::MissingFile => "missing journal",
         })
     }
 }
@@ -449,9 +594,17 @@ impl fmt::Display for Damage {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(
             f,
-            "{} at byte {}: {} bytes, {} records dropped",
-            self.kind, self.offset, self.dropped_bytes, self.dropped_records
-        )
+            "{} at byte {}: {} bytes, ",
+            self.kind, self.offset, self.bytes
+        )?;
+        match self.lost_records {
+            Some(n) => write!(f, "{n} records lost from seq {}", self.first_lost_seq),
+            None => write!(
+                f,
+                "records from seq {} on lost (how many the file does not say)",
+                self.first_lost_seq
+            ),
+        }
     }
 }
 
@@ -482,7 +635,22 @@ pub enum JournalError {
     BadHeader {
         /// The journal file.
         path: PathBuf,
+        /// The file's length.
+        len: u64,
     },
+}
+
+impl JournalError {
+    /// The file, unless the error is a plain I/O error.
+    pub fn path(&self) -> Option<&Path> {
+        match self {
+            JournalError::Io(_) => None,
+            JournalError::Empty { path }
+            | JournalError::BadMagic { path }
+            | JournalError::UnsupportedVersion { path, .. }
+            | JournalError::BadHeader { path, .. } => Some(path),
+        }
+    }
 }
 
 impl fmt::Display for JournalError {
@@ -495,12 +663,12 @@ impl fmt::Display for JournalError {
             }
             JournalError::UnsupportedVersion { path, version } => write!(
                 f,
-                "journal {} has unsupported version {version} (this build reads {JOURNAL_VERSION})",
+                "journal {} has format version {version}; this build reads version {JOURNAL_VERSION} only",
                 path.display()
             ),
-            JournalError::BadHeader { path } => write!(
+            JournalError::BadHeader { path, len } => write!(
                 f,
-                "journal {} has a damaged header (short or checksum mismatch)",
+                "journal {} has a damaged header ({len} bytes; short or checksum mismatch)",
                 path.display()
             ),
         }
@@ -522,126 +690,231 @@ impl From<io::Error> for JournalError {
     }
 }
 
-/// Reads a journal file: checks the header, then walks the records from it
-/// and stops at the first bad one. The file is not changed.
+/// Reads a journal file: checks the header, then walks the frames. The
+/// file is not changed. Never panics, whatever the bytes.
 ///
-/// A record at offset `o` with `r` bytes left in the file is bad when:
-///
-/// - `r < 8` (the record header is incomplete): [`DamageKind::ZeroFill`] if
-///   those bytes are all zero, else [`DamageKind::TornRecord`];
-/// - its length is 0: [`DamageKind::ZeroFill`] if the rest of the file is all
-///   zero, else [`DamageKind::ImplausibleLength`];
-/// - its length is above [`MAX_RECORD_LEN`]: [`DamageKind::ImplausibleLength`];
-/// - its length is above `r − 8` (the payload runs past the end):
-///   [`DamageKind::TornRecord`];
-/// - its payload's CRC fails: [`DamageKind::BadChecksum`].
-///
-/// Then `valid_len = o`, `damage.offset = o`, `dropped_bytes = file length −
-/// o`, and `dropped_records` is:
-///
-/// - 0 for `ZeroFill`;
-/// - 1 for `TornRecord` and `ImplausibleLength` (the length field cannot be
-///   trusted to find what follows);
-/// - for `BadChecksum`, 1 plus the number of well-formed records (length 1 ..=
-///   [`MAX_RECORD_LEN`], inside the file, CRC good) found by walking on from
-///   the end of the bad record, stopping at the first one that is not — a
-///   count of what the cut loses, since nothing after damage is replayed.
-///
-/// Never panics, whatever the bytes.
+/// A frame at offset `o` is **good** when its sync magic is
+/// [`RECORD_MAGIC`] (or [`TRAILER_MAGIC`] with length 0), its length is 1
+/// ..= [`MAX_RECORD_LEN`], it ends inside the file, its CRC matches, and
+/// its `seq` is not below the next expected one. A good record whose `seq`
+/// jumps ahead is kept, and the jump is a [`DamageKind::SequenceGap`] of 0
+/// bytes. A frame that is not good starts a damaged range: the reader scans
+/// forward byte by byte for the next good frame (a sync magic, then the full
+/// check: cheap, since a false match needs a CRC collision) and the range
+/// ends there, with `lost_records = next.seq − first_lost_seq`; if none
+/// follows, the range runs to the end of the file (`lost_records = None`)
+/// and its kind says whether it was all zeros ([`DamageKind::ZeroFill`]),
+/// a frame cut by the end of the file ([`DamageKind::TornRecord`]), a CRC
+/// mismatch ([`DamageKind::BadChecksum`]) or no frame at all
+/// ([`DamageKind::BadFrame`]). Any byte after a trailer is
+/// [`DamageKind::AfterTrailer`]. `valid_len` is the end of the last good
+/// frame.
 pub fn read_journal(path: &Path) -> Result<JournalRead, JournalError> {
     let data = fs::read(path)?;
-    let generation = decode_header(path, &data, data.len())?;
-    let (records, valid_len, damage) = walk(&data);
+    let (generation, first_seq) = decode_header(path, &data, data.len())?;
+    let walked = walk(&data, first_seq);
     Ok(JournalRead {
         generation,
+        first_seq,
         data,
-        valid_len,
-        records,
-        damage,
+        valid_len: walked.valid_len,
+        records: walked.records,
+        damage: walked.damage,
+        trailer: walked.trailer,
     })
 }
 
-/// One step of the record walk.
-enum Step {
-    /// A good record: its payload range and the offset after it.
-    Good(Range<usize>),
-    /// The end of the file, exactly at a record boundary.
-    End,
-    /// A bad record.
-    Bad(DamageKind),
+/// A frame that checked out.
+enum Frame {
+    Record { seq: u64, payload: Range<usize> },
+    Trailer { seq: u64 },
 }
 
-fn step(data: &[u8], at: usize) -> Step {
+/// Why no frame checks out at an offset.
+enum Bad {
+    /// Fewer bytes left than a frame needs (header or payload).
+    Torn,
+    /// No sync magic, or an impossible length.
+    Frame,
+    /// The CRC does not match.
+    Checksum,
+}
+
+/// The frame at `at`, if it checks out.
+fn frame_at(data: &[u8], at: usize) -> Result<Frame, Bad> {
     let rest = &data[at..];
-    if rest.is_empty() {
-        return Step::End;
+    let magic = rest.get(..4).ok_or(Bad::Torn)?;
+    let trailer = magic == TRAILER_MAGIC;
+    if magic != RECORD_MAGIC && !trailer {
+        return Err(Bad::Frame);
     }
-    let all_zero = || rest.iter().all(|&b| b == 0);
     if rest.len() < RECORD_HEADER_LEN {
-        return Step::Bad(if all_zero() {
-            DamageKind::ZeroFill
-        } else {
-            DamageKind::TornRecord
-        });
+        return Err(Bad::Torn);
     }
-    let len = u32_at(rest, 0) as usize;
-    if len == 0 {
-        return Step::Bad(if all_zero() {
-            DamageKind::ZeroFill
-        } else {
-            DamageKind::ImplausibleLength
-        });
-    }
-    if len > MAX_RECORD_LEN {
-        return Step::Bad(DamageKind::ImplausibleLength);
+    let seq = u64_at(rest, 4);
+    let len = u32_at(rest, 12) as usize;
+    if (trailer && len != 0) || (!trailer && (len == 0 || len > MAX_RECORD_LEN)) {
+        return Err(Bad::Frame);
     }
     if len > rest.len() - RECORD_HEADER_LEN {
-        return Step::Bad(DamageKind::TornRecord);
+        return Err(Bad::Torn);
     }
     let payload = at + RECORD_HEADER_LEN..at + RECORD_HEADER_LEN + len;
-    if crc32fast::hash(&data[payload.clone()]) != u32_at(rest, 4) {
-        return Step::Bad(DamageKind::BadChecksum);
+    let mut h = crc32fast::Hasher::new();
+    h.update(&rest[4..16]);
+    h.update(&data[payload.clone()]);
+    if h.finalize() != u32_at(rest, 16) {
+        return Err(Bad::Checksum);
     }
-    Step::Good(payload)
+    Ok(if trailer {
+        Frame::Trailer { seq }
+    } else {
+        Frame::Record { seq, payload }
+    })
 }
 
-/// Walks the records after the header: the good ones, the valid length and
-/// the damage.
-fn walk(data: &[u8]) -> (Vec<Range<usize>>, u64, Option<Damage>) {
-    let mut records = Vec::new();
-    let mut at = HEADER_LEN;
-    loop {
-        match step(data, at) {
-            Step::End => return (records, at as u64, None),
-            Step::Good(payload) => {
-                at = payload.end;
-                records.push(payload);
-            }
-            Step::Bad(kind) => {
-                let dropped_records = match kind {
-                    DamageKind::ZeroFill => 0,
-                    DamageKind::TornRecord | DamageKind::ImplausibleLength => 1,
-                    DamageKind::BadChecksum => {
-                        let len = u32_at(data, at) as usize;
-                        let mut next = at + RECORD_HEADER_LEN + len;
-                        let mut n = 1;
-                        while let Step::Good(p) = step(data, next) {
-                            n += 1;
-                            next = p.end;
-                        }
-                        n
-                    }
-                };
-                let damage = Damage {
-                    offset: at as u64,
-                    dropped_bytes: (data.len() - at) as u64,
-                    dropped_records,
-                    kind,
-                };
-                return (records, at as u64, Some(damage));
+/// The frame's sequence number and end offset.
+fn frame_end(f: &Frame, at: usize) -> (u64, usize) {
+    match f {
+        Frame::Record { seq, payload } => (*seq, payload.end),
+        Frame::Trailer { seq } => (*seq, at + RECORD_HEADER_LEN),
+    }
+}
+
+/// The next offset after `from` where a good frame with `seq ≥ min_seq`
+/// starts, with the frame.
+fn resync(data: &[u8], from: usize, min_seq: u64) -> Option<(usize, Frame)> {
+    let mut at = from;
+    while at + RECORD_HEADER_LEN <= data.len() {
+        let next = data[at..data.len() - 3]
+            .iter()
+            .position(|&b| b == RECORD_MAGIC[0])?;
+        at += next;
+        if let Ok(f) = frame_at(data, at) {
+            if frame_end(&f, at).0 >= min_seq {
+                return Some((at, f));
             }
         }
+        at += 1;
     }
+    None
+}
+
+/// What the walk found.
+struct Walked {
+    records: Vec<RecordAt>,
+    valid_len: u64,
+    damage: Vec<Damage>,
+    trailer: Option<u64>,
+}
+
+fn walk(data: &[u8], first_seq: u64) -> Walked {
+    let mut w = Walked {
+        records: Vec::new(),
+        valid_len: HEADER_LEN as u64,
+        damage: Vec::new(),
+        trailer: None,
+    };
+    let mut at = HEADER_LEN;
+    let mut expected = first_seq;
+    while at < data.len() {
+        if w.trailer.is_some() {
+            w.damage.push(Damage {
+                offset: at as u64,
+                bytes: (data.len() - at) as u64,
+                first_lost_seq: expected,
+                lost_records: Some(0),
+                kind: DamageKind::AfterTrailer,
+            });
+            break;
+        }
+        let (frame_offset, frame) = match frame_at(data, at) {
+            Ok(f) if frame_end(&f, at).0 >= expected => (at, f),
+            found => {
+                let kind = match found {
+                    Ok(_) => DamageKind::SequenceGap,
+                    Err(Bad::Torn) => DamageKind::TornRecord,
+                    Err(Bad::Frame) => DamageKind::BadFrame,
+                    Err(Bad::Checksum) => DamageKind::BadChecksum,
+                };
+                match resync(data, at + 1, expected) {
+                    Some((next, f)) => {
+                        let next_seq = frame_end(&f, next).0;
+                        w.damage.push(Damage {
+                            offset: at as u64,
+                            bytes: (next - at) as u64,
+                            first_lost_seq: expected,
+                            lost_records: Some(next_seq - expected),
+                            kind,
+                        });
+                        expected = next_seq;
+                        (next, f)
+                    }
+                    None => {
+                        let zero = data[at..].iter().all(|&b| b == 0);
+                        w.damage.push(Damage {
+                            offset: at as u64,
+                            bytes: (data.len() - at) as u64,
+                            first_lost_seq: expected,
+                            lost_records: None,
+                            kind: if zero { DamageKind::ZeroFill } else { kind },
+                        });
+                        break;
+                    }
+                }
+            }
+        };
+        let (seq, end) = frame_end(&frame, frame_offset);
+        if seq > expected {
+            // Good frames, but records between them are missing: bytes cut
+            // out exactly on a frame boundary.
+            w.damage.push(Damage {
+                offset: frame_offset as u64,
+                bytes: 0,
+                first_lost_seq: expected,
+                lost_records: Some(seq - expected),
+                kind: DamageKind::SequenceGap,
+            });
+        }
+        match frame {
+            Frame::Record { seq, payload } => {
+                w.records.push(RecordAt {
+                    seq,
+                    offset: frame_offset as u64,
+                    payload,
+                });
+                expected = seq.saturating_add(1);
+            }
+            Frame::Trailer { seq } => {
+                w.trailer = Some(seq);
+                expected = seq;
+            }
+        }
+        at = end;
+        w.valid_len = end as u64;
+    }
+    w
+}
+
+/// Where [`keep_aside`] puts a journal's damaged range starting at `offset`:
+/// `<journal>.damaged-<offset>`.
+pub fn damaged_path(journal: &Path, offset: u64) -> PathBuf {
+    let mut s = journal.as_os_str().to_os_string();
+    s.push(format!(".damaged-{offset}"));
+    PathBuf::from(s)
+}
+
+/// Writes the bytes of `damage` (taken from `data`, the journal's content)
+/// to [`damaged_path`] and fsyncs it, so they can be examined after the
+/// journal is cut or retired. Returns the file written.
+pub fn keep_aside(journal: &Path, data: &[u8], damage: &Damage) -> io::Result<PathBuf> {
+    let path = damaged_path(journal, damage.offset);
+    let start = (damage.offset as usize).min(data.len());
+    let end = start.saturating_add(damage.bytes as usize).min(data.len());
+    let mut f = File::create(&path)?;
+    f.write_all(&data[start..end])?;
+    f.sync_all()?;
+    Ok(path)
 }
 
 #[cfg(test)]
@@ -649,10 +922,15 @@ mod tests {
     use super::*;
 
     fn file_with(records: &[&[u8]]) -> Vec<u8> {
-        let mut data = encode_header(7).to_vec();
-        for r in records {
-            data.extend_from_slice(&(r.len() as u32).to_le_bytes());
-            data.extend_from_slice(&crc32fast::hash(r).to_le_bytes());
+        let mut data = encode_header(7, 100).to_vec();
+        for (i, r) in records.iter().enumerate() {
+            let mut f = [0u8; RECORD_HEADER_LEN];
+            frame_header(&mut f, RECORD_MAGIC, 100 + i as u64, r.len() as u32);
+            let mut h = crc32fast::Hasher::new();
+            h.update(&f[4..16]);
+            h.update(r);
+            f[16..].copy_from_slice(&h.finalize().to_le_bytes());
+            data.extend_from_slice(&f);
             data.extend_from_slice(r);
         }
         data
@@ -660,56 +938,83 @@ mod tests {
 
     #[test]
     fn header_round_trip() {
-        let h = encode_header(0x0102_0304_0506_0708);
+        let h = encode_header(0x0102_0304_0506_0708, 99);
         assert_eq!(
             decode_header(Path::new("j"), &h, h.len()).unwrap(),
-            0x0102_0304_0506_0708
+            (0x0102_0304_0506_0708, 99)
         );
     }
 
     #[test]
-    fn walk_counts_records_after_a_bad_checksum() {
+    fn a_bad_checksum_in_the_middle_loses_one_record_and_keeps_the_rest() {
         let mut data = file_with(&[b"one", b"two", b"three", b"four"]);
-        // Flip a byte of "two".
-        let two = HEADER_LEN + 8 + 3 + 8;
+        let two = HEADER_LEN + RECORD_HEADER_LEN + 3 + RECORD_HEADER_LEN;
         data[two] ^= 0xff;
-        let (records, valid, damage) = walk(&data);
-        assert_eq!(records.len(), 1);
-        assert_eq!(valid as usize, HEADER_LEN + 8 + 3);
-        let damage = damage.unwrap();
-        assert_eq!(damage.kind, DamageKind::BadChecksum);
-        assert_eq!(damage.dropped_records, 3);
-        assert_eq!(damage.dropped_bytes as usize, data.len() - valid as usize);
+        let w = walk(&data, 100);
+        let seqs: Vec<u64> = w.records.iter().map(|r| r.seq).collect();
+        assert_eq!(seqs, [100, 102, 103]);
+        assert_eq!(w.valid_len as usize, data.len());
+        assert_eq!(w.damage.len(), 1);
+        let d = &w.damage[0];
+        assert_eq!(d.kind, DamageKind::BadChecksum);
+        assert_eq!(d.first_lost_seq, 101);
+        assert_eq!(d.lost_records, Some(1));
+        assert_eq!(d.offset as usize, two - RECORD_HEADER_LEN);
+        assert_eq!(d.bytes as usize, RECORD_HEADER_LEN + 3);
     }
 
     #[test]
-    fn zero_tail_shorter_than_a_record_header() {
+    fn zero_tail_is_zero_fill_with_unknown_loss() {
         let mut data = file_with(&[b"one"]);
         data.extend_from_slice(&[0; 5]);
-        let (records, _, damage) = walk(&data);
-        assert_eq!(records.len(), 1);
-        let damage = damage.unwrap();
-        assert_eq!(damage.kind, DamageKind::ZeroFill);
-        assert_eq!(damage.dropped_records, 0);
-        assert_eq!(damage.dropped_bytes, 5);
+        let w = walk(&data, 100);
+        assert_eq!(w.records.len(), 1);
+        assert_eq!(w.damage.len(), 1);
+        assert_eq!(w.damage[0].kind, DamageKind::ZeroFill);
+        assert_eq!(w.damage[0].lost_records, None);
+        assert_eq!(w.damage[0].first_lost_seq, 101);
+        assert_eq!(w.damage[0].bytes, 5);
     }
 
     #[test]
-    fn zero_length_with_garbage_after_is_implausible() {
-        let mut data = file_with(&[b"one"]);
-        data.extend_from_slice(&[0, 0, 0, 0, 0, 0, 0, 0, 1]);
-        let (_, _, damage) = walk(&data);
-        let damage = damage.unwrap();
-        assert_eq!(damage.kind, DamageKind::ImplausibleLength);
-        assert_eq!(damage.dropped_records, 1);
+    fn a_frame_cut_out_on_a_boundary_is_a_sequence_gap() {
+        let full = file_with(&[b"one", b"two", b"three"]);
+        let two = HEADER_LEN + RECORD_HEADER_LEN + 3;
+        let three = two + RECORD_HEADER_LEN + 3;
+        let mut data = full[..two].to_vec();
+        data.extend_from_slice(&full[three..]);
+        let w = walk(&data, 100);
+        assert_eq!(w.records.len(), 2);
+        assert_eq!(w.damage[0].kind, DamageKind::SequenceGap);
+        assert_eq!(w.damage[0].lost_records, Some(1));
+        assert_eq!(w.damage[0].bytes, 0);
     }
 
     #[test]
-    fn huge_length_is_implausible() {
+    fn bytes_after_a_trailer_are_damage() {
         let mut data = file_with(&[b"one"]);
-        data.extend_from_slice(&u32::MAX.to_le_bytes());
-        data.extend_from_slice(&[1; 20]);
-        let (_, _, damage) = walk(&data);
-        assert_eq!(damage.unwrap().kind, DamageKind::ImplausibleLength);
+        let mut t = [0u8; RECORD_HEADER_LEN];
+        frame_header(&mut t, TRAILER_MAGIC, 101, 0);
+        let crc = crc32fast::hash(&t[4..16]);
+        t[16..].copy_from_slice(&crc.to_le_bytes());
+        data.extend_from_slice(&t);
+        let closed = walk(&data, 100);
+        assert_eq!(closed.trailer, Some(101));
+        assert!(closed.damage.is_empty());
+        data.push(1);
+        let w = walk(&data, 100);
+        assert_eq!(w.damage[0].kind, DamageKind::AfterTrailer);
+    }
+
+    #[test]
+    fn a_version_1_header_is_refused_by_version() {
+        let mut h = encode_header(1, 0);
+        h[4..6].copy_from_slice(&1u16.to_le_bytes());
+        let crc = crc32fast::hash(&h[..16]);
+        h[16..20].copy_from_slice(&crc.to_le_bytes());
+        match decode_header(Path::new("j"), &h[..20], 40) {
+            Err(JournalError::UnsupportedVersion { version: 1, .. }) => {}
+            other => panic!("{other:?}"),
+        }
     }
 }

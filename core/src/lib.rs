@@ -25,7 +25,7 @@
 //! - [`window`]: weekly calling windows in each contact's local time.
 //! - [`meter`]: abandon-rate meters over rolling windows.
 //! - [`pacing`]: the [`Pacer`] trait, the dialcore pacer and the fixed-ratio pacer.
-//! - [`journal`]: the journal file format: checksummed records, fsync policy, torn-tail cut.
+//! - [`journal`]: the journal file format: sequenced, checksummed records that survive damage in the middle, fsync policy.
 //! - [`snapshot`]: the snapshot file format: checksummed sections, atomic replacement.
 //! - [`lockfile`]: the exclusive lock on a data directory.
 #![forbid(unsafe_code)]
@@ -57,7 +57,9 @@ pub mod wheel;
 pub mod window;
 pub mod zones;
 
-pub use campaign::durable::{DurableOptions, OpenError, RecoveryReport};
+pub use campaign::durable::{
+    ConfigChange, ConfigFieldKind, DurableOptions, OpenError, RecoveryReport,
+};
 pub use campaign::{Campaign, EngineError, Metrics};
 pub use config::{CampaignConfig, ConfigError, Mode};
 pub use event::{CallId, Command, Disposition, Event, OperatorId};

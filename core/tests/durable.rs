@@ -59,6 +59,7 @@ fn options(fsync: FsyncPolicy) -> DurableOptions {
     DurableOptions {
         fsync,
         snapshot_every_records: 0,
+        accept_config_change: false,
     }
 }
 
@@ -191,7 +192,7 @@ fn a_stopped_campaign_comes_back_with_every_column() {
     }
     let (c, report) = open(&dir, config(Mode::Progressive));
     assert!(!report.fresh);
-    assert_eq!(report.damage, None);
+    assert!(report.damage.is_empty());
     assert_recovered(&before, &rows(&c), &report);
     assert_eq!(
         report.reconciled.len(),
@@ -214,12 +215,12 @@ fn a_stopped_campaign_comes_back_with_every_column() {
 fn live_contacts_are_reconciled_and_listed() {
     let dir = TempDir::new("reconcile");
     let mut expected = Vec::new();
+    let cfg = CampaignConfig {
+        abandon_limit_ms: 60 * SEC,
+        ..predictive()
+    };
     {
-        let cfg = CampaignConfig {
-            abandon_limit_ms: 60 * SEC,
-            ..predictive()
-        };
-        let (mut c, _) = open(&dir, cfg);
+        let (mut c, _) = open(&dir, cfg.clone());
         c.add_numbers(&(0..6).map(|i| 12_125_550_000 + i).collect::<Vec<_>>(), 0)
             .unwrap();
         let a = ready_operator(&mut c, T0);
@@ -253,7 +254,7 @@ fn live_contacts_are_reconciled_and_listed() {
         assert!(states.contains(&State::AwaitingOperator));
         assert!(states.contains(&State::Calling));
     }
-    let (c, report) = open(&dir, predictive());
+    let (c, report) = open(&dir, cfg);
     let got: Vec<_> = report
         .reconciled
         .iter()
@@ -424,34 +425,64 @@ fn a_torn_last_record_is_cut_and_reported() {
     let file = fs::OpenOptions::new().write(true).open(&journal).unwrap();
     file.set_len(len - 3).unwrap();
     drop(file);
+    let cut = fs::read(&journal).unwrap();
     let (c, report) = open(&dir, predictive());
-    let damage = report.damage.expect("damage reported");
+    let [damage] = &report.damage[..] else {
+        panic!("{:?}", report.damage)
+    };
     assert_eq!(damage.kind, DamageKind::TornRecord);
-    assert_eq!(damage.dropped_records, 1);
-    assert_eq!(damage.offset + damage.dropped_bytes, len - 3);
+    // Nothing after the newest journal's end says how many records it held.
+    assert_eq!(damage.lost_records, None);
+    assert!(report.loss_uncounted());
+    assert_eq!(damage.offset + damage.bytes, len - 3);
+    // The cut bytes are kept aside, named after the journal and the offset.
+    let aside = damage.kept_aside.clone().expect("kept aside");
+    assert_eq!(
+        aside.file_name().unwrap().to_string_lossy(),
+        format!(
+            "{}.damaged-{}",
+            journal.file_name().unwrap().to_string_lossy(),
+            damage.offset
+        )
+    );
+    assert_eq!(
+        fs::read(&aside).unwrap(),
+        cut[damage.offset as usize..].to_vec()
+    );
     assert_eq!(c.store().len(), 20);
     assert_eq!(c.store().counts(), &c.store().recount());
     drop(c);
     // The tail was cut: the next open finds a clean journal.
     let (_, again) = open(&dir, predictive());
-    assert_eq!(again.damage, None);
+    assert!(again.damage.is_empty());
 }
 
 #[test]
-fn a_flipped_byte_in_the_middle_drops_the_rest_and_says_how_much() {
+fn a_flipped_byte_in_the_middle_loses_one_record_and_recovers_the_rest() {
     let dir = TempDir::new("flip");
     let journal = campaign_with_tail(&dir);
-    let mut bytes = fs::read(&journal).unwrap();
-    let len = bytes.len();
-    let at = len / 2;
+    let intact = dialcore::journal::read_journal(&journal).unwrap();
+    let total = intact.records.len();
+    let mut bytes = intact.data.clone();
+    // Inside the payload of the middle record.
+    let victim = &intact.records[total / 2];
+    let at = victim.payload.start + 1;
     bytes[at] ^= 0x5a;
     fs::write(&journal, &bytes).unwrap();
     let (c, report) = open(&dir, predictive());
-    let damage = report.damage.expect("damage reported");
+    let [damage] = &report.damage[..] else {
+        panic!("{:?}", report.damage)
+    };
     assert_eq!(damage.kind, DamageKind::BadChecksum);
-    assert!(damage.offset <= at as u64);
-    assert_eq!(damage.offset + damage.dropped_bytes, len as u64);
-    assert!(damage.dropped_records > 1, "{damage:?}");
+    assert_eq!(damage.offset, victim.offset);
+    assert_eq!(damage.first_lost_seq, victim.seq);
+    assert_eq!(damage.lost_records, Some(1));
+    assert_eq!(report.records_lost(), 1);
+    assert_eq!(damage.recovered_after as usize, total - total / 2 - 1);
+    assert_eq!(report.records_replayed() as usize, total - 1);
+    assert!(damage.kept_aside.as_ref().is_some_and(|p| p.exists()));
+    // The damaged history is not continued: a new generation starts.
+    assert!(report.restarted.is_some());
     assert_eq!(c.store().counts(), &c.store().recount());
 }
 
@@ -464,11 +495,14 @@ fn a_zero_filled_tail_is_cut() {
     bytes.extend(std::iter::repeat_n(0u8, 4096));
     fs::write(&journal, &bytes).unwrap();
     let (c, report) = open(&dir, predictive());
-    let damage = report.damage.expect("damage reported");
+    let [damage] = &report.damage[..] else {
+        panic!("{:?}", report.damage)
+    };
     assert_eq!(damage.kind, DamageKind::ZeroFill);
     assert_eq!(damage.offset, len);
-    assert_eq!(damage.dropped_bytes, 4096);
-    assert_eq!(damage.dropped_records, 0);
+    assert_eq!(damage.bytes, 4096);
+    assert_eq!(damage.lost_records, None);
+    assert_eq!(damage.kept_aside, None, "zeros are not kept");
     assert_eq!(c.store().len(), 20);
 }
 
@@ -481,17 +515,29 @@ fn garbage_and_empty_journals_are_errors_or_damage_never_panics() {
         b"this is not a journal at all",
     )
     .unwrap();
-    match Campaign::open(dir.path(), predictive()) {
-        Err(e @ OpenError::Journal(_)) => {
-            assert!(e.to_string().contains("journal-00000000.dcj"), "{e}")
-        }
-        other => panic!("expected a journal error, got {other:?}"),
-    }
-    fs::write(dir.path().join("journal-00000000.dcj"), b"").unwrap();
+    // A file named as a journal whose header is not one is damage: all of
+    // its records are lost, how many is unknown, and its bytes are kept.
     let (c, report) = open(&dir, predictive());
     assert_eq!(c.store().len(), 0);
-    let damage = report.damage.expect("an empty journal is reported");
-    assert_eq!(damage.dropped_records, 0);
+    let [damage] = &report.damage[..] else {
+        panic!("{:?}", report.damage)
+    };
+    assert_eq!(damage.kind, DamageKind::BadHeader);
+    assert_eq!(damage.lost_records, None);
+    assert!(damage.kept_aside.is_some());
+    assert!(
+        report.to_string().contains("journal-00000000.dcj"),
+        "{report}"
+    );
+    drop(c);
+    let empty = TempDir::new("empty");
+    fs::create_dir_all(empty.path()).unwrap();
+    fs::write(empty.path().join("journal-00000000.dcj"), b"").unwrap();
+    let (c, report) = open(&empty, predictive());
+    assert_eq!(c.store().len(), 0);
+    assert_eq!(report.damage.len(), 1, "an empty journal is reported");
+    assert_eq!(report.damage[0].kind, DamageKind::BadHeader);
+    assert!(report.loss_uncounted());
 }
 
 #[test]
@@ -779,7 +825,7 @@ proptest! {
              c.is_paused(), c.is_canceled(), now)
         };
         let (mut c, report) = Campaign::inspect(dir.path(), cfg).unwrap();
-        prop_assert_eq!(&report.damage, &None);
+        prop_assert!(report.damage.is_empty());
         prop_assert_eq!(c.now_ms(), now);
         let after = rows(&c);
         prop_assert_eq!(after.len(), before.len());
@@ -802,4 +848,346 @@ fn an_in_memory_campaign_flushes_nothing_and_cannot_snapshot() {
     let err = c.snapshot().expect_err("no data directory");
     assert_eq!(err.to_string(), "the campaign has no data directory");
     assert_eq!(c.journal_position(), None);
+}
+
+// ----------------------------------------------------------------------
+// Storage errors are loud; reopen checks.
+// ----------------------------------------------------------------------
+
+/// A campaign whose automatic snapshots cannot be written: a directory
+/// sits where the snapshot's temporary file must go (root ignores file
+/// modes, so a read-only directory would not stop this test).
+#[test]
+fn a_failed_snapshot_is_visible_and_retried_with_backoff_while_dialing_goes_on() {
+    let dir = TempDir::new("snapfail");
+    let opts = DurableOptions {
+        snapshot_every_records: 1,
+        ..options(FsyncPolicy::Never)
+    };
+    let (mut c, _) = Campaign::open_with(dir.path(), predictive(), opts).unwrap();
+    c.add_numbers(&(0..50).map(|i| 12_125_550_000 + i).collect::<Vec<_>>(), 0)
+        .unwrap();
+    ready_operator(&mut c, T0);
+    c.snapshot().unwrap();
+    let g = c.journal_position().unwrap().0;
+    let target = dir.path().join(format!("snapshot-{:08x}.dcs", g + 1));
+    let blocker = dir.path().join(format!("snapshot-{:08x}.dcs.tmp", g + 1));
+    fs::create_dir_all(blocker.join("x")).unwrap();
+    let first = poll(&mut c, T0);
+    assert!(!dialed_calls(&first).is_empty(), "dialing goes on");
+    let err = c.snapshot_error().expect("the failed snapshot is visible");
+    assert_eq!(err.path, target);
+    assert!(
+        err.to_string()
+            .contains(&*target.file_name().unwrap().to_string_lossy()),
+        "{err}"
+    );
+    assert!(c.durability_error().is_none(), "the journal still works");
+    // Retried after 1 s, then after 2 s more: not at every poll.
+    fs::remove_dir_all(&blocker).unwrap();
+    poll(&mut c, T0 + 999);
+    assert!(c.snapshot_error().is_some(), "no retry before 1 s");
+    assert!(!target.exists());
+    fs::create_dir_all(blocker.join("x")).unwrap();
+    poll(&mut c, T0 + SEC);
+    assert!(c.snapshot_error().is_some(), "second failure");
+    fs::remove_dir_all(&blocker).unwrap();
+    poll(&mut c, T0 + 2 * SEC);
+    poll(&mut c, T0 + 3 * SEC - 1);
+    assert!(
+        c.snapshot_error().is_some(),
+        "backing off 2 s after the second failure"
+    );
+    assert!(!target.exists());
+    poll(&mut c, T0 + 3 * SEC);
+    assert!(c.snapshot_error().is_none(), "retried and succeeded");
+    assert!(target.exists());
+    assert_eq!(c.journal_position().unwrap().0, g + 1);
+    // A manual snapshot that fails is visible too.
+    let g = c.journal_position().unwrap().0;
+    fs::create_dir_all(dir.path().join(format!("snapshot-{:08x}.dcs.tmp/x", g + 1))).unwrap();
+    assert!(c.snapshot().is_err());
+    assert!(c.snapshot_error().is_some());
+    assert!(c.durability_error().is_none());
+}
+
+#[test]
+fn a_snapshot_whose_journal_cannot_be_created_is_taken_back() {
+    let dir = TempDir::new("nojournal");
+    let (mut c, _) = open(&dir, predictive());
+    c.add_numbers(&(0..5).map(|i| 12_125_550_000 + i).collect::<Vec<_>>(), 0)
+        .unwrap();
+    fs::create_dir_all(dir.path().join("journal-00000001.dcj.tmp/x")).unwrap();
+    let err = c.snapshot().unwrap_err();
+    assert!(err.to_string().contains("journal-00000001.dcj"), "{err}");
+    // Recovery must not start from a snapshot the old journal runs past.
+    assert!(!dir.path().join("snapshot-00000001.dcs").exists());
+    assert!(c.durability_error().is_none());
+    c.handle(Event::BlacklistAdd(12_125_550_001), T0).unwrap();
+    poll(&mut c, T0);
+    let before = rows(&c);
+    drop(c);
+    let (c, report) = open(&dir, predictive());
+    assert!(report.damage.is_empty(), "{report}");
+    assert_eq!(rows(&c), before);
+}
+
+#[test]
+fn with_both_snapshots_damaged_the_error_names_each_one_and_why() {
+    let dir = TempDir::new("bothsnaps");
+    {
+        let (mut c, _) = open(&dir, predictive());
+        c.add_numbers(&[12_125_550_000], 0).unwrap();
+        c.snapshot().unwrap();
+        c.snapshot().unwrap();
+    }
+    for g in [1, 2] {
+        let p = dir.path().join(format!("snapshot-0000000{g}.dcs"));
+        let mut b = fs::read(&p).unwrap();
+        let mid = b.len() / 2;
+        b[mid] ^= 4;
+        fs::write(&p, b).unwrap();
+    }
+    let err = Campaign::open(dir.path(), predictive()).unwrap_err();
+    let msg = err.to_string();
+    for g in [1, 2] {
+        assert!(msg.contains(&format!("snapshot-0000000{g}.dcs")), "{msg}");
+    }
+    assert!(msg.contains("section"), "says which part is bad: {msg}");
+}
+
+#[test]
+fn a_deleted_journal_between_others_is_counted_exactly() {
+    let dir = TempDir::new("gap");
+    let lost;
+    {
+        let (mut c, _) = open(&dir, predictive());
+        c.add_numbers(&(0..10).map(|i| 12_125_550_000 + i).collect::<Vec<_>>(), 0)
+            .unwrap();
+        c.snapshot().unwrap();
+        for i in 0..4 {
+            c.handle(Event::BlacklistAdd(12_125_550_000 + i), T0)
+                .unwrap();
+            poll(&mut c, T0 + i);
+        }
+        lost = dialcore::journal::read_journal(&dir.newest("journal-"))
+            .unwrap()
+            .records
+            .len() as u64;
+        c.snapshot().unwrap();
+        c.handle(Event::BlacklistAdd(12_125_550_009), T0).unwrap();
+        poll(&mut c, T0 + 10);
+    }
+    // The newest snapshot is damaged, so recovery falls back to generation
+    // 1 — whose journal is gone.
+    fs::remove_file(dir.path().join("snapshot-00000002.dcs")).unwrap();
+    fs::remove_file(dir.path().join("journal-00000001.dcj")).unwrap();
+    let (c, report) = open(&dir, predictive());
+    let [d] = &report.damage[..] else {
+        panic!("{report}")
+    };
+    assert_eq!(d.kind, DamageKind::MissingFile);
+    assert_eq!(d.lost_records, Some(lost));
+    assert!(d.recovered_after >= 1);
+    assert!(
+        c.blacklist().contains(12_125_550_009),
+        "the later journal is replayed"
+    );
+    assert!(
+        !c.blacklist().contains(12_125_550_000),
+        "lost with its journal"
+    );
+}
+
+#[test]
+fn a_deleted_newest_journal_is_damage_when_the_previous_one_was_closed() {
+    let dir = TempDir::new("deleted");
+    {
+        let (mut c, _) = open(&dir, predictive());
+        c.add_numbers(&[12_125_550_000], 0).unwrap();
+        c.snapshot().unwrap();
+        c.handle(Event::BlacklistAdd(12_125_550_000), T0).unwrap();
+        poll(&mut c, T0);
+    }
+    fs::remove_file(dir.path().join("journal-00000001.dcj")).unwrap();
+    let (_, report) = open(&dir, predictive());
+    assert_eq!(report.damage.len(), 1, "{report}");
+    assert_eq!(report.damage[0].kind, DamageKind::MissingFile);
+    assert!(report.loss_uncounted());
+}
+
+#[test]
+fn a_newest_journal_cut_inside_its_header_is_damage() {
+    let dir = TempDir::new("cuthdr");
+    {
+        let (mut c, _) = open(&dir, predictive());
+        c.add_numbers(&[12_125_550_000], 0).unwrap();
+    }
+    let j = dir.path().join("journal-00000000.dcj");
+    let f = fs::OpenOptions::new().write(true).open(&j).unwrap();
+    f.set_len(10).unwrap();
+    drop(f);
+    let (c, report) = open(&dir, predictive());
+    assert_eq!(report.damage.len(), 1, "{report}");
+    assert_eq!(report.damage[0].kind, DamageKind::BadHeader);
+    assert!(report.loss_uncounted());
+    assert!(
+        report.to_string().contains("how many is unknown"),
+        "{report}"
+    );
+    assert_eq!(c.store().len(), 0);
+}
+
+#[test]
+fn reopening_with_other_compliance_settings_is_refused_naming_the_field() {
+    let dir = TempDir::new("reopen");
+    {
+        let (mut c, _) = open(&dir, predictive());
+        c.add_numbers(&[12_125_550_000], 0).unwrap();
+        c.snapshot().unwrap();
+    }
+    let mut other = predictive();
+    other.retry.max_attempts = 9;
+    other.mode = Mode::Progressive;
+    match Campaign::open_with(dir.path(), other.clone(), options(FsyncPolicy::Never)) {
+        Err(e @ OpenError::ConfigChanged { .. }) => {
+            let msg = e.to_string();
+            assert!(
+                msg.contains("mode changed from Predictive to Progressive"),
+                "{msg}"
+            );
+            assert!(msg.contains("retry.max_attempts changed from"), "{msg}");
+        }
+        other => panic!("expected ConfigChanged, got {other:?}"),
+    }
+    // Nothing was written by the refused open.
+    let (_, report) = open(&dir, predictive());
+    assert!(report.config_changes.is_empty());
+}
+
+#[test]
+fn an_accepted_config_change_is_journaled_and_tuning_changes_need_no_opt_in() {
+    let dir = TempDir::new("accept");
+    {
+        let (mut c, _) = open(&dir, predictive());
+        c.add_numbers(&[12_125_550_000], 0).unwrap();
+    }
+    // A tuning field: applied and reported without the opt-in.
+    let mut tuned = predictive();
+    tuned.offer_timeout_ms += 1;
+    let (c, report) = open(&dir, tuned.clone());
+    assert_eq!(report.config_changes.len(), 1);
+    assert_eq!(report.config_changes[0].field, "offer_timeout_ms");
+    drop(c);
+    // A compliance field with the opt-in: applied, journaled, reported once.
+    let mut changed = tuned.clone();
+    changed.abandon_target = 0.02;
+    let accept = DurableOptions {
+        accept_config_change: true,
+        ..options(FsyncPolicy::Never)
+    };
+    let (c, report) = Campaign::open_with(dir.path(), changed.clone(), accept).unwrap();
+    assert_eq!(report.config_changes.len(), 1, "{report}");
+    assert_eq!(report.config_changes[0].field, "abandon_target");
+    assert_eq!(
+        report.config_changes[0].kind,
+        dialcore::ConfigFieldKind::Compliance
+    );
+    assert!(report
+        .to_string()
+        .contains("abandon_target changed from 0.03 to 0.02"));
+    drop(c);
+    // The new settings are the stored ones now, across a snapshot too.
+    let (mut c, report) = open(&dir, changed.clone());
+    assert!(report.config_changes.is_empty(), "{report}");
+    c.snapshot().unwrap();
+    drop(c);
+    let (_, report) = open(&dir, changed);
+    assert!(report.config_changes.is_empty(), "{report}");
+    assert!(matches!(
+        Campaign::open_with(dir.path(), predictive(), options(FsyncPolicy::Never)),
+        Err(OpenError::ConfigChanged { .. })
+    ));
+}
+
+#[test]
+fn contacts_whose_addition_was_lost_are_placeholders_never_dialed() {
+    let dir = TempDir::new("lostadd");
+    {
+        let (mut c, _) = open(&dir, predictive());
+        c.snapshot().unwrap();
+        c.add_numbers(&(0..5).map(|i| 12_125_550_000 + i).collect::<Vec<_>>(), 0)
+            .unwrap();
+        c.add_numbers(&(0..5).map(|i| 12_125_560_000 + i).collect::<Vec<_>>(), 0)
+            .unwrap();
+    }
+    let journal = dir.newest("journal-");
+    let read = dialcore::journal::read_journal(&journal).unwrap();
+    // The first bulk add (sub-record kind 4) is lost.
+    let first_add = read
+        .records
+        .iter()
+        .find(|r| read.data[r.payload.start] == 4)
+        .expect("a numbers-added record")
+        .clone();
+    let mut bytes = read.data.clone();
+    bytes[first_add.payload.start + 3] ^= 0xff;
+    fs::write(&journal, &bytes).unwrap();
+    let (mut c, report) = open(&dir, predictive());
+    assert_eq!(report.records_lost(), 1, "{report}");
+    assert_eq!(report.lost_contacts, 5, "{report}");
+    assert!(report.to_string().contains("never dialed"), "{report}");
+    assert_eq!(c.store().len(), 10);
+    for i in 0..5 {
+        assert_eq!(c.state(ContactId(i)), Some(State::Removed));
+    }
+    for i in 5..10 {
+        assert_eq!(c.state(ContactId(i)), Some(State::Initial));
+    }
+    ready_operator(&mut c, T0);
+    ready_operator(&mut c, T0);
+    ready_operator(&mut c, T0);
+    let dialed: Vec<u64> = poll(&mut c, T0)
+        .iter()
+        .filter_map(|cmd| match cmd {
+            Command::Dial { number, .. } => Some(*number),
+            _ => None,
+        })
+        .collect();
+    assert!(!dialed.is_empty());
+    assert!(
+        dialed
+            .iter()
+            .all(|n| (12_125_560_000..12_125_560_005).contains(n)),
+        "{dialed:?}"
+    );
+    assert_eq!(c.store().counts(), &c.store().recount());
+}
+
+#[test]
+fn a_stray_journal_with_a_huge_generation_is_an_error_not_a_hang() {
+    let dir = TempDir::new("stray");
+    {
+        let (mut c, _) = open(&dir, predictive());
+        c.add_numbers(&[12_125_550_000], 0).unwrap();
+    }
+    fs::write(dir.path().join("journal-ffffffffffffffff.dcj"), b"stray").unwrap();
+    match Campaign::open(dir.path(), predictive()) {
+        Err(e @ OpenError::Corrupt { .. }) => {
+            assert!(e.to_string().contains("no next generation"), "{e}")
+        }
+        other => panic!("expected Corrupt, got {other:?}"),
+    }
+    // A stray file further out is a gap, reported as damage: the journals
+    // between are missing.
+    fs::remove_file(dir.path().join("journal-ffffffffffffffff.dcj")).unwrap();
+    fs::write(dir.path().join("journal-ffffffffffffff.dcj"), b"stray").unwrap();
+    let (_, report) = Campaign::inspect(dir.path(), predictive()).unwrap();
+    assert_eq!(report.damage.len(), 2, "{report}");
+    // A name this crate would not write is not a journal of the campaign.
+    fs::remove_file(dir.path().join("journal-ffffffffffffff.dcj")).unwrap();
+    fs::write(dir.path().join("journal-00000000000000001.dcj"), b"x").unwrap();
+    fs::write(dir.path().join("journal-0000000A.dcj"), b"x").unwrap();
+    let (_, report) = Campaign::inspect(dir.path(), predictive()).unwrap();
+    assert!(report.damage.is_empty(), "{report}");
 }

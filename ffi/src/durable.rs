@@ -8,14 +8,20 @@
 //! `DC_STATUS_LOCKED`; files that are not dialcore's or do not fit together
 //! give `DC_STATUS_CORRUPT`; a file that cannot be read or written gives
 //! `DC_STATUS_IO`; a configuration that does not fit the stored campaign
-//! (another default time zone) gives `DC_STATUS_INVALID_CONFIG`. Every
-//! message names the directory or file.
+//! (another default time zone, or other compliance settings without
+//! `accept_config_change`) gives `DC_STATUS_INVALID_CONFIG`. Every
+//! message names the directory or file (and, for a configuration change,
+//! each field with its stored and new value).
 //!
 //! **Write failures.** When the journal cannot be written, the campaign
 //! stops handing out commands: `dc_campaign_poll` returns `DC_STATUS_IO`
 //! (nothing written) and `dc_campaign_durability_error` says why. Free the
 //! handle and open the directory again; recovery reconciles the contacts
-//! whose calls were in flight.
+//! whose calls were in flight. A failed *snapshot* does not stop the
+//! campaign (the journal still records everything): it shows in
+//! `dc_campaign_snapshot_error` until a snapshot succeeds, and automatic
+//! snapshots are retried with a backoff (1 s doubling to 5 min of campaign
+//! time).
 
 use std::ffi::c_char;
 use std::path::Path;
@@ -59,23 +65,54 @@ pub struct dc_durable_options {
     /// holds this many records; 0 = only on `dc_campaign_snapshot`.
     /// Default 10 000 000.
     pub snapshot_every_records: u64,
+    /// Accept a reopen whose compliance settings (mode, calling window,
+    /// attempts and caps, ring timeout, abandon limit/target/window …)
+    /// differ from the stored ones: the change is applied and journaled.
+    /// Default false: such a reopen fails with `DC_STATUS_INVALID_CONFIG`
+    /// naming the fields.
+    pub accept_config_change: bool,
 }
 
-/// What was wrong with the damaged journal tail a recovery cut
-/// (`damage_kind` of `dc_recovery_report`).
+/// What was wrong where a recovery first found loss (`damage_kind` of
+/// `dc_recovery_report`).
 #[repr(u32)]
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum dc_damage_kind {
     /// No damage.
     None = 0,
-    /// The file ends inside a record (a write cut short by the crash).
+    /// The file ends inside a record (a write cut short, or a truncation).
     TornRecord = 1,
     /// A record's checksum does not match.
     BadChecksum = 2,
-    /// From the bad record to the end the file is zero bytes.
+    /// Zero bytes to the end of the file.
     ZeroFill = 3,
-    /// A record's length field is 0 or too large.
-    ImplausibleLength = 4,
+    /// No record frame where one should start (no sync magic, or an
+    /// impossible length).
+    BadFrame = 4,
+    /// Intact records whose sequence numbers jump: records cut out.
+    SequenceGap = 5,
+    /// Bytes after a closed journal's trailer.
+    AfterTrailer = 6,
+    /// A journal's header is damaged (empty, short, bad checksum): all its
+    /// records are lost.
+    BadHeader = 7,
+    /// A journal is missing though later files prove it existed.
+    MissingFile = 8,
+}
+
+impl From<DamageKind> for dc_damage_kind {
+    fn from(k: DamageKind) -> dc_damage_kind {
+        match k {
+            DamageKind::TornRecord => dc_damage_kind::TornRecord,
+            DamageKind::BadChecksum => dc_damage_kind::BadChecksum,
+            DamageKind::ZeroFill => dc_damage_kind::ZeroFill,
+            DamageKind::BadFrame => dc_damage_kind::BadFrame,
+            DamageKind::SequenceGap => dc_damage_kind::SequenceGap,
+            DamageKind::AfterTrailer => dc_damage_kind::AfterTrailer,
+            DamageKind::BadHeader => dc_damage_kind::BadHeader,
+            DamageKind::MissingFile => dc_damage_kind::MissingFile,
+        }
+    }
 }
 
 /// What `dc_campaign_open` found in the data directory and did.
@@ -84,10 +121,16 @@ pub enum dc_damage_kind {
 pub struct dc_recovery_report {
     /// True when the directory held no campaign: a new one was started.
     pub fresh: bool,
-    /// True when the tail of a journal was damaged and cut (see `damage_kind`).
+    /// True when recovery found loss: damaged bytes, a damaged or missing
+    /// journal (see `damage_kind`, `records_lost`, `loss_uncounted`).
     pub damaged: bool,
-    /// What was wrong with the cut tail; `DC_DAMAGE_KIND_NONE` when not `damaged`.
+    /// What was wrong where loss was first found; `DC_DAMAGE_KIND_NONE`
+    /// when not `damaged`.
     pub damage_kind: dc_damage_kind,
+    /// True when some loss could not be counted (damage at the end of the
+    /// newest journal, a missing newest journal): more records than
+    /// `records_lost` may be gone.
+    pub loss_uncounted: bool,
     /// The generation of the snapshot recovery started from; `UINT64_MAX`
     /// when none (the campaign was rebuilt from journal 0 alone, or is fresh).
     pub snapshot_generation: u64,
@@ -95,15 +138,27 @@ pub struct dc_recovery_report {
     pub records_replayed: u64,
     /// Journals replayed.
     pub journals_replayed: u64,
-    /// Where in its journal the first bad record starts (0 when not `damaged`).
+    /// Where in its journal the first loss starts (0 when not `damaged`).
     pub damage_offset: u64,
-    /// Bytes cut from the damaged journal.
-    pub dropped_bytes: u64,
-    /// Records cut from the damaged journal (the bad one and any whole ones after it).
-    pub dropped_records: u64,
-    /// Files not used (a newer snapshot that did not check out, journals
-    /// after a gap or after a damaged one); recovery wrote a new generation
-    /// past them.
+    /// Damaged bytes, all losses together (kept aside in
+    /// `<journal>.damaged-<offset>` files, except zero fill).
+    pub damaged_bytes: u64,
+    /// Records known lost, counted from the sequence numbers around each
+    /// loss (their counters, meter entries and blacklist changes are lost
+    /// too).
+    pub records_lost: u64,
+    /// Intact records replayed after the first loss.
+    pub recovered_after_damage: u64,
+    /// Places where loss was found (damaged ranges, damaged or missing
+    /// journals); the text report lists each.
+    pub damage_count: u64,
+    /// Contacts whose addition was lost: kept as REMOVED, never dialed.
+    pub lost_contacts: u64,
+    /// Configuration fields that differ from the stored configuration
+    /// (applied and journaled).
+    pub config_changes: u64,
+    /// Files not used (a snapshot that did not check out); recovery wrote
+    /// a new generation past them.
     pub skipped_files: u64,
     /// Contacts live at the crash and moved by recovery; list them with
     /// `dc_campaign_reconciled`.
@@ -116,22 +171,22 @@ pub struct dc_recovery_report {
 
 impl dc_recovery_report {
     fn from_report(r: &RecoveryReport) -> dc_recovery_report {
-        let damage = r.damage.as_ref();
+        let damage = r.damage.first();
         dc_recovery_report {
             fresh: r.fresh,
             damaged: damage.is_some(),
-            damage_kind: damage.map_or(dc_damage_kind::None, |d| match d.kind {
-                DamageKind::TornRecord => dc_damage_kind::TornRecord,
-                DamageKind::BadChecksum => dc_damage_kind::BadChecksum,
-                DamageKind::ZeroFill => dc_damage_kind::ZeroFill,
-                DamageKind::ImplausibleLength => dc_damage_kind::ImplausibleLength,
-            }),
+            damage_kind: damage.map_or(dc_damage_kind::None, |d| d.kind.into()),
+            loss_uncounted: r.loss_uncounted(),
             snapshot_generation: r.snapshot.as_ref().map_or(u64::MAX, |s| s.generation),
             records_replayed: r.records_replayed(),
             journals_replayed: r.journals.len() as u64,
             damage_offset: damage.map_or(0, |d| d.offset),
-            dropped_bytes: damage.map_or(0, |d| d.dropped_bytes),
-            dropped_records: damage.map_or(0, |d| d.dropped_records),
+            damaged_bytes: r.damage.iter().map(|d| d.bytes).sum(),
+            records_lost: r.records_lost(),
+            recovered_after_damage: r.recovered_after_damage(),
+            damage_count: r.damage.len() as u64,
+            lost_contacts: r.lost_contacts,
+            config_changes: r.config_changes.len() as u64,
             skipped_files: r.skipped_files.len() as u64,
             reconciled_count: r.reconciled.len() as u64,
             contacts: r.contacts,
@@ -184,6 +239,7 @@ pub extern "C" fn dc_durable_options_default() -> dc_durable_options {
             _ => 10,
         },
         snapshot_every_records: d.snapshot_every_records,
+        accept_config_change: d.accept_config_change,
     }
 }
 
@@ -210,6 +266,7 @@ unsafe fn read_options(p: *const dc_durable_options) -> Result<DurableOptions, F
     Ok(DurableOptions {
         fsync,
         snapshot_every_records: read_plain!(p, snapshot_every_records),
+        accept_config_change: read_bool!(p, accept_config_change),
     })
 }
 
@@ -217,7 +274,9 @@ unsafe fn read_options(p: *const dc_durable_options) -> Result<DurableOptions, F
 fn open_fail(dir: &Path, e: OpenError) -> Fail {
     let status = match &e {
         OpenError::Config(c) if c.field == "default_timezone" => dc_status::UnknownTimezone,
-        OpenError::Config(_) | OpenError::ZoneMismatch { .. } => dc_status::InvalidConfig,
+        OpenError::Config(_) | OpenError::ZoneMismatch { .. } | OpenError::ConfigChanged { .. } => {
+            dc_status::InvalidConfig
+        }
         OpenError::Locked(_) => dc_status::Locked,
         OpenError::Io { .. } | OpenError::Journal(JournalError::Io(_)) => dc_status::Io,
         OpenError::Journal(_) | OpenError::Corrupt { .. } | OpenError::MissingSnapshot { .. } => {
@@ -395,6 +454,26 @@ pub unsafe extern "C" fn dc_campaign_durability_error(campaign: *const dc_campai
         unsafe {
             with_campaign(campaign, |inner| match inner.campaign.durability_error() {
                 Some(e) => Err(durable_fail(e)),
+                None => Ok(()),
+            })
+        }
+    })
+}
+
+/// Whether the campaign's last snapshot failed: `DC_STATUS_OK` when it did
+/// not (or a later one succeeded, or the campaign has no data directory),
+/// `DC_STATUS_IO` when it did, with the file and the error in
+/// `dc_last_error_message()`. Dialing goes on (the journal still records
+/// everything) but the journal grows until a snapshot succeeds; automatic
+/// snapshots are retried with a backoff (1 s doubling to 5 min of campaign
+/// time), not at every poll.
+#[no_mangle]
+pub unsafe extern "C" fn dc_campaign_snapshot_error(campaign: *const dc_campaign) -> dc_status {
+    run(|| {
+        // SAFETY: the campaign pointer per the contract.
+        unsafe {
+            with_campaign(campaign, |inner| match inner.campaign.snapshot_error() {
+                Some(e) => Err(Fail::new(dc_status::Io, format!("snapshot failed: {e}"))),
                 None => Ok(()),
             })
         }

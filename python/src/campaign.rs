@@ -599,18 +599,24 @@ impl Campaign {
     /// holds that many records (0: only on `snapshot()`). The directory is
     /// locked until `close()` (or the end of a `with` block). Raises
     /// `LockedError`, `CorruptDataError`, `StorageError` or `InvalidConfig`
-    /// (another `default_timezone` than the stored campaign's).
+    /// (another `default_timezone` than the stored campaign's, or other
+    /// compliance settings — mode, window, attempts, caps, ring timeout,
+    /// abandon limit/target/window — unless `accept_config_change=True`,
+    /// which applies and journals the change; `recovery.config_changes`
+    /// lists what changed).
     #[staticmethod]
-    #[pyo3(signature = (path, mode=None, *, fsync=None, snapshot_every=10_000_000, **config))]
+    #[pyo3(signature = (path, mode=None, *, fsync=None, snapshot_every=10_000_000, accept_config_change=false, **config))]
     fn open(
         py: Python<'_>,
         path: PathBuf,
         mode: Option<&Bound<'_, PyAny>>,
         fsync: Option<&Bound<'_, PyAny>>,
         snapshot_every: u64,
+        accept_config_change: bool,
         config: Option<&Bound<'_, PyDict>>,
     ) -> PyResult<Self> {
-        crate::durable::open(py, path, mode, fsync, snapshot_every, config)
+        let options = (snapshot_every, accept_config_change);
+        crate::durable::open(py, path, mode, fsync, options, config)
     }
 
     /// What `Campaign.open` (or `dialcore.inspect`) found: a `RecoveryReport`;
@@ -638,6 +644,14 @@ impl Campaign {
     #[getter]
     fn durability_error(&self) -> PyResult<Option<String>> {
         Ok(self.lock()?.durability_error().map(|e| e.to_string()))
+    }
+
+    /// The last snapshot that failed (file and error), until one succeeds,
+    /// or None. Dialing goes on (the journal records everything) but the
+    /// journal grows; automatic snapshots are retried with a backoff.
+    #[getter]
+    fn snapshot_error(&self) -> PyResult<Option<String>> {
+        Ok(self.lock()?.snapshot_error().map(|e| e.to_string()))
     }
 
     /// Selects the predictive pacer: `"fixed_ratio"` (the default:

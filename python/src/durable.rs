@@ -19,7 +19,8 @@ use crate::config::build_config;
 use crate::errors::{no_panic, open_err, InvalidConfig};
 
 /// What opening a data directory found and did: the snapshot and journals
-/// read, the damaged tail cut (if any), and the contacts whose calls were
+/// read, every loss found (damaged bytes, damaged or missing journals:
+/// counted exactly where later files tell), and the contacts whose calls were
 /// live at the crash and where recovery put them (check them against the
 /// PBX: their calls may still be up there). `str(report)` is a readable
 /// summary.
@@ -36,7 +37,11 @@ fn damage_kind_name(kind: DamageKind) -> &'static str {
         DamageKind::TornRecord => "torn_record",
         DamageKind::BadChecksum => "bad_checksum",
         DamageKind::ZeroFill => "zero_fill",
-        DamageKind::ImplausibleLength => "implausible_length",
+        DamageKind::BadFrame => "bad_frame",
+        DamageKind::SequenceGap => "sequence_gap",
+        DamageKind::AfterTrailer => "after_trailer",
+        DamageKind::BadHeader => "bad_header",
+        DamageKind::MissingFile => "missing_file",
     }
 }
 
@@ -92,22 +97,55 @@ impl RecoveryReport {
             .collect()
     }
 
-    /// The damaged journal tail recovery cut, or None: a dict with `path`,
-    /// `offset`, `dropped_bytes`, `dropped_records` and `kind`
-    /// (`"torn_record"`, `"bad_checksum"`, `"zero_fill"`,
-    /// `"implausible_length"`).
+    /// Every loss recovery found, in sequence order (empty when none): a
+    /// list of dicts with `path`, `offset`, `bytes`, `kind`
+    /// (`"torn_record"`, `"bad_checksum"`, `"zero_fill"`, `"bad_frame"`,
+    /// `"sequence_gap"`, `"after_trailer"`, `"bad_header"`,
+    /// `"missing_file"`), `first_lost_seq`, `lost_records` (None when
+    /// nothing tells how many), `recovered_after` (intact records replayed
+    /// after it) and `kept_aside` (the file holding the damaged bytes, or
+    /// None).
     #[getter]
-    fn damage<'py>(&self, py: Python<'py>) -> PyResult<Option<Bound<'py, PyDict>>> {
-        let Some(d) = &self.inner.damage else {
-            return Ok(None);
-        };
-        let out = PyDict::new(py);
-        out.set_item("path", path_str(&d.path))?;
-        out.set_item("offset", d.offset)?;
-        out.set_item("dropped_bytes", d.dropped_bytes)?;
-        out.set_item("dropped_records", d.dropped_records)?;
-        out.set_item("kind", damage_kind_name(d.kind))?;
-        Ok(Some(out))
+    fn damage<'py>(&self, py: Python<'py>) -> PyResult<Vec<Bound<'py, PyDict>>> {
+        self.inner
+            .damage
+            .iter()
+            .map(|d| {
+                let out = PyDict::new(py);
+                out.set_item("path", path_str(&d.path))?;
+                out.set_item("offset", d.offset)?;
+                out.set_item("bytes", d.bytes)?;
+                out.set_item("kind", damage_kind_name(d.kind))?;
+                out.set_item("first_lost_seq", d.first_lost_seq)?;
+                out.set_item("lost_records", d.lost_records)?;
+                out.set_item("recovered_after", d.recovered_after)?;
+                out.set_item("kept_aside", d.kept_aside.as_deref().map(path_str))?;
+                Ok(out)
+            })
+            .collect()
+    }
+
+    /// Records known lost (counted from the sequence numbers).
+    #[getter]
+    fn records_lost(&self) -> u64 {
+        self.inner.records_lost()
+    }
+
+    /// True when some loss could not be counted (more may be lost).
+    #[getter]
+    fn loss_uncounted(&self) -> bool {
+        self.inner.loss_uncounted()
+    }
+
+    /// `(field, stored, configured)` of each configuration field that
+    /// differs from the stored configuration (applied and journaled).
+    #[getter]
+    fn config_changes(&self) -> Vec<(String, Option<String>, Option<String>)> {
+        self.inner
+            .config_changes
+            .iter()
+            .map(|c| (c.field.clone(), c.stored.clone(), c.configured.clone()))
+            .collect()
     }
 
     /// `(contact, was, now, attempts)` of each contact live at the crash, in
@@ -151,7 +189,7 @@ impl RecoveryReport {
                 .as_ref()
                 .map_or("None".to_owned(), |s| s.generation.to_string()),
             r.records_replayed(),
-            if r.damage.is_some() { "True" } else { "False" },
+            if r.is_damaged() { "True" } else { "False" },
             r.reconciled.len(),
             r.contacts
         )
@@ -202,13 +240,14 @@ pub(crate) fn open(
     path: PathBuf,
     mode: Option<&Bound<'_, PyAny>>,
     fsync: Option<&Bound<'_, PyAny>>,
-    snapshot_every: u64,
+    (snapshot_every, accept_config_change): (u64, bool),
     config: Option<&Bound<'_, PyDict>>,
 ) -> PyResult<Campaign> {
     let cfg = build_config(mode, config)?;
     let options = DurableOptions {
         fsync: fsync_arg(fsync)?,
         snapshot_every_records: snapshot_every,
+        accept_config_change,
     };
     let opened = py.detach(|| no_panic(|| Engine::open_with(&path, cfg, options)))?;
     let (engine, report) = opened.map_err(|e| open_err(py, &path, e))?;

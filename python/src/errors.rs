@@ -136,7 +136,7 @@ pub(crate) fn open_err(py: Python<'_>, dir: &Path, e: OpenError) -> PyErr {
     let msg = e.to_string();
     match e {
         OpenError::Config(e) => config_err(e),
-        OpenError::ZoneMismatch { .. } => {
+        OpenError::ZoneMismatch { .. } | OpenError::ConfigChanged { .. } => {
             InvalidConfig::new_err(format!("data directory {}: {msg}", dir.display()))
         }
         OpenError::Locked(dir) => os_err(py, &LOCKED_ERROR, msg, &dir),

@@ -39,7 +39,8 @@ def test_round_trip_and_reconciled(tmp_path):
     c = open_campaign(data)
     rec = c.recovery
     assert rec.fresh and rec.snapshot_generation is None
-    assert rec.records_replayed == 0 and rec.damage is None and rec.reconciled == []
+    assert rec.records_replayed == 0 and rec.damage == [] and rec.reconciled == []
+    assert rec.records_lost == 0 and not rec.loss_uncounted
     assert c.is_durable and c.durability_error is None
 
     dials = start_calls(c)
@@ -65,7 +66,7 @@ def test_round_trip_and_reconciled(tmp_path):
     assert not rec.fresh
     assert rec.snapshot_generation == 1
     assert rec.records_replayed > 0 and len(rec.journals) == 1
-    assert rec.damage is None and rec.skipped_files == []
+    assert rec.damage == [] and rec.skipped_files == []
     assert rec.contacts == len(c) == len(before)
     assert rec.now_ms == now
     assert rec.dir == str(data)
@@ -100,14 +101,83 @@ def test_second_open_is_locked(tmp_path):
         assert not c.recovery.fresh
 
 
-def test_corrupt_journal(tmp_path):
+def test_a_journal_with_a_bad_header_is_damage_with_its_bytes_kept(tmp_path):
     data = tmp_path / "corrupt"
     data.mkdir()
     (data / "journal-00000000.dcj").write_bytes(b"not a journal " * 20)
-    with pytest.raises(dialcore.CorruptDataError, match="journal-00000000.dcj"):
+    _, rec = dialcore.inspect(data, **SETTINGS)
+    assert [d["kind"] for d in rec.damage] == ["bad_header"]
+    assert rec.damage[0]["kept_aside"] is None  # inspect writes nothing
+    with open_campaign(data) as c:
+        rec = c.recovery
+        [d] = rec.damage
+        assert d["kind"] == "bad_header" and d["lost_records"] is None
+        assert rec.loss_uncounted and "journal-00000000.dcj" in str(rec)
+        assert (data / "journal-00000000.dcj.damaged-0").read_bytes() == b"not a journal " * 20
+
+
+def test_a_flipped_byte_loses_one_record_and_the_rest_is_recovered(tmp_path):
+    data = tmp_path / "salvage"
+    with open_campaign(data, snapshot_every=0) as c:
+        c.add_contacts([f"212-555-02{i:02d}" for i in range(40)])
+        for i in range(40):
+            c.blacklist_add(12125550200 + i, T0 + i)
+            c.poll(T0 + i)
+        before = c.counts()
+    journal = data / "journal-00000000.dcj"
+    raw = bytearray(journal.read_bytes())
+    raw[len(raw) // 2] ^= 0x20
+    journal.write_bytes(bytes(raw))
+    with open_campaign(data, snapshot_every=0) as c:
+        rec = c.recovery
+        [d] = rec.damage
+        assert d["kind"] in ("bad_checksum", "bad_frame")
+        assert d["lost_records"] == 1 and rec.records_lost == 1
+        assert d["recovered_after"] > 10
+        assert d["kept_aside"].endswith(f"journal-00000000.dcj.damaged-{d['offset']}")
+        assert len(c) == 40 and sum(c.counts().values()) == sum(before.values())
+
+
+def test_both_snapshots_damaged_names_each_file(tmp_path):
+    data = tmp_path / "snaps"
+    with open_campaign(data) as c:
+        c.add_contacts(["212-555-0100"])
+        c.snapshot()
+        c.snapshot()
+    for g in (1, 2):
+        p = data / f"snapshot-0000000{g}.dcs"
+        raw = bytearray(p.read_bytes())
+        raw[len(raw) // 2] ^= 1
+        p.write_bytes(bytes(raw))
+    with pytest.raises(dialcore.CorruptDataError) as e:
         open_campaign(data)
-    with pytest.raises(dialcore.CorruptDataError, match="journal-00000000.dcj"):
-        dialcore.inspect(data, **SETTINGS)
+    assert "snapshot-00000001.dcs" in str(e.value) and "snapshot-00000002.dcs" in str(e.value)
+
+
+def test_reopen_with_other_compliance_settings(tmp_path):
+    data = tmp_path / "reopen"
+    with open_campaign(data) as c:
+        c.add_contacts(["212-555-0100"])
+    with pytest.raises(dialcore.InvalidConfig, match="retry.max_attempts changed from 5 to 7"):
+        open_campaign(data, max_attempts=7)
+    with open_campaign(data, max_attempts=7, accept_config_change=True) as c:
+        assert [ch[0] for ch in c.recovery.config_changes] == ["retry.max_attempts"]
+    with open_campaign(data, max_attempts=7) as c:
+        assert c.recovery.config_changes == []
+
+
+def test_a_failed_snapshot_is_visible(tmp_path):
+    data = tmp_path / "snapfail"
+    with open_campaign(data, snapshot_every=0) as c:
+        c.add_contacts(["212-555-0100"])
+        (data / "snapshot-00000001.dcs.tmp" / "x").mkdir(parents=True)
+        with pytest.raises(dialcore.StorageError, match="snapshot-00000001.dcs"):
+            c.snapshot()
+        assert "snapshot-00000001.dcs" in c.snapshot_error
+        assert c.durability_error is None
+        (data / "snapshot-00000001.dcs.tmp" / "x").rmdir()
+        (data / "snapshot-00000001.dcs.tmp").rmdir()
+        assert c.snapshot() == 1 and c.snapshot_error is None
 
 
 def test_inspect_is_read_only_and_takes_no_lock(tmp_path):

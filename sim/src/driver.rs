@@ -236,14 +236,15 @@ pub type CommandHook = Box<dyn FnMut(&[Command])>;
 /// gets the scenario's contacts; one holding a campaign (after a crash or a
 /// time limit) is recovered and continued from where it stopped, with the
 /// scenario's operators logging in again. `on_commands` sees every poll's
-/// commands.
+/// commands. The third value is the campaign's snapshot error still
+/// standing at the end (`Campaign::snapshot_error`), if any.
 pub fn run_durable(
     scenario: &Scenario,
     dir: &std::path::Path,
     options: dialcore::DurableOptions,
     on_commands: Option<CommandHook>,
     progress: &mut dyn FnMut(Progress),
-) -> Result<(SimReport, dialcore::RecoveryReport), SimError> {
+) -> Result<(SimReport, dialcore::RecoveryReport, Option<String>), SimError> {
     scenario.validate().map_err(SimError::Scenario)?;
     let config = scenario.campaign_config()?;
     let (mut campaign, recovery) =
@@ -256,7 +257,9 @@ pub fn run_durable(
     campaign
         .flush()
         .map_err(|e| SimError::Durable(e.to_string()))?;
-    Ok((report, recovery))
+    // A snapshot still failing at the end: the run is not durable as asked.
+    let snapshot_error = campaign.snapshot_error().map(|e| e.to_string());
+    Ok((report, recovery, snapshot_error))
 }
 
 struct Sim {

@@ -6,7 +6,9 @@
 //! Snapshot `G` is the whole durable state at the moment journal `G` was
 //! started; journal `G` holds every change after it. Taking a snapshot
 //! writes generation `G + 1` (to a temporary file, fsync, rename, fsync the
-//! directory), starts journal `G + 1`, and deletes what is older than `G`:
+//! directory), starts journal `G + 1` (its header holds the sequence
+//! number of its first record, which snapshot `G + 1` records too), closes
+//! journal `G` with a trailer, and deletes what is older than `G`:
 //! one older generation is kept, so a damaged newest snapshot still has a
 //! fallback (snapshot `G` + journal `G` + journal `G + 1` give the same state).
 //!
@@ -20,7 +22,7 @@
 //! them back to the host to reconcile.
 //!
 //! **Journal records.** Each host call that changed something appends one
-//! checksummed record (the framing of [`crate::journal`]) holding a sequence
+//! sequenced, checksummed record (the framing of [`crate::journal`]) holding a sequence
 //! of sub-records, so a call costs one CRC and one length, not one per
 //! change. A sub-record starts with its kind; integers are little-endian:
 //!
@@ -37,8 +39,9 @@
 //! | 4 | numbers added | `first_id u32, priority u8, zone u16, numbers u64…` |
 //! | 5 | time zone | `id u16, name` |
 //! | 6 | blacklist | `add u8, numbers u64…` |
+//! | 12 | configuration | `field=value` lines (see the reopen checks) |
 //!
-//! The last four have a variable size and fill a record of their own.
+//! The last five have a variable size and fill a record of their own.
 //! Facts happen at the time of the record's last time sub-record.
 //!
 //! A contact row carries the contact's whole mutable state *after* the host
@@ -57,26 +60,39 @@
 //! host's hands before the transition that issued it is in the journal
 //! (and, with `Always`, on disk). If a write fails, the campaign stops
 //! handing out commands ([`Campaign::durability_error`] says why); reopening
-//! the directory recovers from what was written.
+//! the directory recovers from what was written. A failed *snapshot* does
+//! not stop it — the journal still holds everything — but stays visible in
+//! [`Campaign::snapshot_error`] until one succeeds, and automatic snapshots
+//! are retried with an exponential backoff on engine time
+//! ([`SNAPSHOT_BACKOFF_MIN_MS`] doubling to [`SNAPSHOT_BACKOFF_MAX_MS`]).
 //!
 //! **Recovery** ([`Campaign::open`]) loads the newest snapshot that checks
-//! out, replays the journals after it, stops at the first torn or corrupt
-//! record (the tail is cut and reported in bytes and records), and then
-//! reconciles the contacts that were live at the crash: those not yet
-//! connected (OperatorAssigned, Bcw, Calling, AwaitingOperator) become
+//! out, replays every intact record of the journals after it — the reader
+//! resynchronizes past damage, and the sequence numbers count exactly what
+//! was lost (see `recovery` for what can and cannot be told) — keeps
+//! damaged bytes aside in `<journal>.damaged-<offset>`, lists every loss in
+//! [`RecoveryReport::damage`], writes a fresh generation past a damaged
+//! history, and then reconciles the contacts that were live at the crash:
+//! those not yet connected (OperatorAssigned, Bcw, Calling, AwaitingOperator) become
 //! RetryScheduled, due at once (an attempt stays counted where a Dial was
 //! issued); those connected (CallInProgress, Acw) become Success, since the
 //! client was reached. A pending admin action wins as it would have when the
 //! call ended. Every reconciled contact is listed in the [`RecoveryReport`].
+//!
+//! **Reopen checks**: the configuration is stored with the campaign and a
+//! reopen with other compliance settings is refused unless accepted; see
+//! the `reopen` module.
 
 mod image;
 mod records;
 mod recovery;
+mod reopen;
 mod report;
 
 use records::*;
 pub(super) use records::{AdminRecord, Fact, Replay};
 use recovery::*;
+pub use reopen::{ConfigChange, ConfigFieldKind};
 pub use report::*;
 
 use std::fmt;
@@ -90,7 +106,7 @@ use super::{resolve_pending, Campaign, PendingAdmin};
 use crate::blacklist::Blacklist;
 use crate::config::{CampaignConfig, ConfigError};
 use crate::journal::{self, Damage, DamageKind, FsyncPolicy, JournalError, JournalWriter};
-use crate::lockfile::{DirLock, LockError};
+use crate::lockfile::{sync_dir, DirLock, LockError};
 use crate::phone::PhoneError;
 use crate::snapshot::{self, Snapshot, SnapshotWriter};
 use crate::state::{Outcome, State};
@@ -106,6 +122,11 @@ pub struct DurableOptions {
     /// Take a snapshot (and start a new journal) at a `poll` once the
     /// journal holds this many records; 0 never does it automatically.
     pub snapshot_every_records: u64,
+    /// Accept a reopen whose compliance settings differ from the stored
+    /// ones: the change is applied, journaled and listed in
+    /// [`RecoveryReport::config_changes`]. Without it such a reopen is
+    /// [`OpenError::ConfigChanged`]. See the reopen checks in the module doc.
+    pub accept_config_change: bool,
 }
 
 impl Default for DurableOptions {
@@ -115,6 +136,7 @@ impl Default for DurableOptions {
         DurableOptions {
             fsync: FsyncPolicy::Always,
             snapshot_every_records: 10_000_000,
+            accept_config_change: false,
         }
     }
 }
@@ -149,6 +171,15 @@ pub enum OpenError {
         dir: PathBuf,
         /// The generation of the oldest journal.
         generation: u64,
+        /// Every file that was skipped, with why (damaged snapshots).
+        skipped: Vec<(PathBuf, String)>,
+    },
+    /// The configuration differs from the stored one in compliance fields
+    /// and [`DurableOptions::accept_config_change`] is off. Every
+    /// differing field is listed, compliance and tuning alike.
+    ConfigChanged {
+        /// The fields that differ.
+        changes: Vec<ConfigChange>,
     },
     /// The campaign was created with another default time zone; its
     /// contacts' calling windows would move.
@@ -174,11 +205,32 @@ impl fmt::Display for OpenError {
             OpenError::Corrupt { path, detail } => {
                 write!(f, "{}: corrupt campaign data: {detail}", path.display())
             }
-            OpenError::MissingSnapshot { dir, generation } => write!(
-                f,
-                "{}: journal generation {generation} has no snapshot to start from",
-                dir.display()
-            ),
+            OpenError::MissingSnapshot {
+                dir,
+                generation,
+                skipped,
+            } => {
+                write!(
+                    f,
+                    "{}: generation {generation} has no snapshot to start from",
+                    dir.display()
+                )?;
+                for (path, why) in skipped {
+                    let name = path.file_name().unwrap_or(path.as_os_str());
+                    write!(f, "; skipped {}: {why}", name.to_string_lossy())?;
+                }
+                Ok(())
+            }
+            OpenError::ConfigChanged { changes } => {
+                f.write_str("the configuration differs from the campaign's stored one: ")?;
+                for (i, c) in changes.iter().enumerate() {
+                    if i > 0 {
+                        f.write_str("; ")?;
+                    }
+                    write!(f, "{c}")?;
+                }
+                f.write_str(" (reopen with the stored settings, or accept the change explicitly)")
+            }
             OpenError::ZoneMismatch { stored, configured } => write!(
                 f,
                 "default_timezone {configured:?} differs from the campaign's {stored:?}"
@@ -217,6 +269,16 @@ impl fmt::Display for DurableError {
 
 impl std::error::Error for DurableError {}
 
+impl DurableError {
+    /// A copy (an `io::Error` is not `Clone`: kind and message are kept).
+    pub fn duplicate(&self) -> DurableError {
+        DurableError {
+            path: self.path.clone(),
+            source: io::Error::new(self.source.kind(), self.source.to_string()),
+        }
+    }
+}
+
 /// The journal and snapshot state of a campaign opened from a directory.
 #[derive(Debug)]
 pub(super) struct Durable {
@@ -233,7 +295,20 @@ pub(super) struct Durable {
     zones_written: usize,
     last_tick: u64,
     failed: Option<DurableError>,
+    /// The last snapshot that failed (cleared by one that succeeds).
+    snapshot_failed: Option<DurableError>,
+    /// Engine time before which no automatic snapshot is retried.
+    snapshot_retry_at: u64,
+    /// The wait after the last failed snapshot (doubles per failure).
+    snapshot_backoff_ms: u64,
 }
+
+/// The wait before retrying a failed automatic snapshot: 1 s, doubling
+/// with every failure up to [`SNAPSHOT_BACKOFF_MAX_MS`].
+pub const SNAPSHOT_BACKOFF_MIN_MS: u64 = 1_000;
+
+/// The longest wait between automatic snapshot retries, 5 minutes.
+pub const SNAPSHOT_BACKOFF_MAX_MS: u64 = 300_000;
 
 fn snapshot_path(dir: &Path, generation: u64) -> PathBuf {
     dir.join(format!("snapshot-{generation:08x}.dcs"))
@@ -249,7 +324,11 @@ fn generation_of(name: &str, prefix: &str, ext: &str) -> Option<u64> {
     if hex.is_empty() || hex.len() > 16 {
         return None;
     }
-    u64::from_str_radix(hex, 16).ok()
+    // Only the name this crate writes for the generation (so the file is
+    // found again by its generation): no leading zeros past eight digits,
+    // lowercase.
+    let g = u64::from_str_radix(hex, 16).ok()?;
+    (format!("{g:08x}") == hex).then_some(g)
 }
 
 /// The snapshot and journal generations present in `dir`, ascending.
@@ -301,40 +380,74 @@ impl Campaign {
             LockError::Locked { dir } => OpenError::Locked(dir),
             LockError::Io { dir, source } => OpenError::Io { path: dir, source },
         })?;
-        let (mut campaign, mut report, tail) = load(dir, config)?;
+        let loaded = load(dir, config.clone())?;
+        let (mut campaign, mut report, tail) = (loaded.campaign, loaded.report, loaded.tail);
+        // Reopen checks before anything is written.
+        let changes = match &loaded.stored_config {
+            Some(stored) => reopen::config_changes(stored, &config),
+            None => Vec::new(),
+        };
+        let refused = changes
+            .iter()
+            .any(|c| c.kind == ConfigFieldKind::Compliance);
+        if refused && !options.accept_config_change {
+            return Err(OpenError::ConfigChanged { changes });
+        }
+        let store_config = loaded.stored_config.is_none() || !changes.is_empty();
+        report.config_changes = changes;
         let io_err = |path: &Path| {
             let path = path.to_path_buf();
             move |source| OpenError::Io { path, source }
         };
+        // Damaged bytes are kept aside before any journal is cut.
+        for d in &mut report.damage {
+            if let Some(bytes) = loaded.damaged_bytes.get(&(d.path.clone(), d.offset)) {
+                let at = journal::damaged_path(&d.path, d.offset);
+                fs::write(&at, bytes)
+                    .and_then(|()| fs::File::open(&at)?.sync_all())
+                    .map_err(io_err(&at))?;
+                d.kept_aside = Some(at);
+            }
+        }
         let zones_written = campaign.zones.len();
         let writer = match tail {
             // Continue the last journal, its torn tail cut.
             Tail::Continue {
                 generation,
                 valid_len,
+                next_seq,
             } => {
                 let path = journal_path(dir, generation);
-                JournalWriter::open_append(&path, valid_len, options.fsync)
+                JournalWriter::open_append(&path, valid_len, next_seq, options.fsync)
                     .map_err(io_err(&path))?
             }
-            Tail::Create { generation } => {
+            Tail::Create {
+                generation,
+                next_seq,
+            } => {
                 let path = journal_path(dir, generation);
-                JournalWriter::create(&path, generation, options.fsync).map_err(io_err(&path))?
+                JournalWriter::create(&path, generation, next_seq, options.fsync)
+                    .map_err(io_err(&path))?
             }
             // A damaged or broken history: reconcile in memory, write the
             // result as a clean generation after every file present, and
             // journal from there.
-            Tail::Restart { generation } => {
+            Tail::Restart {
+                generation,
+                next_seq,
+            } => {
                 campaign.reconcile(&mut report);
                 let path = snapshot_path(dir, generation);
                 campaign
-                    .write_snapshot(&path, generation)
+                    .write_snapshot(&path, generation, next_seq)
                     .map_err(io_err(&path))?;
                 let jpath = journal_path(dir, generation);
-                JournalWriter::create(&jpath, generation, options.fsync).map_err(io_err(&jpath))?
+                JournalWriter::create(&jpath, generation, next_seq, options.fsync)
+                    .map_err(io_err(&jpath))?
             }
         };
         let restarted = matches!(tail, Tail::Restart { .. });
+        report.restarted = restarted.then(|| writer.generation());
         campaign.durable = Some(Box::new(Durable {
             dir: dir.to_path_buf(),
             _lock: lock,
@@ -347,9 +460,19 @@ impl Campaign {
             zones_written: if report.fresh { 0 } else { zones_written },
             last_tick: u64::MAX,
             failed: None,
+            snapshot_failed: None,
+            snapshot_retry_at: 0,
+            snapshot_backoff_ms: 0,
         }));
         if let Some(d) = campaign.durable.as_deref_mut() {
             d.journal_new_zones(&campaign.zones);
+            if store_config {
+                let text = reopen::config_text(&config);
+                d.writer.append(|b| {
+                    b.push(CONFIG);
+                    b.extend_from_slice(text.as_bytes());
+                });
+            }
         }
         if !restarted {
             campaign.reconcile(&mut report);
@@ -376,7 +499,8 @@ impl Campaign {
                 source: io::Error::new(io::ErrorKind::NotFound, "no such data directory"),
             });
         }
-        let (mut campaign, mut report, _) = load(dir, config)?;
+        let loaded = load(dir, config)?;
+        let (mut campaign, mut report) = (loaded.campaign, loaded.report);
         campaign.reconcile(&mut report);
         Ok((campaign, report))
     }
@@ -390,6 +514,17 @@ impl Campaign {
     /// if one happened. Reopen the directory to continue.
     pub fn durability_error(&self) -> Option<&DurableError> {
         self.durable.as_ref().and_then(|d| d.failed.as_ref())
+    }
+
+    /// The last snapshot that failed, until one succeeds. Dialing goes on
+    /// (the journal still records everything) but the journal grows and
+    /// recovery gets slower; automatic snapshots are retried with an
+    /// exponential backoff on engine time ([`SNAPSHOT_BACKOFF_MIN_MS`] up to
+    /// [`SNAPSHOT_BACKOFF_MAX_MS`]), not at every poll.
+    pub fn snapshot_error(&self) -> Option<&DurableError> {
+        self.durable
+            .as_ref()
+            .and_then(|d| d.snapshot_failed.as_ref())
     }
 
     /// The journal's generation, records and bytes so far, when durable.
@@ -412,27 +547,71 @@ impl Campaign {
 
     /// Writes a snapshot of the whole campaign as a new generation and
     /// starts a new journal; older generations but one are deleted.
+    ///
+    /// A failure leaves the campaign on its current journal (dialing goes
+    /// on: the journal still holds every change) and is kept for
+    /// [`Campaign::snapshot_error`] until a snapshot succeeds. If the new
+    /// journal cannot be created, the new snapshot is removed again so that
+    /// recovery does not start from it and skip what the old journal goes
+    /// on recording; if even that fails, the campaign stops
+    /// ([`Campaign::durability_error`]).
     pub fn snapshot(&mut self) -> Result<SnapshotInfo, DurableError> {
         self.flush()?;
+        let result = self.try_snapshot();
+        if let Some(d) = self.durable.as_deref_mut() {
+            match &result {
+                Ok(_) => d.snapshot_failed = None,
+                Err(e) => d.snapshot_failed = Some(e.duplicate()),
+            }
+        }
+        result
+    }
+
+    fn try_snapshot(&mut self) -> Result<SnapshotInfo, DurableError> {
         let d = self.durable.as_deref().ok_or_else(|| DurableError {
             path: PathBuf::new(),
             source: io::Error::other("the campaign has no data directory"),
         })?;
         let dir = d.dir.clone();
         let generation = d.writer.generation() + 1;
+        let next_seq = d.writer.next_seq();
         let path = snapshot_path(&dir, generation);
         let fail = |path: &Path| {
             let path = path.to_path_buf();
             move |source| DurableError { path, source }
         };
         let bytes = self
-            .write_snapshot(&path, generation)
+            .write_snapshot(&path, generation, next_seq)
             .map_err(fail(&path))?;
         let jpath = journal_path(&dir, generation);
         let d = self.durable.as_deref_mut().expect("checked above");
-        let writer = JournalWriter::create(&jpath, generation, d.options.fsync);
-        let writer = d.check(writer.map_err(fail(&jpath)))?;
-        d.writer = writer;
+        let writer = match JournalWriter::create(&jpath, generation, next_seq, d.options.fsync) {
+            Ok(w) => w,
+            Err(source) => {
+                let error = DurableError {
+                    path: jpath,
+                    source,
+                };
+                if let Err(e) = fs::remove_file(&path).and_then(|()| sync_dir(&dir)) {
+                    // The snapshot stays and would hide the records the old
+                    // journal goes on taking: stop.
+                    return d.check(Err(DurableError {
+                        path: path.clone(),
+                        source: io::Error::new(
+                            e.kind(),
+                            format!(
+                                "cannot remove a snapshot without its journal ({e}) after: {error}"
+                            ),
+                        ),
+                    }));
+                }
+                return Err(error);
+            }
+        };
+        let old = std::mem::replace(&mut d.writer, writer);
+        // Close the old journal with a trailer: recovery then knows the new
+        // one exists. Best effort: the new header says the same.
+        let _ = old.close();
         d.last_tick = u64::MAX;
         // Keep one older generation as a fallback; drop the rest.
         if let Ok((snaps, journals)) = list_generations(&dir) {
@@ -462,10 +641,7 @@ impl Durable {
     fn check<T>(&mut self, result: Result<T, DurableError>) -> Result<T, DurableError> {
         if let Err(e) = &result {
             if self.failed.is_none() {
-                self.failed = Some(DurableError {
-                    path: e.path.clone(),
-                    source: io::Error::new(e.source.kind(), e.source.to_string()),
-                });
+                self.failed = Some(e.duplicate());
             }
         }
         result

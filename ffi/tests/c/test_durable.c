@@ -2,8 +2,11 @@
  * Durable campaigns through the C API: open a data directory, run a few
  * polls and events, free, open again and check what recovery reports and
  * where it put the contacts whose calls were live; the directory lock
- * (DC_STATUS_LOCKED), a garbage journal (DC_STATUS_CORRUPT), a changed
- * default time zone, bad options, and the in-memory campaign's answers.
+ * (DC_STATUS_LOCKED), a garbage journal (damage, its bytes kept aside),
+ * both snapshots damaged (DC_STATUS_CORRUPT naming each), a changed
+ * default time zone, changed compliance settings (refused unless
+ * accept_config_change), a failed snapshot (dc_campaign_snapshot_error),
+ * bad options, and the in-memory campaign's answers.
  *
  * argv[1] is a scratch directory (scripts/test-c passes its own); each run
  * makes a fresh subdirectory in it.
@@ -13,6 +16,7 @@
 #include "test_common.h"
 
 #include <sys/stat.h>
+#include <unistd.h>
 
 #define N 6
 #define OPERATORS 2
@@ -169,7 +173,8 @@ static void round_trip(void) {
   EXPECT(rep.journals_replayed == 1);
   EXPECT(rep.records_replayed > 0);
   EXPECT(!rep.damaged);
-  EXPECT(rep.dropped_bytes == 0 && rep.dropped_records == 0);
+  EXPECT(rep.damaged_bytes == 0 && rep.records_lost == 0 && !rep.loss_uncounted);
+  EXPECT(rep.damage_count == 0 && rep.config_changes == 0 && rep.lost_contacts == 0);
   EXPECT(rep.skipped_files == 0);
   EXPECT(rep.contacts == N);
   EXPECT(rep.now_ms == now);
@@ -217,7 +222,8 @@ static void round_trip(void) {
   dc_campaign_free(c);
 }
 
-/* A journal that is not a journal. */
+/* A journal that is not a journal: damage (its records lost, how many
+ * unknown), its bytes kept aside; not an error. */
 static void garbage_journal(void) {
   char dir[600], path[700];
   fresh_dir(dir, sizeof dir, "garbage");
@@ -231,11 +237,134 @@ static void garbage_journal(void) {
   fclose(f);
   dc_config cfg = config();
   dc_campaign *c = NULL;
-  EXPECT_STATUS(DC_STATUS_CORRUPT, dc_campaign_open(dir, &cfg, NULL, NULL, &c));
-  EXPECT(c == NULL);
-  EXPECT(strstr(dc_last_error_message(), "journal-00000000.dcj") != NULL);
   dc_recovery_report rep;
-  EXPECT_STATUS(DC_STATUS_CORRUPT, dc_campaign_inspect(dir, &cfg, &rep));
+  MUST(dc_campaign_inspect(dir, &cfg, &rep));
+  EXPECT(rep.damaged && rep.damage_kind == DC_DAMAGE_KIND_BAD_HEADER);
+  MUST(dc_campaign_open(dir, &cfg, NULL, &rep, &c));
+  EXPECT(rep.damaged && rep.damage_kind == DC_DAMAGE_KIND_BAD_HEADER);
+  EXPECT(rep.loss_uncounted && rep.damage_count == 1 && rep.damaged_bytes == 256);
+  dc_campaign_free(c);
+  snprintf(path, sizeof path, "%s/journal-00000000.dcj.damaged-0", dir);
+  struct stat st;
+  EXPECT(stat(path, &st) == 0 && st.st_size == 256);
+}
+
+/* Flips one byte in the middle of a file. */
+static void flip_middle(const char *path) {
+  FILE *f = fopen(path, "r+b");
+  if (f == NULL) {
+    perror(path);
+    exit(1);
+  }
+  fseek(f, 0, SEEK_END);
+  long len = ftell(f);
+  fseek(f, len / 2, SEEK_SET);
+  int b = fgetc(f);
+  fseek(f, len / 2, SEEK_SET);
+  fputc(b ^ 0x10, f);
+  fclose(f);
+}
+
+/* Salvage: a flipped byte in the middle of the journal loses one record;
+ * both snapshots damaged is an error naming each. */
+static void salvage_and_damaged_snapshots(void) {
+  char dir[600], path[700];
+  fresh_dir(dir, sizeof dir, "salvage");
+  dc_config cfg = config();
+  dc_durable_options opts = dc_durable_options_default();
+  opts.fsync_policy = DC_FSYNC_POLICY_NEVER;
+  opts.snapshot_every_records = 0;
+  dc_campaign *c = NULL;
+  MUST(dc_campaign_open(dir, &cfg, &opts, NULL, &c));
+  uint64_t numbers[N] = {12125550100ULL, 12125550101ULL, 12125550102ULL,
+                         12125550103ULL, 12125550104ULL, 12125550105ULL};
+  MUST(dc_campaign_add_numbers(c, numbers, N, 0, NULL));
+  for (int i = 0; i < 40; i++) {
+    dc_event ev;
+    memset(&ev, 0, sizeof ev);
+    ev.kind = DC_EVENT_KIND_BLACKLIST_ADD;
+    ev.number = 12125550200ULL + (uint64_t)i;
+    MUST(dc_campaign_handle(c, &ev, START_MS + (uint64_t)i));
+  }
+  dc_campaign_free(c);
+  snprintf(path, sizeof path, "%s/journal-00000000.dcj", dir);
+  flip_middle(path);
+  dc_recovery_report rep;
+  MUST(dc_campaign_open(dir, &cfg, &opts, &rep, &c));
+  /* The flipped byte may be in a frame's header (bad frame) or its body. */
+  EXPECT(rep.damaged && (rep.damage_kind == DC_DAMAGE_KIND_BAD_CHECKSUM ||
+                         rep.damage_kind == DC_DAMAGE_KIND_BAD_FRAME));
+  EXPECT(rep.records_lost == 1 && !rep.loss_uncounted);
+  EXPECT(rep.recovered_after_damage > 10);
+  EXPECT(rep.contacts == N);
+  uint64_t g = 0;
+  MUST(dc_campaign_snapshot(c, &g));
+  MUST(dc_campaign_snapshot(c, &g));
+  dc_campaign_free(c);
+  for (uint64_t k = g - 1; k <= g; k++) {
+    snprintf(path, sizeof path, "%s/snapshot-%08llx.dcs", dir, (unsigned long long)k);
+    flip_middle(path);
+  }
+  EXPECT_STATUS(DC_STATUS_CORRUPT, dc_campaign_open(dir, &cfg, &opts, NULL, &c));
+  for (uint64_t k = g - 1; k <= g; k++) {
+    char name[64];
+    snprintf(name, sizeof name, "snapshot-%08llx.dcs", (unsigned long long)k);
+    EXPECT(strstr(dc_last_error_message(), name) != NULL);
+  }
+}
+
+/* Reopening with other compliance settings is refused naming the field,
+ * unless accept_config_change. */
+static void config_change(void) {
+  char dir[600];
+  fresh_dir(dir, sizeof dir, "config-change");
+  dc_config cfg = config();
+  dc_campaign *c = NULL;
+  MUST(dc_campaign_open(dir, &cfg, NULL, NULL, &c));
+  dc_campaign_free(c);
+  dc_config other = cfg;
+  other.mode = DC_MODE_PROGRESSIVE;
+  c = NULL;
+  EXPECT_STATUS(DC_STATUS_INVALID_CONFIG, dc_campaign_open(dir, &other, NULL, NULL, &c));
+  EXPECT(c == NULL);
+  EXPECT(strstr(dc_last_error_message(), "mode changed from Predictive to Progressive") != NULL);
+  dc_durable_options opts = dc_durable_options_default();
+  EXPECT(!opts.accept_config_change);
+  opts.accept_config_change = true;
+  dc_recovery_report rep;
+  MUST(dc_campaign_open(dir, &other, &opts, &rep, &c));
+  EXPECT(rep.config_changes == 1);
+  dc_campaign_free(c);
+  MUST(dc_campaign_open(dir, &other, NULL, &rep, &c));
+  EXPECT(rep.config_changes == 0);
+  dc_campaign_free(c);
+}
+
+/* A failed snapshot (a directory where its temporary file goes) is an
+ * error of dc_campaign_snapshot and stays visible in
+ * dc_campaign_snapshot_error until a snapshot succeeds; the journal goes on. */
+static void snapshot_error(void) {
+  char dir[600], blocker[700];
+  fresh_dir(dir, sizeof dir, "snapshot-error");
+  dc_config cfg = config();
+  dc_campaign *c = NULL;
+  MUST(dc_campaign_open(dir, &cfg, NULL, NULL, &c));
+  EXPECT_STATUS(DC_STATUS_OK, dc_campaign_snapshot_error(c));
+  snprintf(blocker, sizeof blocker, "%s/snapshot-00000001.dcs.tmp", dir);
+  EXPECT(mkdir(blocker, 0700) == 0);
+  char inner[800];
+  snprintf(inner, sizeof inner, "%s/x", blocker);
+  EXPECT(mkdir(inner, 0700) == 0);
+  uint64_t g = 0;
+  EXPECT_STATUS(DC_STATUS_IO, dc_campaign_snapshot(c, &g));
+  EXPECT_STATUS(DC_STATUS_IO, dc_campaign_snapshot_error(c));
+  EXPECT(strstr(dc_last_error_message(), "snapshot-00000001.dcs") != NULL);
+  EXPECT_STATUS(DC_STATUS_OK, dc_campaign_durability_error(c));
+  EXPECT(rmdir(inner) == 0 && rmdir(blocker) == 0);
+  MUST(dc_campaign_snapshot(c, &g));
+  EXPECT(g == 1);
+  EXPECT_STATUS(DC_STATUS_OK, dc_campaign_snapshot_error(c));
+  dc_campaign_free(c);
 }
 
 static void bad_arguments(void) {
@@ -302,6 +431,9 @@ int main(int argc, char **argv) {
   }
   round_trip();
   garbage_journal();
+  salvage_and_damaged_snapshots();
+  config_change();
+  snapshot_error();
   bad_arguments();
   in_memory();
   return test_finish("test_durable");

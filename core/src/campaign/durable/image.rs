@@ -4,12 +4,17 @@
 use super::*;
 
 impl Campaign {
+    /// Writes the snapshot of generation `generation`, whose journal starts
+    /// at sequence number `first_seq`.
     pub(in crate::campaign) fn write_snapshot(
         &self,
         path: &Path,
         generation: u64,
+        first_seq: u64,
     ) -> io::Result<u64> {
         let mut w = SnapshotWriter::create(path, generation)?;
+        w.section(*b"SEQN", &first_seq.to_le_bytes())?;
+        w.section(*b"CONF", reopen::config_text(&self.config).as_bytes())?;
         let mut meta = Vec::with_capacity(96);
         for v in [
             self.now_ms,

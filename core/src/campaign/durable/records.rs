@@ -16,6 +16,7 @@ pub(super) const FACT: u8 = 8;
 pub(super) const NUMBER_FIXED: u8 = 9;
 pub(super) const OPERATOR_ADDED: u8 = 10;
 pub(super) const ROW_DUE: u8 = 11;
+pub(super) const CONFIG: u8 = 12;
 
 /// Contact rows per journal record.
 pub(super) const ROWS_PER_RECORD: usize = 1 << 20;
@@ -124,6 +125,18 @@ pub(in crate::campaign) struct Replay {
     pub(super) dues: HashMap<u32, u64>,
     /// Flags of live contacts.
     pub(super) live: HashMap<u32, u8>,
+    /// The configuration text last stored (snapshot or journal).
+    pub(super) config: Option<String>,
+    /// Set once records were lost before the one being replayed: records
+    /// that refer to what was lost are then skipped instead of refused.
+    pub(super) lenient: bool,
+    /// Contacts whose `added` record was lost: placeholders that are never
+    /// dialed, whose later rows are skipped.
+    pub(super) lost_contacts: hashbrown::HashSet<u32>,
+    /// Zones whose record was lost; contacts added in them are placeholders.
+    pub(super) lost_zones: hashbrown::HashSet<u16>,
+    /// Sub-records skipped because they refer to something lost.
+    pub(super) skipped: u64,
 }
 
 impl Campaign {
@@ -336,10 +349,21 @@ impl Campaign {
             return false;
         }
         let every = d.options.snapshot_every_records;
-        if every > 0 && d.writer.records() >= every {
-            // A failed snapshot leaves the journal in use; it is reported
-            // through durability_error only when the journal itself failed.
-            let _ = self.snapshot();
+        if every > 0 && d.writer.records() >= every && now >= d.snapshot_retry_at {
+            // A failed snapshot leaves the journal in use (dialing goes on)
+            // and shows in snapshot_error; it is retried after a backoff
+            // that doubles per failure. Only a failed journal stops dialing.
+            let failed = self.snapshot().is_err();
+            if let Some(d) = self.durable.as_deref_mut() {
+                if failed {
+                    d.snapshot_backoff_ms = (d.snapshot_backoff_ms.saturating_mul(2))
+                        .clamp(SNAPSHOT_BACKOFF_MIN_MS, SNAPSHOT_BACKOFF_MAX_MS);
+                    d.snapshot_retry_at = now.saturating_add(d.snapshot_backoff_ms);
+                } else {
+                    d.snapshot_backoff_ms = 0;
+                    d.snapshot_retry_at = 0;
+                }
+            }
         }
         self.durable.as_ref().is_some_and(|d| d.failed.is_none())
     }
@@ -368,6 +392,13 @@ impl Campaign {
                 let outcome = outcome_from(c.u8()?)?;
                 let flags = c.u8()?;
                 let due = if kind == ROW_DUE { c.u64()? } else { 0 };
+                if self.replay.lenient
+                    && (self.replay.lost_contacts.contains(&id) || id as usize >= self.store.len())
+                {
+                    // The contact's `added` record was lost.
+                    self.replay.skipped += 1;
+                    return Ok(());
+                }
                 self.store
                     .restore_row(ContactId(id), state, attempts, outcome)
                     .map_err(|e| e.to_string())?;
@@ -399,7 +430,16 @@ impl Campaign {
                         raw,
                     )),
                 };
-                self.expect_next_id(id)?;
+                self.pad_lost_contacts(id)?;
+                let zone_lost =
+                    usize::from(zone) >= self.zones.len() || self.replay.lost_zones.contains(&zone);
+                if zone_lost && self.replay.lenient {
+                    // Its zone's record was lost: the calling window is
+                    // unknown, so it is never dialed.
+                    self.push_placeholder()?;
+                    self.replay.skipped += 1;
+                    return Ok(());
+                }
                 if usize::from(zone) >= self.zones.len() {
                     return Err(format!("zone {zone} not declared"));
                 }
@@ -414,7 +454,7 @@ impl Campaign {
                 let bytes = c.rest();
                 let numbers =
                     snapshot::le_bytes_to_u64s(bytes).ok_or("partial number in bulk record")?;
-                self.expect_next_id(first)?;
+                self.pad_lost_contacts(first)?;
                 if usize::from(zone) >= self.zones.len() {
                     return Err(format!("zone {zone} not declared"));
                 }
@@ -427,6 +467,18 @@ impl Campaign {
                 let name = std::str::from_utf8(c.rest()).map_err(|_| "zone name not UTF-8")?;
                 if id == 0 && name != self.zones.name(ZoneId::DEFAULT) {
                     return Err(format!("zone:{name}\n{}", self.zones.name(ZoneId::DEFAULT)));
+                }
+                if self.replay.lenient && usize::from(id) != self.zones.len() {
+                    if usize::from(id) > self.zones.len() {
+                        // An earlier zone was lost: interning this one
+                        // would give it another zone's id.
+                        self.replay.lost_zones.insert(id);
+                        self.replay.skipped += 1;
+                        return Ok(());
+                    }
+                    if self.zones.name(ZoneId(id)) == name {
+                        return Ok(());
+                    }
                 }
                 let got = self.zones.intern(name).map_err(|e| e.to_string())?;
                 if got.0 != id {
@@ -485,6 +537,12 @@ impl Campaign {
             NUMBER_FIXED => {
                 let id = c.u32()?;
                 let number = c.u64()?;
+                if self.replay.lenient
+                    && (self.replay.lost_contacts.contains(&id) || id as usize >= self.store.len())
+                {
+                    self.replay.skipped += 1;
+                    return Ok(());
+                }
                 self.store
                     .restore_number(ContactId(id), number)
                     .map_err(|e| e.to_string())?;
@@ -492,8 +550,34 @@ impl Campaign {
             OPERATOR_ADDED => {
                 self.operators.add();
             }
+            CONFIG => {
+                let text = std::str::from_utf8(c.rest()).map_err(|_| "configuration not UTF-8")?;
+                self.replay.config = Some(text.to_owned());
+            }
             other => return Err(format!("unknown record kind {other}")),
         }
+        Ok(())
+    }
+
+    /// Before contact `id` is added: after lost records, the contacts
+    /// between the store's end and `id` were added in them — they become
+    /// placeholders (state Removed, no number) that are never dialed.
+    fn pad_lost_contacts(&mut self, id: u32) -> Result<(), String> {
+        if self.replay.lenient {
+            while (self.store.len() as u64) < u64::from(id) {
+                self.push_placeholder()?;
+            }
+        }
+        self.expect_next_id(id)
+    }
+
+    /// Adds a contact lost to journal damage: Removed, never dialed.
+    fn push_placeholder(&mut self) -> Result<(), String> {
+        let id = self.store.len() as u32;
+        self.store
+            .push_restored(State::Removed, 0, ZoneId::DEFAULT, 0, b"", None)
+            .map_err(|e| e.to_string())?;
+        self.replay.lost_contacts.insert(id);
         Ok(())
     }
 

@@ -1,5 +1,23 @@
-//! Recovery: find the newest good snapshot, replay the journals after it,
-//! cut a torn tail, and reconcile the contacts that were live.
+//! Recovery: find the newest good snapshot, replay every intact journal
+//! record after it, count exactly what was lost, and reconcile the
+//! contacts that were live.
+//!
+//! Sequence numbers run across journals (each journal's header holds its
+//! first one, each snapshot the first one of its journal, a trailer closes
+//! a journal with the next journal's first one), so recovery knows which
+//! records must exist and counts the missing ones: a damaged range inside
+//! a journal (the reader resynchronizes after it), a journal whose header
+//! is damaged, a missing journal between others, a closed journal whose
+//! successor is missing, a journal cut on a record boundary before the
+//! next one starts. Replay goes on after a loss: records are full row
+//! images, so later ones overwrite; records that refer to a contact or a
+//! zone added in the lost records are skipped (those contacts become
+//! Removed placeholders, never dialed). What no file can tell is how many
+//! records the *newest* journal held past its last intact one: damage at
+//! its end is reported with an unknown count, and a cut exactly on a
+//! record boundary looks like the end of the journal.
+
+use std::collections::HashMap as StdHashMap;
 
 use super::*;
 
@@ -7,154 +25,421 @@ use super::*;
 #[derive(Debug, Clone, Copy)]
 pub(super) enum Tail {
     /// Append to this journal after its valid bytes.
-    Continue { generation: u64, valid_len: u64 },
+    Continue {
+        generation: u64,
+        valid_len: u64,
+        next_seq: u64,
+    },
     /// Start this journal (the snapshot of its generation is loaded or none is needed).
-    Create { generation: u64 },
+    Create { generation: u64, next_seq: u64 },
     /// Write a new snapshot and journal of this generation (damage or a
     /// skipped file made the old history unusable to continue).
-    Restart { generation: u64 },
+    Restart { generation: u64, next_seq: u64 },
+}
+
+/// What [`load`] found.
+pub(super) struct Loaded {
+    pub(super) campaign: Campaign,
+    pub(super) report: RecoveryReport,
+    pub(super) tail: Tail,
+    /// The configuration stored with the campaign, if any.
+    pub(super) stored_config: Option<String>,
+    /// The bytes of each damaged range worth keeping aside, by journal and
+    /// offset (zero fill is not kept).
+    pub(super) damaged_bytes: StdHashMap<(PathBuf, u64), Vec<u8>>,
+}
+
+/// The first sequence number a snapshot's journal starts at.
+fn snapshot_seq(snap: &Snapshot) -> Result<u64, String> {
+    let b = image::section(snap, *b"SEQN")?;
+    let b: [u8; 8] = b.try_into().map_err(|_| "section SEQN is not 8 bytes")?;
+    Ok(u64::from_le_bytes(b))
 }
 
 /// Loads the newest good snapshot and replays the journals after it.
-pub(super) fn load(
-    dir: &Path,
-    config: CampaignConfig,
-) -> Result<(Campaign, RecoveryReport, Tail), OpenError> {
+pub(super) fn load(dir: &Path, config: CampaignConfig) -> Result<Loaded, OpenError> {
     let mut report = RecoveryReport {
         dir: dir.to_path_buf(),
         ..RecoveryReport::default()
     };
     let (snapshots, journals) = list_generations(dir)?;
     let mut campaign = Campaign::new(config)?;
+    let mut stored_config = None;
+    // (generation, first sequence number of its journal)
     let mut base = None;
     for &g in snapshots.iter().rev() {
         let path = snapshot_path(dir, g);
-        match Snapshot::read(&path) {
-            Ok(snap) => {
-                campaign
-                    .restore_snapshot(&snap)
-                    .map_err(|detail| corrupt_or_zone(&path, detail))?;
-                report.snapshot = Some(SnapshotLoaded {
-                    generation: g,
-                    path,
-                    bytes: snap.len_bytes(),
-                });
-                base = Some(g);
-                break;
+        let snap = match Snapshot::read(&path) {
+            Ok(snap) => snap,
+            Err(e) => {
+                report.skipped_files.push((path, e.to_string()));
+                continue;
             }
-            Err(e) => report.skipped_files.push((path, e.to_string())),
-        }
+        };
+        let seq = match snapshot_seq(&snap) {
+            Ok(seq) => seq,
+            Err(e) => {
+                report.skipped_files.push((path, e));
+                continue;
+            }
+        };
+        campaign
+            .restore_snapshot(&snap)
+            .map_err(|detail| corrupt_or_zone(&path, detail))?;
+        stored_config = snap
+            .section(*b"CONF")
+            .and_then(|b| std::str::from_utf8(b).ok())
+            .map(str::to_owned);
+        report.snapshot = Some(SnapshotLoaded {
+            generation: g,
+            path,
+            bytes: snap.len_bytes(),
+            first_seq: seq,
+        });
+        base = Some((g, seq));
+        break;
     }
-    let start = match base {
-        Some(g) => g,
-        None => match journals.first() {
-            None => {
-                report.fresh = snapshots.is_empty();
-                if !report.fresh {
-                    // Only broken snapshots: nothing to start from.
-                    return Err(OpenError::MissingSnapshot {
-                        dir: dir.to_path_buf(),
-                        generation: snapshots[0],
-                    });
-                }
-                return Ok((campaign, report, Tail::Create { generation: 0 }));
-            }
-            Some(0) => 0,
-            Some(&g) => {
-                return Err(OpenError::MissingSnapshot {
-                    dir: dir.to_path_buf(),
-                    generation: g,
-                })
-            }
-        },
+    let (start, start_seq) = match base {
+        Some(b) => b,
+        // Generation 0 starts from nothing at sequence 0.
+        None if journals.first() == Some(&0) => (0, 0),
+        None if journals.is_empty() && snapshots.is_empty() => {
+            report.fresh = true;
+            return Ok(Loaded {
+                campaign,
+                report,
+                tail: Tail::Create {
+                    generation: 0,
+                    next_seq: 0,
+                },
+                stored_config: None,
+                damaged_bytes: StdHashMap::new(),
+            });
+        }
+        None => {
+            let generation = snapshots
+                .first()
+                .copied()
+                .unwrap_or(u64::MAX)
+                .min(journals.first().copied().unwrap_or(u64::MAX));
+            return Err(OpenError::MissingSnapshot {
+                dir: dir.to_path_buf(),
+                generation,
+                skipped: report.skipped_files,
+            });
+        }
     };
     let newest = snapshots
         .last()
         .copied()
         .unwrap_or(0)
         .max(journals.last().copied().unwrap_or(0));
-    let mut tail = Tail::Create { generation: start };
-    let mut expected = start;
-    for &g in journals.iter().filter(|&&g| g >= start) {
-        if g != expected {
-            // A gap: the journals from here on do not continue this state.
-            report.skipped_files.push((
-                journal_path(dir, g),
-                format!("journal generation {expected} is missing before it"),
-            ));
-            break;
+    // The generation after every file present (where a restart goes).
+    let after = newest.checked_add(1).ok_or_else(|| OpenError::Corrupt {
+        path: dir.to_path_buf(),
+        detail: format!("generation {newest} leaves no next generation"),
+    })?;
+    let mut damaged_bytes = StdHashMap::new();
+    let mut replay = Replayer {
+        report: &mut report,
+        expected: start_seq,
+        replayed: 0,
+        damaged_bytes: &mut damaged_bytes,
+        open_loss: None,
+    };
+    let mut tail = Tail::Create {
+        generation: start,
+        next_seq: start_seq,
+    };
+    // Whether the history is clean enough to continue the last journal.
+    let mut clean = true;
+    // Whether the journal before the one expected next was closed: its
+    // trailer proves the next one was created. For the snapshot's own
+    // generation, the previous journal (kept as a fallback) tells.
+    let mut closed = start > 0
+        && !journals.contains(&start)
+        && journals.contains(&(start - 1))
+        && journal::read_journal(&journal_path(dir, start - 1)).is_ok_and(|r| r.trailer.is_some());
+    let last_journal = journals.iter().copied().filter(|&g| g >= start).max();
+    // The generations to visit: every file's from `start` on, and the first
+    // of each run of absent ones (one loss covers the run). Not every
+    // number up to `newest`: a stray file name must not make this loop long.
+    let mut present: Vec<u64> = journals
+        .iter()
+        .chain(&snapshots)
+        .copied()
+        .filter(|&g| g >= start)
+        .chain(std::iter::once(start))
+        .collect();
+    present.sort_unstable();
+    present.dedup();
+    let mut visit = Vec::with_capacity(present.len() * 2);
+    for (i, &g) in present.iter().enumerate() {
+        if i > 0 && g > present[i - 1] + 1 {
+            visit.push(present[i - 1] + 1);
         }
+        visit.push(g);
+    }
+    for g in visit {
         let path = journal_path(dir, g);
-        let short = fs::metadata(&path).map_or(0, |m| m.len()) < journal::HEADER_LEN as u64;
-        if short && journals.last() == Some(&g) {
-            // A crash while the journal was being created, before its
-            // header was written: start it again.
-            let len = fs::metadata(&path).map_or(0, |m| m.len());
-            report.damage = Some(JournalDamage {
-                path,
-                offset: 0,
-                dropped_bytes: len,
-                dropped_records: 0,
-                kind: DamageKind::TornRecord,
-            });
-            tail = Tail::Create { generation: g };
-            break;
+        if !journals.contains(&g) {
+            let later = last_journal.is_some_and(|last| last > g);
+            if later || closed {
+                // Later journals or a trailer prove this one existed.
+                replay.lose_file(&path, DamageKind::MissingFile, 0, 0);
+                clean = false;
+            }
+            closed = false;
+            continue;
         }
-        let read = journal::read_journal(&path).map_err(OpenError::Journal)?;
+        let read = match journal::read_journal(&path) {
+            Ok(read) => read,
+            Err(JournalError::Io(source)) => return Err(OpenError::Io { path, source }),
+            Err(e @ JournalError::UnsupportedVersion { .. }) => return Err(OpenError::Journal(e)),
+            Err(_) => {
+                // Journals are created atomically: a short or unreadable
+                // header is damage, and all the file's records are lost.
+                let data = fs::read(&path).unwrap_or_default();
+                replay.lose_file(&path, DamageKind::BadHeader, data.len() as u64, 0);
+                if data.iter().any(|&b| b != 0) {
+                    replay.damaged_bytes.insert((path.clone(), 0), data);
+                }
+                clean = false;
+                closed = false;
+                continue;
+            }
+        };
         if read.generation != g {
             return Err(OpenError::Corrupt {
                 path,
                 detail: format!("header says generation {}", read.generation),
             });
         }
-        let mut records = 0u64;
-        for payload in read.payloads() {
-            campaign
-                .replay_record(payload)
-                .map_err(|detail| corrupt_or_zone(&path, format!("record {records}: {detail}")))?;
-            records += 1;
+        if read.first_seq < replay.expected {
+            return Err(OpenError::Corrupt {
+                path,
+                detail: format!(
+                    "starts at record {} but record {} was expected",
+                    read.first_seq, replay.expected
+                ),
+            });
         }
-        report.journals.push(JournalReplayed {
-            generation: g,
-            path: path.clone(),
-            records,
-            valid_bytes: read.valid_len,
-        });
+        replay.settle(read.first_seq);
+        if read.first_seq > replay.expected {
+            // Records missing between the previous journal and this one
+            // (the previous one cut on a record boundary).
+            let prev = journal_path(dir, g.saturating_sub(1));
+            let lost = read.first_seq - replay.expected;
+            replay.push(JournalDamage {
+                path: prev,
+                offset: 0,
+                bytes: 0,
+                kind: DamageKind::SequenceGap,
+                first_lost_seq: replay.expected,
+                lost_records: Some(lost),
+                recovered_after: 0,
+                kept_aside: None,
+            });
+            replay.expected = read.first_seq;
+            clean = false;
+        }
+        let records = replay.journal(&mut campaign, &path, &read)?;
+        let tail_damage = read.damage.last().filter(|d| d.at_tail()).cloned();
+        let mid_damage = read.damage.iter().any(|d| !d.at_tail());
+        if mid_damage || g != newest {
+            clean &= !mid_damage && tail_damage.is_none();
+        }
+        if tail_damage.is_some() && last_journal != Some(g) {
+            clean = false;
+        }
+        report_journal(replay.report, g, &path, &read, records);
+        closed = read.trailer.is_some();
         tail = Tail::Continue {
             generation: g,
             valid_len: read.valid_len,
+            next_seq: replay.expected,
         };
-        expected = g + 1;
-        if let Some(Damage {
-            offset,
-            dropped_bytes,
-            dropped_records,
-            kind,
-        }) = read.damage
-        {
-            report.damage = Some(JournalDamage {
-                path,
+    }
+    replay.settle_end();
+    let next_seq = replay.expected;
+    if closed {
+        // The newest journal present was closed: its successor is missing.
+        replay.lose_file(&journal_path(dir, after), DamageKind::MissingFile, 0, 0);
+        clean = false;
+    }
+    replay.finish();
+    let _ = replay;
+    if !journals.contains(&newest) && clean {
+        // The newest generation has a snapshot but no journal yet (a crash
+        // between the two): start it.
+        tail = Tail::Create {
+            generation: newest,
+            next_seq,
+        };
+    }
+    if !clean || !report.skipped_files.is_empty() || report.records_lost() > 0 {
+        tail = Tail::Restart {
+            generation: after,
+            next_seq,
+        };
+    }
+    report.records_skipped = campaign.replay.skipped;
+    report.lost_contacts = campaign.replay.lost_contacts.len() as u64;
+    if campaign.replay.config.is_some() {
+        stored_config = campaign.replay.config.clone();
+    }
+    Ok(Loaded {
+        campaign,
+        report,
+        tail,
+        stored_config,
+        damaged_bytes,
+    })
+}
+
+fn report_journal(
+    report: &mut RecoveryReport,
+    g: u64,
+    path: &Path,
+    read: &journal::JournalRead,
+    records: u64,
+) {
+    report.journals.push(JournalReplayed {
+        generation: g,
+        path: path.to_path_buf(),
+        records,
+        valid_bytes: read.valid_len,
+        first_seq: read.first_seq,
+        closed: read.trailer.is_some(),
+    });
+}
+
+/// Replays journals in order and accounts for what is lost.
+struct Replayer<'a> {
+    report: &'a mut RecoveryReport,
+    /// The sequence number the next record should have.
+    expected: u64,
+    /// Records replayed so far.
+    replayed: u64,
+    damaged_bytes: &'a mut StdHashMap<(PathBuf, u64), Vec<u8>>,
+    /// A loss whose count the next known sequence number settles (index
+    /// into `report.damage`).
+    open_loss: Option<usize>,
+}
+
+impl Replayer<'_> {
+    fn push(&mut self, mut d: JournalDamage) {
+        d.recovered_after = self.replayed;
+        self.report.damage.push(d);
+    }
+
+    /// A whole file lost: its records count from `expected` until the next
+    /// known sequence number.
+    fn lose_file(&mut self, path: &Path, kind: DamageKind, bytes: u64, offset: u64) {
+        if self.open_loss.is_some() {
+            // Already counting from an earlier loss: it covers this file.
+            self.push(JournalDamage {
+                path: path.to_path_buf(),
                 offset,
-                dropped_bytes,
-                dropped_records,
+                bytes,
                 kind,
+                first_lost_seq: self.expected,
+                lost_records: Some(0),
+                recovered_after: 0,
+                kept_aside: None,
             });
-            if journals.last() != Some(&g) {
-                // Later journals continue a state we no longer have.
-                report.skipped_files.push((
-                    journal_path(dir, g + 1),
-                    "follows a damaged journal".to_owned(),
-                ));
-            }
-            break;
+            return;
+        }
+        self.push(JournalDamage {
+            path: path.to_path_buf(),
+            offset,
+            bytes,
+            kind,
+            first_lost_seq: self.expected,
+            lost_records: None,
+            recovered_after: 0,
+            kept_aside: None,
+        });
+        self.open_loss = Some(self.report.damage.len() - 1);
+    }
+
+    /// The next known sequence number is `seq`: an open loss counts up to it.
+    fn settle(&mut self, seq: u64) {
+        if let Some(i) = self.open_loss.take() {
+            let d = &mut self.report.damage[i];
+            d.lost_records = Some(seq.saturating_sub(d.first_lost_seq));
+            self.expected = self.expected.max(seq);
         }
     }
-    if !report.skipped_files.is_empty() {
-        tail = Tail::Restart {
-            generation: newest + 1,
-        };
+
+    /// Nothing follows: an open loss stays uncounted.
+    fn settle_end(&mut self) {
+        self.open_loss = None;
     }
-    Ok((campaign, report, tail))
+
+    /// Replays one journal's good records; returns how many.
+    fn journal(
+        &mut self,
+        campaign: &mut Campaign,
+        path: &Path,
+        read: &journal::JournalRead,
+    ) -> Result<u64, OpenError> {
+        let mut damage = read.damage.iter().peekable();
+        let mut records = 0u64;
+        for r in &read.records {
+            while let Some(d) = damage.next_if(|d| d.offset <= r.offset) {
+                self.damage_in(path, read, d);
+            }
+            // After any loss, records may refer to what was lost.
+            campaign.replay.lenient = !self.report.damage.is_empty();
+            campaign
+                .replay_record(&read.data[r.payload.clone()])
+                .map_err(|detail| corrupt_or_zone(path, format!("record {}: {detail}", r.seq)))?;
+            self.expected = r.seq + 1;
+            self.replayed += 1;
+            records += 1;
+        }
+        for d in damage {
+            self.damage_in(path, read, d);
+        }
+        if let Some(t) = read.trailer {
+            self.expected = self.expected.max(t);
+        }
+        Ok(records)
+    }
+
+    fn damage_in(&mut self, path: &Path, read: &journal::JournalRead, d: &Damage) {
+        if d.bytes > 0 && d.kind != DamageKind::ZeroFill {
+            let start = d.offset as usize;
+            let end = start + d.bytes as usize;
+            self.damaged_bytes.insert(
+                (path.to_path_buf(), d.offset),
+                read.data[start..end].to_vec(),
+            );
+        }
+        let lost = JournalDamage {
+            path: path.to_path_buf(),
+            offset: d.offset,
+            bytes: d.bytes,
+            kind: d.kind,
+            first_lost_seq: d.first_lost_seq,
+            lost_records: d.lost_records,
+            recovered_after: 0,
+            kept_aside: None,
+        };
+        let open = lost.lost_records.is_none();
+        self.push(lost);
+        if open {
+            self.open_loss = Some(self.report.damage.len() - 1);
+        }
+    }
+
+    /// Sets each damage's `recovered_after`: the records replayed after it.
+    fn finish(&mut self) {
+        for d in &mut self.report.damage {
+            d.recovered_after = self.replayed - d.recovered_after;
+        }
+    }
 }
 
 pub(super) fn corrupt_or_zone(path: &Path, detail: String) -> OpenError {
