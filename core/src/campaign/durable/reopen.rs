@@ -9,8 +9,8 @@
 //!
 //! - a **compliance** field (mode, calling window, retry rules and attempt
 //!   caps, reserved operator after an abandon, ring timeout and the short
-//!   ring permission, abandon limit, abandon target and window, default
-//!   country) that differs is refused with [`OpenError::ConfigChanged`]
+//!   ring permission, abandon limit, abandon target, window and guard,
+//!   default country) that differs is refused with [`OpenError::ConfigChanged`]
 //!   naming the field and both values — unless the caller sets
 //!   [`DurableOptions::accept_config_change`], in which case the change is
 //!   applied, journaled and listed in [`RecoveryReport::config_changes`];
@@ -66,6 +66,38 @@ impl fmt::Display for ConfigChange {
 /// The fields of `c` that are stored, with their kind.
 fn fields(c: &CampaignConfig) -> Vec<(&'static str, String, ConfigFieldKind)> {
     use ConfigFieldKind::{Compliance as C, Tuning as T};
+    // Every field is named here, so a new field of the configuration does
+    // not compile until it is given a line below (and a kind).
+    let CampaignConfig {
+        mode: _,
+        default_country: _,
+        default_timezone: _, // checked on its own, never accepted as a change
+        calling_window: _,
+        retry: _,
+        offer_timeout_ms: _,
+        bcw_ms: _,
+        ring_timeout_ms: _,
+        allow_short_ring_timeout: _,
+        abandon_limit_ms: _,
+        acw_enabled: _,
+        acw_limit_ms: _,
+        predictive_ratio: _,
+        abandon_target: _,
+        abandon_window: _,
+        abandon_guard: _,
+        hopper_size: _,
+        number_busy_delay_ms: _,
+    } = c;
+    let crate::retry::RetryPolicy {
+        busy: _,
+        no_answer: _,
+        machine: _,
+        dial_failed: _,
+        abandoned: _,
+        max_attempts: _,
+        max_attempts_per_24h: _,
+        reserve_operator_after_abandon_ms: _,
+    } = &c.retry;
     let r = &c.retry;
     vec![
         ("mode", format!("{:?}", c.mode), C),
@@ -96,6 +128,7 @@ fn fields(c: &CampaignConfig) -> Vec<(&'static str, String, ConfigFieldKind)> {
         ("abandon_limit_ms", format!("{:?}", c.abandon_limit_ms), C),
         ("abandon_target", format!("{:?}", c.abandon_target), C),
         ("abandon_window", format!("{:?}", c.abandon_window), C),
+        ("abandon_guard", format!("{:?}", c.abandon_guard), C),
         ("offer_timeout_ms", format!("{:?}", c.offer_timeout_ms), T),
         ("bcw_ms", format!("{:?}", c.bcw_ms), T),
         ("acw_enabled", format!("{:?}", c.acw_enabled), T),
