@@ -264,9 +264,17 @@ pub fn write_rows(
                         let first = *first_line.entry(number).or_insert(line);
                         let e164 = Some(format!("+{number}"));
                         if state == Some(State::Blacklisted) {
-                            ("blacklisted", e164, Some("the number is on the blacklist".into()))
+                            (
+                                "blacklisted",
+                                e164,
+                                Some("the number is on the blacklist".into()),
+                            )
                         } else if first != line {
-                            ("duplicate", e164, Some(format!("same number as line {first}")))
+                            (
+                                "duplicate",
+                                e164,
+                                Some(format!("same number as line {first}")),
+                            )
                         } else {
                             ("valid", e164, None)
                         }

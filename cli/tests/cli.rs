@@ -362,7 +362,12 @@ fn check_rows_prints_one_object_per_input_row_in_order() {
     let rows = check_rows(
         "check_rows_messy",
         &csv,
-        &["--country-code", "49", "--blacklist", &data("blacklist.txt")],
+        &[
+            "--country-code",
+            "49",
+            "--blacklist",
+            &data("blacklist.txt"),
+        ],
     );
     use serde_json::json;
     assert_eq!(
@@ -404,7 +409,12 @@ fn check_rows_accounts_for_every_row_of_a_hard_list() {
         .collect();
     assert_eq!(
         lines,
-        vec![(2, "valid"), (3, "valid"), (43, "malformed"), (44, "duplicate")]
+        vec![
+            (2, "valid"),
+            (3, "valid"),
+            (43, "malformed"),
+            (44, "duplicate")
+        ]
     );
     assert_eq!(rows[2]["reason"], "unknown time zone \"Mars/Base\"");
 }

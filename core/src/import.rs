@@ -52,8 +52,8 @@ use crate::state::State;
 use crate::store::{ContactId, ContactStore, NewContact, StoreError};
 use crate::zones::{ZoneError, ZoneId, ZoneTable};
 
-use self::records::{plain_span, FieldParser, Record, RecordReader};
 pub use self::records::MAX_RECORD_BYTES;
+use self::records::{plain_span, FieldParser, Record, RecordReader};
 
 /// Options of one import.
 #[derive(Debug, Clone, Copy, Default)]
@@ -718,7 +718,6 @@ fn parse_priority(raw: &str) -> Option<u8> {
     }
 }
 
-
 /// The known columns, as they are named in a header.
 const KNOWN: [&str; 4] = ["phone", "external_id", "timezone", "priority"];
 
@@ -909,7 +908,8 @@ mod tests {
 
     #[test]
     fn cr_only_and_mixed_line_endings() {
-        let csv = b"phone,external_id\r030 1111111,a\r030 2222222,b\r\n030 3333333,c\n\r\r030 4444444,d";
+        let csv =
+            b"phone,external_id\r030 1111111,a\r030 2222222,b\r\n030 3333333,c\n\r\r030 4444444,d";
         let (report, store, _) = run(csv, &Blacklist::new());
         assert_eq!(report.valid, 4, "{report:#?}");
         assert_eq!(store.external_id(ContactId(3)), Some("d"));
@@ -1019,7 +1019,10 @@ mod tests {
                 .to_string()
         };
         assert_eq!(import(b""), "the CSV input is empty: no header line");
-        assert_eq!(import(b"\n\r\n  \n"), "the CSV input is empty: no header line");
+        assert_eq!(
+            import(b"\n\r\n  \n"),
+            "the CSV input is empty: no header line"
+        );
         assert_eq!(
             import(b"tel,name\n1,2\n"),
             "the CSV header has no \"phone\" column (found: tel, name)"

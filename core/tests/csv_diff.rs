@@ -150,7 +150,12 @@ fn known_cases() {
         b",\n,,\n",
     ];
     for case in cases {
-        assert_eq!(ours(case), reference(case), "{:?}", String::from_utf8_lossy(case));
+        assert_eq!(
+            ours(case),
+            reference(case),
+            "{:?}",
+            String::from_utf8_lossy(case)
+        );
     }
 }
 

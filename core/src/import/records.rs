@@ -99,14 +99,35 @@ struct Scan {
     inner_lines: u64,
     /// Offset of the last carriage return inside a quoted field.
     last_cr: isize,
-    /// Whether a field of the record is quoted.
+    /// Whether a field of the record is quoted (or, once bytes were
+    /// dropped, whether `lex` is kept): until then `lex` is not kept.
     quoted: bool,
 }
 
 impl Scan {
-    /// Takes the special byte `b` at offset `i`; true if it ends the record.
+    /// Takes the special byte `b` at offset `i` of `bytes` (the record from
+    /// its start, or from the first byte kept); true if it ends the record.
     #[inline(always)]
-    fn step(&mut self, i: usize, b: u8, commas: &mut Vec<u32>) -> bool {
+    fn step(&mut self, bytes: &[u8], i: usize, b: u8, commas: &mut Vec<u32>) -> bool {
+        if !self.quoted {
+            // No quoted field yet: the lexer state is implied (a comma ends
+            // a field, a line break the record), and only a quote right at
+            // a field start needs a look back.
+            return match b {
+                b',' => {
+                    commas.push(i as u32);
+                    false
+                }
+                b'"' => {
+                    if i == 0 || bytes[i - 1] == b',' {
+                        self.quoted = true;
+                        self.lex = Lex::Quoted;
+                    }
+                    false
+                }
+                _ => true,
+            };
+        }
         let at = i as isize;
         match self.lex {
             Lex::Quoted => {
@@ -123,7 +144,6 @@ impl Scan {
             }
             Lex::FieldStart(start) if start == at && b == b'"' => {
                 self.lex = Lex::Quoted;
-                self.quoted = true;
                 false
             }
             // `""` inside a quoted field: a quote, and still quoted.
@@ -145,13 +165,26 @@ impl Scan {
         }
     }
 
+    /// Makes the lexer state explicit before bytes are dropped: `last` is
+    /// the last byte scanned, at offset `at`.
+    fn settle(&mut self, at: usize, last: u8) {
+        if !self.quoted {
+            self.quoted = true;
+            self.lex = if last == b',' {
+                Lex::FieldStart(at as isize)
+            } else {
+                Lex::FieldStart(isize::MIN / 2)
+            };
+        }
+    }
+
     /// Moves the offsets back by `n` dropped bytes.
     fn shift(&mut self, n: usize) {
         let n = n as isize;
-        self.last_cr -= n;
+        self.last_cr = self.last_cr.saturating_sub(n);
         self.lex = match self.lex {
-            Lex::FieldStart(s) => Lex::FieldStart(s - n),
-            Lex::QuoteEnd(q) => Lex::QuoteEnd(q - n),
+            Lex::FieldStart(s) => Lex::FieldStart(s.saturating_sub(n)),
+            Lex::QuoteEnd(q) => Lex::QuoteEnd(q.saturating_sub(n)),
             Lex::Quoted => Lex::Quoted,
         };
     }
@@ -284,7 +317,7 @@ impl<R: Read> RecordReader<R> {
         let mut scan = Scan {
             lex: Lex::FieldStart(0),
             inner_lines: 0,
-            last_cr: isize::MIN,
+            last_cr: isize::MIN / 2,
             quoted: false,
         };
         // Bytes of this record scanned, from `pos`, and dropped before `pos`.
@@ -303,7 +336,7 @@ impl<R: Read> RecordReader<R> {
                 while special != 0 {
                     let i = at + (special.trailing_zeros() / 8) as usize;
                     special &= special - 1;
-                    if scan.step(i, bytes[i], &mut self.commas) {
+                    if scan.step(bytes, i, bytes[i], &mut self.commas) {
                         at = i;
                         break 'scan Some(bytes[i]);
                     }
@@ -311,7 +344,9 @@ impl<R: Read> RecordReader<R> {
                 at += 8;
             }
             while let Some(&b) = bytes.get(at) {
-                if matches!(b, b'\n' | b'\r' | b',' | b'"') && scan.step(at, b, &mut self.commas) {
+                if matches!(b, b'\n' | b'\r' | b',' | b'"')
+                    && scan.step(bytes, at, b, &mut self.commas)
+                {
                     break 'scan Some(b);
                 }
                 at += 1;
@@ -319,8 +354,9 @@ impl<R: Read> RecordReader<R> {
             if self.eof {
                 break None;
             }
-            if dropped + at > MAX_RECORD_BYTES {
+            if at > 0 && dropped + at > MAX_RECORD_BYTES {
                 // Too long to keep: drop what was scanned, keep lexing.
+                scan.settle(at, self.buf[self.pos + at - 1]);
                 self.take(at);
                 scan.shift(at);
                 dropped += at;
@@ -333,7 +369,10 @@ impl<R: Read> RecordReader<R> {
         self.take(at + usize::from(terminator.is_some()));
         self.after_cr = terminator == Some(b'\r');
         let mut last_line = line + scan.inner_lines;
-        if terminator.is_none() && matches!(self.buf[..self.pos].last(), Some(b'\n' | b'\r')) && at > 0 {
+        if terminator.is_none()
+            && matches!(self.buf[..self.pos].last(), Some(b'\n' | b'\r'))
+            && at > 0
+        {
             // The input ends with a line break inside a quoted field: the
             // record's last line is the one that break ends.
             last_line -= 1;
@@ -404,7 +443,9 @@ impl FieldParser {
         // A fresh `csv-core` reader drops a byte-order mark at the start of
         // its input; only the input's own start may lose one, and that is
         // done by `RecordReader`. A blank line read first marks it as used.
-        let _ = self.reader.read_record(b"\n", &mut self.out, &mut self.ends);
+        let _ = self
+            .reader
+            .read_record(b"\n", &mut self.out, &mut self.ends);
         if self.out.len() < bytes.len() + 16 {
             self.out.resize(bytes.len() + 16, 0);
         }
@@ -526,7 +567,10 @@ mod tests {
     fn cr_lf_and_crlf_end_records_and_count_as_lines() {
         let got = read(b"a\rb\r\nc\nd\r\r\ne\n\n\"x\ny\"\rz");
         let lines: Vec<(u64, u64)> = got.iter().map(|r| (r.0, r.1)).collect();
-        assert_eq!(lines, vec![(1, 1), (2, 2), (3, 3), (4, 4), (6, 6), (8, 9), (10, 10)]);
+        assert_eq!(
+            lines,
+            vec![(1, 1), (2, 2), (3, 3), (4, 4), (6, 6), (8, 9), (10, 10)]
+        );
         assert_eq!(got[5].2, fields(&["x\ny"]));
     }
 
@@ -558,6 +602,20 @@ mod tests {
                 (1, lines + 1, None, false),
                 (lines + 2, lines + 2, fields(&["2", "x"]), false),
             ]
+        );
+        // Without any quote, and with a quoted field opening after bytes
+        // were dropped.
+        let mut input = vec![b'x'; 2 * MAX_RECORD_BYTES];
+        input.extend_from_slice(b"\n1,2\n");
+        assert_eq!(
+            read(&input),
+            vec![(1, 1, None, false), (2, 2, fields(&["1", "2"]), false)]
+        );
+        let mut input = b"x,".repeat(MAX_RECORD_BYTES);
+        input.extend_from_slice(b"\"a\nb\"\n2,y\n");
+        assert_eq!(
+            read(&input),
+            vec![(1, 2, None, false), (3, 3, fields(&["2", "y"]), false)]
         );
         // Just under the limit it is read whole.
         let mut input = b"\"".to_vec();
