@@ -159,14 +159,23 @@ fuzz_target!(|input: Input| {
                 let e = event(&c, kind, *contact, *attempt, *operator);
                 let before = observe(&c);
                 if let Err(err) = c.handle(e, now) {
-                    assert_eq!(observe(&c), before, "{e:?} failed ({err}) and changed something");
+                    assert_eq!(
+                        observe(&c),
+                        before,
+                        "{e:?} failed ({err}) and changed something"
+                    );
                 }
             }
             Op::Poll(ms) => {
                 now = now.saturating_add(u64::from(*ms));
                 poll(&mut c, now, max_attempts, &mut out);
             }
-            Op::Back(ms) => poll(&mut c, now.saturating_sub(u64::from(*ms)), max_attempts, &mut out),
+            Op::Back(ms) => poll(
+                &mut c,
+                now.saturating_sub(u64::from(*ms)),
+                max_attempts,
+                &mut out,
+            ),
         }
         assert_eq!(c.counts(), &c.store().recount());
     }
@@ -177,10 +186,19 @@ fn poll(c: &mut Campaign, now: u64, max_attempts: u8, out: &mut Vec<Command>) {
     c.poll(now, out);
     for command in out.iter() {
         if let Command::Dial { call, number, .. } = *command {
-            assert!(!c.blacklist().contains(number), "dialled blacklisted {number}");
-            assert!(!c.is_paused() && !c.is_canceled(), "dialled while paused/canceled");
+            assert!(
+                !c.blacklist().contains(number),
+                "dialled blacklisted {number}"
+            );
+            assert!(
+                !c.is_paused() && !c.is_canceled(),
+                "dialled while paused/canceled"
+            );
             assert_eq!(c.store().number(call.contact), Some(number));
-            assert!(call.attempt <= max_attempts, "{call:?} past {max_attempts} attempts");
+            assert!(
+                call.attempt <= max_attempts,
+                "{call:?} past {max_attempts} attempts"
+            );
         }
     }
 }

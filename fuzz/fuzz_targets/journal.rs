@@ -20,7 +20,8 @@ use libfuzzer_sys::fuzz_target;
 fn scratch() -> &'static Path {
     static DIR: OnceLock<PathBuf> = OnceLock::new();
     DIR.get_or_init(|| {
-        let dir = std::env::temp_dir().join(format!("dialcore-fuzz-journal-{}", std::process::id()));
+        let dir =
+            std::env::temp_dir().join(format!("dialcore-fuzz-journal-{}", std::process::id()));
         let _ = std::fs::remove_dir_all(&dir);
         std::fs::create_dir_all(&dir).expect("scratch dir");
         dir
@@ -34,13 +35,20 @@ fn template() -> &'static Vec<(String, Vec<u8>)> {
         let dir = scratch().join("template");
         let (mut campaign, _) =
             Campaign::open(&dir, CampaignConfig::new(Mode::Progressive)).expect("open");
-        campaign.add_numbers(&[4930111111, 4930222222, 4930333333], 1).expect("add");
+        campaign
+            .add_numbers(&[4930111111, 4930222222, 4930333333], 1)
+            .expect("add");
         campaign.flush().expect("flush");
         drop(campaign);
         let mut files: Vec<(String, Vec<u8>)> = std::fs::read_dir(&dir)
             .expect("template dir")
             .filter_map(|e| e.ok())
-            .map(|e| (e.file_name().to_string_lossy().into_owned(), std::fs::read(e.path()).unwrap()))
+            .map(|e| {
+                (
+                    e.file_name().to_string_lossy().into_owned(),
+                    std::fs::read(e.path()).unwrap(),
+                )
+            })
             .filter(|(name, _)| name.ends_with(".dcj") || name.ends_with(".dcs"))
             .collect();
         files.sort();
@@ -82,7 +90,8 @@ fuzz_target!(|input: (bool, Vec<Vec<u8>>, &[u8])| {
     }
     let journal = journal.expect("the template has a journal");
     let valid_len = read_journal(&journal).expect("template journal").valid_len;
-    let mut writer = JournalWriter::open_append(&journal, valid_len, FsyncPolicy::Never).expect("append");
+    let mut writer =
+        JournalWriter::open_append(&journal, valid_len, FsyncPolicy::Never).expect("append");
     for payload in payloads.iter().take(64) {
         writer.append(|out| out.extend_from_slice(payload));
     }

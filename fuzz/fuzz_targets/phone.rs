@@ -17,7 +17,10 @@ fuzz_target!(|input: (Option<u16>, &[u8])| {
         assert_eq!(normalize(text, rules), from_bytes, "str and bytes agree");
     }
     if let Ok(number) = from_bytes {
-        assert!(number < 1_000_000_000_000_000, "{number} has more than 15 digits");
+        assert!(
+            number < 1_000_000_000_000_000,
+            "{number} has more than 15 digits"
+        );
         assert_eq!(
             normalize(&format!("+{number}"), rules),
             Ok(number),

@@ -32,7 +32,8 @@ enum Input<'a> {
 fn scratch() -> &'static Path {
     static DIR: OnceLock<PathBuf> = OnceLock::new();
     DIR.get_or_init(|| {
-        let dir = std::env::temp_dir().join(format!("dialcore-fuzz-snapshot-{}", std::process::id()));
+        let dir =
+            std::env::temp_dir().join(format!("dialcore-fuzz-snapshot-{}", std::process::id()));
         let _ = std::fs::remove_dir_all(&dir);
         std::fs::create_dir_all(&dir).expect("scratch dir");
         dir
