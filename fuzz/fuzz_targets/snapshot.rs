@@ -59,9 +59,14 @@ fuzz_target!(|input: Input<'_>| {
             std::fs::create_dir_all(&dir).expect("dir");
             let path = dir.join("snapshot-00000001.dcs");
             let mut writer = SnapshotWriter::create(&path, 1).expect("create");
+            let mut written = Vec::new();
             for (pick, any_tag, bytes) in sections.iter().take(32) {
                 let tag = TAGS.get(*pick as usize).copied().unwrap_or(*any_tag);
-                writer.section(tag, bytes).expect("section");
+                // The writer refuses a tag twice (a clear error); keep the first.
+                if !written.contains(&tag) {
+                    writer.section(tag, bytes).expect("section");
+                    written.push(tag);
+                }
             }
             writer.finish().expect("finish");
             let _ = Campaign::inspect(&dir, CampaignConfig::new(Mode::Predictive));
