@@ -10,7 +10,7 @@
 //! or equal names); they are only listed.
 //!
 //! The text is read exactly as RFC 4180 readers (the `csv` crate, Python's
-//! `csv`) read it — see [`records`](self) for the grammar: `55" screen` is a
+//! `csv`) read it (the private `records` module spells out the grammar): `55" screen` is a
 //! literal quote, `\n`, `\r` and `\r\n` end rows, quoted fields may span any
 //! number of lines, a byte-order mark at the start is dropped. A differential
 //! test (`core/tests/csv_diff.rs`) checks the records against the `csv`
