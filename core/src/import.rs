@@ -10,11 +10,11 @@
 //! or equal names); they are only listed.
 //!
 //! The text is read exactly as RFC 4180 readers (the `csv` crate, Python's
-//! `csv`) read it (the private `records` module spells out the grammar): `55" screen` is a
-//! literal quote, `\n`, `\r` and `\r\n` end rows, quoted fields may span any
-//! number of lines, a byte-order mark at the start is dropped. A differential
-//! test (`core/tests/csv_diff.rs`) checks the records against the `csv`
-//! crate's reader.
+//! `csv`) read it; the private `records` module spells out the grammar.
+//! `55" screen` is a literal quote, `\n`, `\r` and `\r\n` end rows, quoted
+//! fields may span any number of lines, a byte-order mark at the start is
+//! dropped. A differential test (`core/tests/csv_diff.rs`) checks the records
+//! against the `csv` crate's reader.
 //!
 //! **Every input row ends up either a contact or a row error with its line
 //! number**; nothing is dropped without a word. Blank lines (empty or only
