@@ -143,10 +143,13 @@ fuzz_target!(|input: Input| {
     let max_attempts = config.retry.max_attempts;
     let mut c = Campaign::new(config).expect("default config");
     c.add_numbers(&NUMBERS, 1).expect("add");
-    for _ in 0..OPERATORS {
-        c.add_operator();
-    }
     let mut now: u64 = 1_000;
+    // Operators logged in and ready, so that the first poll already dials.
+    for _ in 0..OPERATORS {
+        let op = c.add_operator();
+        c.handle(Event::OperatorLogin(op), now).expect("login");
+        c.handle(Event::OperatorReady(op), now).expect("ready");
+    }
     let mut out = Vec::new();
     for op in input.ops.iter().take(256) {
         match op {
