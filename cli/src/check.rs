@@ -8,18 +8,24 @@
 //! duplicate numbers within the file, and the first [`MAX_BAD_ROWS`] bad rows
 //! (invalid numbers and malformed rows) with their line numbers.
 //!
+//! With `--rows` it prints instead one JSON object per input row, in input
+//! order — `{"line", "status", "e164", "reason"}` — so a list can be audited
+//! line by line ([`write_rows`]). The rows are written to stdout as they are
+//! formatted, not gathered into one string, so a list of millions of rows
+//! costs no more memory than its import.
+//!
 //! A file with bad rows is still a file that was read: the command succeeds.
 //! Only a file that cannot be read at all (missing, no `phone` column) or an
 //! unreadable blacklist is an error.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::fmt::Write as _;
 use std::fs::File;
-use std::io::BufReader;
+use std::io::{self, BufReader, BufWriter, Write};
 use std::path::{Path, PathBuf};
 
 use dialcore::blacklist::{Blacklist, RegistryReport};
-use dialcore::import::{import_csv_path, ImportOptions, ImportReport};
+use dialcore::import::{import_csv_path, import_csv_path_rows, ImportOptions, ImportReport};
 use dialcore::phone::{PhoneError, PhoneRules};
 use dialcore::store::ContactStore;
 use dialcore::zones::ZoneTable;
@@ -48,6 +54,11 @@ pub struct CheckArgs {
     /// Print one JSON object instead of the text report.
     #[arg(long)]
     pub json: bool,
+    /// Print one JSON object per input row, in order, instead of the
+    /// summary: `{"line": N, "status": "valid|invalid|duplicate|blacklisted|malformed",
+    /// "e164": "+…" or null, "reason": "…" or null}`.
+    #[arg(long, conflicts_with = "json")]
+    pub rows: bool,
 }
 
 /// A row that was not clean: an invalid number or a malformed row.
@@ -114,6 +125,19 @@ pub fn run(args: &CheckArgs) -> Result<String, CliError> {
         Some(cc) => PhoneRules::with_country(cc),
         None => PhoneRules::international_only(),
     };
+    if args.rows {
+        let stdout = io::stdout().lock();
+        let mut out = BufWriter::with_capacity(1 << 16, stdout);
+        let written = write_rows(&args.file, args.blacklist.as_deref(), rules, &mut out)?
+            .and_then(|()| out.flush());
+        return match written {
+            // `dialcore check --rows … | head` is not an error.
+            Err(e) if e.kind() != io::ErrorKind::BrokenPipe => {
+                Err(CliError::internal(format!("cannot write to stdout: {e}")))
+            }
+            _ => Ok(String::new()),
+        };
+    }
     let summary = check(&args.file, args.blacklist.as_deref(), rules)?;
     Ok(if args.json {
         let mut text = summary.to_json().to_string();
@@ -182,6 +206,87 @@ pub fn check(
         bad_row_total,
         blacklist: blacklist_summary,
     })
+}
+
+/// Imports the list at `path` into a fresh store and writes one JSON line
+/// per input row to `out`, in input order:
+///
+/// - `malformed`: not imported; `reason` is what is wrong with the row;
+/// - `invalid`: imported as `InvalidRecord`; `reason` is the stable reason
+///   name (`letters`, `too_short`, … as in `--json`'s `invalid_reasons`);
+/// - `blacklisted`: the number is on `--blacklist` (a blacklisted number
+///   seen before is reported as blacklisted: that is what keeps it from
+///   being dialled);
+/// - `duplicate`: the number of an earlier row; `reason` names that row's
+///   line;
+/// - `valid`: `reason` is null.
+///
+/// `e164` is the normalized number (`+4930…`) where there is one. Reading
+/// the list fails as [`check`] does; the inner result is the writes'.
+pub fn write_rows(
+    path: &Path,
+    blacklist: Option<&Path>,
+    rules: PhoneRules,
+    out: &mut impl Write,
+) -> Result<io::Result<()>, CliError> {
+    let list = match blacklist {
+        Some(file) => load_blacklist(file, rules)?.0,
+        None => Blacklist::new(),
+    };
+    let mut store = ContactStore::new();
+    let mut zones = ZoneTable::default();
+    let options = ImportOptions {
+        phone_rules: rules,
+        default_priority: 0,
+    };
+    let mut rows = Vec::new();
+    let import = import_csv_path_rows(path, &mut store, &mut zones, &list, &options, |row| {
+        rows.push(row)
+    })
+    .map_err(CliError::input)?;
+    let mut errors = import.row_errors.iter();
+    // The line of the first row of each number.
+    let mut first_line: HashMap<u64, u64> = HashMap::new();
+    let write = |out: &mut dyn Write| -> io::Result<()> {
+        for row in rows {
+            let line = row.line;
+            let (status, e164, reason) = match row.contact {
+                None => {
+                    let reason = errors.next().map(|e| e.kind.to_string());
+                    ("malformed", None, reason)
+                }
+                Some(id) => match (store.state(id), store.number(id)) {
+                    (Some(State::InvalidRecord), _) | (_, None) => {
+                        let reason = store.invalid_reason(id).map(|(e, _)| e.name().to_owned());
+                        ("invalid", None, reason)
+                    }
+                    (state, Some(number)) => {
+                        let first = *first_line.entry(number).or_insert(line);
+                        let e164 = Some(format!("+{number}"));
+                        if state == Some(State::Blacklisted) {
+                            (
+                                "blacklisted",
+                                e164,
+                                Some("the number is on the blacklist".into()),
+                            )
+                        } else if first != line {
+                            (
+                                "duplicate",
+                                e164,
+                                Some(format!("same number as line {first}")),
+                            )
+                        } else {
+                            ("valid", e164, None)
+                        }
+                    }
+                },
+            };
+            let object = json!({"line": line, "status": status, "e164": e164, "reason": reason});
+            writeln!(out, "{object}")?;
+        }
+        Ok(())
+    };
+    Ok(write(out))
 }
 
 /// Loads a registry file; an unreadable file is an input error naming it.

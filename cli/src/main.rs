@@ -1,7 +1,8 @@
 //! `dialcore`: the command-line front end of the dialing core.
 //!
 //! - `dialcore simulate` runs a simulated campaign ([`simulate`]);
-//! - `dialcore check FILE.csv` validates a contact list ([`check`]);
+//! - `dialcore check FILE.csv` validates a contact list, `--rows` row by row
+//!   ([`check`]);
 //! - `dialcore inspect DIR` shows what a data directory holds, read-only
 //!   ([`inspect`]);
 //! - `dialcore pacing-eval` compares the predictive pacers over a scenario
@@ -45,7 +46,7 @@ enum Command {
     /// it; with --data-dir, durably, resuming a campaign the directory holds.
     Simulate(simulate::SimulateArgs),
     /// Validate a contact list: count valid, invalid, blacklisted and
-    /// duplicate numbers and list the first bad rows.
+    /// duplicate numbers and list the first bad rows (--rows: every row).
     Check(check::CheckArgs),
     /// Show what a campaign data directory holds (recovery report, contacts
     /// per state) without locking or changing it.

@@ -284,8 +284,9 @@ fn check_counts_a_messy_list() {
         "--json",
     ]);
     let report = json_ok(&out);
-    assert_eq!(report["rows"], 10, "{report}");
-    assert_eq!(report["valid"], 4, "{report}");
+    // Line 10 opens a quote that never closes: lines 10-11 are one row.
+    assert_eq!(report["rows"], 9, "{report}");
+    assert_eq!(report["valid"], 3, "{report}");
     assert_eq!(report["invalid"], 3, "{report}");
     assert_eq!(
         report["invalid_reasons"],
@@ -321,7 +322,7 @@ fn check_text_report_lists_bad_rows_with_line_numbers() {
     let out = dialcore(&["check", &data("messy.csv"), "--country-code", "49"]);
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     let text = stdout(&out);
-    assert!(text.contains("10 rows"), "{text}");
+    assert!(text.contains(": 9 rows"), "{text}");
     assert!(
         text.contains("line 3: invalid number \"555-CALL-NOW\""),
         "{text}"
@@ -331,9 +332,106 @@ fn check_text_report_lists_bad_rows_with_line_numbers() {
         "{text}"
     );
     assert!(
-        text.contains("line 10: malformed row: a quoted field is not closed"),
+        text.contains(
+            "line 10: malformed row: a quoted field is not closed before the end of the \
+             input (read as one row up to line 11)"
+        ),
         "{text}"
     );
+}
+
+/// `check --rows` on `csv` (written to a scratch file) with `extra` arguments:
+/// the JSON lines it prints.
+fn check_rows(test: &str, csv: &[u8], extra: &[&str]) -> Vec<Value> {
+    let path = scratch(test).join("list.csv");
+    std::fs::write(&path, csv).unwrap();
+    let path = path.display().to_string();
+    let mut args = vec!["check", "--rows", path.as_str()];
+    args.extend_from_slice(extra);
+    let out = dialcore(&args);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    stdout(&out)
+        .lines()
+        .map(|line| serde_json::from_str(line).unwrap_or_else(|e| panic!("{e}: {line}")))
+        .collect()
+}
+
+#[test]
+fn check_rows_prints_one_object_per_input_row_in_order() {
+    let csv = std::fs::read(data("messy.csv")).unwrap();
+    let rows = check_rows(
+        "check_rows_messy",
+        &csv,
+        &[
+            "--country-code",
+            "49",
+            "--blacklist",
+            &data("blacklist.txt"),
+        ],
+    );
+    use serde_json::json;
+    assert_eq!(
+        rows,
+        vec![
+            json!({"line": 2, "status": "valid", "e164": "+49301234567", "reason": null}),
+            json!({"line": 3, "status": "invalid", "e164": null, "reason": "letters"}),
+            json!({"line": 4, "status": "invalid", "e164": null, "reason": "blank"}),
+            json!({"line": 5, "status": "invalid", "e164": null, "reason": "too_short"}),
+            json!({"line": 6, "status": "duplicate", "e164": "+49301234567",
+                   "reason": "same number as line 2"}),
+            json!({"line": 7, "status": "duplicate", "e164": "+49301234567",
+                   "reason": "same number as line 2"}),
+            json!({"line": 8, "status": "blacklisted", "e164": "+49309999999",
+                   "reason": "the number is on the blacklist"}),
+            json!({"line": 9, "status": "malformed", "e164": null,
+                   "reason": "expected 3 fields, found 2"}),
+            json!({"line": 10, "status": "malformed", "e164": null,
+                   "reason": "a quoted field is not closed before the end of the input \
+                              (read as one row up to line 11)"}),
+        ]
+    );
+}
+
+#[test]
+fn check_rows_accounts_for_every_row_of_a_hard_list() {
+    // Inch marks, CR-only and CRLF line ends, a 40-line quoted note, a
+    // conflicting time zone: every data row comes out once, in order.
+    let mut csv = b"phone,notes,timezone\r".to_vec();
+    csv.extend_from_slice(b"+49 30 1111111,55\" screen,\r\n");
+    let note: Vec<String> = (0..40).map(|i| format!("note {i}")).collect();
+    csv.extend_from_slice(format!("+49 30 2222222,\"{}\",\n", note.join("\n")).as_bytes());
+    csv.extend_from_slice(b"+49 30 3333333,x,Mars/Base\r");
+    csv.extend_from_slice(b"+49 30 1111111,12\" tv,");
+    let rows = check_rows("check_rows_hard", &csv, &[]);
+    let lines: Vec<(u64, &str)> = rows
+        .iter()
+        .map(|r| (r["line"].as_u64().unwrap(), r["status"].as_str().unwrap()))
+        .collect();
+    assert_eq!(
+        lines,
+        vec![
+            (2, "valid"),
+            (3, "valid"),
+            (43, "malformed"),
+            (44, "duplicate")
+        ]
+    );
+    assert_eq!(rows[2]["reason"], "unknown time zone \"Mars/Base\"");
+}
+
+#[test]
+fn check_rows_and_json_do_not_mix_and_header_conflicts_are_named() {
+    let path = scratch("check_rows_conflict").join("two_phones.csv");
+    std::fs::write(&path, "phone,Phone\n1,2\n").unwrap();
+    let path = path.display().to_string();
+    assert_input_error(
+        &dialcore(&["check", "--rows", &path]),
+        "2 columns named \"phone\" (\"phone\", \"Phone\")",
+    );
+    assert_input_error(&dialcore(&["check", &path]), "keep one");
+    let out = dialcore(&["check", "--rows", "--json", &path]);
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    assert!(stderr(&out).contains("--json"), "{}", stderr(&out));
 }
 
 #[test]
