@@ -441,10 +441,16 @@ impl Campaign {
     /// Loads numbers into the blacklist in bulk (a do-not-call registry,
     /// before or during the campaign); contacts with them are blacklisted
     /// as with `Event::BlacklistAdd`.
+    ///
+    /// One operation: the numbers are sorted and merged into the blacklist
+    /// at once ([`crate::blacklist::Blacklist::insert_many`]), then each
+    /// number's contacts are blacklisted in the order given, exactly as the
+    /// same numbers added one by one would leave them.
     pub fn blacklist_numbers(&mut self, numbers: &[u64]) {
         self.journal_blacklist(true, numbers);
+        self.blacklist.insert_many(numbers);
         for &n in numbers {
-            self.blacklist_add(n);
+            self.blacklist_effects(n);
         }
         self.journal_write();
     }
@@ -1237,6 +1243,11 @@ impl Campaign {
 
     fn blacklist_add(&mut self, number: u64) {
         self.blacklist.insert(number);
+        self.blacklist_effects(number);
+    }
+
+    /// Blacklists the contacts with `number`, which is on the blacklist.
+    fn blacklist_effects(&mut self, number: u64) {
         let live = &self.live;
         let effect = self.store.apply_blacklist_add(number, |id, _| {
             live.get(&id.0)
