@@ -2,7 +2,8 @@
 //! the blacklist, then the contact effects) leaves a campaign exactly as the
 //! same numbers added one at a time with `Event::BlacklistAdd`.
 //!
-//! Each case drives a predictive campaign with a few operators and contacts
+//! Each case drives a predictive or progressive campaign (offers left
+//! pending, so some contacts are bound to an operator) with a few operators and contacts
 //! that share a small pool of numbers through a random script (polls, answers,
 //! rejections, hang-ups, after-call work, earlier blacklist changes), so the
 //! contacts are spread over Initial, AwaitingOperator, ringing, in call, ACW,
@@ -61,8 +62,8 @@ fn number() -> impl Strategy<Value = u64> {
 
 /// Builds the campaign the script describes; deterministic, so two calls
 /// give equal campaigns. Returns it and the time reached.
-fn build(contacts: usize, operators: usize, script: &[Step]) -> (Campaign, u64) {
-    let mut c = campaign(config(Mode::Predictive));
+fn build(mode: Mode, contacts: usize, operators: usize, script: &[Step]) -> (Campaign, u64) {
+    let mut c = campaign(config(mode));
     for i in 0..contacts {
         let n = BASE + (i as u64 * 7) % POOL;
         c.add_contact(&format!("+{n}"), "", None, 0).unwrap();
@@ -126,13 +127,14 @@ proptest! {
 
     #[test]
     fn bulk_blacklist_equals_one_at_a_time(
+        mode in prop_oneof![Just(Mode::Predictive), Just(Mode::Progressive)],
         contacts in 1usize..40,
         operators in 0usize..4,
         script in prop::collection::vec(step(), 0..60),
         numbers in prop::collection::vec(number(), 0..150),
     ) {
-        let (mut bulk, now) = build(contacts, operators, &script);
-        let (mut single, _) = build(contacts, operators, &script);
+        let (mut bulk, now) = build(mode, contacts, operators, &script);
+        let (mut single, _) = build(mode, contacts, operators, &script);
         prop_assert_eq!(snapshot(&bulk), snapshot(&single));
 
         bulk.blacklist_numbers(&numbers);
