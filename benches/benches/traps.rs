@@ -186,7 +186,7 @@ fn blacklist(c: &mut Criterion) {
             .unwrap_or_default();
         let floor = best(runs, || Blacklist::new().insert_many(&list));
         println!(
-            "traps blacklist {label}: blacklist_numbers {:.1} ms, insert_many {:.1} ms",
+            "summary traps blacklist {label}: blacklist_numbers {:.1} ms, insert_many {:.1} ms",
             bulk.as_secs_f64() * 1e3,
             floor.as_secs_f64() * 1e3,
         );
@@ -240,7 +240,7 @@ fn scan(c: &mut Criterion) {
     let hist = best(runs, || black_box(&store).recount());
     let ms = |d: Duration| d.as_secs_f64() * 1e3;
     println!(
-        "traps scan 10M: read bandwidth (sum of 10 MB) {:.3} ms ({:.1} GB/s); ids_in_state {:.3} ms = {:.2}x; recount {:.3} ms = {:.2}x",
+        "summary traps scan 10M: read bandwidth (sum of 10 MB) {:.3} ms ({:.1} GB/s); ids_in_state {:.3} ms = {:.2}x; recount {:.3} ms = {:.2}x",
         ms(bw),
         N as f64 / bw.as_secs_f64() / 1e9,
         ms(ids),

@@ -889,9 +889,7 @@ impl Iterator for StateScan<'_> {
             self.base = self.next_base;
             self.next_base += chunk.len();
             // No early exit: the compare-and-OR vectorizes.
-            let any = chunk
-                .iter()
-                .fold(false, |any, &s| any | (s == self.code));
+            let any = chunk.iter().fold(false, |any, &s| any | (s == self.code));
             if any {
                 self.mask = match_mask(chunk, self.code);
             }

@@ -896,7 +896,8 @@ mod tests {
         // 1 s and 700 days ahead: both cross the boundary, both fit.
         w.arm(0, boundary + 1);
         w.arm(1, start + 700 * 86_400_000);
-        w.arm(2, start + (1 << 36)); // just out of range
+        // Just out of range.
+        w.arm(2, start + (1 << 36));
         // Key 2 overflows; key 1, more than 2^32 ms ahead, keeps its full
         // deadline in the side map while it sits on the top level.
         assert_eq!(w.far.len(), 2);
