@@ -888,11 +888,22 @@ impl Iterator for StateScan<'_> {
             let chunk = self.chunks.next()?;
             self.base = self.next_base;
             self.next_base += chunk.len();
-            // No early exit: the compare-and-OR vectorizes.
-            let any = chunk.iter().fold(false, |any, &s| any | (s == self.code));
-            if any {
-                self.mask = match_mask(chunk, self.code);
-            }
+            self.mask = match <&[u8; SCAN_CHUNK]>::try_from(chunk) {
+                // A whole chunk: a fixed-size compare-and-OR with no early
+                // exit vectorizes; the mask is built only on a match.
+                Ok(chunk) => {
+                    let any = chunk
+                        .iter()
+                        .fold(0u8, |any, &s| any | u8::from(s == self.code));
+                    if any == 0 {
+                        0
+                    } else {
+                        match_mask(chunk, self.code)
+                    }
+                }
+                // The column's short tail.
+                Err(_) => match_mask(chunk, self.code),
+            };
         }
         let bit = self.mask.trailing_zeros() as usize;
         self.mask &= self.mask - 1;
@@ -909,33 +920,40 @@ fn match_mask(chunk: &[u8], code: u8) -> u64 {
         .fold(0u64, |m, (i, &s)| m | (u64::from(s == code) << i))
 }
 
-/// Bytes of a histogram block: 255 rounds of 16 lanes, so a `u8` lane
-/// counter cannot overflow.
-const HIST_LANES: usize = 16;
-/// Rounds of a histogram block.
+/// Lanes of a histogram round: one 64-byte compare at a time.
+const HIST_LANES: usize = 64;
+/// Rounds of a histogram block (16 KB, hot in L1): at most 255, so a `u8`
+/// lane counter cannot overflow.
 const HIST_ROUNDS: usize = 255;
 
 /// Per-state histogram of a state column (codes at or above
 /// [`STATE_COUNT`] are not counted).
 ///
 /// Compute-bound rather than memory-bound: a `h[s] += 1` loop stalls on
-/// store-to-load forwarding when states repeat. Here a block of 4 KB (hot in
-/// L1) is compared against each state in turn with 16 `u8` lane counters —
-/// a loop of compare-and-subtract that vectorizes — and the lanes are summed
-/// into `u32` once a block; the tail is counted one by one.
+/// store-to-load forwarding when states repeat. Here each 16 KB block is
+/// first reduced to its smallest and largest code (a vectorized min/max),
+/// then compared against each code in that range in turn with 64 `u8` lane
+/// counters — a compare-and-subtract loop that vectorizes — and the lanes
+/// are summed into `u32` once a block. A block of one state (a list just
+/// imported) costs one pass; a block that mixes every state, one pass per
+/// state. The tail is counted one by one.
 fn histogram(states: &[u8]) -> [u32; STATE_COUNT] {
     let mut out = [0u32; STATE_COUNT];
     let mut blocks = states.chunks_exact(HIST_LANES * HIST_ROUNDS);
     for block in &mut blocks {
-        for (code, slot) in out.iter_mut().enumerate() {
-            let code = code as u8;
+        let (lo, hi) = block
+            .iter()
+            .fold((u8::MAX, 0u8), |(lo, hi), &s| (lo.min(s), hi.max(s)));
+        let hi = hi.min(STATE_COUNT as u8 - 1);
+        for code in lo..=hi {
             let mut lanes = [0u8; HIST_LANES];
             for round in block.chunks_exact(HIST_LANES) {
+                let round: &[u8; HIST_LANES] = round.try_into().expect("exact chunk");
                 for (lane, &s) in lanes.iter_mut().zip(round) {
                     *lane += u8::from(s == code);
                 }
             }
-            *slot += lanes.iter().map(|&l| u32::from(l)).sum::<u32>();
+            out[code as usize] += lanes.iter().map(|&l| u32::from(l)).sum::<u32>();
         }
     }
     for &s in blocks.remainder() {
@@ -1132,9 +1150,18 @@ mod tests {
 
     #[test]
     fn histogram_matches_naive_count() {
-        // Across block boundaries (4080 bytes), with long runs of one state
+        // Across block boundaries (16 320 bytes), with long runs of one state
         // (a lane counter must not wrap) and codes that are not states.
-        for len in [0usize, 1, 1003, 4079, 4080, 4081, 3 * 4080 + 17, 20_000] {
+        for len in [
+            0usize,
+            1,
+            1003,
+            16_319,
+            16_320,
+            16_321,
+            3 * 16_320 + 17,
+            70_000,
+        ] {
             let mut states: Vec<u8> = (0..len as u32).map(|i| (i * 7 % 19) as u8).collect();
             for s in states.iter_mut().skip(len / 3).take(len / 3) {
                 *s = State::RetryScheduled as u8;
