@@ -91,6 +91,9 @@ use hashbrown::HashSet;
 
 use crate::phone::{self, PhoneError, PhoneRules};
 
+mod filter;
+pub use filter::NumberFilter;
+
 /// Numbers sorted and merged at a time by the bulk operations and the
 /// registry loader: 16M numbers, 128 MB.
 pub const BATCH: usize = 1 << 24;

@@ -446,11 +446,25 @@ impl Campaign {
     /// at once ([`crate::blacklist::Blacklist::insert_many`]), then each
     /// number's contacts are blacklisted in the order given, exactly as the
     /// same numbers added one by one would leave them.
+    ///
+    /// A list at least a quarter as long as the contact list (and of 64
+    /// numbers or more) first goes through a [`crate::blacklist::NumberFilter`]
+    /// of the contacts' numbers, so the numbers no contact has (most of a
+    /// registry) skip the number-index probe; skipping them changes nothing.
     pub fn blacklist_numbers(&mut self, numbers: &[u64]) {
         self.journal_blacklist(true, numbers);
         self.blacklist.insert_many(numbers);
-        for &n in numbers {
-            self.blacklist_effects(n);
+        if numbers.len() >= 64 && numbers.len() * 4 >= self.store.len() {
+            let filter = crate::blacklist::NumberFilter::new(self.store.numbers());
+            for &n in numbers {
+                if filter.may_contain(n) {
+                    self.blacklist_effects(n);
+                }
+            }
+        } else {
+            for &n in numbers {
+                self.blacklist_effects(n);
+            }
         }
         self.journal_write();
     }
