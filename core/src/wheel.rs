@@ -968,6 +968,56 @@ mod tests {
     }
 
     #[test]
+    fn kept_minimum_survives_cancels_of_the_earliest() {
+        // 1000 timers 30 min out share a level-3 slot; ties at the minimum.
+        let mut w = Wheel::with_keys(1000, T0);
+        for k in 0..1000u32 {
+            w.arm(k, T0 + 1_800_000 + u64::from(k / 2));
+        }
+        assert_eq!(w.next_deadline(), Some(T0 + 1_800_000));
+        // Cancel in deadline order: first one of a tie (still exact), then
+        // the other (stale, recomputed), every time.
+        for k in 0..998u32 {
+            assert!(w.cancel(k));
+            assert_eq!(
+                w.next_deadline(),
+                Some(T0 + 1_800_000 + u64::from((k + 1) / 2))
+            );
+            assert_eq!(
+                w.deadline(k + 1),
+                Some(T0 + 1_800_000 + u64::from((k + 1) / 2))
+            );
+        }
+        // An earlier arm into the same slot is the new minimum at once.
+        w.arm(0, T0 + 1_790_000);
+        assert_eq!(w.next_deadline(), Some(T0 + 1_790_000));
+        assert!(w.cancel(0));
+        assert_eq!(w.next_deadline(), Some(T0 + 1_800_499));
+    }
+
+    #[test]
+    fn deadlines_around_2_pow_32_ms_ahead() {
+        let mut w = Wheel::with_keys(3, T0);
+        let far = 1u64 << 32;
+        w.arm(0, T0 + far - 1);
+        w.arm(1, T0 + far);
+        w.arm(2, T0 + far + 1);
+        // The first fits the 32-bit column; the others keep a full deadline.
+        assert_eq!(w.far.len(), 2);
+        for k in 0..3u32 {
+            assert_eq!(w.deadline(k), Some(T0 + far - 1 + u64::from(k)));
+        }
+        // Cascading them down drops the side-map entries.
+        assert_eq!(fire(&mut w, T0 + far - 10), vec![]);
+        assert!(w.far.is_empty());
+        assert_eq!(w.deadline(2), Some(T0 + far + 1));
+        assert_eq!(
+            fire(&mut w, T0 + far + 1),
+            vec![(0, T0 + far - 1), (1, T0 + far), (2, T0 + far + 1)]
+        );
+    }
+
+    #[test]
     fn many_timers_in_one_slot_fire_sorted_by_key() {
         let mut w = Wheel::with_keys(1000, T0);
         for k in (0..1000u32).rev() {
