@@ -981,11 +981,11 @@ mod tests {
             assert!(w.cancel(k));
             assert_eq!(
                 w.next_deadline(),
-                Some(T0 + 1_800_000 + u64::from((k + 1) / 2))
+                Some(T0 + 1_800_000 + u64::from(k.div_ceil(2)))
             );
             assert_eq!(
                 w.deadline(k + 1),
-                Some(T0 + 1_800_000 + u64::from((k + 1) / 2))
+                Some(T0 + 1_800_000 + u64::from(k.div_ceil(2)))
             );
         }
         // An earlier arm into the same slot is the new minimum at once.
