@@ -23,7 +23,7 @@ cd "$(dirname "$0")/.."
 ROOT=$PWD
 OUT=${OUT:-$ROOT/docs/BENCHMARKS.md}
 SUBSET_BENCHES=${BENCHES:-}
-BENCHES=${BENCHES:-"store wheel blacklist engine selection csv_load durable phone overhead"}
+BENCHES=${BENCHES:-"store wheel blacklist engine selection csv_load durable phone traps overhead"}
 CRITERION_ARGS=(--warm-up-time 1 --measurement-time 2 --sample-size 10)
 CRIT="$ROOT/target/criterion"
 # Logs of the last run stay here (bench stdout/stderr, the simulator JSON).
@@ -185,6 +185,14 @@ cores=$(nproc)
     echo "  the table and the number gate; \`plain\` = E.164 digits, \`formatted\` = \`+CC\`"
     echo "  with spaces, national with trunk prefix, NANP \`(212) 555-0123\`, \`00\` prefix;"
     echo "  \`dialcore_check_e164\` = the integer gate alone."
+    echo "- \`traps_*\` (issue 19's per-call traps, each flat over sizes if fixed):"
+    echo "  \`next_deadline_<N>\` — N timers 30–31 min out, \`next_deadline\`,"
+    echo "  \`deadline\` of a random key, a random cancel + re-arm then \`next_deadline\`;"
+    echo "  \`blacklist_<N>\` — \`blacklist_numbers\` of N numbers (every 10th a"
+    echo "  contact's, 1M contacts) vs the bare \`Blacklist::insert_many\` floor and, at"
+    echo "  1M, the one-at-a-time \`BlacklistAdd\` path it replaced; \`scan_10M\` —"
+    echo "  \`ids_in_state\` (0.1% match) and \`recount\` vs the sum of a 10 MB"
+    echo "  \`Vec<u8>\` (the read bandwidth, same run; ratio in the summary)."
     echo
     echo "## Median times per group"
     echo

@@ -60,7 +60,10 @@
 //! [`Blacklist::load_registry`] — merge the delta first, then sort and
 //! deduplicate batches of up to [`BATCH`] numbers (128 MB) and merge each the
 //! same way, so a 250M-line registry never needs more than the set plus one
-//! batch in memory. [`Blacklist::len`] is O(1): base length plus added
+//! batch in memory. `Campaign::blacklist_numbers` (what C and Python call
+//! for a registry or a batch of numbers) is one `insert_many`: one sort and
+//! merge per batch of [`BATCH`] numbers, never a delta merge every
+//! `len / 32` inserts. [`Blacklist::len`] is O(1): base length plus added
 //! minus removed.
 //!
 //! **Snapshot format** ([`Blacklist::write_to`], [`Blacklist::read_from`]),
@@ -87,6 +90,9 @@ use std::iter::Peekable;
 use hashbrown::HashSet;
 
 use crate::phone::{self, PhoneError, PhoneRules};
+
+mod filter;
+pub use filter::NumberFilter;
 
 /// Numbers sorted and merged at a time by the bulk operations and the
 /// registry loader: 16M numbers, 128 MB.

@@ -22,15 +22,30 @@
 //! a head fixes the slot head, and clears the slot's `occupied` bit, without
 //! a search. `prev == u32::MAX` means "not armed".
 //!
-//! **12 bytes a key.** The third column, `when_lo: Vec<u32>`, keeps only the
-//! low 30 bits of the deadline. The rest is implied: an entry at level `L`
-//! lies between 1 and 63 level-`L` slots ahead of the wheel's time (0 to 63 at
-//! level 0), so its slot index together with `elapsed` gives every bit from
-//! `6L` up, and `when_lo` gives the bits below `6L` (`6L <= 30`). The
-//! deadline is rebuilt exactly when the slot is cascaded, and on demand by
-//! [`Wheel::deadline`], which walks from the key to its list head to learn the
-//! slot. Bit 31 of `when_lo` flags a key whose full deadline lives in a side
-//! map instead (next paragraph).
+//! **12 bytes a key, deadlines in O(1).** The third column, `when: Vec<u32>`,
+//! keeps the low 32 bits of the deadline. Every timer in the wheel is due at
+//! or after the wheel's time, so a deadline less than `2^32` ms (49.7 days)
+//! ahead is exactly `elapsed + (when - elapsed as u32)` (wrapping), and
+//! [`Wheel::deadline`] is O(1) with no walk. A deadline at least `2^32` ms
+//! ahead when armed (rare in a dialer: a window opening or a retry weeks out)
+//! also keeps its full value in a small side map, `far`, as do the past and
+//! overflow lists (below); the map is consulted only when it is not empty.
+//! The same arithmetic names a key's list: at rest (between calls) an entry
+//! on level `L` has a slot start after the wheel's time, so the level is
+//! `level_for(elapsed, deadline)` again and the slot follows from the
+//! deadline; a cancel therefore knows its list without a walk.
+//!
+//! **Per-list minima.** Each list keeps the smallest deadline on it and how
+//! many of its timers have that deadline (`mins`, 16 bytes a list, 6 KB in
+//! all). Arming keeps it exact; cancelling a timer at the minimum decrements
+//! the count, and only when the last timer at the minimum goes while others
+//! stay does the entry become a lower bound (count 0, "stale"). So
+//! [`Wheel::next_deadline`] is the earliest slot's minimum: O(levels) from
+//! the `occupied` bitfields. A stale minimum of the earliest list is
+//! recomputed by one walk of that list, on demand, and cached (a `Cell`, so
+//! the query stays `&self`); it costs a walk only after the exact minimum of
+//! the earliest slot was cancelled since the last query, and never twice for
+//! the same cancel. Level-0 slots hold one millisecond and are always exact.
 //!
 //! **Cascading.** Time only advances to the start of the earliest occupied
 //! slot, never past one: [`Wheel::advance`] takes that slot's list and
@@ -42,25 +57,26 @@
 //! bucket, so a host that jumps `now` by hours or days (simulation, recovery)
 //! pays for the occupied slots it crosses, not for the elapsed ticks.
 //!
-//! **Past and overflow lists.** A deadline before the wheel's time cannot be
-//! rebuilt from 30 bits, nor can one beyond the horizon; both are rare. They
-//! go to two extra intrusive lists, with their full deadline in a small
-//! `hashbrown::HashMap<u32, u64>`. The past list is due at once and is drained,
-//! sorted, by the next `advance`; the overflow list is re-inserted into the
-//! wheel when time comes within range of its earliest entry. (The top level
-//! is circular like tokio's: a deadline up to 63 top-level slots ahead fits
-//! even when it crosses a `2^36` ms boundary.)
+//! **Past and overflow lists.** A deadline before the wheel's time (due at
+//! once), or beyond the horizon, goes to one of two extra intrusive lists,
+//! with its full deadline in `far`. The past list is due at once and is
+//! drained, sorted, by the next `advance`; the overflow list is re-inserted
+//! into the wheel when time comes within range of its earliest entry. (The
+//! top level is circular like tokio's: a deadline up to 63 top-level slots
+//! ahead fits even when it crosses a `2^36` ms boundary.)
 //!
-//! **Cost model.** `arm`, `cancel`, `is_armed` and re-arm: O(1), no
-//! allocation (except the side map, for past and overflow deadlines).
-//! `advance`: O(occupied slots crossed + entries cascaded + entries fired,
-//! plus the sort of each fired millisecond's keys). `next_deadline`: O(one
-//! slot list). `deadline(key)`: O(the key's position in its slot list).
+//! **Cost model.** `arm`, `cancel`, `is_armed`, `deadline` and re-arm: O(1),
+//! no allocation (except the side map, for deadlines in the past or 49.7
+//! days and more ahead). `advance`: O(occupied slots crossed + entries
+//! cascaded + entries fired, plus the sort of each fired millisecond's keys).
+//! `next_deadline`: O(levels); after the earliest list's minimum timer was
+//! cancelled, the first query walks that list once.
 //!
 //! **Order.** Every timer that one `advance` fires comes out sorted by
 //! deadline, and timers due in the same millisecond by key ascending, so a
 //! run is reproducible byte for byte.
 
+use std::cell::Cell;
 use std::fmt;
 
 use hashbrown::HashMap;
@@ -86,10 +102,6 @@ const LISTS: usize = WHEEL_LISTS + 2;
 const NIL: u32 = u32::MAX;
 /// A `prev` in `HEAD_BASE..NIL` marks a list head and names the list.
 const HEAD_BASE: u32 = u32::MAX - 1024;
-/// Bit of `when_lo` set when the full deadline is in the side map.
-const FAR_FLAG: u32 = 1 << 31;
-/// The deadline bits `when_lo` keeps for a key in the wheel proper.
-const LO_MASK: u32 = (1 << TOP_SHIFT) - 1;
 
 /// The largest number of keys a [`Wheel`] can hold (key values
 /// `0..MAX_KEYS`); the values above are reserved for list sentinels.
@@ -105,6 +117,24 @@ pub struct Expired {
     pub deadline_ms: u64,
 }
 
+/// The smallest deadline of one list and how many of its timers have it.
+/// `count == 0` with `min < u64::MAX` means "stale": `min` is only a lower
+/// bound (the timers at the minimum were cancelled). An empty list has
+/// [`EMPTY_MIN`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct ListMin {
+    /// The smallest deadline (exact when `count > 0`).
+    min: u64,
+    /// Timers on the list with deadline `min`; 0 when stale or empty.
+    count: u32,
+}
+
+/// The minimum of an empty list.
+const EMPTY_MIN: ListMin = ListMin {
+    min: u64::MAX,
+    count: 0,
+};
+
 /// A hierarchical timer wheel: at most one pending timer per `u32` key,
 /// 1 ms resolution, 12 bytes per key. See the [module docs](self).
 ///
@@ -119,21 +149,22 @@ pub struct Wheel {
     /// Previous key in the same list, `HEAD_BASE + list` at the head, or
     /// `NIL` when the key is not armed.
     prev: Vec<u32>,
-    /// Low 30 bits of the deadline, or `FAR_FLAG` for past/overflow keys.
-    when_lo: Vec<u32>,
+    /// Low 32 bits of the deadline.
+    when: Vec<u32>,
     /// First key of each list, or `NIL`.
     heads: Box<[u32; LISTS]>,
+    /// Per list, its smallest deadline (a cache that `next_deadline`, which
+    /// takes `&self`, may refresh).
+    mins: Box<[Cell<ListMin>]>,
     /// Bit `s` of `occupied[l]` is set when list `l * 64 + s` is not empty.
     occupied: [u64; LEVELS],
     /// The wheel's current time, ms since the Unix epoch.
     elapsed: u64,
     /// Number of pending timers.
     len: usize,
-    /// Full deadlines of the keys on the past and overflow lists.
+    /// Full deadlines of the keys on the past and overflow lists and of the
+    /// keys armed `2^32` ms or more ahead.
     far: HashMap<u32, u64>,
-    /// A lower bound of the overflow list's deadlines (`u64::MAX` if empty);
-    /// exact after every migration, possibly stale after a cancel.
-    overflow_min: u64,
 }
 
 /// The level at which a deadline `when >= elapsed` belongs; `>= LEVELS`
@@ -148,6 +179,31 @@ fn level_for(elapsed: u64, when: u64) -> usize {
 #[inline]
 fn in_horizon(elapsed: u64, when: u64) -> bool {
     (when >> TOP_SHIFT) - (elapsed >> TOP_SHIFT) < SLOTS as u64
+}
+
+/// The wheel list `level * 64 + slot` of a deadline on `level`.
+#[inline]
+fn slot_list(when: u64, level: usize) -> usize {
+    level * SLOTS + ((when >> (SLOT_BITS * level as u32)) as usize & (SLOTS - 1))
+}
+
+/// The list a timer due at `when` goes to when the wheel's time is
+/// `elapsed` — and, at rest, the list it is on.
+#[inline]
+fn list_for(elapsed: u64, when: u64) -> usize {
+    if when < elapsed {
+        return PAST;
+    }
+    let level = level_for(elapsed, when);
+    if level < LEVELS {
+        slot_list(when, level)
+    } else if in_horizon(elapsed, when) {
+        // Crosses a 2^36 ms boundary but is within 63 top-level slots:
+        // the top level is circular.
+        slot_list(when, LEVELS - 1)
+    } else {
+        OVERFLOW
+    }
 }
 
 impl Wheel {
@@ -167,13 +223,13 @@ impl Wheel {
         let mut wheel = Wheel {
             next: Vec::new(),
             prev: Vec::new(),
-            when_lo: Vec::new(),
+            when: Vec::new(),
             heads: Box::new([NIL; LISTS]),
+            mins: (0..LISTS).map(|_| Cell::new(EMPTY_MIN)).collect(),
             occupied: [0; LEVELS],
             elapsed: now_ms,
             len: 0,
             far: HashMap::new(),
-            overflow_min: u64::MAX,
         };
         wheel.ensure_keys(keys);
         wheel
@@ -192,7 +248,7 @@ impl Wheel {
         if keys > self.prev.len() {
             self.next.resize(keys, NIL);
             self.prev.resize(keys, NIL);
-            self.when_lo.resize(keys, 0);
+            self.when.resize(keys, 0);
         }
     }
 
@@ -259,27 +315,12 @@ impl Wheel {
         self.prev.get(key as usize).is_some_and(|&p| p != NIL)
     }
 
-    /// The deadline of `key`'s pending timer, or `None`.
-    ///
-    /// Cost: the wheel keeps only the low bits of a deadline per key and
-    /// rebuilds the rest from the slot, so this walks from the key back to
-    /// the head of its slot list: O(position in the list). A slot holds the
-    /// timers of one ms at level 0 and of `64^L` ms at level `L`.
+    /// The deadline of `key`'s pending timer, or `None`. O(1): the low 32
+    /// bits of the deadline and the wheel's time give it (or the side map,
+    /// for the rare far and past deadlines); no list is walked.
     #[must_use]
     pub fn deadline(&self, key: u32) -> Option<u64> {
-        if !self.is_armed(key) {
-            return None;
-        }
-        let k = key as usize;
-        let lo = self.when_lo[k];
-        if lo & FAR_FLAG != 0 {
-            return self.far.get(&key).copied();
-        }
-        let mut p = self.prev[k];
-        while p < HEAD_BASE {
-            p = self.prev[p as usize];
-        }
-        Some(self.wheel_deadline((p - HEAD_BASE) as usize, lo))
+        self.is_armed(key).then(|| self.full_deadline(key))
     }
 
     /// Fires every pending timer with a deadline `<= now_ms` and appends them
@@ -321,28 +362,21 @@ impl Wheel {
 
     /// The earliest pending deadline, exactly, or `None` when nothing is
     /// pending. It may be at or before [`Wheel::now`] (due at the next
-    /// `advance`). Cost: a scan of one slot list (of the past or overflow
-    /// list when those hold the earliest timers).
+    /// `advance`). Cost: O(levels) — the earliest occupied slot's kept
+    /// minimum; see the module docs for the one walk after the minimum of
+    /// that slot was cancelled.
     #[must_use]
     pub fn next_deadline(&self) -> Option<u64> {
         if self.heads[PAST] != NIL {
-            return self.far_min(PAST);
+            return Some(self.list_min(PAST));
         }
         if let Some((level, slot, x)) = self.next_slot() {
             if level == 0 {
                 return Some(x);
             }
-            let shift = SLOT_BITS * level as u32;
-            let mask = (1u32 << shift) - 1;
-            let mut min_lo = u32::MAX;
-            let mut key = self.heads[level * SLOTS + slot];
-            while key != NIL {
-                min_lo = min_lo.min(self.when_lo[key as usize] & mask);
-                key = self.next[key as usize];
-            }
-            return Some((x << shift) | u64::from(min_lo));
+            return Some(self.list_min(level * SLOTS + slot));
         }
-        self.far_min(OVERFLOW)
+        (self.heads[OVERFLOW] != NIL).then(|| self.list_min(OVERFLOW))
     }
 
     /// Every pending timer as `(key, deadline_ms)`, for snapshots. The order
@@ -356,59 +390,54 @@ impl Wheel {
     }
 
     /// Bytes of heap held by the wheel: the three 4-byte key columns (by
-    /// capacity), the list heads and the side map of far deadlines.
+    /// capacity), the list heads and minima and the side map of far
+    /// deadlines.
     #[must_use]
     pub fn heap_bytes(&self) -> usize {
-        let columns = self.next.capacity() + self.prev.capacity() + self.when_lo.capacity();
+        let columns = self.next.capacity() + self.prev.capacity() + self.when.capacity();
         columns * std::mem::size_of::<u32>()
             + std::mem::size_of::<[u32; LISTS]>()
+            + self.mins.len() * std::mem::size_of::<Cell<ListMin>>()
             + self.far.allocation_size()
     }
 
     // ---- internals -------------------------------------------------------
 
+    /// The deadline of an armed key whose low bits are `lo` and which is not
+    /// in the side map: due at or after the wheel's time and less than
+    /// `2^32` ms ahead of it.
+    #[inline]
+    fn near_deadline(&self, lo: u32) -> u64 {
+        self.elapsed + u64::from(lo.wrapping_sub(self.elapsed as u32))
+    }
+
+    /// The full deadline of an armed key.
+    #[inline]
+    fn full_deadline(&self, key: u32) -> u64 {
+        if !self.far.is_empty() {
+            if let Some(&when) = self.far.get(&key) {
+                return when;
+            }
+        }
+        self.near_deadline(self.when[key as usize])
+    }
+
     /// Puts an unlinked `key` on the list for `when` (the pending count is
     /// the caller's business).
     #[inline]
     fn insert(&mut self, key: u32, when: u64) {
-        let elapsed = self.elapsed;
-        if when < elapsed {
-            self.insert_far(PAST, key, when);
-            return;
+        let list = list_for(self.elapsed, when);
+        self.when[key as usize] = when as u32;
+        if list >= WHEEL_LISTS || when - self.elapsed > u64::from(u32::MAX) {
+            self.far.insert(key, when);
         }
-        let mut level = level_for(elapsed, when);
-        if level >= LEVELS {
-            if !in_horizon(elapsed, when) {
-                self.insert_far(OVERFLOW, key, when);
-                self.overflow_min = self.overflow_min.min(when);
-                return;
-            }
-            // Crosses a 2^36 ms boundary but is within 63 top-level slots:
-            // the top level is circular.
-            level = LEVELS - 1;
-        }
-        self.when_lo[key as usize] = when as u32 & LO_MASK;
-        self.place(key, when, level);
+        self.link(list, key, when);
     }
 
-    /// Links `key` into the slot of `when` at `level` (`when_lo` is set).
+    /// Pushes `key`, due at `when`, at the front of `list`; marks a wheel
+    /// slot occupied and keeps the list's minimum.
     #[inline]
-    fn place(&mut self, key: u32, when: u64, level: usize) {
-        let slot = ((when >> (SLOT_BITS * level as u32)) as usize) & (SLOTS - 1);
-        self.occupied[level] |= 1 << slot;
-        self.link(level * SLOTS + slot, key);
-    }
-
-    /// Puts `key` on the past or overflow list with its full deadline.
-    fn insert_far(&mut self, list: usize, key: u32, when: u64) {
-        self.when_lo[key as usize] = FAR_FLAG;
-        self.far.insert(key, when);
-        self.link(list, key);
-    }
-
-    /// Pushes `key` at the front of `list`.
-    #[inline]
-    fn link(&mut self, list: usize, key: u32) {
+    fn link(&mut self, list: usize, key: u32, when: u64) {
         let head = self.heads[list];
         self.next[key as usize] = head;
         self.prev[key as usize] = HEAD_BASE + list as u32;
@@ -416,36 +445,97 @@ impl Wheel {
             self.prev[head as usize] = key;
         }
         self.heads[list] = key;
+        if list < WHEEL_LISTS {
+            self.occupied[list / SLOTS] |= 1 << (list % SLOTS);
+        }
+        let cell = &self.mins[list];
+        let m = cell.get();
+        if when < m.min || (m.count == 0 && when == m.min) {
+            // A new minimum (an empty list's is u64::MAX; a stale one is a
+            // lower bound, so `when` at or below it is the exact minimum).
+            cell.set(ListMin {
+                min: when,
+                count: 1,
+            });
+        } else if when == m.min {
+            cell.set(ListMin {
+                min: when,
+                count: m.count + 1,
+            });
+        }
     }
 
     /// Removes an armed `key` from its list and marks it not armed (the
-    /// pending count is the caller's business).
+    /// pending count is the caller's business). Must be called at rest
+    /// (outside `advance`), where a deadline names its list.
     #[inline]
     fn unlink(&mut self, key: u32) {
         let k = key as usize;
         let p = self.prev[k];
         let n = self.next[k];
         debug_assert_ne!(p, NIL);
-        if p >= HEAD_BASE {
+        let when = match self.far.is_empty() {
+            true => None,
+            false => self.far.remove(&key),
+        }
+        .unwrap_or_else(|| self.near_deadline(self.when[k]));
+        let list = if p >= HEAD_BASE {
             let list = (p - HEAD_BASE) as usize;
             self.heads[list] = n;
             if n != NIL {
                 self.prev[n as usize] = p;
-            } else if list < WHEEL_LISTS {
-                self.occupied[list / SLOTS] &= !(1 << (list % SLOTS));
             }
+            list
         } else {
             self.next[p as usize] = n;
             if n != NIL {
                 self.prev[n as usize] = p;
             }
-        }
+            list_for(self.elapsed, when)
+        };
+        debug_assert_eq!(list, list_for(self.elapsed, when), "key {key}");
         self.prev[k] = NIL;
-        // `far` is almost always empty: skip the `when_lo` read (a cache
-        // miss at millions of keys) unless it is not.
-        if !self.far.is_empty() && self.when_lo[k] & FAR_FLAG != 0 {
-            self.far.remove(&key);
+        if self.heads[list] == NIL {
+            self.mins[list].set(EMPTY_MIN);
+            if list < WHEEL_LISTS {
+                self.occupied[list / SLOTS] &= !(1 << (list % SLOTS));
+            }
+        } else {
+            let cell = &self.mins[list];
+            let m = cell.get();
+            if m.count > 0 && when == m.min {
+                cell.set(ListMin {
+                    min: m.min,
+                    count: m.count - 1,
+                });
+            }
         }
+    }
+
+    /// The exact minimum of a non-empty list, recomputed by one walk (and
+    /// cached) when it is stale.
+    fn list_min(&self, list: usize) -> u64 {
+        let cell = &self.mins[list];
+        let m = cell.get();
+        if m.count > 0 {
+            return m.min;
+        }
+        let mut fresh = EMPTY_MIN;
+        let mut key = self.heads[list];
+        while key != NIL {
+            let when = self.full_deadline(key);
+            if when < fresh.min {
+                fresh = ListMin {
+                    min: when,
+                    count: 1,
+                };
+            } else if when == fresh.min {
+                fresh.count += 1;
+            }
+            key = self.next[key as usize];
+        }
+        cell.set(fresh);
+        fresh.min
     }
 
     /// The earliest occupied slot: `(level, slot, x)` where `x` is the slot's
@@ -467,18 +557,6 @@ impl Wheel {
         None
     }
 
-    /// The full deadline of an entry of wheel list `list` whose `when_lo`
-    /// is `lo`, relative to the current time.
-    #[inline]
-    fn wheel_deadline(&self, list: usize, lo: u32) -> u64 {
-        let level = list / SLOTS;
-        let slot = (list % SLOTS) as u64;
-        let shift = SLOT_BITS * level as u32;
-        let t = self.elapsed >> shift;
-        let x = t + (slot.wrapping_sub(t) & (SLOTS as u64 - 1));
-        (x << shift) | u64::from(lo & ((1u32 << shift) - 1))
-    }
-
     /// Takes the slot `(level, slot)` whose absolute number is `x`, at the
     /// moment the wheel's time reaches its start: fires it (level 0) or
     /// cascades its entries one or more levels down.
@@ -487,6 +565,7 @@ impl Wheel {
         let mut key = self.heads[list];
         self.heads[list] = NIL;
         self.occupied[level] &= !(1 << slot);
+        self.mins[list].set(EMPTY_MIN);
         if level == 0 {
             let start = out.len();
             while key != NIL {
@@ -505,15 +584,17 @@ impl Wheel {
                 fired.sort_unstable_by_key(|e| e.key);
             }
         } else {
-            let shift = SLOT_BITS * level as u32;
-            let base = x << shift;
-            let mask = (1u32 << shift) - 1;
+            // The wheel's time is the slot's start; every entry is due
+            // within 64^level <= 2^30 ms of it, so none stays far (only the
+            // top level can hold keys armed 2^32 ms or more ahead).
             let elapsed = self.elapsed;
+            let top = level == LEVELS - 1 && !self.far.is_empty();
             while key != NIL {
                 let k = key as usize;
                 let next = self.next[k];
-                let when = base | u64::from(self.when_lo[k] & mask);
-                self.place(key, when, level_for(elapsed, when));
+                let when = if top { self.far.remove(&key) } else { None }
+                    .unwrap_or_else(|| self.near_deadline(self.when[k]));
+                self.link(slot_list(when, level_for(elapsed, when)), key, when);
                 key = next;
             }
         }
@@ -524,6 +605,7 @@ impl Wheel {
         let start = out.len();
         let mut key = self.heads[PAST];
         self.heads[PAST] = NIL;
+        self.mins[PAST].set(EMPTY_MIN);
         while key != NIL {
             let k = key as usize;
             let next = self.next[k];
@@ -540,18 +622,19 @@ impl Wheel {
         fired.sort_unstable_by_key(|e| (e.deadline_ms, e.key));
     }
 
-    /// The earliest time at which the overflow list's earliest entry (by the
-    /// `overflow_min` lower bound) fits in the wheel.
+    /// The earliest time at which the overflow list's earliest entry (by its
+    /// kept minimum, a lower bound) fits in the wheel.
     fn overflow_enter_time(&self) -> u64 {
-        ((self.overflow_min >> TOP_SHIFT).saturating_sub(SLOTS as u64 - 1)) << TOP_SHIFT
+        let min = self.mins[OVERFLOW].get().min;
+        ((min >> TOP_SHIFT).saturating_sub(SLOTS as u64 - 1)) << TOP_SHIFT
     }
 
     /// Moves every overflow entry that now fits into the wheel, and makes
-    /// `overflow_min` exact for those that stay.
+    /// the overflow minimum exact for those that stay.
     fn migrate_overflow(&mut self) {
         let mut key = self.heads[OVERFLOW];
         self.heads[OVERFLOW] = NIL;
-        self.overflow_min = u64::MAX;
+        self.mins[OVERFLOW].set(EMPTY_MIN);
         while key != NIL {
             let next = self.next[key as usize];
             let when = self.far[&key];
@@ -559,23 +642,10 @@ impl Wheel {
                 self.far.remove(&key);
                 self.insert(key, when);
             } else {
-                self.link(OVERFLOW, key);
-                self.overflow_min = self.overflow_min.min(when);
+                self.link(OVERFLOW, key, when);
             }
             key = next;
         }
-    }
-
-    /// The earliest full deadline on the past or overflow list.
-    fn far_min(&self, list: usize) -> Option<u64> {
-        let mut min = None;
-        let mut key = self.heads[list];
-        while key != NIL {
-            let when = self.far[&key];
-            min = Some(min.map_or(when, |m: u64| m.min(when)));
-            key = self.next[key as usize];
-        }
-        min
     }
 }
 
@@ -617,15 +687,8 @@ impl Iterator for Pending<'_> {
             self.key = wheel.heads[self.list];
         }
         let key = self.key;
-        let k = key as usize;
-        self.key = wheel.next[k];
-        let lo = wheel.when_lo[k];
-        let deadline = if lo & FAR_FLAG != 0 {
-            wheel.far[&key]
-        } else {
-            wheel.wheel_deadline(self.list, lo)
-        };
-        Some((key, deadline))
+        self.key = wheel.next[key as usize];
+        Some((key, wheel.full_deadline(key)))
     }
 
     fn size_hint(&self) -> (usize, Option<usize>) {
@@ -833,8 +896,11 @@ mod tests {
         // 1 s and 700 days ahead: both cross the boundary, both fit.
         w.arm(0, boundary + 1);
         w.arm(1, start + 700 * 86_400_000);
-        w.arm(2, start + (1 << 36)); // just out of range
-        assert_eq!(w.far.len(), 1);
+        // Just out of range.
+        w.arm(2, start + (1 << 36));
+        // Key 2 overflows; key 1, more than 2^32 ms ahead, keeps its full
+        // deadline in the side map while it sits on the top level.
+        assert_eq!(w.far.len(), 2);
         assert_eq!(w.deadline(0), Some(boundary + 1));
         assert_eq!(w.deadline(1), Some(start + 700 * 86_400_000));
         assert_eq!(fire(&mut w, boundary), vec![]);
@@ -899,6 +965,56 @@ mod tests {
     #[should_panic(expected = "out of range")]
     fn arm_out_of_range_panics() {
         Wheel::with_keys(2, 0).arm(2, 5);
+    }
+
+    #[test]
+    fn kept_minimum_survives_cancels_of_the_earliest() {
+        // 1000 timers 30 min out share a level-3 slot; ties at the minimum.
+        let mut w = Wheel::with_keys(1000, T0);
+        for k in 0..1000u32 {
+            w.arm(k, T0 + 1_800_000 + u64::from(k / 2));
+        }
+        assert_eq!(w.next_deadline(), Some(T0 + 1_800_000));
+        // Cancel in deadline order: first one of a tie (still exact), then
+        // the other (stale, recomputed), every time.
+        for k in 0..998u32 {
+            assert!(w.cancel(k));
+            assert_eq!(
+                w.next_deadline(),
+                Some(T0 + 1_800_000 + u64::from(k.div_ceil(2)))
+            );
+            assert_eq!(
+                w.deadline(k + 1),
+                Some(T0 + 1_800_000 + u64::from(k.div_ceil(2)))
+            );
+        }
+        // An earlier arm into the same slot is the new minimum at once.
+        w.arm(0, T0 + 1_790_000);
+        assert_eq!(w.next_deadline(), Some(T0 + 1_790_000));
+        assert!(w.cancel(0));
+        assert_eq!(w.next_deadline(), Some(T0 + 1_800_499));
+    }
+
+    #[test]
+    fn deadlines_around_2_pow_32_ms_ahead() {
+        let mut w = Wheel::with_keys(3, T0);
+        let far = 1u64 << 32;
+        w.arm(0, T0 + far - 1);
+        w.arm(1, T0 + far);
+        w.arm(2, T0 + far + 1);
+        // The first fits the 32-bit column; the others keep a full deadline.
+        assert_eq!(w.far.len(), 2);
+        for k in 0..3u32 {
+            assert_eq!(w.deadline(k), Some(T0 + far - 1 + u64::from(k)));
+        }
+        // Cascading them down drops the side-map entries.
+        assert_eq!(fire(&mut w, T0 + far - 10), vec![]);
+        assert!(w.far.is_empty());
+        assert_eq!(w.deadline(2), Some(T0 + far + 1));
+        assert_eq!(
+            fire(&mut w, T0 + far + 1),
+            vec![(0, T0 + far - 1), (1, T0 + far), (2, T0 + far + 1)]
+        );
     }
 
     #[test]

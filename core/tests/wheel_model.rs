@@ -7,7 +7,10 @@
 //! model is a min-heap of `(deadline, key, generation)` with lazy
 //! cancellation; after every step the wheel must agree with it exactly on
 //! the fired timers (and their order), `len`, `next_deadline`, and, for every
-//! key, `is_armed` and `deadline`.
+//! key, `is_armed` and `deadline`. Cancelling the earliest timer and arming
+//! several keys at one deadline exercise the wheel's kept per-slot minima
+//! (their counts and their recomputation once stale); deadlines around
+//! `2^32` ms ahead exercise the boundary of its 32-bit deadline column.
 
 use std::cmp::Reverse;
 use std::collections::BinaryHeap;
@@ -93,10 +96,12 @@ enum Rel {
     Aligned { shift: u32, k: u64, d: i64 },
     /// The model's next deadline plus `d` (`now` when nothing is pending).
     NextDeadline(i64),
+    /// The deadline of key `k` if armed (else `now`): ties in one slot.
+    LikeKey(u32),
 }
 
 impl Rel {
-    fn resolve(&self, now: u64, next: Option<u64>) -> u64 {
+    fn resolve(&self, now: u64, next: Option<u64>, armed: &[Option<u64>]) -> u64 {
         let offset = |base: u64, d: i64| base.saturating_add_signed(d);
         match *self {
             Rel::Before(d) => now.saturating_sub(d),
@@ -110,6 +115,7 @@ impl Rel {
                 offset(base, d)
             }
             Rel::NextDeadline(d) => offset(next.unwrap_or(now), d),
+            Rel::LikeKey(k) => armed[k as usize].unwrap_or(now),
         }
     }
 }
@@ -133,6 +139,9 @@ fn deadline() -> impl Strategy<Value = Rel> {
         2 => ((1u64 << 35)..(1u64 << 43)).prop_map(Rel::After),
         4 => aligned(),
         1 => (-1i64..=1).prop_map(Rel::NextDeadline),
+        3 => (0..KEYS).prop_map(Rel::LikeKey),
+        // 2^32 ms ahead of now, plus or minus a few ms.
+        2 => (-3i64..=3).prop_map(|d| Rel::After((1u64 << 32).saturating_add_signed(d))),
     ]
 }
 
@@ -152,6 +161,8 @@ fn step() -> impl Strategy<Value = Rel> {
 enum Op {
     Arm(u32, Rel),
     Cancel(u32),
+    /// Cancel the model's earliest pending timer (lowest deadline, then key).
+    CancelEarliest,
     Advance(Rel),
 }
 
@@ -161,6 +172,7 @@ fn op() -> impl Strategy<Value = Op> {
     prop_oneof![
         6 => (0..KEYS, deadline()).prop_map(|(k, r)| Op::Arm(k, r)),
         2 => (0..KEYS).prop_map(Op::Cancel),
+        2 => Just(Op::CancelEarliest),
         4 => step().prop_map(Op::Advance),
     ]
 }
@@ -207,15 +219,24 @@ fn run(start: u64, ops: &[Op]) -> Result<(), TestCaseError> {
         let next = model.next_deadline();
         match op {
             Op::Arm(key, rel) => {
-                let deadline = rel.resolve(model.now, next);
+                let deadline = rel.resolve(model.now, next, &model.armed);
                 wheel.arm(*key, deadline);
                 model.arm(*key, deadline);
             }
             Op::Cancel(key) => {
                 prop_assert_eq!(wheel.cancel(*key), model.cancel(*key));
             }
+            Op::CancelEarliest => {
+                let earliest = (0..KEYS)
+                    .filter_map(|k| model.armed[k as usize].map(|d| (d, k)))
+                    .min();
+                if let Some((_, key)) = earliest {
+                    prop_assert!(wheel.cancel(key));
+                    prop_assert!(model.cancel(key));
+                }
+            }
             Op::Advance(rel) => {
-                let now = rel.resolve(model.now, next);
+                let now = rel.resolve(model.now, next, &model.armed);
                 out.clear();
                 wheel.advance(now, &mut out);
                 let got: Vec<(u32, u64)> = out.iter().map(|e| (e.key, e.deadline_ms)).collect();
@@ -282,8 +303,19 @@ fn bulk(seed: u64, keys: u32, start: u64) -> Result<(), TestCaseError> {
             let got: Vec<(u32, u64)> = out.iter().map(|e| (e.key, e.deadline_ms)).collect();
             prop_assert_eq!(got, model.advance(now));
             prop_assert_eq!(wheel.next_deadline(), model.next_deadline());
+            // Cancel the earliest few timers: the kept minimum of a long
+            // slot list goes stale and must be recomputed exactly.
+            for _ in 0..next() % 4 {
+                let earliest = (0..keys)
+                    .filter_map(|k| model.armed[k as usize].map(|d| (d, k)))
+                    .min();
+                let Some((_, key)) = earliest else { break };
+                prop_assert!(wheel.cancel(key));
+                prop_assert!(model.cancel(key));
+                prop_assert_eq!(wheel.next_deadline(), model.next_deadline());
+            }
         }
-        for key in (0..keys).step_by(7) {
+        for key in 0..keys {
             prop_assert_eq!(wheel.deadline(key), model.armed[key as usize]);
         }
     }
