@@ -9,6 +9,10 @@
  *     are InvalidRecord and never dialed.
  *  3. The wake-up contract: after an event that leaves work due,
  *     dc_campaign_pending > 0 and dc_campaign_next_deadline is now.
+ *  4. The abandon budget cannot be overspent: with the default worst-case
+ *     guard a pacer asking for 5 calls per ready operator gets one call per
+ *     ready operator while nothing answered has earned a budget; the
+ *     expected-risk guard (DC_ABANDON_GUARD_EXPECTED) lets the ratio through.
  *  5. Times past DC_MAX_TIME_MS are DC_STATUS_TIME_OUT_OF_RANGE everywhere,
  *     naming the value, and change nothing; times at the end work.
  *  6. One contact limit: adding past it is DC_STATUS_FULL before anything
@@ -222,6 +226,36 @@ static void case3_answered_with_a_ready_operator(void) {
   dc_campaign_free(c);
 }
 
+/* Predictive, ratio 5, one ready operator: how many dials the first poll makes. */
+static size_t first_poll_dials(dc_abandon_guard guard) {
+  dc_config cfg = dc_config_default();
+  cfg.mode = DC_MODE_PREDICTIVE;
+  cfg.default_country = 1;
+  cfg.default_timezone = "UTC";
+  cfg.predictive_ratio = 5.0;
+  cfg.abandon_guard = guard;
+  dc_campaign *c = NULL;
+  MUST(dc_campaign_new(&cfg, &c));
+  const char *phones[10] = {"+1 212 555 0100", "+1 212 555 0101", "+1 212 555 0102",
+                            "+1 212 555 0103", "+1 212 555 0104", "+1 212 555 0105",
+                            "+1 212 555 0106", "+1 212 555 0107", "+1 212 555 0108",
+                            "+1 212 555 0109"};
+  MUST(dc_campaign_add_contacts(c, phones, 10, 0, NULL));
+  ready_operator(c, MON_12Z);
+  dc_command cmds[16];
+  size_t n = poll_at(c, MON_12Z, cmds);
+  size_t dials = count_kind(cmds, n, DC_COMMAND_KIND_DIAL);
+  dc_campaign_free(c);
+  return dials;
+}
+
+static void case4_abandon_budget(void) {
+  EXPECT(dc_config_default().abandon_guard == DC_ABANDON_GUARD_WORST_CASE);
+  /* floor((0.03 * 0 - 0) / 0.97) = 0 calls beyond the ready operator. */
+  EXPECT(first_poll_dials(DC_ABANDON_GUARD_WORST_CASE) == 1);
+  EXPECT(first_poll_dials(DC_ABANDON_GUARD_EXPECTED) == 5);
+}
+
 static void case5_time_bounds(void) {
   dc_campaign *c = campaign(DC_MODE_PREDICTIVE, 5000, NULL);
   const char *phone = "+1 212 555 0100";
@@ -315,6 +349,7 @@ int main(void) {
   case1_accept_before_close_poll_on_saturday();
   case2_any_integer();
   case3_answered_with_a_ready_operator();
+  case4_abandon_budget();
   case5_time_bounds();
   case6_one_contact_limit();
   held_by_cap_then_blacklisted();
