@@ -291,7 +291,7 @@ fn poll(c: &mut Campaign, now: u64, max_attempts: u8, out: &mut Vec<Command>) {
         "poll at {now} past MAX_TIME_MS accepted"
     );
     let at = c.now_ms();
-    if idle && deadline.map_or(true, |d| at < d) {
+    if idle && deadline.is_none_or(|d| at < d) {
         assert!(
             out.is_empty(),
             "idle until {deadline:?}, yet a poll at {at} handed out {out:?}"
