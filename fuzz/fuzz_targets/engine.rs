@@ -4,15 +4,30 @@
 //! and back. Checked after every call:
 //!
 //! - a call that returns an error changed nothing (counts, state and attempt
-//!   columns, pause/cancel flags, blacklist);
-//! - every `Dial` that `poll` emits passes the guards: not to a blacklisted
-//!   number, not while paused or canceled, the contact's own number, at most
-//!   `max_attempts` attempts;
+//!   columns, pause/cancel flags, blacklist, latest time, pending work and
+//!   next deadline); a time past `MAX_TIME_MS` (for `handle`, `poll`,
+//!   `metrics`, `guarded_abandon_rate`) is always such an error, and a
+//!   failed `poll` hands out nothing;
+//! - the wake-up contract: an accepted event leaves `needs_poll()`; while
+//!   `needs_poll()` (or `pending() > 0`) `next_deadline()` is `now_ms()`;
+//!   a host that polls only when told loses nothing: a poll made while the
+//!   engine said it was idle (no poll needed, before `next_deadline()`)
+//!   hands out nothing;
+//! - every command `poll` emits passes the guards at that moment: a `Dial`
+//!   is not to a blacklisted number, not while paused or canceled, the
+//!   contact's own number, one that `phone::check_e164` accepts, at most
+//!   `max_attempts` attempts, no number twice in one poll; a `Connect` and
+//!   an `Offer` name a known operator and contact;
 //! - the store's counts equal a recount.
+//!
+//! Besides six fixed contacts (one number twice), the input adds a few
+//! numbers of its own choosing, valid or not: an invalid one must never be
+//! dialed.
 #![no_main]
 
 use arbitrary::Arbitrary;
-use dialcore::event::{CallId, Command, Disposition, Event, OperatorId};
+use dialcore::event::{CallId, Command, Disposition, Event, OperatorId, MAX_TIME_MS};
+use dialcore::phone::check_e164;
 use dialcore::store::ContactId;
 use dialcore::{Campaign, CampaignConfig, Mode};
 use libfuzzer_sys::fuzz_target;
@@ -62,11 +77,19 @@ enum Op {
     Poll(u32),
     /// Time goes back by this many milliseconds, then `poll`.
     Back(u16),
+    /// A time past `MAX_TIME_MS` (by this much) for `poll`, `handle` (this
+    /// event kind), `metrics` and `guarded_abandon_rate`: each an error that
+    /// changes nothing.
+    Beyond(u64, Kind),
+    /// `poll` at exactly this absolute time (accepted iff ≤ `MAX_TIME_MS`).
+    At(u64),
 }
 
 #[derive(Debug, Arbitrary)]
 struct Input {
     mode: u8,
+    /// Numbers added after the fixed ones (at most 4; any `u64`).
+    extra: Vec<u64>,
     ops: Vec<Op>,
 }
 
@@ -79,6 +102,9 @@ struct Observed {
     paused: bool,
     canceled: bool,
     blacklisted: u64,
+    now_ms: u64,
+    pending: usize,
+    next_deadline: Option<u64>,
 }
 
 fn observe(c: &Campaign) -> Observed {
@@ -89,6 +115,27 @@ fn observe(c: &Campaign) -> Observed {
         paused: c.is_paused(),
         canceled: c.is_canceled(),
         blacklisted: c.blacklist().len(),
+        now_ms: c.now_ms(),
+        pending: c.pending(),
+        next_deadline: c.next_deadline(),
+    }
+}
+
+/// The wake-up contract, after every call.
+fn check_wake_up(c: &Campaign, what: &dyn std::fmt::Debug) {
+    if c.needs_poll() || c.pending() > 0 {
+        assert_eq!(
+            c.next_deadline(),
+            Some(c.now_ms()),
+            "after {what:?}: work is queued (pending {}) but next_deadline is not now",
+            c.pending()
+        );
+    }
+    if c.pending() > 0 {
+        assert!(
+            c.needs_poll(),
+            "after {what:?}: pending work without needs_poll"
+        );
     }
 }
 
@@ -143,6 +190,16 @@ fuzz_target!(|input: Input| {
     let max_attempts = config.retry.max_attempts;
     let mut c = Campaign::new(config).expect("default config");
     c.add_numbers(&NUMBERS, 1).expect("add");
+    for &n in input.extra.iter().take(4) {
+        let before = observe(&c);
+        if let Err(err) = c.add_numbers(&[n], 1) {
+            assert_eq!(
+                observe(&c),
+                before,
+                "adding {n} failed ({err}) and changed something"
+            );
+        }
+    }
     let mut now: u64 = 1_000;
     // Operators logged in and ready, so that the first poll already dials.
     for _ in 0..OPERATORS {
@@ -150,6 +207,7 @@ fuzz_target!(|input: Input| {
         c.handle(Event::OperatorLogin(op), now).expect("login");
         c.handle(Event::OperatorReady(op), now).expect("ready");
     }
+    check_wake_up(&c, &"setup");
     let mut out = Vec::new();
     for op in input.ops.iter().take(256) {
         match op {
@@ -161,12 +219,13 @@ fuzz_target!(|input: Input| {
             } => {
                 let e = event(&c, kind, *contact, *attempt, *operator);
                 let before = observe(&c);
-                if let Err(err) = c.handle(e, now) {
-                    assert_eq!(
+                match c.handle(e, now) {
+                    Err(err) => assert_eq!(
                         observe(&c),
                         before,
                         "{e:?} failed ({err}) and changed something"
-                    );
+                    ),
+                    Ok(()) => assert!(c.needs_poll(), "{e:?} accepted without needs_poll"),
                 }
             }
             Op::Poll(ms) => {
@@ -179,29 +238,108 @@ fuzz_target!(|input: Input| {
                 max_attempts,
                 &mut out,
             ),
+            Op::At(t) => {
+                if *t <= MAX_TIME_MS {
+                    now = *t;
+                }
+                poll(&mut c, *t, max_attempts, &mut out);
+            }
+            Op::Beyond(by, kind) => {
+                let t = MAX_TIME_MS
+                    .saturating_add(1)
+                    .saturating_add(*by % (u64::MAX / 2));
+                let before = observe(&c);
+                out.clear();
+                assert!(c.poll(t, &mut out).is_err(), "poll at {t} accepted");
+                assert!(out.is_empty(), "a failed poll handed out {out:?}");
+                let e = event(&c, kind, 0, None, 1);
+                assert!(c.handle(e, t).is_err(), "{e:?} at {t} accepted");
+                assert!(c.metrics(t).is_err(), "metrics at {t} accepted");
+                assert!(
+                    c.guarded_abandon_rate(t).is_err(),
+                    "abandon rate at {t} accepted"
+                );
+                assert_eq!(
+                    observe(&c),
+                    before,
+                    "a time past MAX_TIME_MS changed something"
+                );
+                c.metrics(c.now_ms()).expect("metrics now");
+                assert_eq!(observe(&c), before, "metrics changed something");
+            }
         }
+        check_wake_up(&c, op);
         assert_eq!(c.counts(), &c.store().recount());
     }
 });
 
 fn poll(c: &mut Campaign, now: u64, max_attempts: u8, out: &mut Vec<Command>) {
     out.clear();
-    c.poll(now, out);
+    // What the engine said before this poll: idle means no poll was needed
+    // until `deadline`, so a poll before it must find nothing to do.
+    let idle = !c.needs_poll();
+    let deadline = c.next_deadline();
+    let before = observe(c);
+    if let Err(err) = c.poll(now, out) {
+        assert!(now > MAX_TIME_MS, "poll at {now} refused: {err}");
+        assert!(out.is_empty(), "a failed poll handed out {out:?}");
+        assert_eq!(observe(c), before, "a failed poll changed something");
+        return;
+    }
+    assert!(
+        now <= MAX_TIME_MS,
+        "poll at {now} past MAX_TIME_MS accepted"
+    );
+    let at = c.now_ms();
+    if idle && deadline.is_none_or(|d| at < d) {
+        assert!(
+            out.is_empty(),
+            "idle until {deadline:?}, yet a poll at {at} handed out {out:?}"
+        );
+    }
+    let mut dialed = Vec::new();
     for command in out.iter() {
-        if let Command::Dial { call, number, .. } = *command {
-            assert!(
-                !c.blacklist().contains(number),
-                "dialled blacklisted {number}"
-            );
-            assert!(
-                !c.is_paused() && !c.is_canceled(),
-                "dialled while paused/canceled"
-            );
-            assert_eq!(c.store().number(call.contact), Some(number));
-            assert!(
-                call.attempt <= max_attempts,
-                "{call:?} past {max_attempts} attempts"
-            );
+        match *command {
+            Command::Dial { call, number, .. } => {
+                assert!(
+                    !c.blacklist().contains(number),
+                    "dialled blacklisted {number}"
+                );
+                assert!(
+                    !c.is_paused() && !c.is_canceled(),
+                    "dialled while paused/canceled"
+                );
+                assert_eq!(c.store().number(call.contact), Some(number));
+                assert!(
+                    check_e164(number).is_ok(),
+                    "dialled {number}, which the number gate refuses"
+                );
+                assert!(
+                    call.attempt <= max_attempts,
+                    "{call:?} past {max_attempts} attempts"
+                );
+                assert!(
+                    !dialed.contains(&number),
+                    "{number} dialled twice in one poll"
+                );
+                dialed.push(number);
+            }
+            Command::Connect { call, operator } => {
+                assert!(
+                    c.store().contains(call.contact),
+                    "{command:?}: unknown contact"
+                );
+                assert!(operator.0 < OPERATORS, "{command:?}: unknown operator");
+            }
+            Command::Offer { contact, operator } => {
+                assert!(c.store().contains(contact), "{command:?}: unknown contact");
+                assert!(operator.0 < OPERATORS, "{command:?}: unknown operator");
+                assert!(
+                    !c.is_paused() && !c.is_canceled(),
+                    "offered while paused/canceled"
+                );
+            }
+            _ => {}
         }
     }
 }

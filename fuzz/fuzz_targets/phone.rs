@@ -1,9 +1,10 @@
 //! `phone::normalize` under arbitrary rules: never panics; a number it
 //! accepts has at most 15 digits and reads back as itself when written
-//! `+<digits>`.
+//! `+<digits>`, and the number gate for stored numbers
+//! (`phone::check_e164`) accepts it too.
 #![no_main]
 
-use dialcore::phone::{normalize, normalize_bytes, PhoneRules};
+use dialcore::phone::{check_e164, normalize, normalize_bytes, PhoneRules};
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|input: (Option<u16>, &[u8])| {
@@ -25,6 +26,11 @@ fuzz_target!(|input: (Option<u16>, &[u8])| {
             normalize(&format!("+{number}"), rules),
             Ok(number),
             "+{number} reads back as itself"
+        );
+        assert_eq!(
+            check_e164(number),
+            Ok(number),
+            "the number gate refuses {number}"
         );
     }
 });
