@@ -29,11 +29,11 @@
 //!   answers leaving a rolling window (the rate of a window can rise as its
 //!   oldest answers age out, with no new abandon). `docs/PACING.md`
 //!   measures the first with hourly breaks: of 5,600 runs of 3 operators
-//!   (every pacer and grid point × 200 seeds), 107 ended over 3% (at most
-//!   3.16%), none of them the dialcore pacer's; no run without pauses did.
+//!   (every pacer and grid point × 200 seeds), 130 ended over 3% (at most
+//!   3.21%), none of them the dialcore pacer's; no run without pauses did.
 //!   On a 24-hour window with a 09–20 calling window, as each morning's
 //!   answers leave it, the most aggressive pacers' meter read up to 3.08% at
-//!   some minute of most runs (the dialcore pacer's at most 2.56%).
+//!   some minute of most runs (the dialcore pacer's at most 2.38%).
 //! - [`AbandonGuard::Expected`]: the pacer's own expected-risk model decides
 //!   and the guard only caps it at one call in flight per ready operator
 //!   while the guarded rate is above the target (DESIGN.md, compliance
