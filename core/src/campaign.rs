@@ -396,6 +396,10 @@ impl Campaign {
     /// of the contacts' numbers, so the numbers no contact has (most of a
     /// registry) skip the number-index probe; skipping them changes nothing.
     pub fn blacklist_numbers(&mut self, numbers: &[u64]) {
+        if numbers.is_empty() {
+            // Nothing changes: nothing to journal, no poll needed.
+            return;
+        }
         self.journal_blacklist(true, numbers);
         self.blacklist.insert_many(numbers);
         if numbers.len() >= 64 && numbers.len() * 4 >= self.store.len() {

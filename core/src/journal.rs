@@ -81,6 +81,14 @@ pub const TRAILER_MAGIC: [u8; 4] = [0xD1, 0xA1, 0x5E, 0xED];
 /// one: split bigger changes into several records.
 pub const MAX_RECORD_LEN: usize = 64 << 20;
 
+/// The highest sequence number a journal record may carry (2⁶³ − 1): more
+/// than a campaign writes in any lifetime (a million records a second for
+/// 290,000 years), and low enough that `seq + 1` never overflows. A header
+/// or frame naming a higher one was not written by dialcore: the reader
+/// takes such a frame for damage ([`DamageKind::BadFrame`]) and such a
+/// header for a damaged header; a writer refuses to start past it.
+pub const MAX_SEQ: u64 = u64::MAX >> 1;
+
 /// When appended records are forced to stable storage.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum FsyncPolicy {
@@ -128,6 +136,8 @@ pub struct JournalWriter {
     last_sync_ms: Option<u64>,
     /// Bytes written to the file since the last fsync.
     unsynced: bool,
+    /// A record was refused for want of a sequence number (see [`MAX_SEQ`]).
+    exhausted: bool,
 }
 
 impl JournalWriter {
@@ -150,6 +160,7 @@ impl JournalWriter {
             next_seq,
             last_sync_ms: None,
             unsynced: false,
+            exhausted: false,
         }
     }
 
@@ -163,6 +174,7 @@ impl JournalWriter {
         first_seq: u64,
         policy: FsyncPolicy,
     ) -> io::Result<Self> {
+        check_next_seq(path, first_seq)?;
         let tmp = tmp_path(path);
         let mut file = OpenOptions::new()
             .read(true)
@@ -201,6 +213,7 @@ impl JournalWriter {
         next_seq: u64,
         policy: FsyncPolicy,
     ) -> io::Result<Self> {
+        check_next_seq(path, next_seq)?;
         let mut file = OpenOptions::new().read(true).write(true).open(path)?;
         let len = file.metadata()?.len();
         if valid_len < HEADER_LEN as u64 || valid_len > len {
@@ -240,7 +253,9 @@ impl JournalWriter {
     /// # Panics
     ///
     /// If the payload is longer than [`MAX_RECORD_LEN`] (the reader would
-    /// take it for damage), or if `write_payload` shrank the buffer.
+    /// take it for damage), or if `write_payload` shrank the buffer. A
+    /// record past [`MAX_SEQ`] does not panic: it is refused and every later
+    /// flush or sync fails.
     pub fn append(&mut self, write_payload: impl FnOnce(&mut Vec<u8>)) {
         let head = self.buf.len();
         self.buf.extend_from_slice(&[0u8; RECORD_HEADER_LEN]);
@@ -260,6 +275,13 @@ impl JournalWriter {
             "journal record of {len} bytes exceeds MAX_RECORD_LEN"
         );
         let seq = self.next_seq;
+        if seq > MAX_SEQ {
+            // No sequence number left: the record is refused and every
+            // later flush fails, so the durable layer stops dialing.
+            self.buf.truncate(head);
+            self.exhausted = true;
+            return;
+        }
         frame_header(&mut self.buf[head..], RECORD_MAGIC, seq, len as u32);
         let mut h = crc32fast::Hasher::new();
         h.update(&self.buf[head + 4..head + 16]);
@@ -324,6 +346,12 @@ impl JournalWriter {
     }
 
     fn write_buffer(&mut self) -> io::Result<()> {
+        if self.exhausted {
+            return Err(io::Error::other(format!(
+                "journal {}: sequence numbers exhausted (a record past {MAX_SEQ} was refused)",
+                self.path.display()
+            )));
+        }
         if self.buf.is_empty() {
             return Ok(());
         }
@@ -460,7 +488,29 @@ fn decode_header(path: &Path, data: &[u8], file_len: usize) -> Result<(u64, u64)
             version,
         });
     }
-    Ok((u64_at(data, 8), u64_at(data, 16)))
+    let first_seq = u64_at(data, 16);
+    if first_seq > MAX_SEQ {
+        return Err(JournalError::BadHeader {
+            path: path(),
+            len: file_len as u64,
+        });
+    }
+    Ok((u64_at(data, 8), first_seq))
+}
+
+/// A writer may start at `next_seq` only if a record can still be written
+/// there (see [`MAX_SEQ`]).
+fn check_next_seq(path: &Path, next_seq: u64) -> io::Result<()> {
+    if next_seq > MAX_SEQ {
+        return Err(io::Error::new(
+            io::ErrorKind::InvalidInput,
+            format!(
+                "journal {}: sequence number {next_seq} is past the last one a journal may use ({MAX_SEQ})",
+                path.display()
+            ),
+        ));
+    }
+    Ok(())
 }
 
 fn u32_at(data: &[u8], at: usize) -> u32 {
@@ -753,7 +803,10 @@ fn frame_at(data: &[u8], at: usize) -> Result<Frame, Bad> {
     }
     let seq = u64_at(rest, 4);
     let len = u32_at(rest, 12) as usize;
-    if (trailer && len != 0) || (!trailer && (len == 0 || len > MAX_RECORD_LEN)) {
+    // A trailer names the next record's seq, so it may be one past MAX_SEQ.
+    let seq_limit = if trailer { MAX_SEQ + 1 } else { MAX_SEQ };
+    if seq > seq_limit || (trailer && len != 0) || (!trailer && (len == 0 || len > MAX_RECORD_LEN))
+    {
         return Err(Bad::Frame);
     }
     if len > rest.len() - RECORD_HEADER_LEN {

@@ -35,7 +35,7 @@ use std::sync::OnceLock;
 use arbitrary::Arbitrary;
 use dialcore::journal::{
     read_journal, DamageKind, FsyncPolicy, JournalRead, JournalWriter, HEADER_LEN, JOURNAL_MAGIC,
-    JOURNAL_VERSION, MAX_RECORD_LEN, RECORD_HEADER_LEN, RECORD_MAGIC, TRAILER_MAGIC,
+    JOURNAL_VERSION, MAX_RECORD_LEN, MAX_SEQ, RECORD_HEADER_LEN, RECORD_MAGIC, TRAILER_MAGIC,
 };
 use dialcore::{Campaign, CampaignConfig, Mode};
 use libfuzzer_sys::fuzz_target;
@@ -80,13 +80,6 @@ fn template() -> &'static Vec<(String, Vec<u8>)> {
     })
 }
 
-/// The highest sequence number the `Frames` way writes, and the highest
-/// `next_seq()` at which `check_append` appends. Known bug (ignored test
-/// `core/tests/journal_seq_max.rs`): the reader takes two records at
-/// `u64::MAX` as good, and appending (and recovery) after one overflows;
-/// kept out of reach here so that the fuzzer looks past it. Lift the cap
-/// with the fix.
-const SEQ_CAP: u64 = u64::MAX - 1024;
 
 /// A frame of the `Frames` way.
 #[derive(Debug, Arbitrary)]
@@ -321,7 +314,13 @@ fn check_read(read: &JournalRead) {
 /// Re-reads after `open_append` at `valid_len`: the records and the damage
 /// before it stay; a record appended (unless closed) reads back at `next_seq`.
 fn check_append(path: &Path, read: &JournalRead) {
-    if read.next_seq() > SEQ_CAP {
+    if read.next_seq() > MAX_SEQ {
+        // No sequence number left: a writer refuses to start there (an
+        // error, never a panic).
+        assert!(
+            JournalWriter::open_append(path, read.valid_len, read.next_seq(), FsyncPolicy::Never)
+                .is_err()
+        );
         return;
     }
     let mut writer =
@@ -505,25 +504,24 @@ fn salvage(first_seq: u16, payloads: &[Vec<u8>], closed: bool, hurts: &[Hurt]) {
 
 fn frames(generation: u64, first_seq: u64, specs: &[FrameSpec]) {
     let path = scratch().join("frames.dcj");
-    let first_seq = first_seq.min(SEQ_CAP);
     let mut data = header(generation, first_seq);
     let mut next = first_seq;
     for spec in specs.iter().take(48) {
         match spec {
             FrameSpec::Record { step, payload } => {
-                let seq = next.wrapping_add(*step as i64 as u64).min(SEQ_CAP);
+                let seq = next.wrapping_add(*step as i64 as u64);
                 let p = &payload[..payload.len().min(256)];
                 frame(&mut data, RECORD_MAGIC, seq, p.len() as u32, p, 0);
                 next = seq.wrapping_add(1);
             }
             FrameSpec::RecordAt { seq, payload } => {
-                let seq = (*seq).min(SEQ_CAP);
+                let seq = *seq;
                 let p = &payload[..payload.len().min(256)];
                 frame(&mut data, RECORD_MAGIC, seq, p.len() as u32, p, 0);
                 next = seq.wrapping_add(1);
             }
             FrameSpec::Trailer { step } => {
-                let seq = next.wrapping_add(*step as i64 as u64).min(SEQ_CAP);
+                let seq = next.wrapping_add(*step as i64 as u64);
                 frame(&mut data, TRAILER_MAGIC, seq, 0, &[], 0);
             }
             FrameSpec::Bad {
@@ -538,6 +536,14 @@ fn frames(generation: u64, first_seq: u64, specs: &[FrameSpec]) {
         }
     }
     std::fs::write(&path, &data).expect("write");
+    if first_seq > MAX_SEQ {
+        // Past the last sequence number: a damaged header, never a panic.
+        assert!(matches!(
+            read_journal(&path),
+            Err(dialcore::journal::JournalError::BadHeader { .. })
+        ));
+        return;
+    }
     let read = read_journal(&path).expect("the header is whole");
     assert_eq!((read.generation, read.first_seq), (generation, first_seq));
     check_read(&read);
