@@ -135,9 +135,8 @@ cores=$(nproc)
     echo "- Toolchain: $(rustc --version)."
     echo "- Mode: quick — criterion \`${CRITERION_ARGS[*]}\` (groups that set a"
     echo "  measurement time in code keep it), \`DIALCORE_BENCH_QUICK=1\`."
-    echo "- Run conditions: load average (1/5/15 min) $load_before before, $load_after after;"
-    echo "  the machine was shared with other work during the run (another build), so"
-    echo "  expect noise of tens of percent on single figures."
+    echo "- Run conditions: load average (1/5/15 min) $load_before before, $load_after after"
+    echo "  (on a shared 2-core VM expect noise of tens of percent on single figures)."
     if [ -s "$WORK/reruns" ]; then
         echo "- Re-run since, on top of that run (their groups and summaries below"
         echo "  come from the re-run; the simulator figure from the full run):"
@@ -149,9 +148,6 @@ cores=$(nproc)
     echo "the point.** Ratio = the matching dialcore bench's median / the"
     echo "contender's median (the dialcore bench is named in each row): below 1"
     echo "means dialcore takes less time. Rows starting with dialcore have no ratio."
-    echo
-    echo "Not benchmarked yet: journal append, snapshot and recovery (the durability"
-    echo "layer does not exist yet)."
     echo
     echo "Notes on the contenders:"
     echo
