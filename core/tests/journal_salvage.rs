@@ -30,25 +30,6 @@ use dialcore::journal::{read_journal, FsyncPolicy, HEADER_LEN, RECORD_HEADER_LEN
 use dialcore::{Campaign, CampaignConfig, DurableOptions, Mode, OpenError, RecoveryReport};
 use util::*;
 
-/// A small deterministic generator (xorshift64*).
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 >> 12;
-        self.0 ^= self.0 << 25;
-        self.0 ^= self.0 >> 27;
-        self.0.wrapping_mul(0x2545_F491_4F6C_DD1D)
-    }
-    fn below(&mut self, n: u64) -> u64 {
-        if n == 0 {
-            0
-        } else {
-            self.next() % n
-        }
-    }
-}
-
 fn cfg() -> CampaignConfig {
     CampaignConfig {
         abandon_limit_ms: 30 * SEC,

@@ -6,7 +6,7 @@ use dialcore::pacing::{
     guard_cap, AbandonGuard, BusyOperator, BusyPhase, DialcorePacer, DialcoreTuning,
     FixedRatioPacer, MeterReadings, Pacer, PacingInputs, PacingStats,
 };
-use dialcore::{CallId, Campaign, CampaignConfig, Command, Event, Mode};
+use dialcore::{CallId, Campaign, CampaignConfig, Command, Event, Mode, OperatorId};
 use proptest::prelude::*;
 
 const S: u64 = 1_000;
@@ -456,6 +456,20 @@ proptest! {
     }
 }
 
+/// The connected `call` ends at `t` + 10 s and its ACW at `t` + 11 s.
+fn end_and_finish_acw(c: &mut Campaign, call: CallId, op: OperatorId, t: u64) {
+    c.handle(Event::CallEnded(call), t + 10 * S).unwrap();
+    c.handle(
+        Event::AcwDone {
+            operator: op,
+            contact: call.contact,
+            disposition: dialcore::Disposition::Done,
+        },
+        t + 11 * S,
+    )
+    .unwrap();
+}
+
 /// One operator and a greedy pacer under the default guard: with an empty
 /// budget it dials 1:1, and each 1/t − 1 clean answers buy one call ahead.
 #[test]
@@ -499,16 +513,7 @@ fn the_worst_case_guard_is_the_default_and_spends_only_the_budget() {
             expected,
             "answer {k}: calls of budget while talking"
         );
-        c.handle(Event::CallEnded(calls[0]), t + 10 * S).unwrap();
-        c.handle(
-            Event::AcwDone {
-                operator: op,
-                contact: calls[0].contact,
-                disposition: dialcore::Disposition::Done,
-            },
-            t + 11 * S,
-        )
-        .unwrap();
+        end_and_finish_acw(&mut c, calls[0], op, t);
         t += 12 * S;
     }
     // floor(0.03 · 33 / 0.97) = 1 call beyond the ready operator: the one
@@ -530,16 +535,7 @@ fn the_worst_case_guard_is_the_default_and_spends_only_the_budget() {
     );
     let rate = c.guarded_abandon_rate(t + 4 * S).unwrap();
     assert!(rate > 0.0 && rate <= 0.03, "{rate}");
-    c.handle(Event::CallEnded(calls[0]), t + 10 * S).unwrap();
-    c.handle(
-        Event::AcwDone {
-            operator: op,
-            contact: calls[0].contact,
-            disposition: dialcore::Disposition::Done,
-        },
-        t + 11 * S,
-    )
-    .unwrap();
+    end_and_finish_acw(&mut c, calls[0], op, t);
     out.clear();
     c.poll(t + 12 * S, &mut out).unwrap();
     assert_eq!(dials(&out).len(), 1, "the budget is spent");

@@ -16,8 +16,11 @@
 //! the same E.164 number; and not one input comes out as a different number
 //! that passes dialcore's gate (a wrong person called).
 
+mod util;
+
 use dialcore::phone::{check_e164, normalize, PhoneRules};
 use phonenumber::{country, Mode, PhoneNumber};
+use util::Rng;
 
 /// The most populous countries (UN estimates), as libphonenumber regions;
 /// those that are not the main region of their calling code (Canada and
@@ -39,21 +42,6 @@ const FROM_ABROAD: &[(&str, &str)] = &[
     ("AU", "0011"),
     ("JP", "010"),
 ];
-
-/// A small deterministic generator (xorshift64*).
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 >> 12;
-        self.0 ^= self.0 << 25;
-        self.0 ^= self.0 >> 27;
-        self.0.wrapping_mul(0x2545_F491_4F6C_DD1D)
-    }
-    fn below(&mut self, n: u64) -> u64 {
-        self.next() % n
-    }
-}
 
 fn e164_of(number: &PhoneNumber) -> u64 {
     let text = phonenumber::format(number).mode(Mode::E164).to_string();

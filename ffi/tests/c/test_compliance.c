@@ -127,35 +127,22 @@ static void expect_withdrawn(dc_campaign *c, uint64_t now) {
   EXPECT(m.dials == 0);
 }
 
-static void case1_accept_then_blacklist(void) {
+/* Accepted, then `ev` before the poll: no Dial, the contact in `expected`. */
+static void case1_accept_then(dc_event ev, uint8_t expected) {
   uint32_t op;
   dc_campaign *c = accepted(NULL, MON_12Z, &op);
-  dc_event ev = event(DC_EVENT_KIND_BLACKLIST_ADD);
-  ev.number = NUMBER;
   MUST(dc_campaign_handle(c, &ev, MON_12Z + 1));
   expect_withdrawn(c, MON_12Z + 2);
-  EXPECT(state_of(c, 0) == DC_STATE_BLACKLISTED);
+  EXPECT(state_of(c, 0) == expected);
   dc_campaign_free(c);
 }
 
-static void case1_accept_then_pause(void) {
-  uint32_t op;
-  dc_campaign *c = accepted(NULL, MON_12Z, &op);
-  dc_event ev = event(DC_EVENT_KIND_PAUSE);
-  MUST(dc_campaign_handle(c, &ev, MON_12Z + 1));
-  expect_withdrawn(c, MON_12Z + 2);
-  EXPECT(state_of(c, 0) == DC_STATE_INITIAL);
-  dc_campaign_free(c);
-}
-
-static void case1_accept_then_cancel(void) {
-  uint32_t op;
-  dc_campaign *c = accepted(NULL, MON_12Z, &op);
-  dc_event ev = event(DC_EVENT_KIND_CANCEL);
-  MUST(dc_campaign_handle(c, &ev, MON_12Z + 1));
-  expect_withdrawn(c, MON_12Z + 2);
-  EXPECT(state_of(c, 0) == DC_STATE_CANCELED_BY_ADMIN);
-  dc_campaign_free(c);
+static void case1_accept_then_admin(void) {
+  dc_event blacklist = event(DC_EVENT_KIND_BLACKLIST_ADD);
+  blacklist.number = NUMBER;
+  case1_accept_then(blacklist, DC_STATE_BLACKLISTED);
+  case1_accept_then(event(DC_EVENT_KIND_PAUSE), DC_STATE_INITIAL);
+  case1_accept_then(event(DC_EVENT_KIND_CANCEL), DC_STATE_CANCELED_BY_ADMIN);
 }
 
 static void case1_dial_now_then_blacklist(void) {
@@ -342,9 +329,7 @@ static void held_by_cap_then_blacklisted(void) {
 }
 
 int main(void) {
-  case1_accept_then_blacklist();
-  case1_accept_then_pause();
-  case1_accept_then_cancel();
+  case1_accept_then_admin();
   case1_dial_now_then_blacklist();
   case1_accept_before_close_poll_on_saturday();
   case2_any_integer();
