@@ -17,7 +17,7 @@ use criterion::{criterion_group, criterion_main, Criterion, Throughput};
 use dialcore::phone::{self, PhoneRules};
 
 /// The parser as it was before the per-country table (dialcore 0.1,
-/// `core/src/phone.rs`), with a `u8` error code.
+/// `core/src/contacts/phone/`), with a `u8` error code.
 #[allow(clippy::all)]
 mod before {
     #[derive(Debug, Clone, Copy, PartialEq, Eq)]

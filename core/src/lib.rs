@@ -9,25 +9,22 @@
 //! The crate never reads a clock, never spawns a thread and holds no global
 //! state: the same inputs give the same outputs, byte for byte.
 //!
-//! Modules, each with one job:
-//! - [`state`]: the 17 contact state codes and the one transition table.
-//! - [`store`]: the struct-of-arrays contact store with O(1) per-state counts.
-//! - [`phone`]: phone number normalization to E.164 digits in a `u64`.
-//! - [`zones`]: interned IANA time zones, one `u16` per contact.
-//! - [`blacklist`]: the do-not-call set and the number → contacts index.
-//! - [`wheel`]: the hierarchical timer wheel with intrusive `u32` links.
-//! - [`import`]: CSV import with a per-row report.
-//! - [`campaign`]: the engine — [`Campaign`] takes events and `now_ms`, hands back commands.
-//! - [`config`]: campaign configuration ([`CampaignConfig`], [`Mode`]) and its validation.
-//! - [`event`]: the host protocol, [`Event`]s in and [`Command`]s out.
-//! - [`operators`]: operator states and longest-idle routing.
-//! - [`retry`]: the retry policy per outcome and the attempt caps.
-//! - [`window`]: weekly calling windows in each contact's local time.
-//! - [`meter`]: abandon-rate meters over rolling windows.
+//! The source is grouped by job, one folder each (their module docs say more):
+//! - `contacts`: [`state`] (the 17 state codes and the one transition table),
+//!   [`store`] (the struct-of-arrays contact store), [`phone`] (E.164 parsing
+//!   and the number gate), [`import`] (CSV with a per-row report).
+//! - `compliance`: [`blacklist`] (the do-not-call set), [`window`] (weekly
+//!   calling windows in local time), [`zones`] (interned time zones), [`meter`]
+//!   (abandon-rate meters over rolling windows).
+//! - `timing`: [`wheel`] (the hierarchical timer wheel), [`retry`] (the retry
+//!   policy and attempt caps).
+//! - `durability`: [`journal`], [`snapshot`] and [`lockfile`] file formats.
+//! - `engine`: [`campaign`] ([`Campaign`] takes events and `now_ms`, hands
+//!   back commands), [`config`], [`event`] (the host protocol), [`operators`].
 //! - [`pacing`]: the [`Pacer`] trait, the dialcore pacer and the fixed-ratio pacer.
-//! - [`journal`]: the journal file format: sequenced, checksummed records that survive damage in the middle, fsync policy.
-//! - [`snapshot`]: the snapshot file format: checksummed sections, atomic replacement.
-//! - [`lockfile`]: the exclusive lock on a data directory.
+//!
+//! Each module is also re-exported at the crate root (`dialcore::store`,
+//! `dialcore::journal`, …), the paths hosts have always used.
 #![forbid(unsafe_code)]
 #![warn(
     missing_docs,
@@ -36,26 +33,20 @@
     unreachable_pub
 )]
 
-pub mod blacklist;
-pub mod campaign;
-pub mod config;
-pub mod event;
-pub mod import;
-mod index;
-pub mod journal;
-pub mod lockfile;
-pub mod meter;
-pub mod operators;
+mod compliance;
+mod contacts;
+mod durability;
+mod engine;
 pub mod pacing;
-pub mod phone;
-mod queue;
-pub mod retry;
-pub mod snapshot;
-pub mod state;
-pub mod store;
-pub mod wheel;
-pub mod window;
-pub mod zones;
+mod timing;
+
+pub use compliance::{blacklist, meter, window, zones};
+pub(crate) use contacts::index;
+pub use contacts::{import, phone, state, store};
+pub use durability::{journal, lockfile, snapshot};
+pub(crate) use engine::queue;
+pub use engine::{campaign, config, event, operators};
+pub use timing::{retry, wheel};
 
 pub use campaign::durable::{
     ConfigChange, ConfigFieldKind, DurableOptions, OpenError, RecoveryReport,

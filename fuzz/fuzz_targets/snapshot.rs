@@ -17,7 +17,7 @@ use dialcore::snapshot::{Snapshot, SnapshotWriter};
 use dialcore::{Campaign, CampaignConfig, Mode};
 use libfuzzer_sys::fuzz_target;
 
-/// The section tags a campaign image has (`core/src/campaign/durable/image.rs`).
+/// The section tags a campaign image has (`core/src/engine/campaign/durable/image.rs`).
 const TAGS: [[u8; 4]; 17] = [
     *b"META", *b"ZONE", *b"STAT", *b"ATTE", *b"OUTC", *b"PRIO", *b"ZONI", *b"NUMB", *b"EXTE",
     *b"EXTA", *b"INVL", *b"DUES", *b"LIVE", *b"BLAC", *b"METR", *b"ABAN", *b"RECD",

@@ -1,4 +1,4 @@
-//! Generator of `core/src/phone/table.rs`: libphonenumber's metadata, as the
+//! Generator of `core/src/contacts/phone/table.rs`: libphonenumber's metadata, as the
 //! `phonenumber` crate carries it, reduced to the static arrays dialcore's
 //! allocation-free parser reads.
 //!
@@ -638,5 +638,5 @@ pub fn generate() -> Result<String, String> {
 
 /// Where the generated file lives in the workspace.
 pub fn table_path() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../core/src/phone/table.rs")
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../core/src/contacts/phone/table.rs")
 }

@@ -1,4 +1,4 @@
-//! Writes `core/src/phone/table.rs` (see the library docs).
+//! Writes `core/src/contacts/phone/table.rs` (see the library docs).
 
 fn main() {
     match phone_table::generate() {

@@ -1,4 +1,4 @@
-//! The committed `core/src/phone/table.rs` is what the generator writes
+//! The committed `core/src/contacts/phone/table.rs` is what the generator writes
 //! from the metadata of the `phonenumber` crate in `Cargo.lock`.
 //! `DIALCORE_BLESS=1 cargo test -p phone-table` rewrites it.
 

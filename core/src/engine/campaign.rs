@@ -11,9 +11,9 @@
 //! follows from its state (offer timeout in OperatorAssigned, countdown in
 //! Bcw, ring timeout in Calling, abandon limit in AwaitingOperator with a
 //! call, ACW limit in Acw, due time in RetryScheduled). Selection is the
-//! [`SelectionQueue`] (O(1) amortized per dial, no scan of the contacts).
+//! `SelectionQueue` (O(1) amortized per dial, no scan of the contacts).
 //! The few contacts bound to an operator or a call — hundreds, not millions —
-//! are in a small map of [`Live`] records. Contacts outside their calling
+//! are in a small map of `Live` records. Contacts outside their calling
 //! window are parked per time zone, and one timer per zone (a second wheel)
 //! brings them back when the window opens.
 //!

@@ -1,6 +1,6 @@
 //! The per-country table's types and lookups.
 //!
-//! [`super::table`] is generated (by `tools/phone-table`) from
+//! `super::table` is generated (by `tools/phone-table`) from
 //! libphonenumber's metadata. Patterns there are finite regular expressions
 //! expanded into their alternatives in the order a backtracking matcher
 //! tries them; each alternative is a sequence of digit masks (bit `d` set

@@ -23,7 +23,7 @@ pub(super) const ROWS_PER_RECORD: usize = 1 << 20;
 
 /// Admin records.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(in crate::campaign) enum AdminRecord {
+pub(in crate::engine::campaign) enum AdminRecord {
     Paused = 1,
     Resumed = 2,
     Canceled = 3,
@@ -31,7 +31,7 @@ pub(in crate::campaign) enum AdminRecord {
 
 /// Facts that feed the counters and meters.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(in crate::campaign) enum Fact {
+pub(in crate::engine::campaign) enum Fact {
     Dialed = 1,
     Answered = 2,
     Machine = 3,
@@ -120,7 +120,7 @@ pub(super) fn outcome_from(code: u8) -> Result<Outcome, String> {
 
 /// What replay keeps beside the campaign until the queues are rebuilt.
 #[derive(Debug, Default)]
-pub(in crate::campaign) struct Replay {
+pub(in crate::engine::campaign) struct Replay {
     /// Due time of RetryScheduled contacts.
     pub(super) dues: HashMap<u32, u64>,
     /// Flags of live contacts.
@@ -142,7 +142,7 @@ pub(in crate::campaign) struct Replay {
 impl Campaign {
     /// Marks a contact changed by the host call in progress.
     #[inline]
-    pub(in crate::campaign) fn touch(&mut self, id: ContactId) {
+    pub(in crate::engine::campaign) fn touch(&mut self, id: ContactId) {
         if let Some(d) = self.durable.as_deref_mut() {
             d.dirty.push(id.0);
         }
@@ -150,7 +150,7 @@ impl Campaign {
 
     /// Journals a fact at the current time.
     #[inline]
-    pub(in crate::campaign) fn journal_fact(&mut self, fact: Fact, id: ContactId) {
+    pub(in crate::engine::campaign) fn journal_fact(&mut self, fact: Fact, id: ContactId) {
         if let Some(d) = self.durable.as_deref_mut() {
             d.batch.extend_from_slice(&[FACT, fact as u8]);
             d.batch.extend_from_slice(&id.0.to_le_bytes());
@@ -158,20 +158,20 @@ impl Campaign {
     }
 
     /// Journals an admin change of the whole campaign.
-    pub(in crate::campaign) fn journal_admin(&mut self, admin: AdminRecord) {
+    pub(in crate::engine::campaign) fn journal_admin(&mut self, admin: AdminRecord) {
         if let Some(d) = self.durable.as_deref_mut() {
             d.batch.extend_from_slice(&[ADMIN, admin as u8]);
         }
     }
 
     /// Journals a new operator (ids stay stable across recovery).
-    pub(in crate::campaign) fn journal_operator_added(&mut self) {
+    pub(in crate::engine::campaign) fn journal_operator_added(&mut self) {
         if let Some(d) = self.durable.as_deref_mut() {
             d.batch.push(OPERATOR_ADDED);
         }
     }
 
-    pub(in crate::campaign) fn journal_blacklist(&mut self, add: bool, numbers: &[u64]) {
+    pub(in crate::engine::campaign) fn journal_blacklist(&mut self, add: bool, numbers: &[u64]) {
         if let Some(d) = self.durable.as_deref_mut() {
             for chunk in numbers.chunks(NUMBERS_PER_RECORD) {
                 d.writer.append(|b| {
@@ -186,7 +186,7 @@ impl Campaign {
     }
 
     /// Journals an invalid record's new number.
-    pub(in crate::campaign) fn journal_number_fixed(&mut self, id: ContactId, number: u64) {
+    pub(in crate::engine::campaign) fn journal_number_fixed(&mut self, id: ContactId, number: u64) {
         if let Some(d) = self.durable.as_deref_mut() {
             d.batch.push(NUMBER_FIXED);
             d.batch.extend_from_slice(&id.0.to_le_bytes());
@@ -196,7 +196,7 @@ impl Campaign {
 
     /// Journals zones interned since the last call, then contacts `ids` as
     /// added (before anything else happened to them).
-    pub(in crate::campaign) fn journal_added(&mut self, ids: std::ops::Range<u32>) {
+    pub(in crate::engine::campaign) fn journal_added(&mut self, ids: std::ops::Range<u32>) {
         let Some(d) = self.durable.as_deref_mut() else {
             return;
         };
@@ -228,7 +228,7 @@ impl Campaign {
     }
 
     /// Journals a bulk add of plain numbers (replayed through the same bulk path).
-    pub(in crate::campaign) fn journal_numbers_added(
+    pub(in crate::engine::campaign) fn journal_numbers_added(
         &mut self,
         first: u32,
         numbers: &[u64],
@@ -254,13 +254,13 @@ impl Campaign {
 
     /// Journals the rows of the contacts the host call changed. Called when
     /// every public mutating call returns.
-    pub(in crate::campaign) fn journal_commit(&mut self) {
+    pub(in crate::engine::campaign) fn journal_commit(&mut self) {
         self.journal_rows(false);
     }
 
     /// Writes the changed rows, preceded by the time when it moved (always
     /// at a poll, so recovery knows which retries came due).
-    pub(in crate::campaign) fn journal_rows(&mut self, at_poll: bool) {
+    pub(in crate::engine::campaign) fn journal_rows(&mut self, at_poll: bool) {
         let Some(d) = self.durable.as_deref_mut() else {
             return;
         };
@@ -327,7 +327,7 @@ impl Campaign {
     /// fixed): writes what it journaled, fsync per policy, so what the host
     /// was told is added is on disk before it goes on. A failure shows in
     /// `durability_error` and stops the commands.
-    pub(in crate::campaign) fn journal_write(&mut self) {
+    pub(in crate::engine::campaign) fn journal_write(&mut self) {
         let now = self.now_ms;
         self.journal_poll(now);
     }
@@ -336,7 +336,7 @@ impl Campaign {
     /// the commands go out; takes a snapshot when the journal is long.
     /// Returns false when the journal could not be written — the commands
     /// must then be withheld.
-    pub(in crate::campaign) fn journal_poll(&mut self, now: u64) -> bool {
+    pub(in crate::engine::campaign) fn journal_poll(&mut self, now: u64) -> bool {
         self.journal_rows(true);
         let Some(d) = self.durable.as_deref_mut() else {
             return true;
@@ -371,7 +371,10 @@ impl Campaign {
 
 impl Campaign {
     /// Applies one journal record to the campaign being recovered.
-    pub(in crate::campaign) fn replay_record(&mut self, payload: &[u8]) -> Result<(), String> {
+    pub(in crate::engine::campaign) fn replay_record(
+        &mut self,
+        payload: &[u8],
+    ) -> Result<(), String> {
         let mut c = Cursor { bytes: payload };
         while !c.bytes.is_empty() {
             self.replay_one(&mut c)?;
@@ -581,7 +584,7 @@ impl Campaign {
         Ok(())
     }
 
-    pub(in crate::campaign) fn expect_next_id(&self, id: u32) -> Result<(), String> {
+    pub(in crate::engine::campaign) fn expect_next_id(&self, id: u32) -> Result<(), String> {
         if id as usize != self.store.len() {
             return Err(format!(
                 "contact {id} added, but the campaign has {} contacts",

@@ -6,7 +6,7 @@ use super::*;
 impl Campaign {
     /// Writes the snapshot of generation `generation`, whose journal starts
     /// at sequence number `first_seq`.
-    pub(in crate::campaign) fn write_snapshot(
+    pub(in crate::engine::campaign) fn write_snapshot(
         &self,
         path: &Path,
         generation: u64,
@@ -131,7 +131,10 @@ pub(super) fn column<T>(
 }
 
 impl Campaign {
-    pub(in crate::campaign) fn restore_snapshot(&mut self, snap: &Snapshot) -> Result<(), String> {
+    pub(in crate::engine::campaign) fn restore_snapshot(
+        &mut self,
+        snap: &Snapshot,
+    ) -> Result<(), String> {
         let mut meta = Cursor {
             bytes: section(snap, *b"META")?,
         };

@@ -464,7 +464,7 @@ pub(super) fn corrupt_or_zone(path: &Path, detail: String) -> OpenError {
 impl Campaign {
     /// Puts every contact live at the crash where it belongs (see the module
     /// doc), then rebuilds the selection queue and the retry timers.
-    pub(in crate::campaign) fn reconcile(&mut self, report: &mut RecoveryReport) {
+    pub(in crate::engine::campaign) fn reconcile(&mut self, report: &mut RecoveryReport) {
         let replay = std::mem::take(&mut self.replay);
         let now = self.now_ms;
         let n = self.store.len();
