@@ -5,6 +5,14 @@
 //! names the field. The US rules are the defaults where a rule exists: a ring
 //! of at least 15 s before "no answer", at most 3% abandoned calls over 30
 //! days, 2 s to connect an answered call before it counts as abandoned.
+//!
+//! [`CONFIG_FIELDS`] (in `fields`) lists the settings a host may change by
+//! name; the Python, C and simulator bindings are derived from or checked
+//! against it.
+
+mod fields;
+
+pub use fields::{config_field, ConfigField, FieldKind, FieldValue, CONFIG_FIELDS};
 
 use std::fmt;
 
