@@ -17,7 +17,7 @@ use numpy::{PyArray1, PyArrayDescrMethods, PyArrayMethods, PyUntypedArrayMethods
 use parking_lot::{Mutex, MutexGuard};
 use pyo3::exceptions::{PyImportError, PyTypeError, PyValueError};
 use pyo3::prelude::*;
-use pyo3::types::{PyDict, PyString};
+use pyo3::types::{PyDict, PyFloat, PyList, PyString};
 
 use crate::config::{build_config, int_arg};
 use crate::durable::RecoveryReport;
@@ -412,7 +412,73 @@ fn len_check(name: &str, got: usize, want: usize) -> PyResult<()> {
     Ok(())
 }
 
+/// A pandas Series or Index as its numpy array (other values as they are).
+fn unwrap_pandas<'py>(v: &Bound<'py, PyAny>) -> PyResult<Bound<'py, PyAny>> {
+    if v.cast::<numpy::PyUntypedArray>().is_err()
+        && !v.is_instance_of::<PyString>()
+        && v.hasattr("to_numpy")?
+    {
+        return v.call_method0("to_numpy");
+    }
+    Ok(v.clone())
+}
+
+/// Whether `v` is a missing value: None, a float NaN, `pandas.NA` or `NaT`.
+fn is_missing(v: &Bound<'_, PyAny>) -> bool {
+    if v.is_none() {
+        return true;
+    }
+    if let Ok(f) = v.cast::<PyFloat>() {
+        return f.value().is_nan();
+    }
+    matches!(
+        v.get_type().name().map(|n| n.to_string()).as_deref(),
+        Ok("NAType" | "NaTType")
+    )
+}
+
+fn type_name_of(v: &Bound<'_, PyAny>) -> String {
+    v.get_type()
+        .name()
+        .map(|n| n.to_string())
+        .unwrap_or_default()
+}
+
+/// The numbers one element at a time: text as it is, a non-negative int as
+/// E.164 digits, a missing value (None, NaN, `pandas.NA`) as a blank number
+/// (stored as InvalidRecord); anything else is a `TypeError` naming the
+/// element.
+fn read_numbers_each(list: &Bound<'_, PyAny>) -> PyResult<Numbers> {
+    let mut out = Vec::new();
+    for (i, item) in list.try_iter()?.enumerate() {
+        let item = item?;
+        if is_missing(&item) {
+            out.push(String::new());
+        } else if item.is_instance_of::<PyString>() {
+            out.push(item.extract()?);
+        } else if item.is_instance_of::<pyo3::types::PyInt>()
+            && !item.is_instance_of::<pyo3::types::PyBool>()
+        {
+            let d: u64 = item.extract().map_err(|_| {
+                PyValueError::new_err(format!(
+                    "argument 'numbers': element {i} ({}) is not a non-negative number",
+                    item.str().map(|s| s.to_string()).unwrap_or_default()
+                ))
+            })?;
+            out.push(if d == 0 { String::new() } else { format!("+{d}") });
+        } else {
+            return Err(PyTypeError::new_err(format!(
+                "argument 'numbers': element {i} is {} {}, expected str or non-negative int (None and NaN are stored as InvalidRecord)",
+                type_name_of(&item),
+                item.repr().map(|s| s.to_string()).unwrap_or_default()
+            )));
+        }
+    }
+    Ok(Numbers::Text(out))
+}
+
 fn read_numbers(v: &Bound<'_, PyAny>) -> PyResult<Numbers> {
+    let v = &unwrap_pandas(v)?;
     if let Ok(arr) = v.cast::<numpy::PyUntypedArray>() {
         if arr.ndim() != 1 {
             return Err(PyValueError::new_err(format!(
@@ -432,7 +498,7 @@ fn read_numbers(v: &Bound<'_, PyAny>) -> PyResult<Numbers> {
             let a = as_u64.cast_into::<PyArray1<u64>>().map_err(PyErr::from)?;
             return Ok(Numbers::Digits(a.to_vec()?));
         }
-        if kind == b'U' || kind == b'O' || kind == b'S' {
+        if kind == b'U' || kind == b'O' || kind == b'S' || kind == b'f' {
             let list = v.call_method0("tolist")?;
             return read_numbers(&list);
         }
@@ -452,18 +518,20 @@ fn read_numbers(v: &Bound<'_, PyAny>) -> PyResult<Numbers> {
     if let Ok(t) = v.extract::<Vec<String>>() {
         return Ok(Numbers::Text(t));
     }
+    if v.is_instance_of::<PyList>() || v.is_instance_of::<pyo3::types::PyTuple>() {
+        return read_numbers_each(v);
+    }
     Err(PyTypeError::new_err(format!(
         "argument 'numbers': expected a list or array of str or non-negative int, got {}",
-        v.get_type()
-            .name()
-            .map(|n| n.to_string())
-            .unwrap_or_default()
+        type_name_of(v)
     )))
 }
 
+/// A list of optional strings; a missing value (None, NaN, `pandas.NA`)
+/// is None, any other non-str element a `TypeError` naming it.
 fn read_strings(name: &str, v: &Bound<'_, PyAny>) -> PyResult<Vec<Option<String>>> {
-    if let Ok(arr) = v.cast::<numpy::PyUntypedArray>() {
-        let _ = arr;
+    let v = &unwrap_pandas(v)?;
+    if v.cast::<numpy::PyUntypedArray>().is_ok() {
         let list = v.call_method0("tolist")?;
         return read_strings(name, &list);
     }
@@ -472,15 +540,31 @@ fn read_strings(name: &str, v: &Bound<'_, PyAny>) -> PyResult<Vec<Option<String>
             "argument '{name}': expected a list of str, got str"
         )));
     }
-    v.extract::<Vec<Option<String>>>().map_err(|_| {
-        PyTypeError::new_err(format!(
+    if let Ok(all) = v.extract::<Vec<Option<String>>>() {
+        return Ok(all);
+    }
+    if !(v.is_instance_of::<PyList>() || v.is_instance_of::<pyo3::types::PyTuple>()) {
+        return Err(PyTypeError::new_err(format!(
             "argument '{name}': expected a list of str, got {}",
-            v.get_type()
-                .name()
-                .map(|n| n.to_string())
-                .unwrap_or_default()
-        ))
-    })
+            type_name_of(v)
+        )));
+    }
+    let mut out = Vec::new();
+    for (i, item) in v.try_iter()?.enumerate() {
+        let item = item?;
+        if is_missing(&item) {
+            out.push(None);
+        } else if item.is_instance_of::<PyString>() {
+            out.push(Some(item.extract()?));
+        } else {
+            return Err(PyTypeError::new_err(format!(
+                "argument '{name}': element {i} is {} {}, expected str or None",
+                type_name_of(&item),
+                item.repr().map(|s| s.to_string()).unwrap_or_default()
+            )));
+        }
+    }
+    Ok(out)
 }
 
 enum Priorities {
@@ -498,6 +582,7 @@ fn read_priorities(v: Option<&Bound<'_, PyAny>>) -> PyResult<Priorities> {
     if v.is_instance_of::<pyo3::types::PyInt>() {
         return int_arg::<u8>("priorities", v).map(Priorities::One);
     }
+    let v = &unwrap_pandas(v)?;
     if v.cast::<numpy::PyUntypedArray>().is_ok() {
         let list = v.call_method0("tolist")?;
         return read_priorities(Some(&list));
@@ -628,30 +713,30 @@ impl Campaign {
 
     /// Whether the campaign is kept in a data directory (`Campaign.open`).
     #[getter]
-    fn is_durable(&self) -> PyResult<bool> {
-        Ok(self.lock()?.is_durable())
+    fn is_durable(&self, py: Python<'_>) -> PyResult<bool> {
+        self.with(py, false, |e| e.is_durable())
     }
 
     /// `(generation, records, bytes)` of the current journal, or None for a
     /// campaign in memory.
     #[getter]
-    fn journal_position(&self) -> PyResult<Option<(u64, u64, u64)>> {
-        Ok(self.lock()?.journal_position())
+    fn journal_position(&self, py: Python<'_>) -> PyResult<Option<(u64, u64, u64)>> {
+        self.with(py, false, |e| e.journal_position())
     }
 
     /// The journal write error that stopped the campaign from handing out
     /// commands, or None. Close the campaign and open the directory again.
     #[getter]
-    fn durability_error(&self) -> PyResult<Option<String>> {
-        Ok(self.lock()?.durability_error().map(|e| e.to_string()))
+    fn durability_error(&self, py: Python<'_>) -> PyResult<Option<String>> {
+        self.with(py, false, |e| e.durability_error().map(|e| e.to_string()))
     }
 
     /// The last snapshot that failed (file and error), until one succeeds,
     /// or None. Dialing goes on (the journal records everything) but the
     /// journal grows; automatic snapshots are retried with a backoff.
     #[getter]
-    fn snapshot_error(&self) -> PyResult<Option<String>> {
-        Ok(self.lock()?.snapshot_error().map(|e| e.to_string()))
+    fn snapshot_error(&self, py: Python<'_>) -> PyResult<Option<String>> {
+        self.with(py, false, |e| e.snapshot_error().map(|e| e.to_string()))
     }
 
     /// Selects the predictive pacer: `"fixed_ratio"` (the default:
@@ -662,7 +747,7 @@ impl Campaign {
     fn set_pacer(&self, py: Python<'_>, pacer: &str) -> PyResult<()> {
         let boxed: Box<dyn dialcore::Pacer> = match pacer {
             "fixed_ratio" => {
-                let ratio = self.lock()?.config().predictive_ratio;
+                let ratio = self.with(py, false, |e| e.config().predictive_ratio)?;
                 Box::new(dialcore::FixedRatioPacer::new(ratio))
             }
             "dialcore" => Box::new(dialcore::DialcorePacer::default()),
@@ -677,8 +762,8 @@ impl Campaign {
 
     /// The predictive pacer in use, by name (`"dialcore"`, `"fixed-ratio 1.5"`).
     #[getter]
-    fn pacer(&self) -> PyResult<String> {
-        Ok(self.lock()?.pacer().name())
+    fn pacer(&self, py: Python<'_>) -> PyResult<String> {
+        self.with(py, false, |e| e.pacer().name())
     }
 
     /// Writes every buffered journal record and forces the journal to
@@ -686,11 +771,14 @@ impl Campaign {
     /// memory. Raises `StorageError` when the write fails.
     fn flush(&self, py: Python<'_>) -> PyResult<()> {
         let failed = self.with(py, true, |e| {
-            e.flush().err().map(|err| (err.to_string(), err.path))
+            e.flush()
+                .err()
+                .map(|err| (err.source.raw_os_error(), err.to_string(), err.path))
         })?;
         match failed {
-            Some((msg, path)) => Err(storage_err(
+            Some((errno, msg, path)) => Err(storage_err(
                 py,
+                errno,
                 format!("journal write failed: {msg}"),
                 &path,
             )),
@@ -709,13 +797,15 @@ impl Campaign {
             }
             e.snapshot()
                 .map(|info| info.generation)
-                .map_err(|err| Some((err.to_string(), err.path)))
+                .map_err(|err| Some((err.source.raw_os_error(), err.to_string(), err.path)))
         })?;
         result.map_err(|failed| match failed {
             None => DialcoreError::new_err(
                 "the campaign has no data directory (made by Campaign(...), not Campaign.open)",
             ),
-            Some((msg, path)) => storage_err(py, format!("snapshot failed: {msg}"), &path),
+            Some((errno, msg, path)) => {
+                storage_err(py, errno, format!("snapshot failed: {msg}"), &path)
+            }
         })
     }
 
@@ -753,42 +843,61 @@ impl Campaign {
         self.closed.load(Ordering::Acquire)
     }
 
+    /// `with Campaign.open(path) as c:` gives the campaign itself.
     fn __enter__(slf: Py<Self>) -> Py<Self> {
         slf
     }
 
+    /// Closes the campaign at the end of a `with` block; an exception of
+    /// the block propagates (the result is None).
     fn __exit__(
         &self,
         py: Python<'_>,
         _exc_type: &Bound<'_, PyAny>,
         _exc: &Bound<'_, PyAny>,
         _tb: &Bound<'_, PyAny>,
-    ) -> PyResult<bool> {
-        self.close(py)?;
-        Ok(false)
+    ) -> PyResult<()> {
+        self.close(py)
+    }
+
+    /// Every setting of the campaign by name (`mode` and the keys of
+    /// `dialcore.CONFIG_KEYS`), as `Campaign(**settings)` takes them: retry
+    /// delays that never retry and an unset `default_country` are None.
+    fn settings<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
+        let values = self.with(py, false, |e| {
+            dialcore::config::CONFIG_FIELDS
+                .iter()
+                .map(|f| (f.name, (f.get)(e.config())))
+                .collect::<Vec<_>>()
+        })?;
+        let d = PyDict::new(py);
+        for (name, v) in values {
+            d.set_item(name, crate::config::field_to_py(py, v)?)?;
+        }
+        Ok(d)
     }
 
     /// The campaign mode's name (`"predictive"`).
     #[getter]
-    fn mode(&self) -> PyResult<&'static str> {
-        Ok(self.lock()?.config().mode.name())
+    fn mode(&self, py: Python<'_>) -> PyResult<&'static str> {
+        self.with(py, false, |e| e.config().mode.name())
     }
 
     /// Number of contacts.
-    fn __len__(&self) -> PyResult<usize> {
-        Ok(self.lock()?.store().len())
+    fn __len__(&self, py: Python<'_>) -> PyResult<usize> {
+        self.with(py, false, |e| e.store().len())
     }
 
-    fn __repr__(&self) -> String {
-        let Ok(e) = self.lock() else {
-            return "Campaign(closed)".to_owned();
-        };
-        format!(
-            "Campaign(mode={:?}, contacts={}, operators={})",
-            e.config().mode.name(),
-            e.store().len(),
-            e.operators().len()
-        )
+    fn __repr__(&self, py: Python<'_>) -> String {
+        self.with(py, false, |e| {
+            format!(
+                "Campaign(mode={:?}, contacts={}, operators={})",
+                e.config().mode.name(),
+                e.store().len(),
+                e.operators().len()
+            )
+        })
+        .unwrap_or_else(|_| "Campaign(closed)".to_owned())
     }
 
     /// Adds contacts in bulk and returns their ids (`uint32` array).
@@ -900,8 +1009,8 @@ impl Campaign {
 
     /// Number of operators.
     #[getter]
-    fn operator_count(&self) -> PyResult<usize> {
-        Ok(self.lock()?.operators().len())
+    fn operator_count(&self, py: Python<'_>) -> PyResult<usize> {
+        self.with(py, false, |e| e.operators().len())
     }
 
     /// Feeds one event at time `now_ms` (ms since the Unix epoch). Raises
@@ -926,13 +1035,14 @@ impl Campaign {
                 return Ok(Err(err));
             }
             match e.durability_error() {
-                Some(err) => Err((err.to_string(), err.path.clone())),
+                Some(err) => Err((err.source.raw_os_error(), err.to_string(), err.path.clone())),
                 None => Ok(Ok(out)),
             }
         })?;
-        let cmds = cmds.map_err(|(msg, path)| {
+        let cmds = cmds.map_err(|(errno, msg, path)| {
             storage_err(
                 py,
+                errno,
                 format!("journal write failed, no commands handed out: {msg}"),
                 &path,
             )
@@ -1070,20 +1180,20 @@ impl Campaign {
     }
 
     /// Snapshot copies of the contact columns: `id` (uint32), `state`,
-    /// `attempts`, `last_outcome`, `priority` (uint8), `zone` (uint16),
-    /// `number` (uint64, E.164 digits, 0 for invalid records).
+    /// `attempts`, `last_outcome`, `priority` (uint8), `zone` (uint16, the
+    /// code of the contact's time zone), `number` (uint64, E.164 digits, 0
+    /// for invalid records), `external_id` (object array of str, `""` when
+    /// none was given) and `timezone` (object array of the zone's IANA name).
     fn columns<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
-        let (state, attempts, outcome, prio, zone, number) = self.with(py, false, |e| {
-            let s = e.store();
-            (
-                s.states().to_vec(),
-                s.attempts_column().to_vec(),
-                s.last_outcomes().to_vec(),
-                s.priorities().to_vec(),
-                s.zones().to_vec(),
-                s.numbers().to_vec(),
-            )
-        })?;
+        let (cols, zone_names) = self.raw_columns(py)?;
+        let (state, attempts, outcome, prio, zone, number, external) = cols;
+        let np = py.import("numpy")?;
+        let object = np.getattr("object_")?;
+        let names: Vec<Bound<'py, PyString>> =
+            zone_names.iter().map(|n| PyString::new(py, n)).collect();
+        let tz = PyList::new(py, zone.iter().map(|z| names.get(*z as usize).unwrap_or(&names[0]).clone()))?;
+        let tz = np.call_method1("array", (tz, &object))?;
+        let ext = np.call_method1("array", (PyList::new(py, external)?, &object))?;
         let d = PyDict::new(py);
         d.set_item(
             "id",
@@ -1095,14 +1205,20 @@ impl Campaign {
         d.set_item("priority", PyArray1::from_vec(py, prio))?;
         d.set_item("zone", PyArray1::from_vec(py, zone))?;
         d.set_item("number", PyArray1::from_vec(py, number))?;
+        d.set_item("external_id", ext)?;
+        d.set_item("timezone", tz)?;
         Ok(d)
     }
 
-    /// The contact columns as a pandas DataFrame indexed by contact id;
-    /// `state` and `last_outcome` are categoricals with their names.
+    /// The contact columns of `columns()` as a pandas DataFrame indexed by
+    /// contact id; `state`, `last_outcome` and `timezone` are categoricals
+    /// with their names (`State` names, `OUTCOMES`, IANA zone names).
     fn to_pandas<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
         let pd = import_pandas(py)?;
         let cols = self.columns(py)?;
+        let zone_names = self.with(py, false, |e| {
+            e.zones().names().map(str::to_owned).collect::<Vec<_>>()
+        })?;
         let cat = pd.getattr("Categorical")?.getattr("from_codes")?;
         let state_names: Vec<&str> = State::ALL.iter().map(|s| s.name()).collect();
         let outcome_names: Vec<&str> = Outcome::ALL.iter().map(|o| o.name()).collect();
@@ -1110,6 +1226,9 @@ impl Campaign {
         cols.set_item("state", cat.call1((state, state_names))?)?;
         let outcome = cols.get_item("last_outcome")?.expect("outcome column");
         cols.set_item("last_outcome", cat.call1((outcome, outcome_names))?)?;
+        let zone = cols.get_item("zone")?.expect("zone column");
+        let codes = zone.call_method1("astype", ("int32",))?;
+        cols.set_item("timezone", cat.call1((codes, zone_names))?)?;
         let id = cols.get_item("id")?.expect("id column");
         cols.del_item("id")?;
         let kwargs = PyDict::new(py);
@@ -1128,7 +1247,12 @@ impl Campaign {
     }
 
     /// Figures of the running campaign at `now_ms` (default: the last time
-    /// the engine saw): dials, answered, abandon rate, occupancy, …
+    /// the engine saw), a dict: `dials`, `answered`, `machine`, `connected`,
+    /// `abandoned`, `abandon_rate` (abandoned / human-answered over the
+    /// campaign's life), `abandon_rate_24h` and `abandon_rate_30d` (over the
+    /// last 24 hours and 30 days, the windows the abandon guard can watch),
+    /// `occupancy`, `talk_ms`, `logged_in_ms`, `ready_operators`,
+    /// `logged_in_operators`, `ringing`, `waiting`.
     #[pyo3(signature = (now_ms=None))]
     fn metrics<'py>(&self, py: Python<'py>, now_ms: Option<u64>) -> PyResult<Bound<'py, PyDict>> {
         let m = self
@@ -1144,6 +1268,8 @@ impl Campaign {
         d.set_item("connected", m.connected)?;
         d.set_item("abandoned", m.abandoned)?;
         d.set_item("abandon_rate", m.abandon_rate)?;
+        d.set_item("abandon_rate_24h", m.abandon_rate_24h)?;
+        d.set_item("abandon_rate_30d", m.abandon_rate_30d)?;
         d.set_item("occupancy", m.occupancy)?;
         d.set_item("talk_ms", m.talk_ms)?;
         d.set_item("logged_in_ms", m.logged_in_ms)?;
@@ -1156,18 +1282,53 @@ impl Campaign {
 
     /// Whether the campaign is paused.
     #[getter]
-    fn is_paused(&self) -> PyResult<bool> {
-        Ok(self.lock()?.is_paused())
+    fn is_paused(&self, py: Python<'_>) -> PyResult<bool> {
+        self.with(py, false, |e| e.is_paused())
     }
 
     /// Whether the campaign was canceled.
     #[getter]
-    fn is_canceled(&self) -> PyResult<bool> {
-        Ok(self.lock()?.is_canceled())
+    fn is_canceled(&self, py: Python<'_>) -> PyResult<bool> {
+        self.with(py, false, |e| e.is_canceled())
     }
 }
 
+/// The store's columns copied under the lock: state, attempts,
+/// last_outcome, priority, zone, number, external_id.
+type RawColumns = (
+    Vec<u8>,
+    Vec<u8>,
+    Vec<u8>,
+    Vec<u8>,
+    Vec<u16>,
+    Vec<u64>,
+    Vec<String>,
+);
+
 impl Campaign {
+    /// Copies of the contact columns and the zone names (by zone code).
+    fn raw_columns(&self, py: Python<'_>) -> PyResult<(RawColumns, Vec<String>)> {
+        self.with(py, false, |e| {
+            let s = e.store();
+            let external = (0..s.len() as u32)
+                .map(|i| s.external_id(ContactId(i)).unwrap_or("").to_owned())
+                .collect();
+            let names = e.zones().names().map(str::to_owned).collect();
+            (
+                (
+                    s.states().to_vec(),
+                    s.attempts_column().to_vec(),
+                    s.last_outcomes().to_vec(),
+                    s.priorities().to_vec(),
+                    s.zones().to_vec(),
+                    s.numbers().to_vec(),
+                    external,
+                ),
+                names,
+            )
+        })
+    }
+
     fn number_arg(&self, py: Python<'_>, number: &Bound<'_, PyAny>) -> PyResult<u64> {
         if number.is_instance_of::<PyString>() {
             let text: String = number.extract()?;

@@ -1,41 +1,17 @@
 //! `Campaign(mode=..., **config)`: Python keyword arguments to `CampaignConfig`.
+//!
+//! The keywords are the rows of the engine's settings table
+//! (`dialcore::config::CONFIG_FIELDS`): its kind says which Python type a
+//! value must have (a wrong type is a `TypeError` naming the argument), its
+//! setter converts it (a bad value is `InvalidConfig` naming the setting).
 
-use dialcore::config::{AbandonGuard, AbandonWindow};
-use dialcore::retry::RetryRule;
-use dialcore::window::WeeklyWindow;
+use dialcore::config::{config_field, FieldKind, FieldValue, CONFIG_FIELDS};
 use dialcore::{CampaignConfig, Mode};
 use pyo3::exceptions::PyTypeError;
 use pyo3::prelude::*;
 use pyo3::types::{PyBool, PyDict, PyFloat, PyInt, PyString};
 
 use crate::errors::InvalidConfig;
-
-/// Every key `Campaign(**config)` accepts, in documentation order.
-pub(crate) const CONFIG_KEYS: &[&str] = &[
-    "default_country",
-    "default_timezone",
-    "calling_window",
-    "offer_timeout_ms",
-    "bcw_ms",
-    "ring_timeout_ms",
-    "allow_short_ring_timeout",
-    "abandon_limit_ms",
-    "acw_enabled",
-    "acw_limit_ms",
-    "predictive_ratio",
-    "abandon_target",
-    "abandon_window",
-    "abandon_guard",
-    "hopper_size",
-    "number_busy_delay_ms",
-    "max_attempts",
-    "reserve_operator_after_abandon_ms",
-    "retry_busy_ms",
-    "retry_no_answer_ms",
-    "retry_machine_ms",
-    "retry_dial_failed_ms",
-    "retry_abandoned_ms",
-];
 
 fn type_name(v: &Bound<'_, PyAny>) -> String {
     v.get_type()
@@ -90,14 +66,6 @@ fn str_arg(key: &str, v: &Bound<'_, PyAny>) -> PyResult<String> {
     v.extract()
 }
 
-fn retry_arg(key: &str, v: &Bound<'_, PyAny>) -> PyResult<RetryRule> {
-    if v.is_none() {
-        Ok(RetryRule::never())
-    } else {
-        Ok(RetryRule::after(int_arg::<u64>(key, v)?))
-    }
-}
-
 /// `mode` as a `Mode` member, its int code or its name.
 pub(crate) fn mode_arg(v: &Bound<'_, PyAny>) -> PyResult<Mode> {
     if v.is_instance_of::<PyString>() {
@@ -122,6 +90,56 @@ pub(crate) fn mode_arg(v: &Bound<'_, PyAny>) -> PyResult<Mode> {
     Err(type_err("mode", "Mode or str", v))
 }
 
+/// Every key `Campaign(**config)` accepts, in documentation order: the
+/// rows of the engine's settings table but `mode` (a positional argument).
+pub(crate) fn config_keys() -> Vec<&'static str> {
+    CONFIG_FIELDS
+        .iter()
+        .map(|f| f.name)
+        .filter(|n| *n != "mode")
+        .collect()
+}
+
+/// `{name: doc}` of every setting, for `dialcore.CONFIG_DOCS`.
+pub(crate) fn config_docs() -> Vec<(&'static str, &'static str)> {
+    CONFIG_FIELDS
+        .iter()
+        .filter(|f| f.name != "mode")
+        .map(|f| (f.name, f.doc))
+        .collect()
+}
+
+/// A Python value as the table's `FieldValue` of `kind`; a value of the
+/// wrong type is a `TypeError` naming the argument.
+fn field_value(key: &str, kind: FieldKind, v: &Bound<'_, PyAny>) -> PyResult<FieldValue> {
+    Ok(match kind {
+        FieldKind::Bool => FieldValue::Bool(bool_arg(key, v)?),
+        FieldKind::OptionalUInt { .. } if v.is_none() => FieldValue::None,
+        FieldKind::UInt { max } | FieldKind::OptionalUInt { max } => {
+            let u = int_arg::<u64>(key, v)?;
+            if u > max {
+                return Err(InvalidConfig::new_err(format!(
+                    "invalid {key}: {u} is out of range (at most {max})"
+                )));
+            }
+            FieldValue::UInt(u)
+        }
+        FieldKind::Float => FieldValue::Float(float_arg(key, v)?),
+        FieldKind::Text | FieldKind::Choice(_) => FieldValue::Text(str_arg(key, v)?),
+    })
+}
+
+/// The table's value as a Python object (`None` for no value).
+pub(crate) fn field_to_py<'py>(py: Python<'py>, v: FieldValue) -> PyResult<Bound<'py, PyAny>> {
+    Ok(match v {
+        FieldValue::Bool(b) => PyBool::new(py, b).to_owned().into_any(),
+        FieldValue::UInt(u) => u.into_pyobject(py)?.into_any(),
+        FieldValue::Float(x) => PyFloat::new(py, x).into_any(),
+        FieldValue::Text(s) => PyString::new(py, &s).into_any(),
+        FieldValue::None => py.None().into_bound(py),
+    })
+}
+
 pub(crate) fn build_config(
     mode: Option<&Bound<'_, PyAny>>,
     kwargs: Option<&Bound<'_, PyDict>>,
@@ -136,69 +154,15 @@ pub(crate) fn build_config(
     };
     for (k, v) in kwargs.iter() {
         let key: String = k.extract()?;
-        let v = &v;
-        match key.as_str() {
-            "default_country" => {
-                c.default_country = if v.is_none() {
-                    None
-                } else {
-                    Some(int_arg::<u16>(&key, v)?)
-                }
-            }
-            "default_timezone" => c.default_timezone = str_arg(&key, v)?,
-            "calling_window" => {
-                let spec = str_arg(&key, v)?;
-                c.calling_window = WeeklyWindow::parse(&spec).map_err(|e| {
-                    InvalidConfig::new_err(format!("invalid calling_window: {spec:?}: {e}"))
-                })?;
-            }
-            "offer_timeout_ms" => c.offer_timeout_ms = int_arg(&key, v)?,
-            "bcw_ms" => c.bcw_ms = int_arg(&key, v)?,
-            "ring_timeout_ms" => c.ring_timeout_ms = int_arg(&key, v)?,
-            "allow_short_ring_timeout" => c.allow_short_ring_timeout = bool_arg(&key, v)?,
-            "abandon_limit_ms" => c.abandon_limit_ms = int_arg(&key, v)?,
-            "acw_enabled" => c.acw_enabled = bool_arg(&key, v)?,
-            "acw_limit_ms" => c.acw_limit_ms = int_arg(&key, v)?,
-            "predictive_ratio" => c.predictive_ratio = float_arg(&key, v)?,
-            "abandon_target" => c.abandon_target = float_arg(&key, v)?,
-            "abandon_window" => {
-                let s = str_arg(&key, v)?;
-                c.abandon_window = match s.as_str() {
-                    "day" => AbandonWindow::Day,
-                    "30d" | "thirty_days" => AbandonWindow::ThirtyDays,
-                    _ => {
-                        return Err(InvalidConfig::new_err(format!(
-                            "invalid abandon_window: {s:?} is not \"day\" or \"30d\""
-                        )))
-                    }
-                };
-            }
-            "abandon_guard" => {
-                let s = str_arg(&key, v)?;
-                c.abandon_guard = AbandonGuard::from_name(&s).ok_or_else(|| {
-                    InvalidConfig::new_err(format!(
-                        "invalid abandon_guard: {s:?} is not \"worst_case\" or \"expected\""
-                    ))
-                })?;
-            }
-            "hopper_size" => c.hopper_size = int_arg(&key, v)?,
-            "number_busy_delay_ms" => c.number_busy_delay_ms = int_arg(&key, v)?,
-            "max_attempts" => c.retry.max_attempts = int_arg(&key, v)?,
-            "reserve_operator_after_abandon_ms" => {
-                c.retry.reserve_operator_after_abandon_ms = int_arg(&key, v)?
-            }
-            "retry_busy_ms" => c.retry.busy = retry_arg(&key, v)?,
-            "retry_no_answer_ms" => c.retry.no_answer = retry_arg(&key, v)?,
-            "retry_machine_ms" => c.retry.machine = retry_arg(&key, v)?,
-            "retry_dial_failed_ms" => c.retry.dial_failed = retry_arg(&key, v)?,
-            "retry_abandoned_ms" => c.retry.abandoned = retry_arg(&key, v)?,
-            _ => {
-                return Err(InvalidConfig::new_err(format!(
-                    "unknown campaign setting {key:?} (known: mode, {})",
-                    CONFIG_KEYS.join(", ")
-                )))
-            }
-        }
+        let field = config_field(&key).filter(|f| f.name != "mode").ok_or_else(|| {
+            InvalidConfig::new_err(format!(
+                "unknown campaign setting {key:?} (known: mode, {})",
+                config_keys().join(", ")
+            ))
+        })?;
+        let value = field_value(&key, field.kind, &v)?;
+        (field.set)(&mut c, value)
+            .map_err(|e| InvalidConfig::new_err(format!("invalid {key}: {e}")))?;
     }
     Ok(c)
 }

@@ -97,10 +97,12 @@ static LOCKED_ERROR: PyOnceLock<Py<PyType>> = PyOnceLock::new();
 static STORAGE_ERROR: PyOnceLock<Py<PyType>> = PyOnceLock::new();
 
 const LOCKED_DOC: &str =
-    "The data directory is held by another open campaign (this process or another). \
-Also an OSError; `filename` is the directory.";
+    "The data directory is held by another open campaign: the message says whether by this process \
+(a Campaign not closed yet) or by another one (its pid). Also an OSError(errno, message, filename); \
+`filename` is the directory.";
 const STORAGE_DOC: &str = "A data directory's file could not be read or written (opening, or the journal of \
-an open campaign). Also an OSError; `filename` is the file. After a journal write failed the campaign hands \
+an open campaign). Also an OSError(errno, message, filename); `errno` is the OS error number \
+when there is one, `filename` the file. After a journal write failed the campaign hands \
 out no commands: close it and open the directory again.";
 
 /// A class `name(DialcoreError, OSError)` in module `dialcore`.
@@ -119,16 +121,64 @@ fn os_subclass(py: Python<'_>, name: &str, doc: &str) -> PyResult<Py<PyType>> {
     Ok(ty.cast_into::<PyType>()?.unbind())
 }
 
-/// An error of one of the `OSError` subclasses, with `filename` set.
-fn os_err(py: Python<'_>, cell: &PyOnceLock<Py<PyType>>, msg: String, path: &Path) -> PyErr {
+/// An error of one of the `OSError` subclasses, built as
+/// `OSError(errno, message, filename)` so that `str(e)` reads
+/// `[Errno 11] data directory is locked by this process: '/var/lib/c42'` and
+/// `e.errno`, `e.strerror`, `e.filename` are set.
+fn os_err(
+    py: Python<'_>,
+    cell: &PyOnceLock<Py<PyType>>,
+    errno: Option<i32>,
+    msg: String,
+    path: &Path,
+) -> PyErr {
     let Some(ty) = cell.get(py) else {
         return DialcoreError::new_err(msg);
     };
-    let err = PyErr::from_type(ty.bind(py).clone(), (msg,));
-    let _ = err
-        .value(py)
-        .setattr("filename", path.display().to_string());
-    err
+    let filename = path.display().to_string();
+    match errno {
+        Some(errno) => PyErr::from_type(ty.bind(py).clone(), (errno, msg, filename)),
+        // OSError(None, msg, filename) would print "[Errno None]": keep the
+        // message and set the file name afterwards.
+        None => {
+            let err = PyErr::from_type(ty.bind(py).clone(), (msg,));
+            let _ = err.value(py).setattr("filename", filename);
+            err
+        }
+    }
+}
+
+/// `errno.<name>` of this platform.
+fn errno_named(py: Python<'_>, name: &str) -> Option<i32> {
+    py.import("errno").ok()?.getattr(name).ok()?.extract().ok()
+}
+
+/// Who holds the lock of `dir`: the process id its `LOCK` file names.
+fn lock_holder(dir: &Path) -> Option<u32> {
+    std::fs::read_to_string(dir.join(dialcore::lockfile::LOCK_FILE))
+        .ok()?
+        .trim()
+        .parse()
+        .ok()
+}
+
+/// The `LockedError` for `dir`: says whether this process holds it (another
+/// open `Campaign`, not yet closed) or which process does.
+fn locked_err(py: Python<'_>, dir: &Path) -> PyErr {
+    let msg = match lock_holder(dir) {
+        Some(pid) if pid == std::process::id() => format!(
+            "data directory is locked by this process (pid {pid}): another Campaign opened on it is not closed yet"
+        ),
+        Some(pid) => format!("data directory is locked by another process (pid {pid})"),
+        None => "data directory is locked by another process".to_owned(),
+    };
+    os_err(
+        py,
+        &LOCKED_ERROR,
+        errno_named(py, "EWOULDBLOCK"),
+        msg,
+        dir,
+    )
 }
 
 /// The error of a failed `Campaign.open` / `dialcore.inspect` of `dir`.
@@ -139,11 +189,14 @@ pub(crate) fn open_err(py: Python<'_>, dir: &Path, e: OpenError) -> PyErr {
         OpenError::ZoneMismatch { .. } | OpenError::ConfigChanged { .. } => {
             InvalidConfig::new_err(format!("data directory {}: {msg}", dir.display()))
         }
-        OpenError::Locked(dir) => os_err(py, &LOCKED_ERROR, msg, &dir),
-        OpenError::Io { path, .. } => os_err(py, &STORAGE_ERROR, msg, &path),
-        OpenError::Journal(JournalError::Io(_)) => os_err(
+        OpenError::Locked(dir) => locked_err(py, &dir),
+        OpenError::Io { path, source } => {
+            os_err(py, &STORAGE_ERROR, source.raw_os_error(), msg, &path)
+        }
+        OpenError::Journal(JournalError::Io(source)) => os_err(
             py,
             &STORAGE_ERROR,
+            source.raw_os_error(),
             format!("data directory {}: {msg}", dir.display()),
             dir,
         ),
@@ -155,12 +208,12 @@ pub(crate) fn open_err(py: Python<'_>, dir: &Path, e: OpenError) -> PyErr {
 
 /// The error of a failed journal or snapshot write.
 pub(crate) fn durable_err(py: Python<'_>, what: &str, e: &DurableError) -> PyErr {
-    storage_err(py, format!("{what}: {e}"), &e.path)
+    storage_err(py, e.source.raw_os_error(), format!("{what}: {e}"), &e.path)
 }
 
-/// A `StorageError` about `path`.
-pub(crate) fn storage_err(py: Python<'_>, msg: String, path: &Path) -> PyErr {
-    os_err(py, &STORAGE_ERROR, msg, path)
+/// A `StorageError` about `path`, with the OS error number when there is one.
+pub(crate) fn storage_err(py: Python<'_>, errno: Option<i32>, msg: String, path: &Path) -> PyErr {
+    os_err(py, &STORAGE_ERROR, errno, msg, path)
 }
 
 pub(crate) fn engine_err(e: EngineError) -> PyErr {

@@ -40,7 +40,12 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(sim::default_scenario, m)?)?;
     m.add_function(wrap_pyfunction!(state_table, m)?)?;
     m.add_function(wrap_pyfunction!(outcome_names, m)?)?;
-    m.add("CONFIG_KEYS", config::CONFIG_KEYS.to_vec())?;
+    m.add("CONFIG_KEYS", config::config_keys())?;
+    let docs = pyo3::types::PyDict::new(m.py());
+    for (name, doc) in config::config_docs() {
+        docs.set_item(name, doc)?;
+    }
+    m.add("CONFIG_DOCS", docs)?;
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
     Ok(())
 }

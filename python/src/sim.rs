@@ -61,6 +61,54 @@ fn to_json(key: &str, v: &Bound<'_, PyAny>) -> PyResult<Value> {
     )))
 }
 
+/// The JSON type a scenario value of this default has, for messages.
+fn json_type(v: &Value) -> &'static str {
+    match v {
+        Value::Null => "None",
+        Value::Bool(_) => "bool",
+        Value::Number(n) if n.is_u64() || n.is_i64() => "int",
+        Value::Number(_) => "float",
+        Value::String(_) => "str",
+        Value::Array(_) => "list",
+        Value::Object(_) => "dict",
+    }
+}
+
+/// Checks that `given` (an override of `key`) has the type of the default
+/// scenario's value there: `operators="5"` or `seed=1.5` is a `TypeError`
+/// naming the argument, not an `InvalidConfig` without its name. Values the
+/// default leaves open (None, lists) are left to the scenario's parser, as
+/// are the retry delays (`retry_*_s`: seconds or `"never"`).
+fn check_type(key: &str, default: &Value, given: &Value) -> PyResult<()> {
+    let leaf = key.rsplit('.').next().unwrap_or(key);
+    let ok = match (default, given) {
+        (Value::Null | Value::Array(_), _) => true,
+        (Value::Number(_) | Value::String(_), _) if leaf.starts_with("retry_") => {
+            given.is_number() || given.is_string()
+        }
+        (Value::Object(d), Value::Object(g)) => {
+            for (k, v) in g {
+                if let Some(dv) = d.get(k) {
+                    check_type(&format!("{key}.{k}"), dv, v)?;
+                }
+            }
+            true
+        }
+        (Value::Bool(_), Value::Bool(_)) | (Value::String(_), Value::String(_)) => true,
+        (Value::Number(d), Value::Number(g)) => !(d.is_u64() || d.is_i64()) || !g.is_f64(),
+        _ => false,
+    };
+    if ok {
+        Ok(())
+    } else {
+        Err(PyTypeError::new_err(format!(
+            "argument '{key}': expected {}, got {}",
+            json_type(default),
+            json_type(given)
+        )))
+    }
+}
+
 fn merge(base: &mut Value, over: Value) {
     match (base, over) {
         (Value::Object(b), Value::Object(o)) => {
@@ -119,6 +167,13 @@ fn build_scenario(
     }
     let mut value = serde_json::to_value(&base)
         .map_err(|e| InvalidConfig::new_err(format!("scenario: {e}")))?;
+    if let Value::Object(defaults) = &value {
+        for (k, v) in &extra {
+            if let Some(d) = defaults.get(k) {
+                check_type(k, d, v)?;
+            }
+        }
+    }
     merge(&mut value, Value::Object(extra));
     serde_json::from_value::<Scenario>(value)
         .map_err(|e| InvalidConfig::new_err(format!("invalid scenario: {e}")))
@@ -129,82 +184,103 @@ fn build_scenario(
 #[pyclass(frozen, module = "dialcore._native")]
 pub(crate) struct SimReport {
     inner: CoreReport,
+    /// The simulated start, ms since the Unix epoch.
+    start_ms: u64,
 }
 
 #[pymethods]
 impl SimReport {
+    /// The scenario's name.
     #[getter]
     fn scenario(&self) -> String {
         self.inner.scenario.clone()
     }
+    /// The campaign mode (`"predictive"`).
     #[getter]
     fn mode(&self) -> String {
         self.inner.mode.clone()
     }
+    /// The PRNG seed (the same seed and scenario give the same report).
     #[getter]
     fn seed(&self) -> u64 {
         self.inner.seed
     }
+    /// Contacts in the campaign.
     #[getter]
     fn contacts(&self) -> u64 {
         self.inner.contacts
     }
+    /// Operators.
     #[getter]
     fn operators(&self) -> u64 {
         self.inner.operators
     }
+    /// Abandoned / human-answered calls over the run.
     #[getter]
     fn abandon_rate(&self) -> f64 {
         self.inner.abandon_rate
     }
+    /// Talk time / logged-in time of all operators.
     #[getter]
     fn occupancy(&self) -> f64 {
         self.inner.occupancy
     }
+    /// Connected calls per logged-in operator-hour.
     #[getter]
     fn contacts_per_operator_hour(&self) -> f64 {
         self.inner.contacts_per_operator_hour
     }
+    /// Dials per contact dialed at least once.
     #[getter]
     fn attempts_per_contact(&self) -> f64 {
         self.inner.attempts_per_contact
     }
+    /// Dial attempts.
     #[getter]
     fn dials(&self) -> u64 {
         self.inner.dials
     }
+    /// Calls answered by a human.
     #[getter]
     fn answered(&self) -> u64 {
         self.inner.answered
     }
+    /// Answered calls dropped before an operator came (engine abandon or client hang-up while waiting).
     #[getter]
     fn abandoned(&self) -> u64 {
         self.inner.abandoned
     }
+    /// Calls connected to an operator.
     #[getter]
     fn connected(&self) -> u64 {
         self.inner.connected
     }
+    /// Mean wait of answered predictive calls, answer to connect (or hang-up), s.
     #[getter]
     fn wait_mean_s(&self) -> f64 {
         self.inner.wait_mean_s
     }
+    /// Simulated time from start to stop, s.
     #[getter]
     fn simulated_s(&self) -> f64 {
         self.inner.simulated_s
     }
+    /// Events fed to the engine.
     #[getter]
     fn events(&self) -> u64 {
         self.inner.events
     }
+    /// Events the engine refused as stale or illegal (late messages racing an engine timer).
     #[getter]
     fn stale_events(&self) -> u64 {
         self.inner.stale_events
     }
+    /// Predictive: answered clients who hung up while waiting.
     #[getter]
     fn client_hangups(&self) -> u64 {
         self.inner.client_hangups
     }
+    /// True when every contact is in a terminal state.
     #[getter]
     fn finished(&self) -> bool {
         self.inner.finished
@@ -250,7 +326,9 @@ impl SimReport {
                 .collect(),
         )
     }
-    /// Cumulative answered calls per minute (`uint64`).
+    /// Calls answered by a human during each minute (`uint64`): per-minute
+    /// counts, not a running total (`answered_series.sum() == answered`;
+    /// `numpy.cumsum` gives the running total).
     #[getter]
     fn answered_series<'py>(&self, py: Python<'py>) -> Bound<'py, PyArray1<u64>> {
         PyArray1::from_vec(
@@ -258,7 +336,8 @@ impl SimReport {
             self.inner.timeseries.iter().map(|r| r.answered).collect(),
         )
     }
-    /// Cumulative abandoned calls per minute (`uint64`).
+    /// Calls abandoned during each minute (`uint64`): per-minute counts,
+    /// not a running total (`abandoned_series.sum() == abandoned`).
     #[getter]
     fn abandoned_series<'py>(&self, py: Python<'py>) -> Bound<'py, PyArray1<u64>> {
         PyArray1::from_vec(
@@ -266,7 +345,8 @@ impl SimReport {
             self.inner.timeseries.iter().map(|r| r.abandoned).collect(),
         )
     }
-    /// Cumulative abandon rate per minute (`float64`).
+    /// Abandoned / human-answered from the start to the end of each minute
+    /// (`float64`), the running rate.
     #[getter]
     fn cumulative_abandon_rate<'py>(&self, py: Python<'py>) -> Bound<'py, PyArray1<f64>> {
         PyArray1::from_vec(
@@ -293,11 +373,36 @@ impl SimReport {
         Ok(d)
     }
 
-    /// The time series as a pandas DataFrame indexed by minute.
+    /// The simulated start time, ms since the Unix epoch (the scenario's
+    /// `start_ms`); row `m` of the time series is at `start_ms + m * 60000`.
+    #[getter]
+    fn start_ms(&self) -> u64 {
+        self.start_ms
+    }
+
+    /// The time series as a pandas DataFrame indexed by the UTC time of
+    /// each row (`DatetimeIndex` named `time`: the scenario's start plus
+    /// `minute` minutes), with `minute` kept as a column.
     fn to_pandas<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
         let pd = import_pandas(py)?;
-        let df = pd.getattr("DataFrame")?.call1((self.timeseries(py)?,))?;
-        df.call_method1("set_index", ("minute",))
+        let ts = self.timeseries(py)?;
+        let ms: Vec<i64> = self
+            .inner
+            .timeseries
+            .iter()
+            .map(|r| (self.start_ms + r.minute * 60_000) as i64)
+            .collect();
+        let kwargs = PyDict::new(py);
+        kwargs.set_item("unit", "ms")?;
+        kwargs.set_item("utc", true)?;
+        let index = pd
+            .getattr("to_datetime")?
+            .call((PyArray1::from_vec(py, ms),), Some(&kwargs))?;
+        let index = pd.getattr("DatetimeIndex")?.call1((index,))?;
+        index.setattr("name", "time")?;
+        let kwargs = PyDict::new(py);
+        kwargs.set_item("index", index)?;
+        pd.getattr("DataFrame")?.call((ts,), Some(&kwargs))
     }
 
     /// The whole report as a JSON string (the CLI's `--json` format).
@@ -323,7 +428,9 @@ impl SimReport {
 /// defaults), a TOML scenario file path, or a dict; keyword `overrides`
 /// replace top-level keys (`contacts=5000, operators=10, mode="preview",
 /// seed=7`), and dict values merge into sections
-/// (`customers={"p_human": 0.4}`). Bad values raise `InvalidConfig`.
+/// (`customers={"p_human": 0.4}`). A value of the wrong type
+/// (`operators="5"`, `seed=1.5`) raises `TypeError` naming the argument;
+/// bad values and unknown keys raise `InvalidConfig`.
 #[pyfunction]
 #[pyo3(signature = (scenario=None, **overrides))]
 pub(crate) fn simulate(
@@ -332,9 +439,11 @@ pub(crate) fn simulate(
     overrides: Option<&Bound<'_, PyDict>>,
 ) -> PyResult<SimReport> {
     let scenario = build_scenario(scenario, overrides)?;
+    let start_ms = scenario.start_ms;
     let report = py.detach(|| no_panic(|| run(&scenario, &mut |_| {})))?;
     Ok(SimReport {
         inner: report.map_err(sim_err)?,
+        start_ms,
     })
 }
 

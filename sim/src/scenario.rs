@@ -242,6 +242,18 @@ pub struct CampaignSettings {
     pub acw_limit_ms: u64,
     /// Attempts per contact.
     pub max_attempts: u8,
+    /// Attempts per number in any rolling 24 hours (0 = no cap).
+    pub max_attempts_per_24h: u8,
+    /// After an abandoned call, redial only with an operator reserved for
+    /// this long, ms (0 = off).
+    pub reserve_operator_after_abandon_ms: u64,
+    /// Allow `ring_timeout_ms` below 15000 (not US-compliant).
+    pub allow_short_ring_timeout: bool,
+    /// Preview/progressive: contacts kept ready while no operator is free
+    /// (0 = one per logged-in operator).
+    pub hopper_size: u32,
+    /// Delay before trying a contact whose number is in another call, ms.
+    pub number_busy_delay_ms: u64,
     /// Retry delay after busy, s (or `"never"`).
     pub retry_busy_s: RetryDelay,
     /// Retry delay after no answer / unreachable, s (or `"never"`).
@@ -376,6 +388,11 @@ impl Default for CampaignSettings {
             acw_enabled: c.acw_enabled,
             acw_limit_ms: c.acw_limit_ms,
             max_attempts: r.max_attempts,
+            max_attempts_per_24h: r.max_attempts_per_24h,
+            reserve_operator_after_abandon_ms: r.reserve_operator_after_abandon_ms,
+            allow_short_ring_timeout: c.allow_short_ring_timeout,
+            hopper_size: c.hopper_size,
+            number_busy_delay_ms: c.number_busy_delay_ms,
             retry_busy_s: delay(r.busy),
             retry_no_answer_s: delay(r.no_answer),
             retry_machine_s: delay(r.machine),
@@ -807,11 +824,15 @@ impl Scenario {
                 dial_failed: s.retry_dial_failed_s.rule(),
                 abandoned: s.retry_abandoned_s.rule(),
                 max_attempts: s.max_attempts,
-                ..RetryPolicy::default()
+                max_attempts_per_24h: s.max_attempts_per_24h,
+                reserve_operator_after_abandon_ms: s.reserve_operator_after_abandon_ms,
             },
             offer_timeout_ms: s.offer_timeout_ms,
             bcw_ms: s.bcw_ms,
             ring_timeout_ms: s.ring_timeout_ms,
+            allow_short_ring_timeout: s.allow_short_ring_timeout,
+            hopper_size: s.hopper_size,
+            number_busy_delay_ms: s.number_busy_delay_ms,
             abandon_limit_ms: s.abandon_limit_ms,
             acw_enabled: s.acw_enabled,
             acw_limit_ms: s.acw_limit_ms,
@@ -824,6 +845,26 @@ impl Scenario {
         config.validate()?;
         Ok(config)
     }
+}
+
+/// Where a setting of the engine's table
+/// ([`dialcore::config::CONFIG_FIELDS`]) lives in a scenario file, as a
+/// dotted key: `mode` and `calling_window` at the top, the others in
+/// `[campaign]`, with `default_timezone` as `timezone` and the retry delays
+/// in seconds (`retry_busy_ms` as `retry_busy_s`). None for the settings a
+/// simulation has no use for, with the reason.
+pub fn scenario_key(field: &str) -> Result<String, &'static str> {
+    Ok(match field {
+        "mode" | "calling_window" => field.to_owned(),
+        "default_timezone" => "campaign.timezone".to_owned(),
+        "default_country" => {
+            return Err("the simulator dials generated +E.164 numbers: no national numbers to read")
+        }
+        f => match f.strip_prefix("retry_").and_then(|r| r.strip_suffix("_ms")) {
+            Some(kind) => format!("campaign.retry_{kind}_s"),
+            None => format!("campaign.{f}"),
+        },
+    })
 }
 
 /// The scenario's name for a [`CampaignConfig`] field.

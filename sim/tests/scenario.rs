@@ -178,3 +178,67 @@ fn files_name_their_path_and_the_shipped_scenarios_load() {
         "{msg}"
     );
 }
+
+/// Drift test against the engine's settings table: every setting is
+/// reachable from a scenario file (or says why not), and a value written
+/// under its scenario key reaches the engine's configuration.
+#[test]
+fn every_setting_of_the_engine_table_is_a_scenario_key() {
+    use dialcore::config::{FieldKind, FieldValue, CONFIG_FIELDS};
+    let default = Scenario::default();
+    let base = default.campaign_config().unwrap();
+    let keys = serde_json::to_value(&default).unwrap();
+    for f in CONFIG_FIELDS {
+        let key = match dialcore_sim::scenario_key(f.name) {
+            Ok(key) => key,
+            Err(reason) => {
+                assert!(!reason.is_empty(), "{}", f.name);
+                continue;
+            }
+        };
+        let (section, leaf) = match key.split_once('.') {
+            Some((s, l)) => (Some(s), l),
+            None => (None, key.as_str()),
+        };
+        let holder = section.map_or(&keys, |s| &keys[s]);
+        assert!(holder.get(leaf).is_some(), "{} has no scenario key {key}", f.name);
+        // A value other than the default, as TOML, and what the engine must get.
+        let (toml, want) = match ((f.get)(&base), f.kind) {
+            (FieldValue::UInt(ms), _) if leaf.starts_with("retry_") => {
+                let s = ms / 1000 + 1;
+                (s.to_string(), FieldValue::UInt(s * 1000))
+            }
+            (FieldValue::UInt(u), _) => ((u + 1).to_string(), FieldValue::UInt(u + 1)),
+            (FieldValue::None, _) if leaf.starts_with("retry_") => {
+                ("7".to_owned(), FieldValue::UInt(7000))
+            }
+            (FieldValue::Bool(b), _) => ((!b).to_string(), FieldValue::Bool(!b)),
+            (FieldValue::Float(x), _) => ((x + 0.01).to_string(), FieldValue::Float(x + 0.01)),
+            (FieldValue::Text(t), FieldKind::Choice(names)) => {
+                let other = names.iter().find(|n| **n != t && **n != "30d").unwrap();
+                (format!("{other:?}"), FieldValue::Text((*other).to_owned()))
+            }
+            (FieldValue::Text(_), _) if f.name == "calling_window" => (
+                "\"Mon-Fri 09:00-17:00\"".to_owned(),
+                FieldValue::Text("Mon-Fri 09:00-17:00".to_owned()),
+            ),
+            (FieldValue::Text(_), _) => (
+                "\"Europe/Berlin\"".to_owned(),
+                FieldValue::Text("Europe/Berlin".to_owned()),
+            ),
+            (v, k) => panic!("{}: {v:?} of {k:?}", f.name),
+        };
+        let text = match section {
+            Some(s) => format!("[{s}]\n{leaf} = {toml}\n"),
+            None => format!("{leaf} = {toml}\n"),
+        };
+        let scenario = Scenario::from_toml_str(&text).unwrap_or_else(|e| panic!("{text}: {e}"));
+        let config = scenario.campaign_config().unwrap_or_else(|e| panic!("{text}: {e}"));
+        let got = (f.get)(&config);
+        if f.name == "calling_window" {
+            assert_eq!(got.to_string().contains("Mon"), true, "{got}");
+        } else {
+            assert_eq!(got, want, "{} from {text:?}", f.name);
+        }
+    }
+}
