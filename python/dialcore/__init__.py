@@ -24,6 +24,7 @@ from enum import IntEnum
 
 from . import _native
 from ._native import (
+    CONFIG_DOCS,
     CONFIG_KEYS,
     Campaign,
     CampaignCanceled,
@@ -49,6 +50,8 @@ from ._native import (
     inspect,
     simulate,
 )
+
+from ._types import Columns, CommandKind, Metrics, ModeName, PacerName
 
 __version__: str = _native.__version__
 
@@ -93,14 +96,20 @@ class Mode(IntEnum):
     PREDICTIVE = 2
 
 
-OUTCOMES: tuple = tuple(_native.outcome_names())
+OUTCOMES: tuple[str, ...] = tuple(_native.outcome_names())
 """Names of the ``last_outcome`` codes of :meth:`Campaign.columns`, in code order."""
 
 # The native table and the enum must agree; a mismatch is a packaging bug.
 assert [(s.value, s.name) for s in State] == [(c, n) for c, n, _ in _STATES]
 
 __all__ = [
+    "CONFIG_DOCS",
     "CONFIG_KEYS",
+    "Columns",
+    "CommandKind",
+    "Metrics",
+    "ModeName",
+    "PacerName",
     "OUTCOMES",
     "Campaign",
     "CampaignCanceled",

@@ -237,11 +237,17 @@ impl Event {
 #[pyclass(frozen, get_all, module = "dialcore._native")]
 #[derive(Clone, PartialEq, Eq, Hash)]
 pub(crate) struct Command {
+    /// `"offer"`, `"dial"`, `"connect"`, `"abandon"`, `"hangup"` or `"revoke"`.
     kind: &'static str,
+    /// The contact the command is about.
     contact: u32,
+    /// The operator (offer, connect, revoke; a preview/progressive dial), else None.
     operator: Option<u32>,
+    /// The packed call id (`contact << 8 | attempt`) to echo in call events, or None.
     call: Option<u64>,
+    /// The attempt number of the call (1 for the first dial), or None.
     attempt: Option<u8>,
+    /// Dial: the number to call, E.164 digits; else None.
     number: Option<u64>,
 }
 
@@ -444,8 +450,8 @@ fn type_name_of(v: &Bound<'_, PyAny>) -> String {
         .unwrap_or_default()
 }
 
-/// The numbers one element at a time: text as it is, a non-negative int as
-/// E.164 digits, a missing value (None, NaN, `pandas.NA`) as a blank number
+/// The numbers one element at a time: text as it is, a non-negative int (or
+/// a whole float, as in a pandas column with gaps) as E.164 digits, a missing value (None, NaN, `pandas.NA`) as a blank number
 /// (stored as InvalidRecord); anything else is a `TypeError` naming the
 /// element.
 fn read_numbers_each(list: &Bound<'_, PyAny>) -> PyResult<Numbers> {
@@ -456,6 +462,15 @@ fn read_numbers_each(list: &Bound<'_, PyAny>) -> PyResult<Numbers> {
             out.push(String::new());
         } else if item.is_instance_of::<PyString>() {
             out.push(item.extract()?);
+        } else if let Some(d) = item
+            .cast::<PyFloat>()
+            .ok()
+            .map(|f| f.value())
+            .filter(|x| x.fract() == 0.0 && *x >= 1.0 && *x < 1e16)
+        {
+            // A whole number in a float column (pandas makes an int column
+            // with missing values float64): the E.164 digits it holds.
+            out.push(format!("+{}", d as u64));
         } else if item.is_instance_of::<pyo3::types::PyInt>()
             && !item.is_instance_of::<pyo3::types::PyBool>()
         {

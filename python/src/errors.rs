@@ -148,6 +148,27 @@ fn os_err(
     }
 }
 
+/// The OS error number of `e`: its own, or for an error the engine made
+/// (`NotFound` with a message of its own) the platform's number of its kind.
+fn io_errno(py: Python<'_>, e: &std::io::Error) -> Option<i32> {
+    use std::io::ErrorKind;
+    if let Some(n) = e.raw_os_error() {
+        return Some(n);
+    }
+    let name = match e.kind() {
+        ErrorKind::NotFound => "ENOENT",
+        ErrorKind::PermissionDenied => "EACCES",
+        ErrorKind::AlreadyExists => "EEXIST",
+        ErrorKind::WouldBlock => "EWOULDBLOCK",
+        ErrorKind::InvalidInput => "EINVAL",
+        ErrorKind::NotADirectory => "ENOTDIR",
+        ErrorKind::IsADirectory => "EISDIR",
+        ErrorKind::StorageFull => "ENOSPC",
+        _ => return None,
+    };
+    errno_named(py, name)
+}
+
 /// `errno.<name>` of this platform.
 fn errno_named(py: Python<'_>, name: &str) -> Option<i32> {
     py.import("errno").ok()?.getattr(name).ok()?.extract().ok()
@@ -191,12 +212,12 @@ pub(crate) fn open_err(py: Python<'_>, dir: &Path, e: OpenError) -> PyErr {
         }
         OpenError::Locked(dir) => locked_err(py, &dir),
         OpenError::Io { path, source } => {
-            os_err(py, &STORAGE_ERROR, source.raw_os_error(), msg, &path)
+            os_err(py, &STORAGE_ERROR, io_errno(py, &source), msg, &path)
         }
         OpenError::Journal(JournalError::Io(source)) => os_err(
             py,
             &STORAGE_ERROR,
-            source.raw_os_error(),
+            io_errno(py, &source),
             format!("data directory {}: {msg}", dir.display()),
             dir,
         ),
@@ -208,7 +229,7 @@ pub(crate) fn open_err(py: Python<'_>, dir: &Path, e: OpenError) -> PyErr {
 
 /// The error of a failed journal or snapshot write.
 pub(crate) fn durable_err(py: Python<'_>, what: &str, e: &DurableError) -> PyErr {
-    storage_err(py, e.source.raw_os_error(), format!("{what}: {e}"), &e.path)
+    storage_err(py, io_errno(py, &e.source), format!("{what}: {e}"), &e.path)
 }
 
 /// A `StorageError` about `path`, with the OS error number when there is one.

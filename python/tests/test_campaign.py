@@ -71,6 +71,8 @@ def test_columns_dtypes(campaign):
         "priority": np.uint8,
         "zone": np.uint16,
         "number": np.uint64,
+        "external_id": np.object_,
+        "timezone": np.object_,
     }
     assert set(cols) == set(expect)
     for name, dtype in expect.items():
