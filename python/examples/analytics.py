@@ -5,6 +5,8 @@ matplotlib is installed, saves a chart of occupancy and abandon rate.
     python python/examples/analytics.py [--contacts 20000] [--out analytics.png]
 """
 
+from __future__ import annotations
+
 import argparse
 
 import dialcore
@@ -12,7 +14,8 @@ import dialcore
 MODES = ["preview", "progressive", "predictive"]
 
 
-def main():
+def main() -> None:
+    """Runs the grid of simulations, prints the table, saves the chart."""
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument("--contacts", type=int, default=20_000)
     ap.add_argument("--operators", type=int, nargs="+", default=[5, 10, 20])
@@ -20,7 +23,7 @@ def main():
     ap.add_argument("--out", default="analytics.png")
     args = ap.parse_args()
 
-    rows = []
+    rows: list[tuple[str, int, dialcore.SimReport]] = []
     for mode in MODES:
         for ops in args.operators:
             r = dialcore.simulate(contacts=args.contacts, operators=ops, mode=mode, seed=args.seed)
