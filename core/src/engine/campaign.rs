@@ -55,6 +55,7 @@
 pub mod durable;
 mod error;
 pub mod gate;
+pub mod lookup;
 
 pub use error::EngineError;
 
