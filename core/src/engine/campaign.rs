@@ -56,6 +56,7 @@ pub mod durable;
 mod error;
 pub mod gate;
 pub mod lookup;
+mod rows;
 
 pub use error::EngineError;
 
