@@ -47,6 +47,16 @@
 #define DC_STATE_COUNT 17
 
 /**
+ * "None" for the `u32` fields of the getters (an operator or contact id).
+ */
+#define DC_NONE_U32 UINT32_MAX
+
+/**
+ * "None" for the `u64` time fields of the getters (no timer pending).
+ */
+#define DC_NONE_U64 UINT64_MAX
+
+/**
  * How contacts reach operators.
  */
 enum dc_mode
@@ -644,12 +654,105 @@ typedef enum dc_pacer {
 } dc_pacer;
 
 /**
+ * Last-outcome codes of a contact (`uint8_t` in every API).
+ */
+enum dc_outcome
+#if defined(__cplusplus) || __STDC_VERSION__ >= 202311L
+  : uint8_t
+#endif // defined(__cplusplus) || __STDC_VERSION__ >= 202311L
+ {
+  /**
+   * No attempt has ended yet.
+   */
+  DC_OUTCOME_NONE = 0,
+  /**
+   * A human answered and was connected to an operator.
+   */
+  DC_OUTCOME_CONNECTED = 1,
+  /**
+   * An answering machine answered.
+   */
+  DC_OUTCOME_MACHINE = 2,
+  /**
+   * The client rejected the call (busy).
+   */
+  DC_OUTCOME_BUSY = 3,
+  /**
+   * Nobody answered, or the number was unreachable.
+   */
+  DC_OUTCOME_NO_ANSWER = 4,
+  /**
+   * The dial could not be initiated.
+   */
+  DC_OUTCOME_DIAL_FAILED = 5,
+  /**
+   * Answered, dropped before an operator connected.
+   */
+  DC_OUTCOME_ABANDONED = 6,
+  /**
+   * The operator asked for a callback at a set time.
+   */
+  DC_OUTCOME_CALLBACK = 7,
+  /**
+   * The operator declined the contact (preview).
+   */
+  DC_OUTCOME_DECLINED = 8,
+};
+#ifndef __cplusplus
+#if __STDC_VERSION__ >= 202311L
+typedef enum dc_outcome dc_outcome;
+#else
+typedef uint8_t dc_outcome;
+#endif // __STDC_VERSION__ >= 202311L
+#endif // __cplusplus
+
+/**
+ * What became of one data row of an imported CSV file (`dc_import_row`).
+ */
+enum dc_row_status
+#if defined(__cplusplus) || __STDC_VERSION__ >= 202311L
+  : uint8_t
+#endif // defined(__cplusplus) || __STDC_VERSION__ >= 202311L
+ {
+  /**
+   * Added as an Initial contact.
+   */
+  DC_ROW_STATUS_ADDED = 0,
+  /**
+   * Added as an InvalidRecord contact (its number is bad; fix it with
+   * `dc_campaign_fix_number`).
+   */
+  DC_ROW_STATUS_INVALID_RECORD = 1,
+  /**
+   * Added as a Blacklisted contact.
+   */
+  DC_ROW_STATUS_BLACKLISTED = 2,
+  /**
+   * Not added (wrong field count, bad UTF-8, unknown time zone, …).
+   */
+  DC_ROW_STATUS_SKIPPED = 3,
+};
+#ifndef __cplusplus
+#if __STDC_VERSION__ >= 202311L
+typedef enum dc_row_status dc_row_status;
+#else
+typedef uint8_t dc_row_status;
+#endif // __STDC_VERSION__ >= 202311L
+#endif // __cplusplus
+
+/**
  * One campaign: its contacts, operators and engine, behind a lock. Opaque;
  * create with `dc_campaign_new` (in memory) or `dc_campaign_open` (kept in
  * a data directory), free with `dc_campaign_free`. Every
  * function may be called from any thread, concurrently.
  */
 typedef struct dc_campaign dc_campaign;
+
+/**
+ * The row-by-row report of `dc_campaign_import_csv_rows`; opaque, owned
+ * by the caller, freed with `dc_import_rows_free`.
+ */
+typedef struct dc_import_rows dc_import_rows;
 
 /**
  * Whether and when to retry one kind of outcome.
@@ -1100,6 +1203,121 @@ typedef struct dc_reconciled {
   uint8_t attempts;
 } dc_reconciled;
 
+/**
+ * What a host sees of one contact (`dc_campaign_contact_info`). Strings
+ * are fetched apart (`dc_campaign_contact_external_id`,
+ * `dc_campaign_contact_timezone`) and copied.
+ */
+typedef struct dc_contact_info {
+  /**
+   * Its state, a `dc_state` code.
+   */
+  uint8_t state;
+  /**
+   * Dial attempts so far.
+   */
+  uint8_t attempts;
+  /**
+   * The outcome of the last attempt, a `dc_outcome` code (`DC_OUTCOME_NONE`
+   * before the first); `dc_outcome_name` gives its name.
+   */
+  uint8_t last_outcome;
+  /**
+   * Its priority (higher is dialed first).
+   */
+  uint8_t priority;
+  /**
+   * How many numbers `dc_campaign_contact_numbers` gives (0 for an
+   * InvalidRecord).
+   */
+  uint32_t number_count;
+  /**
+   * Its first number, E.164 digits (0 for an InvalidRecord).
+   */
+  uint64_t number;
+  /**
+   * When its pending timer fires (a retry or callback due, a ring
+   * timeout, the end of BCW …), ms since the Unix epoch;
+   * `DC_NONE_U64` when none is pending (an Initial contact is due as soon
+   * as an operator and the guards allow).
+   */
+  uint64_t due_ms;
+  /**
+   * The operator bound to it (offer, BCW, call or ACW), or `DC_NONE_U32`.
+   */
+  uint32_t operator_id;
+  /**
+   * The attempt number of its call in progress (dialed, not ended), the
+   * `attempt` to echo in call events with this contact; 0 when none.
+   */
+  uint8_t call_attempt;
+} dc_contact_info;
+
+/**
+ * What an operator is busy with (`dc_campaign_operator_work`).
+ */
+typedef struct dc_operator_work {
+  /**
+   * The operator's state, a `dc_operator_state` code.
+   */
+  uint8_t state;
+  /**
+   * The contact offered to, dialed for or talking with the operator, or
+   * `DC_NONE_U32`.
+   */
+  uint32_t contact;
+  /**
+   * The attempt number of that contact's call in progress; 0 when none.
+   */
+  uint8_t call_attempt;
+} dc_operator_work;
+
+/**
+ * One data row of an imported file: its line and its contact.
+ */
+typedef struct dc_import_row {
+  /**
+   * 1-based line where the row starts (the header is line 1).
+   */
+  uint64_t line;
+  /**
+   * The contact added for it, or `DC_NONE_U32` for a skipped row.
+   */
+  uint32_t contact;
+  /**
+   * A `dc_row_status`.
+   */
+  uint8_t status;
+} dc_import_row;
+
+/**
+ * One bad row of an imported file: an InvalidRecord row or a skipped one.
+ * The strings are copies (NUL-terminated, cut to fit).
+ */
+typedef struct dc_bad_row {
+  /**
+   * 1-based line where the row starts.
+   */
+  uint64_t line;
+  /**
+   * The InvalidRecord contact added for it, or `DC_NONE_U32` (skipped).
+   */
+  uint32_t contact;
+  /**
+   * `DC_ROW_STATUS_INVALID_RECORD` or `DC_ROW_STATUS_SKIPPED`.
+   */
+  uint8_t status;
+  /**
+   * A stable key of the reason (`"too_short"`, `"letters"`,
+   * `"field_count"`, `"unknown_timezone"`, …).
+   */
+  char reason[24];
+  /**
+   * A readable message (`"line 4: unknown time zone \"Nowhere/Land\""`).
+   */
+  char message[160];
+} dc_bad_row;
+
 #ifdef __cplusplus
 extern "C" {
 #endif // __cplusplus
@@ -1465,6 +1683,130 @@ dc_status dc_campaign_journal_position(const struct dc_campaign *campaign,
 dc_status dc_campaign_inspect(const char *dir,
                               const struct dc_config *config,
                               struct dc_recovery_report *report_out);
+
+/**
+ * The name of an outcome code (`"busy"`, …), a static string (never
+ * free it); `"unknown"` for a code that is none.
+ */
+const char *dc_outcome_name(uint8_t code);
+
+/**
+ * Frees what the library keeps for the life of the process: the cache of
+ * time zones read from the bundled tz database (shared by every campaign,
+ * filled as zones are first used). Call it once at exit, after freeing
+ * every campaign, so that a leak checker (valgrind `--leak-check=full`)
+ * sees every allocation freed; not calling it leaks nothing that grows.
+ * Campaigns made afterwards still work (they fill the cache again).
+ */
+void dc_shutdown(void);
+
+/**
+ * Writes what the campaign knows of `contact` to `*out`;
+ * `DC_STATUS_UNKNOWN_CONTACT` for an id it does not have.
+ */
+dc_status dc_campaign_contact_info(const struct dc_campaign *campaign,
+                                   uint32_t contact,
+                                   struct dc_contact_info *out);
+
+/**
+ * Writes the numbers of `contact` (E.164 digits, in dial order) to
+ * `out[0 .. min(cap, number_count)]` and how many to `*written`.
+ */
+dc_status dc_campaign_contact_numbers(const struct dc_campaign *campaign,
+                                      uint32_t contact,
+                                      uint64_t *out,
+                                      size_t cap,
+                                      size_t *written);
+
+/**
+ * Copies the external id of `contact` (`""` when none was given) into
+ * `buf` (see "Ownership": at most `cap - 1` bytes and a NUL; the full
+ * length in `*needed`).
+ */
+dc_status dc_campaign_contact_external_id(const struct dc_campaign *campaign,
+                                          uint32_t contact,
+                                          char *buf,
+                                          size_t cap,
+                                          size_t *needed);
+
+/**
+ * Copies the IANA time zone name of `contact` into `buf`, as
+ * `dc_campaign_contact_external_id`.
+ */
+dc_status dc_campaign_contact_timezone(const struct dc_campaign *campaign,
+                                       uint32_t contact,
+                                       char *buf,
+                                       size_t cap,
+                                       size_t *needed);
+
+/**
+ * Writes what `operator` is busy with to `*out`: its state, the contact
+ * offered to, dialed for or talking with it, and that contact's call.
+ * `DC_STATUS_UNKNOWN_OPERATOR` for an id the campaign does not have.
+ */
+dc_status dc_campaign_operator_work(const struct dc_campaign *campaign,
+                                    uint32_t operator_id,
+                                    struct dc_operator_work *out);
+
+/**
+ * Writes up to `cap` ids of the contacts in `state` (a `dc_state` code),
+ * in id order from id `start` on, to `out`, and how many to `*written`.
+ * Page through all of them with `start = out[written - 1] + 1` while
+ * `written == cap`. A state code that is none is
+ * `DC_STATUS_INVALID_ARGUMENT`. One page costs a scan of the state column
+ * from `start` to the last id found (about 1 ns a contact).
+ */
+dc_status dc_campaign_contacts_in_state(const struct dc_campaign *campaign,
+                                        uint8_t state,
+                                        uint32_t start,
+                                        uint32_t *out,
+                                        size_t cap,
+                                        size_t *written);
+
+/**
+ * Imports the CSV file at `path` like `dc_campaign_import_csv` (the
+ * summary goes to the optional `report`) and gives the row-by-row report
+ * in `*out_rows`: every data row's line and contact
+ * (`dc_import_rows_get`) and every bad row with its reason
+ * (`dc_import_rows_bad`). Free it with `dc_import_rows_free`. On error
+ * nothing is imported and `*out_rows` is left unchanged.
+ */
+dc_status dc_campaign_import_csv_rows(struct dc_campaign *campaign,
+                                      const char *path,
+                                      struct dc_import_report *report,
+                                      struct dc_import_rows **out_rows);
+
+/**
+ * Writes the number of data rows to `*out_rows` and of bad rows to
+ * `*out_bad` (either may be NULL).
+ */
+dc_status dc_import_rows_len(const struct dc_import_rows *rows, size_t *out_rows, size_t *out_bad);
+
+/**
+ * Copies data rows `start ..` (at most `cap`, in line order) to `out` and
+ * how many to `*written`: the map from a row's line to its contact id.
+ */
+dc_status dc_import_rows_get(const struct dc_import_rows *rows,
+                             size_t start,
+                             struct dc_import_row *out,
+                             size_t cap,
+                             size_t *written);
+
+/**
+ * Copies bad rows `start ..` (at most `cap`, in line order: every
+ * InvalidRecord and every skipped row, not just the first) to `out` and
+ * how many to `*written`.
+ */
+dc_status dc_import_rows_bad(const struct dc_import_rows *rows,
+                             size_t start,
+                             struct dc_bad_row *out,
+                             size_t cap,
+                             size_t *written);
+
+/**
+ * Frees a report of `dc_campaign_import_csv_rows`; NULL is a no-op.
+ */
+void dc_import_rows_free(struct dc_import_rows *rows);
 
 #ifdef __cplusplus
 }  // extern "C"

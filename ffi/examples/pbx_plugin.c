@@ -173,5 +173,6 @@ int main(void) {
     if (counts[s] > 0) printf("%-28s %u\n", dc_state_name((uint8_t)s), counts[s]);
   }
   dc_campaign_free(campaign);
+  dc_shutdown(); /* at module unload: frees the library's time-zone cache */
   return 0;
 }

@@ -1855,6 +1855,8 @@ pub unsafe extern "C" fn dc_campaign_next_deadline(
 
 mod durable;
 pub use durable::*;
+mod lookup;
+pub use lookup::*;
 
 /// Hooks for the Rust tests of this crate; not part of the C API.
 #[doc(hidden)]

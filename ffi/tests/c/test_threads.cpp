@@ -242,6 +242,7 @@ int main() {
               static_cast<unsigned long long>(abandons.load()),
               static_cast<unsigned long long>(status_queries.load()));
   dc_campaign_free(c);
+  dc_shutdown();
   if (failures == 0) {
     std::printf("ok   test_threads (4 threads on one campaign)\n");
     return 0;
