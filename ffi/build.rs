@@ -23,7 +23,9 @@ fn main() {
             println!("cargo:rustc-cdylib-link-arg=-Wl,-soname,libdialcore.so.{abi}");
         }
         "macos" | "ios" => {
-            println!("cargo:rustc-cdylib-link-arg=-Wl,-install_name,@rpath/libdialcore.{abi}.dylib");
+            println!(
+                "cargo:rustc-cdylib-link-arg=-Wl,-install_name,@rpath/libdialcore.{abi}.dylib"
+            );
         }
         _ => {}
     }

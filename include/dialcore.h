@@ -5,15 +5,40 @@
  * Regenerate: DIALCORE_BLESS=1 cargo test -p dialcore-ffi --test header
  *
  * Link: -ldialcore (shared), or libdialcore.a plus
- *       -lpthread -ldl -lm -lrt -lutil -lgcc_s -lc (static).
+ *       -lpthread -ldl -lm -lrt -lutil -lgcc_s -lc (static); installed with
+ *       scripts/install PREFIX: `pkg-config --cflags --libs dialcore`.
  *
  * Safety contract of every function: pointers are NULL (reported as
  * DC_STATUS_NULL_POINTER unless documented as optional) or valid and aligned
  * for the given length; strings are NUL-terminated (checked as UTF-8); a
  * dc_campaign* comes from dc_campaign_new or dc_campaign_open and is not
- * used after dc_campaign_free. Every function may be called from any thread; calls on
- * one campaign are serialized by its lock. Errors: a dc_status, and
+ * used after dc_campaign_free. Errors: a dc_status, and
  * dc_last_error_message() on the same thread.
+ *
+ * Ownership: the library never keeps a pointer the host passed in. Strings
+ * and arrays given to a call (phone numbers, time zones, config strings,
+ * paths, buffers) are read or copied during the call; the host may free or
+ * reuse them as soon as it returns. Strings the library gives back are
+ * either copied into the host's buffer (the getters: snprintf style, at
+ * most cap - 1 bytes and a NUL, the full length in *needed) or static
+ * (dc_version, dc_status_name, dc_state_name, dc_outcome_name: never free
+ * them). dc_last_error_message() is the calling thread's own and valid until
+ * that thread's next failing call (dc_last_error_copy copies it). Handles the
+ * library makes (dc_campaign*, dc_import_rows*) are the host's to free, once.
+ *
+ * Threads: every function may be called from any thread at any time, also
+ * on one campaign from several threads at once (events from call threads,
+ * dc_campaign_poll from a timer, getters from a status thread): each call
+ * takes the campaign's lock once and holds it only for its own work, so
+ * what one call reads is one consistent moment. Only dc_campaign_free (and
+ * dc_import_rows_free) must not race with other calls on the same handle,
+ * and dc_shutdown must run after the last campaign is freed, with no other
+ * call in flight.
+ *
+ * Lock fairness: the lock is parking_lot's mutex, eventually fair: a
+ * waiting thread is handed the lock within about 0.5 ms even while other
+ * threads keep taking it (no starvation), but waiters are not served in
+ * strict arrival order. A call never waits for I/O of another campaign.
  */
 
 #ifndef DIALCORE_H

@@ -10,6 +10,16 @@
 //! timer thread, queries from a status thread). Each call takes the lock
 //! once; nothing blocks for longer than one engine call.
 //!
+//! **Getters.** The `lookup` module reads one contact, one operator's work,
+//! the contacts in a state (paged) and the row-by-row CSV import report;
+//! every string it gives is copied into the caller's buffer.
+//!
+//! **Ownership, threads, lock fairness** are stated at the top of the
+//! header (`ffi/cbindgen.toml`): nothing the host passes is kept, handles
+//! are the host's to free once, any call from any thread, and the lock
+//! (`parking_lot::Mutex`) is eventually fair (a waiter gets it within about
+//! 0.5 ms), not first-come first-served.
+//!
 //! **Durability.** `dc_campaign_open` makes the same handle from a data
 //! directory (journal and snapshots) and recovers it after a crash; see the
 //! `durable` module for its status codes and how a write failure shows.

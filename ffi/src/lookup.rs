@@ -100,7 +100,8 @@ pub enum dc_outcome {
     Declined = 8,
 }
 
-const _: () = assert!(Outcome::ALL.len() == 9 && dc_outcome::Declined as u8 == Outcome::Declined as u8);
+const _: () =
+    assert!(Outcome::ALL.len() == 9 && dc_outcome::Declined as u8 == Outcome::Declined as u8);
 
 /// The name of an outcome code (`"busy"`, …), a static string (never
 /// free it); `"unknown"` for a code that is none.
@@ -165,7 +166,12 @@ unsafe fn copy_str(s: &str, buf: *mut c_char, cap: usize, needed: *mut usize) ->
 }
 
 /// Writes `items` (at most `cap`) to `out` and their number to `*written`.
-unsafe fn write_page<T: Copy>(items: &[T], out: *mut T, cap: usize, written: *mut usize) -> Result<(), Fail> {
+unsafe fn write_page<T: Copy>(
+    items: &[T],
+    out: *mut T,
+    cap: usize,
+    written: *mut usize,
+) -> Result<(), Fail> {
     if written.is_null() {
         return Err(Fail::null("written"));
     }
@@ -491,7 +497,11 @@ pub unsafe extern "C" fn dc_campaign_import_csv_rows(
                             _ => (dc_row_status::Added, id.0),
                         },
                     };
-                    rows.push(dc_import_row { line: s.line, contact, status: status as u8 });
+                    rows.push(dc_import_row {
+                        line: s.line,
+                        contact,
+                        status: status as u8,
+                    });
                     let (reason, message) = match status {
                         dc_row_status::Skipped => match errors.next_if(|e| e.line == s.line) {
                             Some(e) => (row_error_key(&e.kind), e.to_string()),

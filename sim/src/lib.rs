@@ -52,6 +52,6 @@ pub use driver::{
 };
 pub use report::{MinuteRow, SimReport, StopReason};
 pub use scenario::{
-    CampaignSettings, CustomerModel, Drift, GuardName, ModeName, OperatorModel, PacerName,
-    scenario_key, RetryDelay, Scenario, ScenarioError, StaffStep, WindowName, DEFAULT_START_MS,
+    scenario_key, CampaignSettings, CustomerModel, Drift, GuardName, ModeName, OperatorModel,
+    PacerName, RetryDelay, Scenario, ScenarioError, StaffStep, WindowName, DEFAULT_START_MS,
 };
