@@ -288,7 +288,27 @@ fn open_fail(dir: &Path, e: OpenError) -> Fail {
         OpenError::ZoneMismatch { .. } | OpenError::Journal(JournalError::Io(_)) => {
             Fail::new(status, format!("data directory {}: {e}", dir.display()))
         }
+        OpenError::Locked(dir) => Fail::new(status, locked_message(dir)),
         _ => Fail::new(status, e),
+    }
+}
+
+/// Who holds the lock of `dir`, from the process id its `LOCK` file names:
+/// this process (another handle not freed yet) or another one.
+fn locked_message(dir: &Path) -> String {
+    let holder = std::fs::read_to_string(dir.join(engine::lockfile::LOCK_FILE))
+        .ok()
+        .and_then(|s| s.trim().parse::<u32>().ok());
+    match holder {
+        Some(pid) if pid == std::process::id() => format!(
+            "data directory {} is locked by this process (pid {pid}): another dc_campaign opened on it is not freed yet",
+            dir.display()
+        ),
+        Some(pid) => format!(
+            "data directory {} is locked by another process (pid {pid})",
+            dir.display()
+        ),
+        None => format!("data directory {} is locked by another process", dir.display()),
     }
 }
 

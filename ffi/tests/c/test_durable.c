@@ -91,6 +91,7 @@ static void round_trip(void) {
   EXPECT_STATUS(DC_STATUS_LOCKED, dc_campaign_open(dir, &cfg, NULL, NULL, &second));
   EXPECT(second == NULL);
   EXPECT(strstr(dc_last_error_message(), dir) != NULL);
+  EXPECT(strstr(dc_last_error_message(), "locked by this process") != NULL);
 
   const char *phones[N] = {"212-555-0100", "212-555-0101", "212-555-0102",
                            "212-555-0103", "212-555-0104", "212-555-0105"};
