@@ -34,7 +34,7 @@ CALLS = {
     "settings": lambda c: c.settings(),
 }
 
-DELAY_S = 1.0
+DELAY_S = 1.5
 
 
 @pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="needs named pipes (POSIX)")
@@ -53,7 +53,7 @@ def test_waiting_for_the_lock_releases_the_gil(tmp_path, name):
     )
     holder = threading.Thread(target=c.import_csv, args=(fifo,))
     holder.start()
-    time.sleep(0.1)  # the holder is in import_csv, holding the lock
+    time.sleep(0.25)  # the holder is in import_csv, holding the lock
     done = threading.Event()
 
     def waiter():
@@ -62,7 +62,7 @@ def test_waiting_for_the_lock_releases_the_gil(tmp_path, name):
 
     t = threading.Thread(target=waiter)
     t.start()
-    time.sleep(0.1)  # the waiter is waiting for the lock
+    time.sleep(0.15)  # the waiter is waiting for the lock
     # Here only if the waiter let go of the GIL while it waits; if it held
     # it, this line runs after the writer (DELAY_S) released everything.
     waited_without_gil = not done.is_set()
