@@ -208,10 +208,28 @@ static void test_import_rows(const char *dir) {
   dc_campaign_free(c);
 }
 
+/* dc_shutdown empties the time-zone cache; campaigns made afterwards fill
+ * it again and work as before. */
+static void test_shutdown_then_reuse(void) {
+  dc_shutdown();
+  dc_config cfg = dc_config_default();
+  cfg.default_timezone = "Europe/Berlin";
+  dc_campaign *c = NULL;
+  MUST(dc_campaign_new(&cfg, &c));
+  uint32_t id;
+  MUST(dc_campaign_add_contact(c, "+4930123456", NULL, "Asia/Tokyo", 0, &id));
+  char tz[32];
+  size_t needed;
+  MUST(dc_campaign_contact_timezone(c, id, tz, sizeof tz, &needed));
+  EXPECT(strcmp(tz, "Asia/Tokyo") == 0);
+  dc_campaign_free(c);
+}
+
 int main(int argc, char **argv) {
   test_contact_and_operator();
   test_contacts_in_state_paged();
   test_import_rows(argc > 1 ? argv[1] : ".");
+  test_shutdown_then_reuse();
   dc_shutdown();
   return test_finish("test_getters");
 }
