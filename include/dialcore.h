@@ -1779,7 +1779,7 @@ dc_status dc_campaign_operator_work(const struct dc_campaign *campaign,
  * Page through all of them with `start = out[written - 1] + 1` while
  * `written == cap`. A state code that is none is
  * `DC_STATUS_INVALID_ARGUMENT`. One page costs a scan of the state column
- * from `start` to the last id found (about 1 ns a contact).
+ * from `start` to the last id found.
  */
 dc_status dc_campaign_contacts_in_state(const struct dc_campaign *campaign,
                                         uint8_t state,

@@ -340,7 +340,7 @@ pub unsafe extern "C" fn dc_campaign_operator_work(
 /// Page through all of them with `start = out[written - 1] + 1` while
 /// `written == cap`. A state code that is none is
 /// `DC_STATUS_INVALID_ARGUMENT`. One page costs a scan of the state column
-/// from `start` to the last id found (about 1 ns a contact).
+/// from `start` to the last id found.
 #[no_mangle]
 pub unsafe extern "C" fn dc_campaign_contacts_in_state(
     campaign: *const dc_campaign,
