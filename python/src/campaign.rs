@@ -608,10 +608,13 @@ fn read_priorities(v: Option<&Bound<'_, PyAny>>) -> PyResult<Priorities> {
 }
 
 /// A dialing campaign: contacts, operators and the engine deciding who is
-/// called when. Thread-safe: every method takes an internal lock; long
-/// calls (bulk adds, CSV import) release the GIL.
+/// called when. Thread-safe: every method takes an internal lock, and
+/// waits for it without the GIL; long calls (bulk adds, CSV import) release
+/// the GIL while they run.
 ///
-/// `Campaign(...)` lives in memory; `Campaign.open(path, ...)` keeps it in a
+/// `Campaign(mode="progressive", **settings)`: `dialcore.CONFIG_KEYS` lists
+/// the settings, `dialcore.CONFIG_DOCS` documents each, `settings()` reads
+/// them back. `Campaign(...)` lives in memory; `Campaign.open(path, ...)` keeps it in a
 /// data directory and recovers it after a crash (see `recovery`).
 #[pyclass(frozen, module = "dialcore._native")]
 pub(crate) struct Campaign {
@@ -678,9 +681,10 @@ pub(crate) fn state_enum<'py>(py: Python<'py>, state: State) -> PyResult<Bound<'
 
 #[pymethods]
 impl Campaign {
-    /// `Campaign(mode="progressive", **config)`; see `dialcore.CONFIG_KEYS`
-    /// for the settings. Unknown keys raise `InvalidConfig`, values of the
-    /// wrong type `TypeError`.
+    /// `Campaign(mode="progressive", **config)`; `dialcore.CONFIG_KEYS`
+    /// lists the settings and `dialcore.CONFIG_DOCS` documents each (the
+    /// engine's settings table). Unknown keys raise `InvalidConfig`, values
+    /// of the wrong type `TypeError` naming the argument.
     #[new]
     #[pyo3(signature = (mode=None, **config))]
     fn new(mode: Option<&Bound<'_, PyAny>>, config: Option<&Bound<'_, PyDict>>) -> PyResult<Self> {
