@@ -480,7 +480,11 @@ fn read_numbers_each(list: &Bound<'_, PyAny>) -> PyResult<Numbers> {
                     item.str().map(|s| s.to_string()).unwrap_or_default()
                 ))
             })?;
-            out.push(if d == 0 { String::new() } else { format!("+{d}") });
+            out.push(if d == 0 {
+                String::new()
+            } else {
+                format!("+{d}")
+            });
         } else {
             return Err(PyTypeError::new_err(format!(
                 "argument 'numbers': element {i} is {} {}, expected str or non-negative int (None and NaN are stored as InvalidRecord)",
@@ -1210,7 +1214,11 @@ impl Campaign {
         let object = np.getattr("object_")?;
         let names: Vec<Bound<'py, PyString>> =
             zone_names.iter().map(|n| PyString::new(py, n)).collect();
-        let tz = PyList::new(py, zone.iter().map(|z| names.get(*z as usize).unwrap_or(&names[0]).clone()))?;
+        let tz = PyList::new(
+            py,
+            zone.iter()
+                .map(|z| names.get(*z as usize).unwrap_or(&names[0]).clone()),
+        )?;
         let tz = np.call_method1("array", (tz, &object))?;
         let ext = np.call_method1("array", (PyList::new(py, external)?, &object))?;
         let d = PyDict::new(py);

@@ -154,12 +154,14 @@ pub(crate) fn build_config(
     };
     for (k, v) in kwargs.iter() {
         let key: String = k.extract()?;
-        let field = config_field(&key).filter(|f| f.name != "mode").ok_or_else(|| {
-            InvalidConfig::new_err(format!(
-                "unknown campaign setting {key:?} (known: mode, {})",
-                config_keys().join(", ")
-            ))
-        })?;
+        let field = config_field(&key)
+            .filter(|f| f.name != "mode")
+            .ok_or_else(|| {
+                InvalidConfig::new_err(format!(
+                    "unknown campaign setting {key:?} (known: mode, {})",
+                    config_keys().join(", ")
+                ))
+            })?;
         let value = field_value(&key, field.kind, &v)?;
         (field.set)(&mut c, value)
             .map_err(|e| InvalidConfig::new_err(format!("invalid {key}: {e}")))?;

@@ -100,7 +100,8 @@ const LOCKED_DOC: &str =
     "The data directory is held by another open campaign: the message says whether by this process \
 (a Campaign not closed yet) or by another one (its pid). Also an OSError(errno, message, filename); \
 `filename` is the directory.";
-const STORAGE_DOC: &str = "A data directory's file could not be read or written (opening, or the journal of \
+const STORAGE_DOC: &str =
+    "A data directory's file could not be read or written (opening, or the journal of \
 an open campaign). Also an OSError(errno, message, filename); `errno` is the OS error number \
 when there is one, `filename` the file. After a journal write failed the campaign hands \
 out no commands: close it and open the directory again.";
@@ -193,13 +194,7 @@ fn locked_err(py: Python<'_>, dir: &Path) -> PyErr {
         Some(pid) => format!("data directory is locked by another process (pid {pid})"),
         None => "data directory is locked by another process".to_owned(),
     };
-    os_err(
-        py,
-        &LOCKED_ERROR,
-        errno_named(py, "EWOULDBLOCK"),
-        msg,
-        dir,
-    )
+    os_err(py, &LOCKED_ERROR, errno_named(py, "EWOULDBLOCK"), msg, dir)
 }
 
 /// The error of a failed `Campaign.open` / `dialcore.inspect` of `dir`.
