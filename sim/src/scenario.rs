@@ -804,8 +804,12 @@ impl Scenario {
     }
 
     /// The engine configuration this scenario implies, checked by the engine.
+    ///
+    /// Every `[campaign]` key that names a setting of the engine's table
+    /// ([`dialcore::config::CONFIG_FIELDS`], see [`scenario_key`]) is applied
+    /// through the table's setter, so the scenario cannot map one wrongly;
+    /// `mode` and `calling_window` come from the top level.
     pub fn campaign_config(&self) -> Result<CampaignConfig, dialcore::ConfigError> {
-        let s = &self.campaign;
         let calling_window =
             self.calling_window
                 .parse::<WeeklyWindow>()
@@ -813,37 +817,46 @@ impl Scenario {
                     field: "calling_window",
                     message: e.to_string(),
                 })?;
-        let config = CampaignConfig {
-            mode: self.mode(),
-            default_timezone: s.timezone.clone(),
+        let mut config = CampaignConfig {
             calling_window,
-            retry: RetryPolicy {
-                busy: s.retry_busy_s.rule(),
-                no_answer: s.retry_no_answer_s.rule(),
-                machine: s.retry_machine_s.rule(),
-                dial_failed: s.retry_dial_failed_s.rule(),
-                abandoned: s.retry_abandoned_s.rule(),
-                max_attempts: s.max_attempts,
-                max_attempts_per_24h: s.max_attempts_per_24h,
-                reserve_operator_after_abandon_ms: s.reserve_operator_after_abandon_ms,
-            },
-            offer_timeout_ms: s.offer_timeout_ms,
-            bcw_ms: s.bcw_ms,
-            ring_timeout_ms: s.ring_timeout_ms,
-            allow_short_ring_timeout: s.allow_short_ring_timeout,
-            hopper_size: s.hopper_size,
-            number_busy_delay_ms: s.number_busy_delay_ms,
-            abandon_limit_ms: s.abandon_limit_ms,
-            acw_enabled: s.acw_enabled,
-            acw_limit_ms: s.acw_limit_ms,
-            predictive_ratio: s.predictive_ratio,
-            abandon_target: s.abandon_target,
-            abandon_guard: s.abandon_guard.guard(),
-            abandon_window: s.abandon_window.window(),
             ..CampaignConfig::new(self.mode())
         };
+        let settings = serde_json::to_value(&self.campaign).expect("the settings serialize");
+        for field in dialcore::config::CONFIG_FIELDS {
+            let Ok(key) = scenario_key(field.name) else {
+                continue;
+            };
+            let Some(leaf) = key.strip_prefix("campaign.") else {
+                continue;
+            };
+            let value = setting_value(leaf, &settings[leaf]);
+            (field.set)(&mut config, value).map_err(|message| dialcore::ConfigError {
+                field: field.name,
+                message,
+            })?;
+        }
         config.validate()?;
         Ok(config)
+    }
+}
+
+/// A `[campaign]` value as the engine table's value: retry delays in
+/// seconds (or `"never"`) become milliseconds (or none).
+fn setting_value(leaf: &str, v: &serde_json::Value) -> dialcore::config::FieldValue {
+    use dialcore::config::FieldValue;
+    use serde_json::Value;
+    match v {
+        Value::String(s) if leaf.starts_with("retry_") && s == "never" => FieldValue::None,
+        Value::Number(n) if leaf.starts_with("retry_") => {
+            FieldValue::UInt(secs_to_ms(n.as_f64().unwrap_or(f64::NAN)))
+        }
+        Value::Bool(b) => FieldValue::Bool(*b),
+        Value::Number(n) => match n.as_u64() {
+            Some(u) => FieldValue::UInt(u),
+            None => FieldValue::Float(n.as_f64().unwrap_or(f64::NAN)),
+        },
+        Value::String(s) => FieldValue::Text(s.clone()),
+        _ => FieldValue::None,
     }
 }
 
