@@ -173,15 +173,6 @@ pub enum RetryDelay {
     Never,
 }
 
-impl RetryDelay {
-    fn rule(self) -> RetryRule {
-        match self {
-            RetryDelay::Seconds(s) => RetryRule::after(secs_to_ms(s)),
-            RetryDelay::Never => RetryRule::never(),
-        }
-    }
-}
-
 impl Serialize for RetryDelay {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         match self {
