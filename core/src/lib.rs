@@ -38,6 +38,7 @@ mod contacts;
 mod durability;
 mod engine;
 pub mod pacing;
+pub mod records;
 mod timing;
 
 pub use compliance::{blacklist, meter, window, zones};
