@@ -161,7 +161,9 @@ pub fn audit(records: &Records) -> Audit {
     // 1. Abandon rate per day and over rolling 30 days.
     let mut days: BTreeMap<u64, Day> = BTreeMap::new();
     for r in rs.iter().filter(|r| human_answered(r)) {
-        let day = days.entry(r.answer_at.unwrap_or(r.dial_at) / DAY_MS).or_default();
+        let day = days
+            .entry(r.answer_at.unwrap_or(r.dial_at) / DAY_MS)
+            .or_default();
         day.answered += 1;
         day.abandoned += u64::from(tsr_abandoned(r));
     }
@@ -219,7 +221,11 @@ pub fn audit(records: &Records) -> Audit {
     });
 
     // 3. Blacklist.
-    let black: Vec<String> = rs.iter().filter(|r| r.blacklisted_at_dial).map(who).collect();
+    let black: Vec<String> = rs
+        .iter()
+        .filter(|r| r.blacklisted_at_dial)
+        .map(who)
+        .collect();
     rules.push(Rule {
         title: "Dials to numbers blacklisted at dial time",
         passed: black.is_empty(),
@@ -252,7 +258,11 @@ pub fn audit(records: &Records) -> Audit {
     let mut caps = Vec::new();
     let max = config.retry.max_attempts;
     for r in rs.iter().filter(|r| max > 0 && r.attempt > max) {
-        caps.push(format!("{}: attempt {} over the cap of {max}", who(r), r.attempt));
+        caps.push(format!(
+            "{}: attempt {} over the cap of {max}",
+            who(r),
+            r.attempt
+        ));
     }
     let per_day = config.retry.max_attempts_per_24h;
     for r in rs
@@ -271,7 +281,11 @@ pub fn audit(records: &Records) -> Audit {
         summary: format!(
             "{} dials over a cap (max_attempts {max}, max_attempts_per_24h {})",
             caps.len(),
-            if per_day == 0 { "off".to_owned() } else { per_day.to_string() }
+            if per_day == 0 {
+                "off".to_owned()
+            } else {
+                per_day.to_string()
+            }
         ),
         items: caps,
     });
@@ -296,7 +310,11 @@ pub fn audit(records: &Records) -> Audit {
                     "{}: waited {} ms, message within 2 s: {}",
                     who(r),
                     r.wait_ms.unwrap_or(0),
-                    if r.message_within_2s == Some(true) { "yes" } else { "NO" }
+                    if r.message_within_2s == Some(true) {
+                        "yes"
+                    } else {
+                        "NO"
+                    }
                 )
             })
             .collect(),
@@ -329,7 +347,9 @@ pub fn audit(records: &Records) -> Audit {
     Audit {
         campaign,
         attempts: rs.len(),
-        span: rs.first().map(|f| (f.dial_at, rs.last().map_or(f.dial_at, |l| l.dial_at))),
+        span: rs
+            .first()
+            .map(|f| (f.dial_at, rs.last().map_or(f.dial_at, |l| l.dial_at))),
         target,
         days,
         rules,
@@ -348,9 +368,8 @@ pub fn run(args: &AuditArgs) -> Result<(String, bool), CliError> {
     let audit = audit(&records);
     let markdown = render::markdown(&audit);
     let html = render::html(&audit);
-    std::fs::create_dir_all(&args.out_dir).map_err(|e| {
-        CliError::input(format!("cannot create {}: {e}", args.out_dir.display()))
-    })?;
+    std::fs::create_dir_all(&args.out_dir)
+        .map_err(|e| CliError::input(format!("cannot create {}: {e}", args.out_dir.display())))?;
     write_file(&args.out_dir.join("audit.md"), markdown.as_bytes())?;
     write_file(&args.out_dir.join("audit.html"), html.as_bytes())?;
     Ok((markdown, audit.passed()))

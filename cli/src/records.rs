@@ -105,7 +105,11 @@ pub fn parse_time(text: &str) -> Result<u64, String> {
 }
 
 /// The attempts dialed in `[from, to)`.
-pub fn in_range(records: &[AttemptRecord], from: Option<u64>, to: Option<u64>) -> Vec<AttemptRecord> {
+pub fn in_range(
+    records: &[AttemptRecord],
+    from: Option<u64>,
+    to: Option<u64>,
+) -> Vec<AttemptRecord> {
     records
         .iter()
         .filter(|r| from.is_none_or(|f| r.dial_at >= f) && to.is_none_or(|t| r.dial_at < t))
@@ -131,7 +135,11 @@ pub fn run(args: &RecordsArgs) -> Result<String, CliError> {
             match &args.out {
                 Some(path) => {
                     write_file(path, &bytes)?;
-                    Ok(format!("{} attempt records written to {}\n", attempts.len(), path.display()))
+                    Ok(format!(
+                        "{} attempt records written to {}\n",
+                        attempts.len(),
+                        path.display()
+                    ))
                 }
                 None => String::from_utf8(bytes).map_err(CliError::internal),
             }
@@ -141,7 +149,11 @@ pub fn run(args: &RecordsArgs) -> Result<String, CliError> {
                 return Err(CliError::input("--format parquet needs --out FILE"));
             };
             write_parquet(path, &attempts)?;
-            Ok(format!("{} attempt records written to {}\n", attempts.len(), path.display()))
+            Ok(format!(
+                "{} attempt records written to {}\n",
+                attempts.len(),
+                path.display()
+            ))
         }
     }
 }

@@ -90,7 +90,11 @@ pub fn html(a: &Audit) -> String {
         s,
         "<p class=\"{}\">{}</p>",
         if a.passed() { "pass" } else { "fail" },
-        if a.passed() { "PASSED: every rule held." } else { "FAILED: a rule was broken." }
+        if a.passed() {
+            "PASSED: every rule held."
+        } else {
+            "FAILED: a rule was broken."
+        }
     );
     s.push_str("<table><tr><th>rule</th><th>result</th><th>found</th></tr>\n");
     for r in &a.rules {

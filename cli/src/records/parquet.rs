@@ -107,7 +107,10 @@ fn split<T: Clone>(values: &[Option<T>], optional: bool) -> (Vec<T>, Option<Vec<
 }
 
 /// Writes `records` as a Parquet file to `out`.
-pub(super) fn write<W: Write + Send>(out: W, records: &[AttemptRecord]) -> Result<(), ParquetError> {
+pub(super) fn write<W: Write + Send>(
+    out: W,
+    records: &[AttemptRecord],
+) -> Result<(), ParquetError> {
     let schema = Arc::new(parse_message_type(SCHEMA)?);
     debug_assert_eq!(schema.get_fields().len(), COLUMNS.len());
     let props = WriterProperties::builder()
@@ -128,25 +131,38 @@ pub(super) fn write<W: Write + Send>(out: W, records: &[AttemptRecord]) -> Resul
     while let Some(mut column) = group.next_column()? {
         let optional = optional.next().unwrap_or(false);
         let Some(values) = cols.next() else {
-            return Err(ParquetError::General("more schema columns than values".into()));
+            return Err(ParquetError::General(
+                "more schema columns than values".into(),
+            ));
         };
         match values {
             Col::I64(v) => {
                 let (v, d) = split(&v, optional);
-                column.typed::<Int64Type>().write_batch(&v, d.as_deref(), None)?;
+                column
+                    .typed::<Int64Type>()
+                    .write_batch(&v, d.as_deref(), None)?;
             }
             Col::I32(v) => {
                 let (v, d) = split(&v, optional);
-                column.typed::<Int32Type>().write_batch(&v, d.as_deref(), None)?;
+                column
+                    .typed::<Int32Type>()
+                    .write_batch(&v, d.as_deref(), None)?;
             }
             Col::Bool(v) => {
                 let (v, d) = split(&v, optional);
-                column.typed::<BoolType>().write_batch(&v, d.as_deref(), None)?;
+                column
+                    .typed::<BoolType>()
+                    .write_batch(&v, d.as_deref(), None)?;
             }
             Col::Str(v) => {
                 let (v, d) = split(&v, optional);
-                let v: Vec<ByteArray> = v.into_iter().map(|s| ByteArray::from(s.into_bytes())).collect();
-                column.typed::<ByteArrayType>().write_batch(&v, d.as_deref(), None)?;
+                let v: Vec<ByteArray> = v
+                    .into_iter()
+                    .map(|s| ByteArray::from(s.into_bytes()))
+                    .collect();
+                column
+                    .typed::<ByteArrayType>()
+                    .write_batch(&v, d.as_deref(), None)?;
             }
         }
         column.close()?;
