@@ -50,6 +50,8 @@ from ._native import (
     simulate,
 )
 
+from .records import AttemptRecords, load_records, read_records
+
 __version__: str = _native.__version__
 
 _STATES = _native.state_table()
@@ -127,4 +129,8 @@ __all__ = [
     "default_scenario",
     "inspect",
     "simulate",
+    # Attempt records (issue 18).
+    "AttemptRecords",
+    "load_records",
+    "read_records",
 ]
