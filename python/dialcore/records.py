@@ -80,8 +80,9 @@ class AttemptRecords:
         data: Dict[str, Any] = {}
         for name in COLUMNS:
             if name in _TIMES:
-                t = pd.to_datetime(c[name], unit="ms", utc=True)
-                data[name] = t.where(self._valid(name))
+                t = np.asarray(c[name], dtype=np.int64).astype("datetime64[ms]")
+                t[~self._valid(name)] = np.datetime64("NaT")
+                data[name] = pd.Series(t).dt.tz_localize("UTC")
             elif name in _OPTIONAL_INTS:
                 data[name] = pd.arrays.IntegerArray(
                     c[name].astype(np.int64), ~self._valid(name)
