@@ -71,10 +71,7 @@ proptest! {
         stop_at in prop::option::of(0.2f64..3.0),
     ) {
         let dir = tempfile::tempdir().unwrap();
-        let mut s = Scenario::default();
-        s.contacts = contacts;
-        s.operators = operators;
-        s.seed = seed;
+        let mut s = Scenario { contacts, operators, seed, ..Scenario::default() };
         s.set_mode(mode);
         let config = s.campaign_config().unwrap();
         let mut dials = 0;
@@ -122,10 +119,7 @@ proptest! {
         every in 20u64..200,
     ) {
         let dir = tempfile::tempdir().unwrap();
-        let mut s = Scenario::default();
-        s.contacts = 150;
-        s.operators = 3;
-        s.seed = seed;
+        let s = Scenario { contacts: 150, operators: 3, seed, ..Scenario::default() };
         let config = s.campaign_config().unwrap();
         let (report, _, _) = run_durable(&s, dir.path(), options(every), None, &mut |_| {}).unwrap();
         let records = read_records(dir.path(), config, None).unwrap();

@@ -56,15 +56,16 @@ def main():
 
     fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(11, 4))
     bottom = None
-    labels = [h.strftime("%H:%M") for h in per_hour.index]
+    labels = [h.strftime("%a %H:00") for h in per_hour.index]
     for outcome in per_hour.columns:
         counts = per_hour[outcome].to_numpy()
         if counts.sum() == 0:
             continue
-        ax1.bar(labels, counts, bottom=bottom, label=str(outcome))
+        ax1.bar(range(len(labels)), counts, bottom=bottom, label=str(outcome))
         bottom = counts if bottom is None else bottom + counts
     ax1.set(title="Attempts per hour by outcome", xlabel="hour dialed (UTC)", ylabel="attempts")
-    ax1.tick_params(axis="x", labelrotation=90, labelsize=7)
+    step = max(1, len(labels) // 12)
+    ax1.set_xticks(range(0, len(labels), step), labels[::step], rotation=90, fontsize=7)
     ax1.legend(fontsize=7)
     ring = df.ring_ms.dropna().astype(float) / 1000
     wait = answered.wait_ms.dropna().astype(float) / 1000

@@ -44,7 +44,9 @@ fn ints<T: numpy::Element>(
     rs: &[AttemptRecord],
     f: impl Fn(&AttemptRecord) -> T,
 ) -> Py<PyAny> {
-    PyArray1::from_vec(py, rs.iter().map(f).collect()).into_any().unbind()
+    PyArray1::from_vec(py, rs.iter().map(f).collect())
+        .into_any()
+        .unbind()
 }
 
 /// An optional int64 column: values (0 where missing) and a validity mask.
@@ -55,10 +57,7 @@ fn opt_ints(
     rs: &[AttemptRecord],
     f: impl Fn(&AttemptRecord) -> Option<u64>,
 ) -> PyResult<()> {
-    d.set_item(
-        name,
-        ints(py, rs, |r| f(r).map_or(0i64, |v| v as i64)),
-    )?;
+    d.set_item(name, ints(py, rs, |r| f(r).map_or(0i64, |v| v as i64)))?;
     d.set_item(format!("{name}__valid"), ints(py, rs, |r| f(r).is_some()))?;
     Ok(())
 }
@@ -66,19 +65,29 @@ fn opt_ints(
 /// The columns of `rs` as a dict (see the module doc).
 fn columns<'py>(py: Python<'py>, rs: &[AttemptRecord]) -> PyResult<Bound<'py, PyDict>> {
     let d = PyDict::new(py);
-    d.set_item("campaign", rs.iter().map(|r| r.campaign.as_str()).collect::<Vec<_>>())?;
+    d.set_item(
+        "campaign",
+        rs.iter().map(|r| r.campaign.as_str()).collect::<Vec<_>>(),
+    )?;
     d.set_item("contact_id", ints(py, rs, |r| r.contact.0))?;
     d.set_item(
         "external_id",
-        rs.iter().map(|r| r.external_id.as_str()).collect::<Vec<_>>(),
+        rs.iter()
+            .map(|r| r.external_id.as_str())
+            .collect::<Vec<_>>(),
     )?;
     d.set_item("number", ints(py, rs, |r| r.number))?;
     d.set_item("number_index", ints(py, rs, |r| r.number_index))?;
     d.set_item(
         "caller_id",
-        rs.iter().map(|r| r.caller_id.as_deref()).collect::<Vec<_>>(),
+        rs.iter()
+            .map(|r| r.caller_id.as_deref())
+            .collect::<Vec<_>>(),
     )?;
-    d.set_item("zone", rs.iter().map(|r| r.zone.as_str()).collect::<Vec<_>>())?;
+    d.set_item(
+        "zone",
+        rs.iter().map(|r| r.zone.as_str()).collect::<Vec<_>>(),
+    )?;
     d.set_item("attempt", ints(py, rs, |r| r.attempt))?;
     d.set_item("dial_at", ints(py, rs, |r| r.dial_at as i64))?;
     opt_ints(py, &d, "answer_at", rs, |r| r.answer_at)?;
@@ -99,7 +108,10 @@ fn columns<'py>(py: Python<'py>, rs: &[AttemptRecord]) -> PyResult<Bound<'py, Py
     )?;
     d.set_item("held_back", ints(py, rs, |r| r.held_back))?;
     d.set_item("in_window", ints(py, rs, |r| r.in_window))?;
-    d.set_item("blacklisted_at_dial", ints(py, rs, |r| r.blacklisted_at_dial))?;
+    d.set_item(
+        "blacklisted_at_dial",
+        ints(py, rs, |r| r.blacklisted_at_dial),
+    )?;
     d.set_item("dials_24h", ints(py, rs, |r| r.dials_24h))?;
     d.set_item("complete", ints(py, rs, |r| r.complete))?;
     Ok(d)
