@@ -1073,17 +1073,29 @@ impl Campaign {
     /// `attempts`, `last_outcome`, `priority` (uint8), `zone` (uint16),
     /// `number` (uint64, E.164 digits, 0 for invalid records).
     fn columns<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
-        let (state, attempts, outcome, prio, zone, number) = self.with(py, false, |e| {
-            let s = e.store();
-            (
-                s.states().to_vec(),
-                s.attempts_column().to_vec(),
-                s.last_outcomes().to_vec(),
-                s.priorities().to_vec(),
-                s.zones().to_vec(),
-                s.numbers().to_vec(),
-            )
-        })?;
+        let (state, attempts, outcome, prio, zone, number, (external, zone_name)) =
+            self.with(py, false, |e| {
+                let s = e.store();
+                let names: Vec<&str> = e.zones().names().collect();
+                let named = (
+                    (0..s.len() as u32)
+                        .map(|i| s.external_id(ContactId(i)).unwrap_or("").to_owned())
+                        .collect::<Vec<String>>(),
+                    s.zones()
+                        .iter()
+                        .map(|&z| names.get(usize::from(z)).copied().unwrap_or("").to_owned())
+                        .collect::<Vec<String>>(),
+                );
+                (
+                    s.states().to_vec(),
+                    s.attempts_column().to_vec(),
+                    s.last_outcomes().to_vec(),
+                    s.priorities().to_vec(),
+                    s.zones().to_vec(),
+                    s.numbers().to_vec(),
+                    named,
+                )
+            })?;
         let d = PyDict::new(py);
         d.set_item(
             "id",
@@ -1095,6 +1107,9 @@ impl Campaign {
         d.set_item("priority", PyArray1::from_vec(py, prio))?;
         d.set_item("zone", PyArray1::from_vec(py, zone))?;
         d.set_item("number", PyArray1::from_vec(py, number))?;
+        // Issue 18: the contact's external id and its time zone's name.
+        d.set_item("external_id", external)?;
+        d.set_item("zone_name", zone_name)?;
         Ok(d)
     }
 
@@ -1115,7 +1130,7 @@ impl Campaign {
     }
 
     /// The contact columns as a pandas DataFrame indexed by contact id;
-    /// `state` and `last_outcome` are categoricals with their names.
+    /// `state`, `last_outcome` and `zone_name` are categoricals with their names.
     fn to_pandas<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
         let pd = import_pandas(py)?;
         let cols = self.columns(py)?;
@@ -1126,6 +1141,8 @@ impl Campaign {
         cols.set_item("state", cat.call1((state, state_names))?)?;
         let outcome = cols.get_item("last_outcome")?.expect("outcome column");
         cols.set_item("last_outcome", cat.call1((outcome, outcome_names))?)?;
+        let zone_name = cols.get_item("zone_name")?.expect("zone_name column");
+        cols.set_item("zone_name", pd.getattr("Categorical")?.call1((zone_name,))?)?;
         let id = cols.get_item("id")?.expect("id column");
         cols.del_item("id")?;
         let kwargs = PyDict::new(py);

@@ -129,6 +129,8 @@ fn build_scenario(
 #[pyclass(frozen, module = "dialcore._native")]
 pub(crate) struct SimReport {
     inner: CoreReport,
+    /// The simulated start (ms since the epoch), for the datetime index.
+    start_ms: u64,
 }
 
 #[pymethods]
@@ -293,11 +295,27 @@ impl SimReport {
         Ok(d)
     }
 
-    /// The time series as a pandas DataFrame indexed by minute.
+    /// The time series as a pandas DataFrame indexed by the start of each
+    /// simulated minute (a UTC `DatetimeIndex` named `time`); `minute`
+    /// stays a column.
     fn to_pandas<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
         let pd = import_pandas(py)?;
         let df = pd.getattr("DataFrame")?.call1((self.timeseries(py)?,))?;
-        df.call_method1("set_index", ("minute",))
+        let times: Vec<i64> = self
+            .inner
+            .timeseries
+            .iter()
+            .map(|r| (self.start_ms + r.minute * 60_000) as i64)
+            .collect();
+        let kwargs = PyDict::new(py);
+        kwargs.set_item("unit", "ms")?;
+        kwargs.set_item("utc", true)?;
+        let index = pd
+            .getattr("to_datetime")?
+            .call((PyArray1::from_vec(py, times),), Some(&kwargs))?;
+        let index = pd.getattr("DatetimeIndex")?.call1((index,))?;
+        index.setattr("name", "time")?;
+        df.call_method1("set_index", (index,))
     }
 
     /// The whole report as a JSON string (the CLI's `--json` format).
@@ -335,6 +353,7 @@ pub(crate) fn simulate(
     let report = py.detach(|| no_panic(|| run(&scenario, &mut |_| {})))?;
     Ok(SimReport {
         inner: report.map_err(sim_err)?,
+        start_ms: scenario.start_ms,
     })
 }
 

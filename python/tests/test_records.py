@@ -148,3 +148,31 @@ def test_a_missing_directory_names_it(tmp_path):
     missing = tmp_path / "nowhere"
     with pytest.raises(OSError, match="nowhere"):
         dialcore.load_records(missing, **SETTINGS)
+
+
+def test_columns_and_to_pandas_carry_external_id_and_zone_name():
+    c = Campaign(mode="progressive", default_country=1)
+    c.add_contacts(
+        ["212-555-0100", "212-555-0101"],
+        external_ids=["crm-7", None],
+        timezones=["America/New_York", None],
+    )
+    cols = c.columns()
+    assert cols["external_id"] == ["crm-7", ""]
+    assert cols["zone_name"] == ["America/New_York", "UTC"]
+    pd = pandas()
+    df = c.to_pandas()
+    assert list(df.external_id) == ["crm-7", ""]
+    assert isinstance(df.zone_name.dtype, pd.CategoricalDtype)
+    assert list(df.zone_name.astype(str)) == ["America/New_York", "UTC"]
+
+
+def test_sim_report_to_pandas_is_indexed_by_datetime():
+    pd = pandas()
+    r = dialcore.simulate(contacts=100, operators=2, seed=1)
+    df = r.to_pandas()
+    assert isinstance(df.index, pd.DatetimeIndex) and df.index.name == "time"
+    assert str(df.index.tz) == "UTC"
+    start = pd.Timestamp(dialcore.default_scenario()["start_ms"], unit="ms", tz="UTC")
+    assert df.index[0] == start + pd.Timedelta(minutes=int(df.minute.iloc[0]))
+    assert (df.index[1:] - df.index[:-1] == pd.Timedelta(minutes=1)).all()
