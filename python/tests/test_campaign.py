@@ -72,7 +72,9 @@ def test_columns_dtypes(campaign):
         "zone": np.uint16,
         "number": np.uint64,
     }
-    assert set(cols) == set(expect)
+    # Issue 18: the external id and the zone name, as lists of str.
+    assert set(cols) == set(expect) | {"external_id", "zone_name"}
+    assert cols["external_id"] == ["", ""] and cols["zone_name"] == ["UTC", "UTC"]
     for name, dtype in expect.items():
         assert cols[name].dtype == dtype, name
         assert cols[name].shape == (2,), name

@@ -52,9 +52,12 @@ impl Builder {
     /// keeps `complete == false` and the contact's state as disposition.
     pub(super) fn finish(mut self, campaign: &Campaign) -> Vec<AttemptRecord> {
         for (&id, &i) in &self.open {
+            let r = &mut self.attempts[i];
             if let Some(state) = campaign.state(ContactId(id)) {
-                self.attempts[i].disposition = state;
+                r.disposition = state;
             }
+            // What is known so far (a call still ringing has no ring time).
+            fill_durations(r);
         }
         self.attempts
     }
