@@ -153,7 +153,7 @@ pub fn audit(records: &Records) -> Audit {
     let config = &records.config;
     let campaign = rs
         .first()
-        .map(|r| r.campaign.clone())
+        .map(|r| r.campaign.to_string())
         .unwrap_or_else(|| records.recovery.dir.display().to_string());
     let target = config.abandon_target;
     let mut rules = Vec::new();

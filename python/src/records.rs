@@ -67,7 +67,7 @@ fn columns<'py>(py: Python<'py>, rs: &[AttemptRecord]) -> PyResult<Bound<'py, Py
     let d = PyDict::new(py);
     d.set_item(
         "campaign",
-        rs.iter().map(|r| r.campaign.as_str()).collect::<Vec<_>>(),
+        rs.iter().map(|r| &*r.campaign).collect::<Vec<_>>(),
     )?;
     d.set_item("contact_id", ints(py, rs, |r| r.contact.0))?;
     d.set_item(
@@ -84,10 +84,7 @@ fn columns<'py>(py: Python<'py>, rs: &[AttemptRecord]) -> PyResult<Bound<'py, Py
             .map(|r| r.caller_id.as_deref())
             .collect::<Vec<_>>(),
     )?;
-    d.set_item(
-        "zone",
-        rs.iter().map(|r| r.zone.as_str()).collect::<Vec<_>>(),
-    )?;
+    d.set_item("zone", rs.iter().map(|r| &*r.zone).collect::<Vec<_>>())?;
     d.set_item("attempt", ints(py, rs, |r| r.attempt))?;
     d.set_item("dial_at", ints(py, rs, |r| r.dial_at as i64))?;
     opt_ints(py, &d, "answer_at", rs, |r| r.answer_at)?;

@@ -69,13 +69,13 @@ fn strs(rs: &[AttemptRecord], f: impl Fn(&AttemptRecord) -> Option<String>) -> C
 /// The columns, in [`COLUMNS`] order.
 fn columns(rs: &[AttemptRecord]) -> Vec<Col> {
     vec![
-        strs(rs, |r| Some(r.campaign.clone())),
+        strs(rs, |r| Some(r.campaign.to_string())),
         i64s(rs, |r| Some(u64::from(r.contact.0))),
         strs(rs, |r| Some(r.external_id.clone())),
         i64s(rs, |r| Some(r.number)),
         Col::I32(rs.iter().map(|r| Some(i32::from(r.number_index))).collect()),
         strs(rs, |r| r.caller_id.clone()),
-        strs(rs, |r| Some(r.zone.clone())),
+        strs(rs, |r| Some(r.zone.to_string())),
         Col::I32(rs.iter().map(|r| Some(i32::from(r.attempt))).collect()),
         i64s(rs, |r| Some(r.dial_at)),
         i64s(rs, |r| r.answer_at),

@@ -11,6 +11,7 @@
 //! included) closes the attempt with its outcome and disposition.
 
 use std::collections::VecDeque;
+use std::sync::Arc;
 
 use hashbrown::HashMap;
 
@@ -27,7 +28,9 @@ const DAY_MS: u64 = 86_400_000;
 /// Builds the attempt records from the journal records it is shown.
 #[derive(Debug)]
 pub(super) struct Builder {
-    campaign: String,
+    campaign: Arc<str>,
+    /// Zone id → its name, shared by the records.
+    zone_names: Vec<Arc<str>>,
     attempts: Vec<AttemptRecord>,
     /// Contact → index of its attempt in progress.
     open: HashMap<u32, usize>,
@@ -40,7 +43,8 @@ pub(super) struct Builder {
 impl Builder {
     pub(super) fn new(campaign: String) -> Builder {
         Builder {
-            campaign,
+            campaign: campaign.into(),
+            zone_names: Vec::new(),
             attempts: Vec::new(),
             open: HashMap::new(),
             held: HashMap::new(),
@@ -72,8 +76,13 @@ impl Builder {
         let store = campaign.store();
         let number = store.number(contact).unwrap_or(0);
         let zone = store.zone(contact).unwrap_or(crate::zones::ZoneId::DEFAULT);
-        let zones = campaign.zones();
-        let in_window = status_at(&campaign.config().calling_window, zones.zone(zone), at).open;
+        let zone_name = self.zone_name(campaign, zone);
+        let in_window = status_at(
+            &campaign.config().calling_window,
+            campaign.zones().zone(zone),
+            at,
+        )
+        .open;
         let recent = self.recent.entry(number).or_default();
         while recent.front().is_some_and(|&t| t + DAY_MS <= at) {
             recent.pop_front();
@@ -87,7 +96,7 @@ impl Builder {
             number,
             number_index: 0,
             caller_id: None,
-            zone: zones.name(zone).to_owned(),
+            zone: zone_name,
             attempt: store.attempts(contact).unwrap_or(0),
             dial_at: at,
             answer_at: None,
@@ -109,6 +118,19 @@ impl Builder {
             dials_24h: recent.len() as u32,
             complete: false,
         });
+    }
+
+    /// The shared name of `zone` (zones are only ever added).
+    fn zone_name(&mut self, campaign: &Campaign, zone: crate::zones::ZoneId) -> Arc<str> {
+        let zones = campaign.zones();
+        while self.zone_names.len() < zones.len() {
+            let id = crate::zones::ZoneId(self.zone_names.len() as u16);
+            self.zone_names.push(zones.name(id).into());
+        }
+        self.zone_names
+            .get(usize::from(zone.0))
+            .cloned()
+            .unwrap_or_else(|| zones.name(zone).into())
     }
 
     fn row(&mut self, id: u32, state: State, outcome: Outcome, at: u64) {

@@ -6,6 +6,7 @@
 //! (`RetryScheduled`, `NoAnswer`); booleans are `true`/`false`; a value the
 //! attempt does not have is an empty field.
 
+use std::fmt::Write as _;
 use std::io::{self, Write};
 
 use super::{AttemptRecord, COLUMNS};
@@ -14,16 +15,10 @@ use super::{AttemptRecord, COLUMNS};
 pub fn write_csv(records: &[AttemptRecord], out: &mut dyn Write) -> io::Result<()> {
     let mut out = io::BufWriter::new(out);
     writeln!(out, "{}", COLUMNS.join(","))?;
-    let mut line = String::with_capacity(256);
+    let mut line = String::with_capacity(512);
     for r in records {
         line.clear();
-        for (i, field) in fields(r).iter().enumerate() {
-            if i > 0 {
-                line.push(',');
-            }
-            quote_into(&mut line, field);
-        }
-        line.push('\n');
+        write_line(&mut line, r);
         out.write_all(line.as_bytes())?;
     }
     out.flush()
@@ -31,52 +26,65 @@ pub fn write_csv(records: &[AttemptRecord], out: &mut dyn Write) -> io::Result<(
 
 /// An epoch-ms time as RFC 3339 UTC with milliseconds.
 pub fn format_time(ms: u64) -> String {
-    i64::try_from(ms)
+    let mut s = String::with_capacity(24);
+    push_time(&mut s, ms);
+    s
+}
+
+fn push_time(s: &mut String, ms: u64) {
+    match i64::try_from(ms)
         .ok()
         .and_then(|ms| jiff::Timestamp::from_millisecond(ms).ok())
-        .map(|t| t.strftime("%Y-%m-%dT%H:%M:%S%.3fZ").to_string())
-        .unwrap_or_else(|| ms.to_string())
+    {
+        Some(t) => {
+            let _ = write!(s, "{}", t.strftime("%Y-%m-%dT%H:%M:%S%.3fZ"));
+        }
+        None => {
+            let _ = write!(s, "{ms}");
+        }
+    }
 }
 
-fn opt_time(t: Option<u64>) -> String {
-    t.map(format_time).unwrap_or_default()
-}
-
-fn opt<T: ToString>(v: Option<T>) -> String {
-    v.map(|v| v.to_string()).unwrap_or_default()
-}
-
-/// The fields of one record, in [`COLUMNS`] order.
-pub(super) fn fields(r: &AttemptRecord) -> [String; COLUMNS.len()] {
-    [
-        r.campaign.clone(),
-        r.contact.0.to_string(),
-        r.external_id.clone(),
-        r.number.to_string(),
-        r.number_index.to_string(),
-        r.caller_id.clone().unwrap_or_default(),
-        r.zone.clone(),
-        r.attempt.to_string(),
-        format_time(r.dial_at),
-        opt_time(r.answer_at),
-        opt_time(r.connect_at),
-        opt_time(r.end_at),
-        opt_time(r.wrap_end_at),
-        opt(r.ring_ms),
-        opt(r.wait_ms),
-        opt(r.talk_ms),
-        r.outcome.name().to_owned(),
-        r.disposition.name().to_owned(),
-        opt(r.operator),
-        r.abandoned.to_string(),
-        r.machine.to_string(),
-        opt(r.message_within_2s),
-        r.held_back.to_string(),
-        r.in_window.to_string(),
-        r.blacklisted_at_dial.to_string(),
-        r.dials_24h.to_string(),
-        r.complete.to_string(),
-    ]
+/// One record's line, fields in [`COLUMNS`] order, newline included.
+fn write_line(s: &mut String, r: &AttemptRecord) {
+    let opt_time = |s: &mut String, t: Option<u64>| {
+        if let Some(t) = t {
+            push_time(s, t);
+        }
+    };
+    let opt = |s: &mut String, v: Option<u64>| {
+        if let Some(v) = v {
+            let _ = write!(s, "{v}");
+        }
+    };
+    quote_into(s, &r.campaign);
+    let _ = write!(s, ",{},", r.contact.0);
+    quote_into(s, &r.external_id);
+    let _ = write!(s, ",{},{},", r.number, r.number_index);
+    quote_into(s, r.caller_id.as_deref().unwrap_or(""));
+    s.push(',');
+    quote_into(s, &r.zone);
+    let _ = write!(s, ",{},", r.attempt);
+    push_time(s, r.dial_at);
+    for t in [r.answer_at, r.connect_at, r.end_at, r.wrap_end_at] {
+        s.push(',');
+        opt_time(s, t);
+    }
+    for d in [r.ring_ms, r.wait_ms, r.talk_ms] {
+        s.push(',');
+        opt(s, d);
+    }
+    let _ = write!(s, ",{},{},", r.outcome.name(), r.disposition.name());
+    opt(s, r.operator.map(u64::from));
+    let _ = write!(s, ",{},{},", r.abandoned, r.machine);
+    if let Some(m) = r.message_within_2s {
+        let _ = write!(s, "{m}");
+    }
+    let _ = writeln!(
+        s,
+        ",{},{},{},{},{}",
+        r.held_back, r.in_window, r.blacklisted_at_dial, r.dials_24h, r.complete
+    );
 }
 
 fn quote_into(line: &mut String, field: &str) {

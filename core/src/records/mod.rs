@@ -39,6 +39,7 @@ mod csv;
 pub use csv::{format_time, write_csv};
 
 use std::path::Path;
+use std::sync::Arc;
 
 use crate::campaign::durable::Observer;
 use crate::config::CampaignConfig;
@@ -89,8 +90,9 @@ pub const ABANDON_MESSAGE_MS: u64 = 2_000;
 /// One call attempt.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct AttemptRecord {
-    /// The campaign (the data directory's name unless given).
-    pub campaign: String,
+    /// The campaign (the data directory's name unless given), shared by
+    /// every record of the campaign.
+    pub campaign: Arc<str>,
     /// The contact dialed.
     pub contact: ContactId,
     /// The contact's external id (empty when it has none).
@@ -101,8 +103,8 @@ pub struct AttemptRecord {
     pub number_index: u8,
     /// The caller ID shown; `None`: not known to the core.
     pub caller_id: Option<String>,
-    /// The contact's time zone (IANA name).
-    pub zone: String,
+    /// The contact's time zone (IANA name), shared per zone.
+    pub zone: Arc<str>,
     /// Which attempt on the contact this was (1 for the first).
     pub attempt: u8,
     /// When the dial was issued (ms since the epoch, as every `_at` field).

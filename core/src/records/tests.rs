@@ -124,10 +124,10 @@ fn progressive_calls_read_back_with_times_operator_and_disposition() {
     assert_eq!(records.dials_before, 0);
 
     let a = by_contact(&records, 0)[0];
-    assert_eq!(a.campaign, "spring");
+    assert_eq!(&*a.campaign, "spring");
     assert_eq!(a.external_id, "crm-1");
     assert_eq!(a.number, 12_025_550_101);
-    assert_eq!(a.zone, "UTC");
+    assert_eq!(&*a.zone, "UTC");
     assert_eq!(a.attempt, 1);
     assert_eq!(a.dial_at, T0);
     assert_eq!(a.answer_at, Some(T0 + 4 * SEC));
