@@ -5,21 +5,27 @@
 //!   ([`check`]);
 //! - `dialcore inspect DIR` shows what a data directory holds, read-only
 //!   ([`inspect`]);
+//! - `dialcore records DIR` writes the attempt records, CSV or Parquet
+//!   ([`records`]);
+//! - `dialcore audit DIR` checks the compliance rules on them and writes
+//!   Markdown and HTML; exit code 3 when a rule was broken ([`audit`]);
 //! - `dialcore pacing-eval` compares the predictive pacers over a scenario
 //!   matrix ([`pacing_eval`]).
 //!
 //! This file is glue: it parses the arguments, runs the command, prints what
 //! it returns and maps errors to exit codes — 0 ok, 2 a usage or input error,
-//! 1 an internal failure ([`error`]). Errors are one line, `error: <message>`
+//! 1 an internal failure ([`error`]), 3 an audit that found a broken rule. Errors are one line, `error: <message>`
 //! on stderr; clap reports its own argument errors. A panic is caught and
 //! reported the same way, as an internal failure, never as a backtrace.
 #![forbid(unsafe_code)]
 #![warn(missing_docs, missing_debug_implementations, rust_2018_idioms)]
 
+mod audit;
 mod check;
 mod error;
 mod inspect;
 mod pacing_eval;
+mod records;
 mod simulate;
 
 use std::io::{self, Write};
@@ -54,17 +60,31 @@ enum Command {
     /// Compare the predictive pacers (dialcore and the baselines) over a
     /// scenario matrix and many seeds; write docs/PACING.md and a chart.
     PacingEval(pacing_eval::PacingEvalArgs),
+    /// Write the campaign's attempt records (one per call attempt, from the
+    /// journal) as CSV or Parquet, optionally for a time range.
+    Records(records::RecordsArgs),
+    /// Audit a campaign's records against the compliance rules (abandon
+    /// rate, calling window, blacklist, ring time, caps, abandon message,
+    /// records kept); write Markdown and HTML; exit 3 if a rule was broken.
+    Audit(audit::AuditArgs),
 }
 
 impl Command {
-    /// Runs the command; returns what to print on stdout.
-    fn run(&self) -> Result<String, CliError> {
-        match self {
+    /// Runs the command; returns what to print on stdout and the exit code.
+    fn run(&self) -> Result<(String, u8), CliError> {
+        let text = match self {
             Command::Simulate(args) => simulate::run(args),
             Command::Check(args) => check::run(args),
             Command::Inspect(args) => inspect::run(args),
             Command::PacingEval(args) => pacing_eval::run(args),
-        }
+            Command::Records(args) => records::run(args),
+            Command::Audit(args) => {
+                let (text, passed) = audit::run(args)?;
+                let code = if passed { 0 } else { audit::EXIT_AUDIT_FAILED };
+                return Ok((text, code));
+            }
+        };
+        text.map(|t| (t, 0))
     }
 }
 
@@ -75,8 +95,8 @@ fn main() -> ExitCode {
         Ok(result) => result,
         Err(_) => return ExitCode::from(EXIT_INTERNAL),
     };
-    match result.and_then(|out| print(&out)) {
-        Ok(()) => ExitCode::SUCCESS,
+    match result.and_then(|(out, code)| print(&out).map(|()| code)) {
+        Ok(code) => ExitCode::from(code),
         Err(e) => {
             eprintln!("error: {e}");
             e.exit_code()

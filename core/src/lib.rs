@@ -22,6 +22,8 @@
 //! - `engine`: [`campaign`] ([`Campaign`] takes events and `now_ms`, hands
 //!   back commands), [`config`], [`event`] (the host protocol), [`operators`].
 //! - [`pacing`]: the [`Pacer`] trait, the dialcore pacer and the fixed-ratio pacer.
+//! - [`records`]: attempt records (one per call attempt) built from a data
+//!   directory's journal, for `dialcore records` / `audit` and Python.
 //!
 //! Each module is also re-exported at the crate root (`dialcore::store`,
 //! `dialcore::journal`, …), the paths hosts have always used.
@@ -38,6 +40,7 @@ mod contacts;
 mod durability;
 mod engine;
 pub mod pacing;
+pub mod records;
 mod timing;
 
 pub use compliance::{blacklist, meter, window, zones};

@@ -52,6 +52,7 @@ from ._native import (
 )
 
 from ._types import Columns, CommandKind, Metrics, ModeName, PacerName
+from .records import AttemptRecords, load_records, read_records
 
 __version__: str = _native.__version__
 
@@ -136,4 +137,8 @@ __all__ = [
     "default_scenario",
     "inspect",
     "simulate",
+    # Attempt records (issue 18).
+    "AttemptRecords",
+    "load_records",
+    "read_records",
 ]

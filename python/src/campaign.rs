@@ -1237,6 +1237,22 @@ impl Campaign {
         Ok(d)
     }
 
+    /// The attempt records of this campaign (one row per call attempt,
+    /// built from its data directory's journal) as a pandas DataFrame: see
+    /// `dialcore.read_records`. Raises ValueError for a campaign without a
+    /// data directory.
+    fn attempts<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        let dir = match &self.recovery {
+            Some(r) => Some(r.bind(py).getattr("dir")?.extract::<PathBuf>()?),
+            None => None,
+        };
+        let config = self.with(py, true, |e| {
+            let _ = e.flush();
+            e.config().clone()
+        })?;
+        crate::records::campaign_attempts(py, dir, config)
+    }
+
     /// The contact columns of `columns()` as a pandas DataFrame indexed by
     /// contact id; `state`, `last_outcome` and `timezone` are categoricals
     /// with their names (`State` names, `OUTCOMES`, IANA zone names).

@@ -5,6 +5,7 @@ mod campaign;
 mod config;
 mod durable;
 mod errors;
+mod records;
 mod sim;
 
 use dialcore::state::Outcome;
@@ -29,6 +30,7 @@ fn outcome_names() -> Vec<&'static str> {
 #[pymodule]
 fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     errors::register(m)?;
+    records::register(m)?;
     m.add_class::<campaign::Campaign>()?;
     m.add_class::<campaign::Event>()?;
     m.add_class::<campaign::Command>()?;

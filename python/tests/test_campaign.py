@@ -75,6 +75,7 @@ def test_columns_dtypes(campaign):
         "timezone": np.object_,
     }
     assert set(cols) == set(expect)
+    assert list(cols["external_id"]) == ["", ""] and list(cols["timezone"]) == ["UTC", "UTC"]
     for name, dtype in expect.items():
         assert cols[name].dtype == dtype, name
         assert cols[name].shape == (2,), name

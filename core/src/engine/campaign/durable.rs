@@ -40,6 +40,7 @@
 //! | 5 | time zone | `id u16, name` |
 //! | 6 | blacklist | `add u8, numbers u64…` |
 //! | 12 | configuration | `field=value` lines (see the reopen checks) |
+//! | 13 | call operator | `id u32, operator u32` (the operator on the contact's call: at a dial with an operator, at a connect) |
 //!
 //! The last five have a variable size and fill a record of their own.
 //! Facts happen at the time of the record's last time sub-record.
@@ -90,6 +91,7 @@ mod reopen;
 mod report;
 
 use records::*;
+pub(crate) use records::{decode_seen, Fact as SeenFact, ObserveReplay, Observer, Seen};
 pub(super) use records::{AdminRecord, Fact, Replay};
 use recovery::*;
 pub use reopen::{ConfigChange, ConfigFieldKind};
@@ -380,7 +382,7 @@ impl Campaign {
             LockError::Locked { dir } => OpenError::Locked(dir),
             LockError::Io { dir, source } => OpenError::Io { path: dir, source },
         })?;
-        let loaded = load(dir, config.clone())?;
+        let loaded = load(dir, config.clone(), None)?;
         let (mut campaign, mut report, tail) = (loaded.campaign, loaded.report, loaded.tail);
         // Reopen checks before anything is written.
         let changes = match &loaded.stored_config {
@@ -499,7 +501,7 @@ impl Campaign {
                 source: io::Error::new(io::ErrorKind::NotFound, "no such data directory"),
             });
         }
-        let loaded = load(dir, config)?;
+        let loaded = load(dir, config, None)?;
         let (mut campaign, mut report) = (loaded.campaign, loaded.report);
         campaign.reconcile(&mut report);
         Ok((campaign, report))

@@ -17,6 +17,8 @@ pub(super) const NUMBER_FIXED: u8 = 9;
 pub(super) const OPERATOR_ADDED: u8 = 10;
 pub(super) const ROW_DUE: u8 = 11;
 pub(super) const CONFIG: u8 = 12;
+/// The operator on a contact's call (for the attempt records, `crate::records`).
+pub(super) const CALL_OPERATOR: u8 = 13;
 
 /// Contact rows per journal record.
 pub(super) const ROWS_PER_RECORD: usize = 1 << 20;
@@ -31,7 +33,7 @@ pub(in crate::engine::campaign) enum AdminRecord {
 
 /// Facts that feed the counters and meters.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(in crate::engine::campaign) enum Fact {
+pub(crate) enum Fact {
     Dialed = 1,
     Answered = 2,
     Machine = 3,
@@ -137,6 +139,111 @@ pub(in crate::engine::campaign) struct Replay {
     pub(super) lost_zones: hashbrown::HashSet<u16>,
     /// Sub-records skipped because they refer to something lost.
     pub(super) skipped: u64,
+    /// Sees each record once it is applied (the attempt records' reader).
+    pub(in crate::engine::campaign) observer: Option<Observer>,
+}
+
+/// A callback that sees every journal record replay applies, with the
+/// campaign as that record left it: `crate::records` builds the attempt
+/// records from the journal this way, through the one replay path.
+pub(crate) struct Observer(pub(crate) Box<dyn ObserveReplay>);
+
+/// What an [`Observer`] holds: it sees each record, then is handed back.
+pub(crate) trait ObserveReplay: std::any::Any + Send {
+    /// Sees one journal record, with the campaign as it left it.
+    fn record(&mut self, campaign: &Campaign, payload: &[u8]);
+    /// The observer itself, to take it back after the replay.
+    fn into_any(self: Box<Self>) -> Box<dyn std::any::Any>;
+}
+
+impl std::fmt::Debug for Observer {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Observer")
+    }
+}
+
+/// A fixed-size sub-record as the attempt records read it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Seen {
+    /// The clock moved to this time.
+    Tick(u64),
+    /// A contact's row after the host call.
+    Row {
+        /// The contact.
+        id: u32,
+        /// Its state.
+        state: State,
+        /// Its attempts.
+        attempts: u8,
+        /// Its last outcome.
+        outcome: Outcome,
+    },
+    /// A fact about a contact's call.
+    Fact(Fact, u32),
+    /// The operator on a contact's call.
+    CallOperator {
+        /// The contact.
+        id: u32,
+        /// The operator.
+        operator: u32,
+    },
+}
+
+/// Decodes the fixed-size sub-records of one journal record (variable-size
+/// kinds fill a record of their own and yield nothing). Never panics.
+pub(crate) fn decode_seen(payload: &[u8]) -> Result<Vec<Seen>, String> {
+    let mut c = Cursor { bytes: payload };
+    let mut out = Vec::new();
+    while !c.bytes.is_empty() {
+        match c.u8()? {
+            TICK => out.push(Seen::Tick(c.u64()?)),
+            kind @ (ROW | ROW_DUE) => {
+                let id = c.u32()?;
+                let state = state_from(c.u8()?)?;
+                let attempts = c.u8()?;
+                let outcome = outcome_from(c.u8()?)?;
+                c.u8()?;
+                if kind == ROW_DUE {
+                    c.u64()?;
+                }
+                out.push(Seen::Row {
+                    id,
+                    state,
+                    attempts,
+                    outcome,
+                });
+            }
+            FACT => {
+                let fact = match c.u8()? {
+                    1 => Fact::Dialed,
+                    2 => Fact::Answered,
+                    3 => Fact::Machine,
+                    4 => Fact::Connected,
+                    5 => Fact::Abandoned,
+                    other => return Err(format!("unknown fact {other}")),
+                };
+                out.push(Seen::Fact(fact, c.u32()?));
+            }
+            CALL_OPERATOR => {
+                let id = c.u32()?;
+                let operator = c.u32()?;
+                out.push(Seen::CallOperator { id, operator });
+            }
+            ADMIN => {
+                c.u8()?;
+            }
+            NUMBER_FIXED => {
+                c.take(12)?;
+            }
+            OPERATOR_ADDED => {}
+            // Variable-size kinds (and kinds this reader does not use)
+            // take the rest of the record.
+            _ => {
+                c.rest();
+            }
+        }
+    }
+    Ok(out)
 }
 
 impl Campaign {
@@ -154,6 +261,15 @@ impl Campaign {
         if let Some(d) = self.durable.as_deref_mut() {
             d.batch.extend_from_slice(&[FACT, fact as u8]);
             d.batch.extend_from_slice(&id.0.to_le_bytes());
+            // Who handled the call, for the attempt records: known at a
+            // dial with an operator (preview, progressive) and at a connect.
+            if matches!(fact, Fact::Dialed | Fact::Connected) {
+                if let Some(op) = self.live.get(&id.0).and_then(|l| l.operator) {
+                    d.batch.push(CALL_OPERATOR);
+                    d.batch.extend_from_slice(&id.0.to_le_bytes());
+                    d.batch.extend_from_slice(&op.0.to_le_bytes());
+                }
+            }
         }
     }
 
@@ -379,6 +495,10 @@ impl Campaign {
         while !c.bytes.is_empty() {
             self.replay_one(&mut c)?;
         }
+        if let Some(mut observer) = self.replay.observer.take() {
+            observer.0.record(self, payload);
+            self.replay.observer = Some(observer);
+        }
         Ok(())
     }
 
@@ -553,6 +673,10 @@ impl Campaign {
             OPERATOR_ADDED => {
                 self.operators.add();
             }
+            CALL_OPERATOR => {
+                // Only the attempt records read it.
+                c.take(8)?;
+            }
             CONFIG => {
                 let text = std::str::from_utf8(c.rest()).map_err(|_| "configuration not UTF-8")?;
                 self.replay.config = Some(text.to_owned());
@@ -592,5 +716,38 @@ impl Campaign {
             ));
         }
         Ok(())
+    }
+}
+
+impl Campaign {
+    /// Reads the campaign in `dir` as [`Campaign::inspect`] does (no lock,
+    /// nothing written), with `observer` seeing every journal record
+    /// replayed. Returns the campaign (not reconciled), the report, the
+    /// configuration text stored with the campaign (if any) and the observer.
+    pub(crate) fn replay_observed(
+        dir: &Path,
+        config: CampaignConfig,
+        observer: Observer,
+    ) -> Result<(Campaign, RecoveryReport, Option<String>, Observer), OpenError> {
+        if !dir.is_dir() {
+            return Err(OpenError::Io {
+                path: dir.to_path_buf(),
+                source: io::Error::new(io::ErrorKind::NotFound, "no such data directory"),
+            });
+        }
+        let loaded = load(dir, config, Some(observer))?;
+        let mut campaign = loaded.campaign;
+        let observer = campaign
+            .replay
+            .observer
+            .take()
+            .expect("the replay keeps its observer");
+        Ok((campaign, loaded.report, loaded.stored_config, observer))
+    }
+
+    /// The fields of this campaign's configuration that differ from the
+    /// stored configuration text `stored`.
+    pub(crate) fn config_changes_from(&self, stored: &str) -> Vec<ConfigChange> {
+        super::reopen::config_changes(stored, &self.config)
     }
 }

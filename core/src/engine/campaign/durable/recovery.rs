@@ -57,13 +57,19 @@ fn snapshot_seq(snap: &Snapshot) -> Result<u64, String> {
 }
 
 /// Loads the newest good snapshot and replays the journals after it.
-pub(super) fn load(dir: &Path, config: CampaignConfig) -> Result<Loaded, OpenError> {
+/// `observer` sees every journal record replayed (see [`Observer`]).
+pub(super) fn load(
+    dir: &Path,
+    config: CampaignConfig,
+    observer: Option<Observer>,
+) -> Result<Loaded, OpenError> {
     let mut report = RecoveryReport {
         dir: dir.to_path_buf(),
         ..RecoveryReport::default()
     };
     let (snapshots, journals) = list_generations(dir)?;
     let mut campaign = Campaign::new(config)?;
+    campaign.replay.observer = observer;
     let mut stored_config = None;
     // (generation, first sequence number of its journal)
     let mut base = None;

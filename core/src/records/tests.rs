@@ -1,0 +1,289 @@
+//! Attempt records read back from real data directories: every field of a
+//! connected, a busy and an abandoned call; agreement with the campaign's
+//! counters; the operator sub-record; a snapshot's deleted history counted;
+//! a configuration that differs refused.
+
+use super::*;
+use crate::event::{CallId, Disposition, Event, OperatorId};
+use crate::{Command, DurableOptions, Mode};
+
+/// Monday 2 March 2026, 15:00 UTC.
+const T0: u64 = 1_772_463_600_000;
+const SEC: u64 = 1_000;
+
+fn config(mode: Mode) -> CampaignConfig {
+    CampaignConfig {
+        default_country: Some(1),
+        ..CampaignConfig::new(mode)
+    }
+}
+
+fn options() -> DurableOptions {
+    DurableOptions {
+        fsync: crate::journal::FsyncPolicy::Never,
+        snapshot_every_records: 0,
+        accept_config_change: false,
+    }
+}
+
+fn poll(c: &mut Campaign, now: u64) -> Vec<Command> {
+    let mut out = Vec::new();
+    c.poll(now, &mut out).unwrap();
+    out
+}
+
+fn ready(c: &mut Campaign, now: u64) -> OperatorId {
+    let op = c.add_operator();
+    c.handle(Event::OperatorLogin(op), now).unwrap();
+    c.handle(Event::OperatorReady(op), now).unwrap();
+    op
+}
+
+/// Offers, accepts and dials the next contact with `op`; returns the call.
+fn dial_with(c: &mut Campaign, op: OperatorId, now: u64) -> CallId {
+    let out = poll(c, now);
+    let contact = out
+        .iter()
+        .find_map(|cmd| match *cmd {
+            Command::Offer { contact, operator } if operator == op => Some(contact),
+            _ => None,
+        })
+        // Offered at an earlier poll.
+        .or_else(|| c.operators().contact(op))
+        .expect("an offer");
+    c.handle(
+        Event::OperatorAccepted {
+            operator: op,
+            contact,
+        },
+        now,
+    )
+    .unwrap();
+    if c.state(contact) == Some(State::Bcw) {
+        c.handle(
+            Event::OperatorDialNow {
+                operator: op,
+                contact,
+            },
+            now,
+        )
+        .unwrap();
+    }
+    poll(c, now)
+        .iter()
+        .find_map(|cmd| match *cmd {
+            Command::Dial { call, .. } => Some(call),
+            _ => None,
+        })
+        .expect("a dial")
+}
+
+fn by_contact(records: &Records, id: u32) -> Vec<&AttemptRecord> {
+    records
+        .attempts
+        .iter()
+        .filter(|r| r.contact == ContactId(id))
+        .collect()
+}
+
+#[test]
+fn progressive_calls_read_back_with_times_operator_and_disposition() {
+    let dir = tempfile::tempdir().unwrap();
+    let cfg = config(Mode::Progressive);
+    {
+        let (mut c, _) = Campaign::open_with(dir.path(), cfg.clone(), options()).unwrap();
+        c.add_contact("2025550101", "crm-1", None, 0).unwrap();
+        c.add_contact("2025550102", "crm,2", None, 0).unwrap();
+        let op = ready(&mut c, T0);
+        // Contact 0: answered at +4 s, connected, ends at +64 s, ACW done at +70 s.
+        let call = dial_with(&mut c, op, T0);
+        assert_eq!(call.contact, ContactId(0));
+        c.handle(Event::Answered(call), T0 + 4 * SEC).unwrap();
+        poll(&mut c, T0 + 4 * SEC);
+        c.handle(Event::CallEnded(call), T0 + 64 * SEC).unwrap();
+        poll(&mut c, T0 + 64 * SEC);
+        c.handle(
+            Event::AcwDone {
+                operator: op,
+                contact: call.contact,
+                disposition: Disposition::Done,
+            },
+            T0 + 70 * SEC,
+        )
+        .unwrap();
+        c.handle(Event::OperatorReady(op), T0 + 70 * SEC).ok();
+        // Contact 1: busy at +80 s.
+        let call = dial_with(&mut c, op, T0 + 71 * SEC);
+        assert_eq!(call.contact, ContactId(1));
+        c.handle(Event::Rejected(call), T0 + 80 * SEC).unwrap();
+        poll(&mut c, T0 + 80 * SEC);
+    }
+    let records = read_records(dir.path(), cfg, Some("spring")).unwrap();
+    assert_eq!(records.attempts.len(), 2);
+    assert_eq!(records.dials_total, 2);
+    assert_eq!(records.dials_before, 0);
+
+    let a = by_contact(&records, 0)[0];
+    assert_eq!(&*a.campaign, "spring");
+    assert_eq!(a.external_id, "crm-1");
+    assert_eq!(a.number, 12_025_550_101);
+    assert_eq!(&*a.zone, "UTC");
+    assert_eq!(a.attempt, 1);
+    assert_eq!(a.dial_at, T0);
+    assert_eq!(a.answer_at, Some(T0 + 4 * SEC));
+    assert_eq!(a.connect_at, Some(T0 + 4 * SEC));
+    assert_eq!(a.end_at, Some(T0 + 64 * SEC));
+    assert_eq!(a.wrap_end_at, Some(T0 + 70 * SEC));
+    assert_eq!(a.ring_ms, Some(4 * SEC));
+    assert_eq!(a.wait_ms, Some(0));
+    assert_eq!(a.talk_ms, Some(60 * SEC));
+    assert_eq!(a.outcome, Outcome::Connected);
+    assert_eq!(a.disposition, State::Success);
+    assert_eq!(a.operator, Some(0));
+    assert!(a.complete && a.in_window && !a.abandoned && !a.blacklisted_at_dial);
+    assert_eq!(a.dials_24h, 1);
+
+    let b = by_contact(&records, 1)[0];
+    assert_eq!(b.external_id, "crm,2");
+    assert_eq!(b.dial_at, T0 + 71 * SEC);
+    assert_eq!(b.answer_at, None);
+    assert_eq!(b.end_at, Some(T0 + 80 * SEC));
+    assert_eq!(b.ring_ms, Some(9 * SEC));
+    assert_eq!(b.talk_ms, None);
+    assert_eq!(b.outcome, Outcome::Busy);
+    assert_eq!(b.disposition, State::RetryScheduled);
+    assert_eq!(
+        b.operator,
+        Some(0),
+        "progressive dials carry their operator"
+    );
+
+    let mut csv = Vec::new();
+    write_csv(&records.attempts, &mut csv).unwrap();
+    let text = String::from_utf8(csv).unwrap();
+    let lines: Vec<&str> = text.lines().collect();
+    assert_eq!(lines[0], COLUMNS.join(","));
+    assert!(lines[1].starts_with(
+        "spring,0,crm-1,12025550101,0,,UTC,1,2026-03-02T15:00:00.000Z,2026-03-02T15:00:04.000Z,"
+    ));
+    assert!(lines[2].contains(",\"crm,2\","), "quoted: {}", lines[2]);
+}
+
+#[test]
+fn a_predictive_abandon_has_its_wait_and_message_flag() {
+    let dir = tempfile::tempdir().unwrap();
+    let cfg = CampaignConfig {
+        abandon_guard: crate::config::AbandonGuard::Expected,
+        predictive_ratio: 3.0,
+        ..config(Mode::Predictive)
+    };
+    let limit = cfg.abandon_limit_ms;
+    {
+        let (mut c, _) = Campaign::open_with(dir.path(), cfg.clone(), options()).unwrap();
+        for i in 0..4 {
+            c.add_contact(&format!("20255501{i:02}"), "", None, 0)
+                .unwrap();
+        }
+        let op = ready(&mut c, T0);
+        let calls: Vec<CallId> = poll(&mut c, T0)
+            .iter()
+            .filter_map(|cmd| match *cmd {
+                Command::Dial { call, .. } => Some(call),
+                _ => None,
+            })
+            .collect();
+        assert!(calls.len() >= 2, "predictive dials ahead: {calls:?}");
+        // Two answer at once: one is connected, the other waits and is abandoned.
+        c.handle(Event::Answered(calls[0]), T0 + 5 * SEC).unwrap();
+        c.handle(Event::Answered(calls[1]), T0 + 5 * SEC).unwrap();
+        poll(&mut c, T0 + 5 * SEC);
+        poll(&mut c, T0 + 5 * SEC + limit);
+        let _ = op;
+    }
+    let records = read_records(dir.path(), cfg, None).unwrap();
+    assert_eq!(records.dials_total, records.attempts.len() as u64);
+    let abandoned: Vec<&AttemptRecord> = records.attempts.iter().filter(|r| r.abandoned).collect();
+    assert_eq!(abandoned.len(), 1, "{:#?}", records.attempts);
+    let r = abandoned[0];
+    assert_eq!(r.answer_at, Some(T0 + 5 * SEC));
+    assert_eq!(r.end_at, Some(T0 + 5 * SEC + limit));
+    assert_eq!(r.wait_ms, Some(limit));
+    assert_eq!(r.message_within_2s, Some(limit <= ABANDON_MESSAGE_MS));
+    assert_eq!(r.outcome, Outcome::Abandoned);
+    assert_eq!(r.operator, None);
+    let connected: Vec<&AttemptRecord> = records
+        .attempts
+        .iter()
+        .filter(|r| r.connect_at.is_some())
+        .collect();
+    assert_eq!(connected.len(), 1);
+    assert_eq!(
+        connected[0].operator,
+        Some(0),
+        "the connect names the operator"
+    );
+    assert!(
+        !connected[0].complete,
+        "still talking at the end of the history"
+    );
+    assert_eq!(connected[0].disposition, State::CallInProgress);
+}
+
+#[test]
+fn a_snapshot_counts_the_dials_of_the_history_it_replaced() {
+    let dir = tempfile::tempdir().unwrap();
+    let cfg = config(Mode::Progressive);
+    {
+        let (mut c, _) = Campaign::open_with(dir.path(), cfg.clone(), options()).unwrap();
+        for i in 0..3 {
+            c.add_contact(&format!("20255502{i:02}"), "", None, 0)
+                .unwrap();
+        }
+        let op = ready(&mut c, T0);
+        let call = dial_with(&mut c, op, T0);
+        c.handle(Event::Rejected(call), T0 + 3 * SEC).unwrap();
+        poll(&mut c, T0 + 3 * SEC);
+        c.snapshot().unwrap();
+        let call = dial_with(&mut c, op, T0 + 10 * SEC);
+        c.handle(Event::Unreachable(call), T0 + 30 * SEC).unwrap();
+        poll(&mut c, T0 + 30 * SEC);
+    }
+    let records = read_records(dir.path(), cfg, None).unwrap();
+    assert_eq!(records.attempts.len(), 1);
+    assert_eq!(records.dials_before, 1);
+    assert_eq!(records.dials_total, 2);
+    assert_eq!(records.attempts[0].outcome, Outcome::NoAnswer);
+    assert_eq!(records.attempts[0].ring_ms, Some(20 * SEC));
+}
+
+#[test]
+fn a_configuration_other_than_the_stored_one_is_refused_by_name() {
+    let dir = tempfile::tempdir().unwrap();
+    let cfg = config(Mode::Progressive);
+    drop(Campaign::open_with(dir.path(), cfg.clone(), options()).unwrap());
+    let mut other = cfg;
+    other.retry.max_attempts = 9;
+    let err = read_records(dir.path(), other, None).unwrap_err();
+    assert!(matches!(err, RecordsError::ConfigMismatch(_)));
+    assert!(err.to_string().contains("retry.max_attempts"), "{err}");
+}
+
+#[test]
+fn a_missing_directory_is_an_error_naming_it() {
+    let err = read_records(
+        "/nonexistent/dialcore-records",
+        CampaignConfig::default(),
+        None,
+    )
+    .unwrap_err();
+    assert!(
+        err.to_string().contains("/nonexistent/dialcore-records"),
+        "{err}"
+    );
+}
+
+#[test]
+fn format_time_is_rfc3339_utc_with_milliseconds() {
+    assert_eq!(format_time(T0 + 250), "2026-03-02T15:00:00.250Z");
+    assert_eq!(format_time(0), "1970-01-01T00:00:00.000Z");
+}
