@@ -1,0 +1,102 @@
+//! The compliance guard: may this contact be dialed now, and if not, where
+//! does it go.
+//!
+//! One function checks, in order: the number blacklisted now, the attempts
+//! used up, the calling window of the contact's zone closed, the same number
+//! offered to an operator or in another call, and the per-number cap over
+//! the last 24 hours. A refusal is applied by `hold_back`: Blacklisted,
+//! NotReached, parked for the zone's window (one zone timer brings it
+//! back), or RetryScheduled at the time the number is free again. Selection
+//! and `dial` ask it; the emission gate (`gate`) asks it once more.
+
+use super::*;
+
+/// What a guard decided about dialing a contact now.
+pub(super) enum Guard {
+    Go(u64),
+    Blacklisted,
+    Exhausted,
+    /// Outside the calling window of this zone.
+    Park(ZoneId),
+    /// Not before this time (number busy, daily cap).
+    Delay(u64),
+}
+
+impl Campaign {
+    /// The compliance guards, in one place.
+    pub(super) fn guard(&mut self, id: ContactId, now: u64) -> Guard {
+        let i = id.index();
+        let number = self.store.numbers()[i];
+        if self.blacklist.contains(number) {
+            return Guard::Blacklisted;
+        }
+        if self.store.attempts_column()[i] >= self.config.retry.max_attempts {
+            return Guard::Exhausted;
+        }
+        let zone = ZoneId(self.store.zones()[i]);
+        let status = self
+            .windows
+            .status(&self.config.calling_window, &self.zones, zone, now);
+        if !status.open {
+            return Guard::Park(zone);
+        }
+        let offered_elsewhere = self
+            .numbers_offered
+            .get(&number)
+            .is_some_and(|&other| other != id.0);
+        if offered_elsewhere || self.numbers_in_call.contains(&number) {
+            return Guard::Delay(now.saturating_add(self.config.number_busy_delay_ms));
+        }
+        let cap = self.config.retry.max_attempts_per_24h;
+        if cap > 0 {
+            if let Some(times) = self.recent_dials.get_mut(&number) {
+                let day_ago = now.saturating_sub(24 * 3_600_000);
+                times.retain(|t| *t > day_ago);
+                if times.len() >= cap as usize {
+                    return Guard::Delay(times[0].saturating_add(24 * 3_600_000 + 1));
+                }
+            }
+        }
+        Guard::Go(number)
+    }
+
+    /// Applies a guard that said no: the contact goes where it must and is
+    /// not dialed.
+    pub(super) fn hold_back(&mut self, id: ContactId, guard: Guard, now: u64) {
+        match guard {
+            Guard::Go(_) => {}
+            Guard::Blacklisted => self.apply(id, Trigger::BlacklistHit, State::Blacklisted),
+            Guard::Exhausted => self.apply(id, Trigger::AttemptsExhausted, State::NotReached),
+            Guard::Park(zone) => {
+                let to = self.waiting_state(id);
+                self.apply(id, Trigger::Deferred, to);
+                if self.queue.mark(id.0) {
+                    self.parked[zone.0 as usize].push(id.0);
+                }
+                if !self.zone_timers.is_armed(u32::from(zone.0)) {
+                    let status =
+                        self.windows
+                            .status(&self.config.calling_window, &self.zones, zone, now);
+                    if status.until_ms != u64::MAX {
+                        self.zone_timers.arm(u32::from(zone.0), status.until_ms);
+                    }
+                }
+            }
+            Guard::Delay(at) => {
+                self.apply(id, Trigger::Deferred, State::RetryScheduled);
+                self.timers.arm(id.0, at);
+            }
+        }
+    }
+
+    /// Initial for a contact never dialed, RetryScheduled after an attempt.
+    pub(super) fn waiting_state(&self, id: ContactId) -> State {
+        if self.store.attempts(id).unwrap_or(0) == 0
+            && self.store.state(id) != Some(State::RetryScheduled)
+        {
+            State::Initial
+        } else {
+            State::RetryScheduled
+        }
+    }
+}
