@@ -69,6 +69,7 @@
 mod admin;
 mod binding;
 mod calls;
+mod counters;
 mod dialing;
 pub mod durable;
 mod error;
@@ -82,6 +83,7 @@ mod timers;
 
 use admin::{resolve_pending, trigger_for, PendingAdmin};
 use calls::Live;
+use durable::Fact;
 pub use error::EngineError;
 use guard::Guard;
 
@@ -177,9 +179,8 @@ pub struct Campaign {
     paused: bool,
     canceled: bool,
     ringing_unbound: u32,
-    metrics: Metrics,
-    day: RollingMeter,
-    month: RollingMeter,
+    /// Metrics and abandon meters (see `counters`).
+    counters: counters::Counters,
     /// The predictive pacer and the statistics it is given.
     pacing: Pacing,
     /// The data directory's journal, when the campaign was opened from one.
@@ -222,9 +223,7 @@ impl Campaign {
             paused: false,
             canceled: false,
             ringing_unbound: 0,
-            metrics: Metrics::default(),
-            day: RollingMeter::day(),
-            month: RollingMeter::thirty_days(),
+            counters: counters::Counters::default(),
             pacing: Pacing::new(pacer),
             durable: None,
             replay: durable::Replay::default(),

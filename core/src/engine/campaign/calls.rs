@@ -25,11 +25,7 @@ impl Campaign {
         self.check_call(call, "Answered", Trigger::Answered)?;
         let id = call.contact;
         self.timers.cancel(id.0);
-        self.journal_fact(durable::Fact::Answered, id);
-        self.metrics.answered += 1;
-        self.pacing.stats.on_live_answer(id.0, now);
-        self.day.record_answered(now);
-        self.month.record_answered(now);
+        self.record(Fact::Answered, id, now);
         let live = self.live.get_mut(&id.0).expect("checked: live call");
         live.answered = true;
         match live.operator {
@@ -58,9 +54,7 @@ impl Campaign {
         }
         self.operators.set(op, OperatorState::OnCall, Some(id), now);
         self.operators.start_talk(op, now);
-        self.journal_fact(durable::Fact::Connected, id);
-        self.metrics.connected += 1;
-        self.pacing.stats.on_connect(id.0, now);
+        self.record(Fact::Connected, id, now);
         if command {
             let call = self.call_id(id);
             self.outbox.push(Command::Connect { call, operator: op });
@@ -99,8 +93,7 @@ impl Campaign {
     ) -> Result<(), EngineError> {
         self.check_call(call, event, trigger)?;
         if outcome == Outcome::Machine {
-            self.journal_fact(durable::Fact::Machine, call.contact);
-            self.metrics.machine += 1;
+            self.record(Fact::Machine, call.contact, now);
         }
         self.end_attempt(call.contact, trigger, outcome, now);
         Ok(())
@@ -167,11 +160,7 @@ impl Campaign {
     }
 
     pub(super) fn abandon(&mut self, id: ContactId, trigger: Trigger, now: u64) {
-        self.abandoned_at.insert(id.0, now);
-        self.journal_fact(durable::Fact::Abandoned, id);
-        self.metrics.abandoned += 1;
-        self.day.record_abandoned(now);
-        self.month.record_abandoned(now);
+        self.record(Fact::Abandoned, id, now);
         self.end_attempt(id, trigger, Outcome::Abandoned, now);
     }
 

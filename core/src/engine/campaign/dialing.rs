@@ -100,16 +100,11 @@ impl Campaign {
         );
         self.release_offered_number(id);
         self.numbers_in_call.insert(number);
-        if self.config.retry.max_attempts_per_24h > 0 {
-            self.recent_dials.entry(number).or_default().push(now);
-        }
         match operator {
             Some(op) => self.operators.set(op, OperatorState::OnCall, Some(id), now),
             None => self.ringing_unbound += 1,
         }
-        self.journal_fact(durable::Fact::Dialed, id);
-        self.metrics.dials += 1;
-        self.pacing.stats.on_dial(id.0, operator.is_some(), now);
+        self.record(Fact::Dialed, id, now);
         self.timers
             .arm(id.0, now.saturating_add(self.config.ring_timeout_ms));
         self.outbox.push(Command::Dial {
@@ -125,8 +120,8 @@ impl Campaign {
 
     /// configured abandon guard, see [`Pacing::decide`]) and dial them.
     pub(super) fn pace_predictive(&mut self, now: u64) {
-        let (day_answered, day_abandoned) = self.day.totals(now);
-        let (month_answered, month_abandoned) = self.month.totals(now);
+        let (day_answered, day_abandoned) = self.counters.day.totals(now);
+        let (month_answered, month_abandoned) = self.counters.month.totals(now);
         let (guarded_answered, guarded_abandoned) = match self.config.abandon_window {
             AbandonWindow::Day => (day_answered, day_abandoned),
             AbandonWindow::ThirtyDays => (month_answered, month_abandoned),

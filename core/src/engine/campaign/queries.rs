@@ -104,10 +104,10 @@ impl Campaign {
     /// [`crate::event::MAX_TIME_MS`] is an error).
     pub fn metrics(&mut self, now_ms: u64) -> Result<Metrics, EngineError> {
         let now = check_time(now_ms)?.max(self.now_ms);
-        let mut m = self.metrics;
+        let mut m = self.counters.metrics;
         m.abandon_rate = ratio(m.abandoned, m.answered);
-        m.abandon_rate_24h = self.day.rate(now);
-        m.abandon_rate_30d = self.month.rate(now);
+        m.abandon_rate_24h = self.counters.day.rate(now);
+        m.abandon_rate_30d = self.counters.month.rate(now);
         let (talk, logged_in) = self.operators.talk_and_logged_in_ms(now);
         m.talk_ms = talk;
         m.logged_in_ms = logged_in;
@@ -142,8 +142,8 @@ impl Campaign {
     pub fn guarded_abandon_rate(&mut self, now_ms: u64) -> Result<f64, EngineError> {
         check_time(now_ms)?;
         Ok(match self.config.abandon_window {
-            AbandonWindow::Day => self.day.rate(now_ms),
-            AbandonWindow::ThirtyDays => self.month.rate(now_ms),
+            AbandonWindow::Day => self.counters.day.rate(now_ms),
+            AbandonWindow::ThirtyDays => self.counters.month.rate(now_ms),
         })
     }
 }

@@ -21,11 +21,11 @@ impl Campaign {
             u64::from(self.paused),
             u64::from(self.canceled),
             self.operators.len() as u64,
-            self.metrics.dials,
-            self.metrics.answered,
-            self.metrics.machine,
-            self.metrics.connected,
-            self.metrics.abandoned,
+            self.counters.metrics.dials,
+            self.counters.metrics.answered,
+            self.counters.metrics.machine,
+            self.counters.metrics.connected,
+            self.counters.metrics.abandoned,
             self.store.len() as u64,
         ] {
             meta.extend_from_slice(&v.to_le_bytes());
@@ -70,7 +70,7 @@ impl Campaign {
         w.section(*b"LIVE", &live)?;
         w.section_with(*b"BLAC", |out| self.blacklist.write_to(out).map(|_| ()))?;
         let mut meters = Vec::new();
-        for meter in [&self.day, &self.month] {
+        for meter in [&self.counters.day, &self.counters.month] {
             let buckets: Vec<(u64, u32, u32)> = meter.buckets().collect();
             meters.extend_from_slice(&(buckets.len() as u32).to_le_bytes());
             for (start, answered, abandoned) in buckets {
@@ -142,11 +142,11 @@ impl Campaign {
         self.paused = meta.u64()? != 0;
         self.canceled = meta.u64()? != 0;
         let operators = meta.u64()?;
-        self.metrics.dials = meta.u64()?;
-        self.metrics.answered = meta.u64()?;
-        self.metrics.machine = meta.u64()?;
-        self.metrics.connected = meta.u64()?;
-        self.metrics.abandoned = meta.u64()?;
+        self.counters.metrics.dials = meta.u64()?;
+        self.counters.metrics.answered = meta.u64()?;
+        self.counters.metrics.machine = meta.u64()?;
+        self.counters.metrics.connected = meta.u64()?;
+        self.counters.metrics.abandoned = meta.u64()?;
         for _ in 0..operators.min(u64::from(u32::MAX)) {
             self.operators.add();
         }
@@ -225,9 +225,9 @@ impl Campaign {
                 buckets.push((meters.u64()?, meters.u32()?, meters.u32()?));
             }
             let meter = if which == 0 {
-                &mut self.day
+                &mut self.counters.day
             } else {
-                &mut self.month
+                &mut self.counters.month
             };
             meter.restore_buckets(buckets);
         }

@@ -512,30 +512,9 @@ impl Campaign {
             FACT => {
                 let kind = c.u8()?;
                 let id = c.u32()?;
+                let fact = Fact::from_code(kind).ok_or(format!("unknown fact {kind}"))?;
                 let at = self.now_ms;
-                match kind {
-                    1 => {
-                        self.metrics.dials += 1;
-                        if self.config.retry.max_attempts_per_24h > 0 {
-                            let number = self.store.number(ContactId(id)).unwrap_or(0);
-                            self.recent_dials.entry(number).or_default().push(at);
-                        }
-                    }
-                    2 => {
-                        self.metrics.answered += 1;
-                        self.day.record_answered(at);
-                        self.month.record_answered(at);
-                    }
-                    3 => self.metrics.machine += 1,
-                    4 => self.metrics.connected += 1,
-                    5 => {
-                        self.metrics.abandoned += 1;
-                        self.day.record_abandoned(at);
-                        self.month.record_abandoned(at);
-                        self.abandoned_at.insert(id, at);
-                    }
-                    other => return Err(format!("unknown fact {other}")),
-                }
+                self.count(fact, ContactId(id), at);
             }
             NUMBER_FIXED => {
                 let id = c.u32()?;
