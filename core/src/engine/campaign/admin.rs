@@ -35,9 +35,6 @@ impl Campaign {
         self.canceled = true;
         self.queue.clear();
         self.hopper.clear();
-        for list in &mut self.parked {
-            list.clear();
-        }
         for id in 0..self.store.len() as u32 {
             self.cancel_one(ContactId(id), PendingAdmin::Cancel, now);
         }

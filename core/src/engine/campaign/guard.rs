@@ -67,24 +67,37 @@ impl Campaign {
             Guard::Go(_) => {}
             Guard::Blacklisted => self.apply(id, Trigger::BlacklistHit, State::Blacklisted),
             Guard::Exhausted => self.apply(id, Trigger::AttemptsExhausted, State::NotReached),
-            Guard::Park(zone) => {
-                let to = self.waiting_state(id);
-                self.apply(id, Trigger::Deferred, to);
-                if self.queue.mark(id.0) {
-                    self.parked[zone.0 as usize].push(id.0);
-                }
-                if !self.zone_timers.is_armed(u32::from(zone.0)) {
-                    let status =
-                        self.windows
-                            .status(&self.config.calling_window, &self.zones, zone, now);
-                    if status.until_ms != u64::MAX {
-                        self.zone_timers.arm(u32::from(zone.0), status.until_ms);
-                    }
-                }
-            }
+            Guard::Park(zone) => self.park(id, zone, false, now),
             Guard::Delay(at) => {
                 self.apply(id, Trigger::Deferred, State::RetryScheduled);
                 self.timers.arm(id.0, at);
+            }
+        }
+    }
+
+    /// Parks a contact outside its calling window: it waits in its zone's
+    /// queue — put back in its place when selection had just `popped` it,
+    /// else queued by its state — and the zone is closed (O(1): selection
+    /// skips the zone's contacts, see `crate::queue`) until its zone timer
+    /// sees the window open.
+    pub(super) fn park(&mut self, id: ContactId, zone: ZoneId, popped: bool, now: u64) {
+        let to = self.waiting_state(id);
+        self.apply(id, Trigger::Deferred, to);
+        if !(popped && self.queue.unpop(id.0)) {
+            let priority = self.store.priorities()[id.index()];
+            if to == State::RetryScheduled {
+                self.queue.push_retry(id.0, priority, zone.0);
+            } else {
+                self.queue.push_initial(id.0, priority, zone.0);
+            }
+        }
+        self.queue.close_zone(zone.0);
+        if !self.zone_timers.is_armed(u32::from(zone.0)) {
+            let status = self
+                .windows
+                .status(&self.config.calling_window, &self.zones, zone, now);
+            if status.until_ms != u64::MAX {
+                self.zone_timers.arm(u32::from(zone.0), status.until_ms);
             }
         }
     }

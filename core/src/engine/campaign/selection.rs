@@ -12,7 +12,8 @@ use super::*;
 impl Campaign {
     pub(super) fn enqueue(&mut self, id: u32) {
         let priority = self.store.priorities()[id as usize];
-        self.queue.push_initial(id, priority);
+        self.queue
+            .push_initial(id, priority, self.store.zones()[id as usize]);
     }
 
     /// those that may not.
@@ -27,6 +28,8 @@ impl Campaign {
             }
             match self.guard(id, now) {
                 Guard::Go(_) => return Some(id),
+                // Back in its place; its zone is skipped from now on.
+                Guard::Park(zone) => self.park(id, zone, true, now),
                 other => self.hold_back(id, other, now),
             }
         }
@@ -35,7 +38,8 @@ impl Campaign {
 
     pub(super) fn enqueue_front(&mut self, id: ContactId) {
         let priority = self.store.priorities()[id.index()];
-        self.queue.push_front(id.0, priority);
+        self.queue
+            .push_front(id.0, priority, self.store.zones()[id.index()]);
     }
 
     /// Preview and progressive: offer a contact to each ready operator,

@@ -100,7 +100,7 @@ impl Campaign {
         self.timers.ensure_keys(n);
         self.queue.ensure_contacts(n);
         self.zone_timers.ensure_keys(self.zones.len());
-        self.parked.resize_with(self.zones.len(), Vec::new);
+        self.queue.ensure_zones(self.zones.len());
         if self.canceled {
             for id in ids {
                 let id = ContactId(id);
@@ -116,9 +116,11 @@ impl Campaign {
         }
         let states = self.store.states();
         let priorities = self.store.priorities();
+        let zones = self.store.zones();
         for id in ids {
-            if states[id as usize] == State::Initial as u8 {
-                self.queue.push_initial(id, priorities[id as usize]);
+            let i = id as usize;
+            if states[i] == State::Initial as u8 {
+                self.queue.push_initial(id, priorities[i], zones[i]);
             }
         }
     }

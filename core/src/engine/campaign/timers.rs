@@ -56,7 +56,8 @@ impl Campaign {
             }
             Some(State::RetryScheduled) => {
                 let priority = self.store.priorities()[id.index()];
-                self.queue.push_retry(id.0, priority);
+                self.queue
+                    .push_retry(id.0, priority, self.store.zones()[id.index()]);
             }
             _ => {}
         }
@@ -77,12 +78,8 @@ impl Campaign {
                 }
                 continue;
             }
-            let parked = std::mem::take(&mut self.parked[zone.0 as usize]);
-            for id in parked {
-                let retry = self.store.states()[id as usize] == State::RetryScheduled as u8;
-                let priority = self.store.priorities()[id as usize];
-                self.queue.requeue_parked(id, priority, retry);
-            }
+            // Open: its contacts are selectable again, where they were.
+            self.queue.open_zone(zone.0);
         }
         self.expired = expired;
     }
