@@ -149,3 +149,66 @@ fn predictive_never_dials_without_a_ready_operator() {
     assert!(poll(&mut c, 10).is_empty(), "logged in but paused");
     assert_eq!(c.state(ContactId(0)), Some(State::Initial));
 }
+
+/// 2025-06-02 (a Monday) 12:00 UTC: 21:00 in Tokyo.
+const MON_12Z: u64 = 1_748_865_600_000;
+const HOUR: u64 = 3_600_000;
+
+/// Polls at `now`, expects one offer and declines it.
+fn decline(c: &mut Campaign, now: u64) -> ContactId {
+    match poll(c, now).as_slice() {
+        [Command::Offer { contact, operator }] => {
+            c.handle(
+                Event::OperatorDeclined {
+                    operator: *operator,
+                    contact: *contact,
+                },
+                now,
+            )
+            .unwrap();
+            *contact
+        }
+        other => panic!("one offer expected: {other:?}"),
+    }
+}
+
+#[test]
+fn a_closed_zone_is_skipped_whole_and_reopens_in_import_order() {
+    let mut c = Campaign::new(CampaignConfig {
+        default_country: Some(1),
+        calling_window: crate::window::WeeklyWindow::parse("Mon-Fri 09:00-20:00").unwrap(),
+        ..CampaignConfig::new(Mode::Preview)
+    })
+    .unwrap();
+    let zone = |i: u32| (i % 2 == 0).then_some("Asia/Tokyo");
+    let ids: Vec<ContactId> = (0..5)
+        .map(|i| {
+            c.add_contact(&format!("212555010{i}"), "", zone(i), 0)
+                .unwrap()
+        })
+        .collect();
+    let tokyo = c.store().zones()[0];
+    let op = c.add_operator();
+    c.handle(Event::OperatorLogin(op), MON_12Z).unwrap();
+    c.handle(Event::OperatorReady(op), MON_12Z).unwrap();
+    // 21:00 in Tokyo: the first Tokyo contact met closes the zone; the
+    // others are never taken out of the queue.
+    let first = decline(&mut c, MON_12Z);
+    assert_eq!(first, ids[1]);
+    assert!(c.queue.is_closed(tokyo));
+    for &i in &[0, 2, 4] {
+        assert!(c.queue.is_marked(i), "contact {i} still in its place");
+        assert_eq!(c.state(ids[i as usize]), Some(State::Initial));
+    }
+    assert_eq!(decline(&mut c, MON_12Z + 1), ids[3]);
+    assert!(poll(&mut c, MON_12Z + 2).is_empty(), "only Tokyo is left");
+    // Tuesday 09:00 in Tokyo: the zone opens as it was, in import order.
+    let open = MON_12Z + 12 * HOUR;
+    assert_eq!(c.next_deadline(), Some(open));
+    let mut order = Vec::new();
+    for k in 0..3 {
+        order.push(decline(&mut c, open + k));
+    }
+    assert!(!c.queue.is_closed(tokyo));
+    assert_eq!(order, vec![ids[0], ids[2], ids[4]]);
+}
