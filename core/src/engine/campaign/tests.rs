@@ -180,7 +180,7 @@ fn a_closed_zone_is_skipped_whole_and_reopens_in_import_order() {
         ..CampaignConfig::new(Mode::Preview)
     })
     .unwrap();
-    let zone = |i: u32| (i % 2 == 0).then_some("Asia/Tokyo");
+    let zone = |i: u32| i.is_multiple_of(2).then_some("Asia/Tokyo");
     let ids: Vec<ContactId> = (0..5)
         .map(|i| {
             c.add_contact(&format!("212555010{i}"), "", zone(i), 0)
