@@ -35,8 +35,8 @@ use dialcore::event::Event;
 use dialcore::state::State;
 use dialcore::store::{ContactId, ContactStore};
 use dialcore::wheel::Wheel;
-use dialcore::zones::ZoneId;
 use dialcore::window::WeeklyWindow;
+use dialcore::zones::ZoneId;
 use dialcore::{Campaign, CampaignConfig, Command, Mode, OperatorId};
 
 /// A realistic epoch millisecond.
@@ -293,8 +293,12 @@ fn window_setup(n: usize) -> (Campaign, OperatorId, u64) {
     campaign.add_numbers(&numbers(n, 0x3A), 0).expect("fits");
     let op = campaign.add_operator();
     let start = MON_0Z + 8 * HOUR_MS;
-    campaign.handle(Event::OperatorLogin(op), start).expect("legal");
-    campaign.handle(Event::OperatorReady(op), start).expect("legal");
+    campaign
+        .handle(Event::OperatorLogin(op), start)
+        .expect("legal");
+    campaign
+        .handle(Event::OperatorReady(op), start)
+        .expect("legal");
     let mut out = Vec::new();
     campaign.poll(start, &mut out).expect("in range");
     (campaign, op, start)
@@ -381,8 +385,12 @@ fn pacing_setup(n: usize) -> (Campaign, u64) {
     campaign.add_numbers(&numbers(n, 0x9A), 0).expect("fits");
     for _ in 0..200 {
         let op = campaign.add_operator();
-        campaign.handle(Event::OperatorLogin(op), T0).expect("legal");
-        campaign.handle(Event::OperatorReady(op), T0).expect("legal");
+        campaign
+            .handle(Event::OperatorLogin(op), T0)
+            .expect("legal");
+        campaign
+            .handle(Event::OperatorReady(op), T0)
+            .expect("legal");
     }
     let mut out = Vec::new();
     campaign.poll(T0, &mut out).expect("in range");

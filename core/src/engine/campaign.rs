@@ -13,9 +13,9 @@
 //! call, ACW limit in Acw, due time in RetryScheduled). Selection is the
 //! `SelectionQueue` (O(1) amortized per dial, no scan of the contacts).
 //! The few contacts bound to an operator or a call — hundreds, not millions —
-//! are in a small map of `Live` records. Contacts outside their calling
-//! window are parked per time zone, and one timer per zone (a second wheel)
-//! brings them back when the window opens.
+//! have one `Live` record each in the calls in flight. Contacts outside
+//! their calling window wait in their zone's selection queue, which is
+//! closed until one timer per zone (a second wheel) sees the window open.
 //!
 //! **`handle` records, `poll` decides.** An event never hands out a command
 //! that a guard must allow: an accept (also with `bcw_ms = 0`) and a "Call"
@@ -56,7 +56,8 @@
 //! `setup` (contacts, operators and bulk blacklist in), `queries`
 //! (read-only views), `events` (checks and dispatch of `handle`), `calls`
 //! (calls in flight: one live record per bound contact, answer to end),
-//! `binding` (operators: offers accepted or declined, login, ready, pause,
+//! `inflight` (the calls in flight and the numbers they hold, one record
+//! per call), `binding` (operators: offers accepted or declined, login, ready, pause,
 //! logout), `admin` (pause, resume, cancel, remove, blacklist changes),
 //! `timers` (what a contact's or a zone's timer does when it fires),
 //! `guard` (the compliance guard and where a refused contact goes),
@@ -76,16 +77,17 @@ mod error;
 mod events;
 pub mod gate;
 mod guard;
+mod inflight;
 mod queries;
 mod selection;
 mod setup;
 mod timers;
 
 use admin::{resolve_pending, trigger_for, PendingAdmin};
-use calls::Live;
 use durable::Fact;
 pub use error::EngineError;
 use guard::Guard;
+use inflight::{Calls, Live};
 
 use std::collections::VecDeque;
 use std::io::Read;
@@ -156,15 +158,11 @@ pub struct Campaign {
     zone_timers: Wheel,
     windows: WindowCache,
     queue: SelectionQueue,
+    /// Preview and progressive: contacts taken for the next offers.
     hopper: VecDeque<u32>,
-    waiting: VecDeque<u32>,
     operators: Operators,
-    live: HashMap<u32, Live>,
-    numbers_in_call: HashSet<u64>,
-    /// Numbers of contacts offered to an operator or in BCW, so a second
-    /// contact with the same number is not offered while the first may still
-    /// be dialed.
-    numbers_offered: HashMap<u64, u32>,
+    /// The calls in flight: one record per bound contact (see `inflight`).
+    calls: Calls,
     /// When each contact was last abandoned, for the reserved-operator policy.
     abandoned_at: HashMap<u32, u64>,
     recent_dials: HashMap<u64, SmallVec<[u64; 4]>>,
@@ -177,7 +175,6 @@ pub struct Campaign {
     now_ms: u64,
     paused: bool,
     canceled: bool,
-    ringing_unbound: u32,
     /// Metrics and abandon meters (see `counters`).
     counters: counters::Counters,
     /// The predictive pacer and the statistics it is given.
@@ -207,11 +204,8 @@ impl Campaign {
             windows: WindowCache::new(),
             queue: SelectionQueue::default(),
             hopper: VecDeque::new(),
-            waiting: VecDeque::new(),
             operators: Operators::default(),
-            live: HashMap::new(),
-            numbers_in_call: HashSet::new(),
-            numbers_offered: HashMap::new(),
+            calls: Calls::default(),
             abandoned_at: HashMap::new(),
             recent_dials: HashMap::new(),
             outbox: Vec::new(),
@@ -220,7 +214,6 @@ impl Campaign {
             now_ms: 0,
             paused: false,
             canceled: false,
-            ringing_unbound: 0,
             counters: counters::Counters::default(),
             pacing: Pacing::new(pacer),
             durable: None,

@@ -44,7 +44,7 @@ impl Campaign {
     pub(super) fn cancel_one(&mut self, id: ContactId, admin: PendingAdmin, now: u64) {
         let state = self.store.state(id).unwrap_or(State::InvalidRecord);
         let trigger = trigger_for(admin);
-        if let Some(live) = self.live.get_mut(&id.0) {
+        if let Some(live) = self.calls.get_mut(id) {
             let bound_to_call = live.call_number.is_some() || state == State::Acw;
             if bound_to_call {
                 live.pending = live.pending.max(Some(admin));
@@ -94,9 +94,10 @@ impl Campaign {
 
     /// Blacklists the contacts with `number`, which is on the blacklist.
     pub(super) fn blacklist_effects(&mut self, number: u64) {
-        let live = &self.live;
+        let calls = &self.calls;
         let effect = self.store.apply_blacklist_add(number, |id, _| {
-            live.get(&id.0)
+            calls
+                .get(id)
                 .is_some_and(|l| l.call_number.is_some() || l.answered)
         });
         for (id, from) in effect.changed {
@@ -120,7 +121,7 @@ impl Campaign {
             }
         }
         for id in effect.deferred {
-            if let Some(live) = self.live.get_mut(&id.0) {
+            if let Some(live) = self.calls.get_mut(id) {
                 live.pending = live.pending.max(Some(PendingAdmin::Blacklist));
                 self.touch(id);
             }
@@ -133,7 +134,7 @@ impl Campaign {
         // any more: the number is off the list.
         let ids: SmallVec<[ContactId; 4]> = self.store.contacts_with_number(number).collect();
         for id in ids {
-            if let Some(live) = self.live.get_mut(&id.0) {
+            if let Some(live) = self.calls.get_mut(id) {
                 if live.pending == Some(PendingAdmin::Blacklist) {
                     live.pending = None;
                     self.touch(id);

@@ -1,24 +1,13 @@
 //! Calls in flight: the lifecycle of one attempt from answer to its end.
 //!
-//! A contact bound to an operator or a call has one [`Live`] record (the
-//! operator, the number dialed while a call exists, answered or not, the
-//! admin action pending until the call ends); every call event finds it with
-//! one lookup. This part answers, connects (also the waiting answered calls,
+//! A contact bound to an operator or a call has one `Live` record in the
+//! calls in flight (`inflight`); every call event finds it with one lookup.
+//! This part answers, connects (also the waiting answered calls,
 //! longest waiting first), ends attempts that did not reach the client
 //! (retry or final state, by the retry policy), abandons, ends talk (ACW or
 //! Success) and finishes ACW, releasing the operator each time.
 
 use super::*;
-
-/// A contact bound to an operator or a call.
-#[derive(Debug, Clone, Copy)]
-pub(super) struct Live {
-    pub(super) operator: Option<OperatorId>,
-    /// The number dialed, while a call exists.
-    pub(super) call_number: Option<u64>,
-    pub(super) answered: bool,
-    pub(super) pending: Option<PendingAdmin>,
-}
 
 impl Campaign {
     pub(super) fn on_answered(&mut self, call: CallId, now: u64) -> Result<(), EngineError> {
@@ -26,7 +15,7 @@ impl Campaign {
         let id = call.contact;
         self.timers.cancel(id.0);
         self.record(Fact::Answered, id, now);
-        let live = self.live.get_mut(&id.0).expect("checked: live call");
+        let live = self.calls.get_mut(id).expect("checked: live call");
         live.answered = true;
         match live.operator {
             Some(op) => {
@@ -36,9 +25,8 @@ impl Campaign {
             None => {
                 // Waits for an operator; the next poll connects it (at once
                 // when one is ready: `pending()` says so).
-                self.ringing_unbound -= 1;
                 self.apply(id, Trigger::Answered, State::AwaitingOperator);
-                self.waiting.push_back(id.0);
+                self.calls.wait(id);
                 self.timers
                     .arm(id.0, now.saturating_add(self.config.abandon_limit_ms));
             }
@@ -49,7 +37,7 @@ impl Campaign {
     /// Binds an answered call to an operator and, for predictive calls, tells the host.
     pub(super) fn connect(&mut self, id: ContactId, op: OperatorId, command: bool, now: u64) {
         let _ = self.store.set_last_outcome(id, Outcome::Connected);
-        if let Some(live) = self.live.get_mut(&id.0) {
+        if let Some(live) = self.calls.get_mut(id) {
             live.operator = Some(op);
         }
         self.operators.set(op, OperatorState::OnCall, Some(id), now);
@@ -64,16 +52,8 @@ impl Campaign {
     /// Unbinds a contact from its operator or call, releasing its number's
     /// offer reservation.
     pub(super) fn take_live(&mut self, id: ContactId) -> Option<Live> {
-        let live = self.live.remove(&id.0)?;
-        self.release_offered_number(id);
-        Some(live)
-    }
-
-    pub(super) fn release_offered_number(&mut self, id: ContactId) {
         let number = self.store.numbers()[id.index()];
-        if self.numbers_offered.get(&number) == Some(&id.0) {
-            self.numbers_offered.remove(&number);
-        }
+        self.calls.take(id, number)
     }
 
     pub(super) fn call_id(&self, id: ContactId) -> CallId {
@@ -126,13 +106,10 @@ impl Campaign {
         self.timers.cancel(id.0);
         let live = self.take_live(id).expect("live call");
         if let Some(n) = live.call_number {
-            self.numbers_in_call.remove(&n);
-        }
-        if !live.answered && live.operator.is_none() {
-            self.ringing_unbound -= 1;
+            self.calls.hang_up(n);
         }
         if live.answered && live.operator.is_none() {
-            self.waiting.retain(|&w| w != id.0);
+            self.calls.unwait(id);
         }
         let _ = self.store.set_last_outcome(id, outcome);
         let natural = match decision {
@@ -166,11 +143,11 @@ impl Campaign {
 
     /// The talk ended: ACW, or Success when ACW is off.
     pub(super) fn end_talk(&mut self, id: ContactId, trigger: Trigger, now: u64) {
-        let live = self.live.get_mut(&id.0).expect("live call");
+        let live = self.calls.get_mut(id).expect("live call");
         let number = live.call_number.take();
         let op = live.operator.expect("connected call has an operator");
         if let Some(n) = number {
-            self.numbers_in_call.remove(&n);
+            self.calls.hang_up(n);
         }
         self.operators.stop_talk(op, now);
         self.pacing.on_talk_end(id.0, self.config.acw_enabled, now);
@@ -218,12 +195,11 @@ impl Campaign {
 
     /// Connects answered calls waiting for an operator, longest waiting first.
     pub(super) fn connect_waiting(&mut self, now: u64) {
-        while let Some(&id) = self.waiting.front() {
+        while self.calls.first_waiting().is_some() {
             let Some(op) = self.operators.longest_idle() else {
                 break;
             };
-            self.waiting.pop_front();
-            let id = ContactId(id);
+            let id = self.calls.pop_waiting().expect("one waits");
             self.timers.cancel(id.0);
             self.apply(id, Trigger::Connect, State::CallInProgress);
             self.connect(id, op, true, now);

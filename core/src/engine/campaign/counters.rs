@@ -57,7 +57,7 @@ impl Campaign {
         let stats = &mut self.pacing.stats;
         match fact {
             Fact::Dialed => {
-                let bound = self.live.get(&id.0).is_some_and(|l| l.operator.is_some());
+                let bound = self.calls.operator(id).is_some();
                 stats.on_dial(id.0, bound, now);
             }
             Fact::Answered => stats.on_live_answer(id.0, now),

@@ -88,21 +88,9 @@ impl Campaign {
         };
         let attempt = self.store.add_attempt(id).expect("known contact");
         self.apply(id, trigger, State::Calling);
-        let pending = self.live.get(&id.0).and_then(|l| l.pending);
-        self.live.insert(
-            id.0,
-            Live {
-                operator,
-                call_number: Some(number),
-                answered: false,
-                pending,
-            },
-        );
-        self.release_offered_number(id);
-        self.numbers_in_call.insert(number);
-        match operator {
-            Some(op) => self.operators.set(op, OperatorState::OnCall, Some(id), now),
-            None => self.ringing_unbound += 1,
+        self.calls.dial(id, number, operator);
+        if let Some(op) = operator {
+            self.operators.set(op, OperatorState::OnCall, Some(id), now);
         }
         self.record(Fact::Dialed, id, now);
         self.timers
@@ -128,7 +116,7 @@ impl Campaign {
         };
         let ctx = PollContext {
             now_ms: now,
-            waiting: self.waiting.len(),
+            waiting: self.calls.waiting(),
             meter: MeterReadings {
                 guarded_rate: ratio(guarded_abandoned, guarded_answered),
                 guarded_answered,

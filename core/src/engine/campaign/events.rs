@@ -160,8 +160,8 @@ impl Campaign {
         let state = self.state_of(call.contact)?;
         let current_attempt = self.store.attempts(call.contact).unwrap_or(0);
         let has_call = self
-            .live
-            .get(&call.contact.0)
+            .calls
+            .get(call.contact)
             .is_some_and(|l| l.call_number.is_some());
         if call.attempt != current_attempt || !has_call {
             return Err(EngineError::StaleCall {

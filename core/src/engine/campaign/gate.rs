@@ -64,7 +64,7 @@ impl Campaign {
     /// Greater than zero exactly when a poll now would hand out or decide
     /// something that is already due.
     pub fn pending(&self) -> usize {
-        let connectable = self.waiting.len().min(self.operators.ready_count());
+        let connectable = self.calls.waiting().min(self.operators.ready_count());
         let timer_due = self.next_timer().is_some_and(|t| t <= self.now_ms);
         self.outbox.len() + connectable + usize::from(timer_due)
     }
@@ -149,13 +149,13 @@ impl Campaign {
                     return Err(Refusal::Stopped);
                 }
                 let id = call.contact;
-                let live = self.live.get(&id.0).ok_or(Refusal::Stale)?;
+                let live = self.calls.get(id).ok_or(Refusal::Stale)?;
                 let current = self.store.attempts(id) == Some(call.attempt);
                 if self.store.state(id) != Some(State::Calling)
                     || !current
                     || live.call_number != Some(number)
                     || live.operator != operator
-                    || !self.numbers_in_call.contains(&number)
+                    || !self.calls.in_call(number)
                 {
                     return Err(Refusal::Stale);
                 }
@@ -178,7 +178,7 @@ impl Campaign {
             }
             Command::Connect { call, operator } => {
                 let id = call.contact;
-                let live = self.live.get(&id.0).ok_or(Refusal::Stale)?;
+                let live = self.calls.get(id).ok_or(Refusal::Stale)?;
                 let ok = self.store.state(id) == Some(State::CallInProgress)
                     && self.store.attempts(id) == Some(call.attempt)
                     && live.answered

@@ -40,11 +40,7 @@ impl Campaign {
         if !status.open {
             return Guard::Park(zone);
         }
-        let offered_elsewhere = self
-            .numbers_offered
-            .get(&number)
-            .is_some_and(|&other| other != id.0);
-        if offered_elsewhere || self.numbers_in_call.contains(&number) {
+        if self.calls.number_busy(number, id) {
             return Guard::Delay(now.saturating_add(self.config.number_busy_delay_ms));
         }
         let cap = self.config.retry.max_attempts_per_24h;

@@ -56,12 +56,12 @@ impl Campaign {
 
     /// The operator bound to a contact (offer, BCW, call or ACW).
     pub fn operator_of(&self, contact: ContactId) -> Option<OperatorId> {
-        self.live.get(&contact.0).and_then(|l| l.operator)
+        self.calls.operator(contact)
     }
 
     /// The current call of a contact, if one is in progress (dialed, not ended).
     pub fn call_of(&self, contact: ContactId) -> Option<CallId> {
-        let live = self.live.get(&contact.0)?;
+        let live = self.calls.get(contact)?;
         live.call_number?;
         Some(CallId {
             contact,
@@ -115,7 +115,7 @@ impl Campaign {
         m.ready_operators = self.operators.ready_count() as u32;
         m.logged_in_operators = self.operators.logged_in_count() as u32;
         m.ringing = self.store.counts().get(State::Calling);
-        m.waiting = self.waiting.len() as u32;
+        m.waiting = self.calls.waiting() as u32;
         Ok(m)
     }
 

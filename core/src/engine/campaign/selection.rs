@@ -81,17 +81,7 @@ impl Campaign {
 
     pub(super) fn offer(&mut self, id: ContactId, op: OperatorId, now: u64) {
         self.apply(id, Trigger::Offer, State::OperatorAssigned);
-        self.numbers_offered
-            .insert(self.store.numbers()[id.index()], id.0);
-        self.live.insert(
-            id.0,
-            Live {
-                operator: Some(op),
-                call_number: None,
-                answered: false,
-                pending: None,
-            },
-        );
+        self.calls.offer(id, self.store.numbers()[id.index()], op);
         self.operators
             .set(op, OperatorState::Offered, Some(id), now);
         self.timers

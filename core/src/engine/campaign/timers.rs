@@ -24,14 +24,14 @@ impl Campaign {
         match self.store.state(id) {
             Some(State::OperatorAssigned) => {
                 // Missed offer: contact back to the hopper head, operator paused.
-                let op = self.live.get(&id.0).and_then(|l| l.operator);
+                let op = self.calls.operator(id);
                 if let Some(op) = op {
                     self.return_to_hopper(id, op, Trigger::OfferTimeout);
                     self.operators.set(op, OperatorState::Paused, None, now);
                 }
             }
             Some(State::Bcw) => {
-                let op = self.live.get(&id.0).and_then(|l| l.operator);
+                let op = self.calls.operator(id);
                 self.dial(id, op, Trigger::BcwElapsed, now);
             }
             Some(State::Calling) => {
@@ -39,14 +39,14 @@ impl Campaign {
                 self.outbox.push(Command::Hangup { call });
                 self.end_attempt(id, Trigger::RingTimeout, Outcome::NoAnswer, now);
             }
-            Some(State::AwaitingOperator) if self.live.get(&id.0).is_some_and(|l| l.answered) => {
+            Some(State::AwaitingOperator) if self.calls.get(id).is_some_and(|l| l.answered) => {
                 let call = self.call_id(id);
                 self.outbox.push(Command::Abandon { call });
                 self.abandon(id, Trigger::AbandonLimit, now);
             }
             Some(State::Acw) => {
                 // Tell the host to close the operator's ACW screen.
-                if let Some(op) = self.live.get(&id.0).and_then(|l| l.operator) {
+                if let Some(op) = self.calls.operator(id) {
                     self.outbox.push(Command::Revoke {
                         contact: id,
                         operator: op,

@@ -59,11 +59,13 @@ impl Campaign {
         }
         w.section(*b"DUES", &dues)?;
         let mut live = Vec::new();
-        let mut live_ids: Vec<u32> = self.live.keys().copied().collect();
+        let mut live_ids: Vec<(u32, u8)> = self
+            .calls
+            .iter()
+            .map(|(id, l)| (id, live_flags(l)))
+            .collect();
         live_ids.sort_unstable();
-        for id in live_ids {
-            let l = &self.live[&id];
-            let flags = live_flags(l);
+        for (id, flags) in live_ids {
             live.extend_from_slice(&id.to_le_bytes());
             live.push(flags);
         }

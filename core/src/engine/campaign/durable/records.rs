@@ -275,7 +275,7 @@ impl Campaign {
         }
         let now = self.now_ms;
         d.last_tick = now;
-        let (store, timers, live) = (&self.store, &self.timers, &self.live);
+        let (store, timers, calls) = (&self.store, &self.timers, &self.calls);
         // One record: the time, the call's fixed-size records, its rows.
         // Rows of a huge change (a cancel of millions) continue in further
         // records so that none comes near the reader's size cap.
@@ -296,7 +296,7 @@ impl Campaign {
                 for &id in chunk {
                     let i = id as usize;
                     let state = store.states()[i];
-                    let flags = live.get(&id).map_or(0, live_flags);
+                    let flags = calls.get(ContactId(id)).map_or(0, live_flags);
                     let due = (state == State::RetryScheduled as u8)
                         .then(|| timers.deadline(id))
                         .flatten();
