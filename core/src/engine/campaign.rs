@@ -163,9 +163,8 @@ pub struct Campaign {
     operators: Operators,
     /// The calls in flight: one record per bound contact (see `inflight`).
     calls: Calls,
-    /// When each contact was last abandoned, for the reserved-operator policy.
-    abandoned_at: HashMap<u32, u64>,
-    recent_dials: HashMap<u64, SmallVec<[u64; 4]>>,
+    /// The guard's history: dials per number, last abandons (see `guard`).
+    history: guard::History,
     /// Commands for the host, handed out (through the emission gate) at the
     /// next `poll`. Between calls it holds only withdrawals (`Revoke`).
     outbox: Vec<Command>,
@@ -206,8 +205,7 @@ impl Campaign {
             hopper: VecDeque::new(),
             operators: Operators::default(),
             calls: Calls::default(),
-            abandoned_at: HashMap::new(),
-            recent_dials: HashMap::new(),
+            history: guard::History::default(),
             outbox: Vec::new(),
             poll_due: false,
             expired: Vec::new(),

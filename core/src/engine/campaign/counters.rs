@@ -76,7 +76,11 @@ impl Campaign {
                 c.metrics.dials += 1;
                 if self.config.retry.max_attempts_per_24h > 0 {
                     let number = self.store.number(id).unwrap_or(0);
-                    self.recent_dials.entry(number).or_default().push(at);
+                    self.history
+                        .recent_dials
+                        .entry(number)
+                        .or_default()
+                        .push(at);
                 }
             }
             Fact::Answered => {
@@ -90,7 +94,7 @@ impl Campaign {
                 c.metrics.abandoned += 1;
                 c.day.record_abandoned(at);
                 c.month.record_abandoned(at);
-                self.abandoned_at.insert(id.0, at);
+                self.history.abandoned_at.insert(id.0, at);
             }
         }
     }

@@ -137,6 +137,7 @@ impl Campaign {
             let window = self.config.retry.reserve_operator_after_abandon_ms;
             let reserve = window > 0
                 && self
+                    .history
                     .abandoned_at
                     .get(&id.0)
                     .is_some_and(|&at| now.saturating_sub(at) < window);

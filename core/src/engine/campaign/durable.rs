@@ -90,10 +90,10 @@ mod recovery;
 mod reopen;
 mod report;
 
+pub use errors::{DurableError, DurableOptions, OpenError};
 use records::*;
 pub(super) use records::{AdminRecord, Fact, Replay};
 use recovery::*;
-pub use errors::{DurableError, DurableOptions, OpenError};
 pub use reopen::{ConfigChange, ConfigFieldKind};
 pub use report::*;
 

@@ -42,7 +42,6 @@ use crate::event::Command;
 use crate::operators::OperatorState;
 use crate::retry::RetryDecision;
 use crate::state::{Outcome, State, Trigger};
-use crate::store::ContactId;
 
 /// Why a command may not leave `poll` now (an engine bug if ever seen).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -204,34 +203,5 @@ impl Campaign {
             // A withdrawal never breaks a guard.
             Command::Revoke { .. } => Ok(()),
         }
-    }
-
-    /// The Dial guards for a call just placed (its own dial already counted
-    /// in the attempts and the 24-hour history).
-    fn dial_guards_hold(&mut self, id: ContactId, number: u64, attempt: u8) -> Result<(), Refusal> {
-        if self.blacklist.contains(number) || attempt > self.config.retry.max_attempts {
-            return Err(Refusal::Guard);
-        }
-        let i = id.index();
-        let zone = crate::zones::ZoneId(self.store.zones()[i]);
-        let open = self
-            .windows
-            .status(&self.config.calling_window, &self.zones, zone, self.now_ms)
-            .open;
-        if !open {
-            return Err(Refusal::Guard);
-        }
-        let cap = self.config.retry.max_attempts_per_24h;
-        if cap > 0 {
-            let day_ago = self.now_ms.saturating_sub(24 * 3_600_000);
-            let recent = self
-                .recent_dials
-                .get(&number)
-                .map_or(0, |t| t.iter().filter(|&&t| t > day_ago).count());
-            if recent > cap as usize {
-                return Err(Refusal::Guard);
-            }
-        }
-        Ok(())
     }
 }

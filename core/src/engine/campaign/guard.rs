@@ -7,9 +7,20 @@
 //! the last 24 hours. A refusal is applied by `hold_back`: Blacklisted,
 //! NotReached, parked for the zone's window (one zone timer brings it
 //! back), or RetryScheduled at the time the number is free again. Selection
-//! and `dial` ask it; the emission gate (`gate`) asks it once more.
+//! and `dial` ask it; the emission gate (`gate`) asks it once more, and
+//! asks `dial_guards_hold` of a Dial already placed (its own dial counted).
 
 use super::*;
+
+/// What the guard remembers of past facts (fed by `record`, see `counters`).
+#[derive(Debug, Default)]
+pub(super) struct History {
+    /// When each contact was last abandoned, for the reserved-operator policy.
+    pub(super) abandoned_at: HashMap<u32, u64>,
+    /// The dial times of each number over the last 24 hours (kept only while
+    /// `max_attempts_per_24h` is set), for the per-number cap.
+    pub(super) recent_dials: HashMap<u64, SmallVec<[u64; 4]>>,
+}
 
 /// What a guard decided about dialing a contact now.
 pub(super) enum Guard {
@@ -45,7 +56,7 @@ impl Campaign {
         }
         let cap = self.config.retry.max_attempts_per_24h;
         if cap > 0 {
-            if let Some(times) = self.recent_dials.get_mut(&number) {
+            if let Some(times) = self.history.recent_dials.get_mut(&number) {
                 let day_ago = now.saturating_sub(24 * 3_600_000);
                 times.retain(|t| *t > day_ago);
                 if times.len() >= cap as usize {
@@ -107,5 +118,40 @@ impl Campaign {
         } else {
             State::RetryScheduled
         }
+    }
+
+    /// The Dial guards for a call just placed (its own dial already counted
+    /// in the attempts and the 24-hour history).
+    pub(super) fn dial_guards_hold(
+        &mut self,
+        id: ContactId,
+        number: u64,
+        attempt: u8,
+    ) -> Result<(), gate::Refusal> {
+        if self.blacklist.contains(number) || attempt > self.config.retry.max_attempts {
+            return Err(gate::Refusal::Guard);
+        }
+        let i = id.index();
+        let zone = crate::zones::ZoneId(self.store.zones()[i]);
+        let open = self
+            .windows
+            .status(&self.config.calling_window, &self.zones, zone, self.now_ms)
+            .open;
+        if !open {
+            return Err(gate::Refusal::Guard);
+        }
+        let cap = self.config.retry.max_attempts_per_24h;
+        if cap > 0 {
+            let day_ago = self.now_ms.saturating_sub(24 * 3_600_000);
+            let recent = self
+                .history
+                .recent_dials
+                .get(&number)
+                .map_or(0, |t| t.iter().filter(|&&t| t > day_ago).count());
+            if recent > cap as usize {
+                return Err(gate::Refusal::Guard);
+            }
+        }
+        Ok(())
     }
 }

@@ -82,8 +82,12 @@ impl Campaign {
             }
         }
         w.section(*b"METR", &meters)?;
-        let mut abandoned: Vec<(u32, u64)> =
-            self.abandoned_at.iter().map(|(&k, &v)| (k, v)).collect();
+        let mut abandoned: Vec<(u32, u64)> = self
+            .history
+            .abandoned_at
+            .iter()
+            .map(|(&k, &v)| (k, v))
+            .collect();
         abandoned.sort_unstable();
         let mut ab = Vec::with_capacity(abandoned.len() * 12);
         for (id, at) in abandoned {
@@ -92,6 +96,7 @@ impl Campaign {
         }
         w.section(*b"ABAN", &ab)?;
         let mut recent: Vec<(u64, &[u64])> = self
+            .history
             .recent_dials
             .iter()
             .map(|(&n, t)| (n, t.as_slice()))
@@ -239,7 +244,7 @@ impl Campaign {
         while !ab.bytes.is_empty() {
             let id = ab.u32()?;
             let at = ab.u64()?;
-            self.abandoned_at.insert(id, at);
+            self.history.abandoned_at.insert(id, at);
         }
         let mut rd = Cursor {
             bytes: section(snap, *b"RECD")?,
@@ -247,7 +252,7 @@ impl Campaign {
         while !rd.bytes.is_empty() {
             let number = rd.u64()?;
             let count = rd.u32()?;
-            let times = self.recent_dials.entry(number).or_default();
+            let times = self.history.recent_dials.entry(number).or_default();
             for _ in 0..count {
                 times.push(rd.u64()?);
             }
