@@ -374,4 +374,127 @@ mod tests {
         let order: Vec<u32> = std::iter::from_fn(|| q.pop()).collect();
         assert_eq!(order, vec![1, 3, 5]);
     }
+
+    /// One step of the differential test.
+    #[derive(Debug, Clone)]
+    enum Op {
+        /// The next new contact (ids grow, as contacts are added).
+        Initial {
+            priority: u8,
+            zone: u16,
+        },
+        Retry {
+            id: u32,
+            priority: u8,
+            zone: u16,
+        },
+        Front {
+            id: u32,
+            priority: u8,
+            zone: u16,
+        },
+        Close(u16),
+        Open(u16),
+        Pop,
+        /// Pop, then put the contact back.
+        PopUnpop,
+    }
+
+    fn op() -> impl proptest::strategy::Strategy<Value = Op> {
+        use proptest::prelude::*;
+        let p = 0u8..4;
+        let z = 0u16..3;
+        prop_oneof![
+            3 => (p.clone(), z.clone()).prop_map(|(priority, zone)| Op::Initial { priority, zone }),
+            2 => (0u32..64, p.clone(), z.clone())
+                .prop_map(|(id, priority, zone)| Op::Retry { id, priority, zone }),
+            1 => (0u32..64, p, z.clone()).prop_map(|(id, priority, zone)| Op::Front { id, priority, zone }),
+            1 => z.clone().prop_map(Op::Close),
+            1 => z.prop_map(Op::Open),
+            3 => Just(Op::Pop),
+            1 => Just(Op::PopUnpop),
+        ]
+    }
+
+    /// The reference: every queued entry in one list, `pop` the best of the
+    /// open zones by a full scan — (priority, retry first, earliest key),
+    /// where a retry's key is its push order (front pushes before all) and
+    /// an initial contact's its id.
+    #[derive(Default)]
+    struct Model {
+        entries: Vec<(u32, u16, u8, bool, i64)>,
+        closed: [bool; 3],
+        back: i64,
+        front: i64,
+    }
+
+    impl Model {
+        fn queued(&self, id: u32) -> bool {
+            self.entries.iter().any(|e| e.0 == id)
+        }
+        fn pop(&mut self) -> Option<(u32, u16, u8, bool, i64)> {
+            let best = (0..self.entries.len())
+                .filter(|&i| !self.closed[self.entries[i].1 as usize])
+                .min_by_key(|&i| {
+                    let e = self.entries[i];
+                    (std::cmp::Reverse(e.2), !e.3, e.4)
+                })?;
+            Some(self.entries.remove(best))
+        }
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn per_zone_queues_pop_what_one_global_scan_pops(ops in proptest::collection::vec(op(), 1..200)) {
+            let mut q = SelectionQueue::default();
+            q.ensure_contacts(1_000);
+            let mut m = Model::default();
+            let mut next_id = 64u32;
+            for op in ops {
+                match op {
+                    Op::Initial { priority, zone } => {
+                        let id = next_id;
+                        next_id += 1;
+                        q.push_initial(id, priority, zone);
+                        m.entries.push((id, zone, priority, false, i64::from(id)));
+                    }
+                    Op::Retry { id, priority, zone } => {
+                        q.push_retry(id, priority, zone);
+                        if !m.queued(id) {
+                            m.entries.push((id, zone, priority, true, m.back));
+                            m.back += 1;
+                        }
+                    }
+                    Op::Front { id, priority, zone } => {
+                        q.push_front(id, priority, zone);
+                        if !m.queued(id) {
+                            m.front -= 1;
+                            m.entries.push((id, zone, priority, true, m.front));
+                        }
+                    }
+                    Op::Close(z) => {
+                        q.close_zone(z);
+                        m.closed[z as usize] = true;
+                    }
+                    Op::Open(z) => {
+                        q.open_zone(z);
+                        m.closed[z as usize] = false;
+                    }
+                    Op::Pop => {
+                        proptest::prop_assert_eq!(q.pop(), m.pop().map(|e| e.0));
+                    }
+                    Op::PopUnpop => {
+                        let want = m.pop();
+                        let got = q.pop();
+                        proptest::prop_assert_eq!(got, want.map(|e| e.0));
+                        if let (Some(id), Some(e)) = (got, want) {
+                            proptest::prop_assert!(q.unpop(id));
+                            m.entries.push(e);
+                        }
+                    }
+                }
+                proptest::prop_assert_eq!(q.len(), m.entries.len());
+            }
+        }
+    }
 }
