@@ -5,8 +5,10 @@
 //! used up, the calling window of the contact's zone closed, the same number
 //! offered to an operator or in another call, and the per-number cap over
 //! the last 24 hours. A refusal is applied by `hold_back`: Blacklisted,
-//! NotReached, parked for the zone's window (one zone timer brings it
-//! back), or RetryScheduled at the time the number is free again. Selection
+//! NotReached, parked for the zone's window (`park`: it waits in its zone's
+//! queue, which is closed until the zone timer sees the window open), or
+//! RetryScheduled at the time the number is free again. The guard's memory
+//! of past facts is its [`History`], fed by `record` (see `counters`). Selection
 //! and `dial` ask it; the emission gate (`gate`) asks it once more, and
 //! asks `dial_guards_hold` of a Dial already placed (its own dial counted).
 

@@ -5,7 +5,8 @@
 //! (Bcw), ring timeout (Calling), abandon limit (AwaitingOperator with an
 //! answered call), ACW limit (Acw), due retry (RetryScheduled). Each time
 //! zone has at most one timer in the zone wheel: when its calling window
-//! opens, the contacts parked for it go back to selection.
+//! opens, the zone's selection queue is opened again (O(1); its contacts
+//! never left their places).
 
 use super::*;
 
