@@ -15,6 +15,16 @@
 //!   `ids_in_state(..).count()`, the histogram `recount()`, and the read
 //!   bandwidth of the same machine in the same run: the sum of a 10 MB
 //!   `Vec<u8>` (as `u64` words). The summary prints each scan's ratio to that sum.
+//! - `traps/window_<N>` (10k, 100k, 1M, 10M contacts in one zone, a daily
+//!   09:00–20:00 calling window, a preview campaign with one operator): the
+//!   first poll after the window closes (which used to pop and park the
+//!   whole queue) and the poll at its opening (which used to requeue them
+//!   all). Each timed poll is one day's close or open of the same campaign;
+//!   between them the operator logs out and in, so nothing is used up.
+//! - `traps/pacing_<N>` (10k … 10M contacts, a predictive fixed-ratio
+//!   campaign, 200 ready operators and 300 calls ringing): a poll, whose
+//!   pacing decision used to gather every operator and sort every ringing
+//!   call; it now reads counts.
 
 use std::hint::black_box;
 use std::time::{Duration, Instant};
@@ -25,8 +35,9 @@ use dialcore::event::Event;
 use dialcore::state::State;
 use dialcore::store::{ContactId, ContactStore};
 use dialcore::wheel::Wheel;
+use dialcore::window::WeeklyWindow;
 use dialcore::zones::ZoneId;
-use dialcore::{Campaign, CampaignConfig, Mode};
+use dialcore::{Campaign, CampaignConfig, Command, Mode, OperatorId};
 
 /// A realistic epoch millisecond.
 const T0: u64 = 1_764_000_000_123;
@@ -256,5 +267,163 @@ fn scan(c: &mut Criterion) {
     );
 }
 
-criterion_group!(benches, next_deadline, blacklist, scan);
+const CAMPAIGN_SIZES: [(&str, usize); 4] = [
+    ("10k", 10_000),
+    ("100k", 100_000),
+    ("1M", 1_000_000),
+    ("10M", 10_000_000),
+];
+
+/// 2025-06-02 (a Monday) 00:00 UTC.
+const MON_0Z: u64 = 1_748_822_400_000;
+const HOUR_MS: u64 = 3_600_000;
+const DAY_MS: u64 = 24 * HOUR_MS;
+/// The window bench starts a fresh campaign past this day (year ~4760).
+const WINDOW_DAYS_END: u64 = MON_0Z + 1_000_000 * DAY_MS;
+
+/// A preview campaign of `n` contacts behind a daily 09–20 UTC window, its
+/// operator logged in and ready, and the time of the first opening polled.
+fn window_setup(n: usize) -> (Campaign, OperatorId, u64) {
+    let config = CampaignConfig {
+        default_country: Some(1),
+        calling_window: WeeklyWindow::parse("Mon-Sun 09:00-20:00").expect("valid window"),
+        ..CampaignConfig::new(Mode::Preview)
+    };
+    let mut campaign = Campaign::new(config).expect("valid config");
+    campaign.add_numbers(&numbers(n, 0x3A), 0).expect("fits");
+    let op = campaign.add_operator();
+    let start = MON_0Z + 8 * HOUR_MS;
+    campaign
+        .handle(Event::OperatorLogin(op), start)
+        .expect("legal");
+    campaign
+        .handle(Event::OperatorReady(op), start)
+        .expect("legal");
+    let mut out = Vec::new();
+    campaign.poll(start, &mut out).expect("in range");
+    (campaign, op, start)
+}
+
+/// One day of the window bench: the operator's offer is taken back (logout,
+/// login, ready), then the poll at 20:00 of `day` and the poll at 09:00 the
+/// next day. Returns the two polls' times.
+fn window_day(c: &mut Campaign, op: OperatorId, day: u64) -> (Duration, Duration) {
+    let close = day + 20 * HOUR_MS;
+    let open = day + DAY_MS + 9 * HOUR_MS;
+    for event in [
+        Event::OperatorLogout(op),
+        Event::OperatorLogin(op),
+        Event::OperatorReady(op),
+    ] {
+        c.handle(event, close).expect("legal");
+    }
+    let mut out = Vec::new();
+    let t = Instant::now();
+    c.poll(close, &mut out).expect("in range");
+    let closing = t.elapsed();
+    debug_assert!(!out.iter().any(|cmd| matches!(cmd, Command::Offer { .. })));
+    out.clear();
+    let t = Instant::now();
+    c.poll(open, &mut out).expect("in range");
+    let opening = t.elapsed();
+    debug_assert!(out.iter().any(|cmd| matches!(cmd, Command::Offer { .. })));
+    (closing, opening)
+}
+
+fn window(c: &mut Criterion) {
+    for (label, n) in CAMPAIGN_SIZES {
+        let (mut campaign, op, start) = window_setup(n);
+        let mut day = start - 8 * HOUR_MS;
+        let mut group = c.benchmark_group(format!("traps/window_{label}"));
+        group.sample_size(10);
+        for (name, closing) in [("first_poll_after_close", true), ("poll_at_open", false)] {
+            group.bench_function(name, |b| {
+                b.iter_custom(|iters| {
+                    let mut total = Duration::ZERO;
+                    for _ in 0..iters {
+                        if day > WINDOW_DAYS_END {
+                            // A day per iteration: start again (untimed)
+                            // before the clock runs past MAX_TIME_MS.
+                            let (fresh, _, start) = window_setup(n);
+                            campaign = fresh;
+                            day = start - 8 * HOUR_MS;
+                        }
+                        let (close, open) = window_day(&mut campaign, op, day);
+                        total += if closing { close } else { open };
+                        day += DAY_MS;
+                    }
+                    total
+                })
+            });
+        }
+        group.finish();
+        let days = if quick() { 20 } else { 100 };
+        let (mut close, mut open) = (Duration::MAX, Duration::MAX);
+        for _ in 0..days {
+            let (a, b) = window_day(&mut campaign, op, day);
+            close = close.min(a);
+            open = open.min(b);
+            day += DAY_MS;
+        }
+        println!(
+            "summary traps window {label}: first poll after close {:.1} us, poll at open {:.1} us",
+            close.as_secs_f64() * 1e6,
+            open.as_secs_f64() * 1e6,
+        );
+    }
+}
+
+/// A predictive fixed-ratio campaign of `n` contacts with 200 ready
+/// operators and the 300 calls its first poll dialed ringing.
+fn pacing_setup(n: usize) -> (Campaign, u64) {
+    let config = CampaignConfig {
+        default_country: Some(1),
+        abandon_guard: dialcore::config::AbandonGuard::Expected,
+        ..CampaignConfig::new(Mode::Predictive)
+    };
+    let mut campaign = Campaign::new(config).expect("valid config");
+    campaign.add_numbers(&numbers(n, 0x9A), 0).expect("fits");
+    for _ in 0..200 {
+        let op = campaign.add_operator();
+        campaign
+            .handle(Event::OperatorLogin(op), T0)
+            .expect("legal");
+        campaign
+            .handle(Event::OperatorReady(op), T0)
+            .expect("legal");
+    }
+    let mut out = Vec::new();
+    campaign.poll(T0, &mut out).expect("in range");
+    assert_eq!(out.len(), 300, "1.5 calls per ready operator");
+    (campaign, T0 + 1)
+}
+
+fn pacing(c: &mut Criterion) {
+    for (label, n) in CAMPAIGN_SIZES {
+        let (mut campaign, now) = pacing_setup(n);
+        let mut out = Vec::new();
+        let mut group = c.benchmark_group(format!("traps/pacing_{label}"));
+        group.sample_size(20);
+        group.bench_function("poll_fixed_ratio_300_ringing", |b| {
+            b.iter(|| {
+                out.clear();
+                campaign.poll(now, &mut out).expect("in range");
+                out.len()
+            })
+        });
+        group.finish();
+        let runs = if quick() { 200 } else { 2_000 };
+        let poll = best(runs, || {
+            out.clear();
+            campaign.poll(now, &mut out).expect("in range");
+        });
+        assert!(out.is_empty(), "nothing more to dial while 300 ring");
+        println!(
+            "summary traps pacing {label}: poll {:.2} us (200 ready operators, 300 ringing)",
+            poll.as_secs_f64() * 1e6,
+        );
+    }
+}
+
+criterion_group!(benches, next_deadline, blacklist, scan, window, pacing);
 criterion_main!(benches);

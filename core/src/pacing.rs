@@ -9,6 +9,15 @@
 //! their answer depends only on the inputs and their own state, so a
 //! campaign stays deterministic.
 //!
+//! **Views only for a pacer that reads them.** The counts (ready and
+//! logged-in operators, unbound calls ringing, answered calls waiting) are
+//! kept incrementally by the operators and the statistics, O(1) to read. A
+//! pacer that needs nothing else answers [`Pacer::dials_from_counts`] (the
+//! fixed-ratio pacer does) and the engine never gathers the per-operator
+//! times nor sorts the ring times of the calls in flight; only a pacer that
+//! answers `None` there (the dialcore pacer) gets the full [`PacingInputs`],
+//! built at that poll.
+//!
 //! **The guard stays outside.** Whatever a pacer says, [`Pacing::decide`]
 //! caps it with [`guard_cap`], per `CampaignConfig::abandon_guard`:
 //!
@@ -138,6 +147,50 @@ impl PacingInputs<'_> {
     pub fn progressive_dials(&self) -> usize {
         self.ready().saturating_sub(self.in_flight())
     }
+
+    /// The counts these inputs hold (what a counts-only pacer and the guard read).
+    pub fn counts(&self) -> PacingCounts {
+        PacingCounts {
+            now_ms: self.now_ms,
+            ready: self.ready(),
+            ringing: self.ringing_ms.len(),
+            waiting: self.waiting,
+            logged_in: self.logged_in,
+            meter: self.meter,
+            abandon_target: self.abandon_target,
+            guard: self.guard,
+        }
+    }
+}
+
+/// The figures of one pacing decision that the engine keeps as counts,
+/// O(1) to read: what a pacer that needs no per-operator or per-call data
+/// ([`Pacer::dials_from_counts`]) and the guard ([`guard_cap_counts`]) read.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct PacingCounts {
+    /// The time of the poll, ms.
+    pub now_ms: u64,
+    /// Operators ready now.
+    pub ready: usize,
+    /// Calls in flight without an operator (ringing).
+    pub ringing: usize,
+    /// Answered calls waiting for an operator now.
+    pub waiting: usize,
+    /// Operators logged in (any state but offline).
+    pub logged_in: usize,
+    /// The abandon meters.
+    pub meter: MeterReadings,
+    /// The abandon rate not to exceed (0.03 = 3%).
+    pub abandon_target: f64,
+    /// How the engine's guard caps the pacer's answer.
+    pub guard: AbandonGuard,
+}
+
+impl PacingCounts {
+    /// Calls up without an operator: ringing, or answered and waiting.
+    pub fn in_flight(&self) -> usize {
+        self.ringing + self.waiting
+    }
 }
 
 /// Decides how many new predictive calls to dial now.
@@ -155,6 +208,18 @@ pub trait Pacer: Send + fmt::Debug {
     fn needs_inputs(&self, now_ms: u64) -> bool {
         let _ = now_ms;
         true
+    }
+
+    /// The answer from counts alone, for a pacer that needs nothing else
+    /// (no per-operator times, no per-call ring times): `Some(dials)`, and
+    /// the engine skips gathering and sorting those views — the decision
+    /// costs O(1) whatever the operators and calls. `None` (the default):
+    /// the engine gathers the full [`PacingInputs`] and calls
+    /// [`Pacer::dials`]. A pacer that answers here must answer exactly what
+    /// `dials` would for the same counts.
+    fn dials_from_counts(&mut self, counts: &PacingCounts) -> Option<usize> {
+        let _ = counts;
+        None
     }
 }
 
@@ -179,8 +244,19 @@ impl Pacer for FixedRatioPacer {
     }
 
     fn dials(&mut self, inputs: &PacingInputs<'_>) -> usize {
-        let target = (inputs.ready() as f64 * self.ratio).ceil() as usize;
-        target.saturating_sub(inputs.in_flight())
+        self.ratio_dials(&inputs.counts())
+    }
+
+    /// Counts are all it reads: the engine never gathers views for it.
+    fn dials_from_counts(&mut self, counts: &PacingCounts) -> Option<usize> {
+        Some(self.ratio_dials(counts))
+    }
+}
+
+impl FixedRatioPacer {
+    fn ratio_dials(&self, counts: &PacingCounts) -> usize {
+        let target = (counts.ready as f64 * self.ratio).ceil() as usize;
+        target.saturating_sub(counts.in_flight())
     }
 }
 
@@ -254,6 +330,20 @@ impl Pacing {
             let in_flight = self.stats.ringing_count() + ctx.waiting;
             return operators.ready_count().saturating_sub(in_flight);
         }
+        let counts = PacingCounts {
+            now_ms: now,
+            ready: operators.ready_count(),
+            ringing: self.stats.ringing_count(),
+            waiting: ctx.waiting,
+            logged_in: operators.logged_in_count(),
+            meter: ctx.meter,
+            abandon_target: ctx.abandon_target,
+            guard: ctx.guard,
+        };
+        if let Some(wanted) = self.pacer.dials_from_counts(&counts) {
+            // Counts are all this pacer reads: no views gathered.
+            return guard_cap_counts(wanted.min(MAX_DIALS_PER_POLL), &counts);
+        }
         self.ready_ms.clear();
         self.ready_ms.extend(
             operators
@@ -306,23 +396,29 @@ impl Pacing {
 /// Both always allow progressive 1:1 (one uncovered call per ready
 /// operator), which no answer waits for.
 pub fn guard_cap(wanted: usize, inputs: &PacingInputs<'_>) -> usize {
-    match inputs.guard {
+    guard_cap_counts(wanted, &inputs.counts())
+}
+
+/// [`guard_cap`] from the counts alone (all the guard reads).
+pub fn guard_cap_counts(wanted: usize, counts: &PacingCounts) -> usize {
+    let ready = counts.ready;
+    match counts.guard {
         AbandonGuard::WorstCase => {
-            let m = &inputs.meter;
+            let m = &counts.meter;
             let extra = worst_case_extra(
-                inputs.abandon_target,
+                counts.abandon_target,
                 m.guarded_answered,
                 m.guarded_abandoned,
-                inputs.waiting,
-                inputs.ready(),
+                counts.waiting,
+                ready,
             );
-            let allowed = (inputs.ready() as u64).saturating_add(extra);
-            let room = allowed.saturating_sub(inputs.in_flight() as u64);
+            let allowed = (ready as u64).saturating_add(extra);
+            let room = allowed.saturating_sub(counts.in_flight() as u64);
             wanted.min(usize::try_from(room).unwrap_or(usize::MAX))
         }
         AbandonGuard::Expected => {
-            if inputs.meter.guarded_rate > inputs.abandon_target {
-                wanted.min(inputs.progressive_dials())
+            if counts.meter.guarded_rate > counts.abandon_target {
+                wanted.min(ready.saturating_sub(counts.in_flight()))
             } else {
                 wanted
             }
@@ -424,5 +520,94 @@ mod tests {
         assert!((normal_cdf(1.959_964) - 0.975).abs() < 1e-6);
         assert!((normal_cdf(-1.644_854) - 0.05).abs() < 1e-6);
         assert!(normal_cdf(-10.0) < 1e-12);
+    }
+
+    /// A pacer that answers from counts and must never be given views.
+    #[derive(Debug)]
+    struct CountsOnly;
+
+    impl Pacer for CountsOnly {
+        fn name(&self) -> String {
+            "counts only".into()
+        }
+        fn dials(&mut self, _: &PacingInputs<'_>) -> usize {
+            panic!("views gathered for a counts-only pacer")
+        }
+        fn dials_from_counts(&mut self, counts: &PacingCounts) -> Option<usize> {
+            Some(counts.ready * 3)
+        }
+    }
+
+    fn ctx(guard: AbandonGuard) -> PollContext {
+        PollContext {
+            now_ms: 1_000,
+            waiting: 0,
+            meter: MeterReadings::default(),
+            abandon_target: 0.03,
+            abandon_limit_ms: 2_000,
+            ring_timeout_ms: 25_000,
+            guard,
+        }
+    }
+
+    #[test]
+    fn a_counts_only_pacer_gets_no_views_and_is_still_guarded() {
+        let mut ops = Operators::default();
+        for _ in 0..4 {
+            let op = ops.add();
+            ops.set(op, OperatorState::Ready, None, 0);
+        }
+        let mut pacing = Pacing::new(Box::new(CountsOnly));
+        // Expected risk with a clean meter: the pacer's 12 stand.
+        assert_eq!(pacing.decide(&ops, ctx(AbandonGuard::Expected)), 12);
+        // Worst case with no answers yet: progressive 1:1, 4.
+        assert_eq!(pacing.decide(&ops, ctx(AbandonGuard::WorstCase)), 4);
+    }
+
+    proptest::proptest! {
+        /// The fixed-ratio pacer and the guard give the same answer from
+        /// counts as from the full views.
+        #[test]
+        fn counts_answer_what_the_views_answer(
+            ratio in 0.5f64..8.0,
+            ready in 0usize..40,
+            ringing in 0usize..60,
+            waiting in 0usize..10,
+            answered in 0u64..500,
+            abandoned in 0u64..40,
+            worst in proptest::bool::ANY,
+        ) {
+            let stats = PacingStats::default();
+            let ready_ms = vec![7u64; ready];
+            let ringing_ms = vec![3u64; ringing];
+            let inputs = PacingInputs {
+                now_ms: 5,
+                ready_ms: &ready_ms,
+                busy: &[],
+                ringing_ms: &ringing_ms,
+                waiting,
+                logged_in: ready,
+                stats: &stats,
+                meter: MeterReadings {
+                    guarded_rate: crate::meter::ratio(abandoned, answered),
+                    guarded_answered: answered,
+                    guarded_abandoned: abandoned,
+                    day_answered: answered,
+                    day_abandoned: abandoned,
+                },
+                abandon_target: 0.03,
+                abandon_limit_ms: 2_000,
+                ring_timeout_ms: 25_000,
+                guard: if worst { AbandonGuard::WorstCase } else { AbandonGuard::Expected },
+            };
+            let mut p = FixedRatioPacer::new(ratio);
+            let counts = inputs.counts();
+            let from_views = p.dials(&inputs);
+            proptest::prop_assert_eq!(p.dials_from_counts(&counts), Some(from_views));
+            proptest::prop_assert_eq!(
+                guard_cap_counts(from_views, &counts),
+                guard_cap(from_views, &inputs)
+            );
+        }
     }
 }

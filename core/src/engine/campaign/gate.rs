@@ -42,7 +42,6 @@ use crate::event::Command;
 use crate::operators::OperatorState;
 use crate::retry::RetryDecision;
 use crate::state::{Outcome, State, Trigger};
-use crate::store::ContactId;
 
 /// Why a command may not leave `poll` now (an engine bug if ever seen).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -64,7 +63,7 @@ impl Campaign {
     /// Greater than zero exactly when a poll now would hand out or decide
     /// something that is already due.
     pub fn pending(&self) -> usize {
-        let connectable = self.waiting.len().min(self.operators.ready_count());
+        let connectable = self.calls.waiting().min(self.operators.ready_count());
         let timer_due = self.next_timer().is_some_and(|t| t <= self.now_ms);
         self.outbox.len() + connectable + usize::from(timer_due)
     }
@@ -149,13 +148,13 @@ impl Campaign {
                     return Err(Refusal::Stopped);
                 }
                 let id = call.contact;
-                let live = self.live.get(&id.0).ok_or(Refusal::Stale)?;
+                let live = self.calls.get(id).ok_or(Refusal::Stale)?;
                 let current = self.store.attempts(id) == Some(call.attempt);
                 if self.store.state(id) != Some(State::Calling)
                     || !current
                     || live.call_number != Some(number)
                     || live.operator != operator
-                    || !self.numbers_in_call.contains(&number)
+                    || !self.calls.in_call(number)
                 {
                     return Err(Refusal::Stale);
                 }
@@ -178,7 +177,7 @@ impl Campaign {
             }
             Command::Connect { call, operator } => {
                 let id = call.contact;
-                let live = self.live.get(&id.0).ok_or(Refusal::Stale)?;
+                let live = self.calls.get(id).ok_or(Refusal::Stale)?;
                 let ok = self.store.state(id) == Some(State::CallInProgress)
                     && self.store.attempts(id) == Some(call.attempt)
                     && live.answered
@@ -204,34 +203,5 @@ impl Campaign {
             // A withdrawal never breaks a guard.
             Command::Revoke { .. } => Ok(()),
         }
-    }
-
-    /// The Dial guards for a call just placed (its own dial already counted
-    /// in the attempts and the 24-hour history).
-    fn dial_guards_hold(&mut self, id: ContactId, number: u64, attempt: u8) -> Result<(), Refusal> {
-        if self.blacklist.contains(number) || attempt > self.config.retry.max_attempts {
-            return Err(Refusal::Guard);
-        }
-        let i = id.index();
-        let zone = crate::zones::ZoneId(self.store.zones()[i]);
-        let open = self
-            .windows
-            .status(&self.config.calling_window, &self.zones, zone, self.now_ms)
-            .open;
-        if !open {
-            return Err(Refusal::Guard);
-        }
-        let cap = self.config.retry.max_attempts_per_24h;
-        if cap > 0 {
-            let day_ago = self.now_ms.saturating_sub(24 * 3_600_000);
-            let recent = self
-                .recent_dials
-                .get(&number)
-                .map_or(0, |t| t.iter().filter(|&&t| t > day_ago).count());
-            if recent > cap as usize {
-                return Err(Refusal::Guard);
-            }
-        }
-        Ok(())
     }
 }

@@ -21,11 +21,11 @@ impl Campaign {
             u64::from(self.paused),
             u64::from(self.canceled),
             self.operators.len() as u64,
-            self.metrics.dials,
-            self.metrics.answered,
-            self.metrics.machine,
-            self.metrics.connected,
-            self.metrics.abandoned,
+            self.counters.metrics.dials,
+            self.counters.metrics.answered,
+            self.counters.metrics.machine,
+            self.counters.metrics.connected,
+            self.counters.metrics.abandoned,
             self.store.len() as u64,
         ] {
             meta.extend_from_slice(&v.to_le_bytes());
@@ -59,18 +59,20 @@ impl Campaign {
         }
         w.section(*b"DUES", &dues)?;
         let mut live = Vec::new();
-        let mut live_ids: Vec<u32> = self.live.keys().copied().collect();
+        let mut live_ids: Vec<(u32, u8)> = self
+            .calls
+            .iter()
+            .map(|(id, l)| (id, live_flags(l)))
+            .collect();
         live_ids.sort_unstable();
-        for id in live_ids {
-            let l = &self.live[&id];
-            let flags = live_flags(l);
+        for (id, flags) in live_ids {
             live.extend_from_slice(&id.to_le_bytes());
             live.push(flags);
         }
         w.section(*b"LIVE", &live)?;
         w.section_with(*b"BLAC", |out| self.blacklist.write_to(out).map(|_| ()))?;
         let mut meters = Vec::new();
-        for meter in [&self.day, &self.month] {
+        for meter in [&self.counters.day, &self.counters.month] {
             let buckets: Vec<(u64, u32, u32)> = meter.buckets().collect();
             meters.extend_from_slice(&(buckets.len() as u32).to_le_bytes());
             for (start, answered, abandoned) in buckets {
@@ -80,8 +82,12 @@ impl Campaign {
             }
         }
         w.section(*b"METR", &meters)?;
-        let mut abandoned: Vec<(u32, u64)> =
-            self.abandoned_at.iter().map(|(&k, &v)| (k, v)).collect();
+        let mut abandoned: Vec<(u32, u64)> = self
+            .history
+            .abandoned_at
+            .iter()
+            .map(|(&k, &v)| (k, v))
+            .collect();
         abandoned.sort_unstable();
         let mut ab = Vec::with_capacity(abandoned.len() * 12);
         for (id, at) in abandoned {
@@ -90,6 +96,7 @@ impl Campaign {
         }
         w.section(*b"ABAN", &ab)?;
         let mut recent: Vec<(u64, &[u64])> = self
+            .history
             .recent_dials
             .iter()
             .map(|(&n, t)| (n, t.as_slice()))
@@ -142,11 +149,11 @@ impl Campaign {
         self.paused = meta.u64()? != 0;
         self.canceled = meta.u64()? != 0;
         let operators = meta.u64()?;
-        self.metrics.dials = meta.u64()?;
-        self.metrics.answered = meta.u64()?;
-        self.metrics.machine = meta.u64()?;
-        self.metrics.connected = meta.u64()?;
-        self.metrics.abandoned = meta.u64()?;
+        self.counters.metrics.dials = meta.u64()?;
+        self.counters.metrics.answered = meta.u64()?;
+        self.counters.metrics.machine = meta.u64()?;
+        self.counters.metrics.connected = meta.u64()?;
+        self.counters.metrics.abandoned = meta.u64()?;
         for _ in 0..operators.min(u64::from(u32::MAX)) {
             self.operators.add();
         }
@@ -225,9 +232,9 @@ impl Campaign {
                 buckets.push((meters.u64()?, meters.u32()?, meters.u32()?));
             }
             let meter = if which == 0 {
-                &mut self.day
+                &mut self.counters.day
             } else {
-                &mut self.month
+                &mut self.counters.month
             };
             meter.restore_buckets(buckets);
         }
@@ -237,7 +244,7 @@ impl Campaign {
         while !ab.bytes.is_empty() {
             let id = ab.u32()?;
             let at = ab.u64()?;
-            self.abandoned_at.insert(id, at);
+            self.history.abandoned_at.insert(id, at);
         }
         let mut rd = Cursor {
             bytes: section(snap, *b"RECD")?,
@@ -245,7 +252,7 @@ impl Campaign {
         while !rd.bytes.is_empty() {
             let number = rd.u64()?;
             let count = rd.u32()?;
-            let times = self.recent_dials.entry(number).or_default();
+            let times = self.history.recent_dials.entry(number).or_default();
             for _ in 0..count {
                 times.push(rd.u64()?);
             }

@@ -264,7 +264,7 @@ impl Campaign {
             // Who handled the call, for the attempt records: known at a
             // dial with an operator (preview, progressive) and at a connect.
             if matches!(fact, Fact::Dialed | Fact::Connected) {
-                if let Some(op) = self.live.get(&id.0).and_then(|l| l.operator) {
+                if let Some(op) = self.calls.operator(id) {
                     d.batch.push(CALL_OPERATOR);
                     d.batch.extend_from_slice(&id.0.to_le_bytes());
                     d.batch.extend_from_slice(&op.0.to_le_bytes());
@@ -391,7 +391,7 @@ impl Campaign {
         }
         let now = self.now_ms;
         d.last_tick = now;
-        let (store, timers, live) = (&self.store, &self.timers, &self.live);
+        let (store, timers, calls) = (&self.store, &self.timers, &self.calls);
         // One record: the time, the call's fixed-size records, its rows.
         // Rows of a huge change (a cancel of millions) continue in further
         // records so that none comes near the reader's size cap.
@@ -412,7 +412,7 @@ impl Campaign {
                 for &id in chunk {
                     let i = id as usize;
                     let state = store.states()[i];
-                    let flags = live.get(&id).map_or(0, live_flags);
+                    let flags = calls.get(ContactId(id)).map_or(0, live_flags);
                     let due = (state == State::RetryScheduled as u8)
                         .then(|| timers.deadline(id))
                         .flatten();
@@ -632,30 +632,9 @@ impl Campaign {
             FACT => {
                 let kind = c.u8()?;
                 let id = c.u32()?;
+                let fact = Fact::from_code(kind).ok_or(format!("unknown fact {kind}"))?;
                 let at = self.now_ms;
-                match kind {
-                    1 => {
-                        self.metrics.dials += 1;
-                        if self.config.retry.max_attempts_per_24h > 0 {
-                            let number = self.store.number(ContactId(id)).unwrap_or(0);
-                            self.recent_dials.entry(number).or_default().push(at);
-                        }
-                    }
-                    2 => {
-                        self.metrics.answered += 1;
-                        self.day.record_answered(at);
-                        self.month.record_answered(at);
-                    }
-                    3 => self.metrics.machine += 1,
-                    4 => self.metrics.connected += 1,
-                    5 => {
-                        self.metrics.abandoned += 1;
-                        self.day.record_abandoned(at);
-                        self.month.record_abandoned(at);
-                        self.abandoned_at.insert(id, at);
-                    }
-                    other => return Err(format!("unknown fact {other}")),
-                }
+                self.count(fact, ContactId(id), at);
             }
             NUMBER_FIXED => {
                 let id = c.u32()?;

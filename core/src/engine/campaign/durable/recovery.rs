@@ -477,7 +477,7 @@ impl Campaign {
         self.timers = Wheel::with_keys(n, now);
         self.queue.ensure_contacts(n);
         self.zone_timers.ensure_keys(self.zones.len());
-        self.parked.resize_with(self.zones.len(), Vec::new);
+        self.queue.ensure_zones(self.zones.len());
         for i in 0..n {
             let id = ContactId(i as u32);
             let was = State::from_code(self.store.states()[i]).unwrap_or(State::InvalidRecord);
@@ -521,11 +521,12 @@ impl Campaign {
                 continue;
             }
             let priority = self.store.priorities()[i];
+            let zone = self.store.zones()[i];
             match State::from_code(self.store.states()[i]) {
-                Some(State::Initial) => self.queue.push_initial(id.0, priority),
+                Some(State::Initial) => self.queue.push_initial(id.0, priority, zone),
                 Some(State::RetryScheduled) => match replay.dues.get(&id.0) {
                     Some(&due) if due > now => self.timers.arm(id.0, due),
-                    _ => self.queue.push_retry(id.0, priority),
+                    _ => self.queue.push_retry(id.0, priority, zone),
                 },
                 _ => {}
             }

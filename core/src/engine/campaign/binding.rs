@@ -1,0 +1,180 @@
+//! Operator binding: offers accepted or declined, operator login, ready,
+//! pause and logout, and what becomes of a contact whose operator is lost.
+//!
+//! An operator busy with a contact (offer, BCW, call, ACW) keeps it until
+//! the work ends; a ready or pause asked for meanwhile is remembered as the
+//! operator's after-work state and applied by `release_operator`. An offer
+//! or BCW that loses its operator is revoked and the contact goes back to
+//! the head of the hopper.
+
+use super::*;
+
+impl Campaign {
+    pub(super) fn on_accepted(
+        &mut self,
+        op: OperatorId,
+        id: ContactId,
+        event: &'static str,
+        now: u64,
+    ) -> Result<(), EngineError> {
+        self.check_operator(op, id, OperatorState::Offered, event)?;
+        self.check_contact(id, Trigger::OperatorAccepted, event)?;
+        // BCW, also when it lasts 0 ms: the countdown is due at once and the
+        // next poll dials through the guards.
+        self.apply(id, Trigger::OperatorAccepted, State::Bcw);
+        self.operators.set(op, OperatorState::Bcw, Some(id), now);
+        self.timers
+            .arm(id.0, now.saturating_add(self.config.bcw_ms));
+        Ok(())
+    }
+
+    pub(super) fn on_declined(
+        &mut self,
+        op: OperatorId,
+        id: ContactId,
+        event: &'static str,
+        now: u64,
+    ) -> Result<(), EngineError> {
+        self.check_operator(op, id, OperatorState::Offered, event)?;
+        self.check_contact(id, Trigger::OperatorDeclined, event)?;
+        self.timers.cancel(id.0);
+        let live = self.take_live(id);
+        if self.config.mode == Mode::Preview {
+            let _ = self.store.set_last_outcome(id, Outcome::Declined);
+            let to = match live.and_then(|l| l.pending) {
+                Some(PendingAdmin::Remove) => State::Removed,
+                _ => State::RejectedByOperator,
+            };
+            self.apply(id, Trigger::OperatorDeclined, to);
+            self.release_operator(op, now);
+        } else {
+            // Progressive: the contact goes back to the head of the hopper,
+            // the operator on pause.
+            self.apply(id, Trigger::OperatorDeclined, State::AwaitingOperator);
+            self.hopper.push_front(id.0);
+            self.operators.set(op, OperatorState::Paused, None, now);
+        }
+        Ok(())
+    }
+
+    pub(super) fn on_login(
+        &mut self,
+        op: OperatorId,
+        event: &'static str,
+        now: u64,
+    ) -> Result<(), EngineError> {
+        match self.operator_state(op)? {
+            OperatorState::Offline => {
+                self.operators.set(op, OperatorState::Paused, None, now);
+                Ok(())
+            }
+            state => Err(EngineError::IllegalOperatorEvent {
+                operator: op,
+                state,
+                event,
+            }),
+        }
+    }
+
+    pub(super) fn on_ready(
+        &mut self,
+        op: OperatorId,
+        event: &'static str,
+        now: u64,
+    ) -> Result<(), EngineError> {
+        match self.operator_state(op)? {
+            OperatorState::Offline => Err(EngineError::IllegalOperatorEvent {
+                operator: op,
+                state: OperatorState::Offline,
+                event,
+            }),
+            OperatorState::Ready => Ok(()),
+            OperatorState::Paused => {
+                self.release_operator(op, now);
+                Ok(())
+            }
+            _ => {
+                self.operators.set_after_work(op, AfterWork::Ready);
+                Ok(())
+            }
+        }
+    }
+
+    pub(super) fn on_pause(
+        &mut self,
+        op: OperatorId,
+        event: &'static str,
+        now: u64,
+    ) -> Result<(), EngineError> {
+        match self.operator_state(op)? {
+            OperatorState::Offline => Err(EngineError::IllegalOperatorEvent {
+                operator: op,
+                state: OperatorState::Offline,
+                event,
+            }),
+            OperatorState::Paused => Ok(()),
+            OperatorState::Ready => {
+                self.operators.set(op, OperatorState::Paused, None, now);
+                Ok(())
+            }
+            _ => {
+                self.operators.set_after_work(op, AfterWork::Pause);
+                Ok(())
+            }
+        }
+    }
+
+    pub(super) fn on_logout(
+        &mut self,
+        op: OperatorId,
+        _event: &'static str,
+        now: u64,
+    ) -> Result<(), EngineError> {
+        match self.operator_state(op)? {
+            OperatorState::Offline => Ok(()),
+            OperatorState::Ready | OperatorState::Paused => {
+                self.operators.set(op, OperatorState::Offline, None, now);
+                Ok(())
+            }
+            OperatorState::Offered | OperatorState::Bcw => {
+                let id = self.operators.contact(op).expect("offer has a contact");
+                self.return_to_hopper(id, op, Trigger::OperatorLost);
+                self.operators.set(op, OperatorState::Offline, None, now);
+                Ok(())
+            }
+            OperatorState::OnCall | OperatorState::Acw => {
+                self.operators.set_after_work(op, AfterWork::Logout);
+                Ok(())
+            }
+        }
+    }
+
+    /// An offer or BCW lost its operator (logout, or the offer timed out):
+    /// revoke it, contact to the head of the hopper.
+    pub(super) fn return_to_hopper(&mut self, id: ContactId, op: OperatorId, trigger: Trigger) {
+        self.timers.cancel(id.0);
+        let pending = self.take_live(id).and_then(|l| l.pending);
+        self.outbox.push(Command::Revoke {
+            contact: id,
+            operator: op,
+        });
+        match pending {
+            Some(p) => self.apply(id, trigger_for(p), p.state()),
+            None => {
+                self.apply(id, trigger, State::AwaitingOperator);
+                self.hopper.push_front(id.0);
+            }
+        }
+    }
+
+    /// An operator's work ended: pause, log out, or become ready (the next
+    /// poll gives a ready operator a waiting answered call first).
+    pub(super) fn release_operator(&mut self, op: OperatorId, now: u64) {
+        let to = match self.operators.after_work(op) {
+            AfterWork::Pause => OperatorState::Paused,
+            AfterWork::Logout => OperatorState::Offline,
+            AfterWork::Ready => OperatorState::Ready,
+        };
+        self.operators.set(op, to, None, now);
+    }
+}

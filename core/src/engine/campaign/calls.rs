@@ -1,0 +1,208 @@
+//! Calls in flight: the lifecycle of one attempt from answer to its end.
+//!
+//! A contact bound to an operator or a call has one `Live` record in the
+//! calls in flight (`inflight`); every call event finds it with one lookup.
+//! This part answers, connects (also the waiting answered calls,
+//! longest waiting first), ends attempts that did not reach the client
+//! (retry or final state, by the retry policy), abandons, ends talk (ACW or
+//! Success) and finishes ACW, releasing the operator each time.
+
+use super::*;
+
+impl Campaign {
+    pub(super) fn on_answered(&mut self, call: CallId, now: u64) -> Result<(), EngineError> {
+        self.check_call(call, "Answered", Trigger::Answered)?;
+        let id = call.contact;
+        self.timers.cancel(id.0);
+        self.record(Fact::Answered, id, now);
+        let live = self.calls.get_mut(id).expect("checked: live call");
+        live.answered = true;
+        match live.operator {
+            Some(op) => {
+                self.apply(id, Trigger::Answered, State::CallInProgress);
+                self.connect(id, op, false, now);
+            }
+            None => {
+                // Waits for an operator; the next poll connects it (at once
+                // when one is ready: `pending()` says so).
+                self.apply(id, Trigger::Answered, State::AwaitingOperator);
+                self.calls.wait(id);
+                self.timers
+                    .arm(id.0, now.saturating_add(self.config.abandon_limit_ms));
+            }
+        }
+        Ok(())
+    }
+
+    /// Binds an answered call to an operator and, for predictive calls, tells the host.
+    pub(super) fn connect(&mut self, id: ContactId, op: OperatorId, command: bool, now: u64) {
+        let _ = self.store.set_last_outcome(id, Outcome::Connected);
+        if let Some(live) = self.calls.get_mut(id) {
+            live.operator = Some(op);
+        }
+        self.operators.set(op, OperatorState::OnCall, Some(id), now);
+        self.operators.start_talk(op, now);
+        self.record(Fact::Connected, id, now);
+        if command {
+            let call = self.call_id(id);
+            self.outbox.push(Command::Connect { call, operator: op });
+        }
+    }
+
+    /// Unbinds a contact from its operator or call, releasing its number's
+    /// offer reservation.
+    pub(super) fn take_live(&mut self, id: ContactId) -> Option<Live> {
+        let number = self.store.numbers()[id.index()];
+        self.calls.take(id, number)
+    }
+
+    pub(super) fn call_id(&self, id: ContactId) -> CallId {
+        CallId {
+            contact: id,
+            attempt: self.store.attempts(id).unwrap_or(0),
+        }
+    }
+
+    pub(super) fn on_not_reached(
+        &mut self,
+        call: CallId,
+        event: &'static str,
+        trigger: Trigger,
+        outcome: Outcome,
+        now: u64,
+    ) -> Result<(), EngineError> {
+        self.check_call(call, event, trigger)?;
+        if outcome == Outcome::Machine {
+            self.record(Fact::Machine, call.contact, now);
+        }
+        self.end_attempt(call.contact, trigger, outcome, now);
+        Ok(())
+    }
+
+    /// Ends an attempt that did not reach the client (Calling, or an answered
+    /// call dropped while waiting): retry or final state, operator released.
+    pub(super) fn end_attempt(
+        &mut self,
+        id: ContactId,
+        trigger: Trigger,
+        outcome: Outcome,
+        now: u64,
+    ) {
+        let attempts = self.store.attempts(id).unwrap_or(0);
+        let decision = self.config.retry.decide(outcome, attempts, now);
+        self.end_attempt_with(id, trigger, outcome, decision, now);
+    }
+
+    /// [`Campaign::end_attempt`] with the retry decision given.
+    pub(super) fn end_attempt_with(
+        &mut self,
+        id: ContactId,
+        trigger: Trigger,
+        outcome: Outcome,
+        decision: RetryDecision,
+        now: u64,
+    ) {
+        self.pacing.stats.on_attempt_end(id.0, now);
+        self.timers.cancel(id.0);
+        let live = self.take_live(id).expect("live call");
+        if let Some(n) = live.call_number {
+            self.calls.hang_up(n);
+        }
+        if live.answered && live.operator.is_none() {
+            self.calls.unwait(id);
+        }
+        let _ = self.store.set_last_outcome(id, outcome);
+        let natural = match decision {
+            RetryDecision::RetryAt(_) => State::RetryScheduled,
+            RetryDecision::Final(s) => s,
+        };
+        let to = resolve_pending(live.pending, natural, self.canceled);
+        self.apply(id, trigger, to);
+        if let (State::RetryScheduled, RetryDecision::RetryAt(at)) = (to, decision) {
+            self.timers.arm(id.0, at);
+        }
+        if let Some(op) = live.operator {
+            self.release_operator(op, now);
+        }
+    }
+
+    pub(super) fn on_client_hung_up(&mut self, call: CallId, now: u64) -> Result<(), EngineError> {
+        let state = self.check_call(call, "ClientHungUp", Trigger::ClientHungUp)?;
+        if state == State::AwaitingOperator {
+            self.abandon(call.contact, Trigger::ClientHungUp, now);
+        } else {
+            self.end_talk(call.contact, Trigger::ClientHungUp, now);
+        }
+        Ok(())
+    }
+
+    pub(super) fn abandon(&mut self, id: ContactId, trigger: Trigger, now: u64) {
+        self.record(Fact::Abandoned, id, now);
+        self.end_attempt(id, trigger, Outcome::Abandoned, now);
+    }
+
+    /// The talk ended: ACW, or Success when ACW is off.
+    pub(super) fn end_talk(&mut self, id: ContactId, trigger: Trigger, now: u64) {
+        let live = self.calls.get_mut(id).expect("live call");
+        let number = live.call_number.take();
+        let op = live.operator.expect("connected call has an operator");
+        if let Some(n) = number {
+            self.calls.hang_up(n);
+        }
+        self.operators.stop_talk(op, now);
+        self.pacing.on_talk_end(id.0, self.config.acw_enabled, now);
+        if self.config.acw_enabled {
+            self.apply(id, trigger, State::Acw);
+            self.operators.set(op, OperatorState::Acw, Some(id), now);
+            if self.config.acw_limit_ms > 0 {
+                self.timers
+                    .arm(id.0, now.saturating_add(self.config.acw_limit_ms));
+            }
+        } else {
+            let live = self.take_live(id).expect("live");
+            let to = resolve_pending(live.pending, State::Success, self.canceled);
+            self.apply(id, trigger, to);
+            self.release_operator(op, now);
+        }
+    }
+
+    pub(super) fn finish_acw(
+        &mut self,
+        id: ContactId,
+        trigger: Trigger,
+        disposition: Disposition,
+        now: u64,
+    ) {
+        self.pacing.stats.on_acw_end(id.0, now);
+        self.timers.cancel(id.0);
+        let live = self.take_live(id).expect("contact in ACW is live");
+        let (natural, callback) = match disposition {
+            Disposition::Done => (State::Success, None),
+            Disposition::Callback { at_ms } => (State::RetryScheduled, Some(at_ms)),
+        };
+        let to = resolve_pending(live.pending, natural, self.canceled);
+        if callback.is_some() {
+            let _ = self.store.set_last_outcome(id, Outcome::Callback);
+        }
+        self.apply(id, trigger, to);
+        if let (State::RetryScheduled, Some(at)) = (to, callback) {
+            self.timers.arm(id.0, at);
+        }
+        if let Some(op) = live.operator {
+            self.release_operator(op, now);
+        }
+    }
+
+    /// Connects answered calls waiting for an operator, longest waiting first.
+    pub(super) fn connect_waiting(&mut self, now: u64) {
+        while self.calls.first_waiting().is_some() {
+            let Some(op) = self.operators.longest_idle() else {
+                break;
+            };
+            let id = self.calls.pop_waiting().expect("one waits");
+            self.timers.cancel(id.0);
+            self.apply(id, Trigger::Connect, State::CallInProgress);
+            self.connect(id, op, true, now);
+        }
+    }
+}

@@ -1,0 +1,158 @@
+//! Dialing: the poll loop and the one place that emits `Dial`.
+//!
+//! `poll` connects waiting answered calls, fires zone and contact timers,
+//! connects again, then offers (preview, progressive) or paces (predictive),
+//! writes the journal and hands the commands out through the emission gate.
+//! `dial` checks every guard right before it writes the Dial; a dial the
+//! guards refuse sends the contact where the guard says, with no attempt
+//! counted, and revokes it from the operator who accepted it. Predictive
+//! pacing asks the pacer how many calls to dial (capped by the abandon
+//! guard) and keeps an operator for a contact abandoned recently.
+
+use super::*;
+
+impl Campaign {
+    /// error and changes nothing.
+    pub fn poll(&mut self, now_ms: u64, out: &mut Vec<Command>) -> Result<(), EngineError> {
+        check_time(now_ms)?;
+        let now = now_ms.max(self.now_ms);
+        self.now_ms = now;
+        self.poll_due = false;
+        if self.durability_error().is_some() {
+            // The journal cannot be written: hand out nothing (see durable).
+            self.outbox.clear();
+            return Ok(());
+        }
+        // Answered calls that found a ready operator since the last poll
+        // first, before their abandon limit can fire.
+        self.connect_waiting(now);
+        self.fire_zone_timers(now);
+        self.fire_contact_timers(now);
+        self.connect_waiting(now);
+        if !self.paused && !self.canceled {
+            match self.config.mode {
+                Mode::Preview | Mode::Progressive => self.offer_to_ready_operators(now),
+                Mode::Predictive => self.pace_predictive(now),
+            }
+        }
+        if self.journal_poll(now) {
+            self.emit(out);
+        } else {
+            self.outbox.clear();
+        }
+        Ok(())
+    }
+
+    /// The one place that emits Dial. Checks every guard; returns true if it dialed.
+    pub(super) fn dial(
+        &mut self,
+        id: ContactId,
+        operator: Option<OperatorId>,
+        trigger: Trigger,
+        now: u64,
+    ) -> bool {
+        let guard = if self.paused || self.canceled {
+            None
+        } else {
+            Some(self.guard(id, now))
+        };
+        let number = match guard {
+            Some(Guard::Go(number)) => number,
+            other => {
+                // Not dialed: release the operator and withdraw the contact.
+                let pending = self.take_live(id).and_then(|l| l.pending);
+                self.timers.cancel(id.0);
+                if let Some(op) = operator {
+                    self.outbox.push(Command::Revoke {
+                        contact: id,
+                        operator: op,
+                    });
+                    self.release_operator(op, now);
+                }
+                match (pending, other) {
+                    (Some(p), _) => self.apply(id, trigger_for(p), p.state()),
+                    (None, Some(g)) => self.hold_back(id, g, now),
+                    (None, None) => {
+                        // Paused or canceled between accept and dial.
+                        if self.canceled {
+                            self.apply(id, Trigger::Cancel, State::CanceledByAdmin);
+                        } else {
+                            let to = self.waiting_state(id);
+                            self.apply(id, Trigger::Deferred, to);
+                            self.enqueue_front(id);
+                        }
+                    }
+                }
+                return false;
+            }
+        };
+        let attempt = self.store.add_attempt(id).expect("known contact");
+        self.apply(id, trigger, State::Calling);
+        self.calls.dial(id, number, operator);
+        if let Some(op) = operator {
+            self.operators.set(op, OperatorState::OnCall, Some(id), now);
+        }
+        self.record(Fact::Dialed, id, now);
+        self.timers
+            .arm(id.0, now.saturating_add(self.config.ring_timeout_ms));
+        self.outbox.push(Command::Dial {
+            call: CallId {
+                contact: id,
+                attempt,
+            },
+            number,
+            operator,
+        });
+        true
+    }
+
+    /// configured abandon guard, see [`Pacing::decide`]) and dial them.
+    pub(super) fn pace_predictive(&mut self, now: u64) {
+        let (day_answered, day_abandoned) = self.counters.day.totals(now);
+        let (month_answered, month_abandoned) = self.counters.month.totals(now);
+        let (guarded_answered, guarded_abandoned) = match self.config.abandon_window {
+            AbandonWindow::Day => (day_answered, day_abandoned),
+            AbandonWindow::ThirtyDays => (month_answered, month_abandoned),
+        };
+        let ctx = PollContext {
+            now_ms: now,
+            waiting: self.calls.waiting(),
+            meter: MeterReadings {
+                guarded_rate: ratio(guarded_abandoned, guarded_answered),
+                guarded_answered,
+                guarded_abandoned,
+                day_answered,
+                day_abandoned,
+            },
+            abandon_target: self.config.abandon_target,
+            abandon_limit_ms: self.config.abandon_limit_ms,
+            ring_timeout_ms: self.config.ring_timeout_ms,
+            guard: self.config.abandon_guard,
+        };
+        let dials = self.pacing.decide(&self.operators, ctx);
+        for _ in 0..dials {
+            let Some(id) = self.next_contact(now) else {
+                break;
+            };
+            let window = self.config.retry.reserve_operator_after_abandon_ms;
+            let reserve = window > 0
+                && self
+                    .history
+                    .abandoned_at
+                    .get(&id.0)
+                    .is_some_and(|&at| now.saturating_sub(at) < window);
+            if reserve {
+                let Some(op) = self.operators.longest_idle() else {
+                    self.enqueue_front(id);
+                    break;
+                };
+                self.dial(id, Some(op), Trigger::Dial, now);
+                if self.operators.ready_count() == 0 {
+                    break;
+                }
+            } else {
+                self.dial(id, None, Trigger::Dial, now);
+            }
+        }
+    }
+}

@@ -1,0 +1,159 @@
+//! The compliance guard: may this contact be dialed now, and if not, where
+//! does it go.
+//!
+//! One function checks, in order: the number blacklisted now, the attempts
+//! used up, the calling window of the contact's zone closed, the same number
+//! offered to an operator or in another call, and the per-number cap over
+//! the last 24 hours. A refusal is applied by `hold_back`: Blacklisted,
+//! NotReached, parked for the zone's window (`park`: it waits in its zone's
+//! queue, which is closed until the zone timer sees the window open), or
+//! RetryScheduled at the time the number is free again. The guard's memory
+//! of past facts is its [`History`], fed by `record` (see `counters`). Selection
+//! and `dial` ask it; the emission gate (`gate`) asks it once more, and
+//! asks `dial_guards_hold` of a Dial already placed (its own dial counted).
+
+use super::*;
+
+/// What the guard remembers of past facts (fed by `record`, see `counters`).
+#[derive(Debug, Default)]
+pub(super) struct History {
+    /// When each contact was last abandoned, for the reserved-operator policy.
+    pub(super) abandoned_at: HashMap<u32, u64>,
+    /// The dial times of each number over the last 24 hours (kept only while
+    /// `max_attempts_per_24h` is set), for the per-number cap.
+    pub(super) recent_dials: HashMap<u64, SmallVec<[u64; 4]>>,
+}
+
+/// What a guard decided about dialing a contact now.
+pub(super) enum Guard {
+    Go(u64),
+    Blacklisted,
+    Exhausted,
+    /// Outside the calling window of this zone.
+    Park(ZoneId),
+    /// Not before this time (number busy, daily cap).
+    Delay(u64),
+}
+
+impl Campaign {
+    /// The compliance guards, in one place.
+    pub(super) fn guard(&mut self, id: ContactId, now: u64) -> Guard {
+        let i = id.index();
+        let number = self.store.numbers()[i];
+        if self.blacklist.contains(number) {
+            return Guard::Blacklisted;
+        }
+        if self.store.attempts_column()[i] >= self.config.retry.max_attempts {
+            return Guard::Exhausted;
+        }
+        let zone = ZoneId(self.store.zones()[i]);
+        let status = self
+            .windows
+            .status(&self.config.calling_window, &self.zones, zone, now);
+        if !status.open {
+            return Guard::Park(zone);
+        }
+        if self.calls.number_busy(number, id) {
+            return Guard::Delay(now.saturating_add(self.config.number_busy_delay_ms));
+        }
+        let cap = self.config.retry.max_attempts_per_24h;
+        if cap > 0 {
+            if let Some(times) = self.history.recent_dials.get_mut(&number) {
+                let day_ago = now.saturating_sub(24 * 3_600_000);
+                times.retain(|t| *t > day_ago);
+                if times.len() >= cap as usize {
+                    return Guard::Delay(times[0].saturating_add(24 * 3_600_000 + 1));
+                }
+            }
+        }
+        Guard::Go(number)
+    }
+
+    /// Applies a guard that said no: the contact goes where it must and is
+    /// not dialed.
+    pub(super) fn hold_back(&mut self, id: ContactId, guard: Guard, now: u64) {
+        match guard {
+            Guard::Go(_) => {}
+            Guard::Blacklisted => self.apply(id, Trigger::BlacklistHit, State::Blacklisted),
+            Guard::Exhausted => self.apply(id, Trigger::AttemptsExhausted, State::NotReached),
+            Guard::Park(zone) => self.park(id, zone, false, now),
+            Guard::Delay(at) => {
+                self.apply(id, Trigger::Deferred, State::RetryScheduled);
+                self.timers.arm(id.0, at);
+            }
+        }
+    }
+
+    /// Parks a contact outside its calling window: it waits in its zone's
+    /// queue — put back in its place when selection had just `popped` it,
+    /// else queued by its state — and the zone is closed (O(1): selection
+    /// skips the zone's contacts, see `crate::queue`) until its zone timer
+    /// sees the window open.
+    pub(super) fn park(&mut self, id: ContactId, zone: ZoneId, popped: bool, now: u64) {
+        let to = self.waiting_state(id);
+        self.apply(id, Trigger::Deferred, to);
+        if !(popped && self.queue.unpop(id.0)) {
+            let priority = self.store.priorities()[id.index()];
+            if to == State::RetryScheduled {
+                self.queue.push_retry(id.0, priority, zone.0);
+            } else {
+                self.queue.push_initial(id.0, priority, zone.0);
+            }
+        }
+        self.queue.close_zone(zone.0);
+        if !self.zone_timers.is_armed(u32::from(zone.0)) {
+            let status = self
+                .windows
+                .status(&self.config.calling_window, &self.zones, zone, now);
+            if status.until_ms != u64::MAX {
+                self.zone_timers.arm(u32::from(zone.0), status.until_ms);
+            }
+        }
+    }
+
+    /// Initial for a contact never dialed, RetryScheduled after an attempt.
+    pub(super) fn waiting_state(&self, id: ContactId) -> State {
+        if self.store.attempts(id).unwrap_or(0) == 0
+            && self.store.state(id) != Some(State::RetryScheduled)
+        {
+            State::Initial
+        } else {
+            State::RetryScheduled
+        }
+    }
+
+    /// The Dial guards for a call just placed (its own dial already counted
+    /// in the attempts and the 24-hour history).
+    pub(super) fn dial_guards_hold(
+        &mut self,
+        id: ContactId,
+        number: u64,
+        attempt: u8,
+    ) -> Result<(), gate::Refusal> {
+        if self.blacklist.contains(number) || attempt > self.config.retry.max_attempts {
+            return Err(gate::Refusal::Guard);
+        }
+        let i = id.index();
+        let zone = crate::zones::ZoneId(self.store.zones()[i]);
+        let open = self
+            .windows
+            .status(&self.config.calling_window, &self.zones, zone, self.now_ms)
+            .open;
+        if !open {
+            return Err(gate::Refusal::Guard);
+        }
+        let cap = self.config.retry.max_attempts_per_24h;
+        if cap > 0 {
+            let day_ago = self.now_ms.saturating_sub(24 * 3_600_000);
+            let recent = self
+                .history
+                .recent_dials
+                .get(&number)
+                .map_or(0, |t| t.iter().filter(|&&t| t > day_ago).count());
+            if recent > cap as usize {
+                return Err(gate::Refusal::Guard);
+            }
+        }
+        Ok(())
+    }
+}
