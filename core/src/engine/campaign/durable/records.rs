@@ -201,11 +201,9 @@ impl Campaign {
             return;
         };
         d.journal_new_zones(&self.zones);
-        let (ends, arena) = self.store.external_parts();
         for id in ids {
             let i = id as usize;
-            let start = if i == 0 { 0 } else { ends[i - 1] as usize };
-            let ext = &arena[start..ends[i] as usize];
+            let ext = self.store.external_bytes(ContactId(id)).unwrap_or_default();
             let invalid = self.store.invalid_reason(ContactId(id));
             d.writer.append(|b| {
                 b.push(ADDED);
