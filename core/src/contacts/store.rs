@@ -533,6 +533,11 @@ impl ContactStore {
         Some(&self.external_arena[start..end_of(i)])
     }
 
+    /// Bytes in the external-id arena (the ids' text, all contacts).
+    pub(crate) fn external_arena_len(&self) -> usize {
+        self.external_arena.len()
+    }
+
     /// Appends the external id of the contact about to get id `id` (the
     /// next one): a non-empty id first extends the end column up to it.
     fn push_external(&mut self, id: u32, external_id: &[u8]) -> Result<(), StoreError> {

@@ -52,6 +52,7 @@
 //! ids, transitions the state table forbids, operator actions that do not fit
 //! the operator's state) before anything is written.
 
+pub mod bulk;
 pub mod durable;
 mod error;
 pub mod gate;

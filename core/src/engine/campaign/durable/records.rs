@@ -17,6 +17,15 @@ pub(super) const NUMBER_FIXED: u8 = 9;
 pub(super) const OPERATOR_ADDED: u8 = 10;
 pub(super) const ROW_DUE: u8 = 11;
 pub(super) const CONFIG: u8 = 12;
+/// A part of a bulk contact add (`Campaign::add_contacts`): the record's
+/// only sub-record, replayed only once its last part has been read.
+pub(super) const CONTACTS_ADDED: u8 = 13;
+
+/// Flags of a [`CONTACTS_ADDED`] part.
+const PART_FIRST: u8 = 1;
+const PART_LAST: u8 = 2;
+/// A bulk add's rows go into parts of about this many bytes.
+pub(super) const BULK_PART_BYTES: usize = 1 << 20;
 
 /// Contact rows per journal record.
 pub(super) const ROWS_PER_RECORD: usize = 1 << 20;
@@ -137,6 +146,11 @@ pub(in crate::engine::campaign) struct Replay {
     pub(super) lost_zones: hashbrown::HashSet<u16>,
     /// Sub-records skipped because they refer to something lost.
     pub(super) skipped: u64,
+    /// The parts read so far of a bulk add whose last part is still to
+    /// come: the rows' bytes, the first id and the rows held.
+    pub(super) bulk: Option<(Vec<u8>, u32, u32)>,
+    /// Bulk adds dropped because their last part never came (cut by a crash).
+    pub(super) bulk_dropped: u64,
 }
 
 impl Campaign {
@@ -222,6 +236,39 @@ impl Campaign {
                     None => b.push(0),
                 }
             });
+        }
+    }
+
+    /// Journals contacts `ids` (just added by a bulk add, nothing else done
+    /// to them) as one bulk record: zones interned since the last call
+    /// first, then the rows in parts of about [`BULK_PART_BYTES`], the
+    /// first flagged first and the last flagged last.
+    pub(in crate::engine::campaign) fn journal_contacts_added(&mut self, ids: std::ops::Range<u32>) {
+        let Some(d) = self.durable.as_deref_mut() else {
+            return;
+        };
+        d.journal_new_zones(&self.zones);
+        let store = &self.store;
+        let mut rows = Vec::new();
+        let mut part_first = ids.start;
+        let mut flags = PART_FIRST;
+        for id in ids.clone() {
+            encode_bulk_row(store, ContactId(id), &mut rows);
+            let last = id + 1 == ids.end;
+            if rows.len() >= BULK_PART_BYTES || last {
+                let count = id + 1 - part_first;
+                let part_flags = flags | if last { PART_LAST } else { 0 };
+                d.writer.append(|b| {
+                    b.push(CONTACTS_ADDED);
+                    b.push(part_flags);
+                    b.extend_from_slice(&part_first.to_le_bytes());
+                    b.extend_from_slice(&count.to_le_bytes());
+                    b.extend_from_slice(&rows);
+                });
+                rows.clear();
+                part_first = id + 1;
+                flags = 0;
+            }
         }
     }
 
@@ -373,11 +420,99 @@ impl Campaign {
         &mut self,
         payload: &[u8],
     ) -> Result<(), String> {
+        if payload.first() == Some(&CONTACTS_ADDED) {
+            return self.replay_bulk_part(&payload[1..]);
+        }
+        if self.replay.bulk.take().is_some() {
+            // A bulk add whose last part never came: a crash cut it.
+            self.replay.bulk_dropped += 1;
+        }
         let mut c = Cursor { bytes: payload };
         while !c.bytes.is_empty() {
             self.replay_one(&mut c)?;
         }
         Ok(())
+    }
+
+    /// Keeps a bulk add's part; at its last part, adds all its rows.
+    fn replay_bulk_part(&mut self, payload: &[u8]) -> Result<(), String> {
+        let mut c = Cursor { bytes: payload };
+        let flags = c.u8()?;
+        let part_first = c.u32()?;
+        let count = c.u32()?;
+        let rows = c.rest();
+        let continues = matches!(&self.replay.bulk, Some((_, first, held))
+            if u64::from(*first) + u64::from(*held) == u64::from(part_first));
+        if flags & PART_FIRST != 0 || !continues {
+            if self.replay.bulk.take().is_some() {
+                self.replay.bulk_dropped += 1;
+            }
+            if flags & PART_FIRST == 0 {
+                // The rest of a bulk add whose start was lost: drop it too.
+                self.replay.bulk_dropped += 1;
+                return Ok(());
+            }
+            self.replay.bulk = Some((Vec::new(), part_first, 0));
+        }
+        let (bytes, first, held) = self.replay.bulk.as_mut().expect("bulk add in progress");
+        bytes.extend_from_slice(rows);
+        *held += count;
+        if flags & PART_LAST == 0 {
+            return Ok(());
+        }
+        let (first, held) = (*first, *held);
+        let (bytes, _, _) = self.replay.bulk.take().expect("bulk add in progress");
+        self.pad_lost_contacts(first)?;
+        let mut c = Cursor { bytes: &bytes };
+        for _ in 0..held {
+            let state = state_from(c.u8()?)?;
+            let priority = c.u8()?;
+            let zone = c.u16()?;
+            let number = c.u64()?;
+            let ext_len = c.u32()? as usize;
+            let ext = c.take(ext_len)?;
+            let invalid = match c.u8()? {
+                0 => None,
+                code => {
+                    let reason = PhoneError::from_code(code).ok_or("unknown phone error code")?;
+                    let raw_len = c.u32()? as usize;
+                    Some((reason, c.take(raw_len)?))
+                }
+            };
+            self.restore_added(state, priority, zone, number, ext, invalid)?;
+        }
+        if !c.bytes.is_empty() {
+            return Err(format!("bulk add of {held} rows has {} bytes more", c.bytes.len()));
+        }
+        Ok(())
+    }
+
+    /// Adds one journaled contact; in lenient replay a contact whose zone
+    /// record was lost becomes a placeholder (its calling window is
+    /// unknown, so it is never dialed).
+    fn restore_added(
+        &mut self,
+        state: State,
+        priority: u8,
+        zone: u16,
+        number: u64,
+        ext: &[u8],
+        invalid: Option<(PhoneError, &[u8])>,
+    ) -> Result<(), String> {
+        let zone_lost =
+            usize::from(zone) >= self.zones.len() || self.replay.lost_zones.contains(&zone);
+        if zone_lost && self.replay.lenient {
+            self.push_placeholder()?;
+            self.replay.skipped += 1;
+            return Ok(());
+        }
+        if usize::from(zone) >= self.zones.len() {
+            return Err(format!("zone {zone} not declared"));
+        }
+        self.store
+            .push_restored(state, priority, ZoneId(zone), number, ext, invalid)
+            .map(|_| ())
+            .map_err(|e| e.to_string())
     }
 
     /// Applies one sub-record; variable-size kinds take the rest of the record.
@@ -432,21 +567,7 @@ impl Campaign {
                     )),
                 };
                 self.pad_lost_contacts(id)?;
-                let zone_lost =
-                    usize::from(zone) >= self.zones.len() || self.replay.lost_zones.contains(&zone);
-                if zone_lost && self.replay.lenient {
-                    // Its zone's record was lost: the calling window is
-                    // unknown, so it is never dialed.
-                    self.push_placeholder()?;
-                    self.replay.skipped += 1;
-                    return Ok(());
-                }
-                if usize::from(zone) >= self.zones.len() {
-                    return Err(format!("zone {zone} not declared"));
-                }
-                self.store
-                    .push_restored(state, priority, ZoneId(zone), number, ext, invalid)
-                    .map_err(|e| e.to_string())?;
+                self.restore_added(state, priority, zone, number, ext, invalid)?;
             }
             NUMBERS_ADDED => {
                 let first = c.u32()?;
@@ -590,5 +711,27 @@ impl Campaign {
             ));
         }
         Ok(())
+    }
+}
+
+/// One contact of a bulk record: state, priority, zone, number, the
+/// external id (length-prefixed), the invalid reason (0 for none) and, for
+/// an invalid record, its raw text (length-prefixed).
+fn encode_bulk_row(store: &ContactStore, id: ContactId, b: &mut Vec<u8>) {
+    let i = id.index();
+    let ext = store.external_bytes(id).unwrap_or_default();
+    b.push(store.states()[i]);
+    b.push(store.priorities()[i]);
+    b.extend_from_slice(&store.zones()[i].to_le_bytes());
+    b.extend_from_slice(&store.numbers()[i].to_le_bytes());
+    b.extend_from_slice(&(ext.len() as u32).to_le_bytes());
+    b.extend_from_slice(ext);
+    match store.invalid_reason(id) {
+        Some((reason, raw)) => {
+            b.push(reason.code());
+            b.extend_from_slice(&(raw.len() as u32).to_le_bytes());
+            b.extend_from_slice(raw.as_bytes());
+        }
+        None => b.push(0),
     }
 }
