@@ -29,7 +29,7 @@ pub(crate) struct RunQueue {
 
 impl RunQueue {
     /// Number of ids queued.
-    #[inline]
+    #[cfg(test)]
     pub(crate) fn len(&self) -> usize {
         self.len
     }
@@ -98,6 +98,7 @@ impl RunQueue {
     }
 
     /// Bytes held (capacity).
+    #[cfg(test)]
     pub(crate) fn heap_bytes(&self) -> usize {
         self.words.capacity() * std::mem::size_of::<u32>()
     }
