@@ -165,6 +165,11 @@ pub(crate) fn storage_err(py: Python<'_>, msg: String, path: &Path) -> PyErr {
 
 pub(crate) fn engine_err(e: EngineError) -> PyErr {
     let msg = e.to_string();
+    engine_err_with(e, msg)
+}
+
+/// The exception class of `e`, with `msg` as its message.
+fn engine_err_with(e: EngineError, msg: String) -> PyErr {
     match e {
         EngineError::UnknownContact(_) => UnknownContact::new_err(msg),
         EngineError::UnknownOperator(_) => UnknownOperator::new_err(msg),
@@ -179,6 +184,12 @@ pub(crate) fn engine_err(e: EngineError) -> PyErr {
         EngineError::TimeOutOfRange { .. } => TimeOutOfRange::new_err(msg),
         EngineError::InvalidContactLimit { .. } => InvalidConfig::new_err(msg),
     }
+}
+
+/// A refused bulk add: the class of its reason, the message naming the row.
+pub(crate) fn bulk_err(e: dialcore::campaign::bulk::BulkAddError) -> PyErr {
+    let msg = e.to_string();
+    engine_err_with(e.error, msg)
 }
 
 pub(crate) fn config_err(e: ConfigError) -> PyErr {
