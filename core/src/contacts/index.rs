@@ -206,7 +206,8 @@ impl Built {
 
 /// Counts the duplicates in one bucket: an id from `from` on whose number a
 /// lower id has is `in_file` when one of those lower ids is from `from` on,
-/// `existing` otherwise.
+/// `existing` otherwise. The bucket's ids are ascending; numbers are read
+/// only where fingerprints match.
 fn count_bucket_dups(
     built: &Built,
     range: std::ops::Range<usize>,
@@ -218,8 +219,43 @@ fn count_bucket_dups(
     if range.len() < 2 {
         return;
     }
+    let fps = &built.fps[range.clone()];
+    let ids = &built.ids[range];
+    if fps.len() <= 64 {
+        // Pairwise within the bucket (~16 ids): each id against the lower
+        // ones with its fingerprint.
+        for i in 1..fps.len() {
+            if ids[i] < from {
+                continue;
+            }
+            // The number is read only at a fingerprint match (rare): a
+            // read per id would be a cache miss per id.
+            let mut number = None;
+            let (mut any, mut new) = (false, false);
+            for j in 0..i {
+                if fps[j] == fps[i]
+                    && numbers[ids[j] as usize]
+                        == *number.get_or_insert_with(|| numbers[ids[i] as usize])
+                {
+                    any = true;
+                    if ids[j] >= from {
+                        new = true;
+                        break;
+                    }
+                }
+            }
+            if new {
+                dups.1 += 1;
+            } else if any {
+                dups.0 += 1;
+            }
+        }
+        return;
+    }
+    // A big bucket (a number repeated many times): group by fingerprint,
+    // then by number.
     scratch.clear();
-    scratch.extend(built.fps[range.clone()].iter().copied().zip(built.ids[range].iter().copied()));
+    scratch.extend(fps.iter().copied().zip(ids.iter().copied()));
     scratch.sort_unstable();
     let mut i = 0;
     while i < scratch.len() {
@@ -228,7 +264,6 @@ fn count_bucket_dups(
             j += 1;
         }
         if j - i > 1 {
-            // Same fingerprint: group by number, ids ascending.
             let mut group: Vec<(u64, u32)> = scratch[i..j]
                 .iter()
                 .map(|&(_, id)| (numbers[id as usize], id))
@@ -401,6 +436,19 @@ mod tests {
             assert_eq!(sorted(index.find(n, &numbers)), vec![id as u32]);
             assert!(!index.contains(n + 1, &numbers));
         }
+    }
+
+    #[test]
+    fn duplicates_in_a_big_bucket_are_counted_like_small_ones() {
+        // 1000 copies of one number: one bucket far past the pairwise size.
+        let mut numbers = vec![4930_1234567u64; 400];
+        numbers.extend((0..600).map(|i| if i % 2 == 0 { 4930_1234567 } else { 4930_2000000 + i }));
+        let mut index = NumberIndex::default();
+        index.covered = numbers.len() as u32;
+        // Ids 0..400 existed; of the 300 copies from 400 on the first is an
+        // "existing" duplicate, the other 299 "in file".
+        assert_eq!(index.rebuild(&numbers, Some(400)), (1, 299));
+        assert_eq!(index.find(4930_1234567, &numbers).count(), 700);
     }
 
     proptest! {
