@@ -113,7 +113,11 @@ fn summary(_: &mut Criterion) {
     for (label, n) in sizes() {
         let input = numbers(n);
         let (engine, per, took) = measured(n, || load(&input));
-        let target = if n >= 10_000_000 { " (target <= 32, moonshot 24)" } else { "" };
+        let target = if n >= 10_000_000 {
+            " (target <= 32, moonshot 24)"
+        } else {
+            ""
+        };
         println!(
             "{label}: dialcore engine {per:.1} bytes/contact resident{target}, loaded in {took:.2?}"
         );

@@ -20,10 +20,8 @@ impl TempDir {
     fn new(name: &str) -> TempDir {
         static NEXT: AtomicU32 = AtomicU32::new(0);
         let n = NEXT.fetch_add(1, Ordering::Relaxed);
-        let dir = std::env::temp_dir().join(format!(
-            "dialcore-bulk-{name}-{}-{n}",
-            std::process::id()
-        ));
+        let dir =
+            std::env::temp_dir().join(format!("dialcore-bulk-{name}-{}-{n}", std::process::id()));
         let _ = fs::remove_dir_all(&dir);
         TempDir(dir)
     }
@@ -103,7 +101,11 @@ fn write(dir: &TempDir) -> (PathBuf, u64, u64) {
     assert_eq!(ids, ContactId(1)..ContactId(1 + ROWS as u32));
     drop(c);
     let after = fs::metadata(&journal).unwrap().len();
-    assert!(after - before > 2 << 20, "several parts: {} bytes", after - before);
+    assert!(
+        after - before > 2 << 20,
+        "several parts: {} bytes",
+        after - before
+    );
     (journal, before, after)
 }
 
@@ -125,7 +127,11 @@ fn assert_whole(c: &Campaign) {
         }
         let zone = c.store().zone(id).unwrap();
         let chicago = i % 3 == 0;
-        assert_eq!(c.zones().name(zone) == "America/Chicago", chicago, "row {i}");
+        assert_eq!(
+            c.zones().name(zone) == "America/Chicago",
+            chicago,
+            "row {i}"
+        );
     }
     assert_eq!(c.counts(), &c.store().recount());
 }

@@ -56,7 +56,8 @@ pub unsafe extern "C" fn dc_campaign_add_contact_rows(
             // SAFETY (all three): NUL-terminated strings or NULL per the contract.
             let phone = unsafe { req_str(row.phone, &format!("rows[{i}].phone")) }?;
             // SAFETY: as above.
-            let external_id = unsafe { opt_str(row.external_id, &format!("rows[{i}].external_id")) }?;
+            let external_id =
+                unsafe { opt_str(row.external_id, &format!("rows[{i}].external_id")) }?;
             // SAFETY: as above.
             let timezone = unsafe { opt_str(row.timezone, &format!("rows[{i}].timezone")) }?;
             parsed.push(ContactRow {

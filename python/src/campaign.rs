@@ -21,9 +21,8 @@ use pyo3::types::{PyDict, PyString};
 use crate::config::{build_config, int_arg};
 use crate::durable::RecoveryReport;
 use crate::errors::{
-    bulk_err,
-    config_err, durable_err, engine_err, import_err, no_panic, storage_err, DialcoreError,
-    InvalidConfig,
+    bulk_err, config_err, durable_err, engine_err, import_err, no_panic, storage_err,
+    DialcoreError, InvalidConfig,
 };
 
 fn call_id(call: u64) -> PyResult<CallId> {
@@ -840,11 +839,19 @@ impl Campaign {
         // Integers become "+digits" texts for the rows (0 stays blank: an
         // invalid record).
         let digits: Vec<String> = match &numbers {
-            Numbers::Digits(d) if external_ids.is_some() || timezones.is_some()
-                || matches!(priorities, Priorities::Each(_)) =>
+            Numbers::Digits(d)
+                if external_ids.is_some()
+                    || timezones.is_some()
+                    || matches!(priorities, Priorities::Each(_)) =>
             {
                 d.iter()
-                    .map(|&n| if n == 0 { String::new() } else { format!("+{n}") })
+                    .map(|&n| {
+                        if n == 0 {
+                            String::new()
+                        } else {
+                            format!("+{n}")
+                        }
+                    })
                     .collect()
             }
             _ => Vec::new(),

@@ -96,7 +96,6 @@ fn fingerprint(bits: u32, key: u32) -> u8 {
 }
 
 impl Built {
-
     /// The ids of bucket `key`'s bucket whose fingerprint matches.
     #[inline]
     fn candidates(&self, key: u32) -> impl Iterator<Item = u32> + '_ {
@@ -171,8 +170,9 @@ impl Built {
             for s in 1..=subs {
                 counts[s] += counts[s - 1];
             }
-            for s in 0..subs {
-                built.dir[(p << sub_bits) + s] = lo as u32 + counts[s];
+            let dir = &mut built.dir[p << sub_bits..(p + 1) << sub_bits];
+            for (entry, &start) in dir.iter_mut().zip(&counts) {
+                *entry = lo as u32 + start;
             }
             for &pair in part {
                 let s = sub_of(pair);
@@ -312,9 +312,10 @@ impl NumberIndex {
 
     fn insert_recent(&mut self, id: u32, numbers: &[u64]) {
         let number = numbers[id as usize];
-        self.recent.insert_unique(hash_number(number), id, |&other| {
-            hash_number(numbers[other as usize])
-        });
+        self.recent
+            .insert_unique(hash_number(number), id, |&other| {
+                hash_number(numbers[other as usize])
+            });
         if self.recent.len() >= MIN_REBUILD && self.recent.len() > self.built.ids.len() / 2 {
             self.rebuild(numbers, None);
         }
@@ -442,9 +443,17 @@ mod tests {
     fn duplicates_in_a_big_bucket_are_counted_like_small_ones() {
         // 1000 copies of one number: one bucket far past the pairwise size.
         let mut numbers = vec![4930_1234567u64; 400];
-        numbers.extend((0..600).map(|i| if i % 2 == 0 { 4930_1234567 } else { 4930_2000000 + i }));
-        let mut index = NumberIndex::default();
-        index.covered = numbers.len() as u32;
+        numbers.extend((0..600).map(|i| {
+            if i % 2 == 0 {
+                4930_1234567
+            } else {
+                4930_2000000 + i
+            }
+        }));
+        let mut index = NumberIndex {
+            covered: numbers.len() as u32,
+            ..NumberIndex::default()
+        };
         // Ids 0..400 existed; of the 300 copies from 400 on the first is an
         // "existing" duplicate, the other 299 "in file".
         assert_eq!(index.rebuild(&numbers, Some(400)), (1, 299));

@@ -1147,16 +1147,22 @@ mod tests {
     fn the_external_id_column_covers_only_up_to_the_last_given_id() {
         let bl = Blacklist::new();
         let mut store = ContactStore::new();
-        store.extend_numbers(&[4930_1000000, 4930_1000001], 0, ZoneId(0), &bl).unwrap();
+        store
+            .extend_numbers(&[4930_1000000, 4930_1000001], 0, ZoneId(0), &bl)
+            .unwrap();
         assert!(store.external_end.is_empty());
         let with = |ext| NewContact::parse("+4930 2000000", rules()).with_external_id(ext);
         store.push(with("crm-2"), &bl).unwrap();
         store.push(with(""), &bl).unwrap();
         store.push(with("crm-4"), &bl).unwrap();
-        store.extend_numbers(&[4930_1000005], 0, ZoneId(0), &bl).unwrap();
+        store
+            .extend_numbers(&[4930_1000005], 0, ZoneId(0), &bl)
+            .unwrap();
         store.push(with(""), &bl).unwrap();
         assert_eq!(store.external_end.len(), 5, "ends up to contact 4 only");
-        let ids: Vec<&str> = (0..7).map(|i| store.external_id(ContactId(i)).unwrap()).collect();
+        let ids: Vec<&str> = (0..7)
+            .map(|i| store.external_id(ContactId(i)).unwrap())
+            .collect();
         assert_eq!(ids, ["", "", "crm-2", "", "crm-4", "", ""]);
         assert_eq!(store.external_id(ContactId(7)), None);
         // Persisted as a full column, and read back the same.
@@ -1175,9 +1181,16 @@ mod tests {
             ..StoreColumns::default()
         };
         let back = ContactStore::from_columns(columns).unwrap();
-        assert_eq!(back.external_end.len(), 4, "trailing ends at the arena end dropped");
+        assert_eq!(
+            back.external_end.len(),
+            4,
+            "trailing ends at the arena end dropped"
+        );
         for i in 0..7 {
-            assert_eq!(back.external_id(ContactId(i)), store.external_id(ContactId(i)));
+            assert_eq!(
+                back.external_id(ContactId(i)),
+                store.external_id(ContactId(i))
+            );
         }
     }
 }

@@ -136,7 +136,7 @@ impl Campaign {
             if ZoneTable::new(name).is_err() {
                 return bad(index, zone_error(ZoneError::Unknown(name.to_owned())));
             }
-            if self.zones.len() + new_zones.len() >= usize::from(u16::MAX) + 1 {
+            if self.zones.len() + new_zones.len() > usize::from(u16::MAX) {
                 return bad(index, zone_error(ZoneError::TooMany));
             }
             new_zones.insert(name);
@@ -220,7 +220,10 @@ mod tests {
         let mut c = campaign();
         c.set_contact_limit(2).unwrap();
         c.add_contact("212 555 0100", "", None, 0).unwrap();
-        let rows = [ContactRow::new("212 555 0101"), ContactRow::new("212 555 0102")];
+        let rows = [
+            ContactRow::new("212 555 0101"),
+            ContactRow::new("212 555 0102"),
+        ];
         let err = c.add_contacts(&rows).unwrap_err();
         assert_eq!(
             err,
@@ -230,7 +233,10 @@ mod tests {
             }
         );
         assert_eq!(c.store().len(), 1);
-        assert_eq!(c.add_contacts(&rows[..1]).unwrap(), ContactId(1)..ContactId(2));
+        assert_eq!(
+            c.add_contacts(&rows[..1]).unwrap(),
+            ContactId(1)..ContactId(2)
+        );
         assert_eq!(c.add_contacts(&[]).unwrap(), ContactId(2)..ContactId(2));
     }
 }

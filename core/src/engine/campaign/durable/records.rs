@@ -243,7 +243,10 @@ impl Campaign {
     /// to them) as one bulk record: zones interned since the last call
     /// first, then the rows in parts of about [`BULK_PART_BYTES`], the
     /// first flagged first and the last flagged last.
-    pub(in crate::engine::campaign) fn journal_contacts_added(&mut self, ids: std::ops::Range<u32>) {
+    pub(in crate::engine::campaign) fn journal_contacts_added(
+        &mut self,
+        ids: std::ops::Range<u32>,
+    ) {
         let Some(d) = self.durable.as_deref_mut() else {
             return;
         };
@@ -482,7 +485,10 @@ impl Campaign {
             self.restore_added(state, priority, zone, number, ext, invalid)?;
         }
         if !c.bytes.is_empty() {
-            return Err(format!("bulk add of {held} rows has {} bytes more", c.bytes.len()));
+            return Err(format!(
+                "bulk add of {held} rows has {} bytes more",
+                c.bytes.len()
+            ));
         }
         Ok(())
     }
