@@ -198,3 +198,42 @@ fn a_bulk_add_after_a_cut_one_is_recovered_whole() {
     let c = open(&dir);
     assert_whole(&c);
 }
+
+#[test]
+fn a_bulk_add_of_numbers_past_one_record_is_recovered_whole_or_not_at_all() {
+    // 200k numbers: four journal records (65,536 numbers each at most).
+    let numbers: Vec<u64> = (0..200_000u64).map(|i| 12_125_000_000 + i * 3).collect();
+    let write = |dir: &TempDir| {
+        let mut c = open(dir);
+        c.add_contact("+1 212 555 0000", "single", None, 9).unwrap();
+        let journal = dir.journal();
+        let before = fs::metadata(&journal).unwrap().len();
+        assert_eq!(c.add_numbers(&numbers, 4).unwrap(), 1..200_001);
+        drop(c);
+        let after = fs::metadata(&journal).unwrap().len();
+        (journal, before, after)
+    };
+    let whole = TempDir::new("numbers-whole");
+    write(&whole);
+    let c = open(&whole);
+    assert_eq!(c.store().len(), 200_001);
+    assert_eq!(c.store().priority(ContactId(200_000)), Some(4));
+    assert!(c.store().has_number(numbers[123_456]));
+    drop(c);
+    for share in [1, 3, 5, 7, 9] {
+        let dir = TempDir::new("numbers-cut");
+        let (journal, before, after) = write(&dir);
+        let cut = before + (after - before) * share / 10;
+        fs::OpenOptions::new()
+            .write(true)
+            .open(&journal)
+            .unwrap()
+            .set_len(cut)
+            .unwrap();
+        let mut c = open(&dir);
+        assert_eq!(c.store().len(), 1, "cut at {share}/10: none of the numbers");
+        assert_eq!(c.add_numbers(&numbers[..10], 0).unwrap(), 1..11);
+        drop(c);
+        assert_eq!(open(&dir).store().len(), 11, "cut at {share}/10, reopened");
+    }
+}

@@ -20,6 +20,11 @@ pub(super) const CONFIG: u8 = 12;
 /// A part of a bulk contact add (`Campaign::add_contacts`): the record's
 /// only sub-record, replayed only once its last part has been read.
 pub(super) const CONTACTS_ADDED: u8 = 13;
+/// A part of a bulk add of plain numbers too large for one record
+/// (`Campaign::add_numbers` of more than [`NUMBERS_PER_RECORD`]); like
+/// [`CONTACTS_ADDED`], replayed only once its last part has been read. (One
+/// that fits one record stays a [`NUMBERS_ADDED`] record.)
+pub(super) const NUMBERS_PART: u8 = 14;
 
 /// Flags of a [`CONTACTS_ADDED`] part.
 const PART_FIRST: u8 = 1;
@@ -149,6 +154,9 @@ pub(in crate::engine::campaign) struct Replay {
     /// The parts read so far of a bulk add whose last part is still to
     /// come: the rows' bytes, the first id and the rows held.
     pub(super) bulk: Option<(Vec<u8>, u32, u32)>,
+    /// The parts read so far of a bulk add of numbers whose last part is
+    /// still to come: first id, priority, zone, the numbers.
+    pub(super) numbers_bulk: Option<(u32, u8, u16, Vec<u64>)>,
     /// Bulk adds dropped because their last part never came (cut by a crash).
     pub(super) bulk_dropped: u64,
 }
@@ -286,9 +294,16 @@ impl Campaign {
             return;
         };
         let mut id = first;
-        for chunk in numbers.chunks(NUMBERS_PER_RECORD) {
+        let parts = numbers.len().div_ceil(NUMBERS_PER_RECORD);
+        for (i, chunk) in numbers.chunks(NUMBERS_PER_RECORD).enumerate() {
             d.writer.append(|b| {
-                b.push(NUMBERS_ADDED);
+                if parts == 1 {
+                    b.push(NUMBERS_ADDED);
+                } else {
+                    // Several records: parts, applied only all together.
+                    b.push(NUMBERS_PART);
+                    b.push(u8::from(i == 0) * PART_FIRST | u8::from(i + 1 == parts) * PART_LAST);
+                }
                 b.extend_from_slice(&id.to_le_bytes());
                 b.push(priority);
                 b.extend_from_slice(&ZoneId::DEFAULT.0.to_le_bytes());
@@ -423,13 +438,24 @@ impl Campaign {
         &mut self,
         payload: &[u8],
     ) -> Result<(), String> {
-        if payload.first() == Some(&CONTACTS_ADDED) {
-            return self.replay_bulk_part(&payload[1..]);
+        match payload.first() {
+            Some(&CONTACTS_ADDED) => {
+                self.drop_pending_numbers();
+                return self.replay_bulk_part(&payload[1..]);
+            }
+            Some(&NUMBERS_PART) => {
+                if self.replay.bulk.take().is_some() {
+                    self.replay.bulk_dropped += 1;
+                }
+                return self.replay_numbers_part(&payload[1..]);
+            }
+            _ => {}
         }
         if self.replay.bulk.take().is_some() {
             // A bulk add whose last part never came: a crash cut it.
             self.replay.bulk_dropped += 1;
         }
+        self.drop_pending_numbers();
         let mut c = Cursor { bytes: payload };
         while !c.bytes.is_empty() {
             self.replay_one(&mut c)?;
@@ -491,6 +517,59 @@ impl Campaign {
             ));
         }
         Ok(())
+    }
+
+    /// Drops the parts of a bulk add of numbers whose last part never came.
+    fn drop_pending_numbers(&mut self) {
+        if self.replay.numbers_bulk.take().is_some() {
+            self.replay.bulk_dropped += 1;
+        }
+    }
+
+    /// Keeps a part of a bulk add of numbers; at its last part, adds them
+    /// all through the same bulk path as the original call.
+    fn replay_numbers_part(&mut self, payload: &[u8]) -> Result<(), String> {
+        let mut c = Cursor { bytes: payload };
+        let flags = c.u8()?;
+        let part_first = c.u32()?;
+        let priority = c.u8()?;
+        let zone = c.u16()?;
+        let numbers =
+            snapshot::le_bytes_to_u64s(c.rest()).ok_or("partial number in bulk record")?;
+        let continues = matches!(&self.replay.numbers_bulk, Some((first, p, z, held))
+            if u64::from(*first) + held.len() as u64 == u64::from(part_first)
+                && (*p, *z) == (priority, zone));
+        if flags & PART_FIRST != 0 || !continues {
+            self.drop_pending_numbers();
+            if flags & PART_FIRST == 0 {
+                // The rest of a bulk add whose start was lost.
+                self.replay.bulk_dropped += 1;
+                return Ok(());
+            }
+            self.replay.numbers_bulk = Some((part_first, priority, zone, Vec::new()));
+        }
+        let (_, _, _, held) = self
+            .replay
+            .numbers_bulk
+            .as_mut()
+            .expect("bulk add in progress");
+        held.extend_from_slice(&numbers);
+        if flags & PART_LAST == 0 {
+            return Ok(());
+        }
+        let (first, priority, zone, numbers) = self
+            .replay
+            .numbers_bulk
+            .take()
+            .expect("bulk add in progress");
+        self.pad_lost_contacts(first)?;
+        if usize::from(zone) >= self.zones.len() {
+            return Err(format!("zone {zone} not declared"));
+        }
+        self.store
+            .extend_numbers(&numbers, priority, ZoneId(zone), &self.blacklist)
+            .map(|_| ())
+            .map_err(|e| e.to_string())
     }
 
     /// Adds one journaled contact; in lenient replay a contact whose zone
