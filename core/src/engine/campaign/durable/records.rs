@@ -302,7 +302,9 @@ impl Campaign {
                 } else {
                     // Several records: parts, applied only all together.
                     b.push(NUMBERS_PART);
-                    b.push(u8::from(i == 0) * PART_FIRST | u8::from(i + 1 == parts) * PART_LAST);
+                    b.push(
+                        (u8::from(i == 0) * PART_FIRST) | (u8::from(i + 1 == parts) * PART_LAST),
+                    );
                 }
                 b.extend_from_slice(&id.to_le_bytes());
                 b.push(priority);
