@@ -23,7 +23,7 @@ cd "$(dirname "$0")/.."
 ROOT=$PWD
 OUT=${OUT:-$ROOT/docs/BENCHMARKS.md}
 SUBSET_BENCHES=${BENCHES:-}
-BENCHES=${BENCHES:-"store wheel blacklist engine selection csv_load durable phone traps overhead"}
+BENCHES=${BENCHES:-"load store wheel blacklist engine selection csv_load durable phone traps overhead"}
 CRITERION_ARGS=(--warm-up-time 1 --measurement-time 2 --sample-size 10)
 CRIT="$ROOT/target/criterion"
 # Logs of the last run stay here (bench stdout/stderr, the simulator JSON).
@@ -175,6 +175,13 @@ cores=$(nproc)
     echo "  memory, \`ContactStore::extend_numbers\` vs the row store inserting one struct"
     echo "  per number (\`format!(\"+{n}\")\` number). The 10M group sets its own 8 s"
     echo "  measurement time."
+    echo "- Memory and loads (\`load\` bench): the whole engine's resident growth"
+    echo "  (\`VmRSS\` before and after \`Campaign::add_numbers\` of N contacts: store"
+    echo "  columns, number index, selection queue, timer wheel) beside the row stores"
+    echo "  (\`Vec<RowContact>\` and \`HashMap<u64, RowContact>\`, 1M and 10M only), and"
+    echo "  \`load/add_numbers\` timing the load at 1M, 10M and, in this report mode, 100M."
+    echo "  A freshly loaded campaign has no timer armed; the wheel's 12-byte nodes grow"
+    echo "  with the highest contact id ever armed (the dialed prefix of the list)."
     echo "- \`phone_parse\`: parse cost of 10,000 numbers (throughput per number):"
     echo "  \`before_*\` = the parser before the per-country table (kept in"
     echo "  \`benches/benches/phone.rs\`), \`dialcore_*\` = \`phone::normalize_bytes\` with"

@@ -1085,6 +1085,30 @@ typedef struct dc_metrics {
 } dc_metrics;
 
 /**
+ * One contact of a bulk add (`dc_campaign_add_contact_rows`).
+ */
+typedef struct dc_new_contact {
+  /**
+   * The phone number as text (normalized with the campaign's
+   * `default_country`); required. An invalid number is not an error:
+   * the contact is stored as INVALID_RECORD with its reason.
+   */
+  const char *phone;
+  /**
+   * The host's own id for the contact (CRM key); NULL = none.
+   */
+  const char *external_id;
+  /**
+   * An IANA time zone name; NULL or "" = the campaign's default.
+   */
+  const char *timezone;
+  /**
+   * Selection priority, higher first.
+   */
+  uint8_t priority;
+} dc_new_contact;
+
+/**
  * How a durable campaign writes its journal and snapshots; start from
  * `dc_durable_options_default()` and change fields.
  */
@@ -1422,9 +1446,11 @@ dc_status dc_campaign_add_contact(struct dc_campaign *campaign,
 
 /**
  * Adds `count` contacts from an array of phone strings (campaign default
- * time zone, no external id). Every string is checked (non-NULL, UTF-8)
- * before any is added. The ids are consecutive; the first goes to
- * `*out_first` (optional).
+ * time zone, no external id) as one operation, all or nothing (see
+ * `dc_campaign_add_contact_rows`): every string is checked (non-NULL,
+ * UTF-8) and the campaign's room before any is added, and a durable
+ * campaign journals them as one record, synced once. The ids are
+ * consecutive; the first goes to `*out_first` (optional).
  */
 dc_status dc_campaign_add_contacts(struct dc_campaign *campaign,
                                    const char *const *phones,
@@ -1610,6 +1636,22 @@ dc_status dc_campaign_metrics(const struct dc_campaign *campaign,
  * at the moment it is handed out.
  */
 dc_status dc_campaign_next_deadline(const struct dc_campaign *campaign, uint64_t *out_ms);
+
+/**
+ * Adds `count` contacts from `rows` as one operation, all or nothing. The
+ * first bad row (a NULL phone, a string that is not UTF-8, an unknown time
+ * zone, a row past the contact limit) fails the call: its index goes to
+ * `*out_bad_index` (optional), the status and `dc_last_error_message` say
+ * why, and nothing is added. On success the ids are consecutive, the first
+ * goes to `*out_first` (optional), and a durable campaign has journaled
+ * the rows as one record and synced once. `rows` may be NULL when `count`
+ * is 0.
+ */
+dc_status dc_campaign_add_contact_rows(struct dc_campaign *campaign,
+                                       const struct dc_new_contact *rows,
+                                       size_t count,
+                                       uint32_t *out_first,
+                                       size_t *out_bad_index);
 
 /**
  * The default durable options: fsync ALWAYS (every 10 ms if switched to

@@ -55,6 +55,7 @@ use std::fmt::Display;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::ptr;
 
+use engine::campaign::bulk::ContactRow;
 use engine::campaign::durable::Reconciled;
 use engine::config::{AbandonGuard, AbandonWindow};
 use engine::import::{ImportError, ImportReport};
@@ -1310,9 +1311,11 @@ pub unsafe extern "C" fn dc_campaign_add_contact(
 }
 
 /// Adds `count` contacts from an array of phone strings (campaign default
-/// time zone, no external id). Every string is checked (non-NULL, UTF-8)
-/// before any is added. The ids are consecutive; the first goes to
-/// `*out_first` (optional).
+/// time zone, no external id) as one operation, all or nothing (see
+/// `dc_campaign_add_contact_rows`): every string is checked (non-NULL,
+/// UTF-8) and the campaign's room before any is added, and a durable
+/// campaign journals them as one record, synced once. The ids are
+/// consecutive; the first goes to `*out_first` (optional).
 #[no_mangle]
 pub unsafe extern "C" fn dc_campaign_add_contacts(
     campaign: *mut dc_campaign,
@@ -1329,14 +1332,21 @@ pub unsafe extern "C" fn dc_campaign_add_contacts(
             // SAFETY: each element is a NUL-terminated string or NULL.
             strs.push(unsafe { req_str(p, &format!("phones[{i}]")) }?);
         }
+        let rows: Vec<ContactRow<'_>> = strs
+            .into_iter()
+            .map(|phone| ContactRow {
+                priority,
+                ..ContactRow::new(phone)
+            })
+            .collect();
         // SAFETY: the campaign pointer per the contract.
         let first = unsafe {
             with_campaign(campaign, |inner| {
-                let first = inner.campaign.store().len() as u32;
-                for s in strs {
-                    inner.campaign.add_contact(s, "", None, priority)?;
-                }
-                Ok(first)
+                let ids = inner.campaign.add_contacts(&rows).map_err(|e| {
+                    let Fail(status, _) = Fail::from(e.error.clone());
+                    Fail::new(status, e)
+                })?;
+                Ok(ids.start.0)
             })
         }?;
         if !out_first.is_null() {
@@ -1863,7 +1873,9 @@ pub unsafe extern "C" fn dc_campaign_next_deadline(
     })
 }
 
+mod bulk;
 mod durable;
+pub use bulk::*;
 pub use durable::*;
 mod lookup;
 pub use lookup::*;

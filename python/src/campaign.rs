@@ -1,14 +1,13 @@
 //! The `Campaign`, `Event`, `Command` and `ImportReport` classes.
 
-use std::collections::HashSet;
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, Ordering};
 
+use dialcore::campaign::bulk::ContactRow;
 use dialcore::event::Disposition;
 use dialcore::import::ImportReport as CoreImportReport;
 use dialcore::phone;
 use dialcore::state::Outcome;
-use dialcore::zones::ZoneTable;
 use dialcore::{
     CallId, Campaign as Engine, Command as CoreCommand, ContactId, Event as CoreEvent, OperatorId,
     State,
@@ -22,8 +21,8 @@ use pyo3::types::{PyDict, PyFloat, PyList, PyString};
 use crate::config::{build_config, int_arg};
 use crate::durable::RecoveryReport;
 use crate::errors::{
-    config_err, durable_err, engine_err, import_err, no_panic, storage_err, DialcoreError,
-    InvalidConfig, UnknownTimezone,
+    bulk_err, config_err, durable_err, engine_err, import_err, no_panic, storage_err,
+    DialcoreError, InvalidConfig,
 };
 
 fn call_id(call: u64) -> PyResult<CallId> {
@@ -930,8 +929,11 @@ impl Campaign {
     /// normalized E.164 digits; 0 is stored as InvalidRecord). Optional
     /// per-contact `external_ids` and `timezones` (lists of str or None) and
     /// `priorities` (an int for all, or one per contact). Invalid numbers
-    /// are stored as InvalidRecord; an unknown time zone raises
-    /// `UnknownTimezone` and adds nothing.
+    /// are stored as InvalidRecord. All or nothing: every row is checked
+    /// before any is added, and the first bad one (an unknown time zone:
+    /// `UnknownTimezone`; past the contact limit: `DialcoreError`) raises
+    /// with its row index in the message, adding nothing. A durable campaign
+    /// journals the whole call as one record and syncs once.
     #[pyo3(signature = (numbers, external_ids=None, timezones=None, priorities=None))]
     fn add_contacts<'py>(
         &self,
@@ -966,54 +968,58 @@ impl Campaign {
         if let Priorities::Each(p) = &priorities {
             len_check("priorities", p.len(), n)?;
         }
-        let ids: Result<Vec<u32>, PyErr> = py.detach(|| {
-            // Check every time zone before adding anything.
-            if let Some(tz) = &timezones {
-                let mut seen = HashSet::new();
-                for name in tz.iter().flatten() {
-                    if seen.insert(name.as_str()) && ZoneTable::new(name).is_err() {
-                        return Err(UnknownTimezone::new_err(format!(
-                            "unknown time zone {name:?}"
-                        )));
-                    }
-                }
+        // Integers become "+digits" texts for the rows (0 stays blank: an
+        // invalid record).
+        let digits: Vec<String> = match &numbers {
+            Numbers::Digits(d)
+                if external_ids.is_some()
+                    || timezones.is_some()
+                    || matches!(priorities, Priorities::Each(_)) =>
+            {
+                d.iter()
+                    .map(|&n| {
+                        if n == 0 {
+                            String::new()
+                        } else {
+                            format!("+{n}")
+                        }
+                    })
+                    .collect()
             }
+            _ => Vec::new(),
+        };
+        let ids: Result<Vec<u32>, PyErr> = py.detach(|| {
             let mut engine = self.lock()?;
-            let result = no_panic(|| -> Result<Vec<u32>, dialcore::campaign::EngineError> {
+            let result = no_panic(|| -> Result<Vec<u32>, PyErr> {
                 if let (Numbers::Digits(d), None, None, Priorities::One(p)) =
                     (&numbers, &external_ids, &timezones, &priorities)
                 {
-                    let range = engine.add_numbers(d, *p)?;
+                    let range = engine.add_numbers(d, *p).map_err(engine_err)?;
                     return Ok(range.collect());
                 }
-                let mut ids = Vec::with_capacity(n);
-                let mut buf = String::new();
-                for i in 0..n {
-                    let phone: &str = match &numbers {
-                        Numbers::Text(t) => &t[i],
-                        Numbers::Digits(d) => {
-                            buf.clear();
-                            if d[i] != 0 {
-                                use std::fmt::Write;
-                                let _ = write!(buf, "+{}", d[i]);
-                            }
-                            &buf
-                        }
-                    };
-                    let ext = external_ids
-                        .as_ref()
-                        .and_then(|e| e[i].as_deref())
-                        .unwrap_or("");
-                    let tz = timezones.as_ref().and_then(|t| t[i].as_deref());
-                    let prio = match &priorities {
-                        Priorities::One(p) => *p,
-                        Priorities::Each(p) => p[i],
-                    };
-                    ids.push(engine.add_contact(phone, ext, tz, prio)?.0);
-                }
-                Ok(ids)
+                // One operation, all or nothing: every row is checked first,
+                // then all are added and journaled as one record.
+                let rows: Vec<ContactRow<'_>> = (0..n)
+                    .map(|i| ContactRow {
+                        phone: match &numbers {
+                            Numbers::Text(t) => &t[i],
+                            Numbers::Digits(_) => &digits[i],
+                        },
+                        external_id: external_ids
+                            .as_ref()
+                            .and_then(|e| e[i].as_deref())
+                            .unwrap_or(""),
+                        timezone: timezones.as_ref().and_then(|t| t[i].as_deref()),
+                        priority: match &priorities {
+                            Priorities::One(p) => *p,
+                            Priorities::Each(p) => p[i],
+                        },
+                    })
+                    .collect();
+                let ids = engine.add_contacts(&rows).map_err(bulk_err)?;
+                Ok((ids.start.0..ids.end.0).collect())
             })?;
-            result.map_err(engine_err)
+            result
         });
         Ok(PyArray1::from_vec(py, ids?))
     }

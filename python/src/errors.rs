@@ -234,6 +234,11 @@ pub(crate) fn storage_err(py: Python<'_>, errno: Option<i32>, msg: String, path:
 
 pub(crate) fn engine_err(e: EngineError) -> PyErr {
     let msg = e.to_string();
+    engine_err_with(e, msg)
+}
+
+/// The exception class of `e`, with `msg` as its message.
+fn engine_err_with(e: EngineError, msg: String) -> PyErr {
     match e {
         EngineError::UnknownContact(_) => UnknownContact::new_err(msg),
         EngineError::UnknownOperator(_) => UnknownOperator::new_err(msg),
@@ -248,6 +253,12 @@ pub(crate) fn engine_err(e: EngineError) -> PyErr {
         EngineError::TimeOutOfRange { .. } => TimeOutOfRange::new_err(msg),
         EngineError::InvalidContactLimit { .. } => InvalidConfig::new_err(msg),
     }
+}
+
+/// A refused bulk add: the class of its reason, the message naming the row.
+pub(crate) fn bulk_err(e: dialcore::campaign::bulk::BulkAddError) -> PyErr {
+    let msg = e.to_string();
+    engine_err_with(e.error, msg)
 }
 
 pub(crate) fn config_err(e: ConfigError) -> PyErr {

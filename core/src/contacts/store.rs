@@ -10,10 +10,13 @@
 //! | priority | `u8` (higher first) | 1 |
 //! | time zone | `u16` ([`ZoneId`]) | 2 |
 //! | number | `u64` (E.164 digits; 0 = none) | 8 |
-//! | external id end | `u32` offset into one byte arena | 4 |
+//! | external id end | `u32` offset into one byte arena | 4, or 0 |
 //!
 //! 18 bytes a contact plus the external ids' bytes, with no per-contact heap
-//! allocation. Scans that touch one column (count the `Calling` contacts,
+//! allocation; 14 for contacts loaded without external ids (numbers from a
+//! host's array, a CSV without an id column): the external-id column covers
+//! only the ids up to the last contact that has a non-empty external id, and
+//! every contact past its end has the empty id. Scans that touch one column (count the `Calling` contacts,
 //! find the due retries) read only that column: 10M states are 10 MB, which a
 //! core streams in about a millisecond, where an array of 64-byte structs
 //! would be 640 MB. The columns can be handed to numpy or C as they are.
@@ -25,7 +28,8 @@
 //!
 //! Rare data lives beside the columns: the reason and raw text of invalid
 //! numbers in a small map and arena, and the number → contacts index
-//! (4 bytes a slot) for the blacklist and for duplicate-number checks.
+//! (about 5 bytes a contact, built in bulk) for the blacklist and for
+//! duplicate-number checks.
 
 mod scan;
 
@@ -282,8 +286,6 @@ impl ContactStore {
         self.priority.reserve(additional);
         self.zone.reserve(additional);
         self.number.reserve(additional);
-        self.external_end.reserve(additional);
-        self.index.reserve(additional, &self.number);
     }
 
     /// Number of contacts.
@@ -318,9 +320,7 @@ impl ContactStore {
             ..contact
         };
         let id = self.push_unindexed(contact, blacklist)?;
-        if self.number[id.index()] != 0 {
-            self.index.insert(id.0, &self.number);
-        }
+        self.index.push(id.0, &self.number);
         Ok(id)
     }
 
@@ -344,13 +344,11 @@ impl ContactStore {
             return Err(StoreError::Full);
         }
         self.reserve(numbers.len());
-        let end = self.external_arena.len() as u32;
         let n = numbers.len();
         self.attempts.resize(first + n, 0);
         self.last_outcome.resize(first + n, Outcome::None as u8);
         self.priority.resize(first + n, priority);
         self.zone.resize(first + n, zone.0);
-        self.external_end.resize(first + n, end);
         let check_blacklist = !blacklist.is_empty();
         let mut blacklisted = 0u32;
         let mut invalid = 0u32;
@@ -365,7 +363,6 @@ impl ContactStore {
                     } else {
                         self.state.push(State::Initial as u8);
                     }
-                    self.index.insert(id, &self.number);
                 }
                 Err(reason) => {
                     invalid += 1;
@@ -386,6 +383,7 @@ impl ContactStore {
                 }
             }
         }
+        self.index.extend(&self.number, None);
         let counts = &mut self.counts.0;
         counts[State::Initial as usize] += n as u32 - blacklisted - invalid;
         counts[State::Blacklisted as usize] += blacklisted;
@@ -402,9 +400,7 @@ impl ContactStore {
         self.zone.push(zone.0);
         self.number.push(number);
         self.counts.0[state as usize] += 1;
-        if number != 0 {
-            self.index.insert(id, &self.number);
-        }
+        self.index.push(id, &self.number);
     }
 
     fn check(&self, id: ContactId) -> Result<usize, StoreError> {
@@ -518,14 +514,41 @@ impl ContactStore {
 
     /// A contact's external id ("" when none was given).
     pub fn external_id(&self, id: ContactId) -> Option<&str> {
+        std::str::from_utf8(self.external_bytes(id)?).ok()
+    }
+
+    /// A contact's external id as stored; `None` for an unknown id.
+    pub(crate) fn external_bytes(&self, id: ContactId) -> Option<&[u8]> {
         let i = id.index();
-        let end = *self.external_end.get(i)? as usize;
-        let start = if i == 0 {
-            0
-        } else {
-            self.external_end[i - 1] as usize
-        };
-        std::str::from_utf8(&self.external_arena[start..end]).ok()
+        if i >= self.len() {
+            return None;
+        }
+        let arena = self.external_arena.len();
+        let end_of = |j: usize| self.external_end.get(j).map_or(arena, |&e| e as usize);
+        let start = if i == 0 { 0 } else { end_of(i - 1) };
+        Some(&self.external_arena[start..end_of(i)])
+    }
+
+    /// Bytes in the external-id arena (the ids' text, all contacts).
+    pub(crate) fn external_arena_len(&self) -> usize {
+        self.external_arena.len()
+    }
+
+    /// Appends the external id of the contact about to get id `id` (the
+    /// next one): a non-empty id first extends the end column up to it.
+    fn push_external(&mut self, id: u32, external_id: &[u8]) -> Result<(), StoreError> {
+        if external_id.is_empty() {
+            return Ok(());
+        }
+        let before = self.external_arena.len();
+        let end = before
+            .checked_add(external_id.len())
+            .and_then(|end| u32::try_from(end).ok())
+            .ok_or(StoreError::Full)?;
+        self.external_end.resize(id as usize, before as u32);
+        self.external_end.push(end);
+        self.external_arena.extend_from_slice(external_id);
+        Ok(())
     }
 
     /// Why an invalid record's number was rejected, and the text it had.
@@ -556,7 +579,7 @@ impl ContactStore {
         self.apply(id, Trigger::FixNumber, to)?;
         self.invalid.remove(&id.0);
         self.number[i] = number;
-        self.index.insert(id.0, &self.number);
+        self.index.insert_fixed(id.0, &self.number);
         Ok(to)
     }
 
@@ -677,9 +700,12 @@ impl ContactStore {
 
     // --- Persistence (snapshots and journal replay, see `campaign::durable`) ---
 
-    /// The external-id column: end offsets into the arena, and the arena.
-    pub(crate) fn external_parts(&self) -> (&[u32], &[u8]) {
-        (&self.external_end, &self.external_arena)
+    /// The external-id column as persisted: an end offset into the arena
+    /// for every contact (materialized; O(contacts)), and the arena.
+    pub(crate) fn external_parts(&self) -> (Vec<u32>, &[u8]) {
+        let mut ends = self.external_end.clone();
+        ends.resize(self.len(), self.external_arena.len() as u32);
+        (ends, &self.external_arena)
     }
 
     /// The invalid records, in id order: id, reason, raw text.
@@ -710,9 +736,8 @@ impl ContactStore {
         if self.len() >= self.limit.0 {
             return Err(StoreError::Full);
         }
-        let end = u32::try_from(self.external_arena.len() + external_id.len())
-            .map_err(|_| StoreError::Full)?;
         let id = self.len() as u32;
+        self.push_external(id, external_id)?;
         if let Some((reason, raw)) = invalid {
             let start = self.invalid_raw.len() as u32;
             self.invalid_raw.extend_from_slice(raw);
@@ -724,8 +749,6 @@ impl ContactStore {
                 },
             );
         }
-        self.external_arena.extend_from_slice(external_id);
-        self.external_end.push(end);
         self.push_columns(state, number, zone, priority);
         Ok(ContactId(id))
     }
@@ -751,9 +774,10 @@ impl ContactStore {
     pub(crate) fn restore_number(&mut self, id: ContactId, number: u64) -> Result<(), StoreError> {
         let i = self.check(id)?;
         self.invalid.remove(&id.0);
+        let had = self.number[i];
         self.number[i] = number;
-        if number != 0 {
-            self.index.insert(id.0, &self.number);
+        if number != 0 && had == 0 {
+            self.index.insert_fixed(id.0, &self.number);
         }
         Ok(())
     }
@@ -809,6 +833,13 @@ impl ContactStore {
                 },
             );
         }
+        // Trailing empty external ids need no end offset (see the module docs).
+        let mut external_end = columns.external_end;
+        let arena_len = columns.external_arena.len() as u32;
+        while external_end.last() == Some(&arena_len) {
+            external_end.pop();
+        }
+        external_end.shrink_to_fit();
         let mut store = ContactStore {
             counts: Counts(scan::histogram(&columns.state)),
             state: columns.state,
@@ -817,19 +848,14 @@ impl ContactStore {
             priority: columns.priority,
             zone: columns.zone,
             number: columns.number,
-            external_end: columns.external_end,
+            external_end,
             external_arena: columns.external_arena,
             invalid,
             invalid_raw: columns.invalid_raw,
             index: NumberIndex::default(),
             limit: ContactLimit::default(),
         };
-        store.index.reserve(n, &store.number);
-        for id in 0..n as u32 {
-            if store.number[id as usize] != 0 {
-                store.index.insert(id, &store.number);
-            }
-        }
+        store.index.extend(&store.number, None);
         Ok(store)
     }
 
@@ -851,13 +877,8 @@ impl ContactStore {
         if self.len() >= self.limit.0 {
             return Err(StoreError::Full);
         }
-        let end = self
-            .external_arena
-            .len()
-            .checked_add(contact.external_id.len())
-            .and_then(|end| u32::try_from(end).ok())
-            .ok_or(StoreError::Full)?;
         let id = self.len() as u32;
+        self.push_external(id, contact.external_id.as_bytes())?;
         let (state, number) = match contact.number {
             Ok(number) if blacklist.contains(number) => (State::Blacklisted, number),
             Ok(number) => (State::Initial, number),
@@ -870,9 +891,6 @@ impl ContactStore {
                 (State::InvalidRecord, 0)
             }
         };
-        self.external_arena
-            .extend_from_slice(contact.external_id.as_bytes());
-        self.external_end.push(end);
         self.state.push(state as u8);
         self.attempts.push(0);
         self.last_outcome.push(Outcome::None as u8);
@@ -889,30 +907,7 @@ impl ContactStore {
     /// some contact before `from` already had, and a number only contacts
     /// from `from` on had before. Returns `(existing, in_file)`.
     pub(crate) fn index_numbers_from(&mut self, from: u32) -> (u64, u64) {
-        let len = self.len();
-        let from = (from as usize).min(len);
-        self.index.reserve(len - from, &self.number);
-        let (mut existing, mut in_file) = (0, 0);
-        for id in from..len {
-            let number = self.number[id];
-            if number == 0 {
-                continue;
-            }
-            if self.index.contains(number, &self.number) {
-                let first = from as u32;
-                if self
-                    .index
-                    .find(number, &self.number)
-                    .any(|other| other >= first)
-                {
-                    in_file += 1;
-                } else {
-                    existing += 1;
-                }
-            }
-            self.index.insert(id as u32, &self.number);
-        }
-        (existing, in_file)
+        self.index.extend(&self.number, Some(from))
     }
 }
 
@@ -1144,7 +1139,58 @@ mod tests {
             .extend_numbers(&numbers, 0, ZoneId(0), &Blacklist::new())
             .unwrap();
         let per_contact = store.column_bytes() as f64 / store.len() as f64;
-        assert!(per_contact <= 18.5, "{per_contact} bytes a contact");
+        assert!(per_contact <= 14.5, "{per_contact} bytes a contact");
         assert_eq!(store.ids_in_state(State::Initial).count(), 10_000);
+    }
+
+    #[test]
+    fn the_external_id_column_covers_only_up_to_the_last_given_id() {
+        let bl = Blacklist::new();
+        let mut store = ContactStore::new();
+        store
+            .extend_numbers(&[4930_1000000, 4930_1000001], 0, ZoneId(0), &bl)
+            .unwrap();
+        assert!(store.external_end.is_empty());
+        let with = |ext| NewContact::parse("+4930 2000000", rules()).with_external_id(ext);
+        store.push(with("crm-2"), &bl).unwrap();
+        store.push(with(""), &bl).unwrap();
+        store.push(with("crm-4"), &bl).unwrap();
+        store
+            .extend_numbers(&[4930_1000005], 0, ZoneId(0), &bl)
+            .unwrap();
+        store.push(with(""), &bl).unwrap();
+        assert_eq!(store.external_end.len(), 5, "ends up to contact 4 only");
+        let ids: Vec<&str> = (0..7)
+            .map(|i| store.external_id(ContactId(i)).unwrap())
+            .collect();
+        assert_eq!(ids, ["", "", "crm-2", "", "crm-4", "", ""]);
+        assert_eq!(store.external_id(ContactId(7)), None);
+        // Persisted as a full column, and read back the same.
+        let (ends, arena) = store.external_parts();
+        assert_eq!(ends.len(), 7);
+        assert_eq!(arena, b"crm-2crm-4");
+        let columns = StoreColumns {
+            state: store.states().to_vec(),
+            attempts: store.attempts_column().to_vec(),
+            last_outcome: store.last_outcomes().to_vec(),
+            priority: store.priorities().to_vec(),
+            zone: store.zones().to_vec(),
+            number: store.numbers().to_vec(),
+            external_end: ends,
+            external_arena: arena.to_vec(),
+            ..StoreColumns::default()
+        };
+        let back = ContactStore::from_columns(columns).unwrap();
+        assert_eq!(
+            back.external_end.len(),
+            4,
+            "trailing ends at the arena end dropped"
+        );
+        for i in 0..7 {
+            assert_eq!(
+                back.external_id(ContactId(i)),
+                store.external_id(ContactId(i))
+            );
+        }
     }
 }

@@ -71,6 +71,7 @@
 
 mod admin;
 mod binding;
+pub mod bulk;
 mod calls;
 mod counters;
 mod dialing;

@@ -30,8 +30,17 @@
 //! removed when a contact leaves a selectable state (blacklisted, removed);
 //! the engine checks the state of what it pops and skips what is no longer
 //! selectable.
+//!
+//! Memory: the `Initial` queues are [`runs::RunQueue`]s, which keep runs of
+//! consecutive ids (an import's contacts) as one entry, so a freshly loaded
+//! list costs the queue nothing per contact beyond its membership bit; the
+//! retry queues hold scattered ids with their stamps and stay plain deques.
+
+mod runs;
 
 use std::collections::VecDeque;
+
+use runs::RunQueue;
 
 /// The stamp the first retry gets; pushes to the back count up from it,
 /// pushes to the front count down, so a stamp orders retries as one FIFO.
@@ -41,7 +50,7 @@ const STAMP_ORIGIN: u64 = 1 << 63;
 struct Level {
     /// Due retries with their stamps, in stamp order.
     retries: VecDeque<(u64, u32)>,
-    initial: VecDeque<u32>,
+    initial: RunQueue,
 }
 
 /// The queue of one time zone.
@@ -86,7 +95,7 @@ impl ZoneQueue {
         let level = &self.levels[priority];
         Some(match level.retries.front() {
             Some(&(stamp, _)) => (priority, true, stamp),
-            None => (priority, false, u64::from(*level.initial.front()?)),
+            None => (priority, false, u64::from(level.initial.front()?)),
         })
     }
 
@@ -288,6 +297,23 @@ impl SelectionQueue {
     #[cfg(test)]
     pub(crate) fn len(&self) -> usize {
         self.len
+    }
+
+    /// Bytes held by the queues and the membership bits (capacity).
+    #[cfg(test)]
+    pub(crate) fn heap_bytes(&self) -> usize {
+        let zones: usize = self
+            .zones
+            .iter()
+            .map(|z| {
+                z.levels.capacity() * std::mem::size_of::<Level>()
+                    + z.levels
+                        .iter()
+                        .map(|l| l.retries.capacity() * 12 + l.initial.heap_bytes())
+                        .sum::<usize>()
+            })
+            .sum();
+        zones + self.queued.capacity() * 8
     }
 
     /// Drops every entry and mark, and opens every zone.
@@ -496,5 +522,23 @@ mod tests {
                 proptest::prop_assert_eq!(q.len(), m.entries.len());
             }
         }
+    }
+
+    #[test]
+    fn a_loaded_list_costs_about_a_bit_a_contact() {
+        let mut q = SelectionQueue::default();
+        let n = 1_000_000u32;
+        q.ensure_contacts(n as usize);
+        for id in 0..n {
+            // Two priorities, in blocks, and every 1000th contact not queued.
+            if id % 1000 != 7 {
+                q.push_initial(id, u8::from(id >= n / 2), 0);
+            }
+        }
+        let per_contact = q.heap_bytes() as f64 / f64::from(n);
+        assert!(per_contact < 0.2, "{per_contact} bytes a contact");
+        let first: Vec<u32> = std::iter::from_fn(|| q.pop()).take(3).collect();
+        assert_eq!(first, vec![n / 2, n / 2 + 1, n / 2 + 2]);
+        assert_eq!(q.len(), 999_000 - 3);
     }
 }

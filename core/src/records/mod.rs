@@ -15,7 +15,7 @@
 //! **What the journal says, and what it does not.** Facts (dialed,
 //! answered, machine, connected, abandoned) carry the contact and the time
 //! of their record; contact rows carry each state change; the
-//! `call operator` sub-record (kind 13, added for these records) carries
+//! `call operator` sub-record (kind 15, added for these records) carries
 //! the operator on a call. The caller ID is not known to the core (the PBX
 //! chooses it): the column is empty. Each contact has one number today, so
 //! the number index is 0. Which guard held a contact back (window, busy

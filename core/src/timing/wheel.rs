@@ -14,15 +14,23 @@
 //! `((elapsed ^ when) | 63).ilog2() / 6`, the highest bit in which the
 //! deadline differs from the wheel's time.
 //!
-//! **Intrusive `u32` columns.** A key (a contact index) is the list node: the
-//! slot lists are doubly linked through `next: Vec<u32>` and `prev: Vec<u32>`
-//! indexed by key, so arm, re-arm and cancel are O(1), never allocate, and a
+//! **Intrusive `u32` links.** A key (a contact index) is the list node: the
+//! slot lists are doubly linked through `next` and `prev`, kept per key in
+//! one column of 12-byte nodes (`links: Vec<Link>`, one cache line touched
+//! per key), so arm, re-arm and cancel are O(1), never allocate, and a
 //! pending timer costs no heap block of its own. The head of a list has a
 //! `prev` that names the list (`HEAD_BASE + level * 64 + slot`), so cancelling
 //! a head fixes the slot head, and clears the slot's `occupied` bit, without
 //! a search. `prev == u32::MAX` means "not armed".
 //!
-//! **12 bytes a key, deadlines in O(1).** The third column, `when: Vec<u32>`,
+//! **Nodes only up to the highest armed key.** The node column is as long as
+//! the highest key ever armed, not as the key space: [`Wheel::ensure_keys`]
+//! only widens the range of valid keys, and the first arm of a key past the
+//! column's end grows it (amortized). A campaign that has loaded 10M
+//! contacts and dialed none holds no node; as dialing proceeds in import
+//! order the column follows the dialed prefix, up to 12 bytes a key.
+//!
+//! **12 bytes a key, deadlines in O(1).** The node's third field, `when`,
 //! keeps the low 32 bits of the deadline. Every timer in the wheel is due at
 //! or after the wheel's time, so a deadline less than `2^32` ms (49.7 days)
 //! ahead is exactly `elapsed + (when - elapsed as u32)` (wrapping), and
@@ -135,8 +143,28 @@ const EMPTY_MIN: ListMin = ListMin {
     count: 0,
 };
 
+/// One key's node: its neighbours on its list and its deadline's low bits.
+#[derive(Debug, Clone, Copy)]
+struct Link {
+    /// Next key in the same list, or `NIL` at the tail.
+    next: u32,
+    /// Previous key in the same list, `HEAD_BASE + list` at the head, or
+    /// `NIL` when the key is not armed.
+    prev: u32,
+    /// Low 32 bits of the deadline.
+    when: u32,
+}
+
+/// The node of a key that is not armed.
+const UNARMED: Link = Link {
+    next: NIL,
+    prev: NIL,
+    when: 0,
+};
+
 /// A hierarchical timer wheel: at most one pending timer per `u32` key,
-/// 1 ms resolution, 12 bytes per key. See the [module docs](self).
+/// 1 ms resolution, 12 bytes per key up to the highest key armed. See the
+/// [module docs](self).
 ///
 /// Keys are dense indexes `0..keys()`; grow the key space with
 /// [`Wheel::ensure_keys`]. Time comes only from the caller: the wheel's
@@ -144,13 +172,11 @@ const EMPTY_MIN: ListMin = ListMin {
 /// [`Wheel::new`]), and never goes backwards.
 #[derive(Clone)]
 pub struct Wheel {
-    /// Next key in the same list, or `NIL` at the tail.
-    next: Vec<u32>,
-    /// Previous key in the same list, `HEAD_BASE + list` at the head, or
-    /// `NIL` when the key is not armed.
-    prev: Vec<u32>,
-    /// Low 32 bits of the deadline.
-    when: Vec<u32>,
+    /// Per key, its list links and deadline bits; only as long as the
+    /// highest key ever armed (keys beyond it are not armed).
+    links: Vec<Link>,
+    /// The key space: keys `0..keys` may be armed.
+    keys: usize,
     /// First key of each list, or `NIL`.
     heads: Box<[u32; LISTS]>,
     /// Per list, its smallest deadline (a cache that `next_deadline`, which
@@ -221,9 +247,8 @@ impl Wheel {
     #[must_use]
     pub fn with_keys(keys: usize, now_ms: u64) -> Self {
         let mut wheel = Wheel {
-            next: Vec::new(),
-            prev: Vec::new(),
-            when: Vec::new(),
+            links: Vec::new(),
+            keys: 0,
             heads: Box::new([NIL; LISTS]),
             mins: (0..LISTS).map(|_| Cell::new(EMPTY_MIN)).collect(),
             occupied: [0; LEVELS],
@@ -245,17 +270,13 @@ impl Wheel {
             keys <= MAX_KEYS,
             "timer wheel: {keys} keys requested, at most {MAX_KEYS} supported"
         );
-        if keys > self.prev.len() {
-            self.next.resize(keys, NIL);
-            self.prev.resize(keys, NIL);
-            self.when.resize(keys, 0);
-        }
+        self.keys = self.keys.max(keys);
     }
 
     /// The size of the key space: keys `0..keys()` may be armed.
     #[must_use]
     pub fn keys(&self) -> usize {
-        self.prev.len()
+        self.keys
     }
 
     /// The wheel's current time: the latest `now_ms` it was advanced to (or
@@ -286,11 +307,16 @@ impl Wheel {
     pub fn arm(&mut self, key: u32, deadline_ms: u64) {
         let k = key as usize;
         assert!(
-            k < self.prev.len(),
+            k < self.keys,
             "timer wheel: key {key} out of range (keys = {})",
-            self.prev.len()
+            self.keys
         );
-        if self.prev[k] == NIL {
+        if k >= self.links.len() {
+            // The first arm of a key past the highest so far: the node
+            // column grows (amortized, like any `Vec`) to cover it.
+            self.links.resize(k + 1, UNARMED);
+        }
+        if self.links[k].prev == NIL {
             self.len += 1;
         } else {
             self.unlink(key);
@@ -312,7 +338,7 @@ impl Wheel {
     /// Whether `key` has a pending timer (false for a key out of range). O(1).
     #[must_use]
     pub fn is_armed(&self, key: u32) -> bool {
-        self.prev.get(key as usize).is_some_and(|&p| p != NIL)
+        self.links.get(key as usize).is_some_and(|l| l.prev != NIL)
     }
 
     /// The deadline of `key`'s pending timer, or `None`. O(1): the low 32
@@ -389,13 +415,12 @@ impl Wheel {
         }
     }
 
-    /// Bytes of heap held by the wheel: the three 4-byte key columns (by
+    /// Bytes of heap held by the wheel: the 12-byte key nodes (by
     /// capacity), the list heads and minima and the side map of far
     /// deadlines.
     #[must_use]
     pub fn heap_bytes(&self) -> usize {
-        let columns = self.next.capacity() + self.prev.capacity() + self.when.capacity();
-        columns * std::mem::size_of::<u32>()
+        self.links.capacity() * std::mem::size_of::<Link>()
             + std::mem::size_of::<[u32; LISTS]>()
             + self.mins.len() * std::mem::size_of::<Cell<ListMin>>()
             + self.far.allocation_size()
@@ -419,7 +444,7 @@ impl Wheel {
                 return when;
             }
         }
-        self.near_deadline(self.when[key as usize])
+        self.near_deadline(self.links[key as usize].when)
     }
 
     /// Puts an unlinked `key` on the list for `when` (the pending count is
@@ -427,7 +452,7 @@ impl Wheel {
     #[inline]
     fn insert(&mut self, key: u32, when: u64) {
         let list = list_for(self.elapsed, when);
-        self.when[key as usize] = when as u32;
+        self.links[key as usize].when = when as u32;
         if list >= WHEEL_LISTS || when - self.elapsed > u64::from(u32::MAX) {
             self.far.insert(key, when);
         }
@@ -439,10 +464,10 @@ impl Wheel {
     #[inline]
     fn link(&mut self, list: usize, key: u32, when: u64) {
         let head = self.heads[list];
-        self.next[key as usize] = head;
-        self.prev[key as usize] = HEAD_BASE + list as u32;
+        self.links[key as usize].next = head;
+        self.links[key as usize].prev = HEAD_BASE + list as u32;
         if head != NIL {
-            self.prev[head as usize] = key;
+            self.links[head as usize].prev = key;
         }
         self.heads[list] = key;
         if list < WHEEL_LISTS {
@@ -471,30 +496,30 @@ impl Wheel {
     #[inline]
     fn unlink(&mut self, key: u32) {
         let k = key as usize;
-        let p = self.prev[k];
-        let n = self.next[k];
+        let p = self.links[k].prev;
+        let n = self.links[k].next;
         debug_assert_ne!(p, NIL);
         let when = match self.far.is_empty() {
             true => None,
             false => self.far.remove(&key),
         }
-        .unwrap_or_else(|| self.near_deadline(self.when[k]));
+        .unwrap_or_else(|| self.near_deadline(self.links[k].when));
         let list = if p >= HEAD_BASE {
             let list = (p - HEAD_BASE) as usize;
             self.heads[list] = n;
             if n != NIL {
-                self.prev[n as usize] = p;
+                self.links[n as usize].prev = p;
             }
             list
         } else {
-            self.next[p as usize] = n;
+            self.links[p as usize].next = n;
             if n != NIL {
-                self.prev[n as usize] = p;
+                self.links[n as usize].prev = p;
             }
             list_for(self.elapsed, when)
         };
         debug_assert_eq!(list, list_for(self.elapsed, when), "key {key}");
-        self.prev[k] = NIL;
+        self.links[k].prev = NIL;
         if self.heads[list] == NIL {
             self.mins[list].set(EMPTY_MIN);
             if list < WHEEL_LISTS {
@@ -532,7 +557,7 @@ impl Wheel {
             } else if when == fresh.min {
                 fresh.count += 1;
             }
-            key = self.next[key as usize];
+            key = self.links[key as usize].next;
         }
         cell.set(fresh);
         fresh.min
@@ -570,8 +595,8 @@ impl Wheel {
             let start = out.len();
             while key != NIL {
                 let k = key as usize;
-                let next = self.next[k];
-                self.prev[k] = NIL;
+                let next = self.links[k].next;
+                self.links[k].prev = NIL;
                 out.push(Expired {
                     key,
                     deadline_ms: x,
@@ -591,9 +616,9 @@ impl Wheel {
             let top = level == LEVELS - 1 && !self.far.is_empty();
             while key != NIL {
                 let k = key as usize;
-                let next = self.next[k];
+                let next = self.links[k].next;
                 let when = if top { self.far.remove(&key) } else { None }
-                    .unwrap_or_else(|| self.near_deadline(self.when[k]));
+                    .unwrap_or_else(|| self.near_deadline(self.links[k].when));
                 self.link(slot_list(when, level_for(elapsed, when)), key, when);
                 key = next;
             }
@@ -608,8 +633,8 @@ impl Wheel {
         self.mins[PAST].set(EMPTY_MIN);
         while key != NIL {
             let k = key as usize;
-            let next = self.next[k];
-            self.prev[k] = NIL;
+            let next = self.links[k].next;
+            self.links[k].prev = NIL;
             let deadline_ms = self
                 .far
                 .remove(&key)
@@ -636,7 +661,7 @@ impl Wheel {
         self.heads[OVERFLOW] = NIL;
         self.mins[OVERFLOW].set(EMPTY_MIN);
         while key != NIL {
-            let next = self.next[key as usize];
+            let next = self.links[key as usize].next;
             let when = self.far[&key];
             if in_horizon(self.elapsed, when) {
                 self.far.remove(&key);
@@ -687,7 +712,7 @@ impl Iterator for Pending<'_> {
             self.key = wheel.heads[self.list];
         }
         let key = self.key;
-        self.key = wheel.next[key as usize];
+        self.key = wheel.links[key as usize].next;
         Some((key, wheel.full_deadline(key)))
     }
 
@@ -955,6 +980,7 @@ mod tests {
         assert_eq!(w.keys(), 1000);
         assert!(w.is_armed(2));
         assert!(!w.is_armed(999));
+        assert_eq!(w.links.len(), 3, "nodes only up to the highest armed key");
         w.arm(999, T0 + 9);
         assert_eq!(fire(&mut w, T0 + 9), vec![(2, T0 + 9), (999, T0 + 9)]);
         assert!(w.heap_bytes() >= 12 * 1000);

@@ -35,14 +35,16 @@
 //! | 8 | fact | `kind u8 (1 dialed, 2 answered, 3 machine, 4 connected, 5 abandoned), id u32` |
 //! | 9 | number fixed | `id u32, number u64` |
 //! | 10 | operator added | — |
+//! | 15 | call operator | `id u32, operator u32` (the operator on the contact's call: at a dial with an operator, at a connect) |
 //! | 3 | contact added | `id u32, state u8, priority u8, zone u16, number u64, ext_len u32, ext, reason u8, raw` |
 //! | 4 | numbers added | `first_id u32, priority u8, zone u16, numbers u64…` |
 //! | 5 | time zone | `id u16, name` |
 //! | 6 | blacklist | `add u8, numbers u64…` |
 //! | 12 | configuration | `field=value` lines (see the reopen checks) |
-//! | 13 | call operator | `id u32, operator u32` (the operator on the contact's call: at a dial with an operator, at a connect) |
+//! | 13 | contacts added, one part of a bulk add | `flags u8 (1 first, 2 last), first_id u32, rows…` (each row as in kind 3); replayed only once the last part is read |
+//! | 14 | numbers added, one part of a bulk add | as kind 4, in parts; replayed only once the last part is read |
 //!
-//! The last five have a variable size and fill a record of their own.
+//! The last seven have a variable size and fill a record of their own.
 //! Facts happen at the time of the record's last time sub-record.
 //!
 //! A contact row carries the contact's whole mutable state *after* the host

@@ -40,7 +40,7 @@ impl Campaign {
         w.section(*b"ZONI", &snapshot::u16s_as_le_bytes(self.store.zones()))?;
         w.section(*b"NUMB", &snapshot::u64s_as_le_bytes(self.store.numbers()))?;
         let (ends, arena) = self.store.external_parts();
-        w.section(*b"EXTE", &snapshot::u32s_as_le_bytes(ends))?;
+        w.section(*b"EXTE", &snapshot::u32s_as_le_bytes(&ends))?;
         w.section(*b"EXTA", arena)?;
         let mut invalid = Vec::new();
         for (id, reason, raw) in self.store.invalid_entries() {

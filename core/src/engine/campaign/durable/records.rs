@@ -17,8 +17,22 @@ pub(super) const NUMBER_FIXED: u8 = 9;
 pub(super) const OPERATOR_ADDED: u8 = 10;
 pub(super) const ROW_DUE: u8 = 11;
 pub(super) const CONFIG: u8 = 12;
+/// A part of a bulk contact add (`Campaign::add_contacts`): the record's
+/// only sub-record, replayed only once its last part has been read.
+pub(super) const CONTACTS_ADDED: u8 = 13;
+/// A part of a bulk add of plain numbers too large for one record
+/// (`Campaign::add_numbers` of more than [`NUMBERS_PER_RECORD`]); like
+/// [`CONTACTS_ADDED`], replayed only once its last part has been read. (One
+/// that fits one record stays a [`NUMBERS_ADDED`] record.)
+pub(super) const NUMBERS_PART: u8 = 14;
+
+/// Flags of a [`CONTACTS_ADDED`] part.
+const PART_FIRST: u8 = 1;
+const PART_LAST: u8 = 2;
+/// A bulk add's rows go into parts of about this many bytes.
+pub(super) const BULK_PART_BYTES: usize = 1 << 20;
 /// The operator on a contact's call (for the attempt records, `crate::records`).
-pub(super) const CALL_OPERATOR: u8 = 13;
+pub(super) const CALL_OPERATOR: u8 = 15;
 
 /// Contact rows per journal record.
 pub(super) const ROWS_PER_RECORD: usize = 1 << 20;
@@ -139,6 +153,14 @@ pub(in crate::engine::campaign) struct Replay {
     pub(super) lost_zones: hashbrown::HashSet<u16>,
     /// Sub-records skipped because they refer to something lost.
     pub(super) skipped: u64,
+    /// The parts read so far of a bulk add whose last part is still to
+    /// come: the rows' bytes, the first id and the rows held.
+    pub(super) bulk: Option<(Vec<u8>, u32, u32)>,
+    /// The parts read so far of a bulk add of numbers whose last part is
+    /// still to come: first id, priority, zone, the numbers.
+    pub(super) numbers_bulk: Option<(u32, u8, u16, Vec<u64>)>,
+    /// Bulk adds dropped because their last part never came (cut by a crash).
+    pub(super) bulk_dropped: u64,
     /// Sees each record once it is applied (the attempt records' reader).
     pub(in crate::engine::campaign) observer: Option<Observer>,
 }
@@ -317,11 +339,9 @@ impl Campaign {
             return;
         };
         d.journal_new_zones(&self.zones);
-        let (ends, arena) = self.store.external_parts();
         for id in ids {
             let i = id as usize;
-            let start = if i == 0 { 0 } else { ends[i - 1] as usize };
-            let ext = &arena[start..ends[i] as usize];
+            let ext = self.store.external_bytes(ContactId(id)).unwrap_or_default();
             let invalid = self.store.invalid_reason(ContactId(id));
             d.writer.append(|b| {
                 b.push(ADDED);
@@ -343,6 +363,42 @@ impl Campaign {
         }
     }
 
+    /// Journals contacts `ids` (just added by a bulk add, nothing else done
+    /// to them) as one bulk record: zones interned since the last call
+    /// first, then the rows in parts of about [`BULK_PART_BYTES`], the
+    /// first flagged first and the last flagged last.
+    pub(in crate::engine::campaign) fn journal_contacts_added(
+        &mut self,
+        ids: std::ops::Range<u32>,
+    ) {
+        let Some(d) = self.durable.as_deref_mut() else {
+            return;
+        };
+        d.journal_new_zones(&self.zones);
+        let store = &self.store;
+        let mut rows = Vec::new();
+        let mut part_first = ids.start;
+        let mut flags = PART_FIRST;
+        for id in ids.clone() {
+            encode_bulk_row(store, ContactId(id), &mut rows);
+            let last = id + 1 == ids.end;
+            if rows.len() >= BULK_PART_BYTES || last {
+                let count = id + 1 - part_first;
+                let part_flags = flags | if last { PART_LAST } else { 0 };
+                d.writer.append(|b| {
+                    b.push(CONTACTS_ADDED);
+                    b.push(part_flags);
+                    b.extend_from_slice(&part_first.to_le_bytes());
+                    b.extend_from_slice(&count.to_le_bytes());
+                    b.extend_from_slice(&rows);
+                });
+                rows.clear();
+                part_first = id + 1;
+                flags = 0;
+            }
+        }
+    }
+
     /// Journals a bulk add of plain numbers (replayed through the same bulk path).
     pub(in crate::engine::campaign) fn journal_numbers_added(
         &mut self,
@@ -354,9 +410,18 @@ impl Campaign {
             return;
         };
         let mut id = first;
-        for chunk in numbers.chunks(NUMBERS_PER_RECORD) {
+        let parts = numbers.len().div_ceil(NUMBERS_PER_RECORD);
+        for (i, chunk) in numbers.chunks(NUMBERS_PER_RECORD).enumerate() {
             d.writer.append(|b| {
-                b.push(NUMBERS_ADDED);
+                if parts == 1 {
+                    b.push(NUMBERS_ADDED);
+                } else {
+                    // Several records: parts, applied only all together.
+                    b.push(NUMBERS_PART);
+                    b.push(
+                        (u8::from(i == 0) * PART_FIRST) | (u8::from(i + 1 == parts) * PART_LAST),
+                    );
+                }
                 b.extend_from_slice(&id.to_le_bytes());
                 b.push(priority);
                 b.extend_from_slice(&ZoneId::DEFAULT.0.to_le_bytes());
@@ -491,6 +556,24 @@ impl Campaign {
         &mut self,
         payload: &[u8],
     ) -> Result<(), String> {
+        match payload.first() {
+            Some(&CONTACTS_ADDED) => {
+                self.drop_pending_numbers();
+                return self.replay_bulk_part(&payload[1..]);
+            }
+            Some(&NUMBERS_PART) => {
+                if self.replay.bulk.take().is_some() {
+                    self.replay.bulk_dropped += 1;
+                }
+                return self.replay_numbers_part(&payload[1..]);
+            }
+            _ => {}
+        }
+        if self.replay.bulk.take().is_some() {
+            // A bulk add whose last part never came: a crash cut it.
+            self.replay.bulk_dropped += 1;
+        }
+        self.drop_pending_numbers();
         let mut c = Cursor { bytes: payload };
         while !c.bytes.is_empty() {
             self.replay_one(&mut c)?;
@@ -500,6 +583,143 @@ impl Campaign {
             self.replay.observer = Some(observer);
         }
         Ok(())
+    }
+
+    /// Keeps a bulk add's part; at its last part, adds all its rows.
+    fn replay_bulk_part(&mut self, payload: &[u8]) -> Result<(), String> {
+        let mut c = Cursor { bytes: payload };
+        let flags = c.u8()?;
+        let part_first = c.u32()?;
+        let count = c.u32()?;
+        let rows = c.rest();
+        let continues = matches!(&self.replay.bulk, Some((_, first, held))
+            if u64::from(*first) + u64::from(*held) == u64::from(part_first));
+        if flags & PART_FIRST != 0 || !continues {
+            if self.replay.bulk.take().is_some() {
+                self.replay.bulk_dropped += 1;
+            }
+            if flags & PART_FIRST == 0 {
+                // The rest of a bulk add whose start was lost: drop it too.
+                self.replay.bulk_dropped += 1;
+                return Ok(());
+            }
+            self.replay.bulk = Some((Vec::new(), part_first, 0));
+        }
+        let (bytes, first, held) = self.replay.bulk.as_mut().expect("bulk add in progress");
+        bytes.extend_from_slice(rows);
+        *held += count;
+        if flags & PART_LAST == 0 {
+            return Ok(());
+        }
+        let (first, held) = (*first, *held);
+        let (bytes, _, _) = self.replay.bulk.take().expect("bulk add in progress");
+        self.pad_lost_contacts(first)?;
+        let mut c = Cursor { bytes: &bytes };
+        for _ in 0..held {
+            let state = state_from(c.u8()?)?;
+            let priority = c.u8()?;
+            let zone = c.u16()?;
+            let number = c.u64()?;
+            let ext_len = c.u32()? as usize;
+            let ext = c.take(ext_len)?;
+            let invalid = match c.u8()? {
+                0 => None,
+                code => {
+                    let reason = PhoneError::from_code(code).ok_or("unknown phone error code")?;
+                    let raw_len = c.u32()? as usize;
+                    Some((reason, c.take(raw_len)?))
+                }
+            };
+            self.restore_added(state, priority, zone, number, ext, invalid)?;
+        }
+        if !c.bytes.is_empty() {
+            return Err(format!(
+                "bulk add of {held} rows has {} bytes more",
+                c.bytes.len()
+            ));
+        }
+        Ok(())
+    }
+
+    /// Drops the parts of a bulk add of numbers whose last part never came.
+    fn drop_pending_numbers(&mut self) {
+        if self.replay.numbers_bulk.take().is_some() {
+            self.replay.bulk_dropped += 1;
+        }
+    }
+
+    /// Keeps a part of a bulk add of numbers; at its last part, adds them
+    /// all through the same bulk path as the original call.
+    fn replay_numbers_part(&mut self, payload: &[u8]) -> Result<(), String> {
+        let mut c = Cursor { bytes: payload };
+        let flags = c.u8()?;
+        let part_first = c.u32()?;
+        let priority = c.u8()?;
+        let zone = c.u16()?;
+        let numbers =
+            snapshot::le_bytes_to_u64s(c.rest()).ok_or("partial number in bulk record")?;
+        let continues = matches!(&self.replay.numbers_bulk, Some((first, p, z, held))
+            if u64::from(*first) + held.len() as u64 == u64::from(part_first)
+                && (*p, *z) == (priority, zone));
+        if flags & PART_FIRST != 0 || !continues {
+            self.drop_pending_numbers();
+            if flags & PART_FIRST == 0 {
+                // The rest of a bulk add whose start was lost.
+                self.replay.bulk_dropped += 1;
+                return Ok(());
+            }
+            self.replay.numbers_bulk = Some((part_first, priority, zone, Vec::new()));
+        }
+        let (_, _, _, held) = self
+            .replay
+            .numbers_bulk
+            .as_mut()
+            .expect("bulk add in progress");
+        held.extend_from_slice(&numbers);
+        if flags & PART_LAST == 0 {
+            return Ok(());
+        }
+        let (first, priority, zone, numbers) = self
+            .replay
+            .numbers_bulk
+            .take()
+            .expect("bulk add in progress");
+        self.pad_lost_contacts(first)?;
+        if usize::from(zone) >= self.zones.len() {
+            return Err(format!("zone {zone} not declared"));
+        }
+        self.store
+            .extend_numbers(&numbers, priority, ZoneId(zone), &self.blacklist)
+            .map(|_| ())
+            .map_err(|e| e.to_string())
+    }
+
+    /// Adds one journaled contact; in lenient replay a contact whose zone
+    /// record was lost becomes a placeholder (its calling window is
+    /// unknown, so it is never dialed).
+    fn restore_added(
+        &mut self,
+        state: State,
+        priority: u8,
+        zone: u16,
+        number: u64,
+        ext: &[u8],
+        invalid: Option<(PhoneError, &[u8])>,
+    ) -> Result<(), String> {
+        let zone_lost =
+            usize::from(zone) >= self.zones.len() || self.replay.lost_zones.contains(&zone);
+        if zone_lost && self.replay.lenient {
+            self.push_placeholder()?;
+            self.replay.skipped += 1;
+            return Ok(());
+        }
+        if usize::from(zone) >= self.zones.len() {
+            return Err(format!("zone {zone} not declared"));
+        }
+        self.store
+            .push_restored(state, priority, ZoneId(zone), number, ext, invalid)
+            .map(|_| ())
+            .map_err(|e| e.to_string())
     }
 
     /// Applies one sub-record; variable-size kinds take the rest of the record.
@@ -554,21 +774,7 @@ impl Campaign {
                     )),
                 };
                 self.pad_lost_contacts(id)?;
-                let zone_lost =
-                    usize::from(zone) >= self.zones.len() || self.replay.lost_zones.contains(&zone);
-                if zone_lost && self.replay.lenient {
-                    // Its zone's record was lost: the calling window is
-                    // unknown, so it is never dialed.
-                    self.push_placeholder()?;
-                    self.replay.skipped += 1;
-                    return Ok(());
-                }
-                if usize::from(zone) >= self.zones.len() {
-                    return Err(format!("zone {zone} not declared"));
-                }
-                self.store
-                    .push_restored(state, priority, ZoneId(zone), number, ext, invalid)
-                    .map_err(|e| e.to_string())?;
+                self.restore_added(state, priority, zone, number, ext, invalid)?;
             }
             NUMBERS_ADDED => {
                 let first = c.u32()?;
@@ -728,5 +934,27 @@ impl Campaign {
     /// stored configuration text `stored`.
     pub(crate) fn config_changes_from(&self, stored: &str) -> Vec<ConfigChange> {
         super::reopen::config_changes(stored, &self.config)
+    }
+}
+
+/// One contact of a bulk record: state, priority, zone, number, the
+/// external id (length-prefixed), the invalid reason (0 for none) and, for
+/// an invalid record, its raw text (length-prefixed).
+fn encode_bulk_row(store: &ContactStore, id: ContactId, b: &mut Vec<u8>) {
+    let i = id.index();
+    let ext = store.external_bytes(id).unwrap_or_default();
+    b.push(store.states()[i]);
+    b.push(store.priorities()[i]);
+    b.extend_from_slice(&store.zones()[i].to_le_bytes());
+    b.extend_from_slice(&store.numbers()[i].to_le_bytes());
+    b.extend_from_slice(&(ext.len() as u32).to_le_bytes());
+    b.extend_from_slice(ext);
+    match store.invalid_reason(id) {
+        Some((reason, raw)) => {
+            b.push(reason.code());
+            b.extend_from_slice(&(raw.len() as u32).to_le_bytes());
+            b.extend_from_slice(raw.as_bytes());
+        }
+        None => b.push(0),
     }
 }
