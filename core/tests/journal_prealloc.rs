@@ -81,8 +81,8 @@ fn writes_past_the_preallocated_end_extend_it_and_read_back_whole() {
 fn a_damaged_frame_inside_a_preallocated_journal_is_still_reported() {
     let dir = TempDir::new().unwrap();
     let records = sample(10);
-    let (path, w) = journal(dir.path(), &records);
-    drop(w);
+    // The writer stays alive: dropping it would cut the preallocated tail.
+    let (path, _w) = journal(dir.path(), &records);
     let intact = read_journal(&path).unwrap();
     let victim = intact.records[4].clone();
 
@@ -151,8 +151,11 @@ fn reopening_cuts_to_the_logical_end_and_appends_after_it() {
     let dir = TempDir::new().unwrap();
     let records = sample(8);
     let (path, w) = journal(dir.path(), &records);
-    drop(w);
+    // A crash: the writer never runs its drop, the zeros stay.
+    std::mem::forget(w);
     let read = read_journal(&path).unwrap();
+    assert!(fs::metadata(&path).unwrap().len() > read.valid_len);
+    assert!(read.damage.is_empty());
     let mut w =
         JournalWriter::open_append(&path, read.valid_len, read.next_seq(), FsyncPolicy::Always)
             .unwrap();
@@ -168,6 +171,17 @@ fn reopening_cuts_to_the_logical_end_and_appends_after_it() {
     assert_eq!(again.records.len(), 9);
     assert_eq!(again.records[8].seq, 508);
     assert_eq!(again.payloads().last().unwrap(), b"after reopen");
+}
+
+#[test]
+fn a_dropped_writer_cuts_the_preallocated_tail() {
+    let dir = TempDir::new().unwrap();
+    let (path, w) = journal(dir.path(), &sample(4));
+    let end = w.bytes();
+    assert!(fs::metadata(&path).unwrap().len() > end);
+    drop(w);
+    assert_eq!(fs::metadata(&path).unwrap().len(), end);
+    assert!(read_journal(&path).unwrap().damage.is_empty());
 }
 
 #[test]
@@ -198,6 +212,9 @@ fn a_version_2_journal_is_read_with_its_zero_tail_as_damage_and_others_are_refus
     let (path, w) = journal(dir.path(), &sample(3));
     drop(w);
     set_version(&path, 2);
+    let mut f = fs::OpenOptions::new().append(true).open(&path).unwrap();
+    std::io::Write::write_all(&mut f, &[0u8; 4096]).unwrap();
+    drop(f);
     let read = read_journal(&path).unwrap();
     assert_eq!(read.version, 2);
     assert_eq!(read.records.len(), 3);

@@ -160,8 +160,10 @@ impl Default for FsyncPolicy {
 /// Appends sequenced, checksummed records to one journal file.
 ///
 /// Records go to an in-memory buffer; [`JournalWriter::flush`] writes it.
-/// Dropping the writer writes what is still buffered (errors ignored) but
-/// does not fsync: call [`JournalWriter::sync`] for a clean shutdown.
+/// Dropping the writer writes what is still buffered (errors ignored) and
+/// cuts the preallocated zeros off, but does not fsync: call
+/// [`JournalWriter::sync`] for a clean shutdown. A crash leaves the zeros,
+/// which the reader takes for the clean end.
 #[derive(Debug)]
 pub struct JournalWriter {
     file: Arc<File>,
@@ -571,8 +573,12 @@ impl JournalWriter {
 }
 
 impl Drop for JournalWriter {
+    /// Writes what is buffered and cuts the preallocated zeros off (a
+    /// cleanly dropped journal ends at its last record; no fsync).
     fn drop(&mut self) {
-        let _ = self.write_buffer();
+        if self.write_buffer().is_ok() && self.allocated > self.file_len {
+            let _ = self.file.set_len(self.file_len);
+        }
     }
 }
 
