@@ -36,7 +36,7 @@
 //! criterion groups: each figure comes from one long run).
 
 use std::fs;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 use dialcore::journal::FsyncPolicy;
@@ -74,7 +74,7 @@ const KEEPINGS: [(&str, Keeping); 3] = [
 
 /// The campaign, populated and warmed up: two simulated minutes at 100 ms
 /// per poll, so calls are in flight, operators in ACW and retries pending.
-fn warm(keeping: Keeping, operators: usize, dir: &PathBuf) -> (Campaign, Host) {
+fn warm(keeping: Keeping, operators: usize, dir: &Path) -> (Campaign, Host) {
     let options = |fsync| DurableOptions {
         fsync,
         snapshot_every_records: 0,

@@ -13,7 +13,7 @@
 //! groups).
 
 use std::ffi::CString;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::ptr;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
@@ -48,7 +48,7 @@ fn event(kind: dc_event_kind, operator_id: u32) -> dc_event {
 
 /// A durable predictive campaign with 100k contacts and 50 ready operators
 /// plus one logged-in operator the event thread toggles.
-fn open(dir: &PathBuf) -> (*mut dc_campaign, u32) {
+fn open(dir: &Path) -> (*mut dc_campaign, u32) {
     let path = CString::new(dir.to_str().expect("utf-8 path")).unwrap();
     let mut cfg = dc_config_default();
     cfg.mode = dc_mode::Predictive;
@@ -115,7 +115,7 @@ fn measure(under_lock: bool, run: Duration) -> (Vec<Duration>, u64) {
     let started = Instant::now();
     let mut i = 0u64;
     while started.elapsed() < run {
-        let kind = if i % 2 == 0 {
+        let kind = if i.is_multiple_of(2) {
             dc_event_kind::OperatorReady
         } else {
             dc_event_kind::OperatorPause

@@ -4,7 +4,7 @@
 //! event thread share the handle without errors.
 
 use std::ffi::{c_char, CStr, CString};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::ptr;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
@@ -37,7 +37,7 @@ fn config() -> dc_config {
 
 /// Opens (fsync ALWAYS) the campaign in `dir`; returns it and the
 /// number of contacts its recovery reconciled.
-fn open(dir: &PathBuf) -> (*mut dc_campaign, u64) {
+fn open(dir: &Path) -> (*mut dc_campaign, u64) {
     let path = CString::new(dir.to_str().unwrap()).unwrap();
     let cfg = config();
     let opts = dc_durable_options_default();
@@ -157,7 +157,7 @@ fn a_poller_and_an_event_thread_share_a_durable_handle() {
             let mut sent = 0u32;
             while !stop.load(Ordering::Relaxed) {
                 // An operator that is not ready and comes back: always legal.
-                let kind = if sent % 2 == 0 {
+                let kind = if sent.is_multiple_of(2) {
                     dc_event_kind::OperatorPause
                 } else {
                     dc_event_kind::OperatorReady
