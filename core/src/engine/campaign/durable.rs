@@ -58,7 +58,11 @@
 //! [`Campaign::flush`]; the [`FsyncPolicy`] decides when the written bytes
 //! are also forced to stable storage. So a Dial command is never in the
 //! host's hands before the transition that issued it is in the journal
-//! (and, with `Always`, on disk). If a write fails, the campaign stops
+//! (and, with `Always`, on disk). With `Always` a poll costs one
+//! `fdatasync` for every event since the last (group commit), into a
+//! journal kept preallocated so the sync moves no metadata (see
+//! [`crate::journal`]); a host with its own lock can run that sync after
+//! releasing it ([`Campaign::defer_sync`], [`Campaign::take_sync`]). If a write fails, the campaign stops
 //! handing out commands ([`Campaign::durability_error`] says why); reopening
 //! the directory recovers from what was written. A failed *snapshot* does
 //! not stop it — the journal still holds everything — but stays visible in
