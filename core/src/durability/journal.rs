@@ -15,11 +15,14 @@
 //! one disk flush per poll, however many events it covers. So that this
 //! flush moves data only, not metadata (the file size, block allocation),
 //! the writer keeps the file **preallocated** ahead of its logical end:
-//! when a write would pass the allocated end, it first writes zeros up to
+//! when a write passes the allocated end, zeros are written after it up to
 //! a new end (ahead by the journal's size so far, at least
 //! [`PREALLOCATE_MIN`], at most [`PREALLOCATE_MAX`]); zeros written, not a
 //! sparse `set_len`, so later writes land in blocks already allocated (as
-//! database write-ahead logs do). The logical end is tracked in memory;
+//! database write-ahead logs do), and only the sync after such an
+//! extension carries the new size. Preallocation is best effort: if the
+//! zeros cannot be written the file just is not preallocated (a full disk
+//! shows on the next record write). The logical end is tracked in memory;
 //! [`JournalWriter::close`] cuts the zeros off. On reading, a version 3
 //! journal whose bytes from a frame boundary to the end are all zero ends
 //! there, cleanly: that is the preallocated tail, not damage. A damaged
@@ -470,10 +473,7 @@ impl JournalWriter {
             return Ok(());
         }
         let end = self.file_len + self.buf.len() as u64;
-        let written = self
-            .preallocate_to(end)
-            .and_then(|()| (&*self.file).write_all(&self.buf));
-        if let Err(e) = written {
+        if let Err(e) = (&*self.file).write_all(&self.buf) {
             // Part of the buffer may be in the file: cut it off so the
             // retry does not leave a torn record in the middle (the
             // preallocation goes too, and is redone by the next write).
@@ -484,7 +484,8 @@ impl JournalWriter {
             self.allocated = self.file_len;
             return Err(e);
         }
-        self.file_len += self.buf.len() as u64;
+        self.file_len = end;
+        self.preallocate_after(end);
         self.unsynced = true;
         if self.buf.capacity() > 16 << 20 {
             // One huge batch should not pin its memory for ever.
@@ -495,28 +496,36 @@ impl JournalWriter {
         Ok(())
     }
 
-    /// Makes sure the file is allocated through `end`: when it is not,
-    /// writes zeros from the allocated end to a new one (ahead of `end` by
-    /// the logical size, clamped to [`PREALLOCATE_MIN`] ..=
-    /// [`PREALLOCATE_MAX`]), then puts the cursor back at the logical end.
-    fn preallocate_to(&mut self, end: u64) -> io::Result<()> {
+    /// After a write that reached `end` (the cursor is there): when that is
+    /// past the allocated end, writes zeros from `end` on (ahead by the
+    /// logical size, clamped to [`PREALLOCATE_MIN`] ..= [`PREALLOCATE_MAX`];
+    /// the records themselves took the space before `end`), then puts the
+    /// cursor back at `end`. Best effort: a failure (a full disk) cuts the
+    /// partial zeros off and leaves the file unpreallocated, for the next
+    /// record write to report if the disk is really full.
+    fn preallocate_after(&mut self, end: u64) {
         if !self.preallocate || end <= self.allocated {
-            return Ok(());
+            return;
         }
-        let ahead = self.file_len.clamp(PREALLOCATE_MIN, PREALLOCATE_MAX);
-        let target = end + ahead;
+        let target = end + end.clamp(PREALLOCATE_MIN, PREALLOCATE_MAX);
         let mut file = &*self.file;
-        file.seek(SeekFrom::Start(self.allocated))?;
         let zeros = [0u8; 1 << 16];
-        let mut at = self.allocated;
-        while at < target {
-            let n = (target - at).min(zeros.len() as u64) as usize;
-            file.write_all(&zeros[..n])?;
-            at += n as u64;
-        }
-        self.allocated = target;
-        file.seek(SeekFrom::Start(self.file_len))?;
-        Ok(())
+        let mut at = end;
+        let filled = (|| {
+            while at < target {
+                let n = (target - at).min(zeros.len() as u64) as usize;
+                file.write_all(&zeros[..n])?;
+                at += n as u64;
+            }
+            Ok::<(), io::Error>(())
+        })();
+        self.allocated = if filled.is_ok() {
+            target
+        } else {
+            let _ = file.set_len(end);
+            end
+        };
+        let _ = file.seek(SeekFrom::Start(end));
     }
 
     /// The file's length on disk: the logical end ([`JournalWriter::bytes`]
