@@ -1558,6 +1558,17 @@ dc_status dc_campaign_handle(struct dc_campaign *campaign,
  * the call returns `DC_STATUS_IO` with the file and the error in the
  * message (as `dc_campaign_durability_error`); free the handle and open
  * the directory again.
+ *
+ * **Ordering and the lock.** The poll runs under the campaign's lock and
+ * writes its journal records there (one `write`); the `fdatasync` the
+ * fsync policy asks for runs *after* the lock is released, so other
+ * threads' `dc_campaign_handle` calls do not wait on the disk. The call
+ * returns (and `*written` counts the commands in `out`) only once that
+ * sync succeeded: no Dial reaches the host before the record of the
+ * transition that issued it is on stable storage. Concurrent polls each
+ * sync through the newest offset written before they hand anything out.
+ * If the sync fails, the call returns `DC_STATUS_IO`, `*written` stays 0,
+ * and the campaign refuses every later poll, as for a failed write.
  */
 dc_status dc_campaign_poll(struct dc_campaign *campaign,
                            uint64_t now_ms,

@@ -23,7 +23,7 @@ use std::time::{Duration, Instant};
 
 use criterion::{criterion_group, criterion_main, BatchSize, Criterion, Throughput};
 use dialcore::{Campaign, CampaignConfig, Mode};
-use dialcore_benches::row_store::RowStore;
+use dialcore_benches::row_store::{RowStore, RowVec};
 use dialcore_benches::sql_hopper::SqlHopper;
 
 const ZONES: [&str; 4] = ["", "America/New_York", "", "America/Chicago"];
@@ -86,6 +86,12 @@ fn rows_load(file: &CsvFile) -> RowStore {
     rows
 }
 
+fn row_vec_load(file: &CsvFile) -> RowVec {
+    let mut rows = RowVec::default();
+    assert_eq!(rows.load_csv(&file.path).expect("csv"), file.rows);
+    rows
+}
+
 fn sqlite_load(file: &CsvFile) -> SqlHopper {
     let mut db = SqlHopper::in_memory().expect("sqlite");
     assert_eq!(db.load_csv(&file.path).expect("csv"), file.rows);
@@ -109,6 +115,13 @@ fn group(c: &mut Criterion, label: &str, file: &CsvFile, rows: bool, sqlite: boo
             b.iter_batched(
                 || (),
                 |()| rows_load(black_box(file)),
+                BatchSize::PerIteration,
+            )
+        });
+        group.bench_function("row_vec_csv_crate", |b| {
+            b.iter_batched(
+                || (),
+                |()| row_vec_load(black_box(file)),
                 BatchSize::PerIteration,
             )
         });
@@ -146,9 +159,11 @@ fn time<T>(f: impl FnOnce() -> T) -> Duration {
 /// `rounds`, printed as ratios.
 fn summary_of(file: &CsvFile, rounds: usize, sqlite: bool) {
     let (mut d, mut r, mut s) = (Duration::MAX, Duration::MAX, Duration::MAX);
+    let mut v = Duration::MAX;
     for _ in 0..rounds {
         d = d.min(time(|| dialcore_load(file)));
         r = r.min(time(|| rows_load(file)));
+        v = v.min(time(|| row_vec_load(file)));
         if sqlite {
             s = s.min(time(|| sqlite_load(file)));
         }
@@ -160,9 +175,10 @@ fn summary_of(file: &CsvFile, rounds: usize, sqlite: bool) {
         file.megabytes()
     );
     let mut line = format!(
-        "dialcore import_csv_path {d:.2?} ({:.2} M rows/s), row store + csv crate {r:.2?} ({:.2} M rows/s)",
+        "dialcore import_csv_path {d:.2?} ({:.2} M rows/s), row store + csv crate {r:.2?} ({:.2} M rows/s), Vec row store + csv crate {v:.2?} ({:.2} M rows/s)",
         rate(d),
-        rate(r)
+        rate(r),
+        rate(v)
     );
     if sqlite {
         write!(
@@ -174,8 +190,10 @@ fn summary_of(file: &CsvFile, rounds: usize, sqlite: bool) {
     }
     write!(
         line,
-        "; row/dialcore = {:.1}x",
-        r.as_secs_f64() / d.as_secs_f64()
+        "; row/dialcore = {:.1}x, vec/dialcore = {:.1}x, stronger row store/dialcore = {:.1}x",
+        r.as_secs_f64() / d.as_secs_f64(),
+        v.as_secs_f64() / d.as_secs_f64(),
+        r.min(v).as_secs_f64() / d.as_secs_f64()
     )
     .unwrap();
     if sqlite {

@@ -1,6 +1,15 @@
 //! Engine benches: event-handling throughput through the public API, and the
 //! cost of `poll` at 100k vs 10M contacts (it must not grow with the list).
 //!
+//! Two workloads: the **round** (`engine_round`: every call answered at
+//! once, in import order — the engine's best case) and the **realistic**
+//! host (`realistic`: 1M contacts in random priority order, 3% blacklisted,
+//! 2,000 operators, 70% of calls unanswered until the ring timeout, busy,
+//! unreachable, machines, 15% answered, talked to and wrapped up, retries
+//! coming due; 100 ms of host time per poll). `engine/realistic_1M_contacts`
+//! times one poll period of the realistic host; the summary prints its
+//! events per second next to the round's.
+//!
 //! `cargo bench -p dialcore-benches --bench engine`
 
 use std::hint::black_box;
@@ -10,6 +19,34 @@ use criterion::{criterion_group, criterion_main, Criterion, Throughput};
 use dialcore::{CallId, Campaign, Command};
 
 use dialcore_benches::engine_round::{config, populate, round, OPERATORS};
+use dialcore_benches::realistic;
+
+/// Operators of the realistic campaign here.
+const REALISTIC_OPERATORS: usize = 2_000;
+
+/// The realistic campaign, warmed up by two simulated minutes.
+fn realistic_campaign() -> (Campaign, realistic::Host) {
+    let mut c = Campaign::new(realistic::config()).expect("valid config");
+    let mut rng = realistic::Rng::new(0x5eed_1919);
+    realistic::populate(&mut c, 1_000_000, REALISTIC_OPERATORS, &mut rng);
+    let mut host = realistic::Host::new(1_000, 7);
+    for _ in 0..1_200 {
+        host.step(&mut c, 100_000);
+    }
+    (c, host)
+}
+
+fn realistic_periods(c: &mut Criterion) {
+    let mut group = c.benchmark_group("engine/realistic_1M_contacts");
+    group
+        .sample_size(10)
+        .measurement_time(Duration::from_secs(5));
+    let (mut campaign, mut host) = realistic_campaign();
+    group.bench_function("dialcore_poll_period_100ms", |b| {
+        b.iter(|| black_box(host.step(&mut campaign, 100_000)))
+    });
+    group.finish();
+}
 
 /// A predictive campaign (ratio 1: every answered call finds an operator)
 /// with `contacts` contacts and `OPERATORS` ready operators.
@@ -122,7 +159,28 @@ fn summary(_: &mut Criterion) {
         t_big.as_secs_f64() / t_small.as_secs_f64()
     );
     let _ = events;
+    let (mut campaign, mut host) = realistic_campaign();
+    let (events, dials) = (host.events, host.dials);
+    let periods = 3_000;
+    let started = Instant::now();
+    for _ in 0..periods {
+        host.step(&mut campaign, 100_000);
+    }
+    let wall = started.elapsed();
+    let (events, dials) = (host.events - events, host.dials - dials);
+    println!(
+        "realistic host on 1M contacts ({REALISTIC_OPERATORS} operators, random priority order, 3% blacklisted, 70% unanswered, retries): {:.2} M events/s ({events} events and {dials} dials over {} simulated s in {wall:.2?}, polls included; {:.1} µs per 100 ms poll period)",
+        events as f64 / wall.as_secs_f64() / 1e6,
+        periods / 10,
+        wall.as_secs_f64() * 1e6 / periods as f64
+    );
 }
 
-criterion_group!(benches, event_throughput, poll_cost, summary);
+criterion_group!(
+    benches,
+    event_throughput,
+    poll_cost,
+    realistic_periods,
+    summary
+);
 criterion_main!(benches);

@@ -14,7 +14,7 @@ use dialcore::state::State;
 use dialcore::store::{ContactId, ContactStore};
 use dialcore::wheel::Wheel;
 use dialcore::zones::ZoneId;
-use dialcore_benches::row_store::{RowState, RowStore};
+use dialcore_benches::row_store::{RowState, RowStore, RowVec};
 
 const CONTACTS: usize = 10_000_000;
 
@@ -72,6 +72,16 @@ fn append(c: &mut Criterion) {
                 BatchSize::PerIteration,
             )
         });
+        group.bench_function("row_store_vec", |b| {
+            b.iter_batched(
+                RowVec::default,
+                |mut rows| {
+                    rows.extend_numbers(black_box(&input));
+                    rows
+                },
+                BatchSize::PerIteration,
+            )
+        });
         group.finish();
     }
 }
@@ -81,7 +91,10 @@ fn counts(c: &mut Criterion) {
     let mut store = store_of(&input);
     let mut rows = RowStore::default();
     rows.extend_numbers(&input);
+    let mut row_vec = RowVec::default();
+    row_vec.extend_numbers(&input);
     for i in (0..CONTACTS).step_by(7) {
+        row_vec.contacts[i].state = RowState::RetryScheduled;
         store
             .set_state(ContactId(i as u32), State::RetryScheduled)
             .unwrap();
@@ -106,6 +119,9 @@ fn counts(c: &mut Criterion) {
     });
     group.bench_function("row_store_scan_retry_scheduled", |b| {
         b.iter(|| black_box(&rows).count(RowState::RetryScheduled))
+    });
+    group.bench_function("row_vec_scan_retry_scheduled", |b| {
+        b.iter(|| black_box(&row_vec).count(RowState::RetryScheduled))
     });
     group.finish();
 }

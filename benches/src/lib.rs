@@ -4,6 +4,7 @@
 pub mod engine_round;
 pub mod hashset_blacklist;
 pub mod heap_timer;
+pub mod realistic;
 pub mod roaring_blacklist;
 pub mod row_store;
 pub mod sql_hopper;

@@ -1160,6 +1160,13 @@ struct Inner {
     scratch: Vec<Command>,
     /// Set while a call runs inside the lock; still set after a panic there.
     broken: bool,
+    /// The newest journal sync a poll left to be done outside the lock
+    /// (see `dc_campaign_poll`); every poll syncs through it (a no-op once
+    /// done) before it hands out a command.
+    last_sync: Option<engine::journal::SyncHandle>,
+    /// Sync inside the lock, as before the sync moved out: only for the
+    /// benchmark that compares both (`sync_under_lock`).
+    sync_under_lock: bool,
 }
 
 struct Handle {
@@ -1175,6 +1182,8 @@ impl Handle {
                 pending: VecDeque::new(),
                 scratch: Vec::new(),
                 broken: false,
+                last_sync: None,
+                sync_under_lock: false,
             }),
         }
     }
@@ -1575,6 +1584,17 @@ pub unsafe extern "C" fn dc_campaign_handle(
 /// the call returns `DC_STATUS_IO` with the file and the error in the
 /// message (as `dc_campaign_durability_error`); free the handle and open
 /// the directory again.
+///
+/// **Ordering and the lock.** The poll runs under the campaign's lock and
+/// writes its journal records there (one `write`); the `fdatasync` the
+/// fsync policy asks for runs *after* the lock is released, so other
+/// threads' `dc_campaign_handle` calls do not wait on the disk. The call
+/// returns (and `*written` counts the commands in `out`) only once that
+/// sync succeeded: no Dial reaches the host before the record of the
+/// transition that issued it is on stable storage. Concurrent polls each
+/// sync through the newest offset written before they hand anything out.
+/// If the sync fails, the call returns `DC_STATUS_IO`, `*written` stays 0,
+/// and the campaign refuses every later poll, as for a failed write.
 #[no_mangle]
 pub unsafe extern "C" fn dc_campaign_poll(
     campaign: *mut dc_campaign,
@@ -1597,16 +1617,26 @@ pub unsafe extern "C" fn dc_campaign_poll(
         }
         // SAFETY: the campaign pointer per the contract.
         let handle = unsafe { handle_ref(campaign) }?;
-        let n = {
+        let (n, sync) = {
             locked(handle, |inner| {
                 let Inner {
                     campaign,
                     pending,
                     scratch,
+                    last_sync,
+                    sync_under_lock,
                     ..
                 } = inner;
                 scratch.clear();
-                campaign.poll(now_ms, scratch)?;
+                if !*sync_under_lock {
+                    campaign.defer_sync();
+                }
+                let polled = campaign.poll(now_ms, scratch);
+                // Taken on every path, so no deferral outlives this poll.
+                if let Some(h) = campaign.take_sync() {
+                    *last_sync = Some(h);
+                }
+                polled?;
                 if let Some(e) = campaign.durability_error() {
                     return Err(Fail::new(
                         dc_status::Io,
@@ -1637,13 +1667,42 @@ pub unsafe extern "C" fn dc_campaign_poll(
                         }
                     }
                 }
-                Ok(n)
+                let sync = last_sync.as_ref().filter(|h| !h.is_done()).cloned();
+                if sync.is_none() {
+                    *last_sync = None;
+                }
+                Ok((n, sync))
             })
         }?;
+        // Outside the lock: the records of what `out` holds reach the disk
+        // before the host may read it.
+        if let Some(h) = sync {
+            h.sync().map_err(|e| {
+                Fail::new(
+                    dc_status::Io,
+                    format!("journal sync failed, no commands handed out: {e}"),
+                )
+            })?;
+        }
         // SAFETY: checked non-NULL above.
         unsafe { written.write(n) };
         Ok(())
     })
+}
+
+/// Rust only, for the benchmark comparing both orderings (`benches/`,
+/// `lock_wait`): `true` makes `dc_campaign_poll` fsync inside the lock, as
+/// it did before the sync moved out of it. Not in the C header.
+///
+/// # Safety
+///
+/// `campaign` is NULL (ignored) or a live handle.
+#[doc(hidden)]
+pub unsafe fn sync_under_lock(campaign: *mut dc_campaign, on: bool) {
+    // SAFETY: forwarded contract.
+    if let Ok(h) = unsafe { handle_ref(campaign) } {
+        h.inner.lock().sync_under_lock = on;
+    }
 }
 
 // ----------------------------------------------------------------------

@@ -9,12 +9,39 @@
 //! back: every record that checks out, wherever it is, and every damaged
 //! byte range between them.
 //!
-//! **Layout** (version 2), all integers little-endian:
+//! **Group commit and preallocation.** `handle` and setup calls only
+//! append to the buffer; a `poll` writes everything since the last one
+//! with one `write` and, under [`FsyncPolicy::Always`], one `fdatasync`:
+//! one disk flush per poll, however many events it covers. So that this
+//! flush moves data only, not metadata (the file size, block allocation),
+//! the writer keeps the file **preallocated** ahead of its logical end:
+//! when a write passes the allocated end, zeros are written after it up to
+//! a new end (ahead by the journal's size so far, at least
+//! [`PREALLOCATE_MIN`], at most [`PREALLOCATE_MAX`]); zeros written, not a
+//! sparse `set_len`, so later writes land in blocks already allocated (as
+//! database write-ahead logs do), and only the sync after such an
+//! extension carries the new size. Preallocation is best effort: if the
+//! zeros cannot be written the file just is not preallocated (a full disk
+//! shows on the next record write). The logical end is tracked in memory;
+//! [`JournalWriter::close`] cuts the zeros off. On reading, a version 3
+//! journal whose bytes from a frame boundary to the end are all zero ends
+//! there, cleanly: that is the preallocated tail, not damage. A damaged
+//! frame before it is still damage.
+//!
+//! **Sync outside a host's lock.** A host that serializes calls with its
+//! own lock can have a poll *write* under the lock and *fdatasync* after
+//! releasing it: [`JournalWriter::defer_sync`] makes the next flush that
+//! would sync leave it to a [`SyncHandle`] ([`JournalWriter::take_sync`]),
+//! which the host calls before handing out the poll's commands. A failed
+//! deferred sync makes every later flush fail, as a failed write does.
+//!
+//! **Layout** (version 3; version 2 is the same without preallocation and
+//! is still read, its zero tail being damage), all integers little-endian:
 //!
 //! | bytes | field                                                          |
 //! |-------|----------------------------------------------------------------|
 //! | 4     | magic `DCJL`                                                   |
-//! | 2     | version, `u16`, 2                                              |
+//! | 2     | version, `u16`, 3                                              |
 //! | 2     | reserved, `u16`, 0                                             |
 //! | 8     | generation, `u64` (chosen by the durable layer)                |
 //! | 8     | first sequence number: the `seq` of the file's first record    |
@@ -39,7 +66,9 @@
 //!
 //! A bad header (empty file, cut inside the header, wrong magic, unknown
 //! version, header CRC mismatch) is a [`JournalError`]: the file is not a
-//! journal this version can read, and the reader does not guess. Version 1
+//! journal this version can read, and the reader does not guess. Versions
+//! other than 2 and 3 are refused with [`JournalError::UnsupportedVersion`]
+//! (an older build refuses version 3 the same way). Version 1
 //! journals (no sequence numbers) are refused with
 //! [`JournalError::UnsupportedVersion`], which names the file and the
 //! version: this build cannot tell what a version 1 journal lost.
@@ -55,14 +84,29 @@ use std::fs::{self, File, OpenOptions};
 use std::io::{self, Read, Seek, SeekFrom, Write};
 use std::ops::Range;
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::Arc;
 
 use crate::lockfile::{parent_dir, sync_dir};
 
 /// The first four bytes of every journal file.
 pub const JOURNAL_MAGIC: [u8; 4] = *b"DCJL";
 
-/// The journal format version this crate writes and reads.
-pub const JOURNAL_VERSION: u16 = 2;
+/// The journal format version this crate writes (it reads this one and
+/// [`JOURNAL_VERSION_UNPREALLOCATED`]).
+pub const JOURNAL_VERSION: u16 = 3;
+
+/// The previous format version, still read: the same frames, but written
+/// without preallocation, so a zero tail there is damage
+/// ([`DamageKind::ZeroFill`]). A writer continuing such a file does not
+/// preallocate it.
+pub const JOURNAL_VERSION_UNPREALLOCATED: u16 = 2;
+
+/// The least a writer preallocates ahead of the logical end, 64 KiB.
+pub const PREALLOCATE_MIN: u64 = 64 << 10;
+
+/// The most a writer preallocates at once, 64 MiB.
+pub const PREALLOCATE_MAX: u64 = 64 << 20;
 
 /// Bytes of the file header.
 pub const HEADER_LEN: usize = 28;
@@ -93,7 +137,10 @@ pub const MAX_SEQ: u64 = u64::MAX >> 1;
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum FsyncPolicy {
     /// `fdatasync` on every [`JournalWriter::flush`] that wrote something:
-    /// nothing acknowledged is lost, at one disk flush per batch.
+    /// nothing acknowledged is lost, at one disk flush per batch. A durable
+    /// campaign flushes once per `poll` (and once per setup call), so this
+    /// is group commit: one `fdatasync` per poll for every event since the
+    /// last one.
     Always,
     /// `fdatasync` on a flush when at least this many milliseconds of engine
     /// time passed since the last one (and on the first flush): a crash
@@ -116,18 +163,31 @@ impl Default for FsyncPolicy {
 /// Appends sequenced, checksummed records to one journal file.
 ///
 /// Records go to an in-memory buffer; [`JournalWriter::flush`] writes it.
-/// Dropping the writer writes what is still buffered (errors ignored) but
-/// does not fsync: call [`JournalWriter::sync`] for a clean shutdown.
+/// Dropping the writer writes what is still buffered (errors ignored) and
+/// cuts the preallocated zeros off, but does not fsync: call
+/// [`JournalWriter::sync`] for a clean shutdown. A crash leaves the zeros,
+/// which the reader takes for the clean end.
 #[derive(Debug)]
 pub struct JournalWriter {
-    file: File,
+    file: Arc<File>,
     path: PathBuf,
     generation: u64,
     policy: FsyncPolicy,
     /// Framed records not yet written to the file.
     buf: Vec<u8>,
-    /// Bytes in the file (all written successfully).
+    /// Bytes in the file (all written successfully): the logical end.
     file_len: u64,
+    /// The file's real length: `file_len` plus the preallocated zeros.
+    allocated: u64,
+    /// Whether this file is preallocated (version 3).
+    preallocate: bool,
+    /// The next flush that would fsync leaves it to a [`SyncHandle`].
+    defer: bool,
+    /// A deferred sync not yet taken: the logical end it must reach.
+    owed: Option<u64>,
+    /// Shared with the [`SyncHandle`]s: how far the file is known synced,
+    /// and whether a deferred sync failed.
+    shared: Arc<SyncShared>,
     /// Records appended since create/open, buffered ones included.
     records: u64,
     /// The `seq` the next record gets.
@@ -147,15 +207,20 @@ impl JournalWriter {
         path: &Path,
         (generation, next_seq): (u64, u64),
         policy: FsyncPolicy,
-        file_len: u64,
+        (file_len, preallocate): (u64, bool),
     ) -> Self {
         JournalWriter {
-            file,
+            file: Arc::new(file),
             path: path.to_path_buf(),
             generation,
             policy,
             buf: Vec::with_capacity(1 << 16),
             file_len,
+            allocated: file_len,
+            preallocate,
+            defer: false,
+            owed: None,
+            shared: Arc::new(SyncShared::default()),
             records: 0,
             next_seq,
             last_sync_ms: None,
@@ -196,7 +261,7 @@ impl JournalWriter {
             path,
             (generation, first_seq),
             policy,
-            HEADER_LEN as u64,
+            (HEADER_LEN as u64, true),
         ))
     }
 
@@ -206,7 +271,8 @@ impl JournalWriter {
     /// gets; the file is truncated to `valid_len` (the torn tail cut) and
     /// fsynced. The header is checked again (an `InvalidData` error if it
     /// is bad), and `valid_len` must lie between the header's end and the
-    /// file's length (else `InvalidInput`).
+    /// file's length (else `InvalidInput`). A version 3 file is preallocated
+    /// again from the next write on; a version 2 file is continued as it is.
     pub fn open_append(
         path: &Path,
         valid_len: u64,
@@ -227,7 +293,7 @@ impl JournalWriter {
         }
         let mut header = [0u8; HEADER_LEN];
         file.read_exact(&mut header)?;
-        let (generation, _) = decode_header(path, &header, len as usize)
+        let (generation, _, version) = decode_header(path, &header, len as usize)
             .map_err(|e| io::Error::new(io::ErrorKind::InvalidData, e.to_string()))?;
         if valid_len < len {
             file.set_len(valid_len)?;
@@ -239,7 +305,7 @@ impl JournalWriter {
             path,
             (generation, next_seq),
             policy,
-            valid_len,
+            (valid_len, version == JOURNAL_VERSION),
         ))
     }
 
@@ -301,7 +367,14 @@ impl JournalWriter {
         let crc = crc32fast::hash(&t[4..16]);
         t[16..].copy_from_slice(&crc.to_le_bytes());
         self.buf.extend_from_slice(&t);
-        self.sync()
+        self.sync()?;
+        if self.allocated > self.file_len {
+            // The preallocated zeros go: a closed journal ends at its trailer.
+            self.file.set_len(self.file_len)?;
+            self.allocated = self.file_len;
+            self.file.sync_all()?;
+        }
+        Ok(())
     }
 
     /// Writes the buffered records to the file (one `write_all`), then
@@ -327,20 +400,58 @@ impl JournalWriter {
             },
         };
         if due {
-            self.file.sync_data()?;
+            if self.defer {
+                self.owed = Some(self.file_len);
+            } else {
+                self.sync_file()?;
+            }
             self.unsynced = false;
             self.last_sync_ms = Some(now_ms);
         }
+        self.defer = false;
         Ok(due)
+    }
+
+    /// Makes the next [`JournalWriter::flush`] that would fsync write only
+    /// and leave the fsync to the [`SyncHandle`] that
+    /// [`JournalWriter::take_sync`] then returns. For a host that flushes
+    /// under its own lock and syncs after releasing it; the flush after
+    /// that one syncs itself again.
+    pub fn defer_sync(&mut self) {
+        self.defer = true;
+    }
+
+    /// The deferred fsync the last flush left, if any (and cancels a
+    /// [`JournalWriter::defer_sync`] no flush used). The handle may be
+    /// called from any thread, without the writer; until it succeeds, the
+    /// bytes it covers are written but maybe not on stable storage.
+    pub fn take_sync(&mut self) -> Option<SyncHandle> {
+        self.defer = false;
+        let upto = self.owed.take()?;
+        Some(SyncHandle {
+            file: Arc::clone(&self.file),
+            shared: Arc::clone(&self.shared),
+            path: self.path.clone(),
+            upto,
+        })
+    }
+
+    fn sync_file(&mut self) -> io::Result<()> {
+        self.file.sync_data()?;
+        self.shared
+            .synced
+            .fetch_max(self.file_len, Ordering::AcqRel);
+        Ok(())
     }
 
     /// Writes the buffered records and fsyncs, whatever the policy. Does not
     /// move the `EveryMs` interval (it has no `now_ms`).
     pub fn sync(&mut self) -> io::Result<()> {
         self.write_buffer()?;
-        if self.unsynced {
-            self.file.sync_data()?;
+        if self.unsynced || self.owed.is_some() {
+            self.sync_file()?;
             self.unsynced = false;
+            self.owed = None;
         }
         Ok(())
     }
@@ -352,19 +463,29 @@ impl JournalWriter {
                 self.path.display()
             )));
         }
+        if self.shared.failed.load(Ordering::Acquire) {
+            return Err(io::Error::other(format!(
+                "journal {}: a deferred fdatasync failed; what it covered may not be on disk",
+                self.path.display()
+            )));
+        }
         if self.buf.is_empty() {
             return Ok(());
         }
-        if let Err(e) = self.file.write_all(&self.buf) {
+        let end = self.file_len + self.buf.len() as u64;
+        if let Err(e) = (&*self.file).write_all(&self.buf) {
             // Part of the buffer may be in the file: cut it off so the
-            // retry does not leave a torn record in the middle.
-            let _ = self
-                .file
+            // retry does not leave a torn record in the middle (the
+            // preallocation goes too, and is redone by the next write).
+            let mut file = &*self.file;
+            let _ = file
                 .set_len(self.file_len)
-                .and_then(|()| self.file.seek(SeekFrom::Start(self.file_len)));
+                .and_then(|()| file.seek(SeekFrom::Start(self.file_len)));
+            self.allocated = self.file_len;
             return Err(e);
         }
-        self.file_len += self.buf.len() as u64;
+        self.file_len = end;
+        self.preallocate_after(end);
         self.unsynced = true;
         if self.buf.capacity() > 16 << 20 {
             // One huge batch should not pin its memory for ever.
@@ -373,6 +494,44 @@ impl JournalWriter {
             self.buf.clear();
         }
         Ok(())
+    }
+
+    /// After a write that reached `end` (the cursor is there): when that is
+    /// past the allocated end, writes zeros from `end` on (ahead by the
+    /// logical size, clamped to [`PREALLOCATE_MIN`] ..= [`PREALLOCATE_MAX`];
+    /// the records themselves took the space before `end`), then puts the
+    /// cursor back at `end`. Best effort: a failure (a full disk) cuts the
+    /// partial zeros off and leaves the file unpreallocated, for the next
+    /// record write to report if the disk is really full.
+    fn preallocate_after(&mut self, end: u64) {
+        if !self.preallocate || end <= self.allocated {
+            return;
+        }
+        let target = end + end.clamp(PREALLOCATE_MIN, PREALLOCATE_MAX);
+        let mut file = &*self.file;
+        let zeros = [0u8; 1 << 16];
+        let mut at = end;
+        let filled = (|| {
+            while at < target {
+                let n = (target - at).min(zeros.len() as u64) as usize;
+                file.write_all(&zeros[..n])?;
+                at += n as u64;
+            }
+            Ok::<(), io::Error>(())
+        })();
+        self.allocated = if filled.is_ok() {
+            target
+        } else {
+            let _ = file.set_len(end);
+            end
+        };
+        let _ = file.seek(SeekFrom::Start(end));
+    }
+
+    /// The file's length on disk: the logical end ([`JournalWriter::bytes`]
+    /// once flushed) plus the preallocated zeros.
+    pub fn allocated_bytes(&self) -> u64 {
+        self.allocated
     }
 
     /// The journal's path.
@@ -423,8 +582,70 @@ impl JournalWriter {
 }
 
 impl Drop for JournalWriter {
+    /// Writes what is buffered and cuts the preallocated zeros off (a
+    /// cleanly dropped journal ends at its last record; no fsync).
     fn drop(&mut self) {
-        let _ = self.write_buffer();
+        if self.write_buffer().is_ok() && self.allocated > self.file_len {
+            let _ = self.file.set_len(self.file_len);
+        }
+    }
+}
+
+/// What a writer shares with its [`SyncHandle`]s.
+#[derive(Debug, Default)]
+struct SyncShared {
+    /// The logical end through which the file is known synced.
+    synced: AtomicU64,
+    /// A deferred sync failed: the writer refuses to go on.
+    failed: AtomicBool,
+}
+
+/// A deferred `fdatasync` of a journal ([`JournalWriter::take_sync`]):
+/// cloneable, callable from any thread without the writer (it holds the
+/// file). A host appends and flushes under its lock, takes the handle,
+/// releases the lock, calls [`SyncHandle::sync`], and only then hands out
+/// what the flush covered: so no command leaves before its record is on
+/// stable storage, and other threads are not kept waiting by the disk.
+#[derive(Debug, Clone)]
+pub struct SyncHandle {
+    file: Arc<File>,
+    shared: Arc<SyncShared>,
+    path: PathBuf,
+    upto: u64,
+}
+
+impl SyncHandle {
+    /// Forces the journal to stable storage through the handle's offset;
+    /// a no-op when a later sync already covered it. A failure is kept: the
+    /// writer fails every later flush (so the campaign stops handing out
+    /// commands), and the error names the file.
+    pub fn sync(&self) -> io::Result<()> {
+        if self.is_done() {
+            return Ok(());
+        }
+        match self.file.sync_data() {
+            Ok(()) => {
+                self.shared.synced.fetch_max(self.upto, Ordering::AcqRel);
+                Ok(())
+            }
+            Err(e) => {
+                self.shared.failed.store(true, Ordering::Release);
+                Err(io::Error::new(
+                    e.kind(),
+                    format!("journal {}: fdatasync failed: {e}", self.path.display()),
+                ))
+            }
+        }
+    }
+
+    /// Whether the bytes it covers are known to be on stable storage.
+    pub fn is_done(&self) -> bool {
+        self.shared.synced.load(Ordering::Acquire) >= self.upto
+    }
+
+    /// The logical end of the journal the handle syncs through.
+    pub fn offset(&self) -> u64 {
+        self.upto
     }
 }
 
@@ -454,8 +675,13 @@ fn encode_header(generation: u64, first_seq: u64) -> [u8; HEADER_LEN] {
 }
 
 /// Checks a header (`data` is the file's first bytes, `file_len` its
-/// length) and returns the generation and the first sequence number.
-fn decode_header(path: &Path, data: &[u8], file_len: usize) -> Result<(u64, u64), JournalError> {
+/// length) and returns the generation, the first sequence number and the
+/// version (3 or 2).
+fn decode_header(
+    path: &Path,
+    data: &[u8],
+    file_len: usize,
+) -> Result<(u64, u64, u16), JournalError> {
     let path = || path.to_path_buf();
     if file_len == 0 {
         return Err(JournalError::Empty { path: path() });
@@ -482,7 +708,7 @@ fn decode_header(path: &Path, data: &[u8], file_len: usize) -> Result<(u64, u64)
         });
     }
     let version = u16::from_le_bytes([data[4], data[5]]);
-    if version != JOURNAL_VERSION {
+    if version != JOURNAL_VERSION && version != JOURNAL_VERSION_UNPREALLOCATED {
         return Err(JournalError::UnsupportedVersion {
             path: path(),
             version,
@@ -495,7 +721,7 @@ fn decode_header(path: &Path, data: &[u8], file_len: usize) -> Result<(u64, u64)
             len: file_len as u64,
         });
     }
-    Ok((u64_at(data, 8), first_seq))
+    Ok((u64_at(data, 8), first_seq, version))
 }
 
 /// A writer may start at `next_seq` only if a record can still be written
@@ -539,6 +765,8 @@ pub struct JournalRead {
     pub generation: u64,
     /// The first sequence number in the header.
     pub first_seq: u64,
+    /// The format version in the header (3, or 2 for an older file).
+    pub version: u16,
     /// The whole file.
     pub data: Vec<u8>,
     /// Bytes from the start of the file through the last good frame: where
@@ -713,7 +941,7 @@ impl fmt::Display for JournalError {
             }
             JournalError::UnsupportedVersion { path, version } => write!(
                 f,
-                "journal {} has format version {version}; this build reads version {JOURNAL_VERSION} only",
+                "journal {} has format version {version}; this build reads versions {JOURNAL_VERSION_UNPREALLOCATED} and {JOURNAL_VERSION} only",
                 path.display()
             ),
             JournalError::BadHeader { path, len } => write!(
@@ -761,11 +989,12 @@ impl From<io::Error> for JournalError {
 /// frame.
 pub fn read_journal(path: &Path) -> Result<JournalRead, JournalError> {
     let data = fs::read(path)?;
-    let (generation, first_seq) = decode_header(path, &data, data.len())?;
-    let walked = walk(&data, first_seq);
+    let (generation, first_seq, version) = decode_header(path, &data, data.len())?;
+    let walked = walk(&data, first_seq, version == JOURNAL_VERSION);
     Ok(JournalRead {
         generation,
         first_seq,
+        version,
         data,
         valid_len: walked.valid_len,
         records: walked.records,
@@ -861,7 +1090,11 @@ struct Walked {
     trailer: Option<u64>,
 }
 
-fn walk(data: &[u8], first_seq: u64) -> Walked {
+/// Walks the frames after the header. With `zero_tail_clean` (version 3),
+/// bytes that are all zero from a frame boundary (or the trailer's end) to
+/// the end of the file are the preallocated tail: the walk ends there
+/// without damage.
+fn walk(data: &[u8], first_seq: u64, zero_tail_clean: bool) -> Walked {
     let mut w = Walked {
         records: Vec::new(),
         valid_len: HEADER_LEN as u64,
@@ -871,6 +1104,9 @@ fn walk(data: &[u8], first_seq: u64) -> Walked {
     let mut at = HEADER_LEN;
     let mut expected = first_seq;
     while at < data.len() {
+        if zero_tail_clean && data[at] == 0 && data[at..].iter().all(|&b| b == 0) {
+            break;
+        }
         if w.trailer.is_some() {
             w.damage.push(Damage {
                 offset: at as u64,
@@ -994,7 +1230,7 @@ mod tests {
         let h = encode_header(0x0102_0304_0506_0708, 99);
         assert_eq!(
             decode_header(Path::new("j"), &h, h.len()).unwrap(),
-            (0x0102_0304_0506_0708, 99)
+            (0x0102_0304_0506_0708, 99, JOURNAL_VERSION)
         );
     }
 
@@ -1003,7 +1239,7 @@ mod tests {
         let mut data = file_with(&[b"one", b"two", b"three", b"four"]);
         let two = HEADER_LEN + RECORD_HEADER_LEN + 3 + RECORD_HEADER_LEN;
         data[two] ^= 0xff;
-        let w = walk(&data, 100);
+        let w = walk(&data, 100, false);
         let seqs: Vec<u64> = w.records.iter().map(|r| r.seq).collect();
         assert_eq!(seqs, [100, 102, 103]);
         assert_eq!(w.valid_len as usize, data.len());
@@ -1020,7 +1256,7 @@ mod tests {
     fn zero_tail_is_zero_fill_with_unknown_loss() {
         let mut data = file_with(&[b"one"]);
         data.extend_from_slice(&[0; 5]);
-        let w = walk(&data, 100);
+        let w = walk(&data, 100, false);
         assert_eq!(w.records.len(), 1);
         assert_eq!(w.damage.len(), 1);
         assert_eq!(w.damage[0].kind, DamageKind::ZeroFill);
@@ -1036,7 +1272,7 @@ mod tests {
         let three = two + RECORD_HEADER_LEN + 3;
         let mut data = full[..two].to_vec();
         data.extend_from_slice(&full[three..]);
-        let w = walk(&data, 100);
+        let w = walk(&data, 100, false);
         assert_eq!(w.records.len(), 2);
         assert_eq!(w.damage[0].kind, DamageKind::SequenceGap);
         assert_eq!(w.damage[0].lost_records, Some(1));
@@ -1051,11 +1287,11 @@ mod tests {
         let crc = crc32fast::hash(&t[4..16]);
         t[16..].copy_from_slice(&crc.to_le_bytes());
         data.extend_from_slice(&t);
-        let closed = walk(&data, 100);
+        let closed = walk(&data, 100, false);
         assert_eq!(closed.trailer, Some(101));
         assert!(closed.damage.is_empty());
         data.push(1);
-        let w = walk(&data, 100);
+        let w = walk(&data, 100, false);
         assert_eq!(w.damage[0].kind, DamageKind::AfterTrailer);
     }
 

@@ -257,8 +257,14 @@ static void flip_middle(const char *path) {
     perror(path);
     exit(1);
   }
-  fseek(f, 0, SEEK_END);
-  long len = ftell(f);
+  /* The middle of the written bytes: a journal is preallocated, so its
+   * zero tail (the clean end, not data) is left out. */
+  long len = 0, at = 0;
+  int c;
+  while ((c = fgetc(f)) != EOF) {
+    at++;
+    if (c != 0) len = at;
+  }
   fseek(f, len / 2, SEEK_SET);
   int b = fgetc(f);
   fseek(f, len / 2, SEEK_SET);

@@ -61,7 +61,11 @@
 //! [`Campaign::flush`]; the [`FsyncPolicy`] decides when the written bytes
 //! are also forced to stable storage. So a Dial command is never in the
 //! host's hands before the transition that issued it is in the journal
-//! (and, with `Always`, on disk). If a write fails, the campaign stops
+//! (and, with `Always`, on disk). With `Always` a poll costs one
+//! `fdatasync` for every event since the last (group commit), into a
+//! journal kept preallocated so the sync moves no metadata (see
+//! [`crate::journal`]); a host with its own lock can run that sync after
+//! releasing it ([`Campaign::defer_sync`], [`Campaign::take_sync`]). If a write fails, the campaign stops
 //! handing out commands ([`Campaign::durability_error`] says why); reopening
 //! the directory recovers from what was written. A failed *snapshot* does
 //! not stop it — the journal still holds everything — but stays visible in
@@ -111,7 +115,9 @@ use hashbrown::HashMap;
 use super::{resolve_pending, Campaign, PendingAdmin};
 use crate::blacklist::Blacklist;
 use crate::config::{CampaignConfig, ConfigError};
-use crate::journal::{self, Damage, DamageKind, FsyncPolicy, JournalError, JournalWriter};
+use crate::journal::{
+    self, Damage, DamageKind, FsyncPolicy, JournalError, JournalWriter, SyncHandle,
+};
 use crate::lockfile::{sync_dir, DirLock, LockError};
 use crate::phone::PhoneError;
 use crate::snapshot::{self, Snapshot, SnapshotWriter};
@@ -384,6 +390,29 @@ impl Campaign {
         };
         let result = d.writer.sync().named(d.journal_path());
         d.check(result)
+    }
+
+    /// Makes the next journal flush that would fsync (the next `poll`'s,
+    /// or a setup call's) write only, and leave the `fdatasync` to the
+    /// handle [`Campaign::take_sync`] returns: for a host that calls the
+    /// campaign under its own lock and syncs after releasing it, so other
+    /// threads do not wait on the disk. The host must call
+    /// [`SyncHandle::sync`] and see it succeed before it hands out the
+    /// commands of that poll (or acknowledges that setup call): the
+    /// ordering "record on disk before the Dial leaves" is then the host's.
+    /// A failed deferred sync stops the campaign at its next flush, like a
+    /// failed write. No effect without a data directory.
+    pub fn defer_sync(&mut self) {
+        if let Some(d) = self.durable.as_deref_mut() {
+            d.writer.defer_sync();
+        }
+    }
+
+    /// The `fdatasync` the last flush left after [`Campaign::defer_sync`],
+    /// if it left one; cancels a deferral no flush used. Call
+    /// [`SyncHandle::sync`] on it without holding the campaign's lock.
+    pub fn take_sync(&mut self) -> Option<SyncHandle> {
+        self.durable.as_deref_mut()?.writer.take_sync()
     }
 
     /// Writes a snapshot of the whole campaign as a new generation and
