@@ -1,0 +1,316 @@
+//! Two append-only logs of the host: the event log and the crash log.
+//!
+//! **Event log** ([`EventLog`], JSON lines, default
+//! `<data_dir>/events.jsonl`): one object per SIP message sent or received
+//! and per engine event and command, each with `t` (ms since the epoch)
+//! and `ev` (its kind). The end-to-end test asserts on it; an operator can
+//! `grep` it. Each line is written when it happens and flushed at every
+//! turn of the engine loop.
+//!
+//! **Crash log** ([`CallLog`], `<data_dir>/sip-calls.log`): the dialogs in
+//! flight, so that a restart after `kill -9` can end them before the engine
+//! dials their contacts again. Before an attempt's INVITE leaves, an
+//! `invite` line holds its whole text; when it is answered an `up` line
+//! holds the confirmed dialog's BYE fields; when its last dialog is gone an
+//! `end` line closes it. Each line is written (unbuffered) before the
+//! message it describes is sent, so the OS has it even if the process dies
+//! right after. [`CallLog::open`] reads the leftovers (started, not ended)
+//! and starts a fresh file.
+
+use std::collections::BTreeMap;
+use std::fs::{self, File, OpenOptions};
+use std::io::{self, BufWriter, Write};
+use std::path::{Path, PathBuf};
+
+use dialcore::{CallId, ContactId};
+
+/// The JSON-lines event log.
+#[derive(Debug)]
+pub struct EventLog {
+    out: BufWriter<File>,
+}
+
+/// One field value of an event line.
+#[derive(Debug, Clone, Copy)]
+pub enum V<'a> {
+    /// A number.
+    N(u64),
+    /// A string (escaped on output).
+    S(&'a str),
+    /// A boolean.
+    B(bool),
+}
+
+impl EventLog {
+    /// Opens (appends to) the log.
+    pub fn open(path: &Path) -> io::Result<EventLog> {
+        if let Some(p) = path.parent() {
+            fs::create_dir_all(p)?;
+        }
+        let f = OpenOptions::new().create(true).append(true).open(path)?;
+        Ok(EventLog {
+            out: BufWriter::new(f),
+        })
+    }
+
+    /// Writes one line: `{"t":…,"ev":…,<fields>}`.
+    pub fn line(&mut self, t: u64, ev: &str, fields: &[(&str, V<'_>)]) {
+        let mut s = format!("{{\"t\":{t},\"ev\":\"{ev}\"");
+        for (k, v) in fields {
+            s.push_str(",\"");
+            s.push_str(k);
+            s.push_str("\":");
+            match v {
+                V::N(n) => s.push_str(&n.to_string()),
+                V::B(b) => s.push_str(if *b { "true" } else { "false" }),
+                V::S(text) => {
+                    s.push('"');
+                    escape_into(&mut s, text);
+                    s.push('"');
+                }
+            }
+        }
+        s.push_str("}\n");
+        let _ = self.out.write_all(s.as_bytes());
+    }
+
+    /// Writes a call event (with `contact`, `attempt`).
+    pub fn call(&mut self, t: u64, ev: &str, call: CallId, fields: &[(&str, V<'_>)]) {
+        let mut all = vec![
+            ("contact", V::N(u64::from(call.contact.0))),
+            ("attempt", V::N(u64::from(call.attempt))),
+        ];
+        all.extend_from_slice(fields);
+        self.line(t, ev, &all);
+    }
+
+    /// Hands buffered lines to the OS.
+    pub fn flush(&mut self) {
+        let _ = self.out.flush();
+    }
+}
+
+fn escape_into(s: &mut String, text: &str) {
+    for c in text.chars() {
+        match c {
+            '"' => s.push_str("\\\""),
+            '\\' => s.push_str("\\\\"),
+            '\n' => s.push_str("\\n"),
+            '\r' => s.push_str("\\r"),
+            '\t' => s.push_str("\\t"),
+            c if (c as u32) < 0x20 => s.push_str(&format!("\\u{:04x}", c as u32)),
+            c => s.push(c),
+        }
+    }
+}
+
+/// A dialog the previous process left in flight.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Leftover {
+    /// The attempt.
+    pub call: CallId,
+    /// The number dialed.
+    pub number: u64,
+    /// The INVITE's text (`\n` line ends).
+    pub invite: String,
+    /// The confirmed dialog's BYE fields, when it was answered.
+    pub up: Option<String>,
+}
+
+/// The crash log of dialogs in flight.
+#[derive(Debug)]
+pub struct CallLog {
+    path: PathBuf,
+    file: File,
+}
+
+fn key(call: CallId) -> (u32, u8) {
+    (call.contact.0, call.attempt)
+}
+
+/// Escapes tabs and line ends so that one record stays one line.
+fn pack(text: &str) -> String {
+    text.replace('\\', "\\\\").replace('\n', "\\n").replace('\t', "\\t")
+}
+
+fn unpack(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut it = text.chars();
+    while let Some(c) = it.next() {
+        if c == '\\' {
+            match it.next() {
+                Some('n') => out.push('\n'),
+                Some('t') => out.push('\t'),
+                Some(o) => out.push(o),
+                None => {}
+            }
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
+impl CallLog {
+    /// Reads `<dir>/sip-calls.log`, returns the dialogs left in flight, and
+    /// starts the log again holding just those (they are closed by
+    /// [`CallLog::ended`] once the restart has ended them).
+    pub fn open(dir: &Path) -> io::Result<(CallLog, Vec<Leftover>)> {
+        fs::create_dir_all(dir)?;
+        let path = dir.join("sip-calls.log");
+        let mut live: BTreeMap<(u32, u8), Leftover> = BTreeMap::new();
+        match fs::read_to_string(&path) {
+            Ok(text) => {
+                for line in text.lines() {
+                    let mut f = line.splitn(5, '\t');
+                    let (Some(kind), Some(c), Some(a)) = (f.next(), f.next(), f.next()) else {
+                        continue; // a line cut by the crash
+                    };
+                    let (Ok(c), Ok(a)) = (c.parse::<u32>(), a.parse::<u8>()) else {
+                        continue;
+                    };
+                    let call = CallId {
+                        contact: ContactId(c),
+                        attempt: a,
+                    };
+                    match kind {
+                        "invite" => {
+                            let (Some(n), Some(inv)) = (f.next(), f.next()) else {
+                                continue;
+                            };
+                            let Ok(number) = n.parse() else { continue };
+                            live.insert(
+                                key(call),
+                                Leftover {
+                                    call,
+                                    number,
+                                    invite: unpack(inv),
+                                    up: None,
+                                },
+                            );
+                        }
+                        "up" => {
+                            if let (Some(l), Some(fields)) = (live.get_mut(&key(call)), f.next()) {
+                                let rest = f.next().map(|r| format!("\t{r}")).unwrap_or_default();
+                                l.up = Some(unpack(&format!("{fields}{rest}")));
+                            }
+                        }
+                        "end" => {
+                            live.remove(&key(call));
+                        }
+                        _ => {}
+                    }
+                }
+            }
+            Err(e) if e.kind() == io::ErrorKind::NotFound => {}
+            Err(e) => return Err(e),
+        }
+        let leftovers: Vec<Leftover> = live.into_values().collect();
+        let tmp = dir.join("sip-calls.log.tmp");
+        {
+            let mut f = File::create(&tmp)?;
+            for l in &leftovers {
+                f.write_all(Self::invite_line(l.call, l.number, &l.invite).as_bytes())?;
+                if let Some(up) = &l.up {
+                    f.write_all(Self::up_line(l.call, up).as_bytes())?;
+                }
+            }
+            f.sync_all()?;
+        }
+        fs::rename(&tmp, &path)?;
+        let file = OpenOptions::new().append(true).open(&path)?;
+        Ok((CallLog { path, file }, leftovers))
+    }
+
+    fn invite_line(call: CallId, number: u64, invite: &str) -> String {
+        format!(
+            "invite\t{}\t{}\t{number}\t{}\n",
+            call.contact.0,
+            call.attempt,
+            pack(invite)
+        )
+    }
+
+    fn up_line(call: CallId, fields: &str) -> String {
+        format!("up\t{}\t{}\t{}\n", call.contact.0, call.attempt, pack(fields))
+    }
+
+    /// The file.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// An INVITE is about to leave (or just left).
+    pub fn invited(&mut self, call: CallId, number: u64, invite: &str) -> io::Result<()> {
+        self.file
+            .write_all(Self::invite_line(call, number, invite).as_bytes())
+    }
+
+    /// The call was answered: its dialog's BYE fields.
+    pub fn up(&mut self, call: CallId, fields: &str) -> io::Result<()> {
+        self.file.write_all(Self::up_line(call, fields).as_bytes())
+    }
+
+    /// The call's dialogs are all gone.
+    pub fn ended(&mut self, call: CallId) -> io::Result<()> {
+        self.file
+            .write_all(format!("end\t{}\t{}\n", call.contact.0, call.attempt).as_bytes())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn call(c: u32, a: u8) -> CallId {
+        CallId {
+            contact: ContactId(c),
+            attempt: a,
+        }
+    }
+
+    #[test]
+    fn leftovers_are_started_minus_ended_and_survive_a_second_open() {
+        let dir = tempfile::tempdir().unwrap();
+        let invite = "INVITE sip:1@h SIP/2.0\nVia: x\tTab\\back\n\n";
+        {
+            let (mut log, left) = CallLog::open(dir.path()).unwrap();
+            assert!(left.is_empty());
+            log.invited(call(1, 1), 11, invite).unwrap();
+            log.invited(call(2, 1), 22, invite).unwrap();
+            log.up(call(2, 1), "call_id=a\tfrom=b").unwrap();
+            log.invited(call(3, 1), 33, invite).unwrap();
+            log.ended(call(1, 1)).unwrap();
+            // a line cut by a crash
+            log.file.write_all(b"invite\t9\t").unwrap();
+        }
+        let (_log, left) = CallLog::open(dir.path()).unwrap();
+        assert_eq!(left.len(), 2);
+        assert_eq!(left[0].call, call(2, 1));
+        assert_eq!(left[0].invite, invite);
+        assert_eq!(left[0].up.as_deref(), Some("call_id=a\tfrom=b"));
+        assert_eq!(left[1].call, call(3, 1));
+        assert_eq!(left[1].up, None);
+        // not ended: still there on the next open
+        let (mut log, again) = CallLog::open(dir.path()).unwrap();
+        assert_eq!(again, left);
+        log.ended(call(2, 1)).unwrap();
+        log.ended(call(3, 1)).unwrap();
+        drop(log);
+        assert!(CallLog::open(dir.path()).unwrap().1.is_empty());
+    }
+
+    #[test]
+    fn event_lines_are_json_escaped() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("e.jsonl");
+        let mut log = EventLog::open(&p).unwrap();
+        log.call(5, "final", call(3, 2), &[("code", V::N(486)), ("why", V::S("a\"b\n"))]);
+        log.flush();
+        let text = fs::read_to_string(&p).unwrap();
+        assert_eq!(
+            text,
+            "{\"t\":5,\"ev\":\"final\",\"contact\":3,\"attempt\":2,\"code\":486,\"why\":\"a\\\"b\\n\"}\n"
+        );
+    }
+}
