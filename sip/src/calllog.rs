@@ -115,6 +115,8 @@ pub struct Leftover {
     pub invite: String,
     /// The confirmed dialog's BYE fields, when it was answered.
     pub up: Option<String>,
+    /// The operator leg's BYE fields, when it was bridged.
+    pub operator: Option<String>,
 }
 
 /// The crash log of dialogs in flight.
@@ -186,13 +188,18 @@ impl CallLog {
                                     number,
                                     invite: unpack(inv),
                                     up: None,
+                                    operator: None,
                                 },
                             );
                         }
                         "up" => {
                             if let (Some(l), Some(fields)) = (live.get_mut(&key(call)), f.next()) {
-                                let rest = f.next().map(|r| format!("\t{r}")).unwrap_or_default();
-                                l.up = Some(unpack(&format!("{fields}{rest}")));
+                                l.up = Some(unpack(fields));
+                            }
+                        }
+                        "op" => {
+                            if let (Some(l), Some(fields)) = (live.get_mut(&key(call)), f.next()) {
+                                l.operator = Some(unpack(fields));
                             }
                         }
                         "end" => {
@@ -214,6 +221,9 @@ impl CallLog {
                 if let Some(up) = &l.up {
                     f.write_all(Self::up_line(l.call, up).as_bytes())?;
                 }
+                if let Some(op) = &l.operator {
+                    f.write_all(Self::tagged_line("op", l.call, op).as_bytes())?;
+                }
             }
             f.sync_all()?;
         }
@@ -232,7 +242,17 @@ impl CallLog {
     }
 
     fn up_line(call: CallId, fields: &str) -> String {
-        format!("up\t{}\t{}\t{}\n", call.contact.0, call.attempt, pack(fields))
+        Self::tagged_line("up", call, fields)
+    }
+
+    fn tagged_line(tag: &str, call: CallId, fields: &str) -> String {
+        format!("{tag}\t{}\t{}\t{}\n", call.contact.0, call.attempt, pack(fields))
+    }
+
+    /// The operator leg was answered: its BYE fields.
+    pub fn operator_up(&mut self, call: CallId, fields: &str) -> io::Result<()> {
+        self.file
+            .write_all(Self::tagged_line("op", call, fields).as_bytes())
     }
 
     /// The file.
@@ -279,6 +299,7 @@ mod tests {
             log.invited(call(1, 1), 11, invite).unwrap();
             log.invited(call(2, 1), 22, invite).unwrap();
             log.up(call(2, 1), "call_id=a\tfrom=b").unwrap();
+            log.operator_up(call(2, 1), "call_id=o").unwrap();
             log.invited(call(3, 1), 33, invite).unwrap();
             log.ended(call(1, 1)).unwrap();
             // a line cut by a crash
@@ -289,6 +310,7 @@ mod tests {
         assert_eq!(left[0].call, call(2, 1));
         assert_eq!(left[0].invite, invite);
         assert_eq!(left[0].up.as_deref(), Some("call_id=a\tfrom=b"));
+        assert_eq!(left[0].operator.as_deref(), Some("call_id=o"));
         assert_eq!(left[1].call, call(3, 1));
         assert_eq!(left[1].up, None);
         // not ended: still there on the next open

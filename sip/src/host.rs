@@ -174,7 +174,7 @@ impl Host {
             .map_err(|e| format!("{}: {e}", cfg.data_dir.display()))?;
         let calls_log = Arc::new(Mutex::new(calls_log));
         if !leftovers.is_empty() {
-            crate::reaper::reap(cfg.trunk.local, &leftovers, &mut log, &calls_log).await?;
+            crate::reaper::reap(cfg.trunk.local, cfg.trunk.address, &leftovers, &mut log, &calls_log).await?;
         }
         let run_tag = format!("{:x}", now_ms());
         let ua = Ua::start(cfg.trunk.local, cfg.trunk.address, &cfg.trunk.caller_id, run_tag).await?;
@@ -462,6 +462,9 @@ impl Host {
                 l.answered = true;
                 let report = !l.reported && !l.engine_closed;
                 l.reported = true;
+                // A machine's attempt is over for the engine at once (the
+                // call task BYEs it): no CallEnded follows.
+                l.ended |= machine;
                 self.log.call(t, if machine { "machine" } else { "answered" }, call, &[("number", V::N(number))]);
                 if report {
                     let ev = if machine { Event::AnsweredByMachine(call) } else { Event::Answered(call) };

@@ -443,7 +443,13 @@ pub async fn run_call(
                 None => ctl_open = false,
             },
             st = next_state(&mut op_states) => match st {
-                Some(DialogState::Confirmed(..)) => send(CallReport::OperatorAnswered),
+                Some(DialogState::Confirmed(..)) => {
+                    if let Some(d) = op.as_ref() {
+                        let fields = bye_fields(d);
+                        crash_log(&|log| log.operator_up(call, &fields));
+                    }
+                    send(CallReport::OperatorAnswered);
+                }
                 Some(DialogState::Terminated(_, TerminatedReason::UasBye)) => {
                     send(CallReport::OperatorBye);
                     let _ = dialog.bye().await;
