@@ -65,6 +65,9 @@ pub enum Finish {
 struct Live {
     ctl: UnboundedSender<CallCtl>,
     number: u64,
+    /// The operator bound at Dial (preview, progressive, reserved
+    /// retries): bridged as soon as the customer answers.
+    operator: Option<OperatorId>,
     /// A final answer (2xx, non-2xx, transport error) was reported to the engine.
     reported: bool,
     answered: bool,
@@ -88,7 +91,7 @@ pub struct Host {
     log: EventLog,
     calls_log: Arc<Mutex<CallLog>>,
     live: HashMap<CallId, Live>,
-    queue: VecDeque<(CallId, u64)>,
+    queue: VecDeque<(CallId, u64, Option<OperatorId>)>,
     next_slot: f64,
     acw: Vec<Acw>,
     reports_tx: UnboundedSender<(CallId, CallReport)>,
@@ -343,7 +346,7 @@ impl Host {
             Command::Dial { call, number, operator } => {
                 let op = operator.map_or(u64::MAX, |o| u64::from(o.0));
                 self.log.call(t, "dial", call, &[("number", V::N(number)), ("operator", V::N(op))]);
-                self.queue.push_back((call, number));
+                self.queue.push_back((call, number, operator));
             }
             Command::Connect { call, operator } => {
                 self.log.call(t, "connect", call, &[("operator", V::N(u64::from(operator.0)))]);
@@ -361,7 +364,7 @@ impl Host {
             }
             Command::Hangup { call } => {
                 self.log.call(t, "hangup", call, &[]);
-                if let Some(pos) = self.queue.iter().position(|(c, _)| *c == call) {
+                if let Some(pos) = self.queue.iter().position(|(c, _, _)| *c == call) {
                     self.queue.remove(pos);
                     self.log.call(t, "dial_dropped", call, &[]);
                 } else if let Some(l) = self.live.get_mut(&call) {
@@ -386,7 +389,7 @@ impl Host {
     fn start_dials(&mut self, t: u64) {
         let gap = 1000.0 / f64::from(self.cfg.trunk.cps);
         while self.live.len() < self.cfg.trunk.max_calls && (t as f64) >= self.next_slot {
-            let Some((call, number)) = self.queue.pop_front() else { break };
+            let Some((call, number, operator)) = self.queue.pop_front() else { break };
             self.next_slot = self.next_slot.max(t as f64 - gap) + gap;
             let (ctl, ctl_rx) = mpsc::unbounded_channel();
             self.live.insert(
@@ -394,6 +397,7 @@ impl Host {
                 Live {
                     ctl,
                     number,
+                    operator,
                     reported: false,
                     answered: false,
                     engine_closed: false,
@@ -466,9 +470,19 @@ impl Host {
                 // call task BYEs it): no CallEnded follows.
                 l.ended |= machine;
                 self.log.call(t, if machine { "machine" } else { "answered" }, call, &[("number", V::N(number))]);
+                let bound = l.operator.filter(|_| report && !machine);
+                if let Some(op) = bound {
+                    // Bound at Dial: the engine goes straight to
+                    // CallInProgress (no Connect command), so bridge now.
+                    let uri = self.cfg.operators.uris[op.0 as usize].clone();
+                    let _ = l.ctl.send(CallCtl::Connect { uri });
+                }
                 if report {
                     let ev = if machine { Event::AnsweredByMachine(call) } else { Event::Answered(call) };
                     self.handle(ev, t);
+                }
+                if let Some(op) = bound {
+                    self.log.call(t, "connect", call, &[("operator", V::N(u64::from(op.0))), ("bound", V::B(true))]);
                 }
             }
             CallReport::Final { code, outcome } => {
