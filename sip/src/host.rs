@@ -38,7 +38,7 @@ use dialcore::{
     Mode, OperatorId, State,
 };
 use tokio::io::AsyncBufReadExt;
-use tokio::signal::unix::{signal, SignalKind};
+use tokio::signal::unix::{signal, Signal, SignalKind};
 use tokio::sync::mpsc::{self, UnboundedReceiver, UnboundedSender};
 
 use crate::calllog::{CallLog, EventLog, V};
@@ -99,6 +99,17 @@ pub struct Host {
     auto: bool,
     stopping: bool,
     commands: Vec<Command>,
+    sigterm: Option<Signal>,
+    sigint: Option<Signal>,
+}
+
+async fn recv_signal(s: &mut Option<Signal>) {
+    match s {
+        Some(s) => {
+            s.recv().await;
+        }
+        None => std::future::pending().await,
+    }
 }
 
 impl std::fmt::Debug for Host {
@@ -115,6 +126,10 @@ impl Host {
     /// the operators in, ends the previous process's leftover dialogs, and
     /// binds the SIP side.
     pub async fn start(cfg: HostConfig) -> Result<Host, String> {
+        // First: a SIGTERM during the start (the reaper can take seconds)
+        // is then a graceful stop at the first turn of the loop.
+        let sigterm = signal(SignalKind::terminate()).map_err(|e| e.to_string())?;
+        let sigint = signal(SignalKind::interrupt()).map_err(|e| e.to_string())?;
         let config = cfg.campaign_config().map_err(|e| e.to_string())?;
         let fsync = match cfg.campaign.fsync_every_ms {
             0 => FsyncPolicy::Always,
@@ -176,6 +191,7 @@ impl Host {
         let (calls_log, leftovers) = CallLog::open(&cfg.data_dir)
             .map_err(|e| format!("{}: {e}", cfg.data_dir.display()))?;
         let calls_log = Arc::new(Mutex::new(calls_log));
+        log.flush();
         if !leftovers.is_empty() {
             crate::reaper::reap(cfg.trunk.local, cfg.trunk.address, &leftovers, &mut log, &calls_log).await?;
         }
@@ -198,6 +214,8 @@ impl Host {
             auto,
             stopping: false,
             commands: Vec::new(),
+            sigterm: Some(sigterm),
+            sigint: Some(sigint),
         })
     }
 
@@ -220,8 +238,7 @@ impl Host {
     /// Runs until every contact is final or a stop is asked for and the
     /// calls have ended.
     pub async fn run(mut self) -> Result<Finish, String> {
-        let mut sigterm = signal(SignalKind::terminate()).map_err(|e| e.to_string())?;
-        let mut sigint = signal(SignalKind::interrupt()).map_err(|e| e.to_string())?;
+        let (mut sigterm, mut sigint) = (self.sigterm.take(), self.sigint.take());
         let (console_tx, mut console) = mpsc::unbounded_channel::<String>();
         if !self.auto {
             tokio::spawn(async move {
@@ -270,8 +287,8 @@ impl Host {
                     None => console_open = false,
                 },
                 _ = tokio::time::sleep(sleep) => {}
-                _ = sigterm.recv() => self.stop("SIGTERM"),
-                _ = sigint.recv() => self.stop("SIGINT"),
+                _ = recv_signal(&mut sigterm) => self.stop("SIGTERM"),
+                _ = recv_signal(&mut sigint) => self.stop("SIGINT"),
             }
         }
     }

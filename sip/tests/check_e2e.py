@@ -11,6 +11,7 @@ sip/tests/sipp/customer.xml). With --crash the run was killed with SIGKILL
 and restarted on the same data directory: the host log holds both runs.
 """
 import json
+import re
 import sys
 from collections import defaultdict
 
@@ -150,7 +151,8 @@ import os
 for f in err_files:
     if not os.path.exists(f):  # SIPp writes the file on the first error only
         continue
-    for l in open(f, errors="replace"):
+    # SIPp writes its error entries without line ends: split on the stamps
+    for l in re.split(r"(?=\d{4}-\d\d-\d\d\t\d\d:)", open(f, errors="replace").read()):
         if "aborting" in l.lower() or "unexpected" in l.lower():
             aborted.append(l.strip()[:160])
 check(not aborted, f"no SIPp 'aborting call' / unexpected message errors ({aborted[:3]})")
