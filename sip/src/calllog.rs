@@ -132,7 +132,9 @@ fn key(call: CallId) -> (u32, u8) {
 
 /// Escapes tabs and line ends so that one record stays one line.
 fn pack(text: &str) -> String {
-    text.replace('\\', "\\\\").replace('\n', "\\n").replace('\t', "\\t")
+    text.replace('\\', "\\\\")
+        .replace('\n', "\\n")
+        .replace('\t', "\\t")
 }
 
 fn unpack(text: &str) -> String {
@@ -246,7 +248,12 @@ impl CallLog {
     }
 
     fn tagged_line(tag: &str, call: CallId, fields: &str) -> String {
-        format!("{tag}\t{}\t{}\t{}\n", call.contact.0, call.attempt, pack(fields))
+        format!(
+            "{tag}\t{}\t{}\t{}\n",
+            call.contact.0,
+            call.attempt,
+            pack(fields)
+        )
     }
 
     /// The operator leg was answered: its BYE fields.
@@ -327,7 +334,12 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let p = dir.path().join("e.jsonl");
         let mut log = EventLog::open(&p).unwrap();
-        log.call(5, "final", call(3, 2), &[("code", V::N(486)), ("why", V::S("a\"b\n"))]);
+        log.call(
+            5,
+            "final",
+            call(3, 2),
+            &[("code", V::N(486)), ("why", V::S("a\"b\n"))],
+        );
         log.flush();
         let text = fs::read_to_string(&p).unwrap();
         assert_eq!(

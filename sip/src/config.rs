@@ -269,7 +269,12 @@ impl HostConfig {
     pub fn campaign_config(&self) -> Result<CampaignConfig, dialcore::ConfigError> {
         let c = &self.campaign;
         let bad = |field: &'static str, message: String| dialcore::ConfigError { field, message };
-        let mode = Mode::from_name(&c.mode).ok_or_else(|| bad("mode", format!("{:?} is not preview, progressive or predictive", c.mode)))?;
+        let mode = Mode::from_name(&c.mode).ok_or_else(|| {
+            bad(
+                "mode",
+                format!("{:?} is not preview, progressive or predictive", c.mode),
+            )
+        })?;
         let window = c
             .calling_window
             .parse()
@@ -277,15 +282,28 @@ impl HostConfig {
         let guard = match c.abandon_guard.as_str() {
             "worst_case" => AbandonGuard::WorstCase,
             "expected" => AbandonGuard::Expected,
-            g => return Err(bad("abandon_guard", format!("{g:?} is not worst_case or expected"))),
+            g => {
+                return Err(bad(
+                    "abandon_guard",
+                    format!("{g:?} is not worst_case or expected"),
+                ))
+            }
         };
         let abandon_window = match c.abandon_window.as_str() {
             "thirty_days" => AbandonWindow::ThirtyDays,
             "day" => AbandonWindow::Day,
-            w => return Err(bad("abandon_window", format!("{w:?} is not thirty_days or day"))),
+            w => {
+                return Err(bad(
+                    "abandon_window",
+                    format!("{w:?} is not thirty_days or day"),
+                ))
+            }
         };
         if !matches!(c.pacer.as_str(), "dialcore" | "fixed_ratio") {
-            return Err(bad("pacer", format!("{:?} is not dialcore or fixed_ratio", c.pacer)));
+            return Err(bad(
+                "pacer",
+                format!("{:?} is not dialcore or fixed_ratio", c.pacer),
+            ));
         }
         let rule = |field: &'static str, s: f64| -> Result<RetryRule, dialcore::ConfigError> {
             if !s.is_finite() {
@@ -361,11 +379,15 @@ uris = ["sip:op1@127.0.0.1:5090"]
 
     #[test]
     fn unknown_keys_and_bad_values_are_refused() {
-        let err = HostConfig::from_toml_str(&format!("{MIN}\n[campaign]\nmdoe = \"x\"\n")).unwrap_err();
+        let err =
+            HostConfig::from_toml_str(&format!("{MIN}\n[campaign]\nmdoe = \"x\"\n")).unwrap_err();
         assert!(err.contains("mdoe"), "{err}");
-        let err = HostConfig::from_toml_str(&format!("{MIN}\n[campaign]\nmode = \"blast\"\n")).unwrap_err();
+        let err = HostConfig::from_toml_str(&format!("{MIN}\n[campaign]\nmode = \"blast\"\n"))
+            .unwrap_err();
         assert!(err.contains("mode") && err.contains("blast"), "{err}");
         let bad_uri = MIN.replace("sip:op1@", "op1@");
-        assert!(HostConfig::from_toml_str(&bad_uri).unwrap_err().contains("operators.uris"));
+        assert!(HostConfig::from_toml_str(&bad_uri)
+            .unwrap_err()
+            .contains("operators.uris"));
     }
 }

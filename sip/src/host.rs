@@ -34,8 +34,8 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use dialcore::journal::FsyncPolicy;
 use dialcore::{
-    CallId, Campaign, Command, ContactId, DialcorePacer, Disposition, DurableOptions, Event,
-    Mode, OperatorId, State,
+    CallId, Campaign, Command, ContactId, DialcorePacer, Disposition, DurableOptions, Event, Mode,
+    OperatorId, State,
 };
 use tokio::io::AsyncBufReadExt;
 use tokio::signal::unix::{signal, Signal, SignalKind};
@@ -185,18 +185,35 @@ impl Host {
             campaign.add_operator();
         }
         for i in 0..cfg.operators.uris.len() as u32 {
-            campaign.handle(Event::OperatorLogin(OperatorId(i)), t).map_err(engine)?;
-            campaign.handle(Event::OperatorReady(OperatorId(i)), t).map_err(engine)?;
+            campaign
+                .handle(Event::OperatorLogin(OperatorId(i)), t)
+                .map_err(engine)?;
+            campaign
+                .handle(Event::OperatorReady(OperatorId(i)), t)
+                .map_err(engine)?;
         }
-        let (calls_log, leftovers) = CallLog::open(&cfg.data_dir)
-            .map_err(|e| format!("{}: {e}", cfg.data_dir.display()))?;
+        let (calls_log, leftovers) =
+            CallLog::open(&cfg.data_dir).map_err(|e| format!("{}: {e}", cfg.data_dir.display()))?;
         let calls_log = Arc::new(Mutex::new(calls_log));
         log.flush();
         if !leftovers.is_empty() {
-            crate::reaper::reap(cfg.trunk.local, cfg.trunk.address, &leftovers, &mut log, &calls_log).await?;
+            crate::reaper::reap(
+                cfg.trunk.local,
+                cfg.trunk.address,
+                &leftovers,
+                &mut log,
+                &calls_log,
+            )
+            .await?;
         }
         let run_tag = format!("{:x}", now_ms());
-        let ua = Ua::start(cfg.trunk.local, cfg.trunk.address, &cfg.trunk.caller_id, run_tag).await?;
+        let ua = Ua::start(
+            cfg.trunk.local,
+            cfg.trunk.address,
+            &cfg.trunk.caller_id,
+            run_tag,
+        )
+        .await?;
         let (reports_tx, reports) = mpsc::unbounded_channel();
         let auto = cfg.operators.console == "auto";
         Ok(Host {
@@ -224,7 +241,10 @@ impl Host {
             self.log.line(
                 t,
                 "engine_error",
-                &[("event", V::S(event.name())), ("error", V::S(&e.to_string()))],
+                &[
+                    ("event", V::S(event.name())),
+                    ("error", V::S(&e.to_string())),
+                ],
             );
         }
     }
@@ -322,12 +342,23 @@ impl Host {
                 ],
             );
         }
-        let finish = if self.stopping { Finish::Stopped } else { Finish::Done };
+        let finish = if self.stopping {
+            Finish::Stopped
+        } else {
+            Finish::Done
+        };
         self.campaign.flush().map_err(|e| e.to_string())?;
         self.log.line(
             t,
             "exit",
-            &[("finish", V::S(if finish == Finish::Done { "done" } else { "stopped" }))],
+            &[(
+                "finish",
+                V::S(if finish == Finish::Done {
+                    "done"
+                } else {
+                    "stopped"
+                }),
+            )],
         );
         self.log.flush();
         self.ua.cancel.cancel();
@@ -351,7 +382,10 @@ impl Host {
                 self.log.line(
                     t,
                     "offer",
-                    &[("contact", V::N(u64::from(contact.0))), ("operator", V::N(u64::from(operator.0)))],
+                    &[
+                        ("contact", V::N(u64::from(contact.0))),
+                        ("operator", V::N(u64::from(operator.0))),
+                    ],
                 );
                 if self.auto {
                     self.handle(Event::OperatorAccepted { operator, contact }, t);
@@ -360,13 +394,27 @@ impl Host {
                     println!("offer {} {} {number}", operator.0, contact.0);
                 }
             }
-            Command::Dial { call, number, operator } => {
+            Command::Dial {
+                call,
+                number,
+                operator,
+            } => {
                 let op = operator.map_or(u64::MAX, |o| u64::from(o.0));
-                self.log.call(t, "dial", call, &[("number", V::N(number)), ("operator", V::N(op))]);
+                self.log.call(
+                    t,
+                    "dial",
+                    call,
+                    &[("number", V::N(number)), ("operator", V::N(op))],
+                );
                 self.queue.push_back((call, number, operator));
             }
             Command::Connect { call, operator } => {
-                self.log.call(t, "connect", call, &[("operator", V::N(u64::from(operator.0)))]);
+                self.log.call(
+                    t,
+                    "connect",
+                    call,
+                    &[("operator", V::N(u64::from(operator.0)))],
+                );
                 let uri = self.cfg.operators.uris[operator.0 as usize].clone();
                 if let Some(l) = self.live.get(&call) {
                     let _ = l.ctl.send(CallCtl::Connect { uri });
@@ -393,7 +441,10 @@ impl Host {
                 self.log.line(
                     t,
                     "revoke",
-                    &[("contact", V::N(u64::from(contact.0))), ("operator", V::N(u64::from(operator.0)))],
+                    &[
+                        ("contact", V::N(u64::from(contact.0))),
+                        ("operator", V::N(u64::from(operator.0))),
+                    ],
                 );
                 self.acw.retain(|a| a.contact != contact);
                 if !self.auto {
@@ -406,7 +457,9 @@ impl Host {
     fn start_dials(&mut self, t: u64) {
         let gap = 1000.0 / f64::from(self.cfg.trunk.cps);
         while self.live.len() < self.cfg.trunk.max_calls && (t as f64) >= self.next_slot {
-            let Some((call, number, operator)) = self.queue.pop_front() else { break };
+            let Some((call, number, operator)) = self.queue.pop_front() else {
+                break;
+            };
             self.next_slot = self.next_slot.max(t as f64 - gap) + gap;
             let (ctl, ctl_rx) = mpsc::unbounded_channel();
             self.live.insert(
@@ -460,7 +513,9 @@ impl Host {
         if self.campaign.state(contact) != Some(State::Acw) {
             return;
         }
-        let Some(operator) = self.campaign.operator_of(contact) else { return };
+        let Some(operator) = self.campaign.operator_of(contact) else {
+            return;
+        };
         if self.auto {
             self.acw.push(Acw {
                 due: t + self.cfg.operators.auto_acw_ms,
@@ -474,11 +529,18 @@ impl Host {
 
     fn on_report(&mut self, call: CallId, rep: CallReport) {
         let t = now_ms();
-        let Some(l) = self.live.get_mut(&call) else { return };
+        let Some(l) = self.live.get_mut(&call) else {
+            return;
+        };
         let number = l.number;
         match rep {
-            CallReport::Invited(_) => self.log.call(t, "invite", call, &[("number", V::N(number))]),
-            CallReport::Ringing(code) => self.log.call(t, "ringing", call, &[("code", V::N(u64::from(code)))]),
+            CallReport::Invited(_) => self
+                .log
+                .call(t, "invite", call, &[("number", V::N(number))]),
+            CallReport::Ringing(code) => {
+                self.log
+                    .call(t, "ringing", call, &[("code", V::N(u64::from(code)))])
+            }
             CallReport::Answered { machine, .. } => {
                 l.answered = true;
                 let report = !l.reported && !l.engine_closed;
@@ -486,7 +548,12 @@ impl Host {
                 // A machine's attempt is over for the engine at once (the
                 // call task BYEs it): no CallEnded follows.
                 l.ended |= machine;
-                self.log.call(t, if machine { "machine" } else { "answered" }, call, &[("number", V::N(number))]);
+                self.log.call(
+                    t,
+                    if machine { "machine" } else { "answered" },
+                    call,
+                    &[("number", V::N(number))],
+                );
                 let bound = l.operator.filter(|_| report && !machine);
                 if let Some(op) = bound {
                     // Bound at Dial: the engine goes straight to
@@ -495,27 +562,47 @@ impl Host {
                     let _ = l.ctl.send(CallCtl::Connect { uri });
                 }
                 if report {
-                    let ev = if machine { Event::AnsweredByMachine(call) } else { Event::Answered(call) };
+                    let ev = if machine {
+                        Event::AnsweredByMachine(call)
+                    } else {
+                        Event::Answered(call)
+                    };
                     self.handle(ev, t);
                 }
                 if let Some(op) = bound {
-                    self.log.call(t, "connect", call, &[("operator", V::N(u64::from(op.0))), ("bound", V::B(true))]);
+                    self.log.call(
+                        t,
+                        "connect",
+                        call,
+                        &[("operator", V::N(u64::from(op.0))), ("bound", V::B(true))],
+                    );
                 }
             }
             CallReport::Final { code, outcome } => {
                 let report = !l.reported && !l.engine_closed;
                 l.reported = true;
-                self.log.call(t, "final", call, &[("code", V::N(u64::from(code))), ("number", V::N(number))]);
+                self.log.call(
+                    t,
+                    "final",
+                    call,
+                    &[("code", V::N(u64::from(code))), ("number", V::N(number))],
+                );
                 if report {
                     self.handle(outcome.event(call), t);
                 }
             }
-            CallReport::CancelSent => self.log.call(t, "cancel", call, &[("number", V::N(number))]),
-            CallReport::Cancelled(code) => {
-                self.log.call(t, "cancelled", call, &[("code", V::N(u64::from(code.unwrap_or(0))))])
-            }
+            CallReport::CancelSent => self
+                .log
+                .call(t, "cancel", call, &[("number", V::N(number))]),
+            CallReport::Cancelled(code) => self.log.call(
+                t,
+                "cancelled",
+                call,
+                &[("code", V::N(u64::from(code.unwrap_or(0))))],
+            ),
             CallReport::TransportError(e) => {
-                self.log.call(t, "transport_error", call, &[("error", V::S(&e))]);
+                self.log
+                    .call(t, "transport_error", call, &[("error", V::S(&e))]);
                 if !l.reported && !l.engine_closed {
                     l.reported = true;
                     self.handle(Event::DialFailed(call), t);
@@ -526,14 +613,20 @@ impl Host {
                 }
             }
             CallReport::CustomerBye => {
-                self.log.call(t, "customer_bye", call, &[("number", V::N(number))]);
+                self.log
+                    .call(t, "customer_bye", call, &[("number", V::N(number))]);
                 if !l.engine_closed && !l.ended {
                     l.ended = true;
                     self.handle(Event::ClientHungUp(call), t);
                     self.after_call(call.contact, t);
                 }
             }
-            CallReport::ByeSent(why) => self.log.call(t, "bye", call, &[("why", V::S(why)), ("number", V::N(number))]),
+            CallReport::ByeSent(why) => self.log.call(
+                t,
+                "bye",
+                call,
+                &[("why", V::S(why)), ("number", V::N(number))],
+            ),
             CallReport::OperatorInvited => self.log.call(t, "operator_invite", call, &[]),
             CallReport::OperatorAnswered => self.log.call(t, "bridged", call, &[]),
             CallReport::OperatorFailed(_) | CallReport::OperatorBye => {
@@ -541,7 +634,8 @@ impl Host {
                     CallReport::OperatorFailed(c) => c.unwrap_or(0),
                     _ => 0,
                 };
-                self.log.call(t, "operator_end", call, &[("code", V::N(u64::from(code)))]);
+                self.log
+                    .call(t, "operator_end", call, &[("code", V::N(u64::from(code)))]);
                 if !l.engine_closed && !l.ended {
                     l.ended = true;
                     self.handle(Event::CallEnded(call), t);
@@ -570,10 +664,23 @@ impl Host {
         let words: Vec<&str> = line.split_whitespace().collect();
         let num = |i: usize| words.get(i).and_then(|w| w.parse::<u32>().ok());
         let ev = match (words.first().copied(), num(1), num(2)) {
-            (Some("accept"), Some(o), Some(c)) => Some(Event::OperatorAccepted { operator: OperatorId(o), contact: ContactId(c) }),
-            (Some("decline"), Some(o), Some(c)) => Some(Event::OperatorDeclined { operator: OperatorId(o), contact: ContactId(c) }),
-            (Some("dial"), Some(o), Some(c)) => Some(Event::OperatorDialNow { operator: OperatorId(o), contact: ContactId(c) }),
-            (Some("done"), Some(o), Some(c)) => Some(Event::AcwDone { operator: OperatorId(o), contact: ContactId(c), disposition: Disposition::Done }),
+            (Some("accept"), Some(o), Some(c)) => Some(Event::OperatorAccepted {
+                operator: OperatorId(o),
+                contact: ContactId(c),
+            }),
+            (Some("decline"), Some(o), Some(c)) => Some(Event::OperatorDeclined {
+                operator: OperatorId(o),
+                contact: ContactId(c),
+            }),
+            (Some("dial"), Some(o), Some(c)) => Some(Event::OperatorDialNow {
+                operator: OperatorId(o),
+                contact: ContactId(c),
+            }),
+            (Some("done"), Some(o), Some(c)) => Some(Event::AcwDone {
+                operator: OperatorId(o),
+                contact: ContactId(c),
+                disposition: Disposition::Done,
+            }),
             (Some("ready"), Some(o), _) => Some(Event::OperatorReady(OperatorId(o))),
             (Some("pause"), Some(o), _) => Some(Event::OperatorPause(OperatorId(o))),
             (Some("logout"), Some(o), _) => Some(Event::OperatorLogout(OperatorId(o))),

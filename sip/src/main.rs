@@ -29,7 +29,10 @@ fn main() -> ExitCode {
     // One thread: the engine task and the call tasks interleave at await
     // points only, which is what makes the crash log's ordering hold (see
     // `dialcore_sip::ua::run_call`).
-    let rt = match tokio::runtime::Builder::new_current_thread().enable_all().build() {
+    let rt = match tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+    {
         Ok(rt) => rt,
         Err(e) => {
             eprintln!("dialcore-sip: cannot start the runtime: {e}");

@@ -88,7 +88,10 @@ mod tests {
 
     #[test]
     fn status_codes_map_as_the_readme_table_says() {
-        let call = CallId { contact: ContactId(7), attempt: 2 };
+        let call = CallId {
+            contact: ContactId(7),
+            attempt: 2,
+        };
         let cases: &[(u16, Option<&str>, Event)] = &[
             (200, None, Event::Answered(call)),
             (200, Some("human"), Event::Answered(call)),
@@ -106,7 +109,11 @@ mod tests {
             (403, None, Event::DialFailed(call)),
         ];
         for &(code, amd, want) in cases {
-            assert_eq!(FinalOutcome::of_status(code, amd).event(call), want, "{code} {amd:?}");
+            assert_eq!(
+                FinalOutcome::of_status(code, amd).event(call),
+                want,
+                "{code} {amd:?}"
+            );
         }
         assert_eq!(FinalOutcome::of_status(503, None), FinalOutcome::Congestion);
     }
@@ -114,7 +121,10 @@ mod tests {
     #[test]
     fn call_tag_round_trips() {
         for (c, a) in [(0u32, 1u8), (199, 3), (u32::MAX, 255)] {
-            let call = CallId { contact: ContactId(c), attempt: a };
+            let call = CallId {
+                contact: ContactId(c),
+                attempt: a,
+            };
             assert_eq!(parse_call_tag(&call_tag(call)), Some(call));
         }
         assert_eq!(parse_call_tag("12"), None);

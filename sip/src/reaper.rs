@@ -196,7 +196,12 @@ fn ok_for(req: &Msg) -> String {
             s.push_str(&format!("Via: {v}\r\n"));
         }
     }
-    for (name, h) in [("From", "from"), ("To", "to"), ("Call-ID", "call-id"), ("CSeq", "cseq")] {
+    for (name, h) in [
+        ("From", "from"),
+        ("To", "to"),
+        ("Call-ID", "call-id"),
+        ("CSeq", "cseq"),
+    ] {
         if let Some(v) = req.get(h) {
             s.push_str(&format!("{name}: {v}\r\n"));
         }
@@ -266,7 +271,12 @@ pub async fn reap(
         } else {
             job.open = 0; // nothing usable was logged
         }
-        log.call(now_ms(), "reap", l.call, &[("how", V::S(job.how)), ("number", V::N(l.number))]);
+        log.call(
+            now_ms(),
+            "reap",
+            l.call,
+            &[("how", V::S(job.how)), ("number", V::N(l.number))],
+        );
         jobs.push(job);
     }
     // Operator-leg BYEs are resent with their customer's until answered.
@@ -293,13 +303,22 @@ pub async fn reap(
             }
             next_send = Instant::now() + Duration::from_millis(500);
         }
-        let wait = next_send.min(deadline).saturating_duration_since(Instant::now());
+        let wait = next_send
+            .min(deadline)
+            .saturating_duration_since(Instant::now());
         let Ok(Ok((n, from))) = tokio::time::timeout(wait, sock.recv_from(&mut buf)).await else {
             continue;
         };
-        let Some(m) = Msg::parse(&String::from_utf8_lossy(&buf[..n])) else { continue };
-        let Some(id) = m.get("call-id").map(str::to_owned) else { continue };
-        let Some(j) = jobs.iter_mut().find(|j| j.call_id == id || j.byes.contains(&id)) else {
+        let Some(m) = Msg::parse(&String::from_utf8_lossy(&buf[..n])) else {
+            continue;
+        };
+        let Some(id) = m.get("call-id").map(str::to_owned) else {
+            continue;
+        };
+        let Some(j) = jobs
+            .iter_mut()
+            .find(|j| j.call_id == id || j.byes.contains(&id))
+        else {
             // A request for a dialog we do not know: 481.
             if m.status().is_none() && !m.start.starts_with("ACK ") {
                 let text = ok_for(&m).replacen("200 OK", "481 Call/Transaction Does Not Exist", 1);
@@ -341,13 +360,23 @@ pub async fn reap(
                 j.pending = None;
                 j.open = 0;
             }
-            (Some(code), Some((n_cseq, method))) if method == "INVITE" && (200..300).contains(&code) => {
+            (Some(code), Some((n_cseq, method)))
+                if method == "INVITE" && (200..300).contains(&code) =>
+            {
                 // Answered after all: ACK it and BYE it.
-                let (Some(inv), Some(to)) = (j.invite.as_ref(), m.get("to")) else { continue };
+                let (Some(inv), Some(to)) = (j.invite.as_ref(), m.get("to")) else {
+                    continue;
+                };
                 let target = m.get("contact").and_then(uri_addr).unwrap_or(from);
                 let ruri = m
                     .get("contact")
-                    .map(|c| c.trim_matches(|ch| ch == '<' || ch == '>').split('>').next().unwrap_or(c).to_owned())
+                    .map(|c| {
+                        c.trim_matches(|ch| ch == '<' || ch == '>')
+                            .split('>')
+                            .next()
+                            .unwrap_or(c)
+                            .to_owned()
+                    })
                     .unwrap_or_else(|| inv.request_uri().unwrap_or("").to_owned());
                 let from_h = inv.get("from").unwrap_or("");
                 let ack = format!(
@@ -370,9 +399,19 @@ pub async fn reap(
     let t = now_ms();
     for j in &jobs {
         if j.open == 0 {
-            log.call(t, "reaped", j.left.call, &[("how", V::S(j.how)), ("number", V::N(j.left.number))]);
+            log.call(
+                t,
+                "reaped",
+                j.left.call,
+                &[("how", V::S(j.how)), ("number", V::N(j.left.number))],
+            );
         } else {
-            log.call(t, "reap_unconfirmed", j.left.call, &[("how", V::S(j.how)), ("number", V::N(j.left.number))]);
+            log.call(
+                t,
+                "reap_unconfirmed",
+                j.left.call,
+                &[("how", V::S(j.how)), ("number", V::N(j.left.number))],
+            );
         }
         if let Ok(mut c) = calls.lock() {
             let _ = c.ended(j.left.call);
@@ -392,7 +431,10 @@ mod tests {
     fn cancel_and_ack_reuse_the_invites_branch_and_cseq() {
         let inv = Msg::parse(INVITE).unwrap();
         let c = cancel_for(&inv).unwrap();
-        assert!(c.starts_with("CANCEL sip:12125550006@127.0.0.1:5080 SIP/2.0\r\n"), "{c}");
+        assert!(
+            c.starts_with("CANCEL sip:12125550006@127.0.0.1:5080 SIP/2.0\r\n"),
+            "{c}"
+        );
         assert!(c.contains("Via: SIP/2.0/UDP 127.0.0.1:5062;branch=z9hG4bKabc\r\n"));
         assert!(c.contains("CSeq: 7 CANCEL\r\n"));
         assert!(c.contains("Call-ID: dc-6-1-x\r\n"));
@@ -400,7 +442,10 @@ mod tests {
         assert_eq!(resp.status(), Some(487));
         assert_eq!(resp.cseq(), Some((7, "INVITE".into())));
         let a = ack_for(&inv, &resp).unwrap();
-        assert!(a.contains("To: <sip:12125550006@127.0.0.1:5080>;tag=rt9\r\n"), "{a}");
+        assert!(
+            a.contains("To: <sip:12125550006@127.0.0.1:5080>;tag=rt9\r\n"),
+            "{a}"
+        );
         assert!(a.contains("CSeq: 7 ACK\r\n"));
     }
 
@@ -408,11 +453,20 @@ mod tests {
     fn bye_from_logged_dialog_fields() {
         let up = Up::parse("call_id=dc-1-1-x\tfrom=<sip:dc@h>;tag=a\tto=<sip:1@h>;tag=b\tcseq=3\ttarget=sip:127.0.0.1:5080;transport=UDP").unwrap();
         let bye = up.bye("127.0.0.1:5062".parse().unwrap(), "z9hG4bK-r");
-        assert!(bye.starts_with("BYE sip:127.0.0.1:5080;transport=UDP SIP/2.0\r\n"), "{bye}");
+        assert!(
+            bye.starts_with("BYE sip:127.0.0.1:5080;transport=UDP SIP/2.0\r\n"),
+            "{bye}"
+        );
         assert!(bye.contains("CSeq: 4 BYE\r\n"));
         assert!(bye.contains("To: <sip:1@h>;tag=b\r\n"));
-        assert_eq!(uri_addr(&up.target), Some("127.0.0.1:5080".parse().unwrap()));
-        assert_eq!(uri_addr("<sip:op1@10.0.0.5>"), Some("10.0.0.5:5060".parse().unwrap()));
+        assert_eq!(
+            uri_addr(&up.target),
+            Some("127.0.0.1:5080".parse().unwrap())
+        );
+        assert_eq!(
+            uri_addr("<sip:op1@10.0.0.5>"),
+            Some("10.0.0.5:5060".parse().unwrap())
+        );
         assert_eq!(Up::parse("call_id=x"), None);
     }
 

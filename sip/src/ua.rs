@@ -174,7 +174,12 @@ impl Ua {
         Ok(ua)
     }
 
-    fn invite(&self, callee: &str, call: CallId, extra: Vec<Header>) -> Result<InviteOption, String> {
+    fn invite(
+        &self,
+        callee: &str,
+        call: CallId,
+        extra: Vec<Header>,
+    ) -> Result<InviteOption, String> {
         let callee: Uri = callee
             .try_into()
             .map_err(|e| format!("bad request URI {callee}: {e}"))?;
@@ -315,7 +320,8 @@ pub async fn run_call(
 
     // Answers a 2xx; returns true when the call is over (machine).
     let answer = |resp: &rsipstack::sip::Response, phase: &mut Phase| -> bool {
-        let machine = FinalOutcome::of_status(200, header(resp, AMD_HEADER)) == FinalOutcome::Machine;
+        let machine =
+            FinalOutcome::of_status(200, header(resp, AMD_HEADER)) == FinalOutcome::Machine;
         let fields = bye_fields(&dialog);
         crash_log(&|log| log.up(call, &fields));
         send(CallReport::Answered {
