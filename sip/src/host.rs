@@ -30,7 +30,7 @@
 
 use std::collections::{HashMap, VecDeque};
 use std::sync::{Arc, Mutex};
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use dialcore::journal::FsyncPolicy;
 use dialcore::{
@@ -101,6 +101,9 @@ pub struct Host {
     commands: Vec<Command>,
     sigterm: Option<Signal>,
     sigint: Option<Signal>,
+    /// Wall time spent inside the engine's `handle` and `poll` (the
+    /// engine's share of the host's work, logged at exit).
+    engine_time: Duration,
 }
 
 async fn recv_signal(s: &mut Option<Signal>) {
@@ -233,11 +236,15 @@ impl Host {
             commands: Vec::new(),
             sigterm: Some(sigterm),
             sigint: Some(sigint),
+            engine_time: Duration::ZERO,
         })
     }
 
     fn handle(&mut self, event: Event, t: u64) {
-        if let Err(e) = self.campaign.handle(event, t) {
+        let started = Instant::now();
+        let r = self.campaign.handle(event, t);
+        self.engine_time += started.elapsed();
+        if let Err(e) = r {
             self.log.line(
                 t,
                 "engine_error",
@@ -247,6 +254,13 @@ impl Host {
                 ],
             );
         }
+    }
+
+    fn timed_handle(&mut self, event: Event, t: u64) -> Result<(), dialcore::EngineError> {
+        let started = Instant::now();
+        let r = self.campaign.handle(event, t);
+        self.engine_time += started.elapsed();
+        r
     }
 
     fn all_final(&self) -> bool {
@@ -351,14 +365,10 @@ impl Host {
         self.log.line(
             t,
             "exit",
-            &[(
-                "finish",
-                V::S(if finish == Finish::Done {
-                    "done"
-                } else {
-                    "stopped"
-                }),
-            )],
+            &[
+                ("finish", V::S(if finish == Finish::Done { "done" } else { "stopped" })),
+                ("engine_us", V::N(self.engine_time.as_micros() as u64)),
+            ],
         );
         self.log.flush();
         self.ua.cancel.cancel();
@@ -368,7 +378,10 @@ impl Host {
     fn poll(&mut self, t: u64) -> Result<(), String> {
         let mut out = std::mem::take(&mut self.commands);
         out.clear();
-        self.campaign.poll(t, &mut out).map_err(|e| e.to_string())?;
+        let started = Instant::now();
+        let r = self.campaign.poll(t, &mut out);
+        self.engine_time += started.elapsed();
+        r.map_err(|e| e.to_string())?;
         for cmd in out.drain(..) {
             self.execute(cmd, t);
         }
@@ -692,7 +705,7 @@ impl Host {
             _ => None,
         };
         match ev {
-            Some(ev) => match self.campaign.handle(ev, t) {
+            Some(ev) => match self.timed_handle(ev, t) {
                 Ok(()) => println!("ok"),
                 Err(e) => println!("error {e}"),
             },
