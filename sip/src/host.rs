@@ -558,14 +558,14 @@ impl Host {
         };
         let number = l.number;
         match rep {
-            CallReport::Invited(_) => self
+            CallReport::Invited => self
                 .log
                 .call(t, "invite", call, &[("number", V::N(number))]),
             CallReport::Ringing(code) => {
                 self.log
                     .call(t, "ringing", call, &[("code", V::N(u64::from(code)))])
             }
-            CallReport::Answered { machine, .. } => {
+            CallReport::Answered { machine } => {
                 l.answered = true;
                 let report = !l.reported && !l.engine_closed;
                 l.reported = true;

@@ -68,25 +68,20 @@ pub enum CallCtl {
         /// The operator's SIP URI.
         uri: String,
     },
-    /// The host is stopping: end the call (BYE / CANCEL).
-    Shutdown,
 }
 
 /// What happened on one call, for the engine task.
 #[derive(Debug, Clone)]
 pub enum CallReport {
-    /// The INVITE went out; its text (for the crash log).
-    Invited(String),
+    /// The INVITE went out (its text is in the crash log).
+    Invited,
     /// First provisional response (180/183).
     Ringing(u16),
-    /// 2xx. `machine`: the far end said `X-AMD: machine` (the task BYEs it
-    /// at once). `dialog`: the confirmed dialog's BYE fields for the crash
-    /// log (`call_id`, From, To, CSeq, target).
+    /// 2xx (the dialog's BYE fields are in the crash log). `machine`: the
+    /// far end said `X-AMD: machine` (the task BYEs it at once).
     Answered {
         /// Answering machine.
         machine: bool,
-        /// The dialog's BYE fields.
-        dialog: String,
     },
     /// A final non-2xx response to the INVITE (not after our CANCEL).
     Final {
@@ -309,7 +304,7 @@ pub async fn run_call(
         }
     };
     crash_log(&|log| log.invited(call, number, &invite_text));
-    send(CallReport::Invited(invite_text.clone()));
+    send(CallReport::Invited);
     let mut phase = Phase::Ringing;
     let mut rang = false;
     let mut invite_done = false;
@@ -324,10 +319,7 @@ pub async fn run_call(
             FinalOutcome::of_status(200, header(resp, AMD_HEADER)) == FinalOutcome::Machine;
         let fields = bye_fields(&dialog);
         crash_log(&|log| log.up(call, &fields));
-        send(CallReport::Answered {
-            machine,
-            dialog: fields,
-        });
+        send(CallReport::Answered { machine });
         *phase = Phase::Up;
         machine
     };
@@ -402,8 +394,7 @@ pub async fn run_call(
                 }
             },
             c = ctl.recv(), if ctl_open => match c {
-                Some(CallCtl::Hangup) | Some(CallCtl::Shutdown) => {
-                    let why = if matches!(c, Some(CallCtl::Hangup)) { "hangup" } else { "shutdown" };
+                Some(CallCtl::Hangup) => {
                     match phase {
                         Phase::Ringing => {
                             phase = Phase::Cancelling;
@@ -414,7 +405,7 @@ pub async fn run_call(
                         Phase::Cancelling => {}
                         Phase::Up => {
                             let _ = dialog.bye().await;
-                            send(CallReport::ByeSent(why));
+                            send(CallReport::ByeSent("hangup"));
                             if let Some(d) = op.take() {
                                 let _ = d.hangup().await;
                                 ua.dialogs.remove_dialog(&d.id());
