@@ -43,6 +43,9 @@ fn main() -> ExitCode {
         let host = Host::start(cfg).await?;
         host.run().await
     });
+    // The console's stdin reader blocks in a thread that would keep a
+    // normal runtime drop waiting forever.
+    rt.shutdown_background();
     match result {
         Ok(finish) => {
             eprintln!("dialcore-sip: {finish:?}");
