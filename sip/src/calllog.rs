@@ -329,6 +329,16 @@ mod tests {
         assert!(CallLog::open(dir.path()).unwrap().1.is_empty());
     }
 
+    proptest::proptest! {
+        /// Any text (an INVITE, dialog fields) survives the one-line packing.
+        #[test]
+        fn pack_round_trips_and_stays_one_field(text in "(?s)[a-z\\\\\t\n\r ]{0,16}.{0,48}") {
+            let packed = pack(&text);
+            proptest::prop_assert!(!packed.contains('\n') && !packed.contains('\t'));
+            proptest::prop_assert_eq!(unpack(&packed), text);
+        }
+    }
+
     #[test]
     fn event_lines_are_json_escaped() {
         let dir = tempfile::tempdir().unwrap();

@@ -118,6 +118,22 @@ mod tests {
         assert_eq!(FinalOutcome::of_status(503, None), FinalOutcome::Congestion);
     }
 
+    proptest::proptest! {
+        #[test]
+        fn any_call_tag_round_trips(c in proptest::prelude::any::<u32>(), a in proptest::prelude::any::<u8>()) {
+            let call = CallId { contact: ContactId(c), attempt: a };
+            proptest::prop_assert_eq!(parse_call_tag(&call_tag(call)), Some(call));
+        }
+
+        /// Every status code maps to exactly one event, and only 2xx answers.
+        #[test]
+        fn only_2xx_answers(code in 100u16..700) {
+            let call = CallId { contact: ContactId(1), attempt: 1 };
+            let ev = FinalOutcome::of_status(code, None).event(call);
+            proptest::prop_assert_eq!(matches!(ev, Event::Answered(_)), (200..300).contains(&code));
+        }
+    }
+
     #[test]
     fn call_tag_round_trips() {
         for (c, a) in [(0u32, 1u8), (199, 3), (u32::MAX, 255)] {
