@@ -157,6 +157,20 @@ for f in err_files:
             aborted.append(l.strip()[:160])
 check(not aborted, f"no SIPp 'aborting call' / unexpected message errors ({aborted[:3]})")
 
+# 10. SIPp's own counters (-trace_stat, final row written at its exit)
+import csv
+for log, name in ((cust_log, "customers"), (op_log, "operators")):
+    stat = os.path.join(os.path.dirname(log), os.path.basename(log).replace(".log", ".stat.csv"))
+    if not os.path.exists(stat):
+        check(False, f"SIPp {name} statistics file {stat} exists")
+        continue
+    rows = list(csv.reader(open(stat), delimiter=";"))
+    last = dict(zip(rows[0], rows[-1]))
+    inc, succ, failed = (int(last[k]) for k in ("IncomingCall(C)", "SuccessfulCall(C)", "FailedCall(C)"))
+    want_inc = len(sipp_invites) if name == "customers" else len(op_invites)
+    check(inc == want_inc and succ == inc and failed == 0,
+          f"SIPp {name} counters: {inc} incoming = {want_inc} logged, {succ} successful, {failed} failed")
+
 if crash:
     opens = by["open"]
     check(len(opens) >= 2, f"{len(opens)} host runs on one data directory")
