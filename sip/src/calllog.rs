@@ -15,7 +15,9 @@
 //! `end` line closes it. Each line is written (unbuffered) before the
 //! message it describes is sent, so the OS has it even if the process dies
 //! right after. [`CallLog::open`] reads the leftovers (started, not ended)
-//! and starts a fresh file.
+//! and starts a fresh file; once [`COMPACT_AFTER_BYTES`] were appended the
+//! file is rewritten (temporary file, fsync, rename) with only the dialogs
+//! in flight, so a long campaign keeps it small.
 
 use std::collections::BTreeMap;
 use std::fs::{self, File, OpenOptions};
@@ -124,7 +126,16 @@ pub struct Leftover {
 pub struct CallLog {
     path: PathBuf,
     file: File,
+    /// The dialogs in flight, as the file holds them (for compaction).
+    live: BTreeMap<(u32, u8), Leftover>,
+    /// Bytes appended since the file was last rewritten.
+    written: u64,
 }
+
+/// The crash log is rewritten with only the dialogs in flight once this
+/// many bytes were appended to it (a long campaign must not grow it
+/// without bound: an INVITE line is ~600 bytes).
+pub const COMPACT_AFTER_BYTES: u64 = 4 << 20;
 
 fn key(call: CallId) -> (u32, u8) {
     (call.contact.0, call.attempt)
@@ -214,11 +225,26 @@ impl CallLog {
             Err(e) if e.kind() == io::ErrorKind::NotFound => {}
             Err(e) => return Err(e),
         }
-        let leftovers: Vec<Leftover> = live.into_values().collect();
-        let tmp = dir.join("sip-calls.log.tmp");
+        let leftovers: Vec<Leftover> = live.values().cloned().collect();
+        let file = Self::rewrite(&path, &live)?;
+        Ok((
+            CallLog {
+                path,
+                file,
+                live,
+                written: 0,
+            },
+            leftovers,
+        ))
+    }
+
+    /// Replaces the file (temporary file, fsync, rename) by one holding
+    /// just `live`; returns it opened for appending.
+    fn rewrite(path: &Path, live: &BTreeMap<(u32, u8), Leftover>) -> io::Result<File> {
+        let tmp = path.with_extension("log.tmp");
         {
             let mut f = File::create(&tmp)?;
-            for l in &leftovers {
+            for l in live.values() {
                 f.write_all(Self::invite_line(l.call, l.number, &l.invite).as_bytes())?;
                 if let Some(up) = &l.up {
                     f.write_all(Self::up_line(l.call, up).as_bytes())?;
@@ -229,9 +255,13 @@ impl CallLog {
             }
             f.sync_all()?;
         }
-        fs::rename(&tmp, &path)?;
-        let file = OpenOptions::new().append(true).open(&path)?;
-        Ok((CallLog { path, file }, leftovers))
+        fs::rename(&tmp, path)?;
+        OpenOptions::new().append(true).open(path)
+    }
+
+    fn append(&mut self, line: &str) -> io::Result<()> {
+        self.written += line.len() as u64;
+        self.file.write_all(line.as_bytes())
     }
 
     fn invite_line(call: CallId, number: u64, invite: &str) -> String {
@@ -258,8 +288,10 @@ impl CallLog {
 
     /// The operator leg was answered: its BYE fields.
     pub fn operator_up(&mut self, call: CallId, fields: &str) -> io::Result<()> {
-        self.file
-            .write_all(Self::tagged_line("op", call, fields).as_bytes())
+        if let Some(l) = self.live.get_mut(&key(call)) {
+            l.operator = Some(fields.to_owned());
+        }
+        self.append(&Self::tagged_line("op", call, fields))
     }
 
     /// The file.
@@ -269,19 +301,37 @@ impl CallLog {
 
     /// An INVITE is about to leave (or just left).
     pub fn invited(&mut self, call: CallId, number: u64, invite: &str) -> io::Result<()> {
-        self.file
-            .write_all(Self::invite_line(call, number, invite).as_bytes())
+        self.live.insert(
+            key(call),
+            Leftover {
+                call,
+                number,
+                invite: invite.to_owned(),
+                up: None,
+                operator: None,
+            },
+        );
+        self.append(&Self::invite_line(call, number, invite))
     }
 
     /// The call was answered: its dialog's BYE fields.
     pub fn up(&mut self, call: CallId, fields: &str) -> io::Result<()> {
-        self.file.write_all(Self::up_line(call, fields).as_bytes())
+        if let Some(l) = self.live.get_mut(&key(call)) {
+            l.up = Some(fields.to_owned());
+        }
+        self.append(&Self::up_line(call, fields))
     }
 
-    /// The call's dialogs are all gone.
+    /// The call's dialogs are all gone. Past [`COMPACT_AFTER_BYTES`] the
+    /// file is rewritten with the dialogs still in flight.
     pub fn ended(&mut self, call: CallId) -> io::Result<()> {
-        self.file
-            .write_all(format!("end\t{}\t{}\n", call.contact.0, call.attempt).as_bytes())
+        self.live.remove(&key(call));
+        self.append(&format!("end\t{}\t{}\n", call.contact.0, call.attempt))?;
+        if self.written >= COMPACT_AFTER_BYTES {
+            self.file = Self::rewrite(&self.path, &self.live)?;
+            self.written = 0;
+        }
+        Ok(())
     }
 }
 
@@ -337,6 +387,28 @@ mod tests {
             proptest::prop_assert!(!packed.contains('\n') && !packed.contains('\t'));
             proptest::prop_assert_eq!(unpack(&packed), text);
         }
+    }
+
+    #[test]
+    fn compaction_keeps_exactly_the_dialogs_in_flight() {
+        let dir = tempfile::tempdir().unwrap();
+        let big = "x".repeat(64 * 1024);
+        {
+            let (mut log, _) = CallLog::open(dir.path()).unwrap();
+            log.invited(call(7, 1), 77, "INVITE kept").unwrap();
+            log.up(call(7, 1), "call_id=kept").unwrap();
+            // enough ended calls to pass the threshold more than once
+            for c in 0..(2 * COMPACT_AFTER_BYTES / big.len() as u64 + 2) as u32 {
+                log.invited(call(100 + c, 1), 1, &big).unwrap();
+                log.ended(call(100 + c, 1)).unwrap();
+            }
+            let size = fs::metadata(log.path()).unwrap().len();
+            assert!(size < COMPACT_AFTER_BYTES, "{size} bytes after compaction");
+        }
+        let (_, left) = CallLog::open(dir.path()).unwrap();
+        assert_eq!(left.len(), 1);
+        assert_eq!(left[0].call, call(7, 1));
+        assert_eq!(left[0].up.as_deref(), Some("call_id=kept"));
     }
 
     #[test]
