@@ -685,44 +685,16 @@ impl Host {
 
     fn on_console(&mut self, line: &str) {
         let t = now_ms();
-        let words: Vec<&str> = line.split_whitespace().collect();
-        let num = |i: usize| words.get(i).and_then(|w| w.parse::<u32>().ok());
-        let ev = match (words.first().copied(), num(1), num(2)) {
-            (Some("accept"), Some(o), Some(c)) => Some(Event::OperatorAccepted {
-                operator: OperatorId(o),
-                contact: ContactId(c),
-            }),
-            (Some("decline"), Some(o), Some(c)) => Some(Event::OperatorDeclined {
-                operator: OperatorId(o),
-                contact: ContactId(c),
-            }),
-            (Some("dial"), Some(o), Some(c)) => Some(Event::OperatorDialNow {
-                operator: OperatorId(o),
-                contact: ContactId(c),
-            }),
-            (Some("done"), Some(o), Some(c)) => Some(Event::AcwDone {
-                operator: OperatorId(o),
-                contact: ContactId(c),
-                disposition: Disposition::Done,
-            }),
-            (Some("ready"), Some(o), _) => Some(Event::OperatorReady(OperatorId(o))),
-            (Some("pause"), Some(o), _) => Some(Event::OperatorPause(OperatorId(o))),
-            (Some("logout"), Some(o), _) => Some(Event::OperatorLogout(OperatorId(o))),
-            (Some("stop"), _, _) => {
+        match crate::console::parse(line) {
+            Ok(crate::console::Command::Stop) => {
                 self.stop("console");
                 println!("ok");
-                return;
             }
-            _ => None,
-        };
-        match ev {
-            Some(ev) => match self.timed_handle(ev, t) {
+            Ok(crate::console::Command::Event(ev)) => match self.timed_handle(ev, t) {
                 Ok(()) => println!("ok"),
                 Err(e) => println!("error {e}"),
             },
-            None => println!(
-                "error unknown command {line:?} (accept|decline|dial|done OP CONTACT, ready|pause|logout OP, stop)"
-            ),
+            Err(e) => println!("error {e}"),
         }
     }
 }
