@@ -477,4 +477,102 @@ mod tests {
         assert_eq!(m.cseq(), Some((2, "BYE".into())));
         assert!(ok_for(&m).starts_with("SIP/2.0 200 OK\r\n"));
     }
+
+    /// A far end on a UDP socket: answers the reaper's CANCEL with 200 and
+    /// the INVITE's 487 (then wants the ACK), and its BYE with 200.
+    #[tokio::test(flavor = "current_thread")]
+    async fn reap_cancels_ringing_and_byes_answered_dialogs() {
+        let far = UdpSocket::bind("127.0.0.1:0").await.unwrap();
+        let far_addr = far.local_addr().unwrap();
+        let probe = std::net::UdpSocket::bind("127.0.0.1:0").unwrap();
+        let local = probe.local_addr().unwrap();
+        drop(probe);
+        let dir = tempfile::tempdir().unwrap();
+        let invite = format!(
+            "INVITE sip:12125550006@{far_addr} SIP/2.0\nVia: SIP/2.0/UDP {local};branch=z9hG4bKr1\nFrom: <sip:dc@{local}>;tag=f1\nTo: <sip:12125550006@{far_addr}>\nCall-ID: dc-6-1-t\nCSeq: 1 INVITE\n\n"
+        );
+        let up = format!(
+            "call_id=dc-1-1-t\tfrom=<sip:dc@{local}>;tag=f2\tto=<sip:12125550001@{far_addr}>;tag=t2\tcseq=1\ttarget=sip:{far_addr}"
+        );
+        let calls = {
+            let (mut log, _) = CallLog::open(dir.path()).unwrap();
+            log.invited(call(6, 1), 12125550006, &invite).unwrap();
+            log.invited(
+                call(1, 1),
+                12125550001,
+                "INVITE sip:x SIP/2.0\nCall-ID: dc-1-1-t\n\n",
+            )
+            .unwrap();
+            log.up(call(1, 1), &up).unwrap();
+            drop(log);
+            let (log, left) = CallLog::open(dir.path()).unwrap();
+            assert_eq!(left.len(), 2);
+            (Arc::new(Mutex::new(log)), left)
+        };
+        let far_end = tokio::spawn(async move {
+            let mut buf = vec![0u8; 4096];
+            let (mut cancelled, mut acked, mut byed) = (false, false, false);
+            while !(cancelled && acked && byed) {
+                let (n, from) = far.recv_from(&mut buf).await.unwrap();
+                let m = Msg::parse(&String::from_utf8_lossy(&buf[..n])).unwrap();
+                let method = m.start.split(' ').next().unwrap().to_owned();
+                match method.as_str() {
+                    "CANCEL" => {
+                        assert_eq!(
+                            m.get("via"),
+                            Some(format!("SIP/2.0/UDP {local};branch=z9hG4bKr1").as_str())
+                        );
+                        far.send_to(ok_for(&m).as_bytes(), from).await.unwrap();
+                        let t487 = format!(
+                            "SIP/2.0 487 Request Terminated\r\nVia: {}\r\nFrom: {}\r\nTo: {};tag=far6\r\nCall-ID: dc-6-1-t\r\nCSeq: 1 INVITE\r\n\r\n",
+                            m.get("via").unwrap(), m.get("from").unwrap(), m.get("to").unwrap()
+                        );
+                        far.send_to(t487.as_bytes(), from).await.unwrap();
+                        cancelled = true;
+                    }
+                    "ACK" => {
+                        assert!(m.get("to").unwrap().ends_with(";tag=far6"));
+                        assert_eq!(m.cseq(), Some((1, "ACK".into())));
+                        acked = true;
+                    }
+                    "BYE" => {
+                        assert_eq!(m.get("call-id"), Some("dc-1-1-t"));
+                        assert_eq!(m.cseq(), Some((2, "BYE".into())));
+                        far.send_to(ok_for(&m).as_bytes(), from).await.unwrap();
+                        byed = true;
+                    }
+                    other => panic!("unexpected {other}"),
+                }
+            }
+        });
+        let events = dir.path().join("events.jsonl");
+        let mut log = EventLog::open(&events).unwrap();
+        let started = Instant::now();
+        reap(local, far_addr, &calls.1, &mut log, &calls.0)
+            .await
+            .unwrap();
+        assert!(
+            started.elapsed() < Duration::from_millis(REAP_WAIT_MS),
+            "waited for the deadline"
+        );
+        tokio::time::timeout(Duration::from_secs(5), far_end)
+            .await
+            .expect("the far end got its CANCEL, ACK and BYE")
+            .unwrap();
+        let text = std::fs::read_to_string(&events).unwrap();
+        assert_eq!(text.matches("\"ev\":\"reaped\"").count(), 2, "{text}");
+        assert!(!text.contains("reap_unconfirmed"));
+        drop(calls);
+        assert!(
+            CallLog::open(dir.path()).unwrap().1.is_empty(),
+            "both ended in the crash log"
+        );
+    }
+
+    fn call(c: u32, a: u8) -> dialcore::CallId {
+        dialcore::CallId {
+            contact: dialcore::ContactId(c),
+            attempt: a,
+        }
+    }
 }
