@@ -184,7 +184,11 @@ if crash:
     inv_per = defaultdict(int)
     for x in xcalls:
         inv_per[int(x.split("-")[0])] += 1
-    extra = [(c, inv_per[c], e["attempts"]) for c, e in contacts.items() if inv_per[c] != e["attempts"]]
+    # (a contact live at the kill may have had its Dial journaled but its
+    # INVITE not sent yet: one attempt counted that SIPp never saw)
+    extra = [(c, inv_per[c], e["attempts"]) for c, e in contacts.items()
+             if not (inv_per[c] == e["attempts"]
+                     or (c in reconciled and inv_per[c] == e["attempts"] - 1))]
     check(not extra, f"SIPp INVITEs per contact = attempts journaled (off: {extra[:5]})")
     # a contact connected at the kill (now Success) is not dialed again
     second = opens[1]["t"]
