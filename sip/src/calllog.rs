@@ -117,6 +117,8 @@ pub struct Leftover {
     pub invite: String,
     /// The confirmed dialog's BYE fields, when it was answered.
     pub up: Option<String>,
+    /// The operator leg's INVITE, when one was sent.
+    pub operator_invite: Option<String>,
     /// The operator leg's BYE fields, when it was bridged.
     pub operator: Option<String>,
 }
@@ -201,6 +203,7 @@ impl CallLog {
                                     number,
                                     invite: unpack(inv),
                                     up: None,
+                                    operator_invite: None,
                                     operator: None,
                                 },
                             );
@@ -208,6 +211,11 @@ impl CallLog {
                         "up" => {
                             if let (Some(l), Some(fields)) = (live.get_mut(&key(call)), f.next()) {
                                 l.up = Some(unpack(fields));
+                            }
+                        }
+                        "opinv" => {
+                            if let (Some(l), Some(text)) = (live.get_mut(&key(call)), f.next()) {
+                                l.operator_invite = Some(unpack(text));
                             }
                         }
                         "op" => {
@@ -249,6 +257,9 @@ impl CallLog {
                 if let Some(up) = &l.up {
                     f.write_all(Self::up_line(l.call, up).as_bytes())?;
                 }
+                if let Some(inv) = &l.operator_invite {
+                    f.write_all(Self::tagged_line("opinv", l.call, inv).as_bytes())?;
+                }
                 if let Some(op) = &l.operator {
                     f.write_all(Self::tagged_line("op", l.call, op).as_bytes())?;
                 }
@@ -286,6 +297,14 @@ impl CallLog {
         )
     }
 
+    /// The operator leg's INVITE is about to leave.
+    pub fn operator_invited(&mut self, call: CallId, invite: &str) -> io::Result<()> {
+        if let Some(l) = self.live.get_mut(&key(call)) {
+            l.operator_invite = Some(invite.to_owned());
+        }
+        self.append(&Self::tagged_line("opinv", call, invite))
+    }
+
     /// The operator leg was answered: its BYE fields.
     pub fn operator_up(&mut self, call: CallId, fields: &str) -> io::Result<()> {
         if let Some(l) = self.live.get_mut(&key(call)) {
@@ -308,6 +327,7 @@ impl CallLog {
                 number,
                 invite: invite.to_owned(),
                 up: None,
+                operator_invite: None,
                 operator: None,
             },
         );
@@ -356,6 +376,8 @@ mod tests {
             log.invited(call(1, 1), 11, invite).unwrap();
             log.invited(call(2, 1), 22, invite).unwrap();
             log.up(call(2, 1), "call_id=a\tfrom=b").unwrap();
+            log.operator_invited(call(2, 1), "INVITE sip:op@h SIP/2.0\n\n")
+                .unwrap();
             log.operator_up(call(2, 1), "call_id=o").unwrap();
             log.invited(call(3, 1), 33, invite).unwrap();
             log.ended(call(1, 1)).unwrap();
@@ -368,6 +390,10 @@ mod tests {
         assert_eq!(left[0].invite, invite);
         assert_eq!(left[0].up.as_deref(), Some("call_id=a\tfrom=b"));
         assert_eq!(left[0].operator.as_deref(), Some("call_id=o"));
+        assert_eq!(
+            left[0].operator_invite.as_deref(),
+            Some("INVITE sip:op@h SIP/2.0\n\n")
+        );
         assert_eq!(left[1].call, call(3, 1));
         assert_eq!(left[1].up, None);
         // not ended: still there on the next open

@@ -14,8 +14,9 @@
 //!   INVITE's final response is ACKed; a 2xx that crossed it is ACKed and
 //!   BYE'd;
 //! - answered: BYE from the logged dialog fields (Call-ID, From, To with
-//!   the remote tag, CSeq + 1) to the remote target, and the same for the
-//!   operator leg when it was bridged;
+//!   the remote tag, CSeq + 1) to the remote target;
+//! - the operator leg, when one was INVITEd: the same, BYE if it answered,
+//!   CANCEL if it was still ringing;
 //! - a BYE the far end sends meanwhile for one of these Call-IDs is
 //!   answered 200 and ends it too.
 //!
@@ -210,18 +211,56 @@ fn ok_for(req: &Msg) -> String {
     s
 }
 
+/// One dialog to end: a customer call or an operator leg.
 #[derive(Debug)]
 struct Job {
-    left: Leftover,
+    /// Its leftover (index into the list).
+    left: usize,
     call_id: String,
+    /// The logged INVITE (for CANCEL and ACK).
     invite: Option<Msg>,
     /// What to (re)send and where; `None`: waiting only.
     pending: Option<(String, SocketAddr)>,
-    /// Dialog legs still to end (customer, operator).
-    open: u8,
-    /// BYE Call-IDs we wait on (customer and operator legs).
-    byes: Vec<String>,
+    open: bool,
     how: &'static str,
+}
+
+impl Job {
+    /// The job for one dialog: BYE when it was confirmed (`up`), else
+    /// CANCEL of its INVITE, sent to `dest`.
+    fn new(
+        left: usize,
+        leg: &str,
+        invite: Option<&str>,
+        up: Option<&str>,
+        local: SocketAddr,
+        dest: SocketAddr,
+    ) -> Job {
+        let invite = invite.and_then(Msg::parse);
+        let mut job = Job {
+            left,
+            call_id: invite
+                .as_ref()
+                .and_then(|m| m.get("call-id"))
+                .unwrap_or("")
+                .to_owned(),
+            invite,
+            pending: None,
+            open: true,
+            how: "cancel",
+        };
+        if let Some(up) = up.and_then(Up::parse) {
+            job.how = "bye";
+            let to = uri_addr(&up.target).unwrap_or(dest);
+            job.call_id = up.call_id.clone();
+            job.pending = Some((up.bye(local, &format!("z9hG4bK-reap-{left}-{leg}")), to));
+        } else if let Some(c) = job.invite.as_ref().and_then(cancel_for) {
+            job.pending = Some((c, dest));
+        } else {
+            job.open = false; // nothing usable was logged
+        }
+        job
+    }
 }
 
 /// Ends `leftovers` on the SIP side (see the module doc). `local` is the
@@ -237,69 +276,42 @@ pub async fn reap(
         .await
         .map_err(|e| format!("reaper: cannot bind {local}: {e}"))?;
     let mut jobs: Vec<Job> = Vec::new();
-    let mut outbox: Vec<(String, SocketAddr)> = Vec::new();
     for (i, l) in leftovers.iter().enumerate() {
-        let invite = Msg::parse(&l.invite);
-        let call_id = invite
-            .as_ref()
-            .and_then(|m| m.get("call-id"))
-            .unwrap_or("")
-            .to_owned();
-        let mut job = Job {
-            left: l.clone(),
-            call_id,
-            invite,
-            pending: None,
-            open: 1,
-            byes: Vec::new(),
-            how: "cancel",
-        };
-        let up = l.up.as_deref().and_then(Up::parse);
-        if let Some(up) = up {
-            job.how = "bye";
-            let to = uri_addr(&up.target).unwrap_or(trunk);
-            job.pending = Some((up.bye(local, &format!("z9hG4bK-reap-{i}-c")), to));
-            job.byes.push(up.call_id.clone());
-            if let Some(op) = l.operator.as_deref().and_then(Up::parse) {
-                job.open += 1;
-                let to = uri_addr(&op.target).unwrap_or(trunk);
-                outbox.push((op.bye(local, &format!("z9hG4bK-reap-{i}-o")), to));
-                job.byes.push(op.call_id.clone());
-            }
-        } else if let Some(c) = job.invite.as_ref().and_then(cancel_for) {
-            job.pending = Some((c, trunk));
-        } else {
-            job.open = 0; // nothing usable was logged
-        }
+        let customer = Job::new(i, "c", Some(&l.invite), l.up.as_deref(), local, trunk);
         log.call(
             now_ms(),
             "reap",
             l.call,
-            &[("how", V::S(job.how)), ("number", V::N(l.number))],
+            &[("how", V::S(customer.how)), ("number", V::N(l.number))],
         );
-        jobs.push(job);
-    }
-    // Operator-leg BYEs are resent with their customer's until answered.
-    let mut op_byes: HashMap<String, (String, SocketAddr)> = HashMap::new();
-    for (text, to) in outbox {
-        if let Some(m) = Msg::parse(&text) {
-            if let Some(id) = m.get("call-id") {
-                op_byes.insert(id.to_owned(), (text, to));
-            }
+        jobs.push(customer);
+        if l.operator_invite.is_some() || l.operator.is_some() {
+            // The operator's address: its INVITE's Request-URI.
+            let dest = l
+                .operator_invite
+                .as_deref()
+                .and_then(Msg::parse)
+                .and_then(|m| m.request_uri().and_then(uri_addr))
+                .unwrap_or(trunk);
+            jobs.push(Job::new(
+                i,
+                "o",
+                l.operator_invite.as_deref(),
+                l.operator.as_deref(),
+                local,
+                dest,
+            ));
         }
     }
     let deadline = Instant::now() + Duration::from_millis(REAP_WAIT_MS);
     let mut buf = vec![0u8; 65_536];
     let mut next_send = Instant::now();
-    while jobs.iter().any(|j| j.open > 0) && Instant::now() < deadline {
+    while jobs.iter().any(|j| j.open) && Instant::now() < deadline {
         if Instant::now() >= next_send {
-            for j in jobs.iter().filter(|j| j.open > 0) {
+            for j in jobs.iter().filter(|j| j.open) {
                 if let Some((text, to)) = &j.pending {
                     let _ = sock.send_to(text.as_bytes(), to).await;
                 }
-            }
-            for (text, to) in op_byes.values() {
-                let _ = sock.send_to(text.as_bytes(), to).await;
             }
             next_send = Instant::now() + Duration::from_millis(500);
         }
@@ -315,11 +327,8 @@ pub async fn reap(
         let Some(id) = m.get("call-id").map(str::to_owned) else {
             continue;
         };
-        let Some(j) = jobs
-            .iter_mut()
-            .find(|j| j.call_id == id || j.byes.contains(&id))
-        else {
-            // A request for a dialog we do not know: 481.
+        let Some(j) = jobs.iter_mut().find(|j| j.open && j.call_id == id) else {
+            // A request for a dialog we do not know (or ended): 481.
             if m.status().is_none() && !m.start.starts_with("ACK ") {
                 let text = ok_for(&m).replacen("200 OK", "481 Call/Transaction Does Not Exist", 1);
                 let _ = sock.send_to(text.as_bytes(), from).await;
@@ -327,38 +336,27 @@ pub async fn reap(
             continue;
         };
         match (m.status(), m.cseq()) {
-            // The far end hung up itself: 200, that leg is over.
+            // The far end hung up itself: 200, the dialog is over.
             (None, Some((_, method))) if method == "BYE" => {
                 let _ = sock.send_to(ok_for(&m).as_bytes(), from).await;
-                if op_byes.remove(&id).is_some() {
-                    j.open = j.open.saturating_sub(1);
-                } else if j.open > 0 {
-                    j.open = j.open.saturating_sub(1);
-                    j.pending = None;
-                }
+                j.open = false;
             }
             (Some(code), Some((_, method))) if method == "BYE" && code >= 200 => {
-                if op_byes.remove(&id).is_some() {
-                    j.open = j.open.saturating_sub(1);
-                } else if j.pending.is_some() {
-                    j.open = j.open.saturating_sub(1);
-                    j.pending = None;
-                }
+                j.open = false;
             }
             (Some(code), Some((_, method))) if method == "CANCEL" && code >= 200 => {
                 // 200: wait for the INVITE's 487; 481: the far end has no
                 // such transaction any more.
                 j.pending = None;
                 if code == 481 {
-                    j.open = 0;
+                    j.open = false;
                 }
             }
             (Some(code), Some((_, method))) if method == "INVITE" && code >= 300 => {
                 if let Some(ack) = j.invite.as_ref().and_then(|inv| ack_for(inv, &m)) {
                     let _ = sock.send_to(ack.as_bytes(), from).await;
                 }
-                j.pending = None;
-                j.open = 0;
+                j.open = false;
             }
             (Some(code), Some((n_cseq, method)))
                 if method == "INVITE" && (200..300).contains(&code) =>
@@ -383,38 +381,43 @@ pub async fn reap(
                     "ACK {ruri} SIP/2.0\r\nVia: SIP/2.0/UDP {local};branch=z9hG4bK-reap-ack-{n_cseq}\r\nMax-Forwards: 70\r\nFrom: {from_h}\r\nTo: {to}\r\nCall-ID: {id}\r\nCSeq: {n_cseq} ACK\r\nContent-Length: 0\r\n\r\n"
                 );
                 let _ = sock.send_to(ack.as_bytes(), target).await;
-                let up = Up {
-                    call_id: id.clone(),
-                    from: from_h.to_owned(),
-                    to: to.to_owned(),
-                    cseq: n_cseq,
-                    target: ruri,
-                };
-                j.pending = Some((up.bye(local, "z9hG4bK-reap-bye2"), target));
-                j.how = "ack_bye";
+                if j.how != "ack_bye" {
+                    let up = Up {
+                        call_id: id.clone(),
+                        from: from_h.to_owned(),
+                        to: to.to_owned(),
+                        cseq: n_cseq,
+                        target: ruri,
+                    };
+                    j.pending = Some((
+                        up.bye(local, &format!("z9hG4bK-reap-bye-{}", j.left)),
+                        target,
+                    ));
+                    j.how = "ack_bye";
+                }
             }
             _ => {}
         }
     }
     let t = now_ms();
-    for j in &jobs {
-        if j.open == 0 {
-            log.call(
-                t,
-                "reaped",
-                j.left.call,
-                &[("how", V::S(j.how)), ("number", V::N(j.left.number))],
-            );
-        } else {
-            log.call(
-                t,
-                "reap_unconfirmed",
-                j.left.call,
-                &[("how", V::S(j.how)), ("number", V::N(j.left.number))],
-            );
-        }
+    for (i, l) in leftovers.iter().enumerate() {
+        let mine = || jobs.iter().filter(|j| j.left == i);
+        let done = mine().all(|j| !j.open);
+        let how = mine().next().map_or("none", |j| j.how);
+        let ev = if done { "reaped" } else { "reap_unconfirmed" };
+        let legs = mine().count() as u64;
+        log.call(
+            t,
+            ev,
+            l.call,
+            &[
+                ("how", V::S(how)),
+                ("legs", V::N(legs)),
+                ("number", V::N(l.number)),
+            ],
+        );
         if let Ok(mut c) = calls.lock() {
-            let _ = c.ended(j.left.call);
+            let _ = c.ended(l.call);
         }
     }
     log.flush();

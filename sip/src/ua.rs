@@ -423,6 +423,9 @@ pub async fn run_call(
                     let extra = vec![Header::Other("X-Dialcore-Bridge".into(), number.to_string())];
                     match start_leg(&ua, &uri, call, extra) {
                         Ok(l) => {
+                            // before the leg's transaction runs (see above)
+                            let text = l.dialog.initial_request().to_string().replace("\r\n", "\n");
+                            crash_log(&|log| log.operator_invited(call, &text));
                             op_states = Some(l.states);
                             op_join = l.join;
                             op = Some(l.dialog);
