@@ -507,6 +507,12 @@ mod tests {
             )
             .unwrap();
             log.up(call(1, 1), &up).unwrap();
+            // call 1's operator leg was INVITEd but had not answered
+            let op_invite = invite
+                .replace("dc-6-1-t", "op-1-1-t")
+                .replace("12125550006", "op1")
+                .replace("z9hG4bKr1", "z9hG4bKo1");
+            log.operator_invited(call(1, 1), &op_invite).unwrap();
             drop(log);
             let (log, left) = CallLog::open(dir.path()).unwrap();
             assert_eq!(left.len(), 2);
@@ -514,29 +520,35 @@ mod tests {
         };
         let far_end = tokio::spawn(async move {
             let mut buf = vec![0u8; 4096];
-            let (mut cancelled, mut acked, mut byed) = (false, false, false);
-            while !(cancelled && acked && byed) {
+            let (mut cancelled, mut acked, mut byed) = (0, 0, false);
+            while !(cancelled == 2 && acked == 2 && byed) {
                 let (n, from) = far.recv_from(&mut buf).await.unwrap();
                 let m = Msg::parse(&String::from_utf8_lossy(&buf[..n])).unwrap();
                 let method = m.start.split(' ').next().unwrap().to_owned();
                 match method.as_str() {
                     "CANCEL" => {
+                        let id = m.get("call-id").unwrap().to_owned();
+                        let branch = if id == "op-1-1-t" {
+                            "z9hG4bKo1"
+                        } else {
+                            "z9hG4bKr1"
+                        };
                         assert_eq!(
                             m.get("via"),
-                            Some(format!("SIP/2.0/UDP {local};branch=z9hG4bKr1").as_str())
+                            Some(format!("SIP/2.0/UDP {local};branch={branch}").as_str())
                         );
                         far.send_to(ok_for(&m).as_bytes(), from).await.unwrap();
                         let t487 = format!(
-                            "SIP/2.0 487 Request Terminated\r\nVia: {}\r\nFrom: {}\r\nTo: {};tag=far6\r\nCall-ID: dc-6-1-t\r\nCSeq: 1 INVITE\r\n\r\n",
+                            "SIP/2.0 487 Request Terminated\r\nVia: {}\r\nFrom: {}\r\nTo: {};tag=far6\r\nCall-ID: {id}\r\nCSeq: 1 INVITE\r\n\r\n",
                             m.get("via").unwrap(), m.get("from").unwrap(), m.get("to").unwrap()
                         );
                         far.send_to(t487.as_bytes(), from).await.unwrap();
-                        cancelled = true;
+                        cancelled += 1;
                     }
                     "ACK" => {
                         assert!(m.get("to").unwrap().ends_with(";tag=far6"));
                         assert_eq!(m.cseq(), Some((1, "ACK".into())));
-                        acked = true;
+                        acked += 1;
                     }
                     "BYE" => {
                         assert_eq!(m.get("call-id"), Some("dc-1-1-t"));
@@ -560,7 +572,7 @@ mod tests {
         );
         tokio::time::timeout(Duration::from_secs(5), far_end)
             .await
-            .expect("the far end got its CANCEL, ACK and BYE")
+            .expect("the far end got its two CANCELs, two ACKs and the BYE")
             .unwrap();
         let text = std::fs::read_to_string(&events).unwrap();
         assert_eq!(text.matches("\"ev\":\"reaped\"").count(), 2, "{text}");
