@@ -3,7 +3,7 @@
 //! [module docs](super) for the rules, and [`super::gate`] for the checks
 //! every result passes).
 
-use super::gate::{check_e164, gate, Digits, MAX_BUFFER};
+use super::gate::{check_e164, check_e164_split, gate, Digits, MAX_BUFFER};
 use super::meta::{self, Country};
 use super::{PhoneError, PhoneRules};
 
@@ -41,7 +41,17 @@ pub fn normalize_bytes(input: &[u8], rules: PhoneRules) -> Result<u64, PhoneErro
         && body.iter().all(u8::is_ascii_digit)
     {
         let value = body.iter().fold(0u64, |v, &b| v * 10 + u64::from(b - b'0'));
-        if let Ok(n) = check_e164(value) {
+        // The digit count and the first four digits are read off the text,
+        // not divided out of the value.
+        let checked = if body.len() >= 4 {
+            let top4 = body[..4]
+                .iter()
+                .fold(0u64, |v, &b| v * 10 + u64::from(b - b'0'));
+            check_e164_split(value, body.len() as u32, top4)
+        } else {
+            check_e164(value)
+        };
+        if let Ok(n) = checked {
             return Ok(n);
         }
     }
