@@ -26,15 +26,29 @@ pub fn normalize(input: &str, rules: PhoneRules) -> Result<u64, PhoneError> {
 
 /// Normalizes the bytes of a number (ASCII; any non-ASCII byte is a bad
 /// character) to E.164 digits as a `u64`; see the [module docs](super).
+#[inline]
 pub fn normalize_bytes(input: &[u8], rules: PhoneRules) -> Result<u64, PhoneError> {
+    // The common case of a machine-written list, `+` and E.164 digits: the
+    // integer gate alone decides when it accepts (a number that fits its
+    // country as written is never changed below either). It is tried
+    // inline; anything else goes to the full parse.
+    if let Some((b'+', body)) = input.split_first() {
+        if let Some(n) = plain_e164(body) {
+            return Ok(n);
+        }
+    }
+    normalize_text(input, rules)
+}
+
+/// [`normalize_bytes`] past the inline fast path.
+#[inline(never)]
+fn normalize_text(input: &[u8], rules: PhoneRules) -> Result<u64, PhoneError> {
     let input = input.trim_ascii();
     let (plus, body) = match input.split_first() {
         Some((b'+', rest)) => (true, rest),
         _ => (false, input),
     };
-    // The common case of a machine-written list, `+` and E.164 digits: the
-    // integer gate alone decides when it accepts (a number that fits its
-    // country as written is never changed below either).
+    // Spaces around `+` and E.164 digits: the same fast path once trimmed.
     if plus {
         if let Some(n) = plain_e164(body) {
             return Ok(n);
