@@ -561,7 +561,9 @@ impl ContactStore {
             .checked_add(external_id.len())
             .and_then(|end| u32::try_from(end).ok())
             .ok_or(StoreError::Full)?;
-        self.external_end.resize(id as usize, before as u32);
+        if self.external_end.len() < id as usize {
+            self.external_end.resize(id as usize, before as u32);
+        }
         self.external_end.push(end);
         self.external_arena.extend_from_slice(external_id);
         Ok(())
