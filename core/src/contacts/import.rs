@@ -663,8 +663,9 @@ impl RowImporter<'_> {
             Some(&[d @ b'0'..=b'9']) => d - b'0',
             Some(field) => match trim(text(field)) {
                 "" => self.options.default_priority,
-                raw => parse_priority(raw)
-                    .ok_or_else(|| RowErrorKind::BadPriority(raw.to_owned()))?,
+                raw => {
+                    parse_priority(raw).ok_or_else(|| RowErrorKind::BadPriority(raw.to_owned()))?
+                }
             },
         };
         let number = phone::normalize_bytes(fields.phone, self.options.phone_rules);
@@ -726,7 +727,10 @@ fn trim_field(field: &[u8]) -> &[u8] {
     if field.is_ascii() {
         let space = |b: &u8| matches!(b, b'\t' | b'\n' | 0x0B | 0x0C | b'\r' | b' ');
         let start = field.iter().position(|b| !space(b)).unwrap_or(field.len());
-        let end = field.iter().rposition(|b| !space(b)).map_or(start, |i| i + 1);
+        let end = field
+            .iter()
+            .rposition(|b| !space(b))
+            .map_or(start, |i| i + 1);
         &field[start..end]
     } else {
         trim(text(field)).as_bytes()
@@ -813,13 +817,29 @@ mod tests {
     #[test]
     fn trim_field_is_str_trim() {
         for text in [
-            "", " ", "a", " a ", "\x0Ba\x0C", "\t\r\n a b \n", "\u{a0}x\u{2003}", "\x1Fa\x1C", "é ",
+            "",
+            " ",
+            "a",
+            " a ",
+            "\x0Ba\x0C",
+            "\t\r\n a b \n",
+            "\u{a0}x\u{2003}",
+            "\x1Fa\x1C",
+            "é ",
         ] {
-            assert_eq!(trim_field(text.as_bytes()), text.trim().as_bytes(), "{text:?}");
+            assert_eq!(
+                trim_field(text.as_bytes()),
+                text.trim().as_bytes(),
+                "{text:?}"
+            );
         }
         for b in 0..=0x7Fu8 {
             let text = format!("{}x{}", b as char, b as char);
-            assert_eq!(trim_field(text.as_bytes()), text.trim().as_bytes(), "{b:#x}");
+            assert_eq!(
+                trim_field(text.as_bytes()),
+                text.trim().as_bytes(),
+                "{b:#x}"
+            );
         }
     }
 

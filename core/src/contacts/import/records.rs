@@ -580,7 +580,10 @@ mod tests {
             x ^= x << 17;
             let bytes: [u8; 8] = std::array::from_fn(|i| alphabet[(x >> (i * 5)) as usize % 10]);
             let word = u64::from_le_bytes(bytes);
-            let union = byte_is(word, b'\n') | byte_is(word, b',') | byte_is(word, b'"') | byte_is(word, b'\r');
+            let union = byte_is(word, b'\n')
+                | byte_is(word, b',')
+                | byte_is(word, b'"')
+                | byte_is(word, b'\r');
             assert_eq!(specials(word), union, "{bytes:?}");
             for (i, b) in bytes.iter().enumerate() {
                 let special = matches!(b, b'\n' | b',' | b'"' | b'\r');
