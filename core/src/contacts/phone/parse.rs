@@ -2,6 +2,12 @@
 //! then the prefixes are read with the per-country table (see the
 //! [module docs](super) for the rules, and [`super::gate`] for the checks
 //! every result passes).
+//!
+//! A machine-written `+` and 9 to 15 digits, the usual list entry, takes an
+//! inline fast path first: two overlapping 8-byte words are checked to be
+//! digits and converted eight at a time, and the integer gate decides (the
+//! full parse would give the same answer; a proptest holds the two readers
+//! together).
 
 use super::gate::{check_e164, check_e164_split, gate, Digits, MAX_BUFFER};
 use super::meta::{self, Country};
