@@ -5,9 +5,10 @@
 //!
 //! A machine-written `+` and 9 to 15 digits, the usual list entry, takes an
 //! inline fast path first: two overlapping 8-byte words are checked to be
-//! digits and converted eight at a time, and the integer gate decides (the
-//! full parse would give the same answer; a proptest holds the two readers
-//! together).
+//! digits and converted eight at a time, and when the integer gate accepts
+//! the value that is the result (a number that fits its country as written
+//! is never changed by the full parse either). A proptest holds the word
+//! reader to a byte-by-byte one.
 
 use super::gate::{check_e164, check_e164_split, gate, Digits, MAX_BUFFER};
 use super::meta::{self, Country};
