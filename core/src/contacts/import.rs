@@ -49,7 +49,7 @@ use std::path::Path;
 use crate::blacklist::Blacklist;
 use crate::phone::{self, PhoneError, PhoneRules};
 use crate::state::State;
-use crate::store::{ContactId, ContactStore, NewContact, StoreError};
+use crate::store::{ContactId, ContactStore, NewRow, StoreError};
 use crate::zones::{ZoneError, ZoneId, ZoneTable};
 
 pub use self::records::MAX_RECORD_BYTES;
@@ -505,17 +505,24 @@ impl ImportReport {
     }
 }
 
-/// The fields of a row that the import reads, checked to be UTF-8.
+/// The fields of a row that the import reads, checked to be UTF-8 (kept
+/// as bytes: each is turned into text only where text is needed).
 struct RowFields<'a> {
-    phone: &'a str,
-    external_id: Option<&'a str>,
-    timezone: Option<&'a str>,
-    priority: Option<&'a str>,
+    phone: &'a [u8],
+    external_id: Option<&'a [u8]>,
+    timezone: Option<&'a [u8]>,
+    priority: Option<&'a [u8]>,
+}
+
+/// The text of a field already checked to be UTF-8.
+#[inline]
+fn text(field: &[u8]) -> &str {
+    std::str::from_utf8(field).unwrap_or_default()
 }
 
 impl<'a> RowFields<'a> {
-    /// Picks the known columns out of a row, given the text of field `i`.
-    fn pick(columns: &Columns, field: impl Fn(usize) -> &'a str) -> Self {
+    /// Picks the known columns out of a row, given the bytes of field `i`.
+    fn pick(columns: &Columns, field: impl Fn(usize) -> &'a [u8]) -> Self {
         RowFields {
             phone: field(columns.phone),
             external_id: columns.external_id.map(&field),
@@ -540,17 +547,18 @@ fn plain_fields<'a>(
     }
     let span = |i: usize| plain_span(bytes, commas, i);
     // The fields are split at ASCII commas, so the row is UTF-8 exactly
-    // when every field is: one check of the whole row, and on failure a
-    // search for the first bad field to name it.
-    let text = std::str::from_utf8(bytes).map_err(|_| {
+    // when every field is: one check of the whole row (ASCII, the common
+    // case, is checked a word at a time), and on failure a search for the
+    // first bad field to name it.
+    if !bytes.is_ascii() && std::str::from_utf8(bytes).is_err() {
         let bad = (0..found)
             .find(|&i| std::str::from_utf8(&bytes[span(i)]).is_err())
             .unwrap_or(0);
-        RowErrorKind::BadUtf8 {
+        return Err(RowErrorKind::BadUtf8 {
             column: columns.names[bad].clone(),
-        }
-    })?;
-    Ok(RowFields::pick(columns, |i| &text[span(i)]))
+        });
+    }
+    Ok(RowFields::pick(columns, |i| &bytes[span(i)]))
 }
 
 /// The fields of a [`Record::Quoted`] row, just parsed by `parser`.
@@ -565,18 +573,14 @@ fn quoted_fields<'a>(
             found,
         });
     }
-    let mut texts = Vec::with_capacity(found);
     for (field, name) in parser.fields().zip(&columns.names) {
-        match std::str::from_utf8(field) {
-            Ok(text) => texts.push(text),
-            Err(_) => {
-                return Err(RowErrorKind::BadUtf8 {
-                    column: name.clone(),
-                })
-            }
+        if std::str::from_utf8(field).is_err() {
+            return Err(RowErrorKind::BadUtf8 {
+                column: name.clone(),
+            });
         }
     }
-    Ok(RowFields::pick(columns, |i| texts[i]))
+    Ok(RowFields::pick(columns, |i| parser.field(i)))
 }
 
 /// Time zone names already interned by this import, as they were written;
@@ -625,15 +629,16 @@ struct RowImporter<'i> {
 
 impl RowImporter<'_> {
     /// The zone of a `timezone` field, interned on first use.
-    fn zone(&mut self, text: &str) -> Result<ZoneId, RowErrorKind> {
-        let key = TextKey::of(text.as_bytes());
+    fn zone(&mut self, field: &[u8]) -> Result<ZoneId, RowErrorKind> {
+        let key = TextKey::of(field);
         let cached = self
             .zone_cache
             .iter()
-            .find(|(k, name, _)| *k == key && (key.exact() || **name == *text));
+            .find(|(k, name, _)| *k == key && (key.exact() || name.as_bytes() == field));
         if let Some(&(_, _, id)) = cached {
             return Ok(id);
         }
+        let text = text(field);
         let id = self.zones.intern(text).map_err(|e| match e {
             ZoneError::Unknown(name) => RowErrorKind::UnknownTimezone(name),
             ZoneError::TooMany => RowErrorKind::UnknownTimezone(text.into()),
@@ -647,35 +652,40 @@ impl RowImporter<'_> {
 
     /// Adds the contact of one row whose fields are UTF-8.
     fn import(&mut self, fields: RowFields<'_>) -> Result<Added, RowErrorKind> {
-        let external_id = fields.external_id.map_or("", trim);
+        let external_id = fields.external_id.map_or(&[][..], trim_field);
         let zone = match fields.timezone {
-            Some(text) => self.zone(text)?,
+            Some(field) => self.zone(field)?,
             None => Default::default(),
         };
-        let priority = match fields.priority.map(trim) {
-            None | Some("") => self.options.default_priority,
-            Some(raw) => {
-                parse_priority(raw).ok_or_else(|| RowErrorKind::BadPriority(raw.to_owned()))?
-            }
+        let priority = match fields.priority {
+            None => self.options.default_priority,
+            // A single digit, the usual priority, needs no text.
+            Some(&[d @ b'0'..=b'9']) => d - b'0',
+            Some(field) => match trim(text(field)) {
+                "" => self.options.default_priority,
+                raw => {
+                    parse_priority(raw).ok_or_else(|| RowErrorKind::BadPriority(raw.to_owned()))?
+                }
+            },
         };
-        let number = phone::normalize(fields.phone, self.options.phone_rules);
+        let number = phone::normalize_bytes(fields.phone, self.options.phone_rules);
         let store = &mut *self.store;
-        let contact = NewContact {
+        let contact = NewRow {
             number,
             raw_phone: fields.phone,
             external_id,
             zone,
             priority,
         };
-        let id = store
-            .push_unindexed(contact, self.blacklist)
+        let (id, state) = store
+            .push_unindexed_state(contact, self.blacklist)
             .map_err(|e| match e {
                 StoreError::Full => RowErrorKind::StoreFull,
                 _ => RowErrorKind::StoreFull,
             })?;
         Ok(Added {
             id,
-            state: store.state(id).unwrap_or(State::InvalidRecord),
+            state,
             invalid: number.err(),
         })
     }
@@ -707,6 +717,23 @@ fn trim(text: &str) -> &str {
         text
     } else {
         text.trim()
+    }
+}
+
+/// A field (UTF-8) as [`str::trim`] trims it; an ASCII field is trimmed
+/// as bytes, of the ASCII characters `char::is_whitespace` names.
+#[inline]
+fn trim_field(field: &[u8]) -> &[u8] {
+    if field.is_ascii() {
+        let space = |b: &u8| matches!(b, b'\t' | b'\n' | 0x0B | 0x0C | b'\r' | b' ');
+        let start = field.iter().position(|b| !space(b)).unwrap_or(field.len());
+        let end = field
+            .iter()
+            .rposition(|b| !space(b))
+            .map_or(start, |i| i + 1);
+        &field[start..end]
+    } else {
+        trim(text(field)).as_bytes()
     }
 }
 
@@ -786,6 +813,35 @@ fn is_blank(bytes: &[u8]) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn trim_field_is_str_trim() {
+        for text in [
+            "",
+            " ",
+            "a",
+            " a ",
+            "\x0Ba\x0C",
+            "\t\r\n a b \n",
+            "\u{a0}x\u{2003}",
+            "\x1Fa\x1C",
+            "é ",
+        ] {
+            assert_eq!(
+                trim_field(text.as_bytes()),
+                text.trim().as_bytes(),
+                "{text:?}"
+            );
+        }
+        for b in 0..=0x7Fu8 {
+            let text = format!("{}x{}", b as char, b as char);
+            assert_eq!(
+                trim_field(text.as_bytes()),
+                text.trim().as_bytes(),
+                "{b:#x}"
+            );
+        }
+    }
 
     fn options() -> ImportOptions {
         ImportOptions {

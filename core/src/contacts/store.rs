@@ -96,6 +96,22 @@ pub struct NewContact<'a> {
     pub priority: u8,
 }
 
+/// [`NewContact`] with its texts as UTF-8 bytes, for bulk appends
+/// ([`ContactStore::push_unindexed_state`]).
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct NewRow<'a> {
+    /// The normalized number, or why the raw text is not a number.
+    pub(crate) number: Result<u64, PhoneError>,
+    /// The phone text (UTF-8), kept for an invalid number.
+    pub(crate) raw_phone: &'a [u8],
+    /// The external id (UTF-8); may be empty.
+    pub(crate) external_id: &'a [u8],
+    /// The contact's time zone.
+    pub(crate) zone: ZoneId,
+    /// Selection priority, higher first.
+    pub(crate) priority: u8,
+}
+
 impl<'a> NewContact<'a> {
     /// A contact from a phone text, parsed with `rules`, default zone and priority 0.
     pub fn parse(phone: &'a str, rules: PhoneRules) -> Self {
@@ -545,7 +561,9 @@ impl ContactStore {
             .checked_add(external_id.len())
             .and_then(|end| u32::try_from(end).ok())
             .ok_or(StoreError::Full)?;
-        self.external_end.resize(id as usize, before as u32);
+        if self.external_end.len() < id as usize {
+            self.external_end.resize(id as usize, before as u32);
+        }
         self.external_end.push(end);
         self.external_arena.extend_from_slice(external_id);
         Ok(())
@@ -874,18 +892,36 @@ impl ContactStore {
         contact: NewContact<'_>,
         blacklist: &Blacklist,
     ) -> Result<ContactId, StoreError> {
+        let row = NewRow {
+            number: contact.number,
+            raw_phone: contact.raw_phone.as_bytes(),
+            external_id: contact.external_id.as_bytes(),
+            zone: contact.zone,
+            priority: contact.priority,
+        };
+        self.push_unindexed_state(row, blacklist).map(|(id, _)| id)
+    }
+
+    /// [`ContactStore::push_unindexed`] of a row whose texts are bytes
+    /// already checked to be UTF-8, also returning the state the contact
+    /// was given (for an import's counts, without reading it back).
+    #[inline]
+    pub(crate) fn push_unindexed_state(
+        &mut self,
+        contact: NewRow<'_>,
+        blacklist: &Blacklist,
+    ) -> Result<(ContactId, State), StoreError> {
         if self.len() >= self.limit.0 {
             return Err(StoreError::Full);
         }
         let id = self.len() as u32;
-        self.push_external(id, contact.external_id.as_bytes())?;
+        self.push_external(id, contact.external_id)?;
         let (state, number) = match contact.number {
             Ok(number) if blacklist.contains(number) => (State::Blacklisted, number),
             Ok(number) => (State::Initial, number),
             Err(reason) => {
                 let start = self.invalid_raw.len() as u32;
-                self.invalid_raw
-                    .extend_from_slice(contact.raw_phone.as_bytes());
+                self.invalid_raw.extend_from_slice(contact.raw_phone);
                 let raw = (start, contact.raw_phone.len() as u32);
                 self.invalid.insert(id, InvalidInfo { reason, raw });
                 (State::InvalidRecord, 0)
@@ -898,7 +934,7 @@ impl ContactStore {
         self.zone.push(contact.zone.0);
         self.number.push(number);
         self.counts.0[state as usize] += 1;
-        Ok(ContactId(id))
+        Ok((ContactId(id), state))
     }
 
     /// Adds the numbers of contacts `from..` (pushed with

@@ -85,7 +85,12 @@ fn check(c: &Country, first: u8, len: u32, value: u64) -> Result<(), PhoneError>
     if len <= MAX_SHORT && c.short_lengths & (1 << len) != 0 && !fits {
         return Err(PhoneError::ServiceNumber);
     }
-    let cc_len = decimal_digits(u64::from(c.cc));
+    let cc_len = match c.cc {
+        0..=9 => 1,
+        10..=99 => 2,
+        100..=999 => 3,
+        cc => decimal_digits(u64::from(cc)),
+    };
     let total = cc_len + len;
     if total < MIN_DIGITS {
         return Err(PhoneError::TooShort);
@@ -173,6 +178,25 @@ pub fn check_e164(number: u64) -> Result<u64, PhoneError> {
     // The first four digits, with one division; the country code is the
     // first 1 to 3 of them that name one.
     let top4 = number / POW10[len as usize - 4];
+    check_split(number, len, top4)
+}
+
+/// [`check_e164`] for a number whose digit count `len` (at least 4) and
+/// first four digits `top4` the caller already has (the text parser reads
+/// them as it goes), without the divisions that find them.
+#[inline]
+pub(crate) fn check_e164_split(number: u64, len: u32, top4: u64) -> Result<u64, PhoneError> {
+    debug_assert!(len >= 4 && decimal_digits(number) == len);
+    debug_assert_eq!(top4, number / POW10[len as usize - 4]);
+    if meta::is_emergency_value_anywhere(len as usize, number) {
+        return Err(PhoneError::EmergencyNumber);
+    }
+    check_split(number, len, top4)
+}
+
+/// The rest of [`check_e164`] once the emergency check is done.
+#[inline]
+fn check_split(number: u64, len: u32, top4: u64) -> Result<u64, PhoneError> {
     let mut found = None;
     for k in 1..=3u32 {
         let cc = top4 / POW10[4 - k as usize];
@@ -193,4 +217,23 @@ pub fn check_e164(number: u64) -> Result<u64, PhoneError> {
     let first = ((top4 / POW10[3 - k as usize]) % 10) as u8;
     check(c, first, nsn_len, nsn)?;
     Ok(number)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        /// The split entry point the text parser uses decides exactly as
+        /// the integer gate does.
+        #[test]
+        fn split_check_is_check_e164(
+            number in (4usize..=17).prop_flat_map(|len| POW10[len - 1]..POW10[len])
+        ) {
+            let len = decimal_digits(number);
+            let top4 = number / POW10[len as usize - 4];
+            prop_assert_eq!(check_e164_split(number, len, top4), check_e164(number));
+        }
+    }
 }

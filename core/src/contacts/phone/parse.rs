@@ -2,8 +2,15 @@
 //! then the prefixes are read with the per-country table (see the
 //! [module docs](super) for the rules, and [`super::gate`] for the checks
 //! every result passes).
+//!
+//! A machine-written `+` and 9 to 15 digits, the usual list entry, takes an
+//! inline fast path first: two overlapping 8-byte words are checked to be
+//! digits and converted eight at a time, and when the integer gate accepts
+//! the value that is the result (a number that fits its country as written
+//! is never changed by the full parse either). A proptest holds the word
+//! reader to a byte-by-byte one.
 
-use super::gate::{check_e164, gate, Digits, MAX_BUFFER};
+use super::gate::{check_e164, check_e164_split, gate, Digits, MAX_BUFFER};
 use super::meta::{self, Country};
 use super::{PhoneError, PhoneRules};
 
@@ -26,22 +33,31 @@ pub fn normalize(input: &str, rules: PhoneRules) -> Result<u64, PhoneError> {
 
 /// Normalizes the bytes of a number (ASCII; any non-ASCII byte is a bad
 /// character) to E.164 digits as a `u64`; see the [module docs](super).
+#[inline]
 pub fn normalize_bytes(input: &[u8], rules: PhoneRules) -> Result<u64, PhoneError> {
+    // The common case of a machine-written list, `+` and E.164 digits: the
+    // integer gate alone decides when it accepts (a number that fits its
+    // country as written is never changed below either). It is tried
+    // inline; anything else goes to the full parse.
+    if let Some((b'+', body)) = input.split_first() {
+        if let Some(n) = plain_e164(body) {
+            return Ok(n);
+        }
+    }
+    normalize_text(input, rules)
+}
+
+/// [`normalize_bytes`] past the inline fast path.
+#[inline(never)]
+fn normalize_text(input: &[u8], rules: PhoneRules) -> Result<u64, PhoneError> {
     let input = input.trim_ascii();
     let (plus, body) = match input.split_first() {
         Some((b'+', rest)) => (true, rest),
         _ => (false, input),
     };
-    // The common case of a machine-written list, `+` and E.164 digits: the
-    // integer gate alone decides when it accepts (a number that fits its
-    // country as written is never changed below either).
-    if plus
-        && (1..=MAX_DIGITS).contains(&body.len())
-        && body[0] != b'0'
-        && body.iter().all(u8::is_ascii_digit)
-    {
-        let value = body.iter().fold(0u64, |v, &b| v * 10 + u64::from(b - b'0'));
-        if let Ok(n) = check_e164(value) {
+    // Spaces around `+` and E.164 digits: the same fast path once trimmed.
+    if plus {
+        if let Some(n) = plain_e164(body) {
             return Ok(n);
         }
     }
@@ -120,6 +136,80 @@ pub fn normalize_bytes(input: &[u8], rules: PhoneRules) -> Result<u64, PhoneErro
             }
         }
     }
+}
+
+/// `+` and `body` read as an E.164 number that the integer gate accepts
+/// as written, when `body` is 1 to 15 ASCII digits not starting with 0;
+/// `None` otherwise (the full parse then decides).
+#[inline]
+fn plain_e164(body: &[u8]) -> Option<u64> {
+    let len = body.len();
+    if !(1..=MAX_DIGITS).contains(&len) || body[0] == b'0' {
+        return None;
+    }
+    // 9 to 15 digits, the usual length: two overlapping 8-byte words,
+    // checked and converted eight digits at a time.
+    if let (true, Some(head), Some(tail)) =
+        (len > 8, body.first_chunk::<8>(), body.last_chunk::<8>())
+    {
+        let (head, tail) = (u64::from_le_bytes(*head), u64::from_le_bytes(*tail));
+        if !all_digits(head) || !all_digits(tail) {
+            return None;
+        }
+        // The tail's first 16 - len bytes are the head's; they read as 0.
+        let keep = u64::MAX << ((16 - len) * 8);
+        let tail = (tail & keep) | (ZEROS & !keep);
+        let high = eight_digits(head);
+        let value = high * POW10[len - 8] + eight_digits(tail);
+        return check_e164_split(value, len as u32, high / 10_000).ok();
+    }
+    if !body.iter().all(u8::is_ascii_digit) {
+        return None;
+    }
+    let value = body.iter().fold(0u64, |v, &b| v * 10 + u64::from(b - b'0'));
+    // The digit count and the first four digits are read off the text,
+    // not divided out of the value.
+    if len >= 4 {
+        let top4 = body[..4]
+            .iter()
+            .fold(0u64, |v, &b| v * 10 + u64::from(b - b'0'));
+        check_e164_split(value, len as u32, top4).ok()
+    } else {
+        check_e164(value).ok()
+    }
+}
+
+/// Eight ASCII `0` bytes.
+const ZEROS: u64 = 0x3030_3030_3030_3030;
+
+/// Powers of ten up to 10^8.
+const POW10: [u64; 9] = [
+    1,
+    10,
+    100,
+    1_000,
+    10_000,
+    100_000,
+    1_000_000,
+    10_000_000,
+    100_000_000,
+];
+
+/// True if every byte of `word` is an ASCII digit: high nibble 3, and the
+/// low nibble plus 6 does not carry into it (no carry crosses bytes).
+#[inline]
+fn all_digits(word: u64) -> bool {
+    const HIGH: u64 = 0xF0F0_F0F0_F0F0_F0F0;
+    word & HIGH == ZEROS && word.wrapping_add(0x0606_0606_0606_0606) & HIGH == ZEROS
+}
+
+/// The value of eight ASCII digits, the first in the lowest byte.
+#[inline]
+fn eight_digits(word: u64) -> u64 {
+    let w = word - ZEROS;
+    let w = (w * 10 + (w >> 8)) & 0x00FF_00FF_00FF_00FF;
+    let w = (w * 100 + (w >> 16)) & 0x0000_FFFF_0000_FFFF;
+    (w * 10_000 + (w >> 32)) & 0xFFFF_FFFF
 }
 
 /// Copies `body` into `digits` if it is nothing but ASCII digits (the
@@ -258,5 +348,38 @@ fn strip_trunk<'a>(c: &Country, nsn: &'a [u8], buf: &'a mut Digits) -> &'a [u8] 
         nsn
     } else {
         result
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        /// The word-at-a-time reader agrees with a byte-by-byte one on any
+        /// text: the same numbers accepted, with the same value.
+        #[test]
+        fn plain_e164_reads_as_the_gate_does(body in proptest::collection::vec(
+            prop_oneof![8 => b'0'..=b'9', 1 => any::<u8>()], 0..18)
+        ) {
+            let slow = (!body.is_empty()
+                && body.len() <= MAX_DIGITS
+                && body[0] != b'0'
+                && body.iter().all(u8::is_ascii_digit))
+                .then(|| body.iter().fold(0u64, |v, &b| v * 10 + u64::from(b - b'0')))
+                .and_then(|v| check_e164(v).ok());
+            prop_assert_eq!(plain_e164(&body), slow);
+        }
+    }
+
+    #[test]
+    fn words_of_digits() {
+        assert_eq!(eight_digits(u64::from_le_bytes(*b"12345678")), 12_345_678);
+        assert_eq!(eight_digits(u64::from_le_bytes(*b"00000009")), 9);
+        assert!(all_digits(u64::from_le_bytes(*b"09876543")));
+        for bad in [*b"1234567:", *b"/1234567", *b"123 4567", *b"12345\xb967"] {
+            assert!(!all_digits(u64::from_le_bytes(bad)), "{bad:?}");
+        }
     }
 }
