@@ -106,6 +106,9 @@ pub struct Audit {
     pub days: BTreeMap<u64, Day>,
     /// The rules, in the order of the module doc.
     pub rules: Vec<Rule>,
+    /// Hold-backs journaled, per reason (the guard that held a contact
+    /// back instead of dialing it): every reason, zero counts included.
+    pub held_back: Vec<(dialcore::records::HoldReason, u64)>,
 }
 
 impl Audit {
@@ -353,6 +356,10 @@ pub fn audit(records: &Records) -> Audit {
         target,
         days,
         rules,
+        held_back: dialcore::records::HoldReason::ALL
+            .into_iter()
+            .map(|r| (r, records.held_back.get(&r).copied().unwrap_or(0)))
+            .collect(),
     }
 }
 

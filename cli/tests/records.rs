@@ -188,7 +188,7 @@ fn parquet_records_read_back_with_the_same_rows_and_columns() {
                 .find(|k| k.key == "dialcore.record_format_version")
         })
         .and_then(|k| k.value.clone());
-    assert_eq!(version.as_deref(), Some("1"));
+    assert_eq!(version.as_deref(), Some("2"));
     // Parquet without --out is refused.
     let out = dialcore(&[
         "records",
@@ -222,6 +222,16 @@ fn audit_of_a_simulated_campaign_passes_and_writes_markdown_and_html() {
         "{text}"
     );
     assert!(text.contains("0 of"), "{text}");
+    assert!(
+        text.contains("## Contacts held back, by reason\n\n| reason | hold-backs |"),
+        "{text}"
+    );
+    for reason in dialcore::records::HoldReason::ALL {
+        assert!(
+            text.contains(&format!("\n| {reason} | ")),
+            "{reason}: {text}"
+        );
+    }
     let md = fs::read_to_string(dir.join("report/audit.md")).unwrap();
     assert_eq!(md, text);
     let html = fs::read_to_string(dir.join("report/audit.html")).unwrap();
@@ -266,6 +276,28 @@ fn audit_fails_on_a_history_with_a_dial_outside_the_window_and_one_to_a_blacklis
     let (data, scenario, _) = simulated(&dir);
     let data_path = Path::new(&data);
     let _ = fs::remove_file(data_path.join("LOCK"));
+    // Hold-backs are counted per reason: two daily-cap hold-backs injected
+    // (kind 16: reason 3, contact 2) add two to the table's row.
+    let daily_cap = |text: &str| -> u64 {
+        let row = text
+            .lines()
+            .find(|l| l.starts_with("| daily_cap | "))
+            .unwrap_or_else(|| panic!("no daily_cap row: {text}"));
+        row.trim_start_matches("| daily_cap | ")
+            .trim_end_matches(" |")
+            .parse()
+            .unwrap()
+    };
+    let first = dir.join("first").display().to_string();
+    let before = daily_cap(&stdout(&dialcore(&[
+        "audit",
+        &data,
+        "--scenario",
+        &scenario,
+        "--out-dir",
+        &first,
+    ])));
+    inject(data_path, &[16, 3, 2, 0, 0, 0, 16, 3, 2, 0, 0, 0]);
     // Sunday 1 February 2026, 03:00 UTC (after the run): outside Mon-Fri 09:00-21:00.
     let night = 1_769_914_800_000u64;
     inject(data_path, &[tick(night), dial(0, 2)].concat());
@@ -320,6 +352,7 @@ fn audit_fails_on_a_history_with_a_dial_outside_the_window_and_one_to_a_blacklis
         text.contains("| Per-contact and per-number caps respected | pass |"),
         "{text}"
     );
+    assert_eq!(daily_cap(&text), before + 2, "{text}");
     let html = fs::read_to_string(dir.join("report/audit.html")).unwrap();
     assert!(html.contains("class=\"fail\""));
 }

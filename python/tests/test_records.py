@@ -122,7 +122,7 @@ def test_to_arrow_and_polars_when_installed(tmp_path):
     assert table.num_rows == len(dials)
     assert table.column_names == list(dialcore.records.COLUMNS)
     assert table.schema.field("dial_at").type == pa.timestamp("ms", tz="UTC")
-    assert table.schema.metadata[b"dialcore.record_format_version"] == b"1"
+    assert table.schema.metadata[b"dialcore.record_format_version"] == b"2"
     assert table.column("answer_at").null_count >= 1
     pl = pytest.importorskip("polars")
     frame = recs.to_polars()

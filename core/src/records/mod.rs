@@ -35,8 +35,10 @@
 
 mod build;
 mod csv;
+mod hold;
 
 pub use csv::{format_time, write_csv};
+pub use hold::HoldReason;
 
 use std::path::Path;
 use std::sync::Arc;
@@ -49,11 +51,11 @@ use crate::{Campaign, ConfigChange, OpenError, RecoveryReport};
 
 /// The version of the attempt record format: bumped when a column is
 /// added, removed, renamed or changes meaning.
-pub const RECORD_FORMAT_VERSION: u32 = 1;
+pub const RECORD_FORMAT_VERSION: u32 = 2;
 
 /// The columns of an attempt record, in order (CSV header, Parquet schema,
 /// Python DataFrame).
-pub const COLUMNS: [&str; 27] = [
+pub const COLUMNS: [&str; 28] = [
     "campaign",
     "contact_id",
     "external_id",
@@ -77,6 +79,7 @@ pub const COLUMNS: [&str; 27] = [
     "machine",
     "message_within_2s",
     "held_back",
+    "held_back_reasons",
     "in_window",
     "blacklisted_at_dial",
     "dials_24h",
@@ -141,6 +144,10 @@ pub struct AttemptRecord {
     /// Times the contact was held back (back to the queue without a dial)
     /// since its previous attempt.
     pub held_back: u32,
+    /// The journaled reasons of the hold-backs since the previous attempt,
+    /// counted per reason, in reason order (empty for journals written
+    /// before the `held back` sub-record, and for revoked offers).
+    pub held_back_reasons: Vec<(HoldReason, u32)>,
     /// The contact's calling window was open at the dial.
     pub in_window: bool,
     /// The number was on the blacklist at the dial.
@@ -150,6 +157,24 @@ pub struct AttemptRecord {
     pub dials_24h: u32,
     /// The attempt ended within the history read.
     pub complete: bool,
+}
+
+impl AttemptRecord {
+    /// [`AttemptRecord::held_back_reasons`] as the records' text column:
+    /// `reason=count` pairs joined by `;` in reason order
+    /// (`window=2;number_busy=1`), empty when there are none.
+    pub fn held_back_reasons_text(&self) -> String {
+        let mut out = String::new();
+        for (i, (reason, n)) in self.held_back_reasons.iter().enumerate() {
+            if i > 0 {
+                out.push(';');
+            }
+            out.push_str(reason.name());
+            out.push('=');
+            out.push_str(&n.to_string());
+        }
+        out
+    }
 }
 
 /// The attempt records of a data directory, with what reading it found.
@@ -165,6 +190,9 @@ pub struct Records {
     /// Dials the campaign counted in all (`dials_before` plus those in the
     /// journals read).
     pub dials_total: u64,
+    /// Every journaled hold-back in the history read, counted per reason
+    /// (those of contacts never dialed again included).
+    pub held_back: std::collections::BTreeMap<HoldReason, u64>,
     /// The configuration the records were read with.
     pub config: CampaignConfig,
     /// Settings that differ from the configuration stored with the
@@ -243,12 +271,13 @@ pub fn read_records(
     if !compliance.is_empty() {
         return Err(RecordsError::ConfigMismatch(compliance));
     }
-    let builder = observer
+    let mut builder = observer
         .0
         .into_any()
         .downcast::<build::Builder>()
         .expect("the observer given is a Builder");
     let attempts = builder.finish(&campaign);
+    let held_back = std::mem::take(&mut builder.held_totals);
     let now = campaign.now_ms();
     let dials_total = campaign.metrics(now).map(|m| m.dials).unwrap_or(0);
     // Every dialed fact replayed made one record and counted one dial.
@@ -258,6 +287,7 @@ pub fn read_records(
         recovery,
         dials_before,
         dials_total,
+        held_back,
         config,
         config_changes: changes,
         campaign,

@@ -287,3 +287,46 @@ fn format_time_is_rfc3339_utc_with_milliseconds() {
     assert_eq!(format_time(T0 + 250), "2026-03-02T15:00:00.250Z");
     assert_eq!(format_time(0), "1970-01-01T00:00:00.000Z");
 }
+
+#[test]
+fn a_contact_parked_outside_its_window_names_the_guard_in_its_next_attempt() {
+    let dir = tempfile::tempdir().unwrap();
+    let cfg = CampaignConfig {
+        // T0 is Monday 15:00 UTC: the window opens an hour later.
+        calling_window: crate::compliance::window::WeeklyWindow::parse("Mon 16:00-20:00").unwrap(),
+        ..config(Mode::Progressive)
+    };
+    {
+        let (mut c, _) = Campaign::open_with(dir.path(), cfg.clone(), options()).unwrap();
+        c.add_contact("2025550301", "", None, 0).unwrap();
+        let op = ready(&mut c, T0);
+        assert!(
+            !poll(&mut c, T0)
+                .iter()
+                .any(|cmd| matches!(cmd, Command::Offer { .. })),
+            "nothing is offered before the window opens"
+        );
+        let call = dial_with(&mut c, op, T0 + 3_600 * SEC);
+        c.handle(Event::Rejected(call), T0 + 3_610 * SEC).unwrap();
+        poll(&mut c, T0 + 3_610 * SEC);
+    }
+    let records = read_records(dir.path(), cfg, None).unwrap();
+    assert_eq!(records.attempts.len(), 1);
+    let a = &records.attempts[0];
+    assert_eq!(a.held_back_reasons, vec![(HoldReason::Window, 1)]);
+    assert_eq!(a.held_back_reasons_text(), "window=1");
+    assert_eq!(
+        records.held_back.get(&HoldReason::Window),
+        Some(&1),
+        "{:?}",
+        records.held_back
+    );
+    assert_eq!(records.held_back.len(), 1);
+    let mut csv = Vec::new();
+    write_csv(&records.attempts, &mut csv).unwrap();
+    let text = String::from_utf8(csv).unwrap();
+    assert!(
+        text.lines().nth(1).unwrap().contains(",window=1,"),
+        "{text}"
+    );
+}

@@ -36,6 +36,7 @@
 //! | 9 | number fixed | `id u32, number u64` |
 //! | 10 | operator added | — |
 //! | 15 | call operator | `id u32, operator u32` (the operator on the contact's call: at a dial with an operator, at a connect) |
+//! | 16 | held back | `reason u8, id u32` (a contact held back instead of dialed: 1 window, 2 number busy, 3 24 h cap, 4 paused, 5 blacklisted, 6 attempts used up; see `crate::records::HoldReason`) |
 //! | 3 | contact added | `id u32, state u8, priority u8, zone u16, number u64, ext_len u32, ext, reason u8, raw` |
 //! | 4 | numbers added | `first_id u32, priority u8, zone u16, numbers u64…` |
 //! | 5 | time zone | `id u16, name` |
