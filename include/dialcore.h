@@ -899,6 +899,12 @@ typedef struct dc_config {
    * Delay before trying a contact whose number is in another call. Default 60 s.
    */
   uint64_t number_busy_delay_ms;
+  /**
+   * Caller ID the host shows on the campaign's calls, `"+E.164"`; NULL or
+   * `""` = none (the PBX picks one). Copied; journaled with the
+   * configuration and shown in the attempt records.
+   */
+  const char *caller_id;
 } dc_config;
 
 /**

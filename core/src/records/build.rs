@@ -114,7 +114,7 @@ impl Builder {
             external_id: store.external_id(contact).unwrap_or("").to_owned(),
             number,
             number_index: 0,
-            caller_id: None,
+            caller_id: caller_id(campaign),
             zone: zone_name,
             attempt: store.attempts(contact).unwrap_or(0),
             dial_at: at,
@@ -181,6 +181,15 @@ impl Builder {
             r.disposition = state;
         }
     }
+}
+
+/// The caller ID journaled with the configuration in force at this record
+/// (stored as a quoted string); `None` when empty or not stored (a journal
+/// older than the setting).
+fn caller_id(campaign: &Campaign) -> Option<String> {
+    let v = campaign.stored_config_value("caller_id")?;
+    let v = v.strip_prefix('"')?.strip_suffix('"')?;
+    (!v.is_empty()).then(|| v.to_owned())
 }
 
 /// Ring, wait and talk from the times.

@@ -330,3 +330,61 @@ fn a_contact_parked_outside_its_window_names_the_guard_in_its_next_attempt() {
         "{text}"
     );
 }
+
+#[test]
+fn the_caller_id_journaled_with_the_configuration_fills_each_attempt() {
+    let dir = tempfile::tempdir().unwrap();
+    let first = CampaignConfig {
+        caller_id: "+12025550100".into(),
+        ..config(Mode::Progressive)
+    };
+    // A caller ID change is a tuning change: applied at reopen, journaled.
+    let second = CampaignConfig {
+        caller_id: "+12025550199".into(),
+        ..first.clone()
+    };
+    let unset = CampaignConfig {
+        caller_id: String::new(),
+        ..first.clone()
+    };
+    for (i, cfg) in [&first, &second, &unset].into_iter().enumerate() {
+        let (mut c, report) = Campaign::open_with(dir.path(), cfg.clone(), options()).unwrap();
+        if i == 1 {
+            assert!(
+                report
+                    .config_changes
+                    .iter()
+                    .any(|ch| ch.field == "caller_id"),
+                "{:?}",
+                report.config_changes
+            );
+        }
+        let now = T0 + i as u64 * 100 * SEC;
+        c.add_contact(&format!("20255504{i:02}"), "", None, 0)
+            .unwrap();
+        let op = ready(&mut c, now);
+        let call = dial_with(&mut c, op, now);
+        c.handle(Event::Rejected(call), now + 5 * SEC).unwrap();
+        poll(&mut c, now + 5 * SEC);
+        if i == 0 {
+            // The snapshot's configuration is the one in force after it.
+            c.snapshot().unwrap();
+        }
+    }
+    let records = read_records(dir.path(), unset, None).unwrap();
+    let ids: Vec<Option<&str>> = records
+        .attempts
+        .iter()
+        .map(|r| r.caller_id.as_deref())
+        .collect();
+    // The first attempt's journal was deleted by the snapshot only if it was
+    // older than the generation kept; every attempt read has its own ID.
+    assert_eq!(
+        &ids[ids.len() - 2..],
+        &[Some("+12025550199"), None],
+        "{ids:?}"
+    );
+    if ids.len() == 3 {
+        assert_eq!(ids[0], Some("+12025550100"));
+    }
+}

@@ -964,6 +964,19 @@ impl Campaign {
         Ok((campaign, loaded.report, loaded.stored_config, observer))
     }
 
+    /// The value of `field` in the configuration stored last, as far as
+    /// replay has read (the snapshot's, then each journaled one): what the
+    /// attempt records read the caller ID from. `None` when no
+    /// configuration was stored or it lacks the field.
+    pub(crate) fn stored_config_value(&self, field: &str) -> Option<&str> {
+        self.replay
+            .config
+            .as_deref()?
+            .lines()
+            .find_map(|l| l.split_once('=').filter(|(n, _)| *n == field))
+            .map(|(_, v)| v)
+    }
+
     /// The fields of this campaign's configuration that differ from the
     /// stored configuration text `stored`.
     pub(crate) fn config_changes_from(&self, stored: &str) -> Vec<ConfigChange> {

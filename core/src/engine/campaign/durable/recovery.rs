@@ -96,6 +96,9 @@ pub(super) fn load(
             .section(*b"CONF")
             .and_then(|b| std::str::from_utf8(b).ok())
             .map(str::to_owned);
+        // What the records read as the configuration in force until a
+        // journal stores another.
+        campaign.replay.config.clone_from(&stored_config);
         report.snapshot = Some(SnapshotLoaded {
             generation: g,
             path,
