@@ -327,8 +327,22 @@ pub fn audit(records: &Records) -> Audit {
     let lost = records.recovery.records_lost();
     let mut kept_items = Vec::new();
     if records.dials_before > 0 {
+        let g = records.first_generation;
+        let journals = match g {
+            0 => "journals deleted after a snapshot".to_owned(),
+            1 => "journal generation 0, deleted after a snapshot".to_owned(),
+            _ => format!(
+                "journal generations 0 to {}, deleted after snapshots",
+                g - 1
+            ),
+        };
+        let until = rs.first().map_or_else(String::new, |f| {
+            format!(", every dial before {}", format_time(f.dial_at))
+        });
         kept_items.push(format!(
-            "{} dials were in journals deleted after a snapshot: their records are gone",
+            "attempts 1 to {} of the campaign ({journals}{until}) are gone: \
+             the journals were pruned (DurableOptions::journal_retention = Prune); \
+             records start at generation {g}",
             records.dials_before
         ));
     }

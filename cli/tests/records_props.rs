@@ -56,6 +56,7 @@ fn options(snapshot_every: u64) -> DurableOptions {
         fsync: dialcore::journal::FsyncPolicy::Never,
         snapshot_every_records: snapshot_every,
         accept_config_change: false,
+        journal_retention: Default::default(),
     }
 }
 

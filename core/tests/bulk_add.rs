@@ -54,6 +54,7 @@ fn open(dir: &TempDir) -> Campaign {
         fsync: FsyncPolicy::Always,
         snapshot_every_records: 0,
         accept_config_change: false,
+        journal_retention: Default::default(),
     };
     Campaign::open_with(dir.path(), config(Mode::Progressive), options)
         .expect("opens")

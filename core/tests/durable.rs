@@ -60,6 +60,7 @@ fn options(fsync: FsyncPolicy) -> DurableOptions {
         fsync,
         snapshot_every_records: 0,
         accept_config_change: false,
+        journal_retention: Default::default(),
     }
 }
 

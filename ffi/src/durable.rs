@@ -267,6 +267,7 @@ unsafe fn read_options(p: *const dc_durable_options) -> Result<DurableOptions, F
         fsync,
         snapshot_every_records: read_plain!(p, snapshot_every_records),
         accept_config_change: read_bool!(p, accept_config_change),
+        journal_retention: Default::default(),
     })
 }
 

@@ -248,6 +248,8 @@ pub(crate) fn open(
         fsync: fsync_arg(fsync)?,
         snapshot_every_records: snapshot_every,
         accept_config_change,
+        // Journals are archived: the attempt records keep every call.
+        journal_retention: Default::default(),
     };
     let opened = py.detach(|| no_panic(|| Engine::open_with(&path, cfg, options)))?;
     let (engine, report) = opened.map_err(|e| open_err(py, &path, e))?;

@@ -24,11 +24,16 @@
 //! hold-backs since the previous attempt; naming the guard would need a
 //! new sub-record per hold-back (see docs/RECORDS.md).
 //!
-//! **Completeness.** A snapshot deletes the journals older than the
-//! generation before it, and with them the attempts they held: records
-//! cover the journals present. [`Records::dials_before`] says how many
-//! dials the snapshot replay started from had already counted (0 when the
-//! history is whole), which the audit's "records kept" rule checks.
+//! **Completeness.** A snapshot moves the journals older than the
+//! generation before it into `DIR/archive/` ([`crate::JournalRetention`]'s
+//! default), and the reader replays the archive too: from generation 0,
+//! through every journal, ignoring the snapshots, so the records hold every
+//! attempt since the campaign began. With `Prune` the old journals are
+//! deleted, and with them their attempts: the replay starts from the newest
+//! snapshot, [`Records::first_generation`] says where, and
+//! [`Records::dials_before`] how many dials that snapshot had already
+//! counted (0 when the history is whole), which the audit's "records kept"
+//! rule checks.
 //!
 //! The record format is versioned ([`RECORD_FORMAT_VERSION`]) and its
 //! columns are listed in [`COLUMNS`]; docs/RECORDS.md documents both.
@@ -190,6 +195,12 @@ pub struct Records {
     /// Dials the campaign counted in all (`dials_before` plus those in the
     /// journals read).
     pub dials_total: u64,
+    /// The first journal generation read: 0 when the whole history was
+    /// read (the journals present and the archive reach back to the
+    /// campaign's start); else the generation of the snapshot the replay
+    /// started from — the journals before it were deleted
+    /// ([`crate::JournalRetention::Prune`]) and their attempts are gone.
+    pub first_generation: u64,
     /// Every journaled hold-back in the history read, counted per reason
     /// (those of contacts never dialed again included).
     pub held_back: std::collections::BTreeMap<HoldReason, u64>,
@@ -278,6 +289,7 @@ pub fn read_records(
         .expect("the observer given is a Builder");
     let attempts = builder.finish(&campaign);
     let held_back = std::mem::take(&mut builder.held_totals);
+    let first_generation = recovery.snapshot.as_ref().map_or(0, |s| s.generation);
     let now = campaign.now_ms();
     let dials_total = campaign.metrics(now).map(|m| m.dials).unwrap_or(0);
     // Every dialed fact replayed made one record and counted one dial.
@@ -287,6 +299,7 @@ pub fn read_records(
         recovery,
         dials_before,
         dials_total,
+        first_generation,
         held_back,
         config,
         config_changes: changes,

@@ -954,7 +954,7 @@ impl Campaign {
                 source: io::Error::new(io::ErrorKind::NotFound, "no such data directory"),
             });
         }
-        let loaded = load(dir, config, Some(observer))?;
+        let loaded = load(dir, config, Some(observer), true)?;
         let mut campaign = loaded.campaign;
         let observer = campaign
             .replay
