@@ -328,21 +328,13 @@ pub fn audit(records: &Records) -> Audit {
     let mut kept_items = Vec::new();
     if records.dials_before > 0 {
         let g = records.first_generation;
-        let journals = match g {
-            0 => "journals deleted after a snapshot".to_owned(),
-            1 => "journal generation 0, deleted after a snapshot".to_owned(),
-            _ => format!(
-                "journal generations 0 to {}, deleted after snapshots",
-                g - 1
-            ),
-        };
         let until = rs.first().map_or_else(String::new, |f| {
-            format!(", every dial before {}", format_time(f.dial_at))
+            format!("; every dial before {}", format_time(f.dial_at))
         });
         kept_items.push(format!(
-            "attempts 1 to {} of the campaign ({journals}{until}) are gone: \
-             the journals were pruned (DurableOptions::journal_retention = Prune); \
-             records start at generation {g}",
+            "attempts 1 to {} of the campaign (in the journals before generation {g}, \
+             pruned after snapshots{until}) are gone: keep them with \
+             DurableOptions::journal_retention = Archive",
             records.dials_before
         ));
     }

@@ -356,3 +356,72 @@ fn audit_fails_on_a_history_with_a_dial_outside_the_window_and_one_to_a_blacklis
     let html = fs::read_to_string(dir.join("report/audit.html")).unwrap();
     assert!(html.contains("class=\"fail\""));
 }
+
+/// A campaign of the built-in scenario run into `dir` with a snapshot every
+/// 60 records and the retention given.
+fn snapshotted(dir: &Path, retention: dialcore::JournalRetention) -> u64 {
+    let s = dialcore_sim::Scenario {
+        contacts: 150,
+        operators: 3,
+        seed: 5,
+        ..dialcore_sim::Scenario::default()
+    };
+    let options = dialcore::DurableOptions {
+        fsync: FsyncPolicy::Never,
+        snapshot_every_records: 60,
+        journal_retention: retention,
+        ..dialcore::DurableOptions::default()
+    };
+    let (report, _, _) = dialcore_sim::run_durable(&s, dir, options, None, &mut |_| {}).unwrap();
+    report.dials
+}
+
+#[test]
+fn audit_of_archived_journals_keeps_every_record_and_of_pruned_ones_names_the_range_gone() {
+    let root = scratch("audit-retention");
+    let kept = root.join("kept");
+    let dials = snapshotted(&kept, dialcore::JournalRetention::Archive);
+    assert!(kept.join("archive").is_dir(), "journals were archived");
+    let report = root.join("kept-report").display().to_string();
+    let out = dialcore(&["audit", &kept.display().to_string(), "--out-dir", &report]);
+    let text = stdout(&out);
+    assert!(
+        text.contains(&format!(
+            "| Records kept for every call | pass | {dials} records for {dials} dials counted"
+        )),
+        "{text}"
+    );
+
+    let pruned = root.join("pruned");
+    let dials = snapshotted(&pruned, dialcore::JournalRetention::Prune);
+    assert!(!pruned.join("archive").exists());
+    let records = dialcore::records::read_records(
+        &pruned,
+        dialcore_sim::Scenario::default().campaign_config().unwrap(),
+        None,
+    )
+    .unwrap();
+    let gone = records.dials_before;
+    let g = records.first_generation;
+    assert!(
+        gone > 0 && g > 1,
+        "the run pruned journals: {gone} dials, generation {g}"
+    );
+    assert_eq!(gone + records.attempts.len() as u64, dials);
+    let first = dialcore::records::format_time(records.attempts[0].dial_at);
+    let report = root.join("pruned-report").display().to_string();
+    let out = dialcore(&["audit", &pruned.display().to_string(), "--out-dir", &report]);
+    let text = stdout(&out);
+    assert_eq!(out.status.code(), Some(3), "{text}");
+    assert!(
+        text.contains("| Records kept for every call | **FAIL** |"),
+        "{text}"
+    );
+    assert!(
+        text.contains(&format!(
+            "- attempts 1 to {gone} of the campaign (in the journals before generation {g}, \
+             pruned after snapshots; every dial before {first}) are gone"
+        )),
+        "{text}"
+    );
+}

@@ -16,13 +16,12 @@
 //! answered, machine, connected, abandoned) carry the contact and the time
 //! of their record; contact rows carry each state change; the
 //! `call operator` sub-record (kind 15, added for these records) carries
-//! the operator on a call. The caller ID is not known to the core (the PBX
-//! chooses it): the column is empty. Each contact has one number today, so
-//! the number index is 0. Which guard held a contact back (window, busy
-//! number, daily cap, pause) is not journaled — only that it went back to
-//! the queue without a dial: [`AttemptRecord::held_back`] counts those
-//! hold-backs since the previous attempt; naming the guard would need a
-//! new sub-record per hold-back (see docs/RECORDS.md).
+//! the operator on a call; the `held back` sub-record (kind 16) names the
+//! guard that held a contact back ([`HoldReason`]), counted per reason in
+//! [`AttemptRecord::held_back_reasons`] and [`Records::held_back`]. The
+//! caller ID is the campaign's `caller_id` setting as journaled with the
+//! configuration in force at the dial. Each contact has one number today,
+//! so the number index is 0.
 //!
 //! **Completeness.** A snapshot moves the journals older than the
 //! generation before it into `DIR/archive/` ([`crate::JournalRetention`]'s
@@ -109,7 +108,9 @@ pub struct AttemptRecord {
     pub number: u64,
     /// Which of the contact's numbers was dialed (0: contacts have one).
     pub number_index: u8,
-    /// The caller ID shown; `None`: not known to the core.
+    /// The caller ID shown: the campaign's `caller_id` setting in force at
+    /// the dial; `None` when it was empty (the PBX picks one) or the journal
+    /// predates the setting.
     pub caller_id: Option<String>,
     /// The contact's time zone (IANA name), shared per zone.
     pub zone: Arc<str>,
