@@ -1231,6 +1231,12 @@ typedef struct dc_recovery_report {
    * The latest time the campaign had seen, ms since the epoch.
    */
   uint64_t now_ms;
+  /**
+   * Bulk adds (`dc_campaign_add_contact_rows`, a large
+   * `dc_campaign_add_numbers`) cut by a crash before their last journal
+   * part and dropped whole: none of their contacts was added.
+   */
+  uint64_t bulk_adds_dropped;
 } dc_recovery_report;
 
 /**

@@ -330,6 +330,11 @@ pub(super) fn load(
     }
     report.records_skipped = campaign.replay.skipped;
     report.lost_contacts = campaign.replay.lost_contacts.len() as u64;
+    // A bulk add still waiting for its last part at the end of the history
+    // was cut by a crash: it is dropped too.
+    report.bulk_adds_dropped = campaign.replay.bulk_dropped
+        + u64::from(campaign.replay.bulk.is_some())
+        + u64::from(campaign.replay.numbers_bulk.is_some());
     if campaign.replay.config.is_some() {
         stored_config = campaign.replay.config.clone();
     }
