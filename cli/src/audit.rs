@@ -24,8 +24,15 @@
 //!    (the engine's abandon came within 2 s of the answer); each abandoned
 //!    call is listed with its flag.
 //! 7. **Records kept**: one record per dial the campaign counted — none
-//!    lost to deleted journals (a snapshot drops the history before it) or
-//!    to journal damage.
+//!    lost to pruned journals (`JournalRetention::Prune`: a snapshot deletes
+//!    the history before it; the default archives it and the records read
+//!    the archive) or to journal damage. A failure names the attempts gone
+//!    (1 to N), the first journal generation read and the first record's
+//!    dial time.
+//!
+//! After the rules, a table of the contacts held back, by reason (the
+//! journal's `held back` records: calling window, number busy, 24 h cap,
+//! paused, blacklisted, attempts used up), every reason listed.
 //!
 //! The command exits with [`EXIT_AUDIT_FAILED`] (3) when a rule was broken,
 //! after printing and writing the report.
