@@ -1867,6 +1867,18 @@ dc_status dc_campaign_import_csv_rows(struct dc_campaign *campaign,
                                       struct dc_import_rows **out_rows);
 
 /**
+ * [`dc_campaign_import_csv_rows`] for a list held in memory (`len` bytes
+ * at `data`, as `dc_campaign_import_csv_buffer`): the same summary and
+ * row-by-row report, which the caller frees with `dc_import_rows_free`.
+ * The bytes are read during the call only (not kept).
+ */
+dc_status dc_campaign_import_csv_buffer_rows(struct dc_campaign *campaign,
+                                             const uint8_t *data,
+                                             size_t len,
+                                             struct dc_import_report *report,
+                                             struct dc_import_rows **out_rows);
+
+/**
  * Writes the number of data rows to `*out_rows` and of bad rows to
  * `*out_bad` (either may be NULL).
  */

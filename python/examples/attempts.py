@@ -16,7 +16,7 @@ from pathlib import Path
 import dialcore
 
 
-def main():
+def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument("--dialcore", default="dialcore", help="the dialcore binary")
     ap.add_argument("--contacts", type=int, default=5_000)
