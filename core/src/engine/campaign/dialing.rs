@@ -77,6 +77,7 @@ impl Campaign {
                         if self.canceled {
                             self.apply(id, Trigger::Cancel, State::CanceledByAdmin);
                         } else {
+                            self.journal_held_back(id, crate::records::HoldReason::Paused);
                             let to = self.waiting_state(id);
                             self.apply(id, Trigger::Deferred, to);
                             self.enqueue_front(id);
