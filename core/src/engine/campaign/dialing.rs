@@ -56,8 +56,8 @@ impl Campaign {
         } else {
             Some(self.guard(id, now))
         };
-        let number = match guard {
-            Some(Guard::Go(number)) => number,
+        match guard {
+            Some(Guard::Go(number)) => self.place_dial(id, number, operator, trigger, now),
             other => {
                 // Not dialed: release the operator and withdraw the contact.
                 let pending = self.take_live(id).and_then(|l| l.pending);
@@ -83,9 +83,21 @@ impl Campaign {
                         }
                     }
                 }
-                return false;
+                false
             }
-        };
+        }
+    }
+
+    /// Writes the Dial for a contact whose guards said `Go(number)` at
+    /// `now`, with nothing changed since (selection's check, or `dial`'s).
+    pub(super) fn place_dial(
+        &mut self,
+        id: ContactId,
+        number: u64,
+        operator: Option<OperatorId>,
+        trigger: Trigger,
+        now: u64,
+    ) -> bool {
         let attempt = self.store.add_attempt(id).expect("known contact");
         self.apply(id, trigger, State::Calling);
         self.calls.dial(id, number, operator);
@@ -130,8 +142,12 @@ impl Campaign {
             guard: self.config.abandon_guard,
         };
         let dials = self.pacing.decide(&self.operators, ctx);
+        // Each contact comes with the number its guards cleared a moment
+        // before, at this same `now` and with nothing changed since, so the
+        // Dial is placed without asking them again (the emission gate still
+        // checks it as it leaves).
         for _ in 0..dials {
-            let Some(id) = self.next_contact(now) else {
+            let Some((id, number)) = self.next_dialable(now) else {
                 break;
             };
             let window = self.config.retry.reserve_operator_after_abandon_ms;
@@ -146,12 +162,12 @@ impl Campaign {
                     self.enqueue_front(id);
                     break;
                 };
-                self.dial(id, Some(op), Trigger::Dial, now);
+                self.place_dial(id, number, Some(op), Trigger::Dial, now);
                 if self.operators.ready_count() == 0 {
                     break;
                 }
             } else {
-                self.dial(id, None, Trigger::Dial, now);
+                self.place_dial(id, number, None, Trigger::Dial, now);
             }
         }
     }
