@@ -147,6 +147,9 @@ pub struct Blacklist {
     /// Least delta size that triggers a merge ([`DELTA_MIN`]; tests use
     /// smaller ones).
     merge_min: usize,
+    /// Bumped by every operation that may change the membership (see
+    /// [`Blacklist::version`]).
+    version: u64,
 }
 
 /// What [`Blacklist::load_registry`] read.
@@ -179,6 +182,7 @@ impl Default for Blacklist {
             added: HashSet::new(),
             removed: HashSet::new(),
             merge_min: DELTA_MIN,
+            version: 0,
         }
     }
 }
@@ -220,6 +224,17 @@ impl Blacklist {
             merge_min,
             ..Self::default()
         }
+    }
+
+    /// A counter that changes whenever the membership may have changed
+    /// (every insert, remove, bulk add or remove, registry load; never a
+    /// lookup, a delta merge or `shrink_to_fit`). An answer of
+    /// [`Blacklist::contains`] holds while the version it was read at is
+    /// unchanged, so a caller that checked a number a moment ago need not
+    /// look it up again. A list read from a snapshot starts at 0.
+    #[inline]
+    pub fn version(&self) -> u64 {
+        self.version
     }
 
     /// Whether `number` (E.164 digits) is blacklisted.
@@ -313,6 +328,7 @@ impl Blacklist {
 
     /// Adds `number`; `true` if it was not on the list.
     pub fn insert(&mut self, number: u64) -> bool {
+        self.version += 1;
         if !self.removed.is_empty() && self.removed.remove(&number) {
             return true;
         }
@@ -325,6 +341,7 @@ impl Blacklist {
 
     /// Removes `number`; `true` if it was on the list.
     pub fn remove(&mut self, number: u64) -> bool {
+        self.version += 1;
         if !self.added.is_empty() && self.added.remove(&number) {
             return true;
         }
@@ -367,6 +384,7 @@ impl Blacklist {
 
     /// [`Blacklist::insert_many`] in batches of `batch_size`.
     fn insert_many_in(&mut self, numbers: &[u64], batch_size: usize) -> u64 {
+        self.version += 1;
         if numbers.len() < SMALL {
             return numbers.iter().map(|&n| u64::from(self.insert(n))).sum();
         }
@@ -388,6 +406,7 @@ impl Blacklist {
 
     /// [`Blacklist::remove_many`] in batches of `batch_size`.
     fn remove_many_in(&mut self, numbers: &[u64], batch_size: usize) -> u64 {
+        self.version += 1;
         if numbers.len() < SMALL {
             return numbers.iter().map(|&n| u64::from(self.remove(n))).sum();
         }
@@ -409,6 +428,7 @@ impl Blacklist {
     /// Sorts and deduplicates `batch` and merges it into the set; returns
     /// how many numbers were new.
     fn merge_batch(&mut self, batch: &mut Vec<u64>) -> u64 {
+        self.version += 1;
         self.merge_delta();
         sort_dedup(batch);
         self.base_union(batch, true)
@@ -705,6 +725,7 @@ impl Blacklist {
         rules: PhoneRules,
         batch_size: usize,
     ) -> io::Result<RegistryReport> {
+        self.version += 1;
         let mut loader = Loader {
             rules,
             batch: Vec::new(),

@@ -3,9 +3,12 @@
 //! `poll` connects waiting answered calls, fires zone and contact timers,
 //! connects again, then offers (preview, progressive) or paces (predictive),
 //! writes the journal and hands the commands out through the emission gate.
-//! `dial` checks every guard right before it writes the Dial; a dial the
-//! guards refuse sends the contact where the guard says, with no attempt
-//! counted, and revokes it from the operator who accepted it. Predictive
+//! `dial` checks every guard right before `place_dial` writes the Dial (a
+//! predictive dial takes the number selection's guards cleared a moment
+//! before, at the same `now` with nothing changed since, and goes straight
+//! to `place_dial`); a dial the guards refuse sends the contact where the
+//! guard says, with no attempt counted, and revokes it from the operator
+//! who accepted it. Predictive
 //! pacing asks the pacer how many calls to dial (capped by the abandon
 //! guard) and keeps an operator for a contact abandoned recently.
 
@@ -43,7 +46,7 @@ impl Campaign {
         Ok(())
     }
 
-    /// The one place that emits Dial. Checks every guard; returns true if it dialed.
+    /// Dials a contact if every guard allows it now; returns true if it dialed.
     pub(super) fn dial(
         &mut self,
         id: ContactId,
@@ -100,7 +103,8 @@ impl Campaign {
     ) -> bool {
         let attempt = self.store.add_attempt(id).expect("known contact");
         self.apply(id, trigger, State::Calling);
-        self.calls.dial(id, number, operator);
+        let cleared_at = self.blacklist.version();
+        self.calls.dial(id, number, operator, cleared_at);
         if let Some(op) = operator {
             self.operators.set(op, OperatorState::OnCall, Some(id), now);
         }

@@ -149,6 +149,7 @@ impl Campaign {
                 }
                 let id = call.contact;
                 let live = self.calls.get(id).ok_or(Refusal::Stale)?;
+                let cleared = live.cleared_at == self.blacklist.version();
                 let current = self.store.attempts(id) == Some(call.attempt);
                 if self.store.state(id) != Some(State::Calling)
                     || !current
@@ -158,7 +159,7 @@ impl Campaign {
                 {
                     return Err(Refusal::Stale);
                 }
-                self.dial_guards_hold(id, number, call.attempt)
+                self.dial_guards_hold(id, number, call.attempt, cleared)
             }
             Command::Offer { contact, operator } => {
                 if self.paused || self.canceled {
