@@ -1072,6 +1072,33 @@ mod tests {
 
     const US: PhoneRules = PhoneRules::with_country(1);
 
+    #[test]
+    fn version_changes_with_every_change_and_never_with_a_lookup() {
+        let mut list = Blacklist::new();
+        let mut seen = vec![list.version()];
+        let mut changed = |list: &Blacklist| {
+            assert!(!seen.contains(&list.version()), "version reused");
+            seen.push(list.version());
+        };
+        list.insert(12125550100);
+        changed(&list);
+        list.insert_many(&us_numbers(100, 1));
+        changed(&list);
+        let before = list.version();
+        assert!(list.contains(12125550100));
+        assert!(!list.contains(12125550101));
+        list.shrink_to_fit();
+        assert_eq!(list.version(), before, "a lookup or a shrink is no change");
+        list.remove(12125550100);
+        changed(&list);
+        list.remove_many(&us_numbers(100, 1));
+        changed(&list);
+        let registry = "12125550102\n12125550103\n";
+        list.load_registry(Cursor::new(registry), US).unwrap();
+        changed(&list);
+        assert!(list.contains(12125550102));
+    }
+
     /// A splitmix64 stream of US-like numbers `1 AAA NNN NNNN`.
     fn us_numbers(count: usize, seed: u64) -> Vec<u64> {
         let mut state = seed;
