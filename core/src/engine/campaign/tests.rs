@@ -241,7 +241,13 @@ fn held_dial_of_a_number_blacklisted_since_is_withdrawn() {
     let mut c = campaign(Mode::Predictive);
     let id = c.add_contact("(212) 555-0100", "crm-1", None, 0).unwrap();
     let dial = held_dial(&mut c);
-    assert!(matches!(dial, Command::Dial { number: 12125550100, .. }));
+    assert!(matches!(
+        dial,
+        Command::Dial {
+            number: 12125550100,
+            ..
+        }
+    ));
     c.handle(Event::BlacklistAdd(12125550100), 2).unwrap();
     assert_eq!(c.recheck(&dial, 3), Ok(false));
     assert_ne!(c.state(id), Some(State::Calling));
