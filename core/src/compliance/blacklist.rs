@@ -55,7 +55,10 @@
 //! only when it is not empty, so a loaded registry without changes pays
 //! nothing for it. When the delta grows past `max(65 536, len / 32)` it is
 //! merged into the arrays in one linear pass (removals compact forwards,
-//! additions merge backwards into the grown array, in place). The bulk
+//! additions merge backwards into the grown array, in place). Every change
+//! bumps [`Blacklist::version`], so a caller that checked a number (the
+//! engine's emission gate, for a Dial its guards just cleared) can tell
+//! that the answer still holds without looking it up again. The bulk
 //! operations — [`Blacklist::insert_many`], [`Blacklist::remove_many`],
 //! [`Blacklist::load_registry`] — merge the delta first, then sort and
 //! deduplicate batches of up to [`BATCH`] numbers (128 MB) and merge each the
