@@ -108,7 +108,7 @@ impl Campaign {
         if let Some(op) = operator {
             self.operators.set(op, OperatorState::OnCall, Some(id), now);
         }
-        self.record(Fact::Dialed, id, now);
+        self.record_bound(Fact::Dialed, id, operator.is_some(), now);
         self.timers
             .arm(id.0, now.saturating_add(self.config.ring_timeout_ms));
         self.outbox.push(Command::Dial {
