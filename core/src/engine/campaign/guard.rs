@@ -140,14 +140,19 @@ impl Campaign {
     }
 
     /// The Dial guards for a call just placed (its own dial already counted
-    /// in the attempts and the 24-hour history).
+    /// in the attempts and the 24-hour history). `cleared`: the blacklist
+    /// has not changed since the guards cleared this number for the call
+    /// (its version is the one recorded at the dial), so the answer is
+    /// known without a lookup.
     pub(super) fn dial_guards_hold(
         &mut self,
         id: ContactId,
         number: u64,
         attempt: u8,
+        cleared: bool,
     ) -> Result<(), gate::Refusal> {
-        if self.blacklist.contains(number) || attempt > self.config.retry.max_attempts {
+        let blacklisted = !cleared && self.blacklist.contains(number);
+        if blacklisted || attempt > self.config.retry.max_attempts {
             return Err(gate::Refusal::Guard);
         }
         let i = id.index();
