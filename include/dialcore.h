@@ -899,6 +899,12 @@ typedef struct dc_config {
    * Delay before trying a contact whose number is in another call. Default 60 s.
    */
   uint64_t number_busy_delay_ms;
+  /**
+   * Caller ID the host shows on the campaign's calls, `"+E.164"`; NULL or
+   * `""` = none (the PBX picks one). Copied; journaled with the
+   * configuration and shown in the attempt records.
+   */
+  const char *caller_id;
 } dc_config;
 
 /**
@@ -1225,6 +1231,12 @@ typedef struct dc_recovery_report {
    * The latest time the campaign had seen, ms since the epoch.
    */
   uint64_t now_ms;
+  /**
+   * Bulk adds (`dc_campaign_add_contact_rows`, a large
+   * `dc_campaign_add_numbers`) cut by a crash before their last journal
+   * part and dropped whole: none of their contacts was added.
+   */
+  uint64_t bulk_adds_dropped;
 } dc_recovery_report;
 
 /**
@@ -1853,6 +1865,18 @@ dc_status dc_campaign_import_csv_rows(struct dc_campaign *campaign,
                                       const char *path,
                                       struct dc_import_report *report,
                                       struct dc_import_rows **out_rows);
+
+/**
+ * [`dc_campaign_import_csv_rows`] for a list held in memory (`len` bytes
+ * at `data`, as `dc_campaign_import_csv_buffer`): the same summary and
+ * row-by-row report, which the caller frees with `dc_import_rows_free`.
+ * The bytes are read during the call only (not kept).
+ */
+dc_status dc_campaign_import_csv_buffer_rows(struct dc_campaign *campaign,
+                                             const uint8_t *data,
+                                             size_t len,
+                                             struct dc_import_report *report,
+                                             struct dc_import_rows **out_rows);
 
 /**
  * Writes the number of data rows to `*out_rows` and of bad rows to

@@ -24,8 +24,15 @@
 //!    (the engine's abandon came within 2 s of the answer); each abandoned
 //!    call is listed with its flag.
 //! 7. **Records kept**: one record per dial the campaign counted — none
-//!    lost to deleted journals (a snapshot drops the history before it) or
-//!    to journal damage.
+//!    lost to pruned journals (`JournalRetention::Prune`: a snapshot deletes
+//!    the history before it; the default archives it and the records read
+//!    the archive) or to journal damage. A failure names the attempts gone
+//!    (1 to N), the first journal generation read and the first record's
+//!    dial time.
+//!
+//! After the rules, a table of the contacts held back, by reason (the
+//! journal's `held back` records: calling window, number busy, 24 h cap,
+//! paused, blacklisted, attempts used up), every reason listed.
 //!
 //! The command exits with [`EXIT_AUDIT_FAILED`] (3) when a rule was broken,
 //! after printing and writing the report.
@@ -106,6 +113,9 @@ pub struct Audit {
     pub days: BTreeMap<u64, Day>,
     /// The rules, in the order of the module doc.
     pub rules: Vec<Rule>,
+    /// Hold-backs journaled, per reason (the guard that held a contact
+    /// back instead of dialing it): every reason, zero counts included.
+    pub held_back: Vec<(dialcore::records::HoldReason, u64)>,
 }
 
 impl Audit {
@@ -324,8 +334,14 @@ pub fn audit(records: &Records) -> Audit {
     let lost = records.recovery.records_lost();
     let mut kept_items = Vec::new();
     if records.dials_before > 0 {
+        let g = records.first_generation;
+        let until = rs.first().map_or_else(String::new, |f| {
+            format!("; every dial before {}", format_time(f.dial_at))
+        });
         kept_items.push(format!(
-            "{} dials were in journals deleted after a snapshot: their records are gone",
+            "attempts 1 to {} of the campaign (in the journals before generation {g}, \
+             pruned after snapshots{until}) are gone: keep them with \
+             DurableOptions::journal_retention = Archive",
             records.dials_before
         ));
     }
@@ -353,6 +369,10 @@ pub fn audit(records: &Records) -> Audit {
         target,
         days,
         rules,
+        held_back: dialcore::records::HoldReason::ALL
+            .into_iter()
+            .map(|r| (r, records.held_back.get(&r).copied().unwrap_or(0)))
+            .collect(),
     }
 }
 

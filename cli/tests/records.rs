@@ -188,7 +188,7 @@ fn parquet_records_read_back_with_the_same_rows_and_columns() {
                 .find(|k| k.key == "dialcore.record_format_version")
         })
         .and_then(|k| k.value.clone());
-    assert_eq!(version.as_deref(), Some("1"));
+    assert_eq!(version.as_deref(), Some("2"));
     // Parquet without --out is refused.
     let out = dialcore(&[
         "records",
@@ -222,6 +222,16 @@ fn audit_of_a_simulated_campaign_passes_and_writes_markdown_and_html() {
         "{text}"
     );
     assert!(text.contains("0 of"), "{text}");
+    assert!(
+        text.contains("## Contacts held back, by reason\n\n| reason | hold-backs |"),
+        "{text}"
+    );
+    for reason in dialcore::records::HoldReason::ALL {
+        assert!(
+            text.contains(&format!("\n| {reason} | ")),
+            "{reason}: {text}"
+        );
+    }
     let md = fs::read_to_string(dir.join("report/audit.md")).unwrap();
     assert_eq!(md, text);
     let html = fs::read_to_string(dir.join("report/audit.html")).unwrap();
@@ -266,6 +276,28 @@ fn audit_fails_on_a_history_with_a_dial_outside_the_window_and_one_to_a_blacklis
     let (data, scenario, _) = simulated(&dir);
     let data_path = Path::new(&data);
     let _ = fs::remove_file(data_path.join("LOCK"));
+    // Hold-backs are counted per reason: two daily-cap hold-backs injected
+    // (kind 16: reason 3, contact 2) add two to the table's row.
+    let daily_cap = |text: &str| -> u64 {
+        let row = text
+            .lines()
+            .find(|l| l.starts_with("| daily_cap | "))
+            .unwrap_or_else(|| panic!("no daily_cap row: {text}"));
+        row.trim_start_matches("| daily_cap | ")
+            .trim_end_matches(" |")
+            .parse()
+            .unwrap()
+    };
+    let first = dir.join("first").display().to_string();
+    let before = daily_cap(&stdout(&dialcore(&[
+        "audit",
+        &data,
+        "--scenario",
+        &scenario,
+        "--out-dir",
+        &first,
+    ])));
+    inject(data_path, &[16, 3, 2, 0, 0, 0, 16, 3, 2, 0, 0, 0]);
     // Sunday 1 February 2026, 03:00 UTC (after the run): outside Mon-Fri 09:00-21:00.
     let night = 1_769_914_800_000u64;
     inject(data_path, &[tick(night), dial(0, 2)].concat());
@@ -320,6 +352,76 @@ fn audit_fails_on_a_history_with_a_dial_outside_the_window_and_one_to_a_blacklis
         text.contains("| Per-contact and per-number caps respected | pass |"),
         "{text}"
     );
+    assert_eq!(daily_cap(&text), before + 2, "{text}");
     let html = fs::read_to_string(dir.join("report/audit.html")).unwrap();
     assert!(html.contains("class=\"fail\""));
+}
+
+/// A campaign of the built-in scenario run into `dir` with a snapshot every
+/// 60 records and the retention given.
+fn snapshotted(dir: &Path, retention: dialcore::JournalRetention) -> u64 {
+    let s = dialcore_sim::Scenario {
+        contacts: 150,
+        operators: 3,
+        seed: 5,
+        ..dialcore_sim::Scenario::default()
+    };
+    let options = dialcore::DurableOptions {
+        fsync: FsyncPolicy::Never,
+        snapshot_every_records: 60,
+        journal_retention: retention,
+        ..dialcore::DurableOptions::default()
+    };
+    let (report, _, _) = dialcore_sim::run_durable(&s, dir, options, None, &mut |_| {}).unwrap();
+    report.dials
+}
+
+#[test]
+fn audit_of_archived_journals_keeps_every_record_and_of_pruned_ones_names_the_range_gone() {
+    let root = scratch("audit-retention");
+    let kept = root.join("kept");
+    let dials = snapshotted(&kept, dialcore::JournalRetention::Archive);
+    assert!(kept.join("archive").is_dir(), "journals were archived");
+    let report = root.join("kept-report").display().to_string();
+    let out = dialcore(&["audit", &kept.display().to_string(), "--out-dir", &report]);
+    let text = stdout(&out);
+    assert!(
+        text.contains(&format!(
+            "| Records kept for every call | pass | {dials} records for {dials} dials counted"
+        )),
+        "{text}"
+    );
+
+    let pruned = root.join("pruned");
+    let dials = snapshotted(&pruned, dialcore::JournalRetention::Prune);
+    assert!(!pruned.join("archive").exists());
+    let records = dialcore::records::read_records(
+        &pruned,
+        dialcore_sim::Scenario::default().campaign_config().unwrap(),
+        None,
+    )
+    .unwrap();
+    let gone = records.dials_before;
+    let g = records.first_generation;
+    assert!(
+        gone > 0 && g > 1,
+        "the run pruned journals: {gone} dials, generation {g}"
+    );
+    assert_eq!(gone + records.attempts.len() as u64, dials);
+    let first = dialcore::records::format_time(records.attempts[0].dial_at);
+    let report = root.join("pruned-report").display().to_string();
+    let out = dialcore(&["audit", &pruned.display().to_string(), "--out-dir", &report]);
+    let text = stdout(&out);
+    assert_eq!(out.status.code(), Some(3), "{text}");
+    assert!(
+        text.contains("| Records kept for every call | **FAIL** |"),
+        "{text}"
+    );
+    assert!(
+        text.contains(&format!(
+            "- attempts 1 to {gone} of the campaign (in the journals before generation {g}, \
+             pruned after snapshots; every dial before {first}) are gone"
+        )),
+        "{text}"
+    );
 }

@@ -56,6 +56,7 @@ fn options(snapshot_every: u64) -> DurableOptions {
         fsync: dialcore::journal::FsyncPolicy::Never,
         snapshot_every_records: snapshot_every,
         accept_config_change: false,
+        journal_retention: Default::default(),
     }
 }
 
@@ -114,17 +115,32 @@ proptest! {
     }
 
     #[test]
-    fn snapshots_leave_records_for_the_journals_kept_and_count_the_rest(
+    fn snapshots_keep_every_record_when_archived_and_count_what_pruning_lost(
         seed in any::<u64>(),
         every in 20u64..200,
+        prune in any::<bool>(),
     ) {
         let dir = tempfile::tempdir().unwrap();
         let s = Scenario { contacts: 150, operators: 3, seed, ..Scenario::default() };
         let config = s.campaign_config().unwrap();
-        let (report, _, _) = run_durable(&s, dir.path(), options(every), None, &mut |_| {}).unwrap();
+        let retention = if prune {
+            dialcore::JournalRetention::Prune
+        } else {
+            dialcore::JournalRetention::Archive
+        };
+        let opts = DurableOptions { journal_retention: retention, ..options(every) };
+        let (report, _, _) = run_durable(&s, dir.path(), opts, None, &mut |_| {}).unwrap();
         let records = read_records(dir.path(), config, None).unwrap();
         prop_assert_eq!(records.dials_total, report.dials);
         prop_assert_eq!(records.dials_before + records.attempts.len() as u64, report.dials);
+        if prune {
+            // The records start at the newest snapshot once older journals are gone.
+            prop_assert!(records.dials_before == 0 || records.first_generation > 0);
+        } else {
+            // Archived: every attempt since the start, whatever the snapshots.
+            prop_assert_eq!(records.dials_before, 0);
+            prop_assert_eq!(records.first_generation, 0);
+        }
         for r in &records.attempts {
             check_record(r);
         }

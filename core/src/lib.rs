@@ -52,7 +52,7 @@ pub use engine::{campaign, config, event, operators};
 pub use timing::{retry, wheel};
 
 pub use campaign::durable::{
-    ConfigChange, ConfigFieldKind, DurableOptions, OpenError, RecoveryReport,
+    ConfigChange, ConfigFieldKind, DurableOptions, JournalRetention, OpenError, RecoveryReport,
 };
 pub use campaign::{Campaign, EngineError, Metrics};
 pub use config::{CampaignConfig, ConfigError, Mode};

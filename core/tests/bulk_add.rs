@@ -54,6 +54,7 @@ fn open(dir: &TempDir) -> Campaign {
         fsync: FsyncPolicy::Always,
         snapshot_every_records: 0,
         accept_config_change: false,
+        journal_retention: Default::default(),
     };
     Campaign::open_with(dir.path(), config(Mode::Progressive), options)
         .expect("opens")
@@ -236,4 +237,37 @@ fn a_bulk_add_of_numbers_past_one_record_is_recovered_whole_or_not_at_all() {
         drop(c);
         assert_eq!(open(&dir).store().len(), 11, "cut at {share}/10, reopened");
     }
+}
+
+#[test]
+fn the_recovery_report_says_when_a_cut_bulk_add_was_dropped() {
+    let dir = TempDir::new("report");
+    let (journal, before, after) = write(&dir);
+    let options = || DurableOptions {
+        fsync: FsyncPolicy::Never,
+        snapshot_every_records: 0,
+        accept_config_change: false,
+        journal_retention: Default::default(),
+    };
+    // Whole: nothing dropped, and the report says nothing about it.
+    let (c, report) =
+        Campaign::open_with(dir.path(), config(Mode::Progressive), options()).unwrap();
+    assert_eq!(report.bulk_adds_dropped, 0);
+    assert!(!report.to_string().contains("bulk adds"), "{report}");
+    drop(c);
+    // Cut inside its last part: the parts before it are read, then dropped.
+    let file = fs::OpenOptions::new().write(true).open(&journal).unwrap();
+    file.set_len(after - 1).unwrap();
+    drop(file);
+    assert!(after - 1 > before);
+    let (c, report) =
+        Campaign::open_with(dir.path(), config(Mode::Progressive), options()).unwrap();
+    assert_eq!(c.store().len(), 1, "none of the bulk add");
+    assert_eq!(report.bulk_adds_dropped, 1, "{report}");
+    assert!(
+        report
+            .to_string()
+            .contains("bulk adds cut by a crash and dropped: 1"),
+        "{report}"
+    );
 }

@@ -60,6 +60,7 @@ fn options(fsync: FsyncPolicy) -> DurableOptions {
         fsync,
         snapshot_every_records: 0,
         accept_config_change: false,
+        journal_retention: Default::default(),
     }
 }
 
@@ -372,11 +373,17 @@ fn snapshots_rotate_the_journal_and_recover_the_same_state() {
         poll(&mut c, T0 + 3 * SEC);
         before = rows(&c);
     }
-    // One older generation is kept as a fallback, older ones are gone.
+    // One older generation is kept as a fallback; older snapshots are gone
+    // and older journals archived (the default retention).
+    let archived: Vec<String> = fs::read_dir(dir.path().join("archive"))
+        .unwrap()
+        .map(|e| e.unwrap().file_name().into_string().unwrap())
+        .collect();
+    assert_eq!(archived, ["journal-00000000.dcj"]);
     let names: Vec<String> = fs::read_dir(dir.path())
         .unwrap()
         .map(|e| e.unwrap().file_name().into_string().unwrap())
-        .filter(|n| n != "LOCK")
+        .filter(|n| n != "LOCK" && n != "archive")
         .collect();
     let mut sorted = names.clone();
     sorted.sort();

@@ -282,6 +282,7 @@ fn durable(fsync: FsyncPolicy) -> DurableOptions {
         fsync,
         snapshot_every_records: 0,
         accept_config_change: false,
+        journal_retention: Default::default(),
     }
 }
 

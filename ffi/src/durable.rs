@@ -167,6 +167,10 @@ pub struct dc_recovery_report {
     pub contacts: u64,
     /// The latest time the campaign had seen, ms since the epoch.
     pub now_ms: u64,
+    /// Bulk adds (`dc_campaign_add_contact_rows`, a large
+    /// `dc_campaign_add_numbers`) cut by a crash before their last journal
+    /// part and dropped whole: none of their contacts was added.
+    pub bulk_adds_dropped: u64,
 }
 
 impl dc_recovery_report {
@@ -191,6 +195,7 @@ impl dc_recovery_report {
             reconciled_count: r.reconciled.len() as u64,
             contacts: r.contacts,
             now_ms: r.now_ms,
+            bulk_adds_dropped: r.bulk_adds_dropped,
         }
     }
 }
@@ -267,6 +272,7 @@ unsafe fn read_options(p: *const dc_durable_options) -> Result<DurableOptions, F
         fsync,
         snapshot_every_records: read_plain!(p, snapshot_every_records),
         accept_config_change: read_bool!(p, accept_config_change),
+        journal_retention: Default::default(),
     })
 }
 

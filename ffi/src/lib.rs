@@ -551,6 +551,10 @@ pub struct dc_config {
     pub hopper_size: u32,
     /// Delay before trying a contact whose number is in another call. Default 60 s.
     pub number_busy_delay_ms: u64,
+    /// Caller ID the host shows on the campaign's calls, `"+E.164"`; NULL or
+    /// `""` = none (the PBX picks one). Copied; journaled with the
+    /// configuration and shown in the attempt records.
+    pub caller_id: *const c_char,
 }
 
 fn rule_to_c(rule: RetryRule) -> dc_retry_rule {
@@ -591,6 +595,7 @@ pub extern "C" fn dc_config_default() -> dc_config {
         abandon_guard: dc_abandon_guard::WorstCase,
         hopper_size: d.hopper_size,
         number_busy_delay_ms: d.number_busy_delay_ms,
+        caller_id: ptr::null(),
     }
 }
 
@@ -1001,7 +1006,10 @@ unsafe fn read_config(p: *const dc_config) -> Result<CampaignConfig, Fail> {
     };
     // SAFETY: `p` is valid (caller); the pointer fields are read as pointers
     // and then checked by `opt_str`.
-    let (tz, window) = unsafe { ((*p).default_timezone, (*p).calling_window) };
+    let (tz, window, caller_id) =
+        unsafe { ((*p).default_timezone, (*p).calling_window, (*p).caller_id) };
+    // SAFETY: the caller guarantees a NUL-terminated string or NULL.
+    let caller_id = unsafe { opt_str(caller_id, "config.caller_id") }?;
     // SAFETY: the caller guarantees NUL-terminated strings or NULL.
     let tz = unsafe { opt_str(tz, "config.default_timezone") }?;
     // SAFETY: as above.
@@ -1055,6 +1063,7 @@ unsafe fn read_config(p: *const dc_config) -> Result<CampaignConfig, Fail> {
         abandon_guard,
         hopper_size: read_plain!(p, hopper_size),
         number_busy_delay_ms: read_plain!(p, number_busy_delay_ms),
+        caller_id: caller_id.unwrap_or("").to_owned(),
     })
 }
 

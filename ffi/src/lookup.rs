@@ -475,69 +475,113 @@ pub unsafe extern "C" fn dc_campaign_import_csv_rows(
     run(|| {
         // SAFETY: NUL-terminated string or NULL per the contract.
         let path = unsafe { req_str(path, "path") }?;
-        if out_rows.is_null() {
-            return Err(Fail::null("out_rows"));
-        }
-        // SAFETY: the campaign pointer per the contract.
-        let (summary, rows) = unsafe {
-            with_campaign(campaign, |inner| {
-                let mut seen: Vec<RowSeen> = Vec::new();
-                let c = &mut inner.campaign;
-                let r = c.import_csv_path_rows(path, |row| seen.push(row))?;
-                let mut errors = r.row_errors.iter().peekable();
-                let mut invalid = r.invalid_rows.iter().peekable();
-                let mut rows = Vec::with_capacity(seen.len());
-                let mut bad = Vec::new();
-                for s in &seen {
-                    let (status, contact) = match s.contact {
-                        None => (dc_row_status::Skipped, DC_NONE_U32),
-                        Some(id) => match c.state(id) {
-                            Some(State::InvalidRecord) => (dc_row_status::InvalidRecord, id.0),
-                            Some(State::Blacklisted) => (dc_row_status::Blacklisted, id.0),
-                            _ => (dc_row_status::Added, id.0),
-                        },
-                    };
-                    rows.push(dc_import_row {
-                        line: s.line,
-                        contact,
-                        status: status as u8,
-                    });
-                    let (reason, message) = match status {
-                        dc_row_status::Skipped => match errors.next_if(|e| e.line == s.line) {
-                            Some(e) => (row_error_key(&e.kind), e.to_string()),
-                            None => ("skipped", format!("line {}: not imported", s.line)),
-                        },
-                        dc_row_status::InvalidRecord => {
-                            match invalid.next_if(|i| i.line == s.line) {
-                                Some(i) => (
-                                    i.reason.name(),
-                                    format!("line {}: invalid number: {}", s.line, i.reason),
-                                ),
-                                None => ("invalid", format!("line {}: invalid number", s.line)),
-                            }
-                        }
-                        _ => continue,
-                    };
-                    bad.push(dc_bad_row {
-                        line: s.line,
-                        contact,
-                        status: status as u8,
-                        reason: fixed(reason),
-                        message: fixed(&message),
-                    });
-                }
-                Ok((dc_import_report::from_report(&r), Rows { rows, bad }))
+        // SAFETY: forwarded contract.
+        unsafe {
+            import_rows(campaign, report, out_rows, |c, on_row| {
+                c.import_csv_path_rows(path, on_row)
             })
-        }?;
-        if !report.is_null() {
-            // SAFETY: non-NULL, writable per the contract.
-            unsafe { report.write(summary) };
         }
-        let boxed = Box::into_raw(Box::new(rows)).cast::<dc_import_rows>();
-        // SAFETY: checked non-NULL above.
-        unsafe { out_rows.write(boxed) };
-        Ok(())
     })
+}
+
+/// [`dc_campaign_import_csv_rows`] for a list held in memory (`len` bytes
+/// at `data`, as `dc_campaign_import_csv_buffer`): the same summary and
+/// row-by-row report, which the caller frees with `dc_import_rows_free`.
+/// The bytes are read during the call only (not kept).
+#[no_mangle]
+pub unsafe extern "C" fn dc_campaign_import_csv_buffer_rows(
+    campaign: *mut dc_campaign,
+    data: *const u8,
+    len: usize,
+    report: *mut dc_import_report,
+    out_rows: *mut *mut dc_import_rows,
+) -> dc_status {
+    run(|| {
+        // SAFETY: `len` readable bytes per the contract.
+        let data = unsafe { crate::slice(data, len, "data") }?;
+        // SAFETY: forwarded contract.
+        unsafe {
+            import_rows(campaign, report, out_rows, |c, on_row| {
+                c.import_csv_rows(data, on_row)
+            })
+        }
+    })
+}
+
+/// Runs `import` (a row-reporting import) on the campaign and builds the
+/// row-by-row report into `*out_rows`.
+///
+/// # Safety
+/// `campaign`, `report` and `out_rows` as for `dc_campaign_import_csv_rows`.
+unsafe fn import_rows(
+    campaign: *mut dc_campaign,
+    report: *mut dc_import_report,
+    out_rows: *mut *mut dc_import_rows,
+    import: impl FnOnce(
+        &mut engine::Campaign,
+        &mut dyn FnMut(RowSeen),
+    ) -> Result<engine::import::ImportReport, engine::import::ImportError>,
+) -> Result<(), Fail> {
+    if out_rows.is_null() {
+        return Err(Fail::null("out_rows"));
+    }
+    // SAFETY: the campaign pointer per the contract.
+    let (summary, rows) = unsafe {
+        with_campaign(campaign, |inner| {
+            let mut seen: Vec<RowSeen> = Vec::new();
+            let c = &mut inner.campaign;
+            let r = import(c, &mut |row| seen.push(row))?;
+            let mut errors = r.row_errors.iter().peekable();
+            let mut invalid = r.invalid_rows.iter().peekable();
+            let mut rows = Vec::with_capacity(seen.len());
+            let mut bad = Vec::new();
+            for s in &seen {
+                let (status, contact) = match s.contact {
+                    None => (dc_row_status::Skipped, DC_NONE_U32),
+                    Some(id) => match c.state(id) {
+                        Some(State::InvalidRecord) => (dc_row_status::InvalidRecord, id.0),
+                        Some(State::Blacklisted) => (dc_row_status::Blacklisted, id.0),
+                        _ => (dc_row_status::Added, id.0),
+                    },
+                };
+                rows.push(dc_import_row {
+                    line: s.line,
+                    contact,
+                    status: status as u8,
+                });
+                let (reason, message) = match status {
+                    dc_row_status::Skipped => match errors.next_if(|e| e.line == s.line) {
+                        Some(e) => (row_error_key(&e.kind), e.to_string()),
+                        None => ("skipped", format!("line {}: not imported", s.line)),
+                    },
+                    dc_row_status::InvalidRecord => match invalid.next_if(|i| i.line == s.line) {
+                        Some(i) => (
+                            i.reason.name(),
+                            format!("line {}: invalid number: {}", s.line, i.reason),
+                        ),
+                        None => ("invalid", format!("line {}: invalid number", s.line)),
+                    },
+                    _ => continue,
+                };
+                bad.push(dc_bad_row {
+                    line: s.line,
+                    contact,
+                    status: status as u8,
+                    reason: fixed(reason),
+                    message: fixed(&message),
+                });
+            }
+            Ok((dc_import_report::from_report(&r), Rows { rows, bad }))
+        })
+    }?;
+    if !report.is_null() {
+        // SAFETY: non-NULL, writable per the contract.
+        unsafe { report.write(summary) };
+    }
+    let boxed = Box::into_raw(Box::new(rows)).cast::<dc_import_rows>();
+    // SAFETY: checked non-NULL above.
+    unsafe { out_rows.write(boxed) };
+    Ok(())
 }
 
 unsafe fn rows_ref<'a>(rows: *const dc_import_rows) -> Result<&'a Rows, Fail> {

@@ -156,6 +156,7 @@ fn c_value(c: &dc_config, name: &str) -> Option<FieldValue> {
         ),
         "hopper_size" => UInt(c.hopper_size.into()),
         "number_busy_delay_ms" => UInt(c.number_busy_delay_ms),
+        "caller_id" => Text(text(c.caller_id).unwrap_or_default()),
         _ => return Option::None,
     })
 }

@@ -131,6 +131,14 @@ impl RecoveryReport {
         self.inner.records_lost()
     }
 
+    /// Bulk adds (``add_contacts``, a large ``add_numbers``) cut by a crash
+    /// before their last journal part and dropped whole: none of their
+    /// contacts was added.
+    #[getter]
+    fn bulk_adds_dropped(&self) -> u64 {
+        self.inner.bulk_adds_dropped
+    }
+
     /// True when some loss could not be counted (more may be lost).
     #[getter]
     fn loss_uncounted(&self) -> bool {
@@ -248,6 +256,8 @@ pub(crate) fn open(
         fsync: fsync_arg(fsync)?,
         snapshot_every_records: snapshot_every,
         accept_config_change,
+        // Journals are archived: the attempt records keep every call.
+        journal_retention: Default::default(),
     };
     let opened = py.detach(|| no_panic(|| Engine::open_with(&path, cfg, options)))?;
     let (engine, report) = opened.map_err(|e| open_err(py, &path, e))?;

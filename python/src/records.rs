@@ -104,6 +104,12 @@ fn columns<'py>(py: Python<'py>, rs: &[AttemptRecord]) -> PyResult<Bound<'py, Py
         rs.iter().map(|r| r.message_within_2s).collect::<Vec<_>>(),
     )?;
     d.set_item("held_back", ints(py, rs, |r| r.held_back))?;
+    d.set_item(
+        "held_back_reasons",
+        rs.iter()
+            .map(|r| r.held_back_reasons_text())
+            .collect::<Vec<_>>(),
+    )?;
     d.set_item("in_window", ints(py, rs, |r| r.in_window))?;
     d.set_item(
         "blacklisted_at_dial",

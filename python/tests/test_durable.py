@@ -41,6 +41,7 @@ def test_round_trip_and_reconciled(tmp_path):
     assert rec.fresh and rec.snapshot_generation is None
     assert rec.records_replayed == 0 and rec.damage == [] and rec.reconciled == []
     assert rec.records_lost == 0 and not rec.loss_uncounted
+    assert rec.bulk_adds_dropped == 0
     assert c.is_durable and c.durability_error is None
 
     dials = start_calls(c)

@@ -122,7 +122,7 @@ def test_to_arrow_and_polars_when_installed(tmp_path):
     assert table.num_rows == len(dials)
     assert table.column_names == list(dialcore.records.COLUMNS)
     assert table.schema.field("dial_at").type == pa.timestamp("ms", tz="UTC")
-    assert table.schema.metadata[b"dialcore.record_format_version"] == b"1"
+    assert table.schema.metadata[b"dialcore.record_format_version"] == b"2"
     assert table.column("answer_at").null_count >= 1
     pl = pytest.importorskip("polars")
     frame = recs.to_polars()
@@ -176,3 +176,32 @@ def test_sim_report_to_pandas_is_indexed_by_datetime():
     start = pd.Timestamp(dialcore.default_scenario()["start_ms"], unit="ms", tz="UTC")
     assert df.index[0] == start + pd.Timedelta(minutes=int(df.minute.iloc[0]))
     assert (df.index[1:] - df.index[:-1] == pd.Timedelta(minutes=1)).all()
+
+
+def test_caller_id_and_hold_back_reasons_reach_the_dataframe(tmp_path):
+    pandas()
+    path = tmp_path / "windowed"
+    # Monday 09:00 UTC: the window opens at 10:00, so the contact is parked
+    # (held back: window) before its first dial.
+    c = Campaign.open(
+        path,
+        fsync="never",
+        mode="predictive",
+        default_country=1,
+        acw_enabled=False,
+        caller_id="+12025550100",
+        calling_window="Mon 10:00-20:00",
+    )
+    c.add_contacts(["212-555-0199"])
+    op = c.add_operator()
+    c.handle(Event.operator_login(op), T0)
+    c.handle(Event.operator_ready(op), T0)
+    assert not [cmd for cmd in c.poll(T0) if cmd.kind == "dial"]
+    dials = [cmd for cmd in c.poll(T0 + 3_600_000) if cmd.kind == "dial"]
+    assert len(dials) == 1
+    df = c.attempts()
+    assert df.caller_id.tolist() == ["+12025550100"]
+    assert df.held_back_reasons.tolist() == ["window=1"]
+    c.close()
+    with pytest.raises(dialcore.InvalidConfig, match="caller_id"):
+        Campaign(mode="predictive", caller_id="2025550100")

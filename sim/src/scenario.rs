@@ -245,6 +245,8 @@ pub struct CampaignSettings {
     pub hopper_size: u32,
     /// Delay before trying a contact whose number is in another call, ms.
     pub number_busy_delay_ms: u64,
+    /// Caller ID shown, +E.164, or empty (the PBX picks one); in the records.
+    pub caller_id: String,
     /// Retry delay after busy, s (or `"never"`).
     pub retry_busy_s: RetryDelay,
     /// Retry delay after no answer / unreachable, s (or `"never"`).
@@ -384,6 +386,7 @@ impl Default for CampaignSettings {
             allow_short_ring_timeout: c.allow_short_ring_timeout,
             hopper_size: c.hopper_size,
             number_busy_delay_ms: c.number_busy_delay_ms,
+            caller_id: c.caller_id,
             retry_busy_s: delay(r.busy),
             retry_no_answer_s: delay(r.no_answer),
             retry_machine_s: delay(r.machine),

@@ -226,6 +226,10 @@ fn every_setting_of_the_engine_table_is_a_scenario_key() {
                 "\"Mon-Fri 09:00-17:00\"".to_owned(),
                 FieldValue::Text("Mon-Fri 09:00-17:00".to_owned()),
             ),
+            (FieldValue::Text(_), _) if f.name == "caller_id" => (
+                "\"+12025550100\"".to_owned(),
+                FieldValue::Text("+12025550100".to_owned()),
+            ),
             (FieldValue::Text(_), _) => (
                 "\"Europe/Berlin\"".to_owned(),
                 FieldValue::Text("Europe/Berlin".to_owned()),

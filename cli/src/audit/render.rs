@@ -35,6 +35,13 @@ pub fn markdown(a: &Audit) -> String {
             let _ = writeln!(s, "- {item}");
         }
     }
+    let _ = writeln!(
+        s,
+        "\n## Contacts held back, by reason\n\n| reason | hold-backs |\n|---|---:|"
+    );
+    for (reason, n) in &a.held_back {
+        let _ = writeln!(s, "| {reason} | {n} |");
+    }
     let _ = writeln!(s, "\n## Abandon rate per day\n");
     let _ = writeln!(
         s,
@@ -106,6 +113,10 @@ pub fn html(a: &Audit) -> String {
             if r.passed { "pass" } else { "FAIL" },
             esc(&r.summary)
         );
+    }
+    s.push_str("</table>\n<h2>Contacts held back, by reason</h2>\n<table><tr><th>reason</th><th>hold-backs</th></tr>\n");
+    for (reason, n) in &a.held_back {
+        let _ = writeln!(s, "<tr><td>{reason}</td><td>{n}</td></tr>");
     }
     s.push_str("</table>\n<h2>Abandon rate</h2>\n");
     s.push_str(&svg(a));

@@ -40,6 +40,7 @@ const SCHEMA: &str = "message attempt_record {
   REQUIRED BOOLEAN machine;
   OPTIONAL BOOLEAN message_within_2s;
   REQUIRED INT64 held_back;
+  REQUIRED BYTE_ARRAY held_back_reasons (UTF8);
   REQUIRED BOOLEAN in_window;
   REQUIRED BOOLEAN blacklisted_at_dial;
   REQUIRED INT64 dials_24h;
@@ -92,6 +93,7 @@ fn columns(rs: &[AttemptRecord]) -> Vec<Col> {
         bools(rs, |r| Some(r.machine)),
         bools(rs, |r| r.message_within_2s),
         i64s(rs, |r| Some(u64::from(r.held_back))),
+        strs(rs, |r| Some(r.held_back_reasons_text())),
         bools(rs, |r| Some(r.in_window)),
         bools(rs, |r| Some(r.blacklisted_at_dial)),
         i64s(rs, |r| Some(u64::from(r.dials_24h))),

@@ -55,7 +55,10 @@
 //! only when it is not empty, so a loaded registry without changes pays
 //! nothing for it. When the delta grows past `max(65 536, len / 32)` it is
 //! merged into the arrays in one linear pass (removals compact forwards,
-//! additions merge backwards into the grown array, in place). The bulk
+//! additions merge backwards into the grown array, in place). Every change
+//! bumps [`Blacklist::version`], so a caller that checked a number (the
+//! engine's emission gate, for a Dial its guards just cleared) can tell
+//! that the answer still holds without looking it up again. The bulk
 //! operations — [`Blacklist::insert_many`], [`Blacklist::remove_many`],
 //! [`Blacklist::load_registry`] — merge the delta first, then sort and
 //! deduplicate batches of up to [`BATCH`] numbers (128 MB) and merge each the
@@ -147,6 +150,9 @@ pub struct Blacklist {
     /// Least delta size that triggers a merge ([`DELTA_MIN`]; tests use
     /// smaller ones).
     merge_min: usize,
+    /// Bumped by every operation that may change the membership (see
+    /// [`Blacklist::version`]).
+    version: u64,
 }
 
 /// What [`Blacklist::load_registry`] read.
@@ -179,6 +185,7 @@ impl Default for Blacklist {
             added: HashSet::new(),
             removed: HashSet::new(),
             merge_min: DELTA_MIN,
+            version: 0,
         }
     }
 }
@@ -220,6 +227,17 @@ impl Blacklist {
             merge_min,
             ..Self::default()
         }
+    }
+
+    /// A counter that changes whenever the membership may have changed
+    /// (every insert, remove, bulk add or remove, registry load; never a
+    /// lookup, a delta merge or `shrink_to_fit`). An answer of
+    /// [`Blacklist::contains`] holds while the version it was read at is
+    /// unchanged, so a caller that checked a number a moment ago need not
+    /// look it up again. A list read from a snapshot starts at 0.
+    #[inline]
+    pub fn version(&self) -> u64 {
+        self.version
     }
 
     /// Whether `number` (E.164 digits) is blacklisted.
@@ -313,6 +331,7 @@ impl Blacklist {
 
     /// Adds `number`; `true` if it was not on the list.
     pub fn insert(&mut self, number: u64) -> bool {
+        self.version += 1;
         if !self.removed.is_empty() && self.removed.remove(&number) {
             return true;
         }
@@ -325,6 +344,7 @@ impl Blacklist {
 
     /// Removes `number`; `true` if it was on the list.
     pub fn remove(&mut self, number: u64) -> bool {
+        self.version += 1;
         if !self.added.is_empty() && self.added.remove(&number) {
             return true;
         }
@@ -367,6 +387,7 @@ impl Blacklist {
 
     /// [`Blacklist::insert_many`] in batches of `batch_size`.
     fn insert_many_in(&mut self, numbers: &[u64], batch_size: usize) -> u64 {
+        self.version += 1;
         if numbers.len() < SMALL {
             return numbers.iter().map(|&n| u64::from(self.insert(n))).sum();
         }
@@ -388,6 +409,7 @@ impl Blacklist {
 
     /// [`Blacklist::remove_many`] in batches of `batch_size`.
     fn remove_many_in(&mut self, numbers: &[u64], batch_size: usize) -> u64 {
+        self.version += 1;
         if numbers.len() < SMALL {
             return numbers.iter().map(|&n| u64::from(self.remove(n))).sum();
         }
@@ -409,6 +431,7 @@ impl Blacklist {
     /// Sorts and deduplicates `batch` and merges it into the set; returns
     /// how many numbers were new.
     fn merge_batch(&mut self, batch: &mut Vec<u64>) -> u64 {
+        self.version += 1;
         self.merge_delta();
         sort_dedup(batch);
         self.base_union(batch, true)
@@ -705,6 +728,7 @@ impl Blacklist {
         rules: PhoneRules,
         batch_size: usize,
     ) -> io::Result<RegistryReport> {
+        self.version += 1;
         let mut loader = Loader {
             rules,
             batch: Vec::new(),
@@ -930,23 +954,27 @@ fn le<const N: usize>(bytes: &[u8]) -> [u8; N] {
 /// read; later guesses use the values read.
 #[inline]
 fn search_block(block: &[u16], x: u16) -> bool {
+    // A block holds at most 65 536 values below 2^16, so the guess's
+    // product (< 2^16 × 2^16) and quotient fit `u32` arithmetic, whose
+    // division is several times cheaper than `u64`'s.
     let (mut lo, mut hi) = (0, block.len());
-    let (mut lo_val, mut hi_val) = (0u64, 1u64 << 16);
+    let (mut lo_val, mut hi_val) = (0u32, 1u32 << 16);
     for _ in 0..INTERPOLATION_STEPS {
         if hi - lo <= SHORT_RANGE {
             break;
         }
-        let guess = lo + ((u64::from(x) - lo_val) * (hi - lo) as u64 / (hi_val - lo_val)) as usize;
+        let span = (hi - lo) as u32;
+        let guess = lo + ((u32::from(x) - lo_val) * span / (hi_val - lo_val)) as usize;
         let v = block[guess];
         if v == x {
             return true;
         }
         if v < x {
             lo = guess + 1;
-            lo_val = u64::from(v) + 1;
+            lo_val = u32::from(v) + 1;
         } else {
             hi = guess;
-            hi_val = u64::from(v);
+            hi_val = u32::from(v);
         }
     }
     block[lo..hi].binary_search(&x).is_ok()
@@ -1046,6 +1074,33 @@ mod tests {
     use std::io::{BufReader, Cursor};
 
     const US: PhoneRules = PhoneRules::with_country(1);
+
+    #[test]
+    fn version_changes_with_every_change_and_never_with_a_lookup() {
+        let mut list = Blacklist::new();
+        let mut seen = vec![list.version()];
+        let mut changed = |list: &Blacklist| {
+            assert!(!seen.contains(&list.version()), "version reused");
+            seen.push(list.version());
+        };
+        list.insert(12125550100);
+        changed(&list);
+        list.insert_many(&us_numbers(100, 1));
+        changed(&list);
+        let before = list.version();
+        assert!(list.contains(12125550100));
+        assert!(!list.contains(12125550101));
+        list.shrink_to_fit();
+        assert_eq!(list.version(), before, "a lookup or a shrink is no change");
+        list.remove(12125550100);
+        changed(&list);
+        list.remove_many(&us_numbers(100, 1));
+        changed(&list);
+        let registry = "12125550102\n12125550103\n";
+        list.load_registry(Cursor::new(registry), US).unwrap();
+        changed(&list);
+        assert!(list.contains(12125550102));
+    }
 
     /// A splitmix64 stream of US-like numbers `1 AAA NNN NNNN`.
     fn us_numbers(count: usize, seed: u64) -> Vec<u64> {

@@ -319,6 +319,19 @@ pub fn import_csv<R: Read>(
     import_from(input, None, store, zones, blacklist, options, |_| {})
 }
 
+/// [`import_csv`], calling `on_row` for every input row as
+/// [`import_csv_path_rows`] does (a list held in memory, audited line by line).
+pub fn import_csv_rows<R: Read>(
+    input: R,
+    store: &mut ContactStore,
+    zones: &mut ZoneTable,
+    blacklist: &Blacklist,
+    options: &ImportOptions,
+    on_row: impl FnMut(RowSeen),
+) -> Result<ImportReport, ImportError> {
+    import_from(input, None, store, zones, blacklist, options, on_row)
+}
+
 /// One CSV record as the importer's reader cuts it (see [`read_records`]).
 #[doc(hidden)]
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -155,6 +155,12 @@ pub struct CampaignConfig {
     /// How long to wait before trying a contact whose number is in another
     /// call right now.
     pub number_busy_delay_ms: u64,
+    /// The caller ID the host shows on this campaign's calls, `+E.164`
+    /// (`"+12025550100"`), or empty: the PBX picks one. The engine does not
+    /// dial with it (the host reads it from the configuration); it is
+    /// journaled with the configuration and fills the attempt records'
+    /// `caller_id` column.
+    pub caller_id: String,
 }
 
 impl Default for CampaignConfig {
@@ -178,6 +184,7 @@ impl Default for CampaignConfig {
             abandon_guard: AbandonGuard::WorstCase,
             hopper_size: 0,
             number_busy_delay_ms: 60_000,
+            caller_id: String::new(),
         }
     }
 }
@@ -198,6 +205,13 @@ impl fmt::Display for ConfigError {
 }
 
 impl std::error::Error for ConfigError {}
+
+/// `+` then 2 to 15 digits, the first not 0 (ITU-T E.164).
+fn is_e164(s: &str) -> bool {
+    s.strip_prefix('+').is_some_and(|d| {
+        (2..=15).contains(&d.len()) && d.bytes().all(|b| b.is_ascii_digit()) && !d.starts_with('0')
+    })
+}
 
 fn bad(field: &'static str, message: impl Into<String>) -> ConfigError {
     ConfigError {
@@ -234,6 +248,15 @@ impl CampaignConfig {
         }
         ZoneTable::new(&self.default_timezone)
             .map_err(|e| bad("default_timezone", e.to_string()))?;
+        if !self.caller_id.is_empty() && !is_e164(&self.caller_id) {
+            return Err(bad(
+                "caller_id",
+                format!(
+                    "{:?} is not +E.164 (a '+' and 2 to 15 digits, the first not 0) nor empty",
+                    self.caller_id
+                ),
+            ));
+        }
         if self.offer_timeout_ms == 0 {
             return Err(bad("offer_timeout_ms", "must be above 0"));
         }
@@ -333,6 +356,30 @@ mod tests {
                 "offer_timeout_ms",
             ),
         ];
+        let mut cases = cases;
+        for bad_id in [
+            "12025550100",
+            "+0123",
+            "+1",
+            "+1202555010012345",
+            "+1 202",
+            "tel:+1202",
+        ] {
+            cases.push((
+                CampaignConfig {
+                    caller_id: bad_id.into(),
+                    ..Default::default()
+                },
+                "caller_id",
+            ));
+        }
+        for good_id in ["", "+12025550100", "+49301234567"] {
+            let c = CampaignConfig {
+                caller_id: good_id.into(),
+                ..Default::default()
+            };
+            assert_eq!(c.validate(), Ok(()), "{good_id:?}");
+        }
         for (config, field) in cases {
             assert_eq!(config.validate().unwrap_err().field, field);
         }

@@ -10,12 +10,12 @@
 //! call, and the row that moves it out of the live states (after-call work
 //! included) closes the attempt with its outcome and disposition.
 
-use std::collections::VecDeque;
+use std::collections::{BTreeMap, VecDeque};
 use std::sync::Arc;
 
 use hashbrown::HashMap;
 
-use super::{AttemptRecord, ABANDON_MESSAGE_MS};
+use super::{AttemptRecord, HoldReason, ABANDON_MESSAGE_MS};
 use crate::campaign::durable::{decode_seen, ObserveReplay, Seen, SeenFact as Fact};
 use crate::state::{Outcome, State};
 use crate::store::ContactId;
@@ -36,6 +36,11 @@ pub(super) struct Builder {
     open: HashMap<u32, usize>,
     /// Contact → hold-backs since its last attempt.
     held: HashMap<u32, u32>,
+    /// Contact → the journaled reasons of its hold-backs since its last
+    /// attempt, counted per reason.
+    reasons: HashMap<u32, Vec<(HoldReason, u32)>>,
+    /// Every journaled hold-back, counted per reason.
+    pub(super) held_totals: BTreeMap<HoldReason, u64>,
     /// Number → dial times within the last day.
     recent: HashMap<u64, VecDeque<u64>>,
 }
@@ -48,13 +53,15 @@ impl Builder {
             attempts: Vec::new(),
             open: HashMap::new(),
             held: HashMap::new(),
+            reasons: HashMap::new(),
+            held_totals: BTreeMap::new(),
             recent: HashMap::new(),
         }
     }
 
     /// The records; an attempt still in progress at the end of the history
     /// keeps `complete == false` and the contact's state as disposition.
-    pub(super) fn finish(mut self, campaign: &Campaign) -> Vec<AttemptRecord> {
+    pub(super) fn finish(&mut self, campaign: &Campaign) -> Vec<AttemptRecord> {
         for (&id, &i) in &self.open {
             let r = &mut self.attempts[i];
             if let Some(state) = campaign.state(ContactId(id)) {
@@ -63,7 +70,19 @@ impl Builder {
             // What is known so far (a call still ringing has no ring time).
             fill_durations(r);
         }
-        self.attempts
+        std::mem::take(&mut self.attempts)
+    }
+
+    fn held_back(&mut self, id: u32, reason: HoldReason) {
+        *self.held_totals.entry(reason).or_default() += 1;
+        let v = self.reasons.entry(id).or_default();
+        match v.iter_mut().find(|(r, _)| *r == reason) {
+            Some((_, n)) => *n += 1,
+            None => {
+                v.push((reason, 1));
+                v.sort_unstable();
+            }
+        }
     }
 
     fn dialed(&mut self, campaign: &Campaign, id: u32, at: u64) {
@@ -95,7 +114,7 @@ impl Builder {
             external_id: store.external_id(contact).unwrap_or("").to_owned(),
             number,
             number_index: 0,
-            caller_id: None,
+            caller_id: caller_id(campaign),
             zone: zone_name,
             attempt: store.attempts(contact).unwrap_or(0),
             dial_at: at,
@@ -113,6 +132,7 @@ impl Builder {
             machine: false,
             message_within_2s: None,
             held_back: self.held.remove(&id).unwrap_or(0),
+            held_back_reasons: self.reasons.remove(&id).unwrap_or_default(),
             in_window,
             blacklisted_at_dial: campaign.blacklist().contains(number),
             dials_24h: recent.len() as u32,
@@ -161,6 +181,15 @@ impl Builder {
             r.disposition = state;
         }
     }
+}
+
+/// The caller ID journaled with the configuration in force at this record
+/// (stored as a quoted string); `None` when empty or not stored (a journal
+/// older than the setting).
+fn caller_id(campaign: &Campaign) -> Option<String> {
+    let v = campaign.stored_config_value("caller_id")?;
+    let v = v.strip_prefix('"')?.strip_suffix('"')?;
+    (!v.is_empty()).then(|| v.to_owned())
 }
 
 /// Ring, wait and talk from the times.
@@ -215,6 +244,7 @@ impl ObserveReplay for Builder {
                         self.attempts[i].operator = Some(operator);
                     }
                 }
+                Seen::HeldBack { id, reason } => self.held_back(id, reason),
                 Seen::Row {
                     id, state, outcome, ..
                 } => self.row(id, state, outcome, at),

@@ -80,10 +80,12 @@ fn write_line(s: &mut String, r: &AttemptRecord) {
     if let Some(m) = r.message_within_2s {
         let _ = write!(s, "{m}");
     }
+    let _ = write!(s, ",{},", r.held_back);
+    s.push_str(&r.held_back_reasons_text());
     let _ = writeln!(
         s,
-        ",{},{},{},{},{}",
-        r.held_back, r.in_window, r.blacklisted_at_dial, r.dials_24h, r.complete
+        ",{},{},{},{}",
+        r.in_window, r.blacklisted_at_dial, r.dials_24h, r.complete
     );
 }
 

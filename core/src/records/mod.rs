@@ -16,27 +16,33 @@
 //! answered, machine, connected, abandoned) carry the contact and the time
 //! of their record; contact rows carry each state change; the
 //! `call operator` sub-record (kind 15, added for these records) carries
-//! the operator on a call. The caller ID is not known to the core (the PBX
-//! chooses it): the column is empty. Each contact has one number today, so
-//! the number index is 0. Which guard held a contact back (window, busy
-//! number, daily cap, pause) is not journaled — only that it went back to
-//! the queue without a dial: [`AttemptRecord::held_back`] counts those
-//! hold-backs since the previous attempt; naming the guard would need a
-//! new sub-record per hold-back (see docs/RECORDS.md).
+//! the operator on a call; the `held back` sub-record (kind 16) names the
+//! guard that held a contact back ([`HoldReason`]), counted per reason in
+//! [`AttemptRecord::held_back_reasons`] and [`Records::held_back`]. The
+//! caller ID is the campaign's `caller_id` setting as journaled with the
+//! configuration in force at the dial. Each contact has one number today,
+//! so the number index is 0.
 //!
-//! **Completeness.** A snapshot deletes the journals older than the
-//! generation before it, and with them the attempts they held: records
-//! cover the journals present. [`Records::dials_before`] says how many
-//! dials the snapshot replay started from had already counted (0 when the
-//! history is whole), which the audit's "records kept" rule checks.
+//! **Completeness.** A snapshot moves the journals older than the
+//! generation before it into `DIR/archive/` ([`crate::JournalRetention`]'s
+//! default), and the reader replays the archive too: from generation 0,
+//! through every journal, ignoring the snapshots, so the records hold every
+//! attempt since the campaign began. With `Prune` the old journals are
+//! deleted, and with them their attempts: the replay starts from the newest
+//! snapshot, [`Records::first_generation`] says where, and
+//! [`Records::dials_before`] how many dials that snapshot had already
+//! counted (0 when the history is whole), which the audit's "records kept"
+//! rule checks.
 //!
 //! The record format is versioned ([`RECORD_FORMAT_VERSION`]) and its
 //! columns are listed in [`COLUMNS`]; docs/RECORDS.md documents both.
 
 mod build;
 mod csv;
+mod hold;
 
 pub use csv::{format_time, write_csv};
+pub use hold::HoldReason;
 
 use std::path::Path;
 use std::sync::Arc;
@@ -49,11 +55,11 @@ use crate::{Campaign, ConfigChange, OpenError, RecoveryReport};
 
 /// The version of the attempt record format: bumped when a column is
 /// added, removed, renamed or changes meaning.
-pub const RECORD_FORMAT_VERSION: u32 = 1;
+pub const RECORD_FORMAT_VERSION: u32 = 2;
 
 /// The columns of an attempt record, in order (CSV header, Parquet schema,
 /// Python DataFrame).
-pub const COLUMNS: [&str; 27] = [
+pub const COLUMNS: [&str; 28] = [
     "campaign",
     "contact_id",
     "external_id",
@@ -77,6 +83,7 @@ pub const COLUMNS: [&str; 27] = [
     "machine",
     "message_within_2s",
     "held_back",
+    "held_back_reasons",
     "in_window",
     "blacklisted_at_dial",
     "dials_24h",
@@ -101,7 +108,9 @@ pub struct AttemptRecord {
     pub number: u64,
     /// Which of the contact's numbers was dialed (0: contacts have one).
     pub number_index: u8,
-    /// The caller ID shown; `None`: not known to the core.
+    /// The caller ID shown: the campaign's `caller_id` setting in force at
+    /// the dial; `None` when it was empty (the PBX picks one) or the journal
+    /// predates the setting.
     pub caller_id: Option<String>,
     /// The contact's time zone (IANA name), shared per zone.
     pub zone: Arc<str>,
@@ -141,6 +150,10 @@ pub struct AttemptRecord {
     /// Times the contact was held back (back to the queue without a dial)
     /// since its previous attempt.
     pub held_back: u32,
+    /// The journaled reasons of the hold-backs since the previous attempt,
+    /// counted per reason, in reason order (empty for journals written
+    /// before the `held back` sub-record, and for revoked offers).
+    pub held_back_reasons: Vec<(HoldReason, u32)>,
     /// The contact's calling window was open at the dial.
     pub in_window: bool,
     /// The number was on the blacklist at the dial.
@@ -150,6 +163,24 @@ pub struct AttemptRecord {
     pub dials_24h: u32,
     /// The attempt ended within the history read.
     pub complete: bool,
+}
+
+impl AttemptRecord {
+    /// [`AttemptRecord::held_back_reasons`] as the records' text column:
+    /// `reason=count` pairs joined by `;` in reason order
+    /// (`window=2;number_busy=1`), empty when there are none.
+    pub fn held_back_reasons_text(&self) -> String {
+        let mut out = String::new();
+        for (i, (reason, n)) in self.held_back_reasons.iter().enumerate() {
+            if i > 0 {
+                out.push(';');
+            }
+            out.push_str(reason.name());
+            out.push('=');
+            out.push_str(&n.to_string());
+        }
+        out
+    }
 }
 
 /// The attempt records of a data directory, with what reading it found.
@@ -165,6 +196,15 @@ pub struct Records {
     /// Dials the campaign counted in all (`dials_before` plus those in the
     /// journals read).
     pub dials_total: u64,
+    /// The first journal generation read: 0 when the whole history was
+    /// read (the journals present and the archive reach back to the
+    /// campaign's start); else the generation of the snapshot the replay
+    /// started from — the journals before it were deleted
+    /// ([`crate::JournalRetention::Prune`]) and their attempts are gone.
+    pub first_generation: u64,
+    /// Every journaled hold-back in the history read, counted per reason
+    /// (those of contacts never dialed again included).
+    pub held_back: std::collections::BTreeMap<HoldReason, u64>,
     /// The configuration the records were read with.
     pub config: CampaignConfig,
     /// Settings that differ from the configuration stored with the
@@ -243,12 +283,14 @@ pub fn read_records(
     if !compliance.is_empty() {
         return Err(RecordsError::ConfigMismatch(compliance));
     }
-    let builder = observer
+    let mut builder = observer
         .0
         .into_any()
         .downcast::<build::Builder>()
         .expect("the observer given is a Builder");
     let attempts = builder.finish(&campaign);
+    let held_back = std::mem::take(&mut builder.held_totals);
+    let first_generation = recovery.snapshot.as_ref().map_or(0, |s| s.generation);
     let now = campaign.now_ms();
     let dials_total = campaign.metrics(now).map(|m| m.dials).unwrap_or(0);
     // Every dialed fact replayed made one record and counted one dial.
@@ -258,6 +300,8 @@ pub fn read_records(
         recovery,
         dials_before,
         dials_total,
+        first_generation,
+        held_back,
         config,
         config_changes: changes,
         campaign,

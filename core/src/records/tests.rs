@@ -23,6 +23,7 @@ fn options() -> DurableOptions {
         fsync: crate::journal::FsyncPolicy::Never,
         snapshot_every_records: 0,
         accept_config_change: false,
+        journal_retention: Default::default(),
     }
 }
 
@@ -229,31 +230,79 @@ fn a_predictive_abandon_has_its_wait_and_message_flag() {
     assert_eq!(connected[0].disposition, State::CallInProgress);
 }
 
-#[test]
-fn a_snapshot_counts_the_dials_of_the_history_it_replaced() {
-    let dir = tempfile::tempdir().unwrap();
+/// Four attempts (contacts 0..4, busy each), with a snapshot after each:
+/// generations 0 to 4.
+fn four_attempts_with_snapshots(dir: &std::path::Path, retention: crate::JournalRetention) {
     let cfg = config(Mode::Progressive);
-    {
-        let (mut c, _) = Campaign::open_with(dir.path(), cfg.clone(), options()).unwrap();
-        for i in 0..3 {
-            c.add_contact(&format!("20255502{i:02}"), "", None, 0)
-                .unwrap();
-        }
-        let op = ready(&mut c, T0);
-        let call = dial_with(&mut c, op, T0);
-        c.handle(Event::Rejected(call), T0 + 3 * SEC).unwrap();
-        poll(&mut c, T0 + 3 * SEC);
-        c.snapshot().unwrap();
-        let call = dial_with(&mut c, op, T0 + 10 * SEC);
-        c.handle(Event::Unreachable(call), T0 + 30 * SEC).unwrap();
-        poll(&mut c, T0 + 30 * SEC);
+    let opts = DurableOptions {
+        journal_retention: retention,
+        ..options()
+    };
+    let (mut c, _) = Campaign::open_with(dir, cfg, opts).unwrap();
+    for i in 0..4 {
+        c.add_contact(&format!("20255502{i:02}"), "", None, 0)
+            .unwrap();
     }
-    let records = read_records(dir.path(), cfg, None).unwrap();
-    assert_eq!(records.attempts.len(), 1);
-    assert_eq!(records.dials_before, 1);
-    assert_eq!(records.dials_total, 2);
-    assert_eq!(records.attempts[0].outcome, Outcome::NoAnswer);
-    assert_eq!(records.attempts[0].ring_ms, Some(20 * SEC));
+    let op = ready(&mut c, T0);
+    for i in 0..4u64 {
+        // Within the 30 s offer timeout of the offer made at the last poll.
+        let now = T0 + i * 10 * SEC;
+        let call = dial_with(&mut c, op, now);
+        c.handle(Event::Rejected(call), now + 3 * SEC).unwrap();
+        poll(&mut c, now + 3 * SEC);
+        c.snapshot().unwrap();
+    }
+}
+
+#[test]
+fn archived_journals_keep_every_attempt_across_snapshots() {
+    let dir = tempfile::tempdir().unwrap();
+    four_attempts_with_snapshots(dir.path(), crate::JournalRetention::Archive);
+    // Generations 0..=2 were moved out of the directory, not deleted.
+    let archive = dir.path().join("archive");
+    for g in 0..3 {
+        assert!(
+            archive.join(format!("journal-{g:08X}.dcj")).is_file(),
+            "{g}"
+        );
+        assert!(
+            !dir.path().join(format!("journal-{g:08X}.dcj")).exists(),
+            "{g}"
+        );
+    }
+    let records = read_records(dir.path(), config(Mode::Progressive), None).unwrap();
+    let contacts: Vec<u32> = records.attempts.iter().map(|r| r.contact.0).collect();
+    assert_eq!(contacts, [0, 1, 2, 3]);
+    assert!(records
+        .attempts
+        .iter()
+        .all(|r| r.complete && r.outcome == Outcome::Busy));
+    assert_eq!(records.dials_before, 0);
+    assert_eq!(records.dials_total, 4);
+    assert_eq!(records.first_generation, 0);
+    // The campaign the records end with is the one recovery opens.
+    let (reopened, _) =
+        Campaign::open_with(dir.path(), config(Mode::Progressive), options()).unwrap();
+    for id in 0..4 {
+        assert_eq!(
+            records.campaign.state(ContactId(id)),
+            reopened.state(ContactId(id))
+        );
+    }
+}
+
+#[test]
+fn pruned_journals_lose_their_attempts_and_the_records_say_which() {
+    let dir = tempfile::tempdir().unwrap();
+    four_attempts_with_snapshots(dir.path(), crate::JournalRetention::Prune);
+    assert!(!dir.path().join("archive").exists());
+    let records = read_records(dir.path(), config(Mode::Progressive), None).unwrap();
+    // The replay starts from snapshot 4 (the newest): journals 0..=3 are
+    // not read (0..=2 deleted, 3 kept only as recovery's fallback).
+    assert_eq!(records.first_generation, 4);
+    assert_eq!(records.attempts.len(), 0);
+    assert_eq!(records.dials_before, 4);
+    assert_eq!(records.dials_total, 4);
 }
 
 #[test]
@@ -286,4 +335,102 @@ fn a_missing_directory_is_an_error_naming_it() {
 fn format_time_is_rfc3339_utc_with_milliseconds() {
     assert_eq!(format_time(T0 + 250), "2026-03-02T15:00:00.250Z");
     assert_eq!(format_time(0), "1970-01-01T00:00:00.000Z");
+}
+
+#[test]
+fn a_contact_parked_outside_its_window_names_the_guard_in_its_next_attempt() {
+    let dir = tempfile::tempdir().unwrap();
+    let cfg = CampaignConfig {
+        // T0 is Monday 15:00 UTC: the window opens an hour later.
+        calling_window: crate::compliance::window::WeeklyWindow::parse("Mon 16:00-20:00").unwrap(),
+        ..config(Mode::Progressive)
+    };
+    {
+        let (mut c, _) = Campaign::open_with(dir.path(), cfg.clone(), options()).unwrap();
+        c.add_contact("2025550301", "", None, 0).unwrap();
+        let op = ready(&mut c, T0);
+        assert!(
+            !poll(&mut c, T0)
+                .iter()
+                .any(|cmd| matches!(cmd, Command::Offer { .. })),
+            "nothing is offered before the window opens"
+        );
+        let call = dial_with(&mut c, op, T0 + 3_600 * SEC);
+        c.handle(Event::Rejected(call), T0 + 3_610 * SEC).unwrap();
+        poll(&mut c, T0 + 3_610 * SEC);
+    }
+    let records = read_records(dir.path(), cfg, None).unwrap();
+    assert_eq!(records.attempts.len(), 1);
+    let a = &records.attempts[0];
+    assert_eq!(a.held_back_reasons, vec![(HoldReason::Window, 1)]);
+    assert_eq!(a.held_back_reasons_text(), "window=1");
+    assert_eq!(
+        records.held_back.get(&HoldReason::Window),
+        Some(&1),
+        "{:?}",
+        records.held_back
+    );
+    assert_eq!(records.held_back.len(), 1);
+    let mut csv = Vec::new();
+    write_csv(&records.attempts, &mut csv).unwrap();
+    let text = String::from_utf8(csv).unwrap();
+    assert!(
+        text.lines().nth(1).unwrap().contains(",window=1,"),
+        "{text}"
+    );
+}
+
+#[test]
+fn the_caller_id_journaled_with_the_configuration_fills_each_attempt() {
+    let dir = tempfile::tempdir().unwrap();
+    let first = CampaignConfig {
+        caller_id: "+12025550100".into(),
+        ..config(Mode::Progressive)
+    };
+    // A caller ID change is a tuning change: applied at reopen, journaled.
+    let second = CampaignConfig {
+        caller_id: "+12025550199".into(),
+        ..first.clone()
+    };
+    let unset = CampaignConfig {
+        caller_id: String::new(),
+        ..first.clone()
+    };
+    for (i, cfg) in [&first, &second, &unset].into_iter().enumerate() {
+        let (mut c, report) = Campaign::open_with(dir.path(), cfg.clone(), options()).unwrap();
+        if i == 1 {
+            assert!(
+                report
+                    .config_changes
+                    .iter()
+                    .any(|ch| ch.field == "caller_id"),
+                "{:?}",
+                report.config_changes
+            );
+        }
+        let now = T0 + i as u64 * 100 * SEC;
+        c.add_contact(&format!("20255504{i:02}"), "", None, 0)
+            .unwrap();
+        let op = ready(&mut c, now);
+        let call = dial_with(&mut c, op, now);
+        c.handle(Event::Rejected(call), now + 5 * SEC).unwrap();
+        poll(&mut c, now + 5 * SEC);
+        if i == 0 {
+            // The snapshot's configuration is the one in force after it.
+            c.snapshot().unwrap();
+        }
+    }
+    let records = read_records(dir.path(), unset, None).unwrap();
+    let ids: Vec<Option<&str>> = records
+        .attempts
+        .iter()
+        .map(|r| r.caller_id.as_deref())
+        .collect();
+    // Every attempt has the caller ID in force at its dial, the first one
+    // (before the snapshot) included.
+    assert_eq!(
+        ids,
+        [Some("+12025550100"), Some("+12025550199"), None],
+        "{ids:?}"
+    );
 }

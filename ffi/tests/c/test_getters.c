@@ -201,6 +201,33 @@ static void test_import_rows(const char *dir) {
   dc_import_rows_free(rows);
   dc_import_rows_free(NULL);
 
+  /* The same list from memory: the same report, row for row. */
+  static const char list[] = "phone,external_id,timezone\n"
+                             "212-555-0110,a,UTC\n"
+                             "\n"
+                             "212-555-0111,b,Nowhere/Land\n"
+                             "12,c,UTC\n"
+                             "212-555-0112,d\n"
+                             "212-555-0113,e,UTC\n";
+  dc_import_rows *mem = NULL;
+  MUST(dc_campaign_import_csv_buffer_rows(c, (const uint8_t *)list, sizeof list - 1, &rep, &mem));
+  EXPECT(rep.rows == 5 && rep.contacts == 3 && rep.row_errors == 2);
+  MUST(dc_import_rows_len(mem, &nrows, &nbad));
+  EXPECT(nrows == 5 && nbad == 3);
+  MUST(dc_import_rows_get(mem, 0, r, 8, &n));
+  EXPECT(n == 5);
+  EXPECT(r[0].line == 2 && r[0].contact == 3 && r[0].status == DC_ROW_STATUS_ADDED);
+  EXPECT(r[1].line == 4 && r[1].status == DC_ROW_STATUS_SKIPPED);
+  EXPECT(r[2].line == 5 && r[2].contact == 4 && r[2].status == DC_ROW_STATUS_INVALID_RECORD);
+  EXPECT(r[4].line == 7 && r[4].contact == 5);
+  MUST(dc_import_rows_bad(mem, 2, b, 2, &n));
+  EXPECT(n == 1 && b[0].line == 6 && strcmp(b[0].reason, "field_count") == 0);
+  dc_import_rows_free(mem);
+  dc_import_rows *none = NULL;
+  EXPECT_STATUS(DC_STATUS_NULL_POINTER,
+                dc_campaign_import_csv_buffer_rows(c, NULL, 4, NULL, &none));
+  EXPECT(none == NULL);
+
   dc_import_rows *untouched = NULL;
   snprintf(path, sizeof path, "%s/no-such-file.csv", dir);
   EXPECT_STATUS(DC_STATUS_IO, dc_campaign_import_csv_rows(c, path, NULL, &untouched));

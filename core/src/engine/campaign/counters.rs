@@ -52,14 +52,19 @@ impl Campaign {
     /// Reports a fact about contact `id` at `now`: journaled, counted (see
     /// [`Campaign::count`]) and given to the pacer's statistics.
     pub(super) fn record(&mut self, fact: Fact, id: ContactId, now: u64) {
+        let bound = fact == Fact::Dialed && self.calls.operator(id).is_some();
+        self.record_bound(fact, id, bound, now);
+    }
+
+    /// [`Campaign::record`] when the caller knows whether the contact's
+    /// call is `bound` to an operator (a dial just placed), which saves the
+    /// lookup; `bound` is read for a dial only.
+    pub(super) fn record_bound(&mut self, fact: Fact, id: ContactId, bound: bool, now: u64) {
         self.journal_fact(fact, id);
         self.count(fact, id, now);
         let stats = &mut self.pacing.stats;
         match fact {
-            Fact::Dialed => {
-                let bound = self.calls.operator(id).is_some();
-                stats.on_dial(id.0, bound, now);
-            }
+            Fact::Dialed => stats.on_dial(id.0, bound, now),
             Fact::Answered => stats.on_live_answer(id.0, now),
             Fact::Connected => stats.on_connect(id.0, now),
             Fact::Machine | Fact::Abandoned => {}

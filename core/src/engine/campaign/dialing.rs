@@ -3,9 +3,12 @@
 //! `poll` connects waiting answered calls, fires zone and contact timers,
 //! connects again, then offers (preview, progressive) or paces (predictive),
 //! writes the journal and hands the commands out through the emission gate.
-//! `dial` checks every guard right before it writes the Dial; a dial the
-//! guards refuse sends the contact where the guard says, with no attempt
-//! counted, and revokes it from the operator who accepted it. Predictive
+//! `dial` checks every guard right before `place_dial` writes the Dial (a
+//! predictive dial takes the number selection's guards cleared a moment
+//! before, at the same `now` with nothing changed since, and goes straight
+//! to `place_dial`); a dial the guards refuse sends the contact where the
+//! guard says, with no attempt counted, and revokes it from the operator
+//! who accepted it. Predictive
 //! pacing asks the pacer how many calls to dial (capped by the abandon
 //! guard) and keeps an operator for a contact abandoned recently.
 
@@ -43,7 +46,7 @@ impl Campaign {
         Ok(())
     }
 
-    /// The one place that emits Dial. Checks every guard; returns true if it dialed.
+    /// Dials a contact if every guard allows it now; returns true if it dialed.
     pub(super) fn dial(
         &mut self,
         id: ContactId,
@@ -56,8 +59,8 @@ impl Campaign {
         } else {
             Some(self.guard(id, now))
         };
-        let number = match guard {
-            Some(Guard::Go(number)) => number,
+        match guard {
+            Some(Guard::Go(number)) => self.place_dial(id, number, operator, trigger, now),
             other => {
                 // Not dialed: release the operator and withdraw the contact.
                 let pending = self.take_live(id).and_then(|l| l.pending);
@@ -77,22 +80,36 @@ impl Campaign {
                         if self.canceled {
                             self.apply(id, Trigger::Cancel, State::CanceledByAdmin);
                         } else {
+                            self.journal_held_back(id, crate::records::HoldReason::Paused);
                             let to = self.waiting_state(id);
                             self.apply(id, Trigger::Deferred, to);
                             self.enqueue_front(id);
                         }
                     }
                 }
-                return false;
+                false
             }
-        };
+        }
+    }
+
+    /// Writes the Dial for a contact whose guards said `Go(number)` at
+    /// `now`, with nothing changed since (selection's check, or `dial`'s).
+    pub(super) fn place_dial(
+        &mut self,
+        id: ContactId,
+        number: u64,
+        operator: Option<OperatorId>,
+        trigger: Trigger,
+        now: u64,
+    ) -> bool {
         let attempt = self.store.add_attempt(id).expect("known contact");
         self.apply(id, trigger, State::Calling);
-        self.calls.dial(id, number, operator);
+        let cleared_at = self.blacklist.version();
+        self.calls.dial(id, number, operator, cleared_at);
         if let Some(op) = operator {
             self.operators.set(op, OperatorState::OnCall, Some(id), now);
         }
-        self.record(Fact::Dialed, id, now);
+        self.record_bound(Fact::Dialed, id, operator.is_some(), now);
         self.timers
             .arm(id.0, now.saturating_add(self.config.ring_timeout_ms));
         self.outbox.push(Command::Dial {
@@ -130,8 +147,12 @@ impl Campaign {
             guard: self.config.abandon_guard,
         };
         let dials = self.pacing.decide(&self.operators, ctx);
+        // Each contact comes with the number its guards cleared a moment
+        // before, at this same `now` and with nothing changed since, so the
+        // Dial is placed without asking them again (the emission gate still
+        // checks it as it leaves).
         for _ in 0..dials {
-            let Some(id) = self.next_contact(now) else {
+            let Some((id, number)) = self.next_dialable(now) else {
                 break;
             };
             let window = self.config.retry.reserve_operator_after_abandon_ms;
@@ -146,12 +167,12 @@ impl Campaign {
                     self.enqueue_front(id);
                     break;
                 };
-                self.dial(id, Some(op), Trigger::Dial, now);
+                self.place_dial(id, number, Some(op), Trigger::Dial, now);
                 if self.operators.ready_count() == 0 {
                     break;
                 }
             } else {
-                self.dial(id, None, Trigger::Dial, now);
+                self.place_dial(id, number, None, Trigger::Dial, now);
             }
         }
     }

@@ -8,9 +8,13 @@
 //! writes generation `G + 1` (to a temporary file, fsync, rename, fsync the
 //! directory), starts journal `G + 1` (its header holds the sequence
 //! number of its first record, which snapshot `G + 1` records too), closes
-//! journal `G` with a trailer, and deletes what is older than `G`:
+//! journal `G` with a trailer, and removes what is older than `G`:
 //! one older generation is kept, so a damaged newest snapshot still has a
 //! fallback (snapshot `G` + journal `G` + journal `G + 1` give the same state).
+//! Older snapshots are deleted; older journals are moved into `archive/`
+//! (the default, [`JournalRetention::Archive`]: they hold the attempt
+//! history the records read, see `crate::records`) or deleted
+//! ([`JournalRetention::Prune`]). Recovery never reads the archive.
 //!
 //! **What is durable.** The contacts (every column, external ids, invalid
 //! records), the due time of each scheduled retry, pending admin actions on
@@ -36,6 +40,7 @@
 //! | 9 | number fixed | `id u32, number u64` |
 //! | 10 | operator added | — |
 //! | 15 | call operator | `id u32, operator u32` (the operator on the contact's call: at a dial with an operator, at a connect) |
+//! | 16 | held back | `reason u8, id u32` (a contact held back instead of dialed: 1 window, 2 number busy, 3 24 h cap, 4 paused, 5 blacklisted, 6 attempts used up; see `crate::records::HoldReason`) |
 //! | 3 | contact added | `id u32, state u8, priority u8, zone u16, number u64, ext_len u32, ext, reason u8, raw` |
 //! | 4 | numbers added | `first_id u32, priority u8, zone u16, numbers u64…` |
 //! | 5 | time zone | `id u16, name` |
@@ -97,7 +102,7 @@ mod recovery;
 mod reopen;
 mod report;
 
-pub use errors::{DurableError, DurableOptions, OpenError};
+pub use errors::{DurableError, DurableOptions, JournalRetention, OpenError};
 use records::*;
 pub(crate) use records::{decode_seen, Fact as SeenFact, ObserveReplay, Observer, Seen};
 pub(super) use records::{AdminRecord, Fact, Replay};
@@ -159,6 +164,11 @@ pub const SNAPSHOT_BACKOFF_MAX_MS: u64 = 300_000;
 
 fn snapshot_path(dir: &Path, generation: u64) -> PathBuf {
     dir.join(format!("snapshot-{generation:08x}.dcs"))
+}
+
+/// Where archived journals go (see [`JournalRetention`]).
+pub(crate) fn archive_dir(dir: &Path) -> PathBuf {
+    dir.join("archive")
 }
 
 fn journal_path(dir: &Path, generation: u64) -> PathBuf {
@@ -227,7 +237,7 @@ impl Campaign {
             LockError::Locked { dir } => OpenError::Locked(dir),
             LockError::Io { dir, source } => OpenError::Io { path: dir, source },
         })?;
-        let loaded = load(dir, config.clone(), None)?;
+        let loaded = load(dir, config.clone(), None, false)?;
         let (mut campaign, mut report, tail) = (loaded.campaign, loaded.report, loaded.tail);
         // Reopen checks before anything is written.
         let changes = match &loaded.stored_config {
@@ -346,7 +356,7 @@ impl Campaign {
                 source: io::Error::new(io::ErrorKind::NotFound, "no such data directory"),
             });
         }
-        let loaded = load(dir, config, None)?;
+        let loaded = load(dir, config, None, false)?;
         let (mut campaign, mut report) = (loaded.campaign, loaded.report);
         campaign.reconcile(&mut report);
         Ok((campaign, report))
@@ -483,13 +493,35 @@ impl Campaign {
         // one exists. Best effort: the new header says the same.
         let _ = old.close();
         d.last_tick = u64::MAX;
-        // Keep one older generation as a fallback; drop the rest.
+        // Keep one older generation as a fallback; archive (or delete) the
+        // older journals, delete the older snapshots. Best effort: a journal
+        // that cannot be moved stays where it is (recovery skips it) and the
+        // next snapshot tries again.
+        let retention = d.options.journal_retention;
         if let Ok((snaps, journals)) = list_generations(&dir) {
             for g in snaps.into_iter().filter(|&g| g + 1 < generation) {
                 let _ = fs::remove_file(snapshot_path(&dir, g));
             }
-            for g in journals.into_iter().filter(|&g| g + 1 < generation) {
-                let _ = fs::remove_file(journal_path(&dir, g));
+            let old: Vec<u64> = journals
+                .into_iter()
+                .filter(|&g| g + 1 < generation)
+                .collect();
+            match retention {
+                JournalRetention::Prune => {
+                    for g in old {
+                        let _ = fs::remove_file(journal_path(&dir, g));
+                    }
+                }
+                JournalRetention::Archive if !old.is_empty() => {
+                    let archive = archive_dir(&dir);
+                    if fs::create_dir_all(&archive).is_ok() {
+                        for g in old {
+                            let _ = fs::rename(journal_path(&dir, g), journal_path(&archive, g));
+                        }
+                        let _ = sync_dir(&archive).and_then(|()| sync_dir(&dir));
+                    }
+                }
+                JournalRetention::Archive => {}
             }
         }
         Ok(SnapshotInfo {

@@ -6,7 +6,10 @@
 //! forbids); a Dial, an Offer, a Connect, a Hangup or an Abandon is made
 //! inside `poll`, by the step that checked its guards a moment before, and
 //! the gate checks each of them once more against the state at the moment
-//! it leaves: for a Dial the number not blacklisted, the attempts within
+//! it leaves: for a Dial the number not blacklisted (answered without a
+//! lookup while the blacklist's [`crate::blacklist::Blacklist::version`] is
+//! the one the guards cleared the number at, recorded with the call: an
+//! unchanged list gives the same answer), the attempts within
 //! `max_attempts`, the contact's window open, the number in no other call,
 //! the per-number 24-hour cap, the campaign neither paused nor canceled;
 //! for an Offer the same as selection; for a Connect the call answered and
@@ -149,6 +152,7 @@ impl Campaign {
                 }
                 let id = call.contact;
                 let live = self.calls.get(id).ok_or(Refusal::Stale)?;
+                let cleared = live.cleared_at == self.blacklist.version();
                 let current = self.store.attempts(id) == Some(call.attempt);
                 if self.store.state(id) != Some(State::Calling)
                     || !current
@@ -158,7 +162,7 @@ impl Campaign {
                 {
                     return Err(Refusal::Stale);
                 }
-                self.dial_guards_hold(id, number, call.attempt)
+                self.dial_guards_hold(id, number, call.attempt, cleared)
             }
             Command::Offer { contact, operator } => {
                 if self.paused || self.canceled {

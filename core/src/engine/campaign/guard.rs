@@ -13,6 +13,7 @@
 //! asks `dial_guards_hold` of a Dial already placed (its own dial counted).
 
 use super::*;
+use crate::records::HoldReason;
 
 /// What the guard remembers of past facts (fed by `record`, see `counters`).
 #[derive(Debug, Default)]
@@ -31,8 +32,8 @@ pub(super) enum Guard {
     Exhausted,
     /// Outside the calling window of this zone.
     Park(ZoneId),
-    /// Not before this time (number busy, daily cap).
-    Delay(u64),
+    /// Not before this time, and why (number busy, daily cap).
+    Delay(u64, HoldReason),
 }
 
 impl Campaign {
@@ -54,7 +55,10 @@ impl Campaign {
             return Guard::Park(zone);
         }
         if self.calls.number_busy(number, id) {
-            return Guard::Delay(now.saturating_add(self.config.number_busy_delay_ms));
+            return Guard::Delay(
+                now.saturating_add(self.config.number_busy_delay_ms),
+                HoldReason::NumberBusy,
+            );
         }
         let cap = self.config.retry.max_attempts_per_24h;
         if cap > 0 {
@@ -62,7 +66,10 @@ impl Campaign {
                 let day_ago = now.saturating_sub(24 * 3_600_000);
                 times.retain(|t| *t > day_ago);
                 if times.len() >= cap as usize {
-                    return Guard::Delay(times[0].saturating_add(24 * 3_600_000 + 1));
+                    return Guard::Delay(
+                        times[0].saturating_add(24 * 3_600_000 + 1),
+                        HoldReason::DailyCap,
+                    );
                 }
             }
         }
@@ -71,13 +78,22 @@ impl Campaign {
 
     /// Applies a guard that said no: the contact goes where it must and is
     /// not dialed.
+    /// Each refusal is journaled with its reason (`held back`, for the
+    /// attempt records); `park` journals its own.
     pub(super) fn hold_back(&mut self, id: ContactId, guard: Guard, now: u64) {
         match guard {
             Guard::Go(_) => {}
-            Guard::Blacklisted => self.apply(id, Trigger::BlacklistHit, State::Blacklisted),
-            Guard::Exhausted => self.apply(id, Trigger::AttemptsExhausted, State::NotReached),
+            Guard::Blacklisted => {
+                self.journal_held_back(id, HoldReason::Blacklisted);
+                self.apply(id, Trigger::BlacklistHit, State::Blacklisted);
+            }
+            Guard::Exhausted => {
+                self.journal_held_back(id, HoldReason::AttemptsExhausted);
+                self.apply(id, Trigger::AttemptsExhausted, State::NotReached);
+            }
             Guard::Park(zone) => self.park(id, zone, false, now),
-            Guard::Delay(at) => {
+            Guard::Delay(at, reason) => {
+                self.journal_held_back(id, reason);
                 self.apply(id, Trigger::Deferred, State::RetryScheduled);
                 self.timers.arm(id.0, at);
             }
@@ -90,6 +106,7 @@ impl Campaign {
     /// skips the zone's contacts, see `crate::queue`) until its zone timer
     /// sees the window open.
     pub(super) fn park(&mut self, id: ContactId, zone: ZoneId, popped: bool, now: u64) {
+        self.journal_held_back(id, HoldReason::Window);
         let to = self.waiting_state(id);
         self.apply(id, Trigger::Deferred, to);
         if !(popped && self.queue.unpop(id.0)) {
@@ -123,14 +140,19 @@ impl Campaign {
     }
 
     /// The Dial guards for a call just placed (its own dial already counted
-    /// in the attempts and the 24-hour history).
+    /// in the attempts and the 24-hour history). `cleared`: the blacklist
+    /// has not changed since the guards cleared this number for the call
+    /// (its version is the one recorded at the dial), so the answer is
+    /// known without a lookup.
     pub(super) fn dial_guards_hold(
         &mut self,
         id: ContactId,
         number: u64,
         attempt: u8,
+        cleared: bool,
     ) -> Result<(), gate::Refusal> {
-        if self.blacklist.contains(number) || attempt > self.config.retry.max_attempts {
+        let blacklisted = !cleared && self.blacklist.contains(number);
+        if blacklisted || attempt > self.config.retry.max_attempts {
             return Err(gate::Refusal::Guard);
         }
         let i = id.index();

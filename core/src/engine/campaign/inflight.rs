@@ -23,7 +23,15 @@ pub(super) struct Live {
     pub(super) call_number: Option<u64>,
     pub(super) answered: bool,
     pub(super) pending: Option<PendingAdmin>,
+    /// The blacklist's [`Blacklist::version`] at which the guards cleared
+    /// `call_number` for this call ([`NOT_CLEARED`] before a dial): while
+    /// it is current, the emission gate knows the answer without a lookup.
+    pub(super) cleared_at: u64,
 }
+
+/// [`Live::cleared_at`] of a contact not dialed yet (no blacklist version
+/// ever reaches it).
+pub(super) const NOT_CLEARED: u64 = u64::MAX;
 
 /// The calls in flight and the numbers they hold.
 #[derive(Debug, Default)]
@@ -70,23 +78,36 @@ impl Calls {
                 call_number: None,
                 answered: false,
                 pending: None,
+                cleared_at: NOT_CLEARED,
             },
         );
     }
 
     /// A dial: the contact's call on `number` (its pending admin action
-    /// kept), the offer reservation turned into a number in a call.
-    pub(super) fn dial(&mut self, id: ContactId, number: u64, operator: Option<OperatorId>) {
-        let pending = self.get(id).and_then(|l| l.pending);
-        self.live.insert(
-            id.0,
-            Live {
-                operator,
-                call_number: Some(number),
-                answered: false,
-                pending,
-            },
-        );
+    /// kept), cleared by the guards at blacklist version `cleared_at`, the
+    /// offer reservation turned into a number in a call. One hash probe for
+    /// the record (an entry), none for the offers when there are none.
+    pub(super) fn dial(
+        &mut self,
+        id: ContactId,
+        number: u64,
+        operator: Option<OperatorId>,
+        cleared_at: u64,
+    ) {
+        let live = self.live.entry(id.0).or_insert(Live {
+            operator,
+            call_number: None,
+            answered: false,
+            pending: None,
+            cleared_at,
+        });
+        *live = Live {
+            operator,
+            call_number: Some(number),
+            answered: false,
+            pending: live.pending,
+            cleared_at,
+        };
         self.release_offer(id, number);
         self.numbers_in_call.insert(number);
     }
@@ -100,7 +121,7 @@ impl Calls {
     }
 
     fn release_offer(&mut self, id: ContactId, number: u64) {
-        if self.numbers_offered.get(&number) == Some(&id.0) {
+        if !self.numbers_offered.is_empty() && self.numbers_offered.get(&number) == Some(&id.0) {
             self.numbers_offered.remove(&number);
         }
     }
@@ -117,10 +138,11 @@ impl Calls {
 
     /// True while `number` is offered for another contact than `id` or in a call.
     pub(super) fn number_busy(&self, number: u64, id: ContactId) -> bool {
-        let offered_elsewhere = self
-            .numbers_offered
-            .get(&number)
-            .is_some_and(|&other| other != id.0);
+        let offered_elsewhere = !self.numbers_offered.is_empty()
+            && self
+                .numbers_offered
+                .get(&number)
+                .is_some_and(|&other| other != id.0);
         offered_elsewhere || self.in_call(number)
     }
 

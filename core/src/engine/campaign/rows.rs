@@ -32,6 +32,28 @@ impl Campaign {
         self.journal_write();
         Ok(report)
     }
+
+    /// [`Campaign::import_csv`] from any reader (a list held in memory),
+    /// calling `on_row` for every data row as
+    /// [`Campaign::import_csv_path_rows`] does.
+    pub fn import_csv_rows<R: std::io::Read>(
+        &mut self,
+        input: R,
+        on_row: impl FnMut(RowSeen),
+    ) -> Result<ImportReport, ImportError> {
+        let options = self.import_options();
+        let report = import::import_csv_rows(
+            input,
+            &mut self.store,
+            &mut self.zones,
+            &self.blacklist,
+            &options,
+            on_row,
+        )?;
+        self.after_add(report.ids.clone(), false);
+        self.journal_write();
+        Ok(report)
+    }
 }
 
 #[cfg(test)]
@@ -67,5 +89,18 @@ mod tests {
         assert_eq!(c.state(ContactId(1)), Some(State::InvalidRecord));
         assert_eq!(c.state(ContactId(2)), Some(State::Initial));
         assert!(c.needs_poll());
+
+        // The same list from memory: the same rows and contacts.
+        let mut m = Campaign::new(CampaignConfig::default()).unwrap();
+        let mut from_memory = Vec::new();
+        let again = m
+            .import_csv_rows(
+                &b"phone,timezone\n+14155550100,UTC\n\n+14155550101,Nowhere/Land\nbad,UTC\n+14155550102,UTC\n"[..],
+                |r| from_memory.push(r),
+            )
+            .unwrap();
+        assert_eq!(from_memory, rows);
+        assert_eq!(again.ids, report.ids);
+        assert_eq!(m.state(ContactId(1)), Some(State::InvalidRecord));
     }
 }

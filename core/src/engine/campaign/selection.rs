@@ -18,6 +18,11 @@ impl Campaign {
 
     /// those that may not.
     pub(super) fn next_contact(&mut self, now: u64) -> Option<ContactId> {
+        self.next_dialable(now).map(|(id, _)| id)
+    }
+
+    /// [`Campaign::next_contact`] with the number its guards cleared.
+    pub(super) fn next_dialable(&mut self, now: u64) -> Option<(ContactId, u64)> {
         while let Some(id) = self.queue.pop() {
             let id = ContactId(id);
             let state = self.store.state(id)?;
@@ -27,7 +32,7 @@ impl Campaign {
                 continue;
             }
             match self.guard(id, now) {
-                Guard::Go(_) => return Some(id),
+                Guard::Go(number) => return Some((id, number)),
                 // Back in its place; its zone is skipped from now on.
                 Guard::Park(zone) => self.park(id, zone, true, now),
                 other => self.hold_back(id, other, now),

@@ -212,3 +212,43 @@ fn a_closed_zone_is_skipped_whole_and_reopens_in_import_order() {
     assert!(!c.queue.is_closed(tokyo));
     assert_eq!(order, vec![ids[0], ids[2], ids[4]]);
 }
+
+/// A predictive Dial held by the host: the gate's blacklist answer is reused
+/// only while the blacklist is unchanged since the guards cleared the number.
+fn held_dial(c: &mut Campaign) -> Command {
+    let op = c.add_operator();
+    c.handle(Event::OperatorLogin(op), 0).unwrap();
+    c.handle(Event::OperatorReady(op), 0).unwrap();
+    let out = poll(c, 1);
+    assert_eq!(out.len(), 1, "{out:?}");
+    out[0]
+}
+
+#[test]
+fn held_dial_passes_the_gate_again_while_the_blacklist_is_unchanged() {
+    let mut c = campaign(Mode::Predictive);
+    c.add_contact("(212) 555-0100", "crm-1", None, 0).unwrap();
+    let dial = held_dial(&mut c);
+    // Another number's change bumps the version: the gate looks it up again
+    // and still lets the held Dial out.
+    c.handle(Event::BlacklistAdd(12125550199), 2).unwrap();
+    assert_eq!(c.recheck(&dial, 3), Ok(true));
+    assert_eq!(c.recheck(&dial, 4), Ok(true));
+}
+
+#[test]
+fn held_dial_of_a_number_blacklisted_since_is_withdrawn() {
+    let mut c = campaign(Mode::Predictive);
+    let id = c.add_contact("(212) 555-0100", "crm-1", None, 0).unwrap();
+    let dial = held_dial(&mut c);
+    assert!(matches!(
+        dial,
+        Command::Dial {
+            number: 12125550100,
+            ..
+        }
+    ));
+    c.handle(Event::BlacklistAdd(12125550100), 2).unwrap();
+    assert_eq!(c.recheck(&dial, 3), Ok(false));
+    assert_ne!(c.state(id), Some(State::Calling));
+}

@@ -17,16 +17,37 @@ pub struct DurableOptions {
     /// [`RecoveryReport::config_changes`]. Without it such a reopen is
     /// [`OpenError::ConfigChanged`]. See the reopen checks in the module doc.
     pub accept_config_change: bool,
+    /// What a snapshot does with the journals it makes redundant (older
+    /// than the generation kept as a fallback).
+    pub journal_retention: JournalRetention,
+}
+
+/// What a snapshot does with the journals older than the generation kept as
+/// a fallback: they are no longer needed to recover, but they hold the
+/// attempt history (the US Telemarketing Sales Rule asks for five years).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum JournalRetention {
+    /// Move them into `DIR/archive/` (the default): the attempt records
+    /// (`crate::records`) read the archive too and see every attempt since
+    /// the campaign began. Recovery never reads the archive; older
+    /// snapshots are deleted.
+    #[default]
+    Archive,
+    /// Delete them (and the older snapshots): the records cover only the
+    /// journals present, and the audit's "records kept" rule says which
+    /// range is gone.
+    Prune,
 }
 
 impl Default for DurableOptions {
-    /// `Always` (nothing acknowledged is lost, even on power loss) and a
-    /// snapshot every 10 million records.
+    /// `Always` (nothing acknowledged is lost, even on power loss), a
+    /// snapshot every 10 million records, journals archived.
     fn default() -> Self {
         DurableOptions {
             fsync: FsyncPolicy::Always,
             snapshot_every_records: 10_000_000,
             accept_config_change: false,
+            journal_retention: JournalRetention::Archive,
         }
     }
 }

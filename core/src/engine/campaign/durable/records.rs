@@ -33,6 +33,9 @@ const PART_LAST: u8 = 2;
 pub(super) const BULK_PART_BYTES: usize = 1 << 20;
 /// The operator on a contact's call (for the attempt records, `crate::records`).
 pub(super) const CALL_OPERATOR: u8 = 15;
+/// A contact held back instead of dialed, and why (`reason u8, id u32`,
+/// see [`crate::records::HoldReason`]); only the attempt records read it.
+pub(super) const HELD_BACK: u8 = 16;
 
 /// Contact rows per journal record.
 pub(super) const ROWS_PER_RECORD: usize = 1 << 20;
@@ -209,6 +212,13 @@ pub(crate) enum Seen {
         /// The operator.
         operator: u32,
     },
+    /// A contact held back instead of dialed.
+    HeldBack {
+        /// The contact.
+        id: u32,
+        /// Why.
+        reason: crate::records::HoldReason,
+    },
 }
 
 /// Decodes the fixed-size sub-records of one journal record (variable-size
@@ -251,6 +261,13 @@ pub(crate) fn decode_seen(payload: &[u8]) -> Result<Vec<Seen>, String> {
                 let operator = c.u32()?;
                 out.push(Seen::CallOperator { id, operator });
             }
+            HELD_BACK => {
+                let code = c.u8()?;
+                let reason = crate::records::HoldReason::from_code(code)
+                    .ok_or_else(|| format!("unknown hold-back reason {code}"))?;
+                let id = c.u32()?;
+                out.push(Seen::HeldBack { id, reason });
+            }
             ADMIN => {
                 c.u8()?;
             }
@@ -292,6 +309,19 @@ impl Campaign {
                     d.batch.extend_from_slice(&op.0.to_le_bytes());
                 }
             }
+        }
+    }
+
+    /// Journals a contact held back instead of dialed, with the reason.
+    #[inline]
+    pub(in crate::engine::campaign) fn journal_held_back(
+        &mut self,
+        id: ContactId,
+        reason: crate::records::HoldReason,
+    ) {
+        if let Some(d) = self.durable.as_deref_mut() {
+            d.batch.extend_from_slice(&[HELD_BACK, reason as u8]);
+            d.batch.extend_from_slice(&id.0.to_le_bytes());
         }
     }
 
@@ -862,6 +892,10 @@ impl Campaign {
                 // Only the attempt records read it.
                 c.take(8)?;
             }
+            HELD_BACK => {
+                // Only the attempt records read it; it changes no state.
+                c.take(5)?;
+            }
             CONFIG => {
                 let text = std::str::from_utf8(c.rest()).map_err(|_| "configuration not UTF-8")?;
                 self.replay.config = Some(text.to_owned());
@@ -920,7 +954,7 @@ impl Campaign {
                 source: io::Error::new(io::ErrorKind::NotFound, "no such data directory"),
             });
         }
-        let loaded = load(dir, config, Some(observer))?;
+        let loaded = load(dir, config, Some(observer), true)?;
         let mut campaign = loaded.campaign;
         let observer = campaign
             .replay
@@ -928,6 +962,19 @@ impl Campaign {
             .take()
             .expect("the replay keeps its observer");
         Ok((campaign, loaded.report, loaded.stored_config, observer))
+    }
+
+    /// The value of `field` in the configuration stored last, as far as
+    /// replay has read (the snapshot's, then each journaled one): what the
+    /// attempt records read the caller ID from. `None` when no
+    /// configuration was stored or it lacks the field.
+    pub(crate) fn stored_config_value(&self, field: &str) -> Option<&str> {
+        self.replay
+            .config
+            .as_deref()?
+            .lines()
+            .find_map(|l| l.split_once('=').filter(|(n, _)| *n == field))
+            .map(|(_, v)| v)
     }
 
     /// The fields of this campaign's configuration that differ from the

@@ -58,16 +58,52 @@ fn snapshot_seq(snap: &Snapshot) -> Result<u64, String> {
 
 /// Loads the newest good snapshot and replays the journals after it.
 /// `observer` sees every journal record replayed (see [`Observer`]).
+///
+/// With `full_history` (the attempt records' reader) the journals archived
+/// in `DIR/archive/` count too: when the journals reach back to generation 0, the
+/// snapshots are ignored and every journal is replayed from nothing, so the
+/// observer sees every record since the campaign began (the state reached
+/// is the same: a snapshot is the replay of the journals before it).
 pub(super) fn load(
     dir: &Path,
     config: CampaignConfig,
     observer: Option<Observer>,
+    full_history: bool,
 ) -> Result<Loaded, OpenError> {
     let mut report = RecoveryReport {
         dir: dir.to_path_buf(),
         ..RecoveryReport::default()
     };
-    let (snapshots, journals) = list_generations(dir)?;
+    let (mut snapshots, mut journals) = list_generations(dir)?;
+    // Generations read from the archive (only with `full_history`).
+    let mut archived = hashbrown::HashSet::new();
+    let archive = archive_dir(dir);
+    if full_history {
+        let old = if archive.is_dir() {
+            list_generations(&archive)?.1
+        } else {
+            Vec::new()
+        };
+        let mut all: Vec<u64> = journals.iter().chain(&old).copied().collect();
+        all.sort_unstable();
+        all.dedup();
+        if all.first() == Some(&0) {
+            for g in old {
+                if !journals.contains(&g) {
+                    archived.insert(g);
+                }
+            }
+            journals = all;
+            snapshots.clear();
+        }
+    }
+    let journal_path = |dir: &Path, g: u64| {
+        if archived.contains(&g) {
+            journal_path(&archive, g)
+        } else {
+            journal_path(dir, g)
+        }
+    };
     let mut campaign = Campaign::new(config)?;
     campaign.replay.observer = observer;
     let mut stored_config = None;
@@ -96,6 +132,9 @@ pub(super) fn load(
             .section(*b"CONF")
             .and_then(|b| std::str::from_utf8(b).ok())
             .map(str::to_owned);
+        // What the records read as the configuration in force until a
+        // journal stores another.
+        campaign.replay.config.clone_from(&stored_config);
         report.snapshot = Some(SnapshotLoaded {
             generation: g,
             path,
@@ -291,6 +330,11 @@ pub(super) fn load(
     }
     report.records_skipped = campaign.replay.skipped;
     report.lost_contacts = campaign.replay.lost_contacts.len() as u64;
+    // A bulk add still waiting for its last part at the end of the history
+    // was cut by a crash: it is dropped too.
+    report.bulk_adds_dropped = campaign.replay.bulk_dropped
+        + u64::from(campaign.replay.bulk.is_some())
+        + u64::from(campaign.replay.numbers_bulk.is_some());
     if campaign.replay.config.is_some() {
         stored_config = campaign.replay.config.clone();
     }

@@ -87,6 +87,7 @@ fn fields(c: &CampaignConfig) -> Vec<(&'static str, String, ConfigFieldKind)> {
         abandon_guard: _,
         hopper_size: _,
         number_busy_delay_ms: _,
+        caller_id: _,
     } = c;
     let crate::retry::RetryPolicy {
         busy: _,
@@ -140,6 +141,9 @@ fn fields(c: &CampaignConfig) -> Vec<(&'static str, String, ConfigFieldKind)> {
             format!("{:?}", c.number_busy_delay_ms),
             T,
         ),
+        // Changing the caller ID changes what later attempt records show,
+        // not whom or when the campaign dials: applied and reported.
+        ("caller_id", format!("{:?}", c.caller_id), T),
     ]
 }
 

@@ -137,6 +137,11 @@ pub struct RecoveryReport {
     /// Contacts whose `added` record was lost: kept as Removed
     /// placeholders (no number), never dialed.
     pub lost_contacts: u64,
+    /// Bulk adds (`Campaign::add_contacts`, a large `add_numbers`) whose
+    /// last journal part never came — a crash cut them while they were
+    /// written — and which were dropped whole: none of their contacts was
+    /// added (the call that made them never returned; add them again).
+    pub bulk_adds_dropped: u64,
     /// Configuration fields that differ from the stored configuration,
     /// applied and journaled by [`Campaign::open_with`] (always empty from
     /// [`Campaign::inspect`], which is not given the host's configuration).
@@ -229,6 +234,13 @@ impl fmt::Display for RecoveryReport {
                 f,
                 "contacts whose addition was lost: {} (kept as Removed, never dialed)",
                 self.lost_contacts
+            )?;
+        }
+        if self.bulk_adds_dropped > 0 {
+            writeln!(
+                f,
+                "bulk adds cut by a crash and dropped: {} (none of their contacts was added: add them again)",
+                self.bulk_adds_dropped
             )?;
         }
         for c in &self.config_changes {
