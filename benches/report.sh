@@ -305,6 +305,18 @@ targets_md=$(REPORT_DATE="$report_date" REPORT_CPU="${cpu:-unknown CPU}" REPORT_
     echo "|---|---|---|"
     echo "| ${wall:-?} | ${events:-?} | $(awk -v e="${events:-0}" -v w="${wall:-0}" 'BEGIN { if (w > 0) printf "%.2f M", e / w / 1e6; else print "?" }') |"
     echo
+    echo "## Real calls: the SIP host against SIPp on loopback"
+    echo
+    if [ -f "$ROOT/docs/SIP.md" ]; then
+        echo "Copied from [SIP.md](SIP.md), which \`python3 sip/bench/cps.py\` writes (it needs SIPp"
+        echo "and a release build of \`dialcore-sip\`, so this script does not re-run it):"
+        echo
+        grep '^|' "$ROOT/docs/SIP.md"
+        grep '^Machine:' "$ROOT/docs/SIP.md" || true
+    else
+        echo "not measured: run \`python3 sip/bench/cps.py\` to write docs/SIP.md."
+    fi
+    echo
     echo "## How to run"
     echo
     echo "\`benches/report.sh\` (all groups, about ${elapsed} s here) or"
