@@ -141,6 +141,28 @@ fn unknown_contact(contact: u32) -> Fail {
     Fail::from(EngineError::UnknownContact(ContactId(contact)))
 }
 
+/// Runs `f` on the lookup of `contact` under the campaign's lock; an id
+/// the campaign does not have is `DC_STATUS_UNKNOWN_CONTACT`.
+///
+/// # Safety
+/// `campaign` as for every `dc_campaign_*` call.
+unsafe fn with_contact<R>(
+    campaign: *const dc_campaign,
+    contact: u32,
+    f: impl FnOnce(engine::campaign::lookup::ContactInfo<'_>) -> Result<R, Fail>,
+) -> Result<R, Fail> {
+    // SAFETY: forwarded contract.
+    unsafe {
+        with_campaign(campaign, |inner| {
+            let info = inner
+                .campaign
+                .contact_info(ContactId(contact))
+                .ok_or_else(|| unknown_contact(contact))?;
+            f(info)
+        })
+    }
+}
+
 /// Copies `s` `snprintf` style: at most `cap - 1` bytes and a NUL into
 /// `buf` (nothing when `cap == 0`, where `buf` may be NULL), the full length
 /// to `*needed`.
@@ -202,11 +224,7 @@ pub unsafe extern "C" fn dc_campaign_contact_info(
         }
         // SAFETY: the campaign pointer per the contract.
         let info = unsafe {
-            with_campaign(campaign, |inner| {
-                let i = inner
-                    .campaign
-                    .contact_info(ContactId(contact))
-                    .ok_or_else(|| unknown_contact(contact))?;
+            with_contact(campaign, contact, |i| {
                 Ok(dc_contact_info {
                     state: i.state.code(),
                     attempts: i.attempts,
@@ -238,15 +256,7 @@ pub unsafe extern "C" fn dc_campaign_contact_numbers(
 ) -> dc_status {
     run(|| {
         // SAFETY: the campaign pointer per the contract.
-        let numbers = unsafe {
-            with_campaign(campaign, |inner| {
-                Ok(inner
-                    .campaign
-                    .contact_info(ContactId(contact))
-                    .ok_or_else(|| unknown_contact(contact))?
-                    .numbers)
-            })
-        }?;
+        let numbers = unsafe { with_contact(campaign, contact, |i| Ok(i.numbers)) }?;
         // SAFETY: forwarded contract.
         unsafe { write_page(&numbers, out, cap, written) }
     })
@@ -266,11 +276,7 @@ pub unsafe extern "C" fn dc_campaign_contact_external_id(
     run(|| {
         // SAFETY: the campaign pointer and buffers per the contract.
         unsafe {
-            with_campaign(campaign, |inner| {
-                let i = inner
-                    .campaign
-                    .contact_info(ContactId(contact))
-                    .ok_or_else(|| unknown_contact(contact))?;
+            with_contact(campaign, contact, |i| {
                 copy_str(i.external_id, buf, cap, needed)
             })
         }
@@ -290,11 +296,7 @@ pub unsafe extern "C" fn dc_campaign_contact_timezone(
     run(|| {
         // SAFETY: the campaign pointer and buffers per the contract.
         unsafe {
-            with_campaign(campaign, |inner| {
-                let i = inner
-                    .campaign
-                    .contact_info(ContactId(contact))
-                    .ok_or_else(|| unknown_contact(contact))?;
+            with_contact(campaign, contact, |i| {
                 copy_str(i.timezone, buf, cap, needed)
             })
         }

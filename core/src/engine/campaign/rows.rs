@@ -19,18 +19,9 @@ impl Campaign {
         path: impl AsRef<std::path::Path>,
         on_row: impl FnMut(RowSeen),
     ) -> Result<ImportReport, ImportError> {
-        let options = self.import_options();
-        let report = import::import_csv_path_rows(
-            path,
-            &mut self.store,
-            &mut self.zones,
-            &self.blacklist,
-            &options,
-            on_row,
-        )?;
-        self.after_add(report.ids.clone(), false);
-        self.journal_write();
-        Ok(report)
+        self.run_import(|store, zones, blacklist, options| {
+            import::import_csv_path_rows(path, store, zones, blacklist, options, on_row)
+        })
     }
 
     /// [`Campaign::import_csv`] from any reader (a list held in memory),
@@ -41,18 +32,9 @@ impl Campaign {
         input: R,
         on_row: impl FnMut(RowSeen),
     ) -> Result<ImportReport, ImportError> {
-        let options = self.import_options();
-        let report = import::import_csv_rows(
-            input,
-            &mut self.store,
-            &mut self.zones,
-            &self.blacklist,
-            &options,
-            on_row,
-        )?;
-        self.after_add(report.ids.clone(), false);
-        self.journal_write();
-        Ok(report)
+        self.run_import(|store, zones, blacklist, options| {
+            import::import_csv_rows(input, store, zones, blacklist, options, on_row)
+        })
     }
 }
 

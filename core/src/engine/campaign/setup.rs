@@ -51,17 +51,9 @@ impl Campaign {
 
     /// Imports a CSV contact list (see [`crate::import`]).
     pub fn import_csv<R: Read>(&mut self, input: R) -> Result<ImportReport, ImportError> {
-        let options = self.import_options();
-        let report = import::import_csv(
-            input,
-            &mut self.store,
-            &mut self.zones,
-            &self.blacklist,
-            &options,
-        )?;
-        self.after_add(report.ids.clone(), false);
-        self.journal_write();
-        Ok(report)
+        self.run_import(|store, zones, blacklist, options| {
+            import::import_csv(input, store, zones, blacklist, options)
+        })
     }
 
     /// Imports a CSV file (see [`crate::import`]).
@@ -69,14 +61,24 @@ impl Campaign {
         &mut self,
         path: impl AsRef<std::path::Path>,
     ) -> Result<ImportReport, ImportError> {
+        self.run_import(|store, zones, blacklist, options| {
+            import::import_csv_path(path, store, zones, blacklist, options)
+        })
+    }
+
+    /// Runs one import into the store and finishes it as every import
+    /// does: the new contacts sized for, queued and journaled, then written.
+    pub(super) fn run_import(
+        &mut self,
+        import: impl FnOnce(
+            &mut ContactStore,
+            &mut ZoneTable,
+            &Blacklist,
+            &ImportOptions,
+        ) -> Result<ImportReport, ImportError>,
+    ) -> Result<ImportReport, ImportError> {
         let options = self.import_options();
-        let report = import::import_csv_path(
-            path,
-            &mut self.store,
-            &mut self.zones,
-            &self.blacklist,
-            &options,
-        )?;
+        let report = import(&mut self.store, &mut self.zones, &self.blacklist, &options)?;
         self.after_add(report.ids.clone(), false);
         self.journal_write();
         Ok(report)
