@@ -21,6 +21,8 @@
 //! - `durability`: [`journal`], [`snapshot`] and [`lockfile`] file formats.
 //! - `engine`: [`campaign`] ([`Campaign`] takes events and `now_ms`, hands
 //!   back commands), [`config`], [`event`] (the host protocol), [`operators`].
+//! - [`floor`]: building blocks of the floor (many campaigns sharing
+//!   operators, trunks, do-not-call lists and caps); not wired in yet.
 //! - [`pacing`]: the [`Pacer`] trait, the dialcore pacer and the fixed-ratio pacer.
 //! - [`records`]: attempt records (one per call attempt) built from a data
 //!   directory's journal, for `dialcore records` / `audit` and Python.
@@ -39,6 +41,7 @@ mod compliance;
 mod contacts;
 mod durability;
 mod engine;
+pub mod floor;
 pub mod pacing;
 pub mod records;
 mod timing;

@@ -1,0 +1,51 @@
+//! The floor's building blocks: what many campaigns share.
+//!
+//! A contact center runs many campaigns at once over one team of operators,
+//! one set of trunks, one do-not-call list and one set of per-number legal
+//! caps. The floor is the owner of those shared things; each campaign keeps
+//! owning its contacts, selection, retry policy and abandon meter. This
+//! folder holds the shared parts as self-contained, deterministic modules,
+//! each with one job, so that the `Floor` type (designed in `docs/FLOOR.md`,
+//! **not built yet**) only has to wire them together:
+//!
+//! - [`trunk`]: lines and carriers. A trunk has a maximum of simultaneous
+//!   calls and a calls-per-second token bucket in exact integer arithmetic;
+//!   a carrier's congestion answer (SIP 503 / 429) halves its rate, which
+//!   then recovers additively. Campaigns are routed to trunks in order.
+//! - [`share`]: which campaign the next contact comes from when an operator
+//!   of a pool frees up (or pacing asks the pool for one more call): strict
+//!   priority, then deficit round robin by weight, amortised O(1) a pick.
+//! - [`pool`]: operators in pools (a pool is one skill set, assigned to
+//!   campaigns), the inbound reserve and each pool's count available to
+//!   outbound work (what pacing uses). An operator in a call is held by a
+//!   [`pool::Seat`] that only the pool makes, so no operator is in two calls.
+//! - [`dnc`]: do-not-call lists with scopes (floor, one campaign, a set of
+//!   campaigns) and optional expiry per entry, over one national registry
+//!   shared by `Arc` (the compact [`crate::blacklist::Blacklist`]).
+//! - [`caps`]: per-number attempt caps over rolling 24 hours and N days,
+//!   counted over the whole floor, and the set of numbers in a call now (a
+//!   number is never in two calls at once, whichever campaigns dial it).
+//!
+//! Like the rest of the crate, nothing here reads a clock: every call that
+//! depends on time takes `now_ms` (milliseconds since the Unix epoch), so the
+//! same inputs give the same outputs. Time that goes backwards is treated as
+//! no time passing (a bucket never refills on it, a cap never expires on it).
+
+pub mod caps;
+pub mod dnc;
+pub mod pool;
+pub mod share;
+pub mod trunk;
+
+use std::fmt;
+
+/// A campaign of the floor: its index, given by the floor when the campaign
+/// is added (the building blocks only use it as a key).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct CampaignId(pub u32);
+
+impl fmt::Display for CampaignId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "campaign #{}", self.0)
+    }
+}
