@@ -49,3 +49,14 @@ impl fmt::Display for CampaignId {
         write!(f, "campaign #{}", self.0)
     }
 }
+
+/// A pool of operators (one skill set; see [`pool`]): its index, given by
+/// the floor when the pool is added.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct PoolId(pub u32);
+
+impl fmt::Display for PoolId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "pool #{}", self.0)
+    }
+}
