@@ -156,7 +156,10 @@ impl DncLists {
             expiring: HashMap::new(),
         }));
         self.index(id, &scope);
-        self.lists[id.0 as usize].as_mut().expect("just added").scope = scope;
+        self.lists[id.0 as usize]
+            .as_mut()
+            .expect("just added")
+            .scope = scope;
         self.version += 1;
         id
     }
@@ -228,7 +231,12 @@ impl DncLists {
 
     /// Puts `number` on `list`, for good (`until_ms: None`) or until that
     /// time (exclusive), replacing its entry there if it had one.
-    pub fn add(&mut self, list: ListId, number: u64, until_ms: Option<u64>) -> Result<(), DncError> {
+    pub fn add(
+        &mut self,
+        list: ListId,
+        number: u64,
+        until_ms: Option<u64>,
+    ) -> Result<(), DncError> {
         let l = self.list_mut(list)?;
         match until_ms {
             None => {
@@ -273,7 +281,10 @@ impl DncLists {
         if self.registry.as_ref().is_some_and(|r| r.contains(number)) {
             return Some(Hit::Registry);
         }
-        let own = self.by_campaign.get(&campaign).map_or(&[][..], |l| l.as_slice());
+        let own = self
+            .by_campaign
+            .get(&campaign)
+            .map_or(&[][..], |l| l.as_slice());
         self.floor_wide
             .iter()
             .chain(own)
@@ -394,7 +405,10 @@ mod tests {
         let mut two = DncLists::new();
         one.set_registry(Some(Arc::clone(&registry)));
         two.set_registry(Some(Arc::clone(&registry)));
-        assert!(Arc::ptr_eq(one.registry().unwrap(), two.registry().unwrap()));
+        assert!(Arc::ptr_eq(
+            one.registry().unwrap(),
+            two.registry().unwrap()
+        ));
         assert_eq!(Arc::strong_count(&registry), 3);
         assert_eq!(one.check(N + 7, A, 0), Some(Hit::Registry));
         assert_eq!(two.check(N + 8, A, 0), None);

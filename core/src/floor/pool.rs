@@ -286,7 +286,9 @@ impl Pools {
     /// The pools serving `campaign`.
     #[must_use]
     pub fn pools_of(&self, campaign: CampaignId) -> &[PoolId] {
-        self.by_campaign.get(&campaign).map_or(&[], |p| p.as_slice())
+        self.by_campaign
+            .get(&campaign)
+            .map_or(&[], |p| p.as_slice())
     }
 
     /// Keeps `target` idle operators of `pool` free for inbound calls
@@ -392,7 +394,10 @@ impl Pools {
     /// Sets an idle or paused operator's state; during a call, the state
     /// they go to when it ends.
     fn request(&mut self, operator: OperatorId, to: After, now: u64) -> Result<(), PoolError> {
-        let op = self.operators.get_mut(&operator).ok_or(PoolError::UnknownOperator(operator))?;
+        let op = self
+            .operators
+            .get_mut(&operator)
+            .ok_or(PoolError::UnknownOperator(operator))?;
         let state = op.state;
         let target = match to {
             After::Ready => OperatorState::Ready,
@@ -507,7 +512,11 @@ impl Pools {
     /// Seats this operator (the host chose them, e.g. a preview offer or a
     /// transferred inbound call). Ready: any kind of call (an outbound one
     /// of a campaign of their pool); Reserved: inbound only.
-    pub fn take_operator(&mut self, operator: OperatorId, kind: CallKind) -> Result<Seat, PoolError> {
+    pub fn take_operator(
+        &mut self,
+        operator: OperatorId,
+        kind: CallKind,
+    ) -> Result<Seat, PoolError> {
         let op = self.operator(operator)?;
         let state = op.state;
         match (state, kind) {
@@ -671,10 +680,7 @@ mod tests {
         );
         assert_eq!(pools.free(s, 12).unwrap(), OperatorState::LoggedOut);
         pools.remove_operator(op).unwrap();
-        assert_eq!(
-            pools.state(op),
-            Err(PoolError::UnknownOperator(op))
-        );
+        assert_eq!(pools.state(op), Err(PoolError::UnknownOperator(op)));
         assert_eq!(pools.counts(pool).unwrap().logged_out, 0);
     }
 

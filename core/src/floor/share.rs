@@ -67,7 +67,10 @@ impl fmt::Display for ShareError {
             ShareError::UnknownCampaign(c) => write!(f, "unknown {c}"),
             ShareError::DuplicateCampaign(c) => write!(f, "{c} is already on the floor"),
             ShareError::BadWeight { campaign, weight } => {
-                write!(f, "weight {weight} of {campaign} is not in 1..={MAX_WEIGHT}")
+                write!(
+                    f,
+                    "weight {weight} of {campaign} is not in 1..={MAX_WEIGHT}"
+                )
             }
         }
     }
@@ -322,7 +325,10 @@ impl Share {
                 ring.pop_front();
                 continue;
             }
-            let entry = self.campaigns.get(&campaign).expect("a member is a campaign");
+            let entry = self
+                .campaigns
+                .get(&campaign)
+                .expect("a member is a campaign");
             debug_assert!(entry.ready && entry.priority == level);
             if !has_contact(campaign) {
                 self.set_ready(campaign, false).expect("known campaign");

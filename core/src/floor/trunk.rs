@@ -144,7 +144,9 @@ impl fmt::Display for TrunkError {
                 write!(f, "trunk {field} = {value} is out of range")
             }
             TrunkError::NoRoute(c) => write!(f, "{c} is routed to no trunk"),
-            TrunkError::ForeignPermit(t) => write!(f, "{t} has no call in progress for this permit"),
+            TrunkError::ForeignPermit(t) => {
+                write!(f, "{t} has no call in progress for this permit")
+            }
         }
     }
 }
@@ -567,16 +569,22 @@ mod tests {
         let t = trunks.add(TrunkConfig::new(100, 10), T0).unwrap();
         let permits: Vec<_> = (0..3).map(|_| granted(trunks.acquire(t, T0))).collect();
         let mut permits = permits.into_iter();
-        trunks.congestion(permits.next().unwrap(), T0 + 100).unwrap();
+        trunks
+            .congestion(permits.next().unwrap(), T0 + 100)
+            .unwrap();
         let s = trunks.status(t, T0 + 100).unwrap();
         assert_eq!((s.in_use, s.rate_milli, s.tokens), (2, 5_000, 0));
         // A second 503 within the hold is the same overload.
-        trunks.congestion(permits.next().unwrap(), T0 + 600).unwrap();
+        trunks
+            .congestion(permits.next().unwrap(), T0 + 600)
+            .unwrap();
         assert_eq!(trunks.status(t, T0 + 600).unwrap().rate_milli, 5_000);
         assert_eq!(trunks.status(t, T0 + 600).unwrap().congestions, 2);
         // After the hold, another halves again; the first recovery step
         // (+1 call a second, 1 s after the decrease) came first: 6 / 2 = 3.
-        trunks.congestion(permits.next().unwrap(), T0 + 1_100).unwrap();
+        trunks
+            .congestion(permits.next().unwrap(), T0 + 1_100)
+            .unwrap();
         assert_eq!(trunks.status(t, T0 + 1_100).unwrap().rate_milli, 3_000);
         // The next token at 3/s is 333.3 ms away: whole at 334 ms.
         assert_eq!(
