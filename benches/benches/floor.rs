@@ -262,7 +262,10 @@ fn registry(size: usize) -> Registry {
     lists.set_registry(Some(Arc::clone(&registry)));
     let company = lists.add_list("company", Scope::Floor);
     let own = lists.add_list("campaign", Scope::Campaign(CampaignId(0)));
-    let brand = lists.add_list("brand", Scope::Campaigns(vec![CampaignId(0), CampaignId(1)]));
+    let brand = lists.add_list(
+        "brand",
+        Scope::Campaigns(vec![CampaignId(0), CampaignId(1)]),
+    );
     for (list, seed) in [(company, 1), (own, 2), (brand, 3)] {
         let mut y = seed;
         let numbers: Vec<u64> = (0..100_000).map(|_| us_number(&mut y)).collect();

@@ -149,17 +149,13 @@ impl DncLists {
     /// Adds an empty list with this name and scope.
     pub fn add_list(&mut self, name: &str, scope: Scope) -> ListId {
         let id = ListId(self.lists.len() as u32);
+        self.index(id, &scope);
         self.lists.push(Some(List {
             name: name.to_owned(),
-            scope: Scope::Floor,
+            scope,
             permanent: Blacklist::new(),
             expiring: HashMap::new(),
         }));
-        self.index(id, &scope);
-        self.lists[id.0 as usize]
-            .as_mut()
-            .expect("just added")
-            .scope = scope;
         self.version += 1;
         id
     }

@@ -60,3 +60,6 @@ impl fmt::Display for PoolId {
         write!(f, "pool #{}", self.0)
     }
 }
+
+#[cfg(test)]
+mod tests;

@@ -96,7 +96,7 @@ struct Member {
     /// weight).
     deficit: u32,
     /// The ticket of its live ring entry, if it has one.
-    queued: Option<u32>,
+    queued: Option<u64>,
 }
 
 /// One pool's rings, one per priority level in use.
@@ -105,8 +105,8 @@ struct PoolShare {
     members: HashMap<CampaignId, Member>,
     /// Priority → ring of (campaign, ticket). A ticket that is not the
     /// member's `queued` ticket is stale.
-    levels: BTreeMap<u8, VecDeque<(CampaignId, u32)>>,
-    next_ticket: u32,
+    levels: BTreeMap<u8, VecDeque<(CampaignId, u64)>>,
+    next_ticket: u64,
 }
 
 impl PoolShare {
@@ -120,7 +120,7 @@ impl PoolShare {
             return;
         }
         let ticket = self.next_ticket;
-        self.next_ticket = self.next_ticket.wrapping_add(1);
+        self.next_ticket += 1;
         member.queued = Some(ticket);
         self.levels
             .entry(priority)
