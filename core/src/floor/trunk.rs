@@ -21,9 +21,10 @@
 //! next call waits a full token at the halved rate. Several congestion
 //! answers within [`BACKOFF_HOLD_MS`] of a decrease count as one (they are
 //! the same overload, answered for calls already placed). From the last
-//! decrease on, the rate grows back by a tenth of the configured rate every
-//! [`RECOVER_STEP_MS`], so a trunk is back to full speed at most ten seconds
-//! after its last congestion. The caller returns the contact to its campaign
+//! decrease on, the rate grows back by a tenth of the configured rate (at
+//! least one thousandth of a call a second) every [`RECOVER_STEP_MS`], so a
+//! trunk is back to full speed about ten seconds after its last congestion
+//! (nine from the default floor of a tenth; never more than nineteen steps). The caller returns the contact to its campaign
 //! without counting an attempt: the carrier refused the call, the client
 //! was never rung.
 //!
@@ -210,8 +211,8 @@ impl Trunk {
     }
 
     /// Refills the bucket up to `now`, piece by piece where the recovering
-    /// rate grows (at most ten pieces: the rate is full ten steps after a
-    /// decrease).
+    /// rate grows (a piece a recovery step: about ten, never more than
+    /// nineteen, before the rate is full again).
     fn advance(&mut self, now: u64) {
         while self.last_ms < now {
             let recovering = self.rate_milli < self.config.cps_milli;
