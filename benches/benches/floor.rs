@@ -143,11 +143,11 @@ fn trunk_group(c: &mut Criterion) -> f64 {
     let mut trunks = Trunks::new();
     let t = trunks.add(TrunkConfig::new(1_000, 1_000), T0).unwrap();
     // 1 ms a call keeps the bucket at 1000/s topped up.
-    let mut now = T0;
+    let mut t_now = T0;
     g.bench_function("acquire_release", |b| {
         b.iter(|| {
-            now += 1;
-            let p = trunks.acquire(t, now).unwrap().unwrap();
+            t_now += 1;
+            let p = trunks.acquire(t, t_now).unwrap().unwrap();
             trunks.release(black_box(p)).unwrap();
         })
     });
@@ -178,7 +178,7 @@ fn trunk_group(c: &mut Criterion) -> f64 {
     let calls = 1_000_000u64;
     let start = Instant::now();
     for i in 0..calls {
-        let p = trunks.acquire(t, now + i + 1).unwrap().unwrap();
+        let p = trunks.acquire(t, t_now + i + 1).unwrap().unwrap();
         trunks.release(p).unwrap();
     }
     start.elapsed().as_nanos() as f64 / calls as f64
