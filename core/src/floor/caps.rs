@@ -33,6 +33,10 @@
 //! one expired bucket at a time as it goes (amortised O(1) a dial);
 //! [`Caps::sweep`] reclaims all of them.
 //!
+//! **Time.** An earlier `now_ms` than the latest seen by [`Caps::begin`] or
+//! [`Caps::sweep`] is taken as the latest (no time passing), so a dial
+//! reclaimed at the latest time cannot count again at an earlier one.
+//!
 //! **In a call.** [`Caps::begin`] checks the number is in no call and under
 //! its caps, counts the dial and marks the number in a call, returning a
 //! [`NumberHold`]; [`Caps::end`] clears the mark when the call ends. A dial
@@ -137,6 +141,9 @@ pub struct Caps {
     /// Hour buckets in dial order: (hour since the epoch, numbers dialed).
     buckets: VecDeque<(u32, Vec<u64>)>,
     in_call: HashMap<u64, CampaignId>,
+    /// The latest `now_ms` seen by `begin` and `sweep`: an earlier time is
+    /// taken as this one (time that goes backwards is no time passing).
+    latest_ms: u64,
 }
 
 fn second_up(now_ms: u64) -> u32 {
@@ -177,6 +184,7 @@ impl Caps {
 
     /// May `number` be dialed at `now_ms`? (Changes nothing.)
     pub fn check(&self, number: u64, now_ms: u64) -> Result<(), CapRefusal> {
+        let now_ms = now_ms.max(self.latest_ms);
         if let Some(&campaign) = self.in_call.get(&number) {
             return Err(CapRefusal::InCall(campaign));
         }
@@ -227,6 +235,8 @@ impl Caps {
         campaign: CampaignId,
         now_ms: u64,
     ) -> Result<NumberHold, CapRefusal> {
+        self.latest_ms = self.latest_ms.max(now_ms);
+        let now_ms = self.latest_ms;
         self.reclaim(now_ms, 1);
         self.check(number, now_ms)?;
         let second = second_up(now_ms);
@@ -239,7 +249,8 @@ impl Caps {
         })
     }
 
-    /// Counts a dial without a call (recovery replaying the journal's dials).
+    /// Counts a dial without a call, at its own time (recovery replaying the
+    /// journal's dials).
     pub fn record_dial(&mut self, number: u64, now_ms: u64) {
         self.count(number, second_up(now_ms));
     }
@@ -296,6 +307,7 @@ impl Caps {
     /// Dials to `number` counted in the 24-hour window at `now_ms`.
     #[must_use]
     pub fn dials_in_24h(&self, number: u64, now_ms: u64) -> usize {
+        let now_ms = now_ms.max(self.latest_ms);
         self.history.get(&number).map_or(0, |times| {
             times.iter().filter(|&&s| counts(s, DAY_MS, now_ms)).count()
         })
@@ -304,7 +316,8 @@ impl Caps {
     /// Reclaims every hour bucket that has left the longest window at
     /// `now_ms`.
     pub fn sweep(&mut self, now_ms: u64) {
-        self.reclaim(now_ms, usize::MAX);
+        self.latest_ms = self.latest_ms.max(now_ms);
+        self.reclaim(self.latest_ms, usize::MAX);
     }
 
     /// Reclaims at most `budget` expired hour buckets.
@@ -471,6 +484,10 @@ mod tests {
         c.sweep(T0 + DAY_MS + 2 * 3_600_000);
         assert_eq!(c.numbers_tracked(), 0);
         assert_eq!(c.check(N, T0 + DAY_MS + 2 * 3_600_000), Ok(()));
+        // Time going backwards after the sweep: answered as at the latest
+        // time, so what was reclaimed cannot have counted.
+        assert_eq!(c.check(N, T0 + 20), Ok(()));
+        assert_eq!(c.dials_in_24h(N, T0 + 20), 0);
         // A foreign hold.
         let mut other = caps(1, 0, 0);
         let h = other.begin(N, A, T0).unwrap();
