@@ -1,0 +1,1 @@
+//! dialcore-replica (being written).
