@@ -39,6 +39,12 @@
 #![forbid(unsafe_code)]
 #![warn(missing_docs, missing_debug_implementations, rust_2018_idioms)]
 
+pub mod lease;
+pub mod link;
 pub mod mirror;
+pub mod node;
 pub mod tail;
 pub mod wire;
+
+pub use link::{Error, Lag, Mode};
+pub use node::{NodeOptions, Primary, Standby, TakeoverInfo};
