@@ -83,12 +83,24 @@ impl Standby {
             .enable_all()
             .build()
             .map_err(|e| Error::Nats(format!("starting the runtime: {e}")))?;
-        let (link, lease) = rt.block_on(async {
-            let link = link::connect(&options.servers, &options.name, options.replicas).await?;
-            let bucket = format!("dialcore_{}_lease", options.name);
-            let store = lease::bucket(&link.js, &bucket, options.replicas, options.timing).await?;
-            Ok::<_, Error>((link, Lease::new(store, &options.holder, options.timing)))
-        })?;
+        // A cluster still electing its leaders (or with a server down)
+        // refuses stream requests for a while: retry for up to 30 s.
+        let started = Instant::now();
+        let (link, lease) = loop {
+            let attempt = rt.block_on(async {
+                let link = link::connect(&options.servers, &options.name, options.replicas).await?;
+                let bucket = format!("dialcore_{}_lease", options.name);
+                let store =
+                    lease::bucket(&link.js, &bucket, options.replicas, options.timing).await?;
+                Ok::<_, Error>((link, Lease::new(store, &options.holder, options.timing)))
+            });
+            match attempt {
+                Ok(pair) => break pair,
+                Err(Error::Input(m)) => return Err(Error::Input(m)),
+                Err(e) if started.elapsed() > Duration::from_secs(30) => return Err(e),
+                Err(_) => std::thread::sleep(Duration::from_millis(250)),
+            }
+        };
         let mirror = Mirror::create_empty(&options.data_dir)?;
         let follower = Follower::new(link.clone(), mirror);
         Ok(Standby {
@@ -125,8 +137,13 @@ impl Standby {
     ) -> Result<(Primary, TakeoverInfo), Error> {
         let mut last_report = Instant::now();
         let state = loop {
-            self.rt.block_on(self.follower.step())?;
-            if let Some(token) = self.rt.block_on(self.lease.try_acquire())? {
+            // A server down or a leader election is waited out; a
+            // directory that cannot be written is not.
+            match self.rt.block_on(self.follower.step()) {
+                Ok(_) | Err(Error::Nats(_)) => {}
+                Err(e) => return Err(e),
+            }
+            if let Ok(Some(token)) = self.rt.block_on(self.lease.try_acquire()) {
                 break self.rt.block_on(self.lease.hold(token));
             }
             if last_report.elapsed() >= every {
@@ -209,8 +226,21 @@ impl Primary {
             .follower
             .as_mut()
             .expect("following until the first ship");
-        let last = self.rt.block_on(self.link.last_sequence())?;
-        self.rt.block_on(follower.apply_to(last))?;
+        let started = Instant::now();
+        let last = loop {
+            let attempt = self.rt.block_on(async {
+                let last = self.link.last_sequence().await?;
+                follower.apply_to(last).await?;
+                Ok::<_, Error>(last)
+            });
+            match attempt {
+                Ok(last) => break last,
+                Err(Error::Nats(_)) if started.elapsed() < self.options.timing.ttl * 5 => {
+                    std::thread::sleep(Duration::from_millis(50));
+                }
+                Err(e) => return Err(e),
+            }
+        };
         follower.sync_mirror()?;
         let mirror = follower.mirror();
         let dir = self.options.data_dir.clone();
