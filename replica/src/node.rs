@@ -122,6 +122,11 @@ impl Standby {
         &self.follower
     }
 
+    /// Applies everything the stream holds now; returns how many messages.
+    pub fn step(&mut self) -> Result<u64, Error> {
+        self.rt.block_on(self.follower.step())
+    }
+
     /// The lag now.
     pub fn lag(&self) -> Result<Lag, Error> {
         self.rt.block_on(self.follower.lag())
@@ -293,6 +298,11 @@ impl Primary {
         let stats = publisher.stats();
         self.rt.block_on(self.lease.release(&self.state));
         Ok(stats)
+    }
+
+    /// The stream sequence of the last acknowledged message.
+    pub fn acked_sequence(&self) -> u64 {
+        self.publisher.as_ref().map_or(0, |p| p.acked_sequence())
     }
 
     /// The publisher's figures.
