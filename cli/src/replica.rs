@@ -219,7 +219,10 @@ pub fn run(args: &SimulateArgs, scenario: &Scenario) -> Result<String, CliError>
     let pace = Duration::from_micros(r.pace_us);
     let mut first_poll = true;
     let mut line = String::new();
+    let polls = Rc::new(std::cell::Cell::new(0u64));
+    let hook_polls = Rc::clone(&polls);
     let hook: dialcore_sim::CommandHook = Box::new(move |commands: &[Command]| {
+        hook_polls.set(hook_polls.get() + 1);
         if let Err(e) = hook_primary.borrow_mut().ship() {
             deposed(&e);
         }
@@ -268,8 +271,12 @@ pub fn run(args: &SimulateArgs, scenario: &Scenario) -> Result<String, CliError>
     let stats = finish(primary)?;
     let mut text = report_text(&report, wall);
     text.push_str(&format!(
-        "replication: {} messages, {} bytes acknowledged, {} resent; token {token}\n",
-        stats.acked, stats.bytes, stats.resent
+        "replication: {} messages, {} bytes acknowledged, {} resent; token {token}; {} polls, {} events\n",
+        stats.acked,
+        stats.bytes,
+        stats.resent,
+        polls.get(),
+        report.events
     ));
     if let Some(e) = snapshot_error {
         text.push_str(&format!("snapshot failed: {e}\n"));

@@ -6,7 +6,7 @@
 //! reads the whole journal frames the engine wrote since the last poll
 //! (and, after a snapshot's rotation, the new snapshot file) as
 //! [`wire::Chunk`]s, and [`link::Publisher`] sends them to one JetStream
-//! stream with message id `generation:offset`, so a resend is dropped by
+//! stream with message id `generation:offset:token`, so a resend is dropped by
 //! the server. The standby's [`link::Follower`] reads the stream in order
 //! and [`mirror::Mirror`] writes each chunk at the same offset of the same
 //! file in its own data directory: the journals are byte-identical, and the

@@ -289,6 +289,16 @@ impl Publisher {
                     .await
                     .map_err(|e| Error::Nats(format!("acknowledgement task: {e}")))?;
                 match result {
+                    // A duplicate is only ours if the stored message is.
+                    Ok(ack) if ack.sequence == f.seq && ack.duplicate => {
+                        if self.is_ours(&f).await? {
+                            break;
+                        }
+                        return Err(Error::Deposed(format!(
+                            "message {} taken for another writer's duplicate",
+                            f.chunk.msg_id()
+                        )));
+                    }
                     Ok(ack) if ack.sequence == f.seq => break,
                     Ok(ack) => {
                         return Err(Error::Deposed(format!(

@@ -6,10 +6,15 @@
 //! snapshot) starting at `offset`. Journal chunks hold the bytes the engine
 //! wrote since the last chunk, whole frames only (the tail never ships a
 //! frame still being written), so the standby's file is the same bytes in
-//! the same order. The message id is `generation:offset` for a journal chunk
-//! (`sG:offset` for a snapshot chunk), so a chunk sent again after a lost
-//! acknowledgement is dropped by the server's duplicate window, and the
-//! headers carry the writer's fencing token (its lease revision).
+//! the same order. The message id is `generation:offset:token` for a
+//! journal chunk (`sG:offset:token` for a snapshot chunk): a chunk sent
+//! again after a lost acknowledgement is dropped by the server's duplicate
+//! window. The writer's fencing token (its lease revision) is part of the
+//! id because a new primary continues at the very offset where the old one
+//! stopped: with `generation:offset` alone, a deposed writer's late chunk
+//! at that offset would be taken by the server for a resend of the new
+//! writer's and acknowledged as a duplicate (the duplicate check comes
+//! before the expected-sequence check) — a test caught exactly that.
 
 use std::fmt;
 
@@ -85,12 +90,12 @@ impl fmt::Display for WireError {
 impl std::error::Error for WireError {}
 
 impl Chunk {
-    /// The message id the server deduplicates on: `generation:offset`
-    /// (journal) or `sgeneration:offset` (snapshot).
+    /// The message id the server deduplicates on: `generation:offset:token`
+    /// (journal) or `sgeneration:offset:token` (snapshot).
     pub fn msg_id(&self) -> String {
         match self.kind {
-            ChunkKind::Journal => format!("{}:{}", self.generation, self.offset),
-            ChunkKind::Snapshot => format!("s{}:{}", self.generation, self.offset),
+            ChunkKind::Journal => format!("{}:{}:{}", self.generation, self.offset, self.fence),
+            ChunkKind::Snapshot => format!("s{}:{}:{}", self.generation, self.offset, self.fence),
         }
     }
 
@@ -161,7 +166,7 @@ mod tests {
         };
         let back = Chunk::from_message(&c.headers(), c.bytes.clone()).unwrap();
         assert_eq!(back, c);
-        assert_eq!(c.msg_id(), format!("s3:{}", 1u64 << 40));
+        assert_eq!(c.msg_id(), format!("s3:{}:17", 1u64 << 40));
         assert!(back.is_last_snapshot_chunk());
     }
 

@@ -166,7 +166,11 @@ fn a_standby_follows_byte_for_byte_and_a_deposed_writer_is_refused() {
     cb.flush().unwrap();
     pb.ship().unwrap();
 
-    // A comes back and publishes what it had: refused, deposed.
+    // A comes back and publishes what it had, at the very offset where B
+    // continued (the same generation and offset as B's first message, so a
+    // message id without the token would be taken for B's duplicate):
+    // refused, deposed.
+    let (generation, offset) = info_b.position.unwrap();
     let rt = tokio::runtime::Runtime::new().unwrap();
     let err = rt.block_on(async {
         let link = link::connect(&s.url, "t", 1).await.unwrap();
@@ -174,8 +178,8 @@ fn a_standby_follows_byte_for_byte_and_a_deposed_writer_is_refused() {
         stale
             .publish(vec![Chunk {
                 kind: ChunkKind::Journal,
-                generation: 99,
-                offset: 0,
+                generation,
+                offset,
                 fence: a_token,
                 mark: 0,
                 bytes: bytes::Bytes::from_static(b"late"),
