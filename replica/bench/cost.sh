@@ -49,7 +49,7 @@ start_cluster() { # nodes
   for i in $(seq 1 "$n"); do SERVERS="$SERVERS,nats://127.0.0.1:$((PORT + i - 1))"; done
   SERVERS=${SERVERS#,}
 }
-stop_cluster() { for p in "${PIDS[@]}"; do kill -9 "$p" 2>/dev/null || true; done; wait 2>/dev/null || true; PIDS=(); }
+stop_cluster() { for p in "${PIDS[@]}"; do kill -9 "$p" 2>/dev/null || true; done; { wait; } 2>/dev/null || true; PIDS=(); }
 
 common=(simulate --mode predictive --contacts "$CONTACTS" --operators "$OPERATORS" --seed 5)
 
@@ -104,7 +104,8 @@ path, table, contacts, operators, cores = sys.argv[1:]
 text = open(path).read()
 note = (f"Measured by `replica/bench/cost.sh` on this machine ({cores} cores, loopback): "
         f"`dialcore simulate --mode predictive --contacts {contacts} --operators {operators}`, "
-        "release build, as fast as it runs (one replication round per poll).\n\n")
+        "release build, as fast as it runs (one replication round per poll; the simulation "
+        "polls after almost every event, so events/s is a worst case for group commit).\n\n")
 block = "<!-- replica-cost:begin -->\n" + note + table + "\n<!-- replica-cost:end -->"
 new, n = re.subn(r"<!-- replica-cost:begin -->.*?<!-- replica-cost:end -->", block, text, flags=re.S)
 if n != 1:
