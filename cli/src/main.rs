@@ -26,6 +26,7 @@ mod error;
 mod inspect;
 mod pacing_eval;
 mod records;
+mod replica;
 mod simulate;
 
 use std::io::{self, Write};

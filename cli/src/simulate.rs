@@ -103,6 +103,9 @@ pub struct SimulateArgs {
         hide_short_help = true
     )]
     pub ack_log: Option<PathBuf>,
+    /// Warm standby over NATS JetStream (see `dialcore_replica`).
+    #[command(flatten)]
+    pub replica: crate::replica::ReplicaArgs,
 }
 
 /// The `--fsync` values.
@@ -210,6 +213,9 @@ pub fn scenario(args: &SimulateArgs) -> Result<Scenario, CliError> {
 /// Runs `dialcore simulate`; returns what to print on stdout.
 pub fn run(args: &SimulateArgs) -> Result<String, CliError> {
     let scenario = scenario(args)?;
+    if args.replica.replicate.is_some() {
+        return crate::replica::run(args, &scenario);
+    }
     // Open the time-series file first: a bad path should not cost a run.
     let timeseries = match &args.timeseries {
         Some(path) => {

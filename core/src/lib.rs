@@ -55,7 +55,8 @@ pub use engine::{campaign, config, event, operators};
 pub use timing::{retry, wheel};
 
 pub use campaign::durable::{
-    ConfigChange, ConfigFieldKind, DurableOptions, JournalRetention, OpenError, RecoveryReport,
+    lease_token, ConfigChange, ConfigFieldKind, DurableOptions, JournalRetention, OpenError,
+    RecoveryReport,
 };
 pub use campaign::{Campaign, EngineError, Metrics};
 pub use config::{CampaignConfig, ConfigError, Mode};

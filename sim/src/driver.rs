@@ -249,17 +249,38 @@ pub fn run_durable(
     let config = scenario.campaign_config()?;
     let (mut campaign, recovery) =
         Campaign::open_with(dir, config, options).map_err(|e| SimError::Durable(e.to_string()))?;
-    let resume = !recovery.fresh;
+    let (report, snapshot_error) = run_opened(
+        scenario,
+        &mut campaign,
+        !recovery.fresh,
+        on_commands,
+        progress,
+    )?;
+    Ok((report, recovery, snapshot_error))
+}
+
+/// [`run_durable`] on a campaign the caller opened (`resume`: it was
+/// recovered, not fresh), for a host that writes to the journal between
+/// the open and the first poll (a replication takeover's lease record).
+/// Returns the report and the snapshot error still standing, if any.
+pub fn run_opened(
+    scenario: &Scenario,
+    campaign: &mut Campaign,
+    resume: bool,
+    on_commands: Option<CommandHook>,
+    progress: &mut dyn FnMut(Progress),
+) -> Result<(SimReport, Option<String>), SimError> {
+    scenario.validate().map_err(SimError::Scenario)?;
     campaign.set_pacer(scenario_pacer(scenario));
-    let mut sim = Sim::new(scenario, &mut campaign, resume)?;
+    let mut sim = Sim::new(scenario, campaign, resume)?;
     sim.on_commands = on_commands;
-    let report = sim.run(&mut campaign, progress)?;
+    let report = sim.run(campaign, progress)?;
     campaign
         .flush()
         .map_err(|e| SimError::Durable(e.to_string()))?;
     // A snapshot still failing at the end: the run is not durable as asked.
     let snapshot_error = campaign.snapshot_error().map(|e| e.to_string());
-    Ok((report, recovery, snapshot_error))
+    Ok((report, snapshot_error))
 }
 
 struct Sim {

@@ -48,7 +48,8 @@ mod scenario;
 
 pub use dialcore::Mode;
 pub use driver::{
-    run, run_durable, run_paced, scenario_pacer, CommandHook, PacedRun, Progress, SimError,
+    run, run_durable, run_opened, run_paced, scenario_pacer, CommandHook, PacedRun, Progress,
+    SimError,
 };
 pub use report::{MinuteRow, SimReport, StopReason};
 pub use scenario::{

@@ -1003,6 +1003,53 @@ pub fn read_journal(path: &Path) -> Result<JournalRead, JournalError> {
     })
 }
 
+/// One whole frame found by [`leading_frames`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FrameSpan {
+    /// Its sequence number (a trailer's: the next journal's first).
+    pub seq: u64,
+    /// Where the frame starts in the bytes scanned.
+    pub start: usize,
+    /// Where it ends (the next frame would start there).
+    pub end: usize,
+    /// Its payload, as a range into the bytes scanned (empty for a trailer).
+    pub payload: Range<usize>,
+    /// Whether it is the trailer that closes the journal.
+    pub trailer: bool,
+}
+
+/// The whole, checked frames at the start of `data` (bytes of a journal
+/// that begin at a frame boundary, i.e. after the header or after another
+/// frame), end to end: the scan stops at the first byte that does not start
+/// a frame that checks out (the preallocated zero tail, a frame still being
+/// written, damage) and after a trailer. It never resynchronizes: this is
+/// for shipping the frames written since an offset (replication), not for
+/// recovery, which reads with [`read_journal`].
+pub fn leading_frames(data: &[u8]) -> Vec<FrameSpan> {
+    let mut out = Vec::new();
+    let mut at = 0;
+    while at < data.len() {
+        let Ok(frame) = frame_at(data, at) else { break };
+        let (seq, end) = frame_end(&frame, at);
+        let (payload, trailer) = match frame {
+            Frame::Record { payload, .. } => (payload, false),
+            Frame::Trailer { .. } => (end..end, true),
+        };
+        out.push(FrameSpan {
+            seq,
+            start: at,
+            end,
+            payload,
+            trailer,
+        });
+        at = end;
+        if trailer {
+            break;
+        }
+    }
+    out
+}
+
 /// A frame that checked out.
 enum Frame {
     Record { seq: u64, payload: Range<usize> },
@@ -1223,6 +1270,29 @@ mod tests {
             data.extend_from_slice(r);
         }
         data
+    }
+
+    #[test]
+    fn leading_frames_stop_at_a_partial_frame_or_the_zero_tail() {
+        let data = file_with(&[b"one", b"two", b"three"]);
+        let body = &data[HEADER_LEN..];
+        let all = leading_frames(body);
+        assert_eq!(
+            all.iter().map(|f| f.seq).collect::<Vec<_>>(),
+            [100, 101, 102]
+        );
+        assert_eq!(all[2].end, body.len());
+        assert_eq!(&body[all[1].payload.clone()], b"two");
+        // A frame cut short is not shipped; nor is the zero tail.
+        assert_eq!(leading_frames(&body[..body.len() - 1]).len(), 2);
+        let mut zeros = body.to_vec();
+        zeros.extend_from_slice(&[0; 64]);
+        assert_eq!(leading_frames(&zeros).last().unwrap().end, body.len());
+        // A damaged frame ends the scan; nothing after it is taken.
+        let mut bad = body.to_vec();
+        bad[all[1].payload.start] ^= 1;
+        assert_eq!(leading_frames(&bad).len(), 1);
+        assert!(leading_frames(&[]).is_empty());
     }
 
     #[test]

@@ -48,6 +48,7 @@
 //! | 12 | configuration | `field=value` lines (see the reopen checks) |
 //! | 13 | contacts added, one part of a bulk add | `flags u8 (1 first, 2 last), first_id u32, rows…` (each row as in kind 3); replayed only once the last part is read |
 //! | 14 | numbers added, one part of a bulk add | as kind 4, in parts; replayed only once the last part is read |
+//! | 17 | lease | `token u64`: the fencing token (a replication lease's revision) of the writer whose records follow, a record of its own ([`Campaign::journal_lease`], [`lease_token`]); changes no state |
 //!
 //! The last seven have a variable size and fill a record of their own.
 //! Facts happen at the time of the record's last time sub-record.
@@ -390,6 +391,22 @@ impl Campaign {
         Some((d.writer.generation(), d.writer.records(), d.writer.bytes()))
     }
 
+    /// Appends a lease record (kind 17) holding `token`, the fencing token
+    /// of the writer from here on (for replication: the revision of the
+    /// lease the process holds, so a standby can refuse records of an older
+    /// writer). It changes no state and replay skips it; it is written with
+    /// the next poll or [`Campaign::flush`], like any record. Does nothing
+    /// for a campaign without a data directory.
+    pub fn journal_lease(&mut self, token: u64) {
+        self.journal_commit();
+        if let Some(d) = self.durable.as_deref_mut() {
+            d.writer.append(|b| {
+                b.push(LEASE);
+                b.extend_from_slice(&token.to_le_bytes());
+            });
+        }
+    }
+
     /// Writes everything buffered to the journal and forces it to stable
     /// storage, whatever the fsync policy. Does nothing for a campaign
     /// without a data directory.
@@ -559,6 +576,15 @@ impl Durable {
             });
         }
         self.zones_written = names.len();
+    }
+}
+
+/// The fencing token of a journal record's payload if it is a lease record
+/// (kind 17, written by [`Campaign::journal_lease`]), else `None`.
+pub fn lease_token(payload: &[u8]) -> Option<u64> {
+    match payload {
+        [LEASE, token @ ..] => Some(u64::from_le_bytes(token.try_into().ok()?)),
+        _ => None,
     }
 }
 

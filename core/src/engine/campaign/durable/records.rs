@@ -36,6 +36,9 @@ pub(super) const CALL_OPERATOR: u8 = 15;
 /// A contact held back instead of dialed, and why (`reason u8, id u32`,
 /// see [`crate::records::HoldReason`]); only the attempt records read it.
 pub(super) const HELD_BACK: u8 = 16;
+/// The lease (fencing token) under which the writer that follows writes
+/// (`token u64`), a record of its own; see [`Campaign::journal_lease`].
+pub(super) const LEASE: u8 = 17;
 
 /// Contact rows per journal record.
 pub(super) const ROWS_PER_RECORD: usize = 1 << 20;
@@ -895,6 +898,10 @@ impl Campaign {
             HELD_BACK => {
                 // Only the attempt records read it; it changes no state.
                 c.take(5)?;
+            }
+            LEASE => {
+                // Only a replication standby reads it (`lease_token`).
+                c.take(8)?;
             }
             CONFIG => {
                 let text = std::str::from_utf8(c.rest()).map_err(|_| "configuration not UTF-8")?;
