@@ -317,6 +317,17 @@ targets_md=$(REPORT_DATE="$report_date" REPORT_CPU="${cpu:-unknown CPU}" REPORT_
         echo "not measured: run \`python3 sip/bench/cps.py\` to write docs/SIP.md."
     fi
     echo
+    echo "## Replication over NATS JetStream"
+    echo
+    if [ -f "$ROOT/docs/REPLICA.md" ]; then
+        echo "Copied from [REPLICA.md](REPLICA.md), which \`replica/bench/cost.sh\` writes (it needs"
+        echo "nats-server and a release build, so this script does not re-run it):"
+        echo
+        sed -n '/<!-- replica-cost:begin -->/,/<!-- replica-cost:end -->/p' "$ROOT/docs/REPLICA.md" | grep -v '^<!-- replica-cost'
+    else
+        echo "not measured: run \`replica/bench/cost.sh\` to write docs/REPLICA.md."
+    fi
+    echo
     echo "## How to run"
     echo
     echo "\`benches/report.sh\` (all groups, about ${elapsed} s here) or"
