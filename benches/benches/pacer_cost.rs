@@ -44,7 +44,9 @@ fn pacer(dialcore: bool) -> Box<dyn Pacer> {
     if dialcore {
         Box::new(DialcorePacer::default())
     } else {
-        Box::new(FixedRatioPacer::new(Scenario::default().campaign.predictive_ratio))
+        Box::new(FixedRatioPacer::new(
+            Scenario::default().campaign.predictive_ratio,
+        ))
     }
 }
 
@@ -58,7 +60,9 @@ fn run(s: &Scenario, dialcore: bool) -> (Duration, u64) {
 fn runs(c: &mut Criterion) {
     let s = scenario();
     let mut group = c.benchmark_group("pacer_cost/1M_contacts");
-    group.sample_size(10).measurement_time(Duration::from_secs(10));
+    group
+        .sample_size(10)
+        .measurement_time(Duration::from_secs(10));
     for (name, dialcore) in [("dialcore", true), ("fixed_ratio", false)] {
         group.bench_function(name, |b| {
             b.iter_custom(|iters| (0..iters).map(|_| run(&s, dialcore).0).sum())
