@@ -65,6 +65,8 @@
 //! scenarios unless a scenario asks for the fixed ratio.
 
 mod dialcore;
+#[cfg(test)]
+mod reference;
 mod stats;
 
 use std::fmt;
