@@ -54,7 +54,7 @@
 // tables): an index over the horizons reads more plainly than zips.
 #![allow(clippy::needless_range_loop)]
 
-use super::stats::{BusyPhase, PacingStats, ServiceSample, TIME_BINS, TIME_BIN_MS};
+use super::stats::{BusyOperator, BusyPhase, PacingStats, ServiceSample, TIME_BINS, TIME_BIN_MS};
 use super::{normal_cdf, Pacer, PacingInputs};
 
 /// Horizons (ms from now) at which a new dial's live answer is evaluated.
@@ -195,6 +195,8 @@ struct Tables {
     mean_acw: f64,
     /// Completed calls in the service-time model.
     service_samples: usize,
+    /// Counts the service-table builds (what [`BusySums`] follow).
+    build: u64,
 }
 
 /// One elapsed-time bin of a busy operator: `q[j][g]`, the probability of
@@ -214,6 +216,26 @@ impl BinRow {
             self.v[j][g] = row[g] - row[g] * row[g];
         }
     }
+}
+
+/// The busy operators' part of the load, kept from plan to plan: how many
+/// operators each talk and ACW bin held at the last plan and the sums of
+/// their rows. A plan counts the operators per bin (an increment each) and
+/// adds `Δcount × row` for the bins whose count changed — between two plans
+/// a quarter second apart most operators stay in their bin — instead of
+/// adding every operator's row. A table rebuild (the rows change) sums
+/// afresh from the counts, which also bounds any float drift to the plans
+/// since the last rebuild.
+#[derive(Debug, Clone, Default)]
+struct BusySums {
+    /// Operators per bin at the last plan: the talk bins, then the ACW bins.
+    counts: Vec<u32>,
+    /// This plan's counts (scratch, swapped with `counts`).
+    next: Vec<u32>,
+    sum: [[f64; G]; 2],
+    var: [[f64; G]; 2],
+    /// The table build the sums belong to (`None`: sum afresh).
+    build: Option<u64>,
 }
 
 /// Grid of the cached normal distribution function: Φ(z) for z in
@@ -251,6 +273,7 @@ pub struct DialcorePacer {
     tuning: DialcoreTuning,
     warm: bool,
     tables: Tables,
+    busy_sums: BusySums,
     threshold: f64,
     planned_at: Option<u64>,
 }
@@ -294,7 +317,9 @@ impl DialcorePacer {
                 mean_service: 0.0,
                 mean_acw: 0.0,
                 service_samples: 0,
+                build: 0,
             },
+            busy_sums: BusySums::default(),
             threshold: 0.0,
             planned_at: None,
         }
@@ -360,14 +385,14 @@ impl DialcorePacer {
         };
         if stale {
             t.service_built = Some((version, now));
+            t.build += 1;
             build_service(t, inputs, self.tuning.service_window_ms);
         }
     }
 
     /// Means and variances of (demand − supply) at each horizon, counting
     /// operators free within the planned wait (`[0]`) and at once (`[1]`).
-    fn load(&self, inputs: &PacingInputs<'_>) -> [Load; 2] {
-        let t = &self.tables;
+    fn load(&mut self, inputs: &PacingInputs<'_>) -> [Load; 2] {
         let base = Load {
             // A small floor keeps the normal approximation off a step.
             mu: [inputs.waiting as f64 - inputs.ready() as f64; G],
@@ -376,26 +401,14 @@ impl DialcorePacer {
             ready: inputs.ready(),
         };
         let mut load = [base, base];
-        // One pass over the busy operators: each adds one precomputed bin
-        // row (both waits, means and variances) to the sums.
-        let (mut sum, mut var) = ([[0.0; G]; 2], [[0.0; G]; 2]);
-        let mut scratch = BinRow::default();
-        for b in inputs.busy {
-            if let Some(row) = self.busy_row(b.phase, b.elapsed_ms, &mut scratch) {
-                for j in 0..2 {
-                    for g in 0..G {
-                        sum[j][g] += row.q[j][g];
-                        var[j][g] += row.v[j][g];
-                    }
-                }
-            }
-        }
+        let (sum, var) = self.busy_load(inputs.busy);
         for (j, l) in load.iter_mut().enumerate() {
             for g in 0..G {
                 l.mu[g] -= sum[j][g];
                 l.var[g] += var[j][g];
             }
         }
+        let t = &self.tables;
         self.discount_leaving(inputs, &mut load);
         let (mut sum, mut var) = ([0.0; G], [0.0; G]);
         for &e in inputs.ringing_ms {
@@ -412,41 +425,86 @@ impl DialcorePacer {
         load
     }
 
+    /// The sums of the busy operators' rows (means, variances; both waits):
+    /// incrementally over the binned operators ([`BusySums`]), directly for
+    /// the few past the bins the tables cover (the memoryless fallback).
+    fn busy_load(&mut self, busy: &[BusyOperator]) -> ([[f64; G]; 2], [[f64; G]; 2]) {
+        let t = &self.tables;
+        let b = &mut self.busy_sums;
+        let bins = TALK_BINS + ACW_BINS;
+        b.next.clear();
+        b.next.resize(bins, 0);
+        let talk_from = t.talk_from[0].min(t.talk_from[1]);
+        let acw_from = t.acw_from[0].min(t.acw_from[1]);
+        let (mut sum, mut var) = ([[0.0; G]; 2], [[0.0; G]; 2]);
+        let mut scratch = BinRow::default();
+        for op in busy {
+            let k = match op.phase {
+                BusyPhase::Talk => talk_bin(op.elapsed_ms),
+                BusyPhase::Acw => ((op.elapsed_ms / 1_000) as usize).min(ACW_BINS - 1),
+                BusyPhase::Other => continue,
+            };
+            let binned = match op.phase {
+                BusyPhase::Talk => (k < talk_from).then_some(k),
+                _ => (k < acw_from).then_some(TALK_BINS + k),
+            };
+            if let Some(i) = binned {
+                b.next[i] += 1;
+            } else if let Some(row) = busy_row(t, op.phase, op.elapsed_ms, &mut scratch) {
+                for j in 0..2 {
+                    for g in 0..G {
+                        sum[j][g] += row.q[j][g];
+                        var[j][g] += row.v[j][g];
+                    }
+                }
+            }
+        }
+        let afresh = b.build != Some(t.build) || b.counts.len() != bins;
+        if afresh {
+            b.sum = [[0.0; G]; 2];
+            b.var = [[0.0; G]; 2];
+            b.build = Some(t.build);
+        }
+        for i in 0..bins {
+            let before = if afresh { 0 } else { b.counts[i] };
+            if b.next[i] == before {
+                continue;
+            }
+            let d = f64::from(b.next[i]) - f64::from(before);
+            let row = if i < TALK_BINS {
+                &t.talk[i]
+            } else {
+                &t.acw[i - TALK_BINS]
+            };
+            for j in 0..2 {
+                for g in 0..G {
+                    b.sum[j][g] += d * row.q[j][g];
+                    b.var[j][g] += d * row.v[j][g];
+                }
+            }
+        }
+        std::mem::swap(&mut b.counts, &mut b.next);
+        for j in 0..2 {
+            for g in 0..G {
+                sum[j][g] += b.sum[j][g];
+                var[j][g] += b.var[j][g];
+            }
+        }
+        (sum, var)
+    }
+
     /// The bin row of a busy operator in `phase` for `elapsed_ms`; `None`
     /// for one who frees no predictive line (offer, BCW). Where fewer than
     /// 8 recent calls lasted this long (the longest 1% or so of the busy
     /// operators) the memoryless fallback is computed for the exact
     /// elapsed time into `scratch`.
-    #[inline(always)]
     fn busy_row<'a>(
         &'a self,
         phase: BusyPhase,
         elapsed_ms: u64,
         scratch: &'a mut BinRow,
     ) -> Option<&'a BinRow> {
-        let t = &self.tables;
-        let (table, k, from, mean) = match phase {
-            BusyPhase::Talk => (&t.talk, talk_bin(elapsed_ms), t.talk_from, t.mean_service),
-            BusyPhase::Acw => (
-                &t.acw,
-                ((elapsed_ms / 1_000) as usize).min(ACW_BINS - 1),
-                t.acw_from,
-                t.mean_acw,
-            ),
-            BusyPhase::Other => return None,
-        };
-        if k < from[0].min(from[1]) {
-            return Some(&table[k]);
-        }
-        *scratch = table[k];
-        let mut row = [0.0; G];
-        for (j, limit) in [(0, t.limit_ms), (1, 0)] {
-            if k >= from[j] {
-                memoryless(&mut row, limit, mean.max(elapsed_ms as f64));
-                scratch.set(j, &row);
-            }
-        }
-        Some(scratch)
+        busy_row(&self.tables, phase, elapsed_ms, scratch)
     }
 
     /// Takes out of the supply the operators who announced they leave: a
@@ -655,6 +713,38 @@ fn build_service(t: &mut Tables, inputs: &PacingInputs<'_>, window_ms: u64) {
     }
 }
 
+/// [`DialcorePacer::busy_row`] on the tables.
+#[inline(always)]
+fn busy_row<'a>(
+    t: &'a Tables,
+    phase: BusyPhase,
+    elapsed_ms: u64,
+    scratch: &'a mut BinRow,
+) -> Option<&'a BinRow> {
+    let (table, k, from, mean) = match phase {
+        BusyPhase::Talk => (&t.talk, talk_bin(elapsed_ms), t.talk_from, t.mean_service),
+        BusyPhase::Acw => (
+            &t.acw,
+            ((elapsed_ms / 1_000) as usize).min(ACW_BINS - 1),
+            t.acw_from,
+            t.mean_acw,
+        ),
+        BusyPhase::Other => return None,
+    };
+    if k < from[0].min(from[1]) {
+        return Some(&table[k]);
+    }
+    *scratch = table[k];
+    let mut row = [0.0; G];
+    for (j, limit) in [(0, t.limit_ms), (1, 0)] {
+        if k >= from[j] {
+            memoryless(&mut row, limit, mean.max(elapsed_ms as f64));
+            scratch.set(j, &row);
+        }
+    }
+    Some(scratch)
+}
+
 /// Adds Bernoulli variables of probabilities `row` to a sum's mean and variance.
 #[inline(always)]
 fn add_bernoullis(sum: &mut [f64; G], var: &mut [f64; G], row: &[f64; G]) {
@@ -845,6 +935,7 @@ mod tests {
             leave in proptest::collection::vec((0usize..80, 0u64..40_000), 0..4),
             extra in 0usize..6,
             wait_bound in proptest::bool::ANY,
+            shifts in proptest::collection::vec((0u64..20_000, 0usize..80), 1..6),
         ) {
             let (stats, t) = match mix {
                 0 => warmed(1_500, 3, |i| 20_000 + u64::from(i % 7) * 30_000),
@@ -900,6 +991,21 @@ mod tests {
             let mut old = reference::DialcorePacer::new(tuning);
             let (m_new, m_old) = (new.marginal_abandon(&inputs, extra), old.marginal_abandon(&inputs, extra));
             proptest::prop_assert!((m_new - m_old).abs() < 1e-4, "marginal {} vs {}", m_new, m_old);
+            // Later plans of the same pacers (the new one's busy sums kept
+            // from plan to plan, both tables as built at the first): time
+            // passes, one operator frees up.
+            let mut later = busy.clone();
+            for &(dt, gone) in &shifts {
+                for b in &mut later {
+                    b.elapsed_ms += dt;
+                }
+                if gone < later.len() {
+                    later.swap_remove(gone);
+                }
+                let next = PacingInputs { busy: &later, leaving: &[], ..inputs };
+                let (a, b) = (new.marginal_abandon(&next, extra), old.marginal_abandon(&next, extra));
+                proptest::prop_assert!((a - b).abs() < 1e-4, "later marginal {} vs {}", a, b);
+            }
             let mut new = DialcorePacer::new(tuning);
             let mut old = reference::DialcorePacer::new(tuning);
             let (n_new, n_old) = (new.dials(&inputs), old.dials(&inputs));
