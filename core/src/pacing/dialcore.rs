@@ -230,13 +230,21 @@ impl BinRow {
 struct BusySums {
     /// Operators per bin at the last plan: the talk bins, then the ACW bins.
     counts: Vec<u32>,
-    /// This plan's counts (scratch, swapped with `counts`).
+    /// This plan's counts (all zero between plans; swapped with `counts`).
     next: Vec<u32>,
+    /// The bins `counts` holds operators in (so a plan touches only those
+    /// and this plan's, never all the bins).
+    held: Vec<usize>,
+    /// This plan's bins (scratch, swapped with `held`).
+    holding: Vec<usize>,
     sum: [[f64; G]; 2],
     var: [[f64; G]; 2],
     /// The table build the sums belong to (`None`: sum afresh).
     build: Option<u64>,
 }
+
+/// Running sums of rows: means and variances, both waits.
+type BusySumsAcc = ([[f64; G]; 2], [[f64; G]; 2]);
 
 /// Grid of the cached normal distribution function: Φ(z) for z in
 /// [−PHI_RANGE, PHI_RANGE] at steps of 1/PHI_PER_UNIT, read with linear
@@ -432,8 +440,13 @@ impl DialcorePacer {
         let t = &self.tables;
         let b = &mut self.busy_sums;
         let bins = TALK_BINS + ACW_BINS;
-        b.next.clear();
-        b.next.resize(bins, 0);
+        if b.counts.len() != bins {
+            b.counts = vec![0; bins];
+            b.next = vec![0; bins];
+            b.held.clear();
+            b.build = None;
+        }
+        b.holding.clear();
         let talk_from = t.talk_from[0].min(t.talk_from[1]);
         let acw_from = t.acw_from[0].min(t.acw_from[1]);
         let (mut sum, mut var) = ([[0.0; G]; 2], [[0.0; G]; 2]);
@@ -449,6 +462,9 @@ impl DialcorePacer {
                 _ => (k < acw_from).then_some(TALK_BINS + k),
             };
             if let Some(i) = binned {
+                if b.next[i] == 0 {
+                    b.holding.push(i);
+                }
                 b.next[i] += 1;
             } else if let Some(row) = busy_row(t, op.phase, op.elapsed_ms, &mut scratch) {
                 for j in 0..2 {
@@ -459,31 +475,48 @@ impl DialcorePacer {
                 }
             }
         }
-        let afresh = b.build != Some(t.build) || b.counts.len() != bins;
-        if afresh {
-            b.sum = [[0.0; G]; 2];
-            b.var = [[0.0; G]; 2];
-            b.build = Some(t.build);
-        }
-        for i in 0..bins {
-            let before = if afresh { 0 } else { b.counts[i] };
-            if b.next[i] == before {
-                continue;
-            }
-            let d = f64::from(b.next[i]) - f64::from(before);
-            let row = if i < TALK_BINS {
+        let row_of = |i: usize| {
+            if i < TALK_BINS {
                 &t.talk[i]
             } else {
                 &t.acw[i - TALK_BINS]
-            };
+            }
+        };
+        let add = |sums: &mut BusySumsAcc, i: usize, d: f64| {
+            let row = row_of(i);
             for j in 0..2 {
                 for g in 0..G {
-                    b.sum[j][g] += d * row.q[j][g];
-                    b.var[j][g] += d * row.v[j][g];
+                    sums.0[j][g] += d * row.q[j][g];
+                    sums.1[j][g] += d * row.v[j][g];
+                }
+            }
+        };
+        let mut acc: BusySumsAcc = (b.sum, b.var);
+        if b.build != Some(t.build) {
+            acc = ([[0.0; G]; 2], [[0.0; G]; 2]);
+            for &i in &b.holding {
+                add(&mut acc, i, f64::from(b.next[i]));
+            }
+            b.build = Some(t.build);
+        } else {
+            for &i in &b.holding {
+                if b.next[i] != b.counts[i] {
+                    add(&mut acc, i, f64::from(b.next[i]) - f64::from(b.counts[i]));
+                }
+            }
+            for &i in &b.held {
+                if b.next[i] == 0 {
+                    add(&mut acc, i, -f64::from(b.counts[i]));
                 }
             }
         }
+        (b.sum, b.var) = acc;
+        // `next` becomes the counts; the old counts, cleared, the next scratch.
+        for &i in &b.held {
+            b.counts[i] = 0;
+        }
         std::mem::swap(&mut b.counts, &mut b.next);
+        std::mem::swap(&mut b.held, &mut b.holding);
         for j in 0..2 {
             for g in 0..G {
                 sum[j][g] += b.sum[j][g];
