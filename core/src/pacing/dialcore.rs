@@ -482,31 +482,35 @@ impl DialcorePacer {
                 &t.acw[i - TALK_BINS]
             }
         };
-        let add = |sums: &mut BusySumsAcc, i: usize, d: f64| {
-            let row = row_of(i);
+        #[inline(always)]
+        fn add(sums: &mut BusySumsAcc, row: &BinRow, d: f64) {
             for j in 0..2 {
                 for g in 0..G {
                     sums.0[j][g] += d * row.q[j][g];
                     sums.1[j][g] += d * row.v[j][g];
                 }
             }
-        };
+        }
         let mut acc: BusySumsAcc = (b.sum, b.var);
         if b.build != Some(t.build) {
             acc = ([[0.0; G]; 2], [[0.0; G]; 2]);
             for &i in &b.holding {
-                add(&mut acc, i, f64::from(b.next[i]));
+                add(&mut acc, row_of(i), f64::from(b.next[i]));
             }
             b.build = Some(t.build);
         } else {
             for &i in &b.holding {
                 if b.next[i] != b.counts[i] {
-                    add(&mut acc, i, f64::from(b.next[i]) - f64::from(b.counts[i]));
+                    add(
+                        &mut acc,
+                        row_of(i),
+                        f64::from(b.next[i]) - f64::from(b.counts[i]),
+                    );
                 }
             }
             for &i in &b.held {
                 if b.next[i] == 0 {
-                    add(&mut acc, i, -f64::from(b.counts[i]));
+                    add(&mut acc, row_of(i), -f64::from(b.counts[i]));
                 }
             }
         }
