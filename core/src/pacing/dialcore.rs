@@ -284,7 +284,8 @@ fn phi_table() -> Vec<f64> {
 #[inline(always)]
 fn phi(table: &[f64], z: f64) -> f64 {
     let x = (z + PHI_RANGE) * PHI_PER_UNIT;
-    if !(x > 0.0) {
+    // Below the grid, and NaN (a zero variance cannot occur: it has a floor).
+    if x.is_nan() || x <= 0.0 {
         return table[0];
     }
     let i = x as usize;
