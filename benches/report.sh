@@ -23,7 +23,7 @@ cd "$(dirname "$0")/.."
 ROOT=$PWD
 OUT=${OUT:-$ROOT/docs/BENCHMARKS.md}
 SUBSET_BENCHES=${BENCHES:-}
-BENCHES=${BENCHES:-"load store wheel blacklist engine selection csv_load durable durable_rate lock_wait phone traps overhead floor"}
+BENCHES=${BENCHES:-"load store wheel blacklist engine selection csv_load durable durable_rate lock_wait phone traps overhead floor pacer_cost"}
 # The headline figures (docs/benchmarks.json) and README.md's block made
 # from them; JSON_OUT=/tmp/b.json leaves README.md alone.
 JSON_OUT=${JSON_OUT:-$ROOT/docs/benchmarks.json}
@@ -286,7 +286,7 @@ targets_md=$(REPORT_DATE="$report_date" REPORT_CPU="${cpu:-unknown CPU}" REPORT_
         lines=$(awk '
             /^== / { on = 1; print; next }
             on && (/^$/ || /^[[:space:]]/ || /^(Benchmarking|Found|Warning)/ || /^[^ ]+\//) { on = 0 }
-            on || /^summary/ || /^wheel arm/ { print }' "$WORK/$bench.log")
+            on || /^summary/ || /^wheel arm/ || /^pacer cost per simulated event:/ { print }' "$WORK/$bench.log")
         [ -n "$lines" ] || continue
         echo "### \`$bench\`"
         echo
