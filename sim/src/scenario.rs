@@ -31,6 +31,8 @@ pub enum ModeName {
     /// [`Mode::Predictive`].
     #[default]
     Predictive,
+    /// [`Mode::Agentless`] (voice broadcast; the message lasts a talk-time sample).
+    Agentless,
 }
 
 impl From<ModeName> for Mode {
@@ -39,6 +41,7 @@ impl From<ModeName> for Mode {
             ModeName::Preview => Mode::Preview,
             ModeName::Progressive => Mode::Progressive,
             ModeName::Predictive => Mode::Predictive,
+            ModeName::Agentless => Mode::Agentless,
         }
     }
 }
@@ -49,6 +52,7 @@ impl From<Mode> for ModeName {
             Mode::Preview => ModeName::Preview,
             Mode::Progressive => ModeName::Progressive,
             Mode::Predictive => ModeName::Predictive,
+            Mode::Agentless => ModeName::Agentless,
         }
     }
 }
@@ -866,6 +870,12 @@ pub fn scenario_key(field: &str) -> Result<String, &'static str> {
         "default_timezone" => "campaign.timezone".to_owned(),
         "default_country" => {
             return Err("the simulator dials generated +E.164 numbers: no national numbers to read")
+        }
+        "caller_id_pool" => {
+            return Err("the simulated PBX shows no caller ID: a pool changes no simulated outcome")
+        }
+        "dispositions" => {
+            return Err("simulated operators wrap up with Done; wrap-up codes have no model here")
         }
         f => match f.strip_prefix("retry_").and_then(|r| r.strip_suffix("_ms")) {
             Some(kind) => format!("campaign.retry_{kind}_s"),
