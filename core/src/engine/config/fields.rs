@@ -379,6 +379,13 @@ mod tests {
                 (FieldKind::Text, _) if f.name == "calling_window" => {
                     FieldValue::Text("Mon-Fri 09:00-17:00".to_owned())
                 }
+                (FieldKind::Text, _) if f.name == "caller_id_pool" => {
+                    FieldValue::Text("+12025550100,+13125550100".to_owned())
+                }
+                (FieldKind::Text, _) if f.name == "dispositions" => FieldValue::Text(
+                    "1=success, 2=failure, 3=retry:600000, 4=callback:60000, 5=personal_callback:60000:3600000, 6=blacklist"
+                        .to_owned(),
+                ),
                 (FieldKind::Text, _) => FieldValue::Text("Europe/Berlin".to_owned()),
                 (kind, old) => panic!("{}: {kind:?} holds {old:?}", f.name),
             };
@@ -401,6 +408,33 @@ mod tests {
                 );
             }
         }
+    }
+
+    #[test]
+    fn bad_dispositions_tables_name_what_is_wrong() {
+        let set = config_field("dispositions").unwrap().set;
+        for (text, says) in [
+            ("1", "CODE=ACTION"),
+            ("x=success", "not a code"),
+            ("70000=success", "not a code"),
+            ("1=win", "is not success"),
+            ("1=retry", "needs a delay"),
+            ("1=retry:soon", "not a number"),
+            ("1=personal_callback:60000", "needs an expiry"),
+            ("1=success:5", "too many"),
+            ("1=success, 1=failure", "twice"),
+        ] {
+            let mut c = CampaignConfig::default();
+            let err = set(&mut c, FieldValue::Text(text.into())).unwrap_err();
+            assert!(err.contains(says), "{text:?}: {err}");
+            assert_eq!(c, CampaignConfig::default());
+        }
+        let mut c = CampaignConfig::default();
+        set(&mut c, FieldValue::Text(" 7 = Retry : 5 ; 9=BLACKLIST ".into())).unwrap();
+        assert_eq!(
+            c.dispositions,
+            vec![(7, super::super::WrapUp::Retry(5)), (9, super::super::WrapUp::Blacklist)]
+        );
     }
 
     #[test]
