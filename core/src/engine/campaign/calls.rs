@@ -195,8 +195,8 @@ impl Campaign {
         self.pacing.stats.on_acw_end(id.0, now);
         self.timers.cancel(id.0);
         if disposition == Disposition::Blacklist {
-            // The contact is live (ACW): the blacklist marks it pending,
-            // and the pending action wins below.
+            // Every other contact with the number follows; this one ends
+            // Blacklisted below.
             let numbers = self.numbers_of(id);
             self.journal_blacklist(true, &numbers);
             for n in numbers {
@@ -205,9 +205,8 @@ impl Campaign {
         }
         let live = self.take_live(id).expect("contact in ACW is live");
         let (natural, due) = match disposition {
-            Disposition::Done | Disposition::Blacklist | Disposition::Code(_) => {
-                (State::Success, None)
-            }
+            Disposition::Done | Disposition::Code(_) => (State::Success, None),
+            Disposition::Blacklist => (State::Blacklisted, None),
             Disposition::Failed => (State::RejectedByOperator, None),
             Disposition::Callback { at_ms } | Disposition::PersonalCallback { at_ms, .. } => {
                 (State::RetryScheduled, Some(at_ms))
