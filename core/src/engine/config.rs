@@ -165,9 +165,9 @@ pub struct CampaignConfig {
     /// call right now.
     pub number_busy_delay_ms: u64,
     /// The caller ID the host shows on this campaign's calls, `+E.164`
-    /// (`"+12025550100"`), or empty: the PBX picks one. The engine does not
-    /// dial with it (the host reads it from the configuration); it is
-    /// journaled with the configuration and fills the attempt records'
+    /// (`"+12025550100"`), or empty: the PBX picks one. Each `Dial` carries
+    /// the caller ID it presents: this one, or a `caller_id_pool` number
+    /// (see there); journaled with the dial, it fills the attempt records'
     /// `caller_id` column.
     pub caller_id: String,
     /// A pool of caller IDs (`+E.164` each) for local presence and
