@@ -124,7 +124,7 @@ pub const MIN_RING_TIMEOUT_MS: u64 = 15_000;
 /// Configuration of one campaign.
 #[derive(Debug, Clone, PartialEq)]
 pub struct CampaignConfig {
-    /// Preview, progressive or predictive.
+    /// Preview, progressive, predictive or agentless.
     pub mode: Mode,
     /// Country calling code for national numbers (`Some(1)`, `Some(49)`), or none.
     pub default_country: Option<u16>,

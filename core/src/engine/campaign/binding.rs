@@ -21,6 +21,7 @@ impl Campaign {
         self.check_operator(op, id, OperatorState::Offered, event)?;
         self.check_contact(id, Trigger::OperatorAccepted, event)?;
         self.operators.reset_refusals(op);
+        self.personal_callback_taken(id);
         // BCW, also when it lasts 0 ms: the countdown is due at once and the
         // next poll dials through the guards.
         self.apply(id, Trigger::OperatorAccepted, State::Bcw);
@@ -51,10 +52,13 @@ impl Campaign {
             self.release_operator(op, now);
             self.offer_refused(op, PauseReason::DeclinedOffers, false, now);
         } else {
-            // Progressive: the contact goes back to the head of the hopper,
-            // the operator on pause (at once, or at the N-th refusal).
-            self.apply(id, Trigger::OperatorDeclined, State::AwaitingOperator);
-            self.hopper.push_front(id.0);
+            // Progressive: the contact goes back to the head of the hopper
+            // (a personal callback to its operator's list), the operator on
+            // pause (at once, or at the N-th refusal).
+            if !self.return_personal(id) {
+                self.apply(id, Trigger::OperatorDeclined, State::AwaitingOperator);
+                self.hopper.push_front(id.0);
+            }
             self.offer_refused(op, PauseReason::DeclinedOffers, true, now);
         }
         Ok(())
@@ -194,6 +198,7 @@ impl Campaign {
         });
         match pending {
             Some(p) => self.apply(id, trigger_for(p), p.state()),
+            None if self.return_personal(id) => {}
             None => {
                 self.apply(id, trigger, State::AwaitingOperator);
                 self.hopper.push_front(id.0);

@@ -187,24 +187,59 @@ impl Campaign {
                 };
                 let valid = self.store.state(id) == Some(State::RetryScheduled)
                     && self.callbacks.owner(id) == Some(op);
-                self.callbacks.forget(id);
                 if !valid {
+                    self.callbacks.forget(id);
                     continue;
                 }
                 self.timers.cancel(id.0);
                 match self.guard(id, now) {
                     Guard::Go(number) => match self.config.mode {
                         Mode::Predictive => {
+                            self.callbacks.forget(id);
                             self.place_dial(id, number, Some(op), Trigger::Dial, now);
                         }
+                        // Still personal while offered: a miss or a
+                        // decline brings it back to this operator's list.
                         _ => self.offer(id, op, now),
                     },
-                    other => self.hold_back(id, other, now),
+                    other => {
+                        self.callbacks.forget(id);
+                        self.hold_back(id, other, now);
+                    }
                 }
             }
             if self.callbacks.due.get(&op.0).is_some_and(|l| l.is_empty()) {
                 self.callbacks.due.remove(&op.0);
             }
+        }
+    }
+
+    /// An offered personal callback was missed or declined (or its
+    /// operator left): before its expiry it goes back to RetryScheduled at
+    /// the head of its operator's list, its timer at the expiry. False when
+    /// the contact is no personal callback (or it has expired): the caller
+    /// returns it to the hopper as usual.
+    pub(super) fn return_personal(&mut self, id: ContactId) -> bool {
+        let Some(p) = self.callbacks.by_contact.get(&id.0).copied() else {
+            return false;
+        };
+        if self.now_ms >= p.expires_ms {
+            self.callbacks.forget(id);
+            return false;
+        }
+        self.apply(id, Trigger::Deferred, State::RetryScheduled);
+        self.timers.arm(id.0, p.expires_ms);
+        let list = self.callbacks.due.entry(p.operator.0).or_default();
+        if !list.contains(&id.0) {
+            list.push_front(id.0);
+        }
+        true
+    }
+
+    /// The operator accepted the contact: a personal callback is served.
+    pub(super) fn personal_callback_taken(&mut self, id: ContactId) {
+        if !self.callbacks.by_contact.is_empty() {
+            self.callbacks.forget(id);
         }
     }
 }
