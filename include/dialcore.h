@@ -799,6 +799,35 @@ typedef uint8_t dc_row_status;
 #endif // __cplusplus
 
 /**
+ * Why the engine paused an operator (`dc_campaign_operator_pause_reason`).
+ */
+enum dc_pause_reason
+#if defined(__cplusplus) || __STDC_VERSION__ >= 202311L
+  : uint8_t
+#endif // defined(__cplusplus) || __STDC_VERSION__ >= 202311L
+ {
+  /**
+   * Not paused by the engine (or no longer paused).
+   */
+  DC_PAUSE_REASON_NONE = 0,
+  /**
+   * Missed offers in a row (`max_offer_refusals`, or one miss with 0).
+   */
+  DC_PAUSE_REASON_MISSED_OFFERS = 1,
+  /**
+   * Declined offers in a row.
+   */
+  DC_PAUSE_REASON_DECLINED_OFFERS = 2,
+};
+#ifndef __cplusplus
+#if __STDC_VERSION__ >= 202311L
+typedef enum dc_pause_reason dc_pause_reason;
+#else
+typedef uint8_t dc_pause_reason;
+#endif // __STDC_VERSION__ >= 202311L
+#endif // __cplusplus
+
+/**
  * One campaign: its contacts, operators and engine, behind a lock. Opaque;
  * create with `dc_campaign_new` (in memory) or `dc_campaign_open` (kept in
  * a data directory), free with `dc_campaign_free`. Every

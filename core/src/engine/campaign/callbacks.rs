@@ -27,8 +27,11 @@
 //! expiry fires first the callback becomes campaign-wide (the contact
 //! enters the selection queue as a due retry). No scan: the lists are
 //! per operator, and a poll only looks at operators with a due callback.
-//! A callback the guards hold back (window closed, number busy) loses its
-//! personal mark and follows the guard, as every contact does. Personal
+//! An offer of it that is missed or declined (or whose operator logs out)
+//! before the expiry brings it back to the head of its operator's list; an
+//! accept (or, predictive, the dial) ends its personal mark. A callback
+//! the guards hold back (window closed, number busy) loses its personal
+//! mark and follows the guard, as every contact does. Personal
 //! marks are not in the journal: after a recovery a personal callback is
 //! campaign-wide (its due time is kept).
 //!
