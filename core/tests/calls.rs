@@ -160,11 +160,7 @@ fn each_disposition_lands_where_its_table_says() {
         wrap(&mut c, id, op, d, now);
         assert_eq!(c.state(id), Some(state), "{d:?}");
         assert_eq!(c.timer_of(id), timer, "{d:?}");
-        assert_eq!(
-            c.operators().state(op),
-            Some(OperatorState::Ready),
-            "{d:?}"
-        );
+        assert_eq!(c.operators().state(op), Some(OperatorState::Ready), "{d:?}");
         assert_counts_exact(&c);
     }
 }
@@ -269,7 +265,8 @@ fn a_personal_callback_waits_for_its_operator_then_goes_to_anyone() {
         T0 + 61 * SEC,
     );
     // The owner pauses; another operator is ready when the callback is due.
-    c.handle(Event::OperatorPause(owner), T0 + 62 * SEC).unwrap();
+    c.handle(Event::OperatorPause(owner), T0 + 62 * SEC)
+        .unwrap();
     let other = ready_operator(&mut c, T0 + 62 * SEC);
     let out = poll(&mut c, due);
     assert!(offers(&out).is_empty(), "not for {other}: {out:?}");
@@ -512,8 +509,14 @@ fn n_refusals_in_a_row_pause_the_operator_with_the_reason() {
     let mut now = T0;
     // A decline, a miss: still ready (below 3).
     let (id, _) = offers(&poll(&mut c, now))[0];
-    c.handle(Event::OperatorDeclined { operator: op, contact: id }, now)
-        .unwrap();
+    c.handle(
+        Event::OperatorDeclined {
+            operator: op,
+            contact: id,
+        },
+        now,
+    )
+    .unwrap();
     assert_eq!(c.operators().state(op), Some(OperatorState::Ready));
     assert_eq!(offers(&poll(&mut c, now)).len(), 1);
     now += 30 * SEC;
@@ -533,8 +536,14 @@ fn n_refusals_in_a_row_pause_the_operator_with_the_reason() {
     c.handle(Event::OperatorReady(op), now).unwrap();
     assert_eq!(c.operators().pause_reason(op), None);
     let (id, _) = offers(&poll(&mut c, now))[0];
-    c.handle(Event::OperatorDeclined { operator: op, contact: id }, now)
-        .unwrap();
+    c.handle(
+        Event::OperatorDeclined {
+            operator: op,
+            contact: id,
+        },
+        now,
+    )
+    .unwrap();
     let (id, _) = offers(&poll(&mut c, now))[0];
     accept_and_dial(&mut c, id, op, now);
     assert_eq!(c.operators().state(op), Some(OperatorState::OnCall));
@@ -660,9 +669,9 @@ proptest! {
                     4 => Event::ClientHungUp(call),
                     _ => Event::AnsweredByMachine(call),
                 };
-                if c.handle(e, now).is_err() {
-                    live.remove(0);
-                } else if !matches!(e, Event::Answered(_)) {
+                // A refused event (the call is over) or an ending one
+                // retires the call; an answer keeps it for its end.
+                if c.handle(e, now).is_err() || !matches!(e, Event::Answered(_)) {
                     live.remove(0);
                 }
             }

@@ -57,7 +57,7 @@ impl Mode {
             Mode::Agentless,
         ]
         .into_iter()
-            .find(|m| m.name().eq_ignore_ascii_case(name.trim()))
+        .find(|m| m.name().eq_ignore_ascii_case(name.trim()))
     }
 }
 
@@ -281,7 +281,11 @@ pub fn dispositions_spec(table: &[(u16, WrapUp)]) -> String {
 /// Parses the `dispositions` table; a code given twice is refused.
 pub fn parse_dispositions(text: &str) -> Result<Vec<(u16, WrapUp)>, String> {
     let mut table: Vec<(u16, WrapUp)> = Vec::new();
-    for item in text.split([',', ';']).map(str::trim).filter(|i| !i.is_empty()) {
+    for item in text
+        .split([',', ';'])
+        .map(str::trim)
+        .filter(|i| !i.is_empty())
+    {
         let (code, action) = item
             .split_once('=')
             .ok_or_else(|| format!("{item:?} is not CODE=ACTION"))?;

@@ -124,7 +124,11 @@ impl Campaign {
     /// The numbers a `Blacklist` disposition adds for contact `id`: its
     /// number (the hook for contacts with several numbers).
     pub(super) fn numbers_of(&self, id: ContactId) -> SmallVec<[u64; 4]> {
-        self.store.number(id).into_iter().filter(|&n| n != 0).collect()
+        self.store
+            .number(id)
+            .into_iter()
+            .filter(|&n| n != 0)
+            .collect()
     }
 
     /// Registers a personal callback of `op` for contact `id` (already

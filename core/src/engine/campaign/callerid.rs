@@ -57,7 +57,7 @@ pub(crate) struct CallerIds {
 pub(crate) fn nanp_area(number: u64) -> Option<u16> {
     (10_000_000_000..20_000_000_000)
         .contains(&number)
-        .then(|| ((number / 10_000_000) % 1000) as u16)
+        .then_some(((number / 10_000_000) % 1000) as u16)
 }
 
 /// E.164 digits of `+digits` text (validated by the configuration).
@@ -129,7 +129,9 @@ impl CallerIds {
     #[cfg(test)]
     pub(crate) fn uses(&mut self, number: u64, now: u64) -> u32 {
         self.expire(now);
-        self.index.get(&number).map_or(0, |&i| self.uses[i as usize])
+        self.index
+            .get(&number)
+            .map_or(0, |&i| self.uses[i as usize])
     }
 
     fn expire(&mut self, now: u64) {

@@ -16,7 +16,9 @@
 
 use std::fmt;
 
-use super::{dispositions_spec, parse_dispositions, AbandonGuard, AbandonWindow, CampaignConfig, Mode};
+use super::{
+    dispositions_spec, parse_dispositions, AbandonGuard, AbandonWindow, CampaignConfig, Mode,
+};
 use crate::retry::RetryRule;
 use crate::window::WeeklyWindow;
 
@@ -430,10 +432,17 @@ mod tests {
             assert_eq!(c, CampaignConfig::default());
         }
         let mut c = CampaignConfig::default();
-        set(&mut c, FieldValue::Text(" 7 = Retry : 5 ; 9=BLACKLIST ".into())).unwrap();
+        set(
+            &mut c,
+            FieldValue::Text(" 7 = Retry : 5 ; 9=BLACKLIST ".into()),
+        )
+        .unwrap();
         assert_eq!(
             c.dispositions,
-            vec![(7, super::super::WrapUp::Retry(5)), (9, super::super::WrapUp::Blacklist)]
+            vec![
+                (7, super::super::WrapUp::Retry(5)),
+                (9, super::super::WrapUp::Blacklist)
+            ]
         );
     }
 

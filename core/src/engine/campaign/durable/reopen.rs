@@ -155,7 +155,11 @@ fn fields(c: &CampaignConfig) -> Vec<(&'static str, String, ConfigFieldKind)> {
         // when the campaign dials.
         ("max_call_ms", format!("{:?}", c.max_call_ms), T),
         ("max_talk_ms", format!("{:?}", c.max_talk_ms), T),
-        ("max_offer_refusals", format!("{:?}", c.max_offer_refusals), T),
+        (
+            "max_offer_refusals",
+            format!("{:?}", c.max_offer_refusals),
+            T,
+        ),
         ("agentless_lines", format!("{:?}", c.agentless_lines), T),
         // A wrap-up code may retry, call back or blacklist: whom it dials.
         (
