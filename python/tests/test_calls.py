@@ -140,6 +140,6 @@ def test_agentless_plays_answered_calls_and_never_offers():
     c.handle(Event.answered(cmds[0].call), T0 + SEC)
     (play,) = c.poll(T0 + SEC)
     assert play.kind == "play" and play.call == cmds[0].call
-    c.handle(Event.call_ended(cmds[0].call), T0 + 30 * SEC)
+    c.handle(Event.call_ended(cmds[0].call), T0 + 20 * SEC)
     assert c.state(cmds[0].contact) is State.Success
-    assert kinds(c.poll(T0 + 30 * SEC)) == ["dial"]
+    assert kinds(c.poll(T0 + 20 * SEC)) == ["dial"]
