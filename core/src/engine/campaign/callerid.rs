@@ -24,7 +24,10 @@
 //!
 //! The caller ID of each attempt is journaled with its dial (kind 20) and
 //! fills the attempt records' `caller_id` column; replay feeds the same
-//! uses back, so a recovered campaign rotates as the live one did.
+//! uses back, so a campaign recovered from its journal rotates as the live
+//! one did. The snapshot does not hold the uses: after a snapshot taken in
+//! the last hour, the uses before it are forgotten and the rotation starts
+//! even again (the pool still spreads the traffic; no rule depends on it).
 //! The regional rule sets (by state) may later widen "local" to the same
 //! region; the area code is the rule today.
 
