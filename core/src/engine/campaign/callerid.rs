@@ -53,7 +53,8 @@ pub(crate) struct CallerIds {
     area: Vec<Option<u16>>,
     log: VecDeque<(u64, u32)>,
     by_area: HashMap<u16, BTreeSet<Key>>,
-    all: BTreeSet<Key>,
+    /// The whole pool, kept only when there is no default (rule 3).
+    all: Option<BTreeSet<Key>>,
 }
 
 /// The NANP area code of E.164 digits `+1NPANXXXXXX`, if it is one.
@@ -72,8 +73,10 @@ impl CallerIds {
     /// The caller IDs of a configuration: `default` (+E.164 or empty) and
     /// the pool (duplicates are kept once).
     pub(crate) fn new(default: &str, pool: &[String]) -> CallerIds {
+        let default = digits(default);
         let mut ids = CallerIds {
-            default: digits(default),
+            default,
+            all: default.is_none().then(BTreeSet::new),
             ..CallerIds::default()
         };
         for n in pool.iter().filter_map(|p| digits(p)) {
@@ -88,7 +91,9 @@ impl CallerIds {
             let area = nanp_area(n);
             ids.area.push(area);
             let key = (0, 0, i);
-            ids.all.insert(key);
+            if let Some(all) = ids.all.as_mut() {
+                all.insert(key);
+            }
             if let Some(a) = area {
                 ids.by_area.entry(a).or_default().insert(key);
             }
@@ -109,11 +114,10 @@ impl CallerIds {
         let key = match (local, self.default) {
             (Some(k), _) => k,
             (None, Some(d)) => return Some(d),
-            (None, None) => *self.all.first()?,
+            (None, None) => *self.all.as_ref()?.first()?,
         };
-        let number = self.numbers[key.2 as usize];
-        self.note(number, now);
-        Some(number)
+        self.use_index(key.2, now);
+        Some(self.numbers[key.2 as usize])
     }
 
     /// Counts a use of `number` at `now` (a pick, or a journaled dial
@@ -123,6 +127,11 @@ impl CallerIds {
             return;
         };
         self.expire(now);
+        self.use_index(i, now);
+    }
+
+    /// Counts a use of pool number `i` (expired uses already dropped).
+    fn use_index(&mut self, i: u32, now: u64) {
         let (uses, last) = (self.uses[i as usize], self.last[i as usize]);
         self.rekey(i, (uses, last), (uses + 1, now.max(last)));
         self.log.push_back((now, i));
@@ -151,8 +160,10 @@ impl CallerIds {
     fn rekey(&mut self, i: u32, (u0, l0): (u32, u64), (u1, l1): (u32, u64)) {
         self.uses[i as usize] = u1;
         self.last[i as usize] = l1;
-        self.all.remove(&(u0, l0, i));
-        self.all.insert((u1, l1, i));
+        if let Some(all) = self.all.as_mut() {
+            all.remove(&(u0, l0, i));
+            all.insert((u1, l1, i));
+        }
         if let Some(set) = self.area[i as usize].and_then(|a| self.by_area.get_mut(&a)) {
             set.remove(&(u0, l0, i));
             set.insert((u1, l1, i));
