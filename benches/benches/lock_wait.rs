@@ -43,6 +43,9 @@ fn event(kind: dc_event_kind, operator_id: u32) -> dc_event {
         number: 0,
         disposition: dc_disposition::Done,
         callback_at_ms: 0,
+        callback_expires_ms: 0,
+        retry_delay_ms: 0,
+        disposition_code: 0,
     }
 }
 

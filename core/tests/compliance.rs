@@ -324,7 +324,8 @@ fn abandoned_contact_is_redialed_with_an_operator_reserved_when_the_policy_says_
         vec![Command::Dial {
             call: redial,
             number: c.store().number(abandoned.contact).unwrap(),
-            operator: Some(op)
+            operator: Some(op),
+            caller_id: None,
         }],
         "only the reserved call: no operator is left for a predictive one"
     );

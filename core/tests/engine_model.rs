@@ -373,6 +373,7 @@ impl Model {
                     call,
                     number,
                     operator,
+                    ..
                 } => {
                     let id = call.contact;
                     let ix = id.index();
@@ -509,6 +510,7 @@ impl Model {
                     }
                 }
                 Command::Revoke { .. } => {}
+                Command::Play { .. } => panic!("Play outside agentless mode"),
             }
         }
         if unbound_dials > 0 {
@@ -864,6 +866,7 @@ fn command_name(cmd: &Command) -> &'static str {
         Command::Abandon { .. } => "Abandon",
         Command::Hangup { .. } => "Hangup",
         Command::Revoke { .. } => "Revoke",
+        Command::Play { .. } => "Play",
     }
 }
 

@@ -359,7 +359,8 @@ fn bcw_countdown_then_dial_or_call_button() {
         vec![Command::Dial {
             call: call(a, 1),
             number: 12125550100,
-            operator: Some(op)
+            operator: Some(op),
+            caller_id: None,
         }]
     );
     assert_eq!(c.state(a), Some(State::Calling));
@@ -394,7 +395,8 @@ fn bcw_countdown_then_dial_or_call_button() {
         vec![Command::Dial {
             call: call(b, 1),
             number: 12125550101,
-            operator: Some(op)
+            operator: Some(op),
+            caller_id: None,
         }]
     );
     // The countdown's timer is gone: the ring timeout is what is pending.

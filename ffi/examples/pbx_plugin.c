@@ -112,6 +112,7 @@ static void on_timer(uint64_t now_ms) {
         case DC_COMMAND_KIND_DIAL: pbx_originate(cmd->number, cmd->contact, cmd->attempt); break;
         case DC_COMMAND_KIND_CONNECT: pbx_bridge(cmd->contact, cmd->operator_id); break;
         case DC_COMMAND_KIND_ABANDON: pbx_play_and_hangup(cmd->contact); break;
+        case DC_COMMAND_KIND_PLAY: pbx_play_and_hangup(cmd->contact); break; /* agentless */
         case DC_COMMAND_KIND_HANGUP: pbx_hangup(cmd->contact); break;
         case DC_COMMAND_KIND_OFFER: /* preview/progressive: screen pop */
         case DC_COMMAND_KIND_REVOKE: /* withdraw the screen pop */

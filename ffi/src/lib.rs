@@ -227,7 +227,9 @@ impl From<EngineError> for Fail {
             EngineError::UnknownTimezone(_) => dc_status::UnknownTimezone,
             EngineError::Full => dc_status::Full,
             EngineError::TimeOutOfRange { .. } => dc_status::TimeOutOfRange,
-            EngineError::InvalidContactLimit { .. } => dc_status::InvalidArgument,
+            EngineError::InvalidContactLimit { .. } | EngineError::UnknownDisposition(_) => {
+                dc_status::InvalidArgument
+            }
         };
         Fail::new(status, e)
     }
@@ -460,6 +462,9 @@ pub enum dc_mode {
     Progressive = 1,
     /// More calls than free operators; answered calls go to the longest-idle operator.
     Predictive = 2,
+    /// Voice broadcast: no operators; up to `agentless_lines` calls, an
+    /// answered call gets `DC_COMMAND_KIND_PLAY`.
+    Agentless = 3,
 }
 
 /// Over which window the abandon-rate guard measures.
@@ -555,6 +560,24 @@ pub struct dc_config {
     /// `""` = none (the PBX picks one). Copied; journaled with the
     /// configuration and shown in the attempt records.
     pub caller_id: *const c_char,
+    /// Caller IDs for local presence and rotation, `"+E.164"` each,
+    /// comma-separated; NULL or `""` = none. A dial presents a pool number
+    /// with the dialed area code (least used in the last hour), else
+    /// `caller_id`. Copied.
+    pub caller_id_pool: *const c_char,
+    /// Watchdog: longest call from dial to end, ms (0 = none, the default).
+    pub max_call_ms: u64,
+    /// Watchdog: longest connected call without CALL_ENDED, ms (0 = none).
+    pub max_talk_ms: u64,
+    /// Offers missed or declined in a row before the engine pauses the
+    /// operator (0 = a miss or a progressive decline pauses at once).
+    pub max_offer_refusals: u32,
+    /// Agentless mode: calls in flight at most. Default 10.
+    pub agentless_lines: u32,
+    /// Wrap-up codes for `DC_DISPOSITION_CODE`: `"1=success, 2=failure,
+    /// 3=retry:MS, 4=callback:MS, 5=personal_callback:MS:EXPIRY_MS,
+    /// 6=blacklist"`; NULL or `""` = none. Copied.
+    pub dispositions: *const c_char,
 }
 
 fn rule_to_c(rule: RetryRule) -> dc_retry_rule {
@@ -596,6 +619,12 @@ pub extern "C" fn dc_config_default() -> dc_config {
         hopper_size: d.hopper_size,
         number_busy_delay_ms: d.number_busy_delay_ms,
         caller_id: ptr::null(),
+        caller_id_pool: ptr::null(),
+        max_call_ms: d.max_call_ms,
+        max_talk_ms: d.max_talk_ms,
+        max_offer_refusals: d.max_offer_refusals,
+        agentless_lines: d.agentless_lines,
+        dispositions: ptr::null(),
     }
 }
 
@@ -624,7 +653,9 @@ pub enum dc_event_kind {
     /// The operator pressed "Call" during BCW. Uses `operator_id`, `contact`.
     OperatorDialNow = 9,
     /// The operator finished after-call work. Uses `operator_id`, `contact`,
-    /// `disposition`, `callback_at_ms` (for `DC_DISPOSITION_CALLBACK`).
+    /// `disposition` and what it needs: `callback_at_ms` (CALLBACK,
+    /// PERSONAL_CALLBACK), `callback_expires_ms` (PERSONAL_CALLBACK),
+    /// `retry_delay_ms` (RETRY_AFTER), `disposition_code` (CODE).
     AcwDone = 10,
     /// The operator logged in (paused until ready). Uses `operator_id`.
     OperatorLogin = 11,
@@ -659,8 +690,19 @@ pub enum dc_event_kind {
 pub enum dc_disposition {
     /// The contact is done: Success.
     Done = 0,
-    /// Call back at `callback_at_ms`.
+    /// Call back at `callback_at_ms`, any operator.
     Callback = 1,
+    /// Done without success: RejectedByOperator, never dialed again.
+    Failed = 2,
+    /// Try again after `retry_delay_ms`.
+    RetryAfter = 3,
+    /// Call back at `callback_at_ms`, only this operator until
+    /// `callback_expires_ms`, then anyone.
+    PersonalCallback = 4,
+    /// Blacklist the contact's number; the contact ends Blacklisted.
+    Blacklist = 5,
+    /// The campaign's wrap-up code `disposition_code` (`dc_config.dispositions`).
+    Code = 6,
 }
 
 /// One event for `dc_campaign_handle`. Zero-initialize it and set the fields
@@ -683,6 +725,13 @@ pub struct dc_event {
     /// `DC_DISPOSITION_CALLBACK`: when to call back, ms since the epoch;
     /// `DC_EVENT_KIND_OPERATOR_LEAVING`: when the operator leaves.
     pub callback_at_ms: u64,
+    /// `DC_DISPOSITION_PERSONAL_CALLBACK`: until when only this operator
+    /// may take it, ms since the epoch.
+    pub callback_expires_ms: u64,
+    /// `DC_DISPOSITION_RETRY_AFTER`: the delay, ms.
+    pub retry_delay_ms: u64,
+    /// `DC_DISPOSITION_CODE`: the wrap-up code (0..=65535).
+    pub disposition_code: u32,
 }
 
 /// What the engine asks the host to do.
@@ -702,6 +751,9 @@ pub enum dc_command_kind {
     Hangup = 4,
     /// Withdraw the offer or BCW of `contact` from `operator_id`'s screen.
     Revoke = 5,
+    /// Agentless: play the message on the answered call (`contact`,
+    /// `attempt`), then hang up.
+    Play = 6,
 }
 
 /// One command from `dc_campaign_poll`.
@@ -720,6 +772,9 @@ pub struct dc_command {
     pub operator_id: u32,
     /// DIAL: the number to dial, E.164 digits (`12125550100`); 0 otherwise.
     pub number: u64,
+    /// DIAL: the caller ID to present, E.164 digits; 0 = none (the PBX
+    /// picks one).
+    pub caller_id: u64,
 }
 
 impl dc_command {
@@ -732,6 +787,7 @@ impl dc_command {
             has_operator: false,
             operator_id: 0,
             number: 0,
+            caller_id: 0,
         }
     }
 
@@ -743,6 +799,7 @@ impl dc_command {
             has_operator: false,
             operator_id: 0,
             number: 0,
+            caller_id: 0,
         };
         let call = |c: &mut dc_command, call: CallId| {
             c.contact = call.contact.0;
@@ -761,10 +818,12 @@ impl dc_command {
                 call: id,
                 number,
                 operator,
+                caller_id,
             } => {
                 c.kind = dc_command_kind::Dial;
                 call(&mut c, id);
                 c.number = number;
+                c.caller_id = caller_id.unwrap_or(0);
                 if let Some(o) = operator {
                     op(&mut c, o);
                 }
@@ -786,6 +845,10 @@ impl dc_command {
                 c.kind = dc_command_kind::Revoke;
                 c.contact = contact.0;
                 op(&mut c, operator);
+            }
+            Command::Play { call: id } => {
+                c.kind = dc_command_kind::Play;
+                call(&mut c, id);
             }
         }
         c
@@ -874,6 +937,10 @@ pub struct dc_metrics {
     pub ringing: u32,
     /// Answered calls waiting for an operator now.
     pub waiting: u32,
+    /// Calls the engine hung up because a watchdog fired.
+    pub watchdog_hangups: u64,
+    /// Operators the engine paused for refusing offers in a row.
+    pub refusal_pauses: u64,
 }
 
 impl From<Metrics> for dc_metrics {
@@ -894,6 +961,8 @@ impl From<Metrics> for dc_metrics {
             logged_in_operators: m.logged_in_operators,
             ringing: m.ringing,
             waiting: m.waiting,
+            watchdog_hangups: m.watchdog_hangups,
+            refusal_pauses: m.refusal_pauses,
         }
     }
 }
@@ -990,6 +1059,7 @@ unsafe fn read_config(p: *const dc_config) -> Result<CampaignConfig, Fail> {
         0 => Mode::Preview,
         1 => Mode::Progressive,
         2 => Mode::Predictive,
+        3 => Mode::Agentless,
         m => return Err(Fail::invalid(format!("config.mode {m} is not a dc_mode"))),
     };
     let abandon_window = match read_u32!(p, abandon_window) {
@@ -1012,10 +1082,30 @@ unsafe fn read_config(p: *const dc_config) -> Result<CampaignConfig, Fail> {
     };
     // SAFETY: `p` is valid (caller); the pointer fields are read as pointers
     // and then checked by `opt_str`.
-    let (tz, window, caller_id) =
-        unsafe { ((*p).default_timezone, (*p).calling_window, (*p).caller_id) };
+    let (tz, window, caller_id, pool, dispositions) = unsafe {
+        (
+            (*p).default_timezone,
+            (*p).calling_window,
+            (*p).caller_id,
+            (*p).caller_id_pool,
+            (*p).dispositions,
+        )
+    };
     // SAFETY: the caller guarantees a NUL-terminated string or NULL.
     let caller_id = unsafe { opt_str(caller_id, "config.caller_id") }?;
+    // SAFETY: as above.
+    let pool = unsafe { opt_str(pool, "config.caller_id_pool") }?;
+    // SAFETY: as above.
+    let dispositions = unsafe { opt_str(dispositions, "config.dispositions") }?;
+    let mut text_fields = CampaignConfig::default();
+    for (name, value) in [("caller_id_pool", pool), ("dispositions", dispositions)] {
+        let field = engine::config::config_field(name).expect("a settings-table field");
+        (field.set)(
+            &mut text_fields,
+            engine::config::FieldValue::Text(value.unwrap_or("").to_owned()),
+        )
+        .map_err(|e| Fail::new(dc_status::InvalidConfig, format!("invalid {name}: {e}")))?;
+    }
     // SAFETY: the caller guarantees NUL-terminated strings or NULL.
     let tz = unsafe { opt_str(tz, "config.default_timezone") }?;
     // SAFETY: as above.
@@ -1070,6 +1160,12 @@ unsafe fn read_config(p: *const dc_config) -> Result<CampaignConfig, Fail> {
         hopper_size: read_plain!(p, hopper_size),
         number_busy_delay_ms: read_plain!(p, number_busy_delay_ms),
         caller_id: caller_id.unwrap_or("").to_owned(),
+        caller_id_pool: text_fields.caller_id_pool,
+        max_call_ms: read_plain!(p, max_call_ms),
+        max_talk_ms: read_plain!(p, max_talk_ms),
+        max_offer_refusals: read_plain!(p, max_offer_refusals),
+        agentless_lines: read_plain!(p, agentless_lines),
+        dispositions: text_fields.dispositions,
     })
 }
 
@@ -1130,6 +1226,24 @@ unsafe fn read_event(p: *const dc_event) -> Result<Event, Fail> {
                 1 => Disposition::Callback {
                     at_ms: read_plain!(p, callback_at_ms),
                 },
+                2 => Disposition::Failed,
+                3 => Disposition::RetryAfter {
+                    delay_ms: read_plain!(p, retry_delay_ms),
+                },
+                4 => Disposition::PersonalCallback {
+                    at_ms: read_plain!(p, callback_at_ms),
+                    expires_ms: read_plain!(p, callback_expires_ms),
+                },
+                5 => Disposition::Blacklist,
+                6 => {
+                    let code: u32 = read_plain!(p, disposition_code);
+                    let code = u16::try_from(code).map_err(|_| {
+                        Fail::invalid(format!(
+                            "event.disposition_code {code} is not a wrap-up code (0..=65535)"
+                        ))
+                    })?;
+                    Disposition::Code(code)
+                }
                 d => {
                     return Err(Fail::invalid(format!(
                         "event.disposition {d} is not a dc_disposition"
@@ -1818,6 +1932,46 @@ pub unsafe extern "C" fn dc_campaign_contact_count(
         let n = unsafe { with_campaign(campaign, |inner| Ok(inner.campaign.store().len())) }?;
         // SAFETY: out-parameter per the contract.
         unsafe { write_out(out, n, "out") }
+    })
+}
+
+/// Why the engine paused an operator (`dc_campaign_operator_pause_reason`).
+#[repr(u8)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum dc_pause_reason {
+    /// Not paused by the engine (or no longer paused).
+    None = 0,
+    /// Missed offers in a row (`max_offer_refusals`, or one miss with 0).
+    MissedOffers = 1,
+    /// Declined offers in a row.
+    DeclinedOffers = 2,
+}
+
+/// Writes why the engine paused the operator (`dc_pause_reason`) to
+/// `*out_reason`: 0 when it did not, or the operator has left that pause.
+#[no_mangle]
+pub unsafe extern "C" fn dc_campaign_operator_pause_reason(
+    campaign: *const dc_campaign,
+    operator_id: u32,
+    out_reason: *mut u8,
+) -> dc_status {
+    run(|| {
+        if out_reason.is_null() {
+            return Err(Fail::null("out_reason"));
+        }
+        let id = OperatorId(operator_id);
+        // SAFETY: the campaign pointer per the contract.
+        let reason = unsafe {
+            with_campaign(campaign, |inner| {
+                let ops = inner.campaign.operators();
+                if !ops.contains(id) {
+                    return Err(Fail::from(EngineError::UnknownOperator(id)));
+                }
+                Ok(ops.pause_reason(id).map_or(0, |r| r as u8))
+            })
+        }?;
+        // SAFETY: checked non-NULL above.
+        unsafe { write_out(out_reason, reason, "out_reason") }
     })
 }
 

@@ -114,6 +114,7 @@ fn c_value(c: &dc_config, name: &str) -> Option<FieldValue> {
                 dc_mode::Preview => "preview",
                 dc_mode::Progressive => "progressive",
                 dc_mode::Predictive => "predictive",
+                dc_mode::Agentless => "agentless",
             }
             .to_owned(),
         ),
@@ -157,6 +158,12 @@ fn c_value(c: &dc_config, name: &str) -> Option<FieldValue> {
         "hopper_size" => UInt(c.hopper_size.into()),
         "number_busy_delay_ms" => UInt(c.number_busy_delay_ms),
         "caller_id" => Text(text(c.caller_id).unwrap_or_default()),
+        "caller_id_pool" => Text(text(c.caller_id_pool).unwrap_or_default()),
+        "max_call_ms" => UInt(c.max_call_ms),
+        "max_talk_ms" => UInt(c.max_talk_ms),
+        "max_offer_refusals" => UInt(c.max_offer_refusals.into()),
+        "agentless_lines" => UInt(c.agentless_lines.into()),
+        "dispositions" => Text(text(c.dispositions).unwrap_or_default()),
         _ => return Option::None,
     })
 }

@@ -95,6 +95,7 @@ class Mode(IntEnum):
     PREVIEW = 0
     PROGRESSIVE = 1
     PREDICTIVE = 2
+    AGENTLESS = 3
 
 
 OUTCOMES: tuple[str, ...] = tuple(_native.outcome_names())

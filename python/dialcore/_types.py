@@ -11,10 +11,10 @@ from typing import Any, Literal, TypedDict
 import numpy as np
 import numpy.typing as npt
 
-CommandKind = Literal["offer", "dial", "connect", "abandon", "hangup", "revoke"]
+CommandKind = Literal["offer", "dial", "connect", "abandon", "hangup", "revoke", "play"]
 """The ``kind`` of a :class:`Command`."""
 
-ModeName = Literal["preview", "progressive", "predictive"]
+ModeName = Literal["preview", "progressive", "predictive", "agentless"]
 """A campaign mode by name (:attr:`Campaign.mode`)."""
 
 PacerName = Literal["fixed_ratio", "dialcore"]
@@ -39,6 +39,8 @@ class Metrics(TypedDict):
     logged_in_operators: int
     ringing: int
     waiting: int
+    watchdog_hangups: int
+    refusal_pauses: int
 
 
 class Columns(TypedDict):

@@ -120,22 +120,87 @@ impl Event {
             },
         }
     }
-    /// The operator finished after-call work: the contact is done, or is to
-    /// be called back at `callback_at_ms`.
+    /// The operator finished after-call work. With no keyword the contact
+    /// is done, or, with `callback_at_ms`, called back then by anyone (the
+    /// original two dispositions). `disposition` names the others:
+    /// `"failed"` (done without success), `"retry"` (with `retry_delay_ms`),
+    /// `"personal_callback"` (with `callback_at_ms` and
+    /// `callback_expires_ms`: only this operator until then), `"blacklist"`
+    /// (the contact's number); `code=N` is one of the campaign's wrap-up
+    /// codes (its `dispositions` setting). A missing or extra value is a
+    /// `ValueError` naming it.
     #[staticmethod]
-    #[pyo3(signature = (operator, contact, callback_at_ms=None))]
-    fn acw_done(operator: u32, contact: u32, callback_at_ms: Option<u64>) -> Self {
-        let disposition = match callback_at_ms {
-            Some(at_ms) => Disposition::Callback { at_ms },
-            None => Disposition::Done,
+    #[pyo3(signature = (operator, contact, callback_at_ms=None, *, disposition=None, code=None, retry_delay_ms=None, callback_expires_ms=None))]
+    fn acw_done(
+        operator: u32,
+        contact: u32,
+        callback_at_ms: Option<u64>,
+        disposition: Option<&str>,
+        code: Option<u16>,
+        retry_delay_ms: Option<u64>,
+        callback_expires_ms: Option<u64>,
+    ) -> PyResult<Self> {
+        let need = |v: Option<u64>, name: &str, what: &str| {
+            v.ok_or_else(|| PyValueError::new_err(format!("disposition {what:?} needs {name}")))
         };
-        Event {
+        let disposition = match (disposition, code) {
+            (Some(_), Some(_)) => {
+                return Err(PyValueError::new_err(
+                    "give either disposition or code, not both",
+                ))
+            }
+            (None, Some(code)) => Disposition::Code(code),
+            (None, None) => match callback_at_ms {
+                Some(at_ms) => Disposition::Callback { at_ms },
+                None => Disposition::Done,
+            },
+            (Some("done"), None) => Disposition::Done,
+            (Some("callback"), None) => Disposition::Callback {
+                at_ms: need(callback_at_ms, "callback_at_ms", "callback")?,
+            },
+            (Some("failed"), None) => Disposition::Failed,
+            (Some("retry"), None) => Disposition::RetryAfter {
+                delay_ms: need(retry_delay_ms, "retry_delay_ms", "retry")?,
+            },
+            (Some("personal_callback"), None) => Disposition::PersonalCallback {
+                at_ms: need(callback_at_ms, "callback_at_ms", "personal_callback")?,
+                expires_ms: need(callback_expires_ms, "callback_expires_ms", "personal_callback")?,
+            },
+            (Some("blacklist"), None) => Disposition::Blacklist,
+            (Some(other), None) => {
+                return Err(PyValueError::new_err(format!(
+                    "argument 'disposition': {other:?} is not done, callback, failed, retry, personal_callback or blacklist"
+                )))
+            }
+        };
+        let used = match disposition {
+            Disposition::Callback { .. } => [true, false, false],
+            Disposition::PersonalCallback { .. } => [true, false, true],
+            Disposition::RetryAfter { .. } => [false, true, false],
+            _ => [false, false, false],
+        };
+        for ((given, used), name) in [
+            callback_at_ms.is_some(),
+            retry_delay_ms.is_some(),
+            callback_expires_ms.is_some(),
+        ]
+        .into_iter()
+        .zip(used)
+        .zip(["callback_at_ms", "retry_delay_ms", "callback_expires_ms"])
+        {
+            if given && !used {
+                return Err(PyValueError::new_err(format!(
+                    "argument '{name}' does not go with this disposition"
+                )));
+            }
+        }
+        Ok(Event {
             inner: CoreEvent::AcwDone {
                 operator: OperatorId(operator),
                 contact: ContactId(contact),
                 disposition,
             },
-        }
+        })
     }
     /// The operator logged in (paused until `operator_ready`).
     #[staticmethod]
@@ -241,13 +306,14 @@ impl Event {
 }
 
 /// A command from the engine to the host. `kind` is one of `"offer"`,
-/// `"dial"`, `"connect"`, `"abandon"`, `"hangup"`, `"revoke"`; the other
+/// `"dial"`, `"connect"`, `"abandon"`, `"hangup"`, `"revoke"`, `"play"`
+/// (agentless mode: play the message on the answered call); the other
 /// attributes are `None` when the kind has no such field. `call` is the
 /// packed call id (`contact << 8 | attempt`) to echo in call events.
 #[pyclass(frozen, get_all, module = "dialcore._native")]
 #[derive(Clone, PartialEq, Eq, Hash)]
 pub(crate) struct Command {
-    /// `"offer"`, `"dial"`, `"connect"`, `"abandon"`, `"hangup"` or `"revoke"`.
+    /// `"offer"`, `"dial"`, `"connect"`, `"abandon"`, `"hangup"`, `"revoke"` or `"play"`.
     kind: &'static str,
     /// The contact the command is about.
     contact: u32,
@@ -259,6 +325,9 @@ pub(crate) struct Command {
     attempt: Option<u8>,
     /// Dial: the number to call, E.164 digits; else None.
     number: Option<u64>,
+    /// Dial: the caller ID to present, E.164 digits; None: the PBX picks
+    /// one (and for other kinds).
+    caller_id: Option<u64>,
 }
 
 impl Command {
@@ -270,6 +339,7 @@ impl Command {
             call: None,
             attempt: None,
             number: None,
+            caller_id: None,
         };
         let with_call = |kind, call: CallId| Command {
             call: Some(call.to_u64()),
@@ -285,8 +355,10 @@ impl Command {
                 call,
                 number,
                 operator,
+                caller_id,
             } => Command {
                 number: Some(number),
+                caller_id,
                 operator: operator.map(|o| o.0),
                 ..with_call("dial", call)
             },
@@ -300,6 +372,7 @@ impl Command {
                 operator: Some(operator.0),
                 ..base("revoke", contact)
             },
+            CoreCommand::Play { call } => with_call("play", call),
         }
     }
 }
@@ -319,6 +392,9 @@ impl Command {
         }
         if let Some(n) = self.number {
             s += &format!(", number={n}");
+        }
+        if let Some(n) = self.caller_id {
+            s += &format!(", caller_id={n}");
         }
         s + ")"
     }
@@ -1053,6 +1129,24 @@ impl Campaign {
         self.with(py, false, |e| e.operators().len())
     }
 
+    /// Why the engine paused `operator`: `"missed_offers"` or
+    /// `"declined_offers"` (the `max_offer_refusals` setting), or None when
+    /// it did not (or the operator has left that pause).
+    fn operator_pause_reason(&self, py: Python<'_>, operator: u32) -> PyResult<Option<&'static str>> {
+        let id = OperatorId(operator);
+        self.with(py, false, |e| {
+            let ops = e.operators();
+            if !ops.contains(id) {
+                return Err(dialcore::EngineError::UnknownOperator(id));
+            }
+            Ok(ops.pause_reason(id).map(|r| match r {
+                dialcore::operators::PauseReason::MissedOffers => "missed_offers",
+                dialcore::operators::PauseReason::DeclinedOffers => "declined_offers",
+            }))
+        })?
+        .map_err(engine_err)
+    }
+
     /// Feeds one event at time `now_ms` (ms since the Unix epoch). Raises
     /// `IllegalTransition`, `StaleCall`, `UnknownContact`, … and changes
     /// nothing when the event does not fit.
@@ -1312,7 +1406,9 @@ impl Campaign {
     /// campaign's life), `abandon_rate_24h` and `abandon_rate_30d` (over the
     /// last 24 hours and 30 days, the windows the abandon guard can watch),
     /// `occupancy`, `talk_ms`, `logged_in_ms`, `ready_operators`,
-    /// `logged_in_operators`, `ringing`, `waiting`.
+    /// `logged_in_operators`, `ringing`, `waiting`, `watchdog_hangups` (calls
+    /// a watchdog hung up), `refusal_pauses` (operators paused for refusing
+    /// offers in a row).
     #[pyo3(signature = (now_ms=None))]
     fn metrics<'py>(&self, py: Python<'py>, now_ms: Option<u64>) -> PyResult<Bound<'py, PyDict>> {
         let m = self
@@ -1337,6 +1433,8 @@ impl Campaign {
         d.set_item("logged_in_operators", m.logged_in_operators)?;
         d.set_item("ringing", m.ringing)?;
         d.set_item("waiting", m.waiting)?;
+        d.set_item("watchdog_hangups", m.watchdog_hangups)?;
+        d.set_item("refusal_pauses", m.refusal_pauses)?;
         Ok(d)
     }
 

@@ -72,7 +72,7 @@ pub(crate) fn mode_arg(v: &Bound<'_, PyAny>) -> PyResult<Mode> {
         let name: String = v.extract()?;
         return Mode::from_name(&name).ok_or_else(|| {
             InvalidConfig::new_err(format!(
-                "invalid mode: {name:?} is not preview, progressive or predictive"
+                "invalid mode: {name:?} is not preview, progressive, predictive or agentless"
             ))
         });
     }
@@ -82,8 +82,9 @@ pub(crate) fn mode_arg(v: &Bound<'_, PyAny>) -> PyResult<Mode> {
             0 => Ok(Mode::Preview),
             1 => Ok(Mode::Progressive),
             2 => Ok(Mode::Predictive),
+            3 => Ok(Mode::Agentless),
             _ => Err(InvalidConfig::new_err(format!(
-                "invalid mode: {code} is not a mode code (0, 1, 2)"
+                "invalid mode: {code} is not a mode code (0, 1, 2, 3)"
             ))),
         };
     }

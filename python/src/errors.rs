@@ -250,6 +250,7 @@ fn engine_err_with(e: EngineError, msg: String) -> PyErr {
         EngineError::InvalidNumber { .. } => InvalidNumber::new_err(msg),
         EngineError::UnknownTimezone(_) => UnknownTimezone::new_err(msg),
         EngineError::Full => DialcoreError::new_err(msg),
+        EngineError::UnknownDisposition(_) => pyo3::exceptions::PyValueError::new_err(msg),
         EngineError::TimeOutOfRange { .. } => TimeOutOfRange::new_err(msg),
         EngineError::InvalidContactLimit { .. } => InvalidConfig::new_err(msg),
     }

@@ -112,6 +112,8 @@ enum SimEvent {
         gen: u32,
         operator: OperatorId,
     },
+    /// Agentless: the message played to its end (the call is over).
+    MessageEnd { call: CallId, gen: u32 },
     /// The operator finishes ACW (begun at `started`).
     AcwEnd {
         operator: OperatorId,
@@ -648,6 +650,12 @@ impl Sim {
             Command::Hangup { call } => {
                 self.bump(call.contact);
             }
+            // Agentless: the message plays for a talk-time sample.
+            Command::Play { call } => {
+                let gen = self.bump(call.contact);
+                let message = self.talk_ms(now);
+                self.schedule(now + message, SimEvent::MessageEnd { call, gen });
+            }
             Command::Offer { contact, operator } => {
                 let delay = self.d.accept.sample_ms(&mut self.rng);
                 let accept = !self.rng.chance(self.d.p_decline);
@@ -722,6 +730,13 @@ impl Sim {
                     self.bump(call.contact);
                     self.record_wait(call.contact, now);
                 }
+            }
+            SimEvent::MessageEnd { call, gen } => {
+                if self.call_gen[call.contact.index()] != gen {
+                    return Ok(());
+                }
+                self.bump(call.contact);
+                self.send(campaign, Event::CallEnded(call), now)?;
             }
             SimEvent::TalkEnd {
                 call,

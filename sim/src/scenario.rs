@@ -31,6 +31,8 @@ pub enum ModeName {
     /// [`Mode::Predictive`].
     #[default]
     Predictive,
+    /// [`Mode::Agentless`] (voice broadcast; the message lasts a talk-time sample).
+    Agentless,
 }
 
 impl From<ModeName> for Mode {
@@ -39,6 +41,7 @@ impl From<ModeName> for Mode {
             ModeName::Preview => Mode::Preview,
             ModeName::Progressive => Mode::Progressive,
             ModeName::Predictive => Mode::Predictive,
+            ModeName::Agentless => Mode::Agentless,
         }
     }
 }
@@ -49,6 +52,7 @@ impl From<Mode> for ModeName {
             Mode::Preview => ModeName::Preview,
             Mode::Progressive => ModeName::Progressive,
             Mode::Predictive => ModeName::Predictive,
+            Mode::Agentless => ModeName::Agentless,
         }
     }
 }
@@ -247,6 +251,15 @@ pub struct CampaignSettings {
     pub number_busy_delay_ms: u64,
     /// Caller ID shown, +E.164, or empty (the PBX picks one); in the records.
     pub caller_id: String,
+    /// Watchdog: longest call from dial to end, ms (0 = none).
+    pub max_call_ms: u64,
+    /// Watchdog: longest connected call without CallEnded, ms (0 = none).
+    pub max_talk_ms: u64,
+    /// Offers missed or declined in a row before the engine pauses an
+    /// operator (0 = a miss pauses at once).
+    pub max_offer_refusals: u32,
+    /// Agentless mode: calls in flight at most.
+    pub agentless_lines: u32,
     /// Retry delay after busy, s (or `"never"`).
     pub retry_busy_s: RetryDelay,
     /// Retry delay after no answer / unreachable, s (or `"never"`).
@@ -387,6 +400,10 @@ impl Default for CampaignSettings {
             hopper_size: c.hopper_size,
             number_busy_delay_ms: c.number_busy_delay_ms,
             caller_id: c.caller_id,
+            max_call_ms: c.max_call_ms,
+            max_talk_ms: c.max_talk_ms,
+            max_offer_refusals: c.max_offer_refusals,
+            agentless_lines: c.agentless_lines,
             retry_busy_s: delay(r.busy),
             retry_no_answer_s: delay(r.no_answer),
             retry_machine_s: delay(r.machine),
@@ -866,6 +883,12 @@ pub fn scenario_key(field: &str) -> Result<String, &'static str> {
         "default_timezone" => "campaign.timezone".to_owned(),
         "default_country" => {
             return Err("the simulator dials generated +E.164 numbers: no national numbers to read")
+        }
+        "caller_id_pool" => {
+            return Err("the simulated PBX shows no caller ID: a pool changes no simulated outcome")
+        }
+        "dispositions" => {
+            return Err("simulated operators wrap up with Done; wrap-up codes have no model here")
         }
         f => match f.strip_prefix("retry_").and_then(|r| r.strip_suffix("_ms")) {
             Some(kind) => format!("campaign.retry_{kind}_s"),

@@ -420,6 +420,7 @@ impl Host {
                 call,
                 number,
                 operator,
+                ..
             } => {
                 let op = operator.map_or(u64::MAX, |o| u64::from(o.0));
                 self.log.call(
@@ -447,6 +448,14 @@ impl Host {
                 if let Some(l) = self.live.get_mut(&call) {
                     l.engine_closed = true;
                     let _ = l.ctl.send(CallCtl::Abandon);
+                }
+            }
+            // Agentless mode: this host plays no message; it hangs up.
+            Command::Play { call } => {
+                self.log.call(t, "play", call, &[]);
+                if let Some(l) = self.live.get_mut(&call) {
+                    l.engine_closed = true;
+                    let _ = l.ctl.send(CallCtl::Hangup);
                 }
             }
             Command::Hangup { call } => {

@@ -40,7 +40,8 @@ pub enum State {
     AwaitingOperator = 3,
     /// Offered to an operator, awaiting acceptance.
     OperatorAssigned = 4,
-    /// Preview only: the operator declined to dial this contact.
+    /// The operator declined to dial this contact (preview), or closed it
+    /// with a final-failure wrap-up (`Disposition::Failed`).
     RejectedByOperator = 5,
     /// Before-call work: the operator accepted, the countdown to the dial runs.
     Bcw = 6,
@@ -567,7 +568,7 @@ const RULES: &[Rule] = &[
     rule(
         Trigger::AcwDone,
         &[Acw],
-        set(&[Success, RetryScheduled]).union(ADMIN_END),
+        set(&[Success, RetryScheduled, RejectedByOperator]).union(ADMIN_END),
     ),
     rule(
         Trigger::Cancel,

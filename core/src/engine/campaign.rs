@@ -1,4 +1,4 @@
-//! The campaign engine: contacts, operators, timers and the three modes.
+//! The campaign engine: contacts, operators, timers and the four modes.
 //!
 //! A [`Campaign`] is driven by its host through three calls: `handle(event,
 //! now_ms)` for what happened, `poll(now_ms, &mut out)` to fire due timers,
@@ -59,7 +59,10 @@
 //! `inflight` (the calls in flight and the numbers they hold, one record
 //! per call), `binding` (operators: offers accepted or declined, login, ready, pause,
 //! logout), `admin` (pause, resume, cancel, remove, blacklist changes),
-//! `timers` (what a contact's or a zone's timer does when it fires),
+//! `timers` (what a contact's or a zone's timer does when it fires, the
+//! watchdogs included), `callerid` (the caller ID of each dial: pool,
+//! local presence, rotation), `callbacks` (dispositions: wrap-up codes
+//! and personal callbacks),
 //! `guard` (the compliance guard and where a refused contact goes),
 //! `selection` (who is offered or dialed next), `dialing` (the poll loop,
 //! the one `dial`, predictive pacing), `counters` (one `record(fact)` for
@@ -72,6 +75,8 @@
 mod admin;
 mod binding;
 pub mod bulk;
+mod callbacks;
+mod callerid;
 mod calls;
 mod counters;
 mod dialing;
@@ -150,6 +155,12 @@ pub struct Metrics {
     pub ringing: u32,
     /// Answered calls waiting for an operator now.
     pub waiting: u32,
+    /// Calls the engine hung up because a watchdog fired (`max_call_ms`,
+    /// `max_talk_ms`): each one is a lost or late PBX event.
+    pub watchdog_hangups: u64,
+    /// Operators the engine paused for missing or declining
+    /// `max_offer_refusals` offers in a row.
+    pub refusal_pauses: u64,
 }
 
 /// One outbound campaign: its contacts, operators and the engine that drives them.
@@ -187,6 +198,12 @@ pub struct Campaign {
     durable: Option<Box<durable::Durable>>,
     /// Recovery's scratch space (due times, live flags) until the queues are rebuilt.
     replay: durable::Replay,
+    /// The caller IDs: default, pool, rotation (see `callerid`).
+    caller_ids: callerid::CallerIds,
+    /// Personal callbacks (see `callbacks`).
+    callbacks: callbacks::Callbacks,
+    /// Agentless: answered calls the next poll hands a `Play`.
+    to_play: Vec<CallId>,
 }
 
 impl Campaign {
@@ -198,6 +215,7 @@ impl Campaign {
             message: e.to_string(),
         })?;
         let pacer = Box::new(FixedRatioPacer::new(config.predictive_ratio));
+        let caller_ids = callerid::CallerIds::new(&config.caller_id, &config.caller_id_pool);
         Ok(Campaign {
             config,
             store: ContactStore::new(),
@@ -221,6 +239,9 @@ impl Campaign {
             pacing: Pacing::new(pacer),
             durable: None,
             replay: durable::Replay::default(),
+            caller_ids,
+            callbacks: callbacks::Callbacks::default(),
+            to_play: Vec::new(),
         })
     }
 

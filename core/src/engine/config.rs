@@ -32,6 +32,9 @@ pub enum Mode {
     Progressive = 1,
     /// More calls than free operators; answered calls go to the longest-idle operator.
     Predictive = 2,
+    /// Voice broadcast: no operators; up to `agentless_lines` calls at once,
+    /// an answered call gets `Play` (the host plays a message) and ends.
+    Agentless = 3,
 }
 
 impl Mode {
@@ -41,14 +44,20 @@ impl Mode {
             Mode::Preview => "preview",
             Mode::Progressive => "progressive",
             Mode::Predictive => "predictive",
+            Mode::Agentless => "agentless",
         }
     }
 
     /// Parses a mode name, case-insensitively.
     pub fn from_name(name: &str) -> Option<Mode> {
-        [Mode::Preview, Mode::Progressive, Mode::Predictive]
-            .into_iter()
-            .find(|m| m.name().eq_ignore_ascii_case(name.trim()))
+        [
+            Mode::Preview,
+            Mode::Progressive,
+            Mode::Predictive,
+            Mode::Agentless,
+        ]
+        .into_iter()
+        .find(|m| m.name().eq_ignore_ascii_case(name.trim()))
     }
 }
 
@@ -115,7 +124,7 @@ pub const MIN_RING_TIMEOUT_MS: u64 = 15_000;
 /// Configuration of one campaign.
 #[derive(Debug, Clone, PartialEq)]
 pub struct CampaignConfig {
-    /// Preview, progressive or predictive.
+    /// Preview, progressive, predictive or agentless.
     pub mode: Mode,
     /// Country calling code for national numbers (`Some(1)`, `Some(49)`), or none.
     pub default_country: Option<u16>,
@@ -156,11 +165,140 @@ pub struct CampaignConfig {
     /// call right now.
     pub number_busy_delay_ms: u64,
     /// The caller ID the host shows on this campaign's calls, `+E.164`
-    /// (`"+12025550100"`), or empty: the PBX picks one. The engine does not
-    /// dial with it (the host reads it from the configuration); it is
-    /// journaled with the configuration and fills the attempt records'
+    /// (`"+12025550100"`), or empty: the PBX picks one. Each `Dial` carries
+    /// the caller ID it presents: this one, or a `caller_id_pool` number
+    /// (see there); journaled with the dial, it fills the attempt records'
     /// `caller_id` column.
     pub caller_id: String,
+    /// A pool of caller IDs (`+E.164` each) for local presence and
+    /// rotation: a dial presents a pool number with the dialed number's
+    /// area code, least used in the last hour, else `caller_id`, else
+    /// (no default) the pool's least-used number. Empty: `caller_id` always.
+    pub caller_id_pool: Vec<String>,
+    /// Watchdog: the longest a call may last from its dial to its end
+    /// (0 = no limit). Past it the engine sends `Hangup`, ends the call
+    /// as if `CallEnded` came and frees the operator.
+    pub max_call_ms: u64,
+    /// Watchdog: the longest an operator may hold an answered call
+    /// without `CallEnded`, from the connect (0 = no limit); as
+    /// `max_call_ms` when it passes.
+    pub max_talk_ms: u64,
+    /// An operator who misses or declines this many offers in a row is
+    /// paused by the engine, with the reason (0 = as before: a missed
+    /// offer or a progressive decline pauses at once, preview declines
+    /// never pause).
+    pub max_offer_refusals: u32,
+    /// Agentless mode: calls in flight at most (the lines).
+    pub agentless_lines: u32,
+    /// The campaign's wrap-up codes: what `Disposition::Code(code)` means.
+    pub dispositions: Vec<(u16, WrapUp)>,
+}
+
+/// What one of the campaign's wrap-up codes does (the `dispositions`
+/// table, written `"1=success, 2=failure, 3=retry:600000,
+/// 4=callback:86400000, 5=personal_callback:86400000:3600000,
+/// 6=blacklist"`; times in ms, a callback's relative to the wrap-up).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum WrapUp {
+    /// The contact is done: Success.
+    Success,
+    /// The contact is done without success: RejectedByOperator.
+    Failure,
+    /// Try again after the delay, ms.
+    Retry(u64),
+    /// A campaign-wide callback after the delay, ms.
+    Callback(u64),
+    /// A personal callback after `delay` ms, only this operator's for
+    /// `expiry` ms more.
+    PersonalCallback {
+        /// From the wrap-up to the callback, ms.
+        delay: u64,
+        /// From the callback's due time until any operator may take it, ms.
+        expiry: u64,
+    },
+    /// Blacklist the contact's number.
+    Blacklist,
+}
+
+impl WrapUp {
+    /// The table's text for this action (`"retry:600000"`).
+    pub fn spec(self) -> String {
+        match self {
+            WrapUp::Success => "success".into(),
+            WrapUp::Failure => "failure".into(),
+            WrapUp::Retry(d) => format!("retry:{d}"),
+            WrapUp::Callback(d) => format!("callback:{d}"),
+            WrapUp::PersonalCallback { delay, expiry } => {
+                format!("personal_callback:{delay}:{expiry}")
+            }
+            WrapUp::Blacklist => "blacklist".into(),
+        }
+    }
+
+    /// Parses one action (`"retry:600000"`).
+    pub fn parse(text: &str) -> Result<WrapUp, String> {
+        let mut parts = text.trim().split(':').map(str::trim);
+        let name = parts.next().unwrap_or("");
+        let mut ms = |what: &str| -> Result<u64, String> {
+            let p = parts
+                .next()
+                .ok_or_else(|| format!("{text:?}: {name} needs {what} in ms"))?;
+            p.parse()
+                .map_err(|_| format!("{text:?}: {p:?} is not a number of ms"))
+        };
+        let action = match name.to_ascii_lowercase().as_str() {
+            "success" => WrapUp::Success,
+            "failure" => WrapUp::Failure,
+            "retry" => WrapUp::Retry(ms("a delay")?),
+            "callback" => WrapUp::Callback(ms("a delay")?),
+            "personal_callback" => WrapUp::PersonalCallback {
+                delay: ms("a delay")?,
+                expiry: ms("an expiry")?,
+            },
+            "blacklist" => WrapUp::Blacklist,
+            _ => {
+                return Err(format!(
+                    "{text:?} is not success, failure, retry:MS, callback:MS, personal_callback:MS:MS or blacklist"
+                ))
+            }
+        };
+        if parts.next().is_some() {
+            return Err(format!("{text:?}: too many ':' parts"));
+        }
+        Ok(action)
+    }
+}
+
+/// The `dispositions` table as text (`"1=success, 2=retry:600000"`).
+pub fn dispositions_spec(table: &[(u16, WrapUp)]) -> String {
+    table
+        .iter()
+        .map(|(code, w)| format!("{code}={}", w.spec()))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// Parses the `dispositions` table; a code given twice is refused.
+pub fn parse_dispositions(text: &str) -> Result<Vec<(u16, WrapUp)>, String> {
+    let mut table: Vec<(u16, WrapUp)> = Vec::new();
+    for item in text
+        .split([',', ';'])
+        .map(str::trim)
+        .filter(|i| !i.is_empty())
+    {
+        let (code, action) = item
+            .split_once('=')
+            .ok_or_else(|| format!("{item:?} is not CODE=ACTION"))?;
+        let code: u16 = code
+            .trim()
+            .parse()
+            .map_err(|_| format!("{item:?}: {:?} is not a code 0..=65535", code.trim()))?;
+        if table.iter().any(|(c, _)| *c == code) {
+            return Err(format!("code {code} is given twice"));
+        }
+        table.push((code, WrapUp::parse(action)?));
+    }
+    Ok(table)
 }
 
 impl Default for CampaignConfig {
@@ -185,6 +323,12 @@ impl Default for CampaignConfig {
             hopper_size: 0,
             number_busy_delay_ms: 60_000,
             caller_id: String::new(),
+            caller_id_pool: Vec::new(),
+            max_call_ms: 0,
+            max_talk_ms: 0,
+            max_offer_refusals: 0,
+            agentless_lines: 10,
+            dispositions: Vec::new(),
         }
     }
 }
@@ -256,6 +400,15 @@ impl CampaignConfig {
                     self.caller_id
                 ),
             ));
+        }
+        if let Some(bad_id) = self.caller_id_pool.iter().find(|n| !is_e164(n)) {
+            return Err(bad(
+                "caller_id_pool",
+                format!("{bad_id:?} is not +E.164 (a '+' and 2 to 15 digits, the first not 0)"),
+            ));
+        }
+        if self.mode == Mode::Agentless && self.agentless_lines == 0 {
+            return Err(bad("agentless_lines", "must be above 0 in agentless mode"));
         }
         if self.offer_timeout_ms == 0 {
             return Err(bad("offer_timeout_ms", "must be above 0"));

@@ -63,16 +63,62 @@ impl fmt::Display for CallId {
     }
 }
 
-/// What the operator recorded at the end of after-call work.
+/// What the operator recorded at the end of after-call work (the
+/// wrap-up), and what the engine makes of it.
+///
+/// The first two are the original values and keep their meaning (and
+/// their C and Python spelling). The others close the contact as a failure,
+/// retry it later, call back only through the same operator, blacklist its
+/// number, or name one of the campaign's wrap-up codes, which the
+/// campaign's `dispositions` table maps to one of these actions (see
+/// [`crate::config::WrapUp`]).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Disposition {
     /// The contact is done: Success.
     Done,
-    /// The client asked to be called back at `at_ms`: RetryScheduled then.
+    /// The client asked to be called back at `at_ms`: RetryScheduled then,
+    /// by any operator (a campaign-wide callback).
     Callback {
         /// When to call back (ms since the epoch).
         at_ms: u64,
     },
+    /// The contact is done without success (not interested, wrong person):
+    /// `RejectedByOperator`, never dialed again.
+    Failed,
+    /// Try the contact again after `delay_ms` (RetryScheduled), as a new
+    /// attempt under the attempt caps.
+    RetryAfter {
+        /// The delay from the end of the wrap-up, ms.
+        delay_ms: u64,
+    },
+    /// A personal callback: due at `at_ms`, offered (or dialed) only with
+    /// this operator until `expires_ms`; after that any operator may take it.
+    PersonalCallback {
+        /// When to call back (ms since the epoch).
+        at_ms: u64,
+        /// Until when only this operator may take it (ms since the epoch;
+        /// not before `at_ms`).
+        expires_ms: u64,
+    },
+    /// Add the contact's number to the blacklist (every contact with it
+    /// becomes Blacklisted); the contact ends Blacklisted.
+    Blacklist,
+    /// One of the campaign's wrap-up codes, mapped by its `dispositions`
+    /// table; a code not in the table is refused with
+    /// `EngineError::UnknownDisposition`.
+    Code(u16),
+}
+
+impl Disposition {
+    /// The times this disposition carries (checked against
+    /// [`MAX_TIME_MS`] before anything changes).
+    pub fn times(self) -> [Option<u64>; 2] {
+        match self {
+            Disposition::Callback { at_ms } => [Some(at_ms), None],
+            Disposition::PersonalCallback { at_ms, expires_ms } => [Some(at_ms), Some(expires_ms)],
+            _ => [None, None],
+        }
+    }
 }
 
 /// Something that happened, reported by the host.
@@ -212,6 +258,10 @@ pub enum Command {
         number: u64,
         /// The operator waiting on the call, if any.
         operator: Option<OperatorId>,
+        /// The caller ID to present, E.164 digits: the campaign's pool
+        /// (local presence, rotation) or its default `caller_id`; `None`:
+        /// the PBX picks one.
+        caller_id: Option<u64>,
     },
     /// Bridge the answered call to the operator.
     Connect {
@@ -225,7 +275,8 @@ pub enum Command {
         /// The answered call.
         call: CallId,
     },
-    /// Hang up the call (ring timeout).
+    /// Hang up the call (ring timeout, or a watchdog: the longest call
+    /// or the longest talk without `CallEnded`, see the configuration).
     Hangup {
         /// The call.
         call: CallId,
@@ -237,5 +288,12 @@ pub enum Command {
         contact: ContactId,
         /// From whom.
         operator: OperatorId,
+    },
+    /// Agentless mode: play the campaign's message on the answered call,
+    /// then hang up (the host reports `CallEnded` or `ClientHungUp` when
+    /// it is over). No operator is involved.
+    Play {
+        /// The answered call.
+        call: CallId,
     },
 }

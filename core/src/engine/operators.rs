@@ -9,6 +9,11 @@
 //! `BTreeSet` of `(ready_since, id)` is the right tool: O(log n), ordered, no
 //! hashing.
 //!
+//! The engine pauses an operator by itself only for missed or declined
+//! offers (see `max_offer_refusals`); it keeps the count of refusals in a
+//! row (an accept resets it) and the [`PauseReason`], which stays readable
+//! until the operator leaves the pause.
+//!
 //! Pause and logout never cut work in hand: an operator who pauses or logs
 //! out during a call or ACW does so when that work ends.
 //!
@@ -90,6 +95,26 @@ pub(crate) enum AfterWork {
     Logout,
 }
 
+/// Why the engine paused an operator.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[repr(u8)]
+pub enum PauseReason {
+    /// Offers timed out without an answer (the last refusal was a miss).
+    MissedOffers = 1,
+    /// Offers were declined (the last refusal was a decline).
+    DeclinedOffers = 2,
+}
+
+impl PauseReason {
+    /// The identifier-style name.
+    pub fn name(self) -> &'static str {
+        match self {
+            PauseReason::MissedOffers => "MissedOffers",
+            PauseReason::DeclinedOffers => "DeclinedOffers",
+        }
+    }
+}
+
 #[derive(Debug, Clone, Copy)]
 struct Operator {
     state: OperatorState,
@@ -103,6 +128,10 @@ struct Operator {
     talk_ms: u64,
     /// When the operator announced leaving (pause or logout), if marked.
     leaving_at_ms: Option<u64>,
+    /// Offers missed or declined in a row.
+    refusals: u32,
+    /// Why the engine paused the operator, while paused.
+    pause_reason: Option<PauseReason>,
 }
 
 /// All operators of a campaign.
@@ -129,6 +158,8 @@ impl Operators {
             talk_since_ms: None,
             talk_ms: 0,
             leaving_at_ms: None,
+            refusals: 0,
+            pause_reason: None,
         });
         id
     }
@@ -246,6 +277,32 @@ impl Operators {
         op.leaving_at_ms = at_ms;
     }
 
+    /// Why the engine paused an operator (`None` when it did not, or the
+    /// operator has left that pause).
+    pub fn pause_reason(&self, id: OperatorId) -> Option<PauseReason> {
+        self.ops.get(id.0 as usize).and_then(|o| o.pause_reason)
+    }
+
+    /// Counts a missed or declined offer; returns the refusals in a row.
+    pub(crate) fn note_refusal(&mut self, id: OperatorId) -> u32 {
+        let op = &mut self.ops[id.0 as usize];
+        op.refusals = op.refusals.saturating_add(1);
+        op.refusals
+    }
+
+    /// An accepted offer ends a run of refusals.
+    pub(crate) fn reset_refusals(&mut self, id: OperatorId) {
+        self.ops[id.0 as usize].refusals = 0;
+    }
+
+    /// Records why the engine paused the (now paused) operator; the run of
+    /// refusals starts again.
+    pub(crate) fn set_pause_reason(&mut self, id: OperatorId, reason: PauseReason) {
+        let op = &mut self.ops[id.0 as usize];
+        op.pause_reason = Some(reason);
+        op.refusals = 0;
+    }
+
     pub(crate) fn after_work(&self, id: OperatorId) -> AfterWork {
         self.ops[id.0 as usize].after_work
     }
@@ -288,6 +345,9 @@ impl Operators {
         }
         if state != OperatorState::OnCall {
             op.stop_talk(now_ms);
+        }
+        if state != OperatorState::Paused {
+            op.pause_reason = None;
         }
         op.state = state;
         op.since_ms = now_ms;

@@ -236,12 +236,17 @@ impl ObserveReplay for Builder {
                             r.message_within_2s =
                                 Some(waited.is_some_and(|w| w <= ABANDON_MESSAGE_MS));
                         }
-                        Fact::Dialed => {}
+                        Fact::Dialed | Fact::Watchdog => {}
                     }
                 }
                 Seen::CallOperator { id, operator } => {
                     if let Some(&i) = self.open.get(&id) {
                         self.attempts[i].operator = Some(operator);
+                    }
+                }
+                Seen::CallerId { id, number } => {
+                    if let Some(&i) = self.open.get(&id) {
+                        self.attempts[i].caller_id = Some(format!("+{number}"));
                     }
                 }
                 Seen::HeldBack { id, reason } => self.held_back(id, reason),

@@ -434,3 +434,44 @@ fn the_caller_id_journaled_with_the_configuration_fills_each_attempt() {
         "{ids:?}"
     );
 }
+
+#[test]
+fn each_attempt_records_the_pool_caller_id_it_presented_and_rotation_survives_a_reopen() {
+    let dir = tempfile::tempdir().unwrap();
+    let cfg = CampaignConfig {
+        caller_id: "+18005550000".into(),
+        caller_id_pool: vec!["+12025550001".into(), "+12025550002".into()],
+        ..config(Mode::Progressive)
+    };
+    for (i, number) in ["2025550100", "2025550101", "4155550100", "2025550102"]
+        .into_iter()
+        .enumerate()
+    {
+        // Reopened before each dial: replay must count the pool's uses.
+        let (mut c, _) = Campaign::open_with(dir.path(), cfg.clone(), options()).unwrap();
+        let now = T0 + i as u64 * 60 * SEC;
+        c.add_contact(number, "", None, 0).unwrap();
+        let op = ready(&mut c, now);
+        let call = dial_with(&mut c, op, now);
+        c.handle(Event::Rejected(call), now + 5 * SEC).unwrap();
+        poll(&mut c, now + 5 * SEC);
+    }
+    let records = read_records(dir.path(), cfg, None).unwrap();
+    let ids: Vec<Option<&str>> = records
+        .attempts
+        .iter()
+        .map(|r| r.caller_id.as_deref())
+        .collect();
+    // 202 numbers rotate over the two 202 pool numbers, across reopens;
+    // the 415 number gets the default.
+    assert_eq!(
+        ids,
+        [
+            Some("+12025550001"),
+            Some("+12025550002"),
+            Some("+18005550000"),
+            Some("+12025550001"),
+        ],
+        "{ids:?}"
+    );
+}

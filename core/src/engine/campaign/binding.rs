@@ -8,6 +8,7 @@
 //! the head of the hopper.
 
 use super::*;
+use crate::operators::PauseReason;
 
 impl Campaign {
     pub(super) fn on_accepted(
@@ -19,6 +20,8 @@ impl Campaign {
     ) -> Result<(), EngineError> {
         self.check_operator(op, id, OperatorState::Offered, event)?;
         self.check_contact(id, Trigger::OperatorAccepted, event)?;
+        self.operators.reset_refusals(op);
+        self.personal_callback_taken(id);
         // BCW, also when it lasts 0 ms: the countdown is due at once and the
         // next poll dials through the guards.
         self.apply(id, Trigger::OperatorAccepted, State::Bcw);
@@ -47,14 +50,49 @@ impl Campaign {
             };
             self.apply(id, Trigger::OperatorDeclined, to);
             self.release_operator(op, now);
+            self.offer_refused(op, PauseReason::DeclinedOffers, false, now);
         } else {
-            // Progressive: the contact goes back to the head of the hopper,
-            // the operator on pause.
-            self.apply(id, Trigger::OperatorDeclined, State::AwaitingOperator);
-            self.hopper.push_front(id.0);
-            self.operators.set(op, OperatorState::Paused, None, now);
+            // Progressive: the contact goes back to the head of the hopper
+            // (a personal callback to its operator's list), the operator on
+            // pause (at once, or at the N-th refusal).
+            if !self.return_personal(id) {
+                self.apply(id, Trigger::OperatorDeclined, State::AwaitingOperator);
+                self.hopper.push_front(id.0);
+            }
+            self.offer_refused(op, PauseReason::DeclinedOffers, true, now);
         }
         Ok(())
+    }
+
+    /// An operator missed or declined an offer. With `max_offer_refusals`
+    /// = N > 0 the N-th refusal in a row pauses the operator (with the
+    /// reason) and fewer leave them ready; with 0, `pause_now` says what
+    /// the engine did before the setting (a miss or a progressive decline
+    /// pauses, a preview decline does not).
+    pub(super) fn offer_refused(
+        &mut self,
+        op: OperatorId,
+        reason: PauseReason,
+        pause_now: bool,
+        now: u64,
+    ) {
+        let refusals = self.operators.note_refusal(op);
+        let limit = self.config.max_offer_refusals;
+        let pause = if limit == 0 {
+            pause_now
+        } else {
+            refusals >= limit
+        };
+        if pause {
+            self.operators.set(op, OperatorState::Paused, None, now);
+            self.operators.set_pause_reason(op, reason);
+            self.counters.metrics.refusal_pauses += 1;
+        } else if matches!(
+            self.operators.state(op),
+            Some(OperatorState::Offered | OperatorState::Bcw)
+        ) {
+            self.release_operator(op, now);
+        }
     }
 
     pub(super) fn on_login(
@@ -160,6 +198,7 @@ impl Campaign {
         });
         match pending {
             Some(p) => self.apply(id, trigger_for(p), p.state()),
+            None if self.return_personal(id) => {}
             None => {
                 self.apply(id, trigger, State::AwaitingOperator);
                 self.hopper.push_front(id.0);

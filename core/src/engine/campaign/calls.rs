@@ -17,6 +17,13 @@ impl Campaign {
         self.record(Fact::Answered, id, now);
         let live = self.calls.get_mut(id).expect("checked: live call");
         live.answered = true;
+        if self.config.mode == Mode::Agentless {
+            // Voice broadcast: no operator; the next poll hands out Play.
+            self.apply(id, Trigger::Answered, State::CallInProgress);
+            self.to_play.push(call);
+            self.arm_watchdog(id, now);
+            return Ok(());
+        }
         match live.operator {
             Some(op) => {
                 self.apply(id, Trigger::Answered, State::CallInProgress);
@@ -43,6 +50,7 @@ impl Campaign {
         self.operators.set(op, OperatorState::OnCall, Some(id), now);
         self.operators.start_talk(op, now);
         self.record(Fact::Connected, id, now);
+        self.arm_watchdog(id, now);
         if command {
             let call = self.call_id(id);
             self.outbox.push(Command::Connect { call, operator: op });
@@ -143,12 +151,22 @@ impl Campaign {
 
     /// The talk ended: ACW, or Success when ACW is off.
     pub(super) fn end_talk(&mut self, id: ContactId, trigger: Trigger, now: u64) {
+        self.timers.cancel(id.0);
         let live = self.calls.get_mut(id).expect("live call");
         let number = live.call_number.take();
-        let op = live.operator.expect("connected call has an operator");
+        let operator = live.operator;
         if let Some(n) = number {
             self.calls.hang_up(n);
         }
+        let Some(op) = operator else {
+            // Agentless: the message was played; the contact is done.
+            self.pacing.stats.on_attempt_end(id.0, now);
+            let live = self.take_live(id).expect("live");
+            let _ = self.store.set_last_outcome(id, Outcome::Connected);
+            let to = resolve_pending(live.pending, State::Success, self.canceled);
+            self.apply(id, trigger, to);
+            return;
+        };
         self.operators.stop_talk(op, now);
         self.pacing.on_talk_end(id.0, self.config.acw_enabled, now);
         if self.config.acw_enabled {
@@ -166,6 +184,7 @@ impl Campaign {
         }
     }
 
+    /// Ends ACW with the operator's (resolved) disposition, see `callbacks`.
     pub(super) fn finish_acw(
         &mut self,
         id: ContactId,
@@ -175,21 +194,81 @@ impl Campaign {
     ) {
         self.pacing.stats.on_acw_end(id.0, now);
         self.timers.cancel(id.0);
+        if disposition == Disposition::Blacklist {
+            // Every other contact with the number follows; this one ends
+            // Blacklisted below.
+            let numbers = self.numbers_of(id);
+            self.journal_blacklist(true, &numbers);
+            for n in numbers {
+                self.blacklist_add(n);
+            }
+        }
         let live = self.take_live(id).expect("contact in ACW is live");
-        let (natural, callback) = match disposition {
-            Disposition::Done => (State::Success, None),
-            Disposition::Callback { at_ms } => (State::RetryScheduled, Some(at_ms)),
+        let (natural, due) = match disposition {
+            Disposition::Done | Disposition::Code(_) => (State::Success, None),
+            Disposition::Blacklist => (State::Blacklisted, None),
+            Disposition::Failed => (State::RejectedByOperator, None),
+            Disposition::Callback { at_ms } | Disposition::PersonalCallback { at_ms, .. } => {
+                (State::RetryScheduled, Some(at_ms))
+            }
+            Disposition::RetryAfter { delay_ms } => {
+                (State::RetryScheduled, Some(now.saturating_add(delay_ms)))
+            }
         };
         let to = resolve_pending(live.pending, natural, self.canceled);
-        if callback.is_some() {
+        if due.is_some() {
             let _ = self.store.set_last_outcome(id, Outcome::Callback);
         }
         self.apply(id, trigger, to);
-        if let (State::RetryScheduled, Some(at)) = (to, callback) {
+        if let (State::RetryScheduled, Some(at)) = (to, due) {
             self.timers.arm(id.0, at);
+            if let (Disposition::PersonalCallback { at_ms, expires_ms }, Some(op)) =
+                (disposition, live.operator)
+            {
+                if expires_ms > at_ms {
+                    self.add_personal_callback(id, op, expires_ms);
+                }
+            }
         }
         if let Some(op) = live.operator {
             self.release_operator(op, now);
+        }
+    }
+
+    /// Arms the watchdog of a call just connected (or, agentless,
+    /// answered): the earlier of `max_call_ms` after the dial and
+    /// `max_talk_ms` after now; nothing when both are off.
+    pub(super) fn arm_watchdog(&mut self, id: ContactId, now: u64) {
+        let dialed_at = self.calls.get(id).map_or(now, |l| l.dialed_at);
+        let limits = [
+            (self.config.max_call_ms > 0)
+                .then(|| dialed_at.saturating_add(self.config.max_call_ms)),
+            (self.config.max_talk_ms > 0).then(|| now.saturating_add(self.config.max_talk_ms)),
+        ];
+        if let Some(at) = limits.into_iter().flatten().min() {
+            self.timers.arm(id.0, at.max(now));
+        }
+    }
+
+    /// A connected call's watchdog fired: the PBX never said the call
+    /// ended. Hang up, end the talk as `CallEnded` would (ACW or Success),
+    /// free the operator's call, count it.
+    pub(super) fn watchdog_hangup(&mut self, id: ContactId, now: u64) {
+        let call = self.call_id(id);
+        self.outbox.push(Command::Hangup { call });
+        self.record(Fact::Watchdog, id, now);
+        self.to_play.retain(|c| c.contact != id);
+        self.end_talk(id, Trigger::CallEnded, now);
+    }
+
+    /// Agentless: hands a `Play` to each answered call still in progress.
+    pub(super) fn play_answered(&mut self) {
+        for call in std::mem::take(&mut self.to_play) {
+            if self.call_of(call.contact) == Some(call)
+                && self.store.state(call.contact) == Some(State::CallInProgress)
+            {
+                self.outbox.push(Command::Play { call });
+            }
         }
     }
 

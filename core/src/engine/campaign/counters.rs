@@ -1,6 +1,7 @@
 //! Counters: one `record(fact)` for everything a fact feeds.
 //!
-//! A fact (a dial, a human or machine answer, a connect, an abandon) feeds
+//! A fact (a dial, a human or machine answer, a connect, an abandon, a
+//! watchdog's hang-up) feeds
 //! the campaign's [`Metrics`], the 24-hour and 30-day abandon meters, the
 //! guard's history (the per-number 24-hour dial times, the contacts'
 //! last-abandon times for the reserved-operator policy), the pacer's
@@ -43,6 +44,7 @@ impl Fact {
             3 => Fact::Machine,
             4 => Fact::Connected,
             5 => Fact::Abandoned,
+            6 => Fact::Watchdog,
             _ => return None,
         })
     }
@@ -67,7 +69,7 @@ impl Campaign {
             Fact::Dialed => stats.on_dial(id.0, bound, now),
             Fact::Answered => stats.on_live_answer(id.0, now),
             Fact::Connected => stats.on_connect(id.0, now),
-            Fact::Machine | Fact::Abandoned => {}
+            Fact::Machine | Fact::Abandoned | Fact::Watchdog => {}
         }
     }
 
@@ -95,6 +97,7 @@ impl Campaign {
             }
             Fact::Machine => c.metrics.machine += 1,
             Fact::Connected => c.metrics.connected += 1,
+            Fact::Watchdog => c.metrics.watchdog_hangups += 1,
             Fact::Abandoned => {
                 c.metrics.abandoned += 1;
                 c.day.record_abandoned(at);

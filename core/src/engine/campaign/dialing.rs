@@ -29,13 +29,16 @@ impl Campaign {
         // Answered calls that found a ready operator since the last poll
         // first, before their abandon limit can fire.
         self.connect_waiting(now);
+        self.play_answered();
         self.fire_zone_timers(now);
         self.fire_contact_timers(now);
         self.connect_waiting(now);
         if !self.paused && !self.canceled {
+            self.serve_personal_callbacks(now);
             match self.config.mode {
                 Mode::Preview | Mode::Progressive => self.offer_to_ready_operators(now),
                 Mode::Predictive => self.pace_predictive(now),
+                Mode::Agentless => self.pace_agentless(now),
             }
         }
         if self.journal_poll(now) {
@@ -105,11 +108,15 @@ impl Campaign {
         let attempt = self.store.add_attempt(id).expect("known contact");
         self.apply(id, trigger, State::Calling);
         let cleared_at = self.blacklist.version();
-        self.calls.dial(id, number, operator, cleared_at);
+        self.calls.dial(id, number, operator, cleared_at, now);
         if let Some(op) = operator {
             self.operators.set(op, OperatorState::OnCall, Some(id), now);
         }
         self.record_bound(Fact::Dialed, id, operator.is_some(), now);
+        let caller_id = self.caller_ids.pick(number, now);
+        if let Some(cid) = caller_id {
+            self.journal_caller_id(id, cid);
+        }
         self.timers
             .arm(id.0, now.saturating_add(self.config.ring_timeout_ms));
         self.outbox.push(Command::Dial {
@@ -119,8 +126,21 @@ impl Campaign {
             },
             number,
             operator,
+            caller_id,
         });
         true
+    }
+
+    /// Agentless (voice broadcast): dial up to `agentless_lines` calls in
+    /// flight, through the same guards as every dial; no operator.
+    pub(super) fn pace_agentless(&mut self, now: u64) {
+        let lines = self.config.agentless_lines as usize;
+        while self.calls.len() < lines {
+            let Some((id, number)) = self.next_dialable(now) else {
+                break;
+            };
+            self.place_dial(id, number, None, Trigger::Dial, now);
+        }
     }
 
     /// configured abandon guard, see [`Pacing::decide`]) and dial them.

@@ -36,10 +36,11 @@
 //! | 2 | contact row | `id u32, state u8, attempts u8, outcome u8, flags u8` |
 //! | 11 | contact row with due time | the same, then `due_ms u64` (a scheduled retry) |
 //! | 7 | admin | `1 paused, 2 resumed, 3 canceled` |
-//! | 8 | fact | `kind u8 (1 dialed, 2 answered, 3 machine, 4 connected, 5 abandoned), id u32` |
+//! | 8 | fact | `kind u8 (1 dialed, 2 answered, 3 machine, 4 connected, 5 abandoned, 6 watchdog hang-up), id u32` |
 //! | 9 | number fixed | `id u32, number u64` |
 //! | 10 | operator added | — |
 //! | 15 | call operator | `id u32, operator u32` (the operator on the contact's call: at a dial with an operator, at a connect) |
+//! | 20 | caller ID | `id u32, caller_id u64` (the caller ID presented on the contact's dial, E.164 digits; after its dial fact) |
 //! | 16 | held back | `reason u8, id u32` (a contact held back instead of dialed: 1 window, 2 number busy, 3 24 h cap, 4 paused, 5 blacklisted, 6 attempts used up; see `crate::records::HoldReason`) |
 //! | 3 | contact added | `id u32, state u8, priority u8, zone u16, number u64, ext_len u32, ext, reason u8, raw` |
 //! | 4 | numbers added | `first_id u32, priority u8, zone u16, numbers u64…` |

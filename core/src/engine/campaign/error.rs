@@ -71,6 +71,9 @@ pub enum EngineError {
         /// The most acceptable ([`crate::store::MAX_CONTACTS`]).
         max: usize,
     },
+    /// An `AcwDone` named a wrap-up code that is not in the campaign's
+    /// `dispositions` table. Nothing was changed.
+    UnknownDisposition(u16),
     /// A time given to the engine is past [`MAX_TIME_MS`]
     /// (9999-12-31T23:59:59.999Z). Nothing was changed.
     TimeOutOfRange {
@@ -114,6 +117,10 @@ impl fmt::Display for EngineError {
             EngineError::InvalidContactLimit { limit, min, max } => write!(
                 f,
                 "contact limit {limit} is out of range: the campaign holds {min} contacts and takes at most {max}"
+            ),
+            EngineError::UnknownDisposition(code) => write!(
+                f,
+                "wrap-up code {code} is not in the campaign's dispositions table"
             ),
             EngineError::TimeOutOfRange { time_ms } => write!(
                 f,

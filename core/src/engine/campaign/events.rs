@@ -20,12 +20,10 @@ impl Campaign {
     /// [`Campaign::needs_poll`]).
     pub fn handle(&mut self, event: Event, now_ms: u64) -> Result<(), EngineError> {
         check_time(now_ms)?;
-        if let Event::AcwDone {
-            disposition: Disposition::Callback { at_ms },
-            ..
-        } = event
-        {
-            check_time(at_ms)?;
+        if let Event::AcwDone { disposition, .. } = event {
+            for t in disposition.times().into_iter().flatten() {
+                check_time(t)?;
+            }
         }
         if let Event::OperatorLeaving { at_ms, .. } = event {
             check_time(at_ms)?;
@@ -89,6 +87,7 @@ impl Campaign {
             } => {
                 self.check_operator(operator, contact, OperatorState::Acw, name)?;
                 self.check_contact(contact, Trigger::AcwDone, name)?;
+                let disposition = self.resolve_disposition(disposition, now)?;
                 self.finish_acw(contact, Trigger::AcwDone, disposition, now);
                 Ok(())
             }

@@ -68,7 +68,7 @@ impl Campaign {
     pub fn pending(&self) -> usize {
         let connectable = self.calls.waiting().min(self.operators.ready_count());
         let timer_due = self.next_timer().is_some_and(|t| t <= self.now_ms);
-        self.outbox.len() + connectable + usize::from(timer_due)
+        self.outbox.len() + self.to_play.len() + connectable + usize::from(timer_due)
     }
 
     /// True when the host must poll now: work is pending, or something
@@ -146,6 +146,7 @@ impl Campaign {
                 call,
                 number,
                 operator,
+                ..
             } => {
                 if self.paused || self.canceled {
                     return Err(Refusal::Stopped);
@@ -206,6 +207,16 @@ impl Campaign {
             }
             // A withdrawal never breaks a guard.
             Command::Revoke { .. } => Ok(()),
+            // Agentless: the answered call, still in progress.
+            Command::Play { call } => {
+                if self.call_of(call.contact) == Some(call)
+                    && self.store.state(call.contact) == Some(State::CallInProgress)
+                {
+                    Ok(())
+                } else {
+                    Err(Refusal::Stale)
+                }
+            }
         }
     }
 }

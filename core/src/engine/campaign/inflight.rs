@@ -27,6 +27,8 @@ pub(super) struct Live {
     /// `call_number` for this call ([`NOT_CLEARED`] before a dial): while
     /// it is current, the emission gate knows the answer without a lookup.
     pub(super) cleared_at: u64,
+    /// When the call was dialed (the `max_call_ms` watchdog counts from it).
+    pub(super) dialed_at: u64,
 }
 
 /// [`Live::cleared_at`] of a contact not dialed yet (no blacklist version
@@ -79,6 +81,7 @@ impl Calls {
                 answered: false,
                 pending: None,
                 cleared_at: NOT_CLEARED,
+                dialed_at: 0,
             },
         );
     }
@@ -93,6 +96,7 @@ impl Calls {
         number: u64,
         operator: Option<OperatorId>,
         cleared_at: u64,
+        now: u64,
     ) {
         let live = self.live.entry(id.0).or_insert(Live {
             operator,
@@ -100,6 +104,7 @@ impl Calls {
             answered: false,
             pending: None,
             cleared_at,
+            dialed_at: now,
         });
         *live = Live {
             operator,
@@ -107,6 +112,7 @@ impl Calls {
             answered: false,
             pending: live.pending,
             cleared_at,
+            dialed_at: now,
         };
         self.release_offer(id, number);
         self.numbers_in_call.insert(number);
@@ -164,6 +170,11 @@ impl Calls {
     /// A waiting call ended before an operator came.
     pub(super) fn unwait(&mut self, id: ContactId) {
         self.waiting.retain(|&w| w != id.0);
+    }
+
+    /// Contacts bound to an operator or a call (agentless: the calls in flight).
+    pub(super) fn len(&self) -> usize {
+        self.live.len()
     }
 
     /// Answered calls waiting for an operator now.

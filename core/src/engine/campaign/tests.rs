@@ -51,7 +51,8 @@ fn progressive_offer_bcw_dial_talk_acw_success() {
         vec![Command::Dial {
             call,
             number: 12125550100,
-            operator: Some(op)
+            operator: Some(op),
+            caller_id: None,
         }]
     );
     assert_eq!(c.state(id), Some(State::Calling));

@@ -3,12 +3,15 @@
 //! Each contact has at most one timer in the contact wheel, whose meaning
 //! follows from its state: offer timeout (OperatorAssigned), BCW countdown
 //! (Bcw), ring timeout (Calling), abandon limit (AwaitingOperator with an
-//! answered call), ACW limit (Acw), due retry (RetryScheduled). Each time
+//! answered call), the watchdog (CallInProgress: `max_call_ms` after the
+//! dial or `max_talk_ms` after the connect, whichever comes first), ACW
+//! limit (Acw), due retry or personal callback (RetryScheduled). Each time
 //! zone has at most one timer in the zone wheel: when its calling window
 //! opens, the zone's selection queue is opened again (O(1); its contacts
 //! never left their places).
 
 use super::*;
+use crate::operators::PauseReason;
 
 impl Campaign {
     pub(super) fn fire_contact_timers(&mut self, now: u64) {
@@ -24,11 +27,12 @@ impl Campaign {
     pub(super) fn on_timer(&mut self, id: ContactId, now: u64) {
         match self.store.state(id) {
             Some(State::OperatorAssigned) => {
-                // Missed offer: contact back to the hopper head, operator paused.
+                // Missed offer: contact back to the hopper head; the
+                // operator paused (at once, or at the N-th refusal in a row).
                 let op = self.calls.operator(id);
                 if let Some(op) = op {
                     self.return_to_hopper(id, op, Trigger::OfferTimeout);
-                    self.operators.set(op, OperatorState::Paused, None, now);
+                    self.offer_refused(op, PauseReason::MissedOffers, true, now);
                 }
             }
             Some(State::Bcw) => {
@@ -40,6 +44,7 @@ impl Campaign {
                 self.outbox.push(Command::Hangup { call });
                 self.end_attempt(id, Trigger::RingTimeout, Outcome::NoAnswer, now);
             }
+            Some(State::CallInProgress) => self.watchdog_hangup(id, now),
             Some(State::AwaitingOperator) if self.calls.get(id).is_some_and(|l| l.answered) => {
                 let call = self.call_id(id);
                 self.outbox.push(Command::Abandon { call });
@@ -56,6 +61,9 @@ impl Campaign {
                 self.finish_acw(id, Trigger::AcwTimeout, Disposition::Done, now);
             }
             Some(State::RetryScheduled) => {
+                if self.personal_callback_timer(id, now) {
+                    return;
+                }
                 let priority = self.store.priorities()[id.index()];
                 self.queue
                     .push_retry(id.0, priority, self.store.zones()[id.index()]);

@@ -16,7 +16,9 @@
 
 use std::fmt;
 
-use super::{AbandonGuard, AbandonWindow, CampaignConfig, Mode};
+use super::{
+    dispositions_spec, parse_dispositions, AbandonGuard, AbandonWindow, CampaignConfig, Mode,
+};
 use crate::retry::RetryRule;
 use crate::window::WeeklyWindow;
 
@@ -163,7 +165,7 @@ fn rule_set(v: FieldValue) -> Result<RetryRule, String> {
     })
 }
 
-const MODES: &[&str] = &["preview", "progressive", "predictive"];
+const MODES: &[&str] = &["preview", "progressive", "predictive", "agentless"];
 const WINDOWS: &[&str] = &["thirty_days", "day", "30d"];
 const GUARDS: &[&str] = &["worst_case", "expected"];
 
@@ -186,11 +188,11 @@ macro_rules! field {
 /// Every setting of a campaign, in documentation order.
 pub const CONFIG_FIELDS: &[ConfigField] = &[
     field!("mode", FieldKind::Choice(MODES),
-        "Preview, progressive (the default) or predictive.",
+        "Preview, progressive (the default), predictive or agentless (voice broadcast, no operators).",
         |c| FieldValue::Text(c.mode.name().to_owned()),
         |c, v| c.mode = {
             let s = text(v)?;
-            Mode::from_name(&s).ok_or_else(|| format!("{s:?} is not preview, progressive or predictive"))?
+            Mode::from_name(&s).ok_or_else(|| format!("{s:?} is not preview, progressive, predictive or agentless"))?
         }),
     field!("default_country", FieldKind::OptionalUInt { max: u16::MAX as u64 },
         "Country calling code for national numbers (1, 49, ...); none (the default) accepts only +E.164.",
@@ -204,6 +206,15 @@ pub const CONFIG_FIELDS: &[ConfigField] = &[
         "Caller ID the host shows on the campaign's calls, +E.164 (\"+12025550100\"); empty (the default): the PBX picks one. Journaled, and in the attempt records.",
         |c| FieldValue::Text(c.caller_id.clone()),
         |c, v| c.caller_id = text(v)?),
+    field!("caller_id_pool", FieldKind::Text,
+        "Caller IDs for local presence and rotation, +E.164, comma-separated; a dial shows a pool number with the dialed area code, least used in the last hour, else caller_id (default empty).",
+        |c| FieldValue::Text(c.caller_id_pool.join(",")),
+        |c, v| c.caller_id_pool = text(v)?
+            .split([',', ';', ' '])
+            .map(str::trim)
+            .filter(|n| !n.is_empty())
+            .map(str::to_owned)
+            .collect()),
     field!("calling_window", FieldKind::Text,
         "When contacts may be called, in their local time (\"Mon-Fri 09:00-20:00; Sat 10:00-14:00\"; default \"always\").",
         |c| FieldValue::Text(c.calling_window.to_string()),
@@ -273,6 +284,26 @@ pub const CONFIG_FIELDS: &[ConfigField] = &[
         "Delay before trying a contact whose number is in another call right now, ms (default 60000).",
         |c| FieldValue::UInt(c.number_busy_delay_ms),
         |c, v| c.number_busy_delay_ms = uint(v)?),
+    field!("max_call_ms", FieldKind::UInt { max: u64::MAX },
+        "Watchdog: longest call from dial to end, ms; past it the engine hangs up and frees the operator; 0 = no limit (the default).",
+        |c| FieldValue::UInt(c.max_call_ms),
+        |c, v| c.max_call_ms = uint(v)?),
+    field!("max_talk_ms", FieldKind::UInt { max: u64::MAX },
+        "Watchdog: longest an operator holds a connected call without CallEnded, ms; past it the engine hangs up and frees the operator; 0 = no limit (the default).",
+        |c| FieldValue::UInt(c.max_talk_ms),
+        |c, v| c.max_talk_ms = uint(v)?),
+    field!("max_offer_refusals", FieldKind::UInt { max: u32::MAX as u64 },
+        "Offers an operator may miss or decline in a row before the engine pauses them; 0 = a miss (or a progressive decline) pauses at once (the default).",
+        |c| FieldValue::UInt(c.max_offer_refusals.into()),
+        |c, v| c.max_offer_refusals = uint(v)?),
+    field!("agentless_lines", FieldKind::UInt { max: u32::MAX as u64 },
+        "Agentless mode: calls in flight at most (default 10).",
+        |c| FieldValue::UInt(c.agentless_lines.into()),
+        |c, v| c.agentless_lines = uint(v)?),
+    field!("dispositions", FieldKind::Text,
+        "Wrap-up codes: \"1=success, 2=failure, 3=retry:MS, 4=callback:MS, 5=personal_callback:MS:EXPIRY_MS, 6=blacklist\" (default empty).",
+        |c| FieldValue::Text(dispositions_spec(&c.dispositions)),
+        |c, v| c.dispositions = parse_dispositions(&text(v)?)?),
     field!("max_attempts", FieldKind::UInt { max: 255 },
         "Attempts per contact over its life, 1..=254; used up means NotReached (default 5).",
         |c| FieldValue::UInt(c.retry.max_attempts.into()),
@@ -350,6 +381,13 @@ mod tests {
                 (FieldKind::Text, _) if f.name == "calling_window" => {
                     FieldValue::Text("Mon-Fri 09:00-17:00".to_owned())
                 }
+                (FieldKind::Text, _) if f.name == "caller_id_pool" => {
+                    FieldValue::Text("+12025550100,+13125550100".to_owned())
+                }
+                (FieldKind::Text, _) if f.name == "dispositions" => FieldValue::Text(
+                    "1=success, 2=failure, 3=retry:600000, 4=callback:60000, 5=personal_callback:60000:3600000, 6=blacklist"
+                        .to_owned(),
+                ),
                 (FieldKind::Text, _) => FieldValue::Text("Europe/Berlin".to_owned()),
                 (kind, old) => panic!("{}: {kind:?} holds {old:?}", f.name),
             };
@@ -372,6 +410,40 @@ mod tests {
                 );
             }
         }
+    }
+
+    #[test]
+    fn bad_dispositions_tables_name_what_is_wrong() {
+        let set = config_field("dispositions").unwrap().set;
+        for (text, says) in [
+            ("1", "CODE=ACTION"),
+            ("x=success", "not a code"),
+            ("70000=success", "not a code"),
+            ("1=win", "is not success"),
+            ("1=retry", "needs a delay"),
+            ("1=retry:soon", "not a number"),
+            ("1=personal_callback:60000", "needs an expiry"),
+            ("1=success:5", "too many"),
+            ("1=success, 1=failure", "twice"),
+        ] {
+            let mut c = CampaignConfig::default();
+            let err = set(&mut c, FieldValue::Text(text.into())).unwrap_err();
+            assert!(err.contains(says), "{text:?}: {err}");
+            assert_eq!(c, CampaignConfig::default());
+        }
+        let mut c = CampaignConfig::default();
+        set(
+            &mut c,
+            FieldValue::Text(" 7 = Retry : 5 ; 9=BLACKLIST ".into()),
+        )
+        .unwrap();
+        assert_eq!(
+            c.dispositions,
+            vec![
+                (7, super::super::WrapUp::Retry(5)),
+                (9, super::super::WrapUp::Blacklist)
+            ]
+        );
     }
 
     #[test]

@@ -39,6 +39,10 @@ pub(super) const HELD_BACK: u8 = 16;
 /// The lease (fencing token) under which the writer that follows writes
 /// (`token u64`), a record of its own; see [`Campaign::journal_lease`].
 pub(super) const LEASE: u8 = 17;
+/// The caller ID presented on a contact's dial (`id u32, caller_id u64`,
+/// E.164 digits), right after its dial fact: the attempt records read it
+/// and replay counts it for the pool's rotation.
+pub(super) const CALLER_ID: u8 = 20;
 
 /// Contact rows per journal record.
 pub(super) const ROWS_PER_RECORD: usize = 1 << 20;
@@ -59,6 +63,8 @@ pub(crate) enum Fact {
     Machine = 3,
     Connected = 4,
     Abandoned = 5,
+    /// A watchdog hung up a connected call (`max_call_ms`, `max_talk_ms`).
+    Watchdog = 6,
 }
 
 /// Numbers per bulk record (keeps records well under the reader's size cap).
@@ -215,6 +221,13 @@ pub(crate) enum Seen {
         /// The operator.
         operator: u32,
     },
+    /// The caller ID presented on a contact's dial.
+    CallerId {
+        /// The contact.
+        id: u32,
+        /// E.164 digits.
+        number: u64,
+    },
     /// A contact held back instead of dialed.
     HeldBack {
         /// The contact.
@@ -255,6 +268,7 @@ pub(crate) fn decode_seen(payload: &[u8]) -> Result<Vec<Seen>, String> {
                     3 => Fact::Machine,
                     4 => Fact::Connected,
                     5 => Fact::Abandoned,
+                    6 => Fact::Watchdog,
                     other => return Err(format!("unknown fact {other}")),
                 };
                 out.push(Seen::Fact(fact, c.u32()?));
@@ -263,6 +277,11 @@ pub(crate) fn decode_seen(payload: &[u8]) -> Result<Vec<Seen>, String> {
                 let id = c.u32()?;
                 let operator = c.u32()?;
                 out.push(Seen::CallOperator { id, operator });
+            }
+            CALLER_ID => {
+                let id = c.u32()?;
+                let number = c.u64()?;
+                out.push(Seen::CallerId { id, number });
             }
             HELD_BACK => {
                 let code = c.u8()?;
@@ -312,6 +331,16 @@ impl Campaign {
                     d.batch.extend_from_slice(&op.0.to_le_bytes());
                 }
             }
+        }
+    }
+
+    /// Journals the caller ID presented on contact `id`'s dial.
+    #[inline]
+    pub(in crate::engine::campaign) fn journal_caller_id(&mut self, id: ContactId, number: u64) {
+        if let Some(d) = self.durable.as_deref_mut() {
+            d.batch.push(CALLER_ID);
+            d.batch.extend_from_slice(&id.0.to_le_bytes());
+            d.batch.extend_from_slice(&number.to_le_bytes());
         }
     }
 
@@ -902,6 +931,13 @@ impl Campaign {
             LEASE => {
                 // Only a replication standby reads it (`lease_token`).
                 c.take(8)?;
+            }
+            CALLER_ID => {
+                // The pool's rotation counts the use again.
+                c.u32()?;
+                let number = c.u64()?;
+                let at = self.now_ms;
+                self.caller_ids.note(number, at);
             }
             CONFIG => {
                 let text = std::str::from_utf8(c.rest()).map_err(|_| "configuration not UTF-8")?;

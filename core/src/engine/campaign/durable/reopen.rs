@@ -88,6 +88,12 @@ fn fields(c: &CampaignConfig) -> Vec<(&'static str, String, ConfigFieldKind)> {
         hopper_size: _,
         number_busy_delay_ms: _,
         caller_id: _,
+        caller_id_pool: _,
+        max_call_ms: _,
+        max_talk_ms: _,
+        max_offer_refusals: _,
+        agentless_lines: _,
+        dispositions: _,
     } = c;
     let crate::retry::RetryPolicy {
         busy: _,
@@ -144,6 +150,23 @@ fn fields(c: &CampaignConfig) -> Vec<(&'static str, String, ConfigFieldKind)> {
         // Changing the caller ID changes what later attempt records show,
         // not whom or when the campaign dials: applied and reported.
         ("caller_id", format!("{:?}", c.caller_id), T),
+        ("caller_id_pool", format!("{:?}", c.caller_id_pool), T),
+        // The watchdogs end calls the PBX lost; they do not change whom or
+        // when the campaign dials.
+        ("max_call_ms", format!("{:?}", c.max_call_ms), T),
+        ("max_talk_ms", format!("{:?}", c.max_talk_ms), T),
+        (
+            "max_offer_refusals",
+            format!("{:?}", c.max_offer_refusals),
+            T,
+        ),
+        ("agentless_lines", format!("{:?}", c.agentless_lines), T),
+        // A wrap-up code may retry, call back or blacklist: whom it dials.
+        (
+            "dispositions",
+            format!("{:?}", crate::config::dispositions_spec(&c.dispositions)),
+            C,
+        ),
     ]
 }
 
