@@ -373,6 +373,7 @@ impl Model {
                     call,
                     number,
                     operator,
+                    ..
                 } => {
                     let id = call.contact;
                     let ix = id.index();

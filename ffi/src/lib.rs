@@ -228,6 +228,8 @@ impl From<EngineError> for Fail {
             EngineError::Full => dc_status::Full,
             EngineError::TimeOutOfRange { .. } => dc_status::TimeOutOfRange,
             EngineError::InvalidContactLimit { .. } => dc_status::InvalidArgument,
+            EngineError::NoSuchNumber { .. } => dc_status::InvalidArgument,
+            EngineError::Numbers(_) => dc_status::InvalidArgument,
         };
         Fail::new(status, e)
     }
@@ -555,6 +557,13 @@ pub struct dc_config {
     /// `""` = none (the PBX picks one). Copied; journaled with the
     /// configuration and shown in the attempt records.
     pub caller_id: *const c_char,
+    /// Contacts with several numbers: 0 = in order (the default: the next
+    /// number after busy, no answer or a failed dial, in the contact's
+    /// window), 1 = each number in its own zone's window.
+    pub number_order: u8,
+    /// Attempts on one number before the next is dialed, and its cap
+    /// (0 = no per-number cap, the default; at most 15).
+    pub attempts_per_number: u8,
 }
 
 fn rule_to_c(rule: RetryRule) -> dc_retry_rule {
@@ -596,6 +605,8 @@ pub extern "C" fn dc_config_default() -> dc_config {
         hopper_size: d.hopper_size,
         number_busy_delay_ms: d.number_busy_delay_ms,
         caller_id: ptr::null(),
+        number_order: 0,
+        attempts_per_number: d.numbers.attempts_per_number,
     }
 }
 
@@ -710,6 +721,9 @@ pub struct dc_command {
     pub attempt: u8,
     /// True when `operator_id` is meaningful.
     pub has_operator: bool,
+    /// DIAL: which of the contact's numbers `number` is (0 for the first;
+    /// see `dc_contact_number_at`); 0 otherwise.
+    pub number_index: u8,
     /// The operator (OFFER, CONNECT, REVOKE; DIAL when `has_operator`).
     pub operator_id: u32,
     /// DIAL: the number to dial, E.164 digits (`12125550100`); 0 otherwise.
@@ -724,6 +738,7 @@ impl dc_command {
             contact: 0,
             attempt: 0,
             has_operator: false,
+            number_index: 0,
             operator_id: 0,
             number: 0,
         }
@@ -735,6 +750,7 @@ impl dc_command {
             contact: 0,
             attempt: 0,
             has_operator: false,
+            number_index: 0,
             operator_id: 0,
             number: 0,
         };
@@ -754,11 +770,13 @@ impl dc_command {
             Command::Dial {
                 call: id,
                 number,
+                number_index,
                 operator,
             } => {
                 c.kind = dc_command_kind::Dial;
                 call(&mut c, id);
                 c.number = number;
+                c.number_index = number_index;
                 if let Some(o) = operator {
                     op(&mut c, o);
                 }
@@ -1044,6 +1062,15 @@ unsafe fn read_config(p: *const dc_config) -> Result<CampaignConfig, Fail> {
         max_attempts_per_24h: read_plain!(p, max_attempts_per_24h),
         reserve_operator_after_abandon_ms: read_plain!(p, reserve_operator_after_abandon_ms),
     };
+    let order = match read_plain!(p, number_order) {
+        0u8 => engine::config::NumberOrder::InOrder,
+        1 => engine::config::NumberOrder::OwnWindow,
+        other => {
+            return Err(Fail::invalid(format!(
+                "config.number_order {other} is not 0 (in order) or 1 (own window)"
+            )))
+        }
+    };
     Ok(CampaignConfig {
         mode,
         default_country: (country != 0).then_some(country),
@@ -1064,6 +1091,10 @@ unsafe fn read_config(p: *const dc_config) -> Result<CampaignConfig, Fail> {
         hopper_size: read_plain!(p, hopper_size),
         number_busy_delay_ms: read_plain!(p, number_busy_delay_ms),
         caller_id: caller_id.unwrap_or("").to_owned(),
+        numbers: engine::config::NumberPolicy {
+            order,
+            attempts_per_number: read_plain!(p, attempts_per_number),
+        },
     })
 }
 

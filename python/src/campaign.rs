@@ -248,6 +248,8 @@ pub(crate) struct Command {
     attempt: Option<u8>,
     /// Dial: the number to call, E.164 digits; else None.
     number: Option<u64>,
+    /// Dial: which of the contact's numbers it is (0 for the first); else None.
+    number_index: Option<u8>,
 }
 
 impl Command {
@@ -259,6 +261,7 @@ impl Command {
             call: None,
             attempt: None,
             number: None,
+            number_index: None,
         };
         let with_call = |kind, call: CallId| Command {
             call: Some(call.to_u64()),
@@ -273,9 +276,11 @@ impl Command {
             CoreCommand::Dial {
                 call,
                 number,
+                number_index,
                 operator,
             } => Command {
                 number: Some(number),
+                number_index: Some(number_index),
                 operator: operator.map(|o| o.0),
                 ..with_call("dial", call)
             },

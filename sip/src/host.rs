@@ -420,6 +420,7 @@ impl Host {
                 call,
                 number,
                 operator,
+                ..
             } => {
                 let op = operator.map_or(u64::MAX, |o| u64::from(o.0));
                 self.log.call(

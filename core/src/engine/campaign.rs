@@ -82,10 +82,12 @@ pub mod gate;
 mod guard;
 mod inflight;
 pub mod lookup;
+mod numbers;
 mod queries;
 mod rows;
 mod selection;
 mod setup;
+pub mod several;
 mod timers;
 
 use admin::{resolve_pending, trigger_for, PendingAdmin};

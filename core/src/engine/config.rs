@@ -11,8 +11,10 @@
 //! against it.
 
 mod fields;
+mod numbers;
 
 pub use fields::{config_field, ConfigField, FieldKind, FieldValue, CONFIG_FIELDS};
+pub use numbers::{NumberOrder, NumberPolicy};
 
 use std::fmt;
 
@@ -161,6 +163,8 @@ pub struct CampaignConfig {
     /// journaled with the configuration and fills the attempt records'
     /// `caller_id` column.
     pub caller_id: String,
+    /// Contacts with several numbers: which is dialed, and the per-number cap.
+    pub numbers: NumberPolicy,
 }
 
 impl Default for CampaignConfig {
@@ -185,6 +189,7 @@ impl Default for CampaignConfig {
             hopper_size: 0,
             number_busy_delay_ms: 60_000,
             caller_id: String::new(),
+            numbers: NumberPolicy::default(),
         }
     }
 }
@@ -254,6 +259,16 @@ impl CampaignConfig {
                 format!(
                     "{:?} is not +E.164 (a '+' and 2 to 15 digits, the first not 0) nor empty",
                     self.caller_id
+                ),
+            ));
+        }
+        if self.numbers.attempts_per_number > crate::store::MAX_NUMBER_ATTEMPTS {
+            return Err(bad(
+                "attempts_per_number",
+                format!(
+                    "{} is above {} (per-number attempts count up to it)",
+                    self.numbers.attempts_per_number,
+                    crate::store::MAX_NUMBER_ATTEMPTS
                 ),
             ));
         }

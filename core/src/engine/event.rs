@@ -194,6 +194,9 @@ pub enum Command {
         call: CallId,
         /// E.164 digits.
         number: u64,
+        /// Which of the contact's numbers this is (0 for the first; see
+        /// [`crate::store::ContactStore::number_at`]).
+        number_index: u8,
         /// The operator waiting on the call, if any.
         operator: Option<OperatorId>,
     },

@@ -90,6 +90,7 @@ pub fn dials(cmds: &[Command]) -> Vec<(CallId, u64, Option<OperatorId>)> {
                 call,
                 number,
                 operator,
+                ..
             } => Some((call, number, operator)),
             _ => None,
         })

@@ -77,6 +77,15 @@ pub enum EngineError {
         /// The time given, ms since the epoch.
         time_ms: u64,
     },
+    /// The contact has no number with this index.
+    NoSuchNumber {
+        /// The contact.
+        contact: ContactId,
+        /// The index asked for (0 is the first number).
+        index: usize,
+    },
+    /// Extra numbers the store cannot hold (the message says why).
+    Numbers(&'static str),
 }
 
 impl fmt::Display for EngineError {
@@ -115,6 +124,10 @@ impl fmt::Display for EngineError {
                 f,
                 "contact limit {limit} is out of range: the campaign holds {min} contacts and takes at most {max}"
             ),
+            EngineError::NoSuchNumber { contact, index } => {
+                write!(f, "{contact} has no number #{index}")
+            }
+            EngineError::Numbers(why) => write!(f, "extra numbers not stored: {why}"),
             EngineError::TimeOutOfRange { time_ms } => write!(
                 f,
                 "time {time_ms} ms is past the latest accepted time {MAX_TIME_MS} ms (9999-12-31T23:59:59.999Z)"
@@ -144,6 +157,10 @@ impl From<StoreError> for EngineError {
                 input: String::new(),
                 reason,
             },
+            StoreError::NoSuchNumber { contact, index } => {
+                EngineError::NoSuchNumber { contact, index }
+            }
+            StoreError::Numbers(why) => EngineError::Numbers(why),
         }
     }
 }

@@ -88,6 +88,7 @@ fn fields(c: &CampaignConfig) -> Vec<(&'static str, String, ConfigFieldKind)> {
         hopper_size: _,
         number_busy_delay_ms: _,
         caller_id: _,
+        numbers: _,
     } = c;
     let crate::retry::RetryPolicy {
         busy: _,
@@ -144,6 +145,13 @@ fn fields(c: &CampaignConfig) -> Vec<(&'static str, String, ConfigFieldKind)> {
         // Changing the caller ID changes what later attempt records show,
         // not whom or when the campaign dials: applied and reported.
         ("caller_id", format!("{:?}", c.caller_id), T),
+        // Which number is dialed and how often: compliance (per-number caps).
+        ("numbers.order", format!("{:?}", c.numbers.order), C),
+        (
+            "numbers.attempts_per_number",
+            format!("{:?}", c.numbers.attempts_per_number),
+            C,
+        ),
     ]
 }
 
