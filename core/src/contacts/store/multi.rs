@@ -191,7 +191,6 @@ impl ExtraNumbers {
     }
 
     /// Contacts covered by the header column.
-    #[cfg(test)]
     pub(crate) fn covered(&self) -> usize {
         self.header.len()
     }

@@ -137,7 +137,8 @@ impl ContactStore {
         }
     }
 
-    /// Adds extra numbers (#1, #2 …) to the newest contact. Each passes the
+    /// Adds extra numbers (#1, #2 …) to a contact no later contact has
+    /// extra numbers before (imports and bulk adds go in id order). Each passes the
     /// number gate; a zone must be below [`MAX_EXTRA_ZONE`]; at most
     /// [`MAX_NUMBERS`] numbers a contact. Checked whole before anything changes.
     pub fn push_extra_numbers(
@@ -146,9 +147,9 @@ impl ContactStore {
         numbers: &[ExtraNumber],
     ) -> Result<(), StoreError> {
         let i = self.check(id)?;
-        if i + 1 != self.len() {
+        if self.extra.covered() > i + 1 && !numbers.is_empty() {
             return Err(StoreError::Numbers(
-                "extra numbers go to the newest contact only",
+                "a later contact already has extra numbers",
             ));
         }
         for n in numbers {

@@ -280,7 +280,13 @@ pub const CONFIG_FIELDS: &[ConfigField] = &[
     field!("attempts_per_number", FieldKind::UInt { max: 15 },
         "Attempts on one number before the next is dialed, and its cap; 0 = no per-number cap (the default), at most 15.",
         |c| FieldValue::UInt(c.numbers.attempts_per_number.into()),
-        |c, v| c.numbers.attempts_per_number = uint(v)?),
+        |c, v| c.numbers.attempts_per_number = {
+            let n: u8 = uint(v)?;
+            if n > crate::store::MAX_NUMBER_ATTEMPTS {
+                return Err(format!("{n} is out of range (at most 15)"));
+            }
+            n
+        }),
     field!("number_busy_delay_ms", FieldKind::UInt { max: u64::MAX },
         "Delay before trying a contact whose number is in another call right now, ms (default 60000).",
         |c| FieldValue::UInt(c.number_busy_delay_ms),
