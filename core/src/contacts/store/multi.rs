@@ -336,6 +336,14 @@ impl ExtraNumbers {
         true
     }
 
+    /// Makes room for `contacts` more headers and `numbers` more extra numbers.
+    pub(crate) fn reserve(&mut self, contacts: usize, numbers: usize) {
+        self.header.reserve(contacts);
+        self.block_start.reserve(contacts.div_ceil(BLOCK) + 1);
+        self.packed.reserve(numbers);
+        self.state.reserve(numbers);
+    }
+
     /// Bytes held (capacity).
     pub(crate) fn heap_bytes(&self) -> usize {
         self.header.capacity() * 2

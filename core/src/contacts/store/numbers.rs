@@ -164,6 +164,12 @@ impl ContactStore {
         Ok(())
     }
 
+    /// Makes room for `contacts` more contacts with extra numbers, `numbers`
+    /// extra numbers in all (a bulk load that knows its sizes).
+    pub fn reserve_extra_numbers(&mut self, contacts: usize, numbers: usize) {
+        self.extra.reserve(contacts, numbers);
+    }
+
     /// Sets the kind of a contact's number #0.
     pub fn set_first_number_kind(&mut self, id: ContactId, kind: NumberKind) -> Result<(), StoreError> {
         let i = self.check(id)?;
@@ -308,5 +314,37 @@ impl ContactStore {
             },
         );
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_extra_number_costs_at_most_10_bytes() {
+        let n = 10_000usize;
+        let numbers: Vec<u64> = (0..n as u64).map(|i| 4930_0000000 + i).collect();
+        let bl = Blacklist::new();
+        let mut one = ContactStore::new();
+        one.extend_numbers(&numbers, 0, ZoneId(0), &bl).unwrap();
+        let mut three = ContactStore::new();
+        three.extend_numbers(&numbers, 0, ZoneId(0), &bl).unwrap();
+        three.reserve_extra_numbers(n, 2 * n);
+        for i in 0..n as u32 {
+            let extra = [1u64, 2].map(|k| ExtraNumber {
+                number: 4931_0000000 + u64::from(i) * 2 + k,
+                kind: NumberKind::Mobile,
+                zone: ZoneId(0),
+            });
+            three.push_extra_numbers(ContactId(i), &extra).unwrap();
+        }
+        let per_extra = (three.column_bytes() - one.column_bytes()) as f64 / (2 * n) as f64;
+        assert!(per_extra <= 10.01, "{per_extra} bytes an extra number");
+        assert_eq!(three.number_count(ContactId(9_999)), 3);
+        assert_eq!(
+            three.number_at(ContactId(9_999), 2).map(|x| x.number),
+            Some(4931_0000000 + 9_999 * 2 + 2)
+        );
     }
 }
