@@ -1978,6 +1978,8 @@ pub use bulk::*;
 pub use durable::*;
 mod lookup;
 pub use lookup::*;
+mod numbers;
+pub use numbers::*;
 
 /// Hooks for the Rust tests of this crate; not part of the C API.
 #[doc(hidden)]

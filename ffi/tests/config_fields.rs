@@ -157,6 +157,14 @@ fn c_value(c: &dc_config, name: &str) -> Option<FieldValue> {
         "hopper_size" => UInt(c.hopper_size.into()),
         "number_busy_delay_ms" => UInt(c.number_busy_delay_ms),
         "caller_id" => Text(text(c.caller_id).unwrap_or_default()),
+        "number_order" => Text(
+            match c.number_order {
+                0 => "in_order",
+                _ => "own_window",
+            }
+            .to_owned(),
+        ),
+        "attempts_per_number" => UInt(c.attempts_per_number.into()),
         _ => return Option::None,
     })
 }

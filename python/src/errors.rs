@@ -252,6 +252,9 @@ fn engine_err_with(e: EngineError, msg: String) -> PyErr {
         EngineError::Full => DialcoreError::new_err(msg),
         EngineError::TimeOutOfRange { .. } => TimeOutOfRange::new_err(msg),
         EngineError::InvalidContactLimit { .. } => InvalidConfig::new_err(msg),
+        EngineError::NoSuchNumber { .. } | EngineError::Numbers(_) => {
+            pyo3::exceptions::PyValueError::new_err(msg)
+        }
     }
 }
 

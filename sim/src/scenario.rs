@@ -867,6 +867,9 @@ pub fn scenario_key(field: &str) -> Result<String, &'static str> {
         "default_country" => {
             return Err("the simulator dials generated +E.164 numbers: no national numbers to read")
         }
+        "number_order" | "attempts_per_number" => {
+            return Err("the simulator's customers have one number each")
+        }
         f => match f.strip_prefix("retry_").and_then(|r| r.strip_suffix("_ms")) {
             Some(kind) => format!("campaign.retry_{kind}_s"),
             None => format!("campaign.{f}"),
