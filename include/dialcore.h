@@ -905,6 +905,17 @@ typedef struct dc_config {
    * configuration and shown in the attempt records.
    */
   const char *caller_id;
+  /**
+   * Contacts with several numbers: 0 = in order (the default: the next
+   * number after busy, no answer or a failed dial, in the contact's
+   * window), 1 = each number in its own zone's window.
+   */
+  uint8_t number_order;
+  /**
+   * Attempts on one number before the next is dialed, and its cap
+   * (0 = no per-number cap, the default; at most 15).
+   */
+  uint8_t attempts_per_number;
 } dc_config;
 
 /**
@@ -1014,6 +1025,11 @@ typedef struct dc_command {
    * True when `operator_id` is meaningful.
    */
   bool has_operator;
+  /**
+   * DIAL: which of the contact's numbers `number` is (0 for the first;
+   * see `dc_contact_number_at`); 0 otherwise.
+   */
+  uint8_t number_index;
   /**
    * The operator (OFFER, CONNECT, REVOKE; DIAL when `has_operator`).
    */
@@ -1378,6 +1394,56 @@ typedef struct dc_bad_row {
    */
   char message[160];
 } dc_bad_row;
+
+/**
+ * One number of a contact being added (`dc_campaign_add_contact_numbers`).
+ */
+typedef struct dc_number {
+  /**
+   * The number as text (normalized with the campaign's
+   * `default_country`); NULL or "" = no number.
+   */
+  const char *phone;
+  /**
+   * 0 other, 1 mobile, 2 home, 3 work.
+   */
+  uint8_t kind;
+  /**
+   * An IANA time zone name; NULL or "" = the contact's zone (that of its
+   * first number given one, else the campaign's default).
+   */
+  const char *timezone;
+} dc_number;
+
+/**
+ * One of a contact's numbers with its per-number state (`dc_contact_number_at`).
+ */
+typedef struct dc_contact_number {
+  /**
+   * E.164 digits (0 for an invalid record's number).
+   */
+  uint64_t number;
+  /**
+   * 0 other, 1 mobile, 2 home, 3 work.
+   */
+  uint8_t kind;
+  /**
+   * Attempts made on this number.
+   */
+  uint8_t attempts;
+  /**
+   * The outcome code of its last attempt (as `dc_contact_last_outcome`).
+   */
+  uint8_t last_outcome;
+  /**
+   * Its time-zone id in the campaign.
+   */
+  uint16_t zone;
+  /**
+   * True if the contact is on this number now (dialed next, or in a call on it).
+   */
+  bool current;
+} dc_contact_number;
 
 #ifdef __cplusplus
 extern "C" {
@@ -1909,6 +1975,55 @@ dc_status dc_import_rows_bad(const struct dc_import_rows *rows,
  * Frees a report of `dc_campaign_import_csv_rows`; NULL is a no-op.
  */
 void dc_import_rows_free(struct dc_import_rows *rows);
+
+/**
+ * Adds one contact with `count` numbers (in order; `numbers` may be NULL
+ * when `count` is 0). A bad number is not an error: it is left out, and
+ * the count of numbers left out goes to `*out_rejected` (optional); when
+ * none is valid the contact is an INVALID_RECORD. A NULL contract string
+ * is NULL_POINTER, an unknown kind INVALID_ARGUMENT and an unknown time
+ * zone UNKNOWN_TIMEZONE — and then nothing is added. The id goes to
+ * `*out_contact` (optional).
+ */
+dc_status dc_campaign_add_contact_numbers(struct dc_campaign *campaign,
+                                          const struct dc_number *numbers,
+                                          size_t count,
+                                          const char *external_id,
+                                          uint8_t priority,
+                                          uint32_t *out_contact,
+                                          size_t *out_rejected);
+
+/**
+ * How many numbers `contact` has (1 for a contact with one number or an
+ * invalid record) into `*out_count`. UNKNOWN_CONTACT for a bad id.
+ */
+dc_status dc_contact_number_count(struct dc_campaign *campaign,
+                                  uint32_t contact,
+                                  size_t *out_count);
+
+/**
+ * `contact`'s number `index` (0 is the first) with its per-number state
+ * into `*out`. UNKNOWN_CONTACT for a bad id, INVALID_ARGUMENT for an index
+ * past its numbers.
+ */
+dc_status dc_contact_number_at(struct dc_campaign *campaign,
+                               uint32_t contact,
+                               size_t index,
+                               struct dc_contact_number *out);
+
+/**
+ * Gives `contact`'s number `index` a new number `phone` (and time zone
+ * `timezone`, NULL = keep), see `Campaign::fix_number_at`: index 0 of an
+ * invalid record is `dc_campaign_fix_number`; otherwise the contact must
+ * not be in a call or offered (ILLEGAL_TRANSITION). The contact's state
+ * code goes to `*out_state` (optional). On an error nothing changed.
+ */
+dc_status dc_campaign_fix_number_at(struct dc_campaign *campaign,
+                                    uint32_t contact,
+                                    size_t index,
+                                    const char *phone,
+                                    const char *timezone,
+                                    uint8_t *out_state);
 
 #ifdef __cplusplus
 }  // extern "C"
