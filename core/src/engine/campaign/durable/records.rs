@@ -36,18 +36,19 @@ pub(super) const CALL_OPERATOR: u8 = 15;
 /// A contact held back instead of dialed, and why (`reason u8, id u32`,
 /// see [`crate::records::HoldReason`]); only the attempt records read it.
 pub(super) const HELD_BACK: u8 = 16;
-// 17 is reserved (the replica's fencing token).
+// 17 is the replica's fencing token, 19 the rules', 20 the caller ID's
+// (other branches); 21-23 are left to them.
 /// Extra numbers of contacts just added: `(id u32, kind0 u8, count u8,
 /// (number u64, kind u8, zone u16)…)…`; fills a record of its own.
 pub(super) const EXTRA_NUMBERS: u8 = 18;
 /// A contact's per-number state after the host call: `id u32, count u8,
 /// header u16, state u8 × count` (count = its extra numbers).
-pub(super) const NUMBER_STATE: u8 = 19;
+pub(super) const NUMBER_STATE: u8 = 24;
 /// A number of a valid contact replaced: `id u32, index u8, number u64, zone u16`.
-pub(super) const NUMBER_FIXED_AT: u8 = 20;
+pub(super) const NUMBER_FIXED_AT: u8 = 25;
 /// The number a Dial went to, when not #0: `id u32, index u8`, just before
 /// the dial's fact.
-pub(super) const DIALED_AT: u8 = 21;
+pub(super) const DIALED_AT: u8 = 26;
 
 /// Contact rows per journal record.
 pub(super) const ROWS_PER_RECORD: usize = 1 << 20;
