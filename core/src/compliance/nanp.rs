@@ -23,6 +23,7 @@
 
 use std::fmt;
 
+#[rustfmt::skip]
 mod table;
 
 /// A region a number belongs to: an ISO 3166-1 country with, for the US and
