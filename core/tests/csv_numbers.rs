@@ -43,7 +43,8 @@ fn number_text() -> impl Strategy<Value = String> {
 }
 
 fn kind_text() -> impl Strategy<Value = String> {
-    prop::sample::select(vec!["", "mobile", "Home", " work ", "cell", "other"]).prop_map(str::to_owned)
+    prop::sample::select(vec!["", "mobile", "Home", " work ", "cell", "other"])
+        .prop_map(str::to_owned)
 }
 
 fn note() -> impl Strategy<Value = String> {
@@ -54,7 +55,16 @@ fn zone_text() -> impl Strategy<Value = String> {
     prop::sample::select(vec!["", "America/Chicago", "Europe/Berlin"]).prop_map(str::to_owned)
 }
 
-type Row = (String, String, String, String, String, String, String, String);
+type Row = (
+    String,
+    String,
+    String,
+    String,
+    String,
+    String,
+    String,
+    String,
+);
 
 fn row() -> impl Strategy<Value = Row> {
     (

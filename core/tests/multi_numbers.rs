@@ -136,7 +136,11 @@ fn a_blacklisted_number_is_skipped_and_all_blacklisted_blacklists_the_contact() 
         .add_contact_numbers(&phones(&["212 555 0100", "212 555 0101"]), "", 0)
         .unwrap();
     c.handle(Event::BlacklistAdd(12125550100), T0).unwrap();
-    assert_eq!(c.state(id), Some(State::Initial), "its other number is clean");
+    assert_eq!(
+        c.state(id),
+        Some(State::Initial),
+        "its other number is clean"
+    );
     ready_operator(&mut c, T0);
     let (call, number, index) = one_dial(&poll(&mut c, T0)).unwrap();
     assert_eq!((number, index), (12125550101, 1));
@@ -153,7 +157,10 @@ fn own_window_dials_the_number_whose_window_is_open() {
     // Tuesday 2025-06-17 02:00 UTC: 22:00 Monday in New York (closed),
     // 11:00 Tuesday in Tokyo (open).
     let at = 1_750_125_600_000;
-    for (order, expected) in [(NumberOrder::InOrder, None), (NumberOrder::OwnWindow, Some(1))] {
+    for (order, expected) in [
+        (NumberOrder::InOrder, None),
+        (NumberOrder::OwnWindow, Some(1)),
+    ] {
         let mut cfg = predictive();
         cfg.calling_window = WeeklyWindow::parse("Mon-Fri 09:00-20:00").unwrap();
         cfg.numbers.order = order;

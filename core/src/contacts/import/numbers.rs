@@ -4,7 +4,9 @@
 
 use smallvec::SmallVec;
 
-use super::{text, trim_field, Added, Columns, ImportReport, NumberError, RowErrorKind, RowImporter};
+use super::{
+    text, trim_field, Added, Columns, ImportReport, NumberError, RowErrorKind, RowImporter,
+};
 use crate::phone::{self, PhoneError};
 use crate::state::State;
 use crate::store::{ExtraNumber, NewRow, NumberKind, StoreError, MAX_EXTRA_ZONE};
@@ -12,21 +14,8 @@ use crate::zones::ZoneId;
 
 /// The number columns after `phone`, in order.
 pub(super) const PHONES: [&str; 15] = [
-    "phone2",
-    "phone3",
-    "phone4",
-    "phone5",
-    "phone6",
-    "phone7",
-    "phone8",
-    "phone9",
-    "phone10",
-    "phone11",
-    "phone12",
-    "phone13",
-    "phone14",
-    "phone15",
-    "phone16",
+    "phone2", "phone3", "phone4", "phone5", "phone6", "phone7", "phone8", "phone9", "phone10",
+    "phone11", "phone12", "phone13", "phone14", "phone15", "phone16",
 ];
 
 /// The kind columns: of `phone`, then of each of [`PHONES`].
@@ -86,7 +75,9 @@ pub(super) struct ExtraColumn {
 /// The several-numbers columns found in a header: `phone_kind`, and the
 /// number columns after `phone` (with their kind and zone columns), in
 /// order. A kind or zone column whose number column is absent is unused.
-pub(super) fn find_columns(find: impl Fn(&str) -> Option<usize>) -> (Option<usize>, Vec<ExtraColumn>) {
+pub(super) fn find_columns(
+    find: impl Fn(&str) -> Option<usize>,
+) -> (Option<usize>, Vec<ExtraColumn>) {
     let extra = (0..PHONES.len())
         .filter_map(|k| {
             Some(ExtraColumn {
@@ -116,11 +107,17 @@ pub(super) fn unused(names: &[String], extra: &[ExtraColumn]) -> Vec<String> {
         .collect()
 }
 
+/// The number, kind and zone fields of one number column after `phone`.
+type ExtraFields<'a> = (&'a [u8], Option<&'a [u8]>, Option<&'a [u8]>);
+
+/// One number of a row: its column, text, kind and zone.
+type NumberInput<'a> = (&'static str, &'a [u8], NumberKind, ZoneId);
+
 /// A row's fields for several numbers.
 #[derive(Default)]
 pub(super) struct NumberFields<'a> {
     kind0: Option<&'a [u8]>,
-    extra: SmallVec<[(&'a [u8], Option<&'a [u8]>, Option<&'a [u8]>); 3]>,
+    extra: SmallVec<[ExtraFields<'a>; 3]>,
 }
 
 impl<'a> NumberFields<'a> {
@@ -170,7 +167,7 @@ impl RowImporter<'_> {
         };
         let priority = self.priority(fields.priority)?;
         // Everything that can refuse the row first: kinds, zones.
-        let mut inputs: SmallVec<[(&str, &[u8], NumberKind, ZoneId); 4]> = SmallVec::new();
+        let mut inputs: SmallVec<[NumberInput<'_>; 4]> = SmallVec::new();
         inputs.push((
             "phone",
             fields.phone,

@@ -203,7 +203,7 @@ impl ExtraNumbers {
     /// Extends the header column to cover contact `i` (with empty headers).
     fn materialize(&mut self, i: usize) {
         while self.header.len() <= i {
-            if self.header.len() % BLOCK == 0 {
+            if self.header.len().is_multiple_of(BLOCK) {
                 self.block_start.push(self.packed.len() as u32);
             }
             self.header.push(0);
@@ -244,13 +244,26 @@ impl ExtraNumbers {
     pub(crate) fn get(&self, i: usize, k: usize) -> Option<(ExtraNumber, NumberState)> {
         let run = self.run(i);
         let j = run.start + k.checked_sub(1)?;
-        (j < run.end).then(|| (unpack(self.packed[j]), NumberState::from_code(self.state[j])))
+        (j < run.end).then(|| {
+            (
+                unpack(self.packed[j]),
+                NumberState::from_code(self.state[j]),
+            )
+        })
     }
 
     /// The extra numbers of contact `i`, in order.
-    pub(crate) fn numbers(&self, i: usize) -> impl Iterator<Item = (ExtraNumber, NumberState)> + '_ {
+    pub(crate) fn numbers(
+        &self,
+        i: usize,
+    ) -> impl Iterator<Item = (ExtraNumber, NumberState)> + '_ {
         let run = self.run(i);
-        run.map(|j| (unpack(self.packed[j]), NumberState::from_code(self.state[j])))
+        run.map(|j| {
+            (
+                unpack(self.packed[j]),
+                NumberState::from_code(self.state[j]),
+            )
+        })
     }
 
     /// Appends extra numbers to the newest contact `i` (no contact after it
@@ -387,7 +400,7 @@ impl ExtraNumbers {
         let mut block_start = Vec::with_capacity(header.len().div_ceil(BLOCK));
         let mut at = 0u32;
         for (i, &h) in header.iter().enumerate() {
-            if i % BLOCK == 0 {
+            if i.is_multiple_of(BLOCK) {
                 block_start.push(at);
             }
             at += u32::from(h & 0xF);
@@ -421,7 +434,13 @@ mod tests {
         for i in 0..600usize {
             let count = if i % 3 == 0 { i % 4 } else { 0 };
             let numbers: Vec<ExtraNumber> = (0..count)
-                .map(|k| extra(1_415_555_0000 + (i * 10 + k) as u64, (k + 1) as u16, NumberKind::Mobile))
+                .map(|k| {
+                    extra(
+                        14_155_550_000 + (i * 10 + k) as u64,
+                        (k + 1) as u16,
+                        NumberKind::Mobile,
+                    )
+                })
                 .collect();
             assert!(x.append(i, &numbers));
             expected.push(numbers);
@@ -432,22 +451,32 @@ mod tests {
             assert_eq!(&got, numbers, "contact {i}");
         }
         // A state write lands on its own number only.
-        assert!(x.set_state(597, 1, NumberState { attempts: 3, outcome: Outcome::Busy }));
+        assert!(x.set_state(
+            597,
+            1,
+            NumberState {
+                attempts: 3,
+                outcome: Outcome::Busy
+            }
+        ));
         assert_eq!(x.get(597, 1).unwrap().1.attempts, 3);
         assert_eq!(x.get(594, 2).unwrap().1, NumberState::default());
         let (h, p, s) = x.parts();
         let back = ExtraNumbers::from_parts(h.to_vec(), p.to_vec(), s.to_vec(), 600).unwrap();
         for i in 0..600 {
-            assert_eq!(back.numbers(i).collect::<Vec<_>>(), x.numbers(i).collect::<Vec<_>>());
+            assert_eq!(
+                back.numbers(i).collect::<Vec<_>>(),
+                x.numbers(i).collect::<Vec<_>>()
+            );
         }
     }
 
     #[test]
     fn only_the_newest_contact_takes_numbers() {
         let mut x = ExtraNumbers::default();
-        assert!(x.append(5, &[extra(4930_1, 0, NumberKind::Home)]));
-        assert!(!x.append(2, &[extra(4930_2, 0, NumberKind::Home)]));
-        let fifteen = vec![extra(4930_3, 0, NumberKind::Work); 15];
+        assert!(x.append(5, &[extra(49_301_000_001, 0, NumberKind::Home)]));
+        assert!(!x.append(2, &[extra(49_301_000_002, 0, NumberKind::Home)]));
+        let fifteen = vec![extra(49_301_000_003, 0, NumberKind::Work); 15];
         assert!(!x.append(5, &fifteen), "16 extra numbers are too many");
         assert_eq!(x.extra_count(5), 1);
         assert_eq!(x.covered(), 6);

@@ -171,7 +171,11 @@ impl ContactStore {
     }
 
     /// Sets the kind of a contact's number #0.
-    pub fn set_first_number_kind(&mut self, id: ContactId, kind: NumberKind) -> Result<(), StoreError> {
+    pub fn set_first_number_kind(
+        &mut self,
+        id: ContactId,
+        kind: NumberKind,
+    ) -> Result<(), StoreError> {
         let i = self.check(id)?;
         self.extra.set_kind0(i, kind);
         Ok(())
@@ -324,7 +328,7 @@ mod tests {
     #[test]
     fn an_extra_number_costs_at_most_10_bytes() {
         let n = 10_000usize;
-        let numbers: Vec<u64> = (0..n as u64).map(|i| 4930_0000000 + i).collect();
+        let numbers: Vec<u64> = (0..n as u64).map(|i| 49_300_000_000 + i).collect();
         let bl = Blacklist::new();
         let mut one = ContactStore::new();
         one.extend_numbers(&numbers, 0, ZoneId(0), &bl).unwrap();
@@ -333,7 +337,7 @@ mod tests {
         three.reserve_extra_numbers(n, 2 * n);
         for i in 0..n as u32 {
             let extra = [1u64, 2].map(|k| ExtraNumber {
-                number: 4931_0000000 + u64::from(i) * 2 + k,
+                number: 49_310_000_000 + u64::from(i) * 2 + k,
                 kind: NumberKind::Mobile,
                 zone: ZoneId(0),
             });
@@ -344,7 +348,7 @@ mod tests {
         assert_eq!(three.number_count(ContactId(9_999)), 3);
         assert_eq!(
             three.number_at(ContactId(9_999), 2).map(|x| x.number),
-            Some(4931_0000000 + 9_999 * 2 + 2)
+            Some(49_310_000_000 + 9_999 * 2 + 2)
         );
     }
 }

@@ -67,9 +67,9 @@ impl Campaign {
                 continue;
             }
             if own_window {
-                let status = self
-                    .windows
-                    .status(&self.config.calling_window, &self.zones, n.zone, now);
+                let status =
+                    self.windows
+                        .status(&self.config.calling_window, &self.zones, n.zone, now);
                 if !status.open {
                     later(status.until_ms, HoldReason::Window);
                     continue;

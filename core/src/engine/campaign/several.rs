@@ -121,7 +121,9 @@ impl Campaign {
                     if contact_zone.is_none() {
                         contact_zone = zone;
                     }
-                    parsed.valid.push((number, p.kind, zone.unwrap_or(ZoneId(u16::MAX))));
+                    parsed
+                        .valid
+                        .push((number, p.kind, zone.unwrap_or(ZoneId(u16::MAX))));
                 }
                 Err(reason) => {
                     parsed.first_bad.get_or_insert((position, reason));

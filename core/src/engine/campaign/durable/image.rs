@@ -210,7 +210,10 @@ impl Campaign {
                 Some(_) => column(snap, *b"NXTR", snapshot::le_bytes_to_u64s)?,
                 None => Vec::new(),
             },
-            number_states: snap.section(*b"NSTA").map(<[u8]>::to_vec).unwrap_or_default(),
+            number_states: snap
+                .section(*b"NSTA")
+                .map(<[u8]>::to_vec)
+                .unwrap_or_default(),
         })?;
         if let Some(&z) = self
             .store

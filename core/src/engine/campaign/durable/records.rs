@@ -1075,8 +1075,8 @@ impl Campaign {
             let mut numbers = Vec::with_capacity(usize::from(count));
             for _ in 0..count {
                 let number = c.u64()?;
-                let kind = crate::store::NumberKind::from_code(c.u8()?)
-                    .ok_or("unknown number kind")?;
+                let kind =
+                    crate::store::NumberKind::from_code(c.u8()?).ok_or("unknown number kind")?;
                 let zone = ZoneId(c.u16()?);
                 numbers.push(crate::store::ExtraNumber { number, kind, zone });
             }
