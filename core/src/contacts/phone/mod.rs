@@ -66,15 +66,19 @@
 //! Integers that are already E.164 digits (`add_numbers`, C, Python) pass
 //! the same gate through [`check_e164`].
 
+#[rustfmt::skip]
+mod country_zones;
 mod gate;
 pub mod meta;
 mod parse;
 #[rustfmt::skip]
 mod table;
+mod zone;
 
 pub use gate::check_e164;
 pub use meta::{country_codes, emergency_numbers, main_region};
 pub use parse::{normalize, normalize_bytes};
+pub use zone::{zone_of_number, NumberZone};
 
 use std::fmt;
 
