@@ -916,6 +916,16 @@ typedef struct dc_config {
    * (0 = no per-number cap, the default; at most 15).
    */
   uint8_t attempts_per_number;
+  /**
+   * Numbers added without a time zone take the zone their number implies
+   * (NANP area code, single-zone country). Default false.
+   */
+  bool zone_from_number;
+  /**
+   * With `zone_from_number`: the IANA zone of numbers whose zone is
+   * ambiguous or unknown; NULL or "" = none (such numbers are left out).
+   */
+  const char *fallback_timezone;
 } dc_config;
 
 /**

@@ -480,3 +480,71 @@ proptest! {
         prop_assert_eq!(after, before);
     }
 }
+
+#[test]
+fn zone_from_number_fills_missing_zones_and_fails_closed() {
+    let mut cfg = predictive();
+    cfg.numbers.zone_from_number = true;
+    let mut c = campaign(cfg.clone());
+    let (id, rejected) = c
+        .add_contact_numbers(
+            &phones(&["+1 312 555 0100", "+1 800 555 0100", "+49 30 1234567"]),
+            "",
+            0,
+        )
+        .unwrap();
+    // Chicago from the area code, Berlin from the calling code; the toll
+    // free number has no zone and no fallback: left out, counted.
+    assert_eq!(rejected.len(), 1);
+    assert!(rejected[0].no_zone && rejected[0].position == 1);
+    assert_eq!(rejected[0].reason, PhoneError::NoTimeZone);
+    let zones: Vec<&str> = c
+        .store()
+        .numbers_of(id)
+        .iter()
+        .map(|n| c.zones().name(n.zone))
+        .collect();
+    assert_eq!(zones, ["America/Chicago", "Europe/Berlin"]);
+    // A given zone wins; one other than the number's is counted.
+    let given = [PhoneInput {
+        phone: "+1 312 555 0101",
+        kind: NumberKind::Other,
+        timezone: Some("America/New_York"),
+    }];
+    let (given_id, _) = c.add_contact_numbers(&given, "", 0).unwrap();
+    assert_eq!(
+        c.zones().name(c.store().zone(given_id).unwrap()),
+        "America/New_York"
+    );
+    // Only a toll-free number: an InvalidRecord with the reason.
+    let (bad, _) = c
+        .add_contact_numbers(&phones(&["+1 800 555 0101"]), "", 0)
+        .unwrap();
+    assert_eq!(c.state(bad), Some(State::InvalidRecord));
+    assert_eq!(
+        c.store().invalid_reason(bad).map(|r| r.0),
+        Some(PhoneError::NoTimeZone)
+    );
+    let counts = c.zone_counts();
+    assert_eq!(
+        (
+            counts.from_number,
+            counts.fallback,
+            counts.no_zone,
+            counts.mismatch
+        ),
+        (2, 0, 2, 1)
+    );
+    // With a fallback the toll-free number is kept, in the fallback zone.
+    cfg.numbers.fallback_timezone = "America/Denver".into();
+    let mut f = campaign(cfg);
+    let (id, rejected) = f
+        .add_contact_numbers(&phones(&["+1 800 555 0100"]), "", 0)
+        .unwrap();
+    assert!(rejected.is_empty());
+    assert_eq!(
+        f.zones().name(f.store().zone(id).unwrap()),
+        "America/Denver"
+    );
+    assert_eq!(f.zone_counts().fallback, 1);
+}

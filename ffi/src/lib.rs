@@ -564,6 +564,12 @@ pub struct dc_config {
     /// Attempts on one number before the next is dialed, and its cap
     /// (0 = no per-number cap, the default; at most 15).
     pub attempts_per_number: u8,
+    /// Numbers added without a time zone take the zone their number implies
+    /// (NANP area code, single-zone country). Default false.
+    pub zone_from_number: bool,
+    /// With `zone_from_number`: the IANA zone of numbers whose zone is
+    /// ambiguous or unknown; NULL or "" = none (such numbers are left out).
+    pub fallback_timezone: *const c_char,
 }
 
 fn rule_to_c(rule: RetryRule) -> dc_retry_rule {
@@ -607,6 +613,8 @@ pub extern "C" fn dc_config_default() -> dc_config {
         caller_id: ptr::null(),
         number_order: 0,
         attempts_per_number: d.numbers.attempts_per_number,
+        zone_from_number: d.numbers.zone_from_number,
+        fallback_timezone: ptr::null(),
     }
 }
 
@@ -1062,6 +1070,8 @@ unsafe fn read_config(p: *const dc_config) -> Result<CampaignConfig, Fail> {
         max_attempts_per_24h: read_plain!(p, max_attempts_per_24h),
         reserve_operator_after_abandon_ms: read_plain!(p, reserve_operator_after_abandon_ms),
     };
+    // SAFETY: `p` is valid per the contract; a NUL-terminated string or NULL.
+    let fallback = unsafe { opt_str((*p).fallback_timezone, "config.fallback_timezone") }?;
     let order = match read_plain!(p, number_order) {
         0u8 => engine::config::NumberOrder::InOrder,
         1 => engine::config::NumberOrder::OwnWindow,
@@ -1094,6 +1104,8 @@ unsafe fn read_config(p: *const dc_config) -> Result<CampaignConfig, Fail> {
         numbers: engine::config::NumberPolicy {
             order,
             attempts_per_number: read_plain!(p, attempts_per_number),
+            zone_from_number: read_bool!(p, zone_from_number),
+            fallback_timezone: fallback.unwrap_or("").to_owned(),
         },
     })
 }

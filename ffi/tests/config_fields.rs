@@ -165,6 +165,8 @@ fn c_value(c: &dc_config, name: &str) -> Option<FieldValue> {
             .to_owned(),
         ),
         "attempts_per_number" => UInt(c.attempts_per_number.into()),
+        "zone_from_number" => Bool(c.zone_from_number),
+        "fallback_timezone" => Text(text(c.fallback_timezone).unwrap_or_default()),
         _ => return Option::None,
     })
 }

@@ -867,7 +867,7 @@ pub fn scenario_key(field: &str) -> Result<String, &'static str> {
         "default_country" => {
             return Err("the simulator dials generated +E.164 numbers: no national numbers to read")
         }
-        "number_order" | "attempts_per_number" => {
+        "number_order" | "attempts_per_number" | "zone_from_number" | "fallback_timezone" => {
             return Err("the simulator's customers have one number each")
         }
         f => match f.strip_prefix("retry_").and_then(|r| r.strip_suffix("_ms")) {

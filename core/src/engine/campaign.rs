@@ -189,6 +189,8 @@ pub struct Campaign {
     durable: Option<Box<durable::Durable>>,
     /// Recovery's scratch space (due times, live flags) until the queues are rebuilt.
     replay: durable::Replay,
+    /// Numbers whose zone came from the number, and those left out (see `several`).
+    zone_counts: several::ZoneCounts,
 }
 
 impl Campaign {
@@ -223,6 +225,7 @@ impl Campaign {
             pacing: Pacing::new(pacer),
             durable: None,
             replay: durable::Replay::default(),
+            zone_counts: several::ZoneCounts::default(),
         })
     }
 

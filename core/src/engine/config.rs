@@ -272,6 +272,10 @@ impl CampaignConfig {
                 ),
             ));
         }
+        if !self.numbers.fallback_timezone.is_empty() {
+            ZoneTable::new(&self.numbers.fallback_timezone)
+                .map_err(|e| bad("fallback_timezone", e.to_string()))?;
+        }
         if self.offer_timeout_ms == 0 {
             return Err(bad("offer_timeout_ms", "must be above 0"));
         }

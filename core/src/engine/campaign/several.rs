@@ -43,8 +43,8 @@ impl<'a> PhoneInput<'a> {
     }
 }
 
-/// A number given for a contact that is not a valid number (the contact
-/// keeps its other numbers).
+/// A number given for a contact that was left out (the contact keeps its
+/// other numbers).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct NumberRejected {
     /// Its position among the numbers given (0 for the first).
@@ -53,6 +53,25 @@ pub struct NumberRejected {
     pub text: String,
     /// Why it is not a number.
     pub reason: PhoneError,
+    /// True when the number is valid but its time zone is unknown or
+    /// ambiguous and no fallback is configured (`zone_from_number`;
+    /// `reason` is then [`PhoneError::NoTimeZone`]).
+    pub no_zone: bool,
+}
+
+/// What `zone_from_number` did, counted since the campaign was created
+/// (not kept in a data directory).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct ZoneCounts {
+    /// Numbers given no zone that took the zone their number implies.
+    pub from_number: u64,
+    /// Numbers whose zone was ambiguous or unknown that took the fallback.
+    pub fallback: u64,
+    /// Numbers whose zone was ambiguous or unknown, with no fallback: left out.
+    pub no_zone: u64,
+    /// Numbers given a zone other than the one their number implies (the
+    /// given zone is used).
+    pub mismatch: u64,
 }
 
 /// One contact of a bulk add with several numbers.
@@ -131,9 +150,14 @@ impl Campaign {
                         position,
                         text: p.phone.to_owned(),
                         reason,
+                        no_zone: false,
                     });
                 }
             }
+        }
+        if self.config.numbers.zone_from_number {
+            self.zones_from_numbers(phones, &zones, &mut parsed)?;
+            contact_zone = parsed.valid.first().map(|v| v.2);
         }
         parsed.zone = contact_zone.unwrap_or(ZoneId::DEFAULT);
         for v in &mut parsed.valid {
@@ -149,6 +173,81 @@ impl Campaign {
             return Err(EngineError::Numbers("zone id of an extra number past 4095"));
         }
         Ok(parsed)
+    }
+
+    /// `zone_from_number`: each valid number given no zone takes the one
+    /// its number implies, or the fallback; with neither it is left out
+    /// (rejected, `no_zone`). A given zone other than the number's is
+    /// counted as a mismatch.
+    fn zones_from_numbers(
+        &mut self,
+        phones: &[PhoneInput<'_>],
+        given: &[Option<ZoneId>],
+        parsed: &mut Parsed,
+    ) -> Result<(), EngineError> {
+        let rules = self.config.phone_rules();
+        let fallback = match self.config.numbers.fallback_timezone.as_str() {
+            "" => None,
+            name => Some(self.zones.intern(name).map_err(zone_error)?),
+        };
+        // The valid numbers in order with their position among the inputs.
+        let positions: SmallVec<[usize; 4]> = phones
+            .iter()
+            .enumerate()
+            .filter(|(_, p)| {
+                !p.phone.trim().is_empty()
+                    && phone::normalize(p.phone, rules)
+                        .and_then(phone::check_e164)
+                        .is_ok()
+            })
+            .map(|(k, _)| k)
+            .collect();
+        let mut kept: SmallVec<[(u64, NumberKind, ZoneId); 4]> = SmallVec::new();
+        for (&(number, kind, zone), &position) in parsed.valid.iter().zip(&positions) {
+            let implied = match phone::zone_of_number(number) {
+                phone::NumberZone::One(name) => Some(self.zones.intern(name).map_err(zone_error)?),
+                _ => None,
+            };
+            if given[position].is_some() {
+                if implied.is_some_and(|z| Some(z) != given[position]) {
+                    self.zone_counts.mismatch += 1;
+                }
+                kept.push((number, kind, zone));
+                continue;
+            }
+            match (implied, fallback) {
+                (Some(z), _) => {
+                    self.zone_counts.from_number += 1;
+                    kept.push((number, kind, z));
+                }
+                (None, Some(z)) => {
+                    self.zone_counts.fallback += 1;
+                    kept.push((number, kind, z));
+                }
+                (None, None) => {
+                    self.zone_counts.no_zone += 1;
+                    parsed.rejected.push(NumberRejected {
+                        position,
+                        text: phones[position].phone.to_owned(),
+                        reason: PhoneError::NoTimeZone,
+                        no_zone: true,
+                    });
+                }
+            }
+        }
+        parsed.rejected.sort_by_key(|r| r.position);
+        if kept.is_empty() && !parsed.valid.is_empty() && parsed.first_bad.is_none() {
+            // Every number lacked a zone: the record keeps the first one's text.
+            let position = positions[0];
+            parsed.first_bad = Some((position, PhoneError::NoTimeZone));
+        }
+        parsed.valid = kept;
+        Ok(())
+    }
+
+    /// What `zone_from_number` did so far (see [`ZoneCounts`]).
+    pub fn zone_counts(&self) -> ZoneCounts {
+        self.zone_counts
     }
 
     /// Appends one parsed contact to the store (unindexed when `bulk`).

@@ -287,6 +287,14 @@ pub const CONFIG_FIELDS: &[ConfigField] = &[
             }
             n
         }),
+    field!("zone_from_number", FieldKind::Bool,
+        "Numbers added without a time zone take the zone their number implies (NANP area code, single-zone country); default false.",
+        |c| FieldValue::Bool(c.numbers.zone_from_number),
+        |c, v| c.numbers.zone_from_number = boolean(v)?),
+    field!("fallback_timezone", FieldKind::Text,
+        "With zone_from_number: the IANA zone of numbers whose zone is ambiguous or unknown; empty (the default) leaves such numbers out, reported and counted.",
+        |c| FieldValue::Text(c.numbers.fallback_timezone.clone()),
+        |c, v| c.numbers.fallback_timezone = text(v)?),
     field!("number_busy_delay_ms", FieldKind::UInt { max: u64::MAX },
         "Delay before trying a contact whose number is in another call right now, ms (default 60000).",
         |c| FieldValue::UInt(c.number_busy_delay_ms),

@@ -51,7 +51,7 @@ impl fmt::Display for NumberOrder {
 }
 
 /// How a campaign dials contacts with several numbers.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Default)]
 pub struct NumberPolicy {
     /// Which number is dialed.
     pub order: NumberOrder,
@@ -60,4 +60,14 @@ pub struct NumberPolicy {
     /// [`crate::store::MAX_NUMBER_ATTEMPTS`]). Once every number of a
     /// contact has used it up the contact is NotReached.
     pub attempts_per_number: u8,
+    /// A number added without a time zone takes the zone its number implies
+    /// ([`crate::phone::zone_of_number`]: NANP area codes, single-zone
+    /// countries) instead of the campaign default (off by default; applies
+    /// to `add_contact_numbers` and `add_contacts_numbers`).
+    pub zone_from_number: bool,
+    /// With `zone_from_number`: the IANA zone for numbers whose zone is
+    /// ambiguous or unknown (toll free, a country spanning zones); empty
+    /// (the default) fails closed: such a number is left out of its contact,
+    /// reported and counted ([`crate::campaign::several::ZoneCounts`]).
+    pub fallback_timezone: String,
 }

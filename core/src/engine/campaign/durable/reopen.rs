@@ -152,6 +152,16 @@ fn fields(c: &CampaignConfig) -> Vec<(&'static str, String, ConfigFieldKind)> {
             format!("{:?}", c.numbers.attempts_per_number),
             C,
         ),
+        (
+            "numbers.zone_from_number",
+            format!("{:?}", c.numbers.zone_from_number),
+            C,
+        ),
+        (
+            "numbers.fallback_timezone",
+            format!("{:?}", c.numbers.fallback_timezone),
+            C,
+        ),
     ]
 }
 
