@@ -630,7 +630,7 @@ mod tests {
             assert!(!e.as_str().is_empty());
         }
         assert_eq!(PhoneError::from_code(0), None);
-        assert_eq!(PhoneError::from_code(12), None);
+        assert_eq!(PhoneError::from_code(13), None);
         assert_eq!(
             PhoneError::TooShort.as_str(),
             "too short: fewer than 8 digits"
