@@ -1235,7 +1235,9 @@ impl Campaign {
                 .collect::<Vec<_>>()
         })?;
         if numbers.is_empty() {
-            return Err(engine_err(dialcore::campaign::EngineError::UnknownContact(id)));
+            return Err(engine_err(dialcore::campaign::EngineError::UnknownContact(
+                id,
+            )));
         }
         let out = PyList::empty(py);
         for (number, kind, zone, attempts, outcome, current) in numbers {
@@ -1494,10 +1496,14 @@ type Several = Vec<Vec<(String, dialcore::store::NumberKind)>>;
 
 /// `numbers` as a list of lists (several numbers a contact), with `kinds`;
 /// `None` when `numbers` is not a list (or tuple) of lists.
-fn read_several(numbers: &Bound<'_, PyAny>, kinds: Option<&Bound<'_, PyAny>>) -> PyResult<Option<Several>> {
+fn read_several(
+    numbers: &Bound<'_, PyAny>,
+    kinds: Option<&Bound<'_, PyAny>>,
+) -> PyResult<Option<Several>> {
     use dialcore::store::NumberKind;
     use pyo3::types::PyTuple;
-    let is_seq = |v: &Bound<'_, PyAny>| v.is_instance_of::<PyList>() || v.is_instance_of::<PyTuple>();
+    let is_seq =
+        |v: &Bound<'_, PyAny>| v.is_instance_of::<PyList>() || v.is_instance_of::<PyTuple>();
     if !is_seq(numbers) {
         return Ok(None);
     }
@@ -1523,7 +1529,13 @@ fn read_several(numbers: &Bound<'_, PyAny>, kinds: Option<&Bound<'_, PyAny>>) ->
             Numbers::Text(t) => t,
             Numbers::Digits(d) => d
                 .iter()
-                .map(|&n| if n == 0 { String::new() } else { format!("+{n}") })
+                .map(|&n| {
+                    if n == 0 {
+                        String::new()
+                    } else {
+                        format!("+{n}")
+                    }
+                })
                 .collect(),
         };
         let mut contact_kinds = vec![NumberKind::Other; texts.len()];
