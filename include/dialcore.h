@@ -101,11 +101,6 @@ enum dc_mode
    * More calls than free operators; answered calls go to the longest-idle operator.
    */
   DC_MODE_PREDICTIVE = 2,
-  /**
-   * Voice broadcast: no operators; up to `agentless_lines` calls, an
-   * answered call gets `DC_COMMAND_KIND_PLAY`.
-   */
-  DC_MODE_AGENTLESS = 3,
 };
 #ifndef __cplusplus
 #if __STDC_VERSION__ >= 202311L
@@ -327,9 +322,7 @@ enum dc_event_kind
   DC_EVENT_KIND_OPERATOR_DIAL_NOW = 9,
   /**
    * The operator finished after-call work. Uses `operator_id`, `contact`,
-   * `disposition` and what it needs: `callback_at_ms` (CALLBACK,
-   * PERSONAL_CALLBACK), `callback_expires_ms` (PERSONAL_CALLBACK),
-   * `retry_delay_ms` (RETRY_AFTER), `disposition_code` (CODE).
+   * `disposition`, `callback_at_ms` (for `DC_DISPOSITION_CALLBACK`).
    */
   DC_EVENT_KIND_ACW_DONE = 10,
   /**
@@ -372,13 +365,6 @@ enum dc_event_kind
    * Admin: remove a number from the blacklist. Uses `number`.
    */
   DC_EVENT_KIND_BLACKLIST_REMOVE = 20,
-  /**
-   * Announced ahead: the operator pauses or logs out at `callback_at_ms`
-   * (a scheduled break, the end of a shift); no state changes, the pacer
-   * stops counting the operator past that time. Uses `operator_id`,
-   * `callback_at_ms`.
-   */
-  DC_EVENT_KIND_OPERATOR_LEAVING = 21,
 };
 #ifndef __cplusplus
 #if __STDC_VERSION__ >= 202311L
@@ -401,30 +387,9 @@ enum dc_disposition
    */
   DC_DISPOSITION_DONE = 0,
   /**
-   * Call back at `callback_at_ms`, any operator.
+   * Call back at `callback_at_ms`.
    */
   DC_DISPOSITION_CALLBACK = 1,
-  /**
-   * Done without success: RejectedByOperator, never dialed again.
-   */
-  DC_DISPOSITION_FAILED = 2,
-  /**
-   * Try again after `retry_delay_ms`.
-   */
-  DC_DISPOSITION_RETRY_AFTER = 3,
-  /**
-   * Call back at `callback_at_ms`, only this operator until
-   * `callback_expires_ms`, then anyone.
-   */
-  DC_DISPOSITION_PERSONAL_CALLBACK = 4,
-  /**
-   * Blacklist the contact's number; the contact ends Blacklisted.
-   */
-  DC_DISPOSITION_BLACKLIST = 5,
-  /**
-   * The campaign's wrap-up code `disposition_code` (`dc_config.dispositions`).
-   */
-  DC_DISPOSITION_CODE = 6,
 };
 #ifndef __cplusplus
 #if __STDC_VERSION__ >= 202311L
@@ -467,11 +432,6 @@ enum dc_command_kind
    * Withdraw the offer or BCW of `contact` from `operator_id`'s screen.
    */
   DC_COMMAND_KIND_REVOKE = 5,
-  /**
-   * Agentless: play the message on the answered call (`contact`,
-   * `attempt`), then hang up.
-   */
-  DC_COMMAND_KIND_PLAY = 6,
 };
 #ifndef __cplusplus
 #if __STDC_VERSION__ >= 202311L
@@ -806,35 +766,6 @@ typedef uint8_t dc_row_status;
 #endif // __cplusplus
 
 /**
- * Why the engine paused an operator (`dc_campaign_operator_pause_reason`).
- */
-enum dc_pause_reason
-#if defined(__cplusplus) || __STDC_VERSION__ >= 202311L
-  : uint8_t
-#endif // defined(__cplusplus) || __STDC_VERSION__ >= 202311L
- {
-  /**
-   * Not paused by the engine (or no longer paused).
-   */
-  DC_PAUSE_REASON_NONE = 0,
-  /**
-   * Missed offers in a row (`max_offer_refusals`, or one miss with 0).
-   */
-  DC_PAUSE_REASON_MISSED_OFFERS = 1,
-  /**
-   * Declined offers in a row.
-   */
-  DC_PAUSE_REASON_DECLINED_OFFERS = 2,
-};
-#ifndef __cplusplus
-#if __STDC_VERSION__ >= 202311L
-typedef enum dc_pause_reason dc_pause_reason;
-#else
-typedef uint8_t dc_pause_reason;
-#endif // __STDC_VERSION__ >= 202311L
-#endif // __cplusplus
-
-/**
  * One campaign: its contacts, operators and engine, behind a lock. Opaque;
  * create with `dc_campaign_new` (in memory) or `dc_campaign_open` (kept in
  * a data directory), free with `dc_campaign_free`. Every
@@ -975,35 +906,26 @@ typedef struct dc_config {
    */
   const char *caller_id;
   /**
-   * Caller IDs for local presence and rotation, `"+E.164"` each,
-   * comma-separated; NULL or `""` = none. A dial presents a pool number
-   * with the dialed area code (least used in the last hour), else
-   * `caller_id`. Copied.
+   * Contacts with several numbers: 0 = in order (the default: the next
+   * number after busy, no answer or a failed dial, in the contact's
+   * window), 1 = each number in its own zone's window.
    */
-  const char *caller_id_pool;
+  uint8_t number_order;
   /**
-   * Watchdog: longest call from dial to end, ms (0 = none, the default).
+   * Attempts on one number before the next is dialed, and its cap
+   * (0 = no per-number cap, the default; at most 15).
    */
-  uint64_t max_call_ms;
+  uint8_t attempts_per_number;
   /**
-   * Watchdog: longest connected call without CALL_ENDED, ms (0 = none).
+   * Numbers added without a time zone take the zone their number implies
+   * (NANP area code, single-zone country). Default false.
    */
-  uint64_t max_talk_ms;
+  bool zone_from_number;
   /**
-   * Offers missed or declined in a row before the engine pauses the
-   * operator (0 = a miss or a progressive decline pauses at once).
+   * With `zone_from_number`: the IANA zone of numbers whose zone is
+   * ambiguous or unknown; NULL or "" = none (such numbers are left out).
    */
-  uint32_t max_offer_refusals;
-  /**
-   * Agentless mode: calls in flight at most. Default 10.
-   */
-  uint32_t agentless_lines;
-  /**
-   * Wrap-up codes for `DC_DISPOSITION_CODE`: `"1=success, 2=failure,
-   * 3=retry:MS, 4=callback:MS, 5=personal_callback:MS:EXPIRY_MS,
-   * 6=blacklist"`; NULL or `""` = none. Copied.
-   */
-  const char *dispositions;
+  const char *fallback_timezone;
 } dc_config;
 
 /**
@@ -1088,23 +1010,9 @@ typedef struct dc_event {
    */
   dc_disposition disposition;
   /**
-   * `DC_DISPOSITION_CALLBACK`: when to call back, ms since the epoch;
-   * `DC_EVENT_KIND_OPERATOR_LEAVING`: when the operator leaves.
+   * `DC_DISPOSITION_CALLBACK`: when to call back, ms since the epoch.
    */
   uint64_t callback_at_ms;
-  /**
-   * `DC_DISPOSITION_PERSONAL_CALLBACK`: until when only this operator
-   * may take it, ms since the epoch.
-   */
-  uint64_t callback_expires_ms;
-  /**
-   * `DC_DISPOSITION_RETRY_AFTER`: the delay, ms.
-   */
-  uint64_t retry_delay_ms;
-  /**
-   * `DC_DISPOSITION_CODE`: the wrap-up code (0..=65535).
-   */
-  uint32_t disposition_code;
 } dc_event;
 
 /**
@@ -1128,6 +1036,11 @@ typedef struct dc_command {
    */
   bool has_operator;
   /**
+   * DIAL: which of the contact's numbers `number` is (0 for the first;
+   * see `dc_contact_number_at`); 0 otherwise.
+   */
+  uint8_t number_index;
+  /**
    * The operator (OFFER, CONNECT, REVOKE; DIAL when `has_operator`).
    */
   uint32_t operator_id;
@@ -1135,11 +1048,6 @@ typedef struct dc_command {
    * DIAL: the number to dial, E.164 digits (`12125550100`); 0 otherwise.
    */
   uint64_t number;
-  /**
-   * DIAL: the caller ID to present, E.164 digits; 0 = none (the PBX
-   * picks one).
-   */
-  uint64_t caller_id;
 } dc_command;
 
 /**
@@ -1206,14 +1114,6 @@ typedef struct dc_metrics {
    * Answered calls waiting for an operator now.
    */
   uint32_t waiting;
-  /**
-   * Calls the engine hung up because a watchdog fired.
-   */
-  uint64_t watchdog_hangups;
-  /**
-   * Operators the engine paused for refusing offers in a row.
-   */
-  uint64_t refusal_pauses;
 } dc_metrics;
 
 /**
@@ -1505,6 +1405,56 @@ typedef struct dc_bad_row {
   char message[160];
 } dc_bad_row;
 
+/**
+ * One number of a contact being added (`dc_campaign_add_contact_numbers`).
+ */
+typedef struct dc_number {
+  /**
+   * The number as text (normalized with the campaign's
+   * `default_country`); NULL or "" = no number.
+   */
+  const char *phone;
+  /**
+   * 0 other, 1 mobile, 2 home, 3 work.
+   */
+  uint8_t kind;
+  /**
+   * An IANA time zone name; NULL or "" = the contact's zone (that of its
+   * first number given one, else the campaign's default).
+   */
+  const char *timezone;
+} dc_number;
+
+/**
+ * One of a contact's numbers with its per-number state (`dc_contact_number_at`).
+ */
+typedef struct dc_contact_number {
+  /**
+   * E.164 digits (0 for an invalid record's number).
+   */
+  uint64_t number;
+  /**
+   * 0 other, 1 mobile, 2 home, 3 work.
+   */
+  uint8_t kind;
+  /**
+   * Attempts made on this number.
+   */
+  uint8_t attempts;
+  /**
+   * The outcome code of its last attempt (as `dc_contact_last_outcome`).
+   */
+  uint8_t last_outcome;
+  /**
+   * Its time-zone id in the campaign.
+   */
+  uint16_t zone;
+  /**
+   * True if the contact is on this number now (dialed next, or in a call on it).
+   */
+  bool current;
+} dc_contact_number;
+
 #ifdef __cplusplus
 extern "C" {
 #endif // __cplusplus
@@ -1745,14 +1695,6 @@ dc_status dc_campaign_counts(const struct dc_campaign *campaign,
  * Writes the number of contacts of the campaign (every state) to `*out`.
  */
 dc_status dc_campaign_contact_count(const struct dc_campaign *campaign, size_t *out);
-
-/**
- * Writes why the engine paused the operator (`dc_pause_reason`) to
- * `*out_reason`: 0 when it did not, or the operator has left that pause.
- */
-dc_status dc_campaign_operator_pause_reason(const struct dc_campaign *campaign,
-                                            uint32_t operator_id,
-                                            uint8_t *out_reason);
 
 /**
  * Writes the operator's state code (`dc_operator_state`) to `*out_state`.
@@ -2043,6 +1985,55 @@ dc_status dc_import_rows_bad(const struct dc_import_rows *rows,
  * Frees a report of `dc_campaign_import_csv_rows`; NULL is a no-op.
  */
 void dc_import_rows_free(struct dc_import_rows *rows);
+
+/**
+ * Adds one contact with `count` numbers (in order; `numbers` may be NULL
+ * when `count` is 0). A bad number is not an error: it is left out, and
+ * the count of numbers left out goes to `*out_rejected` (optional); when
+ * none is valid the contact is an INVALID_RECORD. A NULL contract string
+ * is NULL_POINTER, an unknown kind INVALID_ARGUMENT and an unknown time
+ * zone UNKNOWN_TIMEZONE — and then nothing is added. The id goes to
+ * `*out_contact` (optional).
+ */
+dc_status dc_campaign_add_contact_numbers(struct dc_campaign *campaign,
+                                          const struct dc_number *numbers,
+                                          size_t count,
+                                          const char *external_id,
+                                          uint8_t priority,
+                                          uint32_t *out_contact,
+                                          size_t *out_rejected);
+
+/**
+ * How many numbers `contact` has (1 for a contact with one number or an
+ * invalid record) into `*out_count`. UNKNOWN_CONTACT for a bad id.
+ */
+dc_status dc_contact_number_count(struct dc_campaign *campaign,
+                                  uint32_t contact,
+                                  size_t *out_count);
+
+/**
+ * `contact`'s number `index` (0 is the first) with its per-number state
+ * into `*out`. UNKNOWN_CONTACT for a bad id, INVALID_ARGUMENT for an index
+ * past its numbers.
+ */
+dc_status dc_contact_number_at(struct dc_campaign *campaign,
+                               uint32_t contact,
+                               size_t index,
+                               struct dc_contact_number *out);
+
+/**
+ * Gives `contact`'s number `index` a new number `phone` (and time zone
+ * `timezone`, NULL = keep), see `Campaign::fix_number_at`: index 0 of an
+ * invalid record is `dc_campaign_fix_number`; otherwise the contact must
+ * not be in a call or offered (ILLEGAL_TRANSITION). The contact's state
+ * code goes to `*out_state` (optional). On an error nothing changed.
+ */
+dc_status dc_campaign_fix_number_at(struct dc_campaign *campaign,
+                                    uint32_t contact,
+                                    size_t index,
+                                    const char *phone,
+                                    const char *timezone,
+                                    uint8_t *out_state);
 
 #ifdef __cplusplus
 }  // extern "C"

@@ -159,6 +159,9 @@ fn summary(_: &mut Criterion) {
     drop(rows);
     drop(store);
 
+    // Several numbers a contact: 3 each (2 extra numbers), 1M contacts.
+    let (per_contact, per_extra) = three_numbers_bytes(1_000_000);
+
     // The same at 1M, after the 10M stores are gone.
     let small = numbers(1_000_000);
     let started = Instant::now();
@@ -184,6 +187,9 @@ fn summary(_: &mut Criterion) {
         columns + wheel_bytes
     );
     println!("dialcore store with number index and arenas: {total:.1} bytes/contact");
+    println!(
+        "3 numbers per contact: core columns {per_contact:.1} bytes/contact, {per_extra:.2} bytes per extra number (target <= 10)"
+    );
     if let (Some(d), Some(r)) = (dialcore_rss, rows_rss) {
         println!(
             "resident growth: dialcore store {:.1} bytes/contact, row store {:.1} bytes/contact, row/dialcore = {:.1}x",
@@ -192,6 +198,29 @@ fn summary(_: &mut Criterion) {
             r as f64 / d.max(1) as f64
         );
     }
+}
+
+/// Core column bytes per contact of `n` contacts with 3 numbers each, and
+/// the bytes each extra number adds over the same contacts with one.
+fn three_numbers_bytes(n: usize) -> (f64, f64) {
+    use dialcore::store::{ExtraNumber, NumberKind};
+    let input = numbers(n);
+    let one = store_of(&input);
+    let mut three = store_of(&input);
+    three.reserve_extra_numbers(n, 2 * n);
+    for i in 0..n {
+        let extra = [1u64, 2].map(|k| ExtraNumber {
+            number: 4930_0000000 + i as u64 * 2 + k,
+            kind: NumberKind::Mobile,
+            zone: ZoneId(0),
+        });
+        three
+            .push_extra_numbers(dialcore::store::ContactId(i as u32), &extra)
+            .expect("valid extra numbers");
+    }
+    let per_contact = three.column_bytes() as f64 / n as f64;
+    let per_extra = (three.column_bytes() - one.column_bytes()) as f64 / (2 * n) as f64;
+    (per_contact, per_extra)
 }
 
 criterion_group!(benches, summary, append, counts);

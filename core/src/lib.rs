@@ -14,7 +14,8 @@
 //!   [`store`] (the struct-of-arrays contact store), [`phone`] (E.164 parsing
 //!   and the number gate), [`import`] (CSV with a per-row report).
 //! - `compliance`: [`blacklist`] (the do-not-call set), [`window`] (weekly
-//!   calling windows in local time), [`zones`] (interned time zones), [`meter`]
+//!   calling windows in local time), [`zones`] (interned time zones), [`nanp`] (NANP area code → region and
+//!   zones), [`meter`]
 //!   (abandon-rate meters over rolling windows).
 //! - `timing`: [`wheel`] (the hierarchical timer wheel), [`retry`] (the retry
 //!   policy and attempt caps).
@@ -46,7 +47,7 @@ pub mod pacing;
 pub mod records;
 mod timing;
 
-pub use compliance::{blacklist, meter, window, zones};
+pub use compliance::{blacklist, meter, nanp, window, zones};
 pub(crate) use contacts::index;
 pub use contacts::{import, phone, state, store};
 pub use durability::{journal, lockfile, snapshot};

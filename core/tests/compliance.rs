@@ -324,6 +324,7 @@ fn abandoned_contact_is_redialed_with_an_operator_reserved_when_the_policy_says_
         vec![Command::Dial {
             call: redial,
             number: c.store().number(abandoned.contact).unwrap(),
+            number_index: 0,
             operator: Some(op),
             caller_id: None,
         }],

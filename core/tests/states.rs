@@ -359,6 +359,7 @@ fn bcw_countdown_then_dial_or_call_button() {
         vec![Command::Dial {
             call: call(a, 1),
             number: 12125550100,
+            number_index: 0,
             operator: Some(op),
             caller_id: None,
         }]
@@ -395,6 +396,7 @@ fn bcw_countdown_then_dial_or_call_button() {
         vec![Command::Dial {
             call: call(b, 1),
             number: 12125550101,
+            number_index: 0,
             operator: Some(op),
             caller_id: None,
         }]

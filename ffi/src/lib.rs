@@ -227,9 +227,10 @@ impl From<EngineError> for Fail {
             EngineError::UnknownTimezone(_) => dc_status::UnknownTimezone,
             EngineError::Full => dc_status::Full,
             EngineError::TimeOutOfRange { .. } => dc_status::TimeOutOfRange,
-            EngineError::InvalidContactLimit { .. } | EngineError::UnknownDisposition(_) => {
-                dc_status::InvalidArgument
-            }
+            EngineError::InvalidContactLimit { .. }
+            | EngineError::UnknownDisposition(_)
+            | EngineError::NoSuchNumber { .. }
+            | EngineError::Numbers(_) => dc_status::InvalidArgument,
         };
         Fail::new(status, e)
     }
@@ -578,6 +579,19 @@ pub struct dc_config {
     /// 3=retry:MS, 4=callback:MS, 5=personal_callback:MS:EXPIRY_MS,
     /// 6=blacklist"`; NULL or `""` = none. Copied.
     pub dispositions: *const c_char,
+    /// Contacts with several numbers: 0 = in order (the default: the next
+    /// number after busy, no answer or a failed dial, in the contact's
+    /// window), 1 = each number in its own zone's window.
+    pub number_order: u8,
+    /// Attempts on one number before the next is dialed, and its cap
+    /// (0 = no per-number cap, the default; at most 15).
+    pub attempts_per_number: u8,
+    /// Numbers added without a time zone take the zone their number implies
+    /// (NANP area code, single-zone country). Default false.
+    pub zone_from_number: bool,
+    /// With `zone_from_number`: the IANA zone of numbers whose zone is
+    /// ambiguous or unknown; NULL or "" = none (such numbers are left out).
+    pub fallback_timezone: *const c_char,
 }
 
 fn rule_to_c(rule: RetryRule) -> dc_retry_rule {
@@ -625,6 +639,10 @@ pub extern "C" fn dc_config_default() -> dc_config {
         max_offer_refusals: d.max_offer_refusals,
         agentless_lines: d.agentless_lines,
         dispositions: ptr::null(),
+        number_order: 0,
+        attempts_per_number: d.numbers.attempts_per_number,
+        zone_from_number: d.numbers.zone_from_number,
+        fallback_timezone: ptr::null(),
     }
 }
 
@@ -768,6 +786,9 @@ pub struct dc_command {
     pub attempt: u8,
     /// True when `operator_id` is meaningful.
     pub has_operator: bool,
+    /// DIAL: which of the contact's numbers `number` is (0 for the first;
+    /// see `dc_contact_number_at`); 0 otherwise.
+    pub number_index: u8,
     /// The operator (OFFER, CONNECT, REVOKE; DIAL when `has_operator`).
     pub operator_id: u32,
     /// DIAL: the number to dial, E.164 digits (`12125550100`); 0 otherwise.
@@ -785,6 +806,7 @@ impl dc_command {
             contact: 0,
             attempt: 0,
             has_operator: false,
+            number_index: 0,
             operator_id: 0,
             number: 0,
             caller_id: 0,
@@ -797,6 +819,7 @@ impl dc_command {
             contact: 0,
             attempt: 0,
             has_operator: false,
+            number_index: 0,
             operator_id: 0,
             number: 0,
             caller_id: 0,
@@ -817,6 +840,7 @@ impl dc_command {
             Command::Dial {
                 call: id,
                 number,
+                number_index,
                 operator,
                 caller_id,
             } => {
@@ -824,6 +848,7 @@ impl dc_command {
                 call(&mut c, id);
                 c.number = number;
                 c.caller_id = caller_id.unwrap_or(0);
+                c.number_index = number_index;
                 if let Some(o) = operator {
                     op(&mut c, o);
                 }
@@ -1140,6 +1165,17 @@ unsafe fn read_config(p: *const dc_config) -> Result<CampaignConfig, Fail> {
         max_attempts_per_24h: read_plain!(p, max_attempts_per_24h),
         reserve_operator_after_abandon_ms: read_plain!(p, reserve_operator_after_abandon_ms),
     };
+    // SAFETY: `p` is valid per the contract; a NUL-terminated string or NULL.
+    let fallback = unsafe { opt_str((*p).fallback_timezone, "config.fallback_timezone") }?;
+    let order = match read_plain!(p, number_order) {
+        0u8 => engine::config::NumberOrder::InOrder,
+        1 => engine::config::NumberOrder::OwnWindow,
+        other => {
+            return Err(Fail::invalid(format!(
+                "config.number_order {other} is not 0 (in order) or 1 (own window)"
+            )))
+        }
+    };
     Ok(CampaignConfig {
         mode,
         default_country: (country != 0).then_some(country),
@@ -1166,6 +1202,12 @@ unsafe fn read_config(p: *const dc_config) -> Result<CampaignConfig, Fail> {
         max_offer_refusals: read_plain!(p, max_offer_refusals),
         agentless_lines: read_plain!(p, agentless_lines),
         dispositions: text_fields.dispositions,
+        numbers: engine::config::NumberPolicy {
+            order,
+            attempts_per_number: read_plain!(p, attempts_per_number),
+            zone_from_number: read_bool!(p, zone_from_number),
+            fallback_timezone: fallback.unwrap_or("").to_owned(),
+        },
     })
 }
 
@@ -2112,6 +2154,8 @@ pub use bulk::*;
 pub use durable::*;
 mod lookup;
 pub use lookup::*;
+mod numbers;
+pub use numbers::*;
 
 /// Hooks for the Rust tests of this crate; not part of the C API.
 #[doc(hidden)]

@@ -445,6 +445,7 @@ fn row_error_key(kind: &RowErrorKind) -> &'static str {
         RowErrorKind::UnknownTimezone(_) => "unknown_timezone",
         RowErrorKind::BadPriority(_) => "bad_priority",
         RowErrorKind::StoreFull => "store_full",
+        RowErrorKind::BadNumberKind { .. } => "bad_number_kind",
     }
 }
 

@@ -164,6 +164,16 @@ fn c_value(c: &dc_config, name: &str) -> Option<FieldValue> {
         "max_offer_refusals" => UInt(c.max_offer_refusals.into()),
         "agentless_lines" => UInt(c.agentless_lines.into()),
         "dispositions" => Text(text(c.dispositions).unwrap_or_default()),
+        "number_order" => Text(
+            match c.number_order {
+                0 => "in_order",
+                _ => "own_window",
+            }
+            .to_owned(),
+        ),
+        "attempts_per_number" => UInt(c.attempts_per_number.into()),
+        "zone_from_number" => Bool(c.zone_from_number),
+        "fallback_timezone" => Text(text(c.fallback_timezone).unwrap_or_default()),
         _ => return Option::None,
     })
 }

@@ -328,6 +328,8 @@ pub(crate) struct Command {
     /// Dial: the caller ID to present, E.164 digits; None: the PBX picks
     /// one (and for other kinds).
     caller_id: Option<u64>,
+    /// Dial: which of the contact's numbers it is (0 for the first); else None.
+    number_index: Option<u8>,
 }
 
 impl Command {
@@ -340,6 +342,7 @@ impl Command {
             attempt: None,
             number: None,
             caller_id: None,
+            number_index: None,
         };
         let with_call = |kind, call: CallId| Command {
             call: Some(call.to_u64()),
@@ -354,11 +357,13 @@ impl Command {
             CoreCommand::Dial {
                 call,
                 number,
+                number_index,
                 operator,
                 caller_id,
             } => Command {
                 number: Some(number),
                 caller_id,
+                number_index: Some(number_index),
                 operator: operator.map(|o| o.0),
                 ..with_call("dial", call)
             },
@@ -1021,7 +1026,15 @@ impl Campaign {
     /// `UnknownTimezone`; past the contact limit: `DialcoreError`) raises
     /// with its row index in the message, adding nothing. A durable campaign
     /// journals the whole call as one record and syncs once.
-    #[pyo3(signature = (numbers, external_ids=None, timezones=None, priorities=None))]
+    ///
+    /// Several numbers a contact: `numbers` as a list whose items are lists
+    /// (or tuples) of numbers, in order (text or E.164 integers; blank, None
+    /// and 0 are no number), with optional `kinds`, per contact a list of
+    /// `"mobile"`, `"home"`, `"work"`, `"other"` (or None) parallel to its
+    /// numbers. The contact's time zone (`timezones`) is its numbers' zone.
+    /// A bad number is left out and the valid ones kept (see
+    /// `contact_numbers`); a contact with none valid is an InvalidRecord.
+    #[pyo3(signature = (numbers, external_ids=None, timezones=None, priorities=None, kinds=None))]
     fn add_contacts<'py>(
         &self,
         py: Python<'py>,
@@ -1029,7 +1042,16 @@ impl Campaign {
         external_ids: Option<&Bound<'py, PyAny>>,
         timezones: Option<&Bound<'py, PyAny>>,
         priorities: Option<&Bound<'py, PyAny>>,
+        kinds: Option<&Bound<'py, PyAny>>,
     ) -> PyResult<Bound<'py, PyArray1<u32>>> {
+        if let Some(several) = read_several(numbers, kinds)? {
+            return self.add_several(py, several, external_ids, timezones, priorities);
+        }
+        if kinds.is_some_and(|k| !k.is_none()) {
+            return Err(PyValueError::new_err(
+                "argument 'kinds': only with several numbers a contact (numbers as a list of lists)",
+            ));
+        }
         let numbers = read_numbers(numbers)?;
         let n = match &numbers {
             Numbers::Digits(d) => d.len(),
@@ -1273,17 +1295,67 @@ impl Campaign {
         .map_err(engine_err)
     }
 
-    /// Gives an InvalidRecord contact a new number; returns its new `State`.
+    /// Gives an InvalidRecord contact a new number, or replaces the number
+    /// at `index` of a contact not in a call (its own attempts start again;
+    /// `timezone` changes its zone); returns the contact's `State`.
+    #[pyo3(signature = (contact, phone, index=0, timezone=None))]
     fn fix_number<'py>(
         &self,
         py: Python<'py>,
         contact: u32,
         phone: String,
+        index: usize,
+        timezone: Option<String>,
     ) -> PyResult<Bound<'py, PyAny>> {
         let s = self
-            .with(py, false, |e| e.fix_number(ContactId(contact), &phone))?
+            .with(py, false, |e| {
+                e.fix_number_at(ContactId(contact), index, &phone, timezone.as_deref())
+            })?
             .map_err(engine_err)?;
         state_enum(py, s)
+    }
+
+    /// A contact's numbers, in order: dicts with `number` (E.164 digits),
+    /// `kind`, `timezone`, `attempts`, `last_outcome` and `current` (the
+    /// number it is dialed on next, or in a call on).
+    fn contact_numbers<'py>(&self, py: Python<'py>, contact: u32) -> PyResult<Bound<'py, PyList>> {
+        let id = ContactId(contact);
+        let numbers = self.with(py, false, |e| {
+            let store = e.store();
+            let current = store.current_number(id);
+            store
+                .numbers_of(id)
+                .into_iter()
+                .enumerate()
+                .map(|(k, n)| {
+                    (
+                        n.number,
+                        n.kind.name(),
+                        e.zones().name(n.zone).to_owned(),
+                        n.attempts,
+                        n.last_outcome.name(),
+                        k == current,
+                    )
+                })
+                .collect::<Vec<_>>()
+        })?;
+        if numbers.is_empty() {
+            return Err(engine_err(dialcore::campaign::EngineError::UnknownContact(
+                id,
+            )));
+        }
+        let out = PyList::empty(py);
+        for (number, kind, zone, attempts, outcome, current) in numbers {
+            let d = PyDict::new(py);
+            d.set_item("number", number)?;
+            d.set_item("kind", kind)?;
+            d.set_item("timezone", zone)?;
+            d.set_item("attempts", attempts)?;
+            d.set_item("last_outcome", outcome)?;
+            d.set_item("current", current)?;
+            out.append(d)?;
+        }
+        Ok(out)
     }
 
     /// The `State` of one contact.
@@ -1525,4 +1597,146 @@ pub(crate) fn import_pandas(py: Python<'_>) -> PyResult<Bound<'_, PyModule>> {
             e
         }
     })
+}
+
+/// Several numbers a contact for `add_contacts`: per contact its numbers as
+/// texts ("" for none) and kinds.
+type Several = Vec<Vec<(String, dialcore::store::NumberKind)>>;
+
+/// `numbers` as a list of lists (several numbers a contact), with `kinds`;
+/// `None` when `numbers` is not a list (or tuple) of lists.
+fn read_several(
+    numbers: &Bound<'_, PyAny>,
+    kinds: Option<&Bound<'_, PyAny>>,
+) -> PyResult<Option<Several>> {
+    use dialcore::store::NumberKind;
+    use pyo3::types::PyTuple;
+    let is_seq =
+        |v: &Bound<'_, PyAny>| v.is_instance_of::<PyList>() || v.is_instance_of::<PyTuple>();
+    if !is_seq(numbers) {
+        return Ok(None);
+    }
+    let items: Vec<Bound<'_, PyAny>> = numbers.try_iter()?.collect::<PyResult<_>>()?;
+    if !items.first().is_some_and(is_seq) {
+        return Ok(None);
+    }
+    let kinds: Option<Vec<Bound<'_, PyAny>>> = match kinds {
+        Some(k) if !k.is_none() => Some(k.try_iter()?.collect::<PyResult<_>>()?),
+        _ => None,
+    };
+    if let Some(k) = &kinds {
+        len_check("kinds", k.len(), items.len())?;
+    }
+    let mut out = Vec::with_capacity(items.len());
+    for (i, item) in items.iter().enumerate() {
+        if !is_seq(item) {
+            return Err(PyTypeError::new_err(format!(
+                "argument 'numbers': element {i} is not a list of numbers (several numbers a contact)"
+            )));
+        }
+        let texts = match read_numbers_each(item)? {
+            Numbers::Text(t) => t,
+            Numbers::Digits(d) => d
+                .iter()
+                .map(|&n| {
+                    if n == 0 {
+                        String::new()
+                    } else {
+                        format!("+{n}")
+                    }
+                })
+                .collect(),
+        };
+        let mut contact_kinds = vec![NumberKind::Other; texts.len()];
+        if let Some(k) = &kinds {
+            if !k[i].is_none() {
+                let names: Vec<Option<String>> = k[i].extract()?;
+                len_check(&format!("kinds[{i}]"), names.len(), texts.len())?;
+                for (slot, name) in contact_kinds.iter_mut().zip(names) {
+                    let name = name.unwrap_or_default();
+                    *slot = NumberKind::from_name(&name).ok_or_else(|| {
+                        PyValueError::new_err(format!(
+                            "argument 'kinds': element {i}: {name:?} is not mobile, home, work, other or None"
+                        ))
+                    })?;
+                }
+            }
+        }
+        out.push(texts.into_iter().zip(contact_kinds).collect());
+    }
+    Ok(Some(out))
+}
+
+impl Campaign {
+    /// `add_contacts` with several numbers a contact.
+    fn add_several<'py>(
+        &self,
+        py: Python<'py>,
+        several: Several,
+        external_ids: Option<&Bound<'py, PyAny>>,
+        timezones: Option<&Bound<'py, PyAny>>,
+        priorities: Option<&Bound<'py, PyAny>>,
+    ) -> PyResult<Bound<'py, PyArray1<u32>>> {
+        use dialcore::campaign::several::{ContactNumbersRow, PhoneInput};
+        let n = several.len();
+        let external_ids = match external_ids {
+            Some(v) if !v.is_none() => {
+                let e = read_strings("external_ids", v)?;
+                len_check("external_ids", e.len(), n)?;
+                Some(e)
+            }
+            _ => None,
+        };
+        let timezones = match timezones {
+            Some(v) if !v.is_none() => {
+                let t = read_strings("timezones", v)?;
+                len_check("timezones", t.len(), n)?;
+                Some(t)
+            }
+            _ => None,
+        };
+        let priorities = read_priorities(priorities)?;
+        if let Priorities::Each(p) = &priorities {
+            len_check("priorities", p.len(), n)?;
+        }
+        let inputs: Vec<Vec<PhoneInput<'_>>> = several
+            .iter()
+            .enumerate()
+            .map(|(i, numbers)| {
+                let zone = timezones.as_ref().and_then(|t| t[i].as_deref());
+                numbers
+                    .iter()
+                    .map(|(phone, kind)| PhoneInput {
+                        phone,
+                        kind: *kind,
+                        timezone: zone,
+                    })
+                    .collect()
+            })
+            .collect();
+        let ids: Result<Vec<u32>, PyErr> = py.detach(|| {
+            let mut engine = self.lock()?;
+            let result = no_panic(|| -> Result<Vec<u32>, PyErr> {
+                let rows: Vec<ContactNumbersRow<'_>> = inputs
+                    .iter()
+                    .enumerate()
+                    .map(|(i, phones)| ContactNumbersRow {
+                        phones,
+                        external_id: external_ids
+                            .as_ref()
+                            .and_then(|e| e[i].as_deref())
+                            .unwrap_or(""),
+                        priority: match &priorities {
+                            Priorities::One(p) => *p,
+                            Priorities::Each(p) => p[i],
+                        },
+                    })
+                    .collect();
+                let (ids, _rejected) = engine.add_contacts_numbers(&rows).map_err(bulk_err)?;
+                Ok((ids.start.0..ids.end.0).collect())
+            })?;
+            result
+        });
+        Ok(PyArray1::from_vec(py, ids?))
+    }
 }

@@ -253,6 +253,9 @@ fn engine_err_with(e: EngineError, msg: String) -> PyErr {
         EngineError::UnknownDisposition(_) => pyo3::exceptions::PyValueError::new_err(msg),
         EngineError::TimeOutOfRange { .. } => TimeOutOfRange::new_err(msg),
         EngineError::InvalidContactLimit { .. } => InvalidConfig::new_err(msg),
+        EngineError::NoSuchNumber { .. } | EngineError::Numbers(_) => {
+            pyo3::exceptions::PyValueError::new_err(msg)
+        }
     }
 }
 

@@ -54,3 +54,28 @@ def test_a_durable_bulk_add_is_one_journal_record_and_comes_back(tmp_path):
     with Campaign.open(data, mode="progressive", default_country=1, fsync="never") as c:
         assert len(c) == 5000
         assert c.counts()["Initial"] == 5000
+
+
+def test_several_numbers_a_contact_keep_the_valid_ones(campaign):
+    ids = campaign.add_contacts(
+        [["212-555-0100", "bad", 12125550102], ["x1", None], [None, "212-555-0103"]],
+        kinds=[["mobile", "home", "work"], None, None],
+        timezones=["America/Chicago", None, None],
+    )
+    assert list(ids) == [0, 1, 2]
+    first = campaign.contact_numbers(0)
+    assert [(n["number"], n["kind"]) for n in first] == [
+        (12125550100, "mobile"),
+        (12125550102, "work"),
+    ]
+    assert {n["timezone"] for n in first} == {"America/Chicago"}
+    assert first[0]["current"] and not first[1]["current"]
+    assert campaign.state(1) == State.InvalidRecord
+    assert [n["number"] for n in campaign.contact_numbers(2)] == [12125550103]
+    # fix_number per index: the second number of contact 0.
+    assert campaign.fix_number(0, "212-555-0199", index=1) == State.Initial
+    assert campaign.contact_numbers(0)[1]["number"] == 12125550199
+    with pytest.raises(ValueError, match="no number #5"):
+        campaign.fix_number(0, "212-555-0198", index=5)
+    with pytest.raises(ValueError, match="kinds"):
+        campaign.add_contacts([["212-555-0104"]], kinds=[["pager"]])

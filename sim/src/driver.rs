@@ -177,6 +177,8 @@ struct Dists {
     /// The human-answer probability drifts from `.0` to `.1` between
     /// `.2` and `.2 + .3` ms.
     p_drift: Option<(f64, f64, u64, u64)>,
+    /// The human-answer probability of each extra number (#1, #2 …).
+    extra_p_human: [Option<f64>; 15],
 }
 
 /// Runs a scenario to completion (or its time limit) and reports.
@@ -361,6 +363,7 @@ impl Sim {
                 .map(|(lo, hi)| (secs_to_ms(lo), secs_to_ms(hi))),
             talk_after: None,
             p_drift: None,
+            extra_p_human: std::array::from_fn(|k| c.extra_numbers_p_human.get(k).copied()),
         };
         let mut d = d;
         let start_at = scenario.start_ms.max(campaign.now_ms());
@@ -378,7 +381,37 @@ impl Sim {
         // campaign has them already — all, or the first part when the run
         // was killed while the list was being added.
         let have = if resume { campaign.store().len() } else { 0 };
-        if have < scenario.contacts {
+        if have < scenario.contacts && !c.extra_numbers_p_human.is_empty() {
+            // Several numbers a customer: #0 as above, #k at +1 4xx….
+            let texts: Vec<Vec<String>> = (have as u64..scenario.contacts as u64)
+                .map(|i| {
+                    (0..=c.extra_numbers_p_human.len() as u64)
+                        .map(|k| match k {
+                            0 => format!("+{}", 12_000_000_000 + i),
+                            k => format!("+{}", 14_000_000_000 + i * 16 + k),
+                        })
+                        .collect()
+                })
+                .collect();
+            let inputs: Vec<Vec<dialcore::campaign::several::PhoneInput<'_>>> = texts
+                .iter()
+                .map(|t| {
+                    t.iter()
+                        .map(|p| dialcore::campaign::several::PhoneInput::new(p))
+                        .collect()
+                })
+                .collect();
+            let rows: Vec<dialcore::campaign::several::ContactNumbersRow<'_>> = inputs
+                .iter()
+                .map(|phones| dialcore::campaign::several::ContactNumbersRow {
+                    phones,
+                    ..Default::default()
+                })
+                .collect();
+            campaign
+                .add_contacts_numbers(&rows)
+                .map_err(|e| SimError::Engine(e.error))?;
+        } else if have < scenario.contacts {
             let numbers: Vec<u64> = (have as u64..scenario.contacts as u64)
                 .map(|i| 12_000_000_000 + i)
                 .collect();
@@ -591,10 +624,15 @@ impl Sim {
 
     fn command(&mut self, campaign: &mut Campaign, cmd: Command, now: u64) {
         match cmd {
-            Command::Dial { call, operator, .. } => {
+            Command::Dial {
+                call,
+                operator,
+                number_index,
+                ..
+            } => {
                 let gen = self.call_gen[call.contact.index()];
                 let u = self.rng.unit();
-                let t = self.thresholds(now);
+                let t = self.thresholds_of(now, number_index);
                 let (report, delay) = if u < t[1] {
                     let human = u < t[0];
                     let ring = match self.d.machine {
@@ -862,6 +900,29 @@ impl Sim {
             }
         }
         Ok(())
+    }
+
+    /// [`Sim::thresholds`] for the customer's number `index`: an extra
+    /// number has its own human-answer probability, the other outcomes
+    /// scaled to the rest.
+    fn thresholds_of(&self, now: u64, index: u8) -> [f64; 5] {
+        let t = self.thresholds(now);
+        let Some(p) = usize::from(index)
+            .checked_sub(1)
+            .and_then(|k| self.d.extra_p_human.get(k).copied().flatten())
+        else {
+            return t;
+        };
+        let scale = if t[0] < 1.0 {
+            (1.0 - p) / (1.0 - t[0])
+        } else {
+            0.0
+        };
+        let mut out = [p; 5];
+        for i in 1..5 {
+            out[i] = p + (t[i] - t[0]) * scale;
+        }
+        out
     }
 
     /// Cumulative outcome thresholds at `now` (with the answer-rate drift).

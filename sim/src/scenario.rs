@@ -98,6 +98,10 @@ pub struct CustomerModel {
     pub machine_mean_s: Option<f64>,
     /// Standard deviation of that time, s.
     pub machine_sd_s: f64,
+    /// Several numbers a customer: one extra number per entry, each with
+    /// its human-answer probability (`p_human` is number #0's; the other
+    /// outcomes scale to the rest). Empty (the default): one number each.
+    pub extra_numbers_p_human: Vec<f64>,
 }
 
 impl Default for CustomerModel {
@@ -119,6 +123,7 @@ impl Default for CustomerModel {
             signal_max_s: None,
             machine_mean_s: None,
             machine_sd_s: 0.0,
+            extra_numbers_p_human: Vec::new(),
         }
     }
 }
@@ -636,6 +641,20 @@ impl Scenario {
             ("customers.p_dial_failed", c.p_dial_failed),
             ("operator_model.p_decline", self.operator_model.p_decline),
         ];
+        if c.extra_numbers_p_human.len() > 15 {
+            return Err(invalid(
+                "customers.extra_numbers_p_human",
+                "at most 15 extra numbers a customer".to_owned(),
+            ));
+        }
+        for &p in &c.extra_numbers_p_human {
+            if !(p.is_finite() && (0.0..=1.0).contains(&p)) {
+                return Err(invalid(
+                    "customers.extra_numbers_p_human",
+                    format!("{p} is not a probability between 0 and 1"),
+                ));
+            }
+        }
         for (field, p) in probabilities {
             if !(p.is_finite() && (0.0..=1.0).contains(&p)) {
                 return Err(invalid(
@@ -889,6 +908,9 @@ pub fn scenario_key(field: &str) -> Result<String, &'static str> {
         }
         "dispositions" => {
             return Err("simulated operators wrap up with Done; wrap-up codes have no model here")
+        }
+        "number_order" | "attempts_per_number" | "zone_from_number" | "fallback_timezone" => {
+            return Err("the simulator's customers have one number each")
         }
         f => match f.strip_prefix("retry_").and_then(|r| r.strip_suffix("_ms")) {
             Some(kind) => format!("campaign.retry_{kind}_s"),

@@ -287,3 +287,22 @@ fn reports_render() {
     );
     assert_eq!(lines.count(), r.timeseries.len());
 }
+
+#[test]
+fn a_second_number_with_its_own_answer_rate_reaches_customers_the_first_does_not() {
+    // Number #0 is never answered by a human (and is often busy, which moves
+    // the contact on); number #1 answers 60% of the time.
+    let mut s = small(Mode::Predictive, 11);
+    s.customers.p_human = 0.0;
+    s.customers.p_busy = 0.5;
+    let one = go(&s);
+    assert_eq!(one.answered, 0, "{}", one.render_text());
+    s.customers.extra_numbers_p_human = vec![0.6];
+    let two = go(&s);
+    assert!(two.answered > 500, "{}", two.render_text());
+    assert!(two.finished);
+    assert_eq!(two.counts.values().sum::<u64>(), 2_000);
+    // A probability outside 0..=1 is refused.
+    s.customers.extra_numbers_p_human = vec![1.5];
+    assert!(run(&s, &mut |_| {}).is_err());
+}

@@ -34,10 +34,20 @@
 //!   that closes far too late) is one row error naming its first and last
 //!   line; the rows after it are imported, and none of its lines becomes a
 //!   row of its own;
+//! - several numbers a person: columns `phone2` … `phone16` after `phone`,
+//!   each with an optional kind column (`phone_kind`, `phone2_kind` …:
+//!   `mobile`, `home`, `work`, `other`, blank = other) and zone column
+//!   (`timezone2` … ; blank = the row's `timezone`). Blank numbers are no
+//!   number; each bad one is listed in [`ImportReport::number_errors`] with
+//!   its line and column while the valid ones are kept, in column order
+//!   (the first valid one is the contact's number #0, its zone the
+//!   contact's). A row with no valid number is an `InvalidRecord` with the
+//!   `phone` column's reason; an unknown kind is a row error naming it;
 //! - a number seen before (earlier in the file or already in the campaign) is
 //!   added all the same and counted as a duplicate: the engine makes sure the
 //!   same number is never in two calls at once.
 
+mod numbers;
 mod records;
 
 use std::fmt;
@@ -94,6 +104,14 @@ pub enum RowErrorKind {
     UnknownTimezone(String),
     /// The priority is not a whole number from 0 to 255.
     BadPriority(String),
+    /// A number kind column holds something else than mobile, home, work,
+    /// other or blank.
+    BadNumberKind {
+        /// The header name of the column.
+        column: String,
+        /// Its text.
+        text: String,
+    },
     /// The store cannot take more contacts.
     StoreFull,
 }
@@ -120,6 +138,10 @@ impl fmt::Display for RowErrorKind {
                 write!(f, "priority {text:?} is not a whole number from 0 to 255")
             }
             RowErrorKind::StoreFull => f.write_str("the contact store is full"),
+            RowErrorKind::BadNumberKind { column, text } => write!(
+                f,
+                "column {column:?}: {text:?} is not mobile, home, work, other or blank"
+            ),
         }
     }
 }
@@ -145,6 +167,19 @@ pub struct InvalidRow {
     /// 1-based line number of the row.
     pub line: u64,
     /// Why its phone number was rejected.
+    pub reason: PhoneError,
+}
+
+/// A number of a row with several that is not a valid number; the
+/// contact was added with its other numbers (or as `InvalidRecord` when
+/// none is valid).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NumberError {
+    /// 1-based line number of the row.
+    pub line: u64,
+    /// The header name of the number's column (`phone2`).
+    pub column: String,
+    /// Why the number was rejected.
     pub reason: PhoneError,
 }
 
@@ -180,6 +215,11 @@ pub struct ImportReport {
     pub invalid_rows: Vec<InvalidRow>,
     /// The rows not added, in line order.
     pub row_errors: Vec<RowError>,
+    /// The bad numbers of lists with several number columns, in line and
+    /// column order (see the module docs).
+    pub number_errors: Vec<NumberError>,
+    /// Extra numbers (#1 and later) added.
+    pub extra_numbers: u64,
     /// Header names that are not columns of a contact.
     pub ignored_columns: Vec<String>,
 }
@@ -466,7 +506,14 @@ fn import_from<R: Read>(
             }
         };
         report.rows += 1;
-        match fields.and_then(|fields| rows.import(fields)) {
+        let imported = fields.and_then(|fields| {
+            if columns.extra.is_empty() && columns.phone_kind.is_none() {
+                rows.import(fields)
+            } else {
+                rows.import_numbers(fields, &columns, line, &mut report)
+            }
+        });
+        match imported {
             Ok(added) => {
                 on_row(RowSeen {
                     line,
@@ -525,6 +572,9 @@ struct RowFields<'a> {
     external_id: Option<&'a [u8]>,
     timezone: Option<&'a [u8]>,
     priority: Option<&'a [u8]>,
+    /// Several numbers a row: `phone_kind`, then per `phoneK` column its
+    /// number, kind and zone fields (empty for a list with one number).
+    numbers: numbers::NumberFields<'a>,
 }
 
 /// The text of a field already checked to be UTF-8.
@@ -541,6 +591,7 @@ impl<'a> RowFields<'a> {
             external_id: columns.external_id.map(&field),
             timezone: columns.timezone.map(&field),
             priority: columns.priority.map(&field),
+            numbers: numbers::NumberFields::pick(columns, &field),
         }
     }
 }
@@ -670,17 +721,7 @@ impl RowImporter<'_> {
             Some(field) => self.zone(field)?,
             None => Default::default(),
         };
-        let priority = match fields.priority {
-            None => self.options.default_priority,
-            // A single digit, the usual priority, needs no text.
-            Some(&[d @ b'0'..=b'9']) => d - b'0',
-            Some(field) => match trim(text(field)) {
-                "" => self.options.default_priority,
-                raw => {
-                    parse_priority(raw).ok_or_else(|| RowErrorKind::BadPriority(raw.to_owned()))?
-                }
-            },
-        };
+        let priority = self.priority(fields.priority)?;
         let number = phone::normalize_bytes(fields.phone, self.options.phone_rules);
         let store = &mut *self.store;
         let contact = NewRow {
@@ -700,6 +741,22 @@ impl RowImporter<'_> {
             id,
             state,
             invalid: number.err(),
+        })
+    }
+
+    /// A row's priority (the default when absent or blank).
+    #[inline]
+    fn priority(&self, field: Option<&[u8]>) -> Result<u8, RowErrorKind> {
+        Ok(match field {
+            None => self.options.default_priority,
+            // A single digit, the usual priority, needs no text.
+            Some(&[d @ b'0'..=b'9']) => d - b'0',
+            Some(field) => match trim(text(field)) {
+                "" => self.options.default_priority,
+                raw => {
+                    parse_priority(raw).ok_or_else(|| RowErrorKind::BadPriority(raw.to_owned()))?
+                }
+            },
         })
     }
 
@@ -769,6 +826,10 @@ struct Columns {
     external_id: Option<usize>,
     timezone: Option<usize>,
     priority: Option<usize>,
+    /// `phone_kind`.
+    phone_kind: Option<usize>,
+    /// `phone2` … with their kind and zone columns, in order.
+    extra: Vec<numbers::ExtraColumn>,
     ignored: Vec<String>,
 }
 
@@ -784,7 +845,13 @@ impl Columns {
                     .to_ascii_lowercase()
             })
             .collect();
-        for column in KNOWN {
+        for column in KNOWN
+            .iter()
+            .chain(&numbers::PHONES)
+            .chain(&numbers::KINDS)
+            .chain(&numbers::ZONES)
+        {
+            let column: &'static str = column;
             let same: Vec<String> = names
                 .iter()
                 .zip(&written)
@@ -802,12 +869,16 @@ impl Columns {
         let phone = find("phone").ok_or_else(|| ImportError::MissingPhoneColumn {
             found: names.clone(),
         })?;
-        let ignored = names
+        let (phone_kind, extra) = numbers::find_columns(find);
+        let mut ignored: Vec<String> = names
             .iter()
-            .filter(|n| !KNOWN.contains(&n.as_str()))
+            .filter(|n| !KNOWN.contains(&n.as_str()) && !numbers::is_number_column(n))
             .cloned()
             .collect();
+        ignored.extend(numbers::unused(&names, &extra));
         Ok(Columns {
+            phone_kind,
+            extra,
             count: names.len(),
             phone,
             external_id: find("external_id"),

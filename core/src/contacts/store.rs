@@ -31,7 +31,12 @@
 //! (about 5 bytes a contact, built in bulk) for the blacklist and for
 //! duplicate-number checks.
 
+mod multi;
+mod numbers;
 mod scan;
+
+pub use multi::{ExtraNumber, NumberKind, MAX_EXTRA_ZONE, MAX_NUMBERS, MAX_NUMBER_ATTEMPTS};
+pub(crate) use multi::{ExtraNumbers, NumberState};
 
 use std::fmt;
 use std::fmt::Write as _;
@@ -164,6 +169,17 @@ pub enum StoreError {
     Full,
     /// A new number for an invalid record is itself invalid.
     InvalidNumber(PhoneError),
+    /// The contact has no number with this index.
+    NoSuchNumber {
+        /// The contact.
+        contact: ContactId,
+        /// The index asked for (0 is the first number).
+        index: usize,
+    },
+    /// Extra numbers that cannot be stored: past [`MAX_NUMBERS`] a contact,
+    /// a zone id not below [`MAX_EXTRA_ZONE`], or added to a contact that
+    /// is not the newest (the reason says which).
+    Numbers(&'static str),
 }
 
 impl fmt::Display for StoreError {
@@ -183,6 +199,10 @@ impl fmt::Display for StoreError {
             ),
             StoreError::Full => f.write_str("contact store is full"),
             StoreError::InvalidNumber(e) => write!(f, "invalid phone number: {e}"),
+            StoreError::NoSuchNumber { contact, index } => {
+                write!(f, "{contact} has no number #{index}")
+            }
+            StoreError::Numbers(why) => write!(f, "extra numbers not stored: {why}"),
         }
     }
 }
@@ -253,6 +273,24 @@ pub struct ContactStore {
     invalid_raw: Vec<u8>,
     index: NumberIndex,
     limit: ContactLimit,
+    /// The numbers after #0 of contacts with several (see `multi`).
+    extra: ExtraNumbers,
+}
+
+/// One of a contact's numbers, with its per-number state.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ContactNumber {
+    /// E.164 digits (0 for an invalid record's number #0).
+    pub number: u64,
+    /// Mobile, home, work or other.
+    pub kind: NumberKind,
+    /// Its time zone.
+    pub zone: ZoneId,
+    /// Attempts made on this number (extra numbers count up to
+    /// [`MAX_NUMBER_ATTEMPTS`]).
+    pub attempts: u8,
+    /// The outcome of this number's last attempt.
+    pub last_outcome: Outcome,
 }
 
 impl ContactStore {
@@ -612,7 +650,7 @@ impl ContactStore {
     }
 
     /// Applies a number newly added to the blacklist to the contacts that
-    /// have it: those where the table allows `BlacklistAdd` become
+    /// have it as their only number (see [`ContactStore::number_count`]): those where the table allows `BlacklistAdd` become
     /// `Blacklisted`; those that `is_live` says hold a call are left for the
     /// caller to blacklist when the call ends; terminal ones stay as they are.
     pub fn apply_blacklist_add(
@@ -623,6 +661,12 @@ impl ContactStore {
         let mut effect = BlacklistEffect::default();
         let ids: SmallVec<[ContactId; 4]> = self.contacts_with_number(number).collect();
         for id in ids {
+            if self.extra.extra_count(id.index()) > 0 {
+                // A contact with several numbers keeps its other numbers:
+                // the guards skip a blacklisted one at every dial, and
+                // blacklist the contact once all of them are.
+                continue;
+            }
             let from = self.state(id).unwrap_or(State::InvalidRecord);
             if is_live(id, from) || from.is_live() && !state::is_legal(from, Trigger::BlacklistAdd)
             {
@@ -704,6 +748,7 @@ impl ContactStore {
             + self.zone.capacity() * 2
             + self.number.capacity() * 8
             + self.external_end.capacity() * 4
+            + self.extra.heap_bytes()
     }
 
     /// Bytes held by everything: columns, arenas, the number index and the
@@ -872,6 +917,12 @@ impl ContactStore {
             invalid_raw: columns.invalid_raw,
             index: NumberIndex::default(),
             limit: ContactLimit::default(),
+            extra: ExtraNumbers::from_parts(
+                columns.number_header,
+                columns.extra_numbers,
+                columns.number_states,
+                n,
+            )?,
         };
         store.index.extend(&store.number, None);
         Ok(store)
@@ -961,6 +1012,12 @@ pub(crate) struct StoreColumns {
     /// (id, reason, start, len) into `invalid_raw`.
     pub(crate) invalid: Vec<(u32, PhoneError, u32, u32)>,
     pub(crate) invalid_raw: Vec<u8>,
+    /// Number headers (see `multi`), up to the last contact with extra numbers.
+    pub(crate) number_header: Vec<u16>,
+    /// Extra numbers, packed (see `multi`).
+    pub(crate) extra_numbers: Vec<u64>,
+    /// Per-extra-number state bytes.
+    pub(crate) number_states: Vec<u8>,
 }
 
 #[cfg(test)]

@@ -87,10 +87,12 @@ pub mod gate;
 mod guard;
 mod inflight;
 pub mod lookup;
+mod numbers;
 mod queries;
 mod rows;
 mod selection;
 mod setup;
+pub mod several;
 mod timers;
 
 use admin::{resolve_pending, trigger_for, PendingAdmin};
@@ -204,6 +206,8 @@ pub struct Campaign {
     callbacks: callbacks::Callbacks,
     /// Agentless: answered calls the next poll hands a `Play`.
     to_play: Vec<CallId>,
+    /// Numbers whose zone came from the number, and those left out (see `several`).
+    zone_counts: several::ZoneCounts,
 }
 
 impl Campaign {
@@ -242,6 +246,7 @@ impl Campaign {
             caller_ids,
             callbacks: callbacks::Callbacks::default(),
             to_play: Vec::new(),
+            zone_counts: several::ZoneCounts::default(),
         })
     }
 

@@ -11,8 +11,10 @@
 //! against it.
 
 mod fields;
+mod numbers;
 
 pub use fields::{config_field, ConfigField, FieldKind, FieldValue, CONFIG_FIELDS};
+pub use numbers::{NumberOrder, NumberPolicy};
 
 use std::fmt;
 
@@ -192,6 +194,8 @@ pub struct CampaignConfig {
     pub agentless_lines: u32,
     /// The campaign's wrap-up codes: what `Disposition::Code(code)` means.
     pub dispositions: Vec<(u16, WrapUp)>,
+    /// Contacts with several numbers: which is dialed, and the per-number cap.
+    pub numbers: NumberPolicy,
 }
 
 /// What one of the campaign's wrap-up codes does (the `dispositions`
@@ -216,7 +220,7 @@ pub enum WrapUp {
         /// From the callback's due time until any operator may take it, ms.
         expiry: u64,
     },
-    /// Blacklist the contact's number.
+    /// Blacklist every number of the contact.
     Blacklist,
 }
 
@@ -329,6 +333,7 @@ impl Default for CampaignConfig {
             max_offer_refusals: 0,
             agentless_lines: 10,
             dispositions: Vec::new(),
+            numbers: NumberPolicy::default(),
         }
     }
 }
@@ -409,6 +414,20 @@ impl CampaignConfig {
         }
         if self.mode == Mode::Agentless && self.agentless_lines == 0 {
             return Err(bad("agentless_lines", "must be above 0 in agentless mode"));
+        }
+        if self.numbers.attempts_per_number > crate::store::MAX_NUMBER_ATTEMPTS {
+            return Err(bad(
+                "attempts_per_number",
+                format!(
+                    "{} is above {} (per-number attempts count up to it)",
+                    self.numbers.attempts_per_number,
+                    crate::store::MAX_NUMBER_ATTEMPTS
+                ),
+            ));
+        }
+        if !self.numbers.fallback_timezone.is_empty() {
+            ZoneTable::new(&self.numbers.fallback_timezone)
+                .map_err(|e| bad("fallback_timezone", e.to_string()))?;
         }
         if self.offer_timeout_ms == 0 {
             return Err(bad("offer_timeout_ms", "must be above 0"));

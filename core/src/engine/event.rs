@@ -100,8 +100,8 @@ pub enum Disposition {
         /// not before `at_ms`).
         expires_ms: u64,
     },
-    /// Add the contact's number to the blacklist (every contact with it
-    /// becomes Blacklisted); the contact ends Blacklisted.
+    /// Add every number of the contact to the blacklist (every contact
+    /// with one of them becomes Blacklisted); the contact ends Blacklisted.
     Blacklist,
     /// One of the campaign's wrap-up codes, mapped by its `dispositions`
     /// table; a code not in the table is refused with
@@ -256,6 +256,9 @@ pub enum Command {
         call: CallId,
         /// E.164 digits.
         number: u64,
+        /// Which of the contact's numbers this is (0 for the first; see
+        /// [`crate::store::ContactStore::number_at`]).
+        number_index: u8,
         /// The operator waiting on the call, if any.
         operator: Option<OperatorId>,
         /// The caller ID to present, E.164 digits: the campaign's pool

@@ -43,6 +43,9 @@ pub(super) struct Builder {
     pub(super) held_totals: BTreeMap<HoldReason, u64>,
     /// Number → dial times within the last day.
     recent: HashMap<u64, VecDeque<u64>>,
+    /// Contact → the number index of its next dial fact (journaled just
+    /// before it; absent means number #0).
+    dial_index: HashMap<u32, u8>,
 }
 
 impl Builder {
@@ -56,6 +59,7 @@ impl Builder {
             reasons: HashMap::new(),
             held_totals: BTreeMap::new(),
             recent: HashMap::new(),
+            dial_index: HashMap::new(),
         }
     }
 
@@ -93,8 +97,14 @@ impl Builder {
         }
         let contact = ContactId(id);
         let store = campaign.store();
-        let number = store.number(contact).unwrap_or(0);
-        let zone = store.zone(contact).unwrap_or(crate::zones::ZoneId::DEFAULT);
+        let number_index = self.dial_index.remove(&id).unwrap_or(0);
+        let dialed = store.number_at(contact, usize::from(number_index));
+        let number = dialed.map_or(0, |n| n.number);
+        let own_window = campaign.config().numbers.order == crate::config::NumberOrder::OwnWindow;
+        let zone = match dialed {
+            Some(n) if number_index > 0 && own_window => n.zone,
+            _ => store.zone(contact).unwrap_or(crate::zones::ZoneId::DEFAULT),
+        };
         let zone_name = self.zone_name(campaign, zone);
         let in_window = status_at(
             &campaign.config().calling_window,
@@ -113,7 +123,7 @@ impl Builder {
             contact,
             external_id: store.external_id(contact).unwrap_or("").to_owned(),
             number,
-            number_index: 0,
+            number_index,
             caller_id: caller_id(campaign),
             zone: zone_name,
             attempt: store.attempts(contact).unwrap_or(0),
@@ -250,6 +260,9 @@ impl ObserveReplay for Builder {
                     }
                 }
                 Seen::HeldBack { id, reason } => self.held_back(id, reason),
+                Seen::DialedAt { id, index } => {
+                    self.dial_index.insert(id, index);
+                }
                 Seen::Row {
                     id, state, outcome, ..
                 } => self.row(id, state, outcome, at),

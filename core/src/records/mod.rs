@@ -20,8 +20,9 @@
 //! guard that held a contact back ([`HoldReason`]), counted per reason in
 //! [`AttemptRecord::held_back_reasons`] and [`Records::held_back`]. The
 //! caller ID is the campaign's `caller_id` setting as journaled with the
-//! configuration in force at the dial. Each contact has one number today,
-//! so the number index is 0.
+//! configuration in force at the dial. The `dialed at` sub-record (kind
+//! 26, journaled before a dial's fact when the number is not the contact's
+//! first) gives the number index; the record's number is that number's.
 //!
 //! **Completeness.** A snapshot moves the journals older than the
 //! generation before it into `DIR/archive/` ([`crate::JournalRetention`]'s

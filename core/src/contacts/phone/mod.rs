@@ -66,15 +66,19 @@
 //! Integers that are already E.164 digits (`add_numbers`, C, Python) pass
 //! the same gate through [`check_e164`].
 
+#[rustfmt::skip]
+mod country_zones;
 mod gate;
 pub mod meta;
 mod parse;
 #[rustfmt::skip]
 mod table;
+mod zone;
 
 pub use gate::check_e164;
 pub use meta::{country_codes, emergency_numbers, main_region};
 pub use parse::{normalize, normalize_bytes};
+pub use zone::{zone_of_number, NumberZone};
 
 use std::fmt;
 
@@ -148,11 +152,15 @@ pub enum PhoneError {
     /// number shorter than any subscriber number of its country, of a length
     /// its short codes have.
     ServiceNumber = 11,
+    /// A valid number whose time zone is ambiguous or unknown, added with
+    /// `zone_from_number` and no fallback zone: held back, fail closed
+    /// (see [`zone_of_number`]); fixed by giving the number a zone.
+    NoTimeZone = 12,
 }
 
 impl PhoneError {
     /// Every error, in code order.
-    pub const ALL: [PhoneError; 11] = [
+    pub const ALL: [PhoneError; 12] = [
         PhoneError::Blank,
         PhoneError::Letters,
         PhoneError::BadCharacter,
@@ -164,9 +172,10 @@ impl PhoneError {
         PhoneError::WrongLength,
         PhoneError::EmergencyNumber,
         PhoneError::ServiceNumber,
+        PhoneError::NoTimeZone,
     ];
 
-    /// The stable code (1..=11).
+    /// The stable code (1..=12).
     pub const fn code(self) -> u8 {
         self as u8
     }
@@ -185,6 +194,7 @@ impl PhoneError {
             9 => PhoneError::WrongLength,
             10 => PhoneError::EmergencyNumber,
             11 => PhoneError::ServiceNumber,
+            12 => PhoneError::NoTimeZone,
             _ => return None,
         })
     }
@@ -203,6 +213,7 @@ impl PhoneError {
             PhoneError::WrongLength => "wrong_length",
             PhoneError::EmergencyNumber => "emergency_number",
             PhoneError::ServiceNumber => "service_number",
+            PhoneError::NoTimeZone => "no_time_zone",
         }
     }
 
@@ -227,6 +238,9 @@ impl PhoneError {
             PhoneError::EmergencyNumber => "emergency number: never dialed by a campaign",
             PhoneError::ServiceNumber => {
                 "service number: a short code, not a subscriber number"
+            }
+            PhoneError::NoTimeZone => {
+                "no time zone: the number's zone is ambiguous or unknown and no fallback zone is set"
             }
         }
     }
@@ -616,7 +630,7 @@ mod tests {
             assert!(!e.as_str().is_empty());
         }
         assert_eq!(PhoneError::from_code(0), None);
-        assert_eq!(PhoneError::from_code(12), None);
+        assert_eq!(PhoneError::from_code(13), None);
         assert_eq!(
             PhoneError::TooShort.as_str(),
             "too short: fewer than 8 digits"

@@ -35,10 +35,9 @@
 //! marks are not in the journal: after a recovery a personal callback is
 //! campaign-wide (its due time is kept).
 //!
-//! **Blacklisting "the contact's numbers".** Today a contact has one
-//! number; [`Campaign::numbers_of`] is the one place that says which
-//! numbers a `Blacklist` disposition adds, so the several-numbers model
-//! extends it there.
+//! **Blacklisting "the contact's numbers".** A `Blacklist` disposition
+//! adds every number of the contact ([`Campaign::numbers_of`]): a
+//! do-not-call request is the person's, whichever number reached them.
 
 use std::collections::{BTreeMap, VecDeque};
 
@@ -121,12 +120,14 @@ impl Campaign {
         Ok(d)
     }
 
-    /// The numbers a `Blacklist` disposition adds for contact `id`: its
-    /// number (the hook for contacts with several numbers).
+    /// The numbers a `Blacklist` disposition adds for contact `id`: every
+    /// number of the contact (a do-not-call request is the person's, so
+    /// none of their numbers is dialed again by any contact).
     pub(super) fn numbers_of(&self, id: ContactId) -> SmallVec<[u64; 4]> {
         self.store
-            .number(id)
+            .numbers_of(id)
             .into_iter()
+            .map(|n| n.number)
             .filter(|&n| n != 0)
             .collect()
     }
@@ -200,10 +201,10 @@ impl Campaign {
                 }
                 self.timers.cancel(id.0);
                 match self.guard(id, now) {
-                    Guard::Go(number) => match self.config.mode {
+                    Guard::Go(number, index) => match self.config.mode {
                         Mode::Predictive => {
                             self.callbacks.forget(id);
-                            self.place_dial(id, number, Some(op), Trigger::Dial, now);
+                            self.place_dial(id, number, index, Some(op), Trigger::Dial, now);
                         }
                         // Still personal while offered: a miss or a
                         // decline brings it back to this operator's list.

@@ -44,6 +44,8 @@ impl Campaign {
     /// Binds an answered call to an operator and, for predictive calls, tells the host.
     pub(super) fn connect(&mut self, id: ContactId, op: OperatorId, command: bool, now: u64) {
         let _ = self.store.set_last_outcome(id, Outcome::Connected);
+        let k = self.store.current_number(id);
+        self.store.end_number_attempt(id, k, Outcome::Connected);
         if let Some(live) = self.calls.get_mut(id) {
             live.operator = Some(op);
         }
@@ -60,7 +62,7 @@ impl Campaign {
     /// Unbinds a contact from its operator or call, releasing its number's
     /// offer reservation.
     pub(super) fn take_live(&mut self, id: ContactId) -> Option<Live> {
-        let number = self.store.numbers()[id.index()];
+        let number = self.current_digits(id);
         self.calls.take(id, number)
     }
 
@@ -120,6 +122,7 @@ impl Campaign {
             self.calls.unwait(id);
         }
         let _ = self.store.set_last_outcome(id, outcome);
+        self.after_number_attempt(id, outcome);
         let natural = match decision {
             RetryDecision::RetryAt(_) => State::RetryScheduled,
             RetryDecision::Final(s) => s,

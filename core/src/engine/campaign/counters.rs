@@ -82,7 +82,7 @@ impl Campaign {
             Fact::Dialed => {
                 c.metrics.dials += 1;
                 if self.config.retry.max_attempts_per_24h > 0 {
-                    let number = self.store.number(id).unwrap_or(0);
+                    let number = self.current_digits(id);
                     self.history
                         .recent_dials
                         .entry(number)

@@ -63,7 +63,7 @@ impl Campaign {
             Some(self.guard(id, now))
         };
         match guard {
-            Some(Guard::Go(number)) => self.place_dial(id, number, operator, trigger, now),
+            Some(Guard::Go(number, k)) => self.place_dial(id, number, k, operator, trigger, now),
             other => {
                 // Not dialed: release the operator and withdraw the contact.
                 let pending = self.take_live(id).and_then(|l| l.pending);
@@ -101,10 +101,23 @@ impl Campaign {
         &mut self,
         id: ContactId,
         number: u64,
+        number_index: u8,
         operator: Option<OperatorId>,
         trigger: Trigger,
         now: u64,
     ) -> bool {
+        let k = usize::from(number_index);
+        if k != self.store.current_number(id) {
+            // The guards moved it to another number since its offer: that
+            // number's reservation goes.
+            let reserved = self.current_digits(id);
+            self.calls.release_offer(id, reserved);
+            let _ = self.store.set_current_number(id, k);
+        }
+        self.store.count_number_dial(id, k);
+        if number_index > 0 {
+            self.journal_dialed_at(id, number_index);
+        }
         let attempt = self.store.add_attempt(id).expect("known contact");
         self.apply(id, trigger, State::Calling);
         let cleared_at = self.blacklist.version();
@@ -125,6 +138,7 @@ impl Campaign {
                 attempt,
             },
             number,
+            number_index,
             operator,
             caller_id,
         });
@@ -136,10 +150,10 @@ impl Campaign {
     pub(super) fn pace_agentless(&mut self, now: u64) {
         let lines = self.config.agentless_lines as usize;
         while self.calls.len() < lines {
-            let Some((id, number)) = self.next_dialable(now) else {
+            let Some((id, number, index)) = self.next_dialable(now) else {
                 break;
             };
-            self.place_dial(id, number, None, Trigger::Dial, now);
+            self.place_dial(id, number, index, None, Trigger::Dial, now);
         }
     }
 
@@ -172,7 +186,7 @@ impl Campaign {
         // Dial is placed without asking them again (the emission gate still
         // checks it as it leaves).
         for _ in 0..dials {
-            let Some((id, number)) = self.next_dialable(now) else {
+            let Some((id, number, k)) = self.next_dialable(now) else {
                 break;
             };
             let window = self.config.retry.reserve_operator_after_abandon_ms;
@@ -187,12 +201,12 @@ impl Campaign {
                     self.enqueue_front(id);
                     break;
                 };
-                self.place_dial(id, number, Some(op), Trigger::Dial, now);
+                self.place_dial(id, number, k, Some(op), Trigger::Dial, now);
                 if self.operators.ready_count() == 0 {
                     break;
                 }
             } else {
-                self.place_dial(id, number, None, Trigger::Dial, now);
+                self.place_dial(id, number, k, None, Trigger::Dial, now);
             }
         }
     }

@@ -17,7 +17,7 @@
 //! ([`JournalRetention::Prune`]). Recovery never reads the archive.
 //!
 //! **What is durable.** The contacts (every column, external ids, invalid
-//! records), the due time of each scheduled retry, pending admin actions on
+//! records, extra numbers and their per-number state), the due time of each scheduled retry, pending admin actions on
 //! live contacts, the blacklist, the time zones, paused / canceled, the
 //! operator count (ids stay stable; operators come back offline), the
 //! campaign's counters, the 24-hour and 30-day abandon meters, the
@@ -42,6 +42,9 @@
 //! | 15 | call operator | `id u32, operator u32` (the operator on the contact's call: at a dial with an operator, at a connect) |
 //! | 20 | caller ID | `id u32, caller_id u64` (the caller ID presented on the contact's dial, E.164 digits; after its dial fact) |
 //! | 16 | held back | `reason u8, id u32` (a contact held back instead of dialed: 1 window, 2 number busy, 3 24 h cap, 4 paused, 5 blacklisted, 6 attempts used up; see `crate::records::HoldReason`) |
+//! | 24 | number state | `id u32, count u8, header u16, state u8 × count` (a contact with several numbers after the host call: its current number, #0's kind and last outcome, each extra number's attempts and last outcome; see `crate::store`) |
+//! | 25 | number replaced | `id u32, index u8, number u64, zone u16` (`Campaign::fix_number_at` on a valid contact) |
+//! | 26 | dialed at | `id u32, index u8` (the number index of the dial fact that follows, when not 0) |
 //! | 3 | contact added | `id u32, state u8, priority u8, zone u16, number u64, ext_len u32, ext, reason u8, raw` |
 //! | 4 | numbers added | `first_id u32, priority u8, zone u16, numbers u64…` |
 //! | 5 | time zone | `id u16, name` |
@@ -50,8 +53,9 @@
 //! | 13 | contacts added, one part of a bulk add | `flags u8 (1 first, 2 last), first_id u32, rows…` (each row as in kind 3); replayed only once the last part is read |
 //! | 14 | numbers added, one part of a bulk add | as kind 4, in parts; replayed only once the last part is read |
 //! | 17 | lease | `token u64`: the fencing token (a replication lease's revision) of the writer whose records follow, a record of its own ([`Campaign::journal_lease`], [`lease_token`]); changes no state |
+//! | 18 | extra numbers | `(id u32, kind0 u8, count u8, (number u64, kind u8, zone u16) × count)…`: the numbers after #0 (and #0's kind) of contacts just added, right after their add record; a crash between the two leaves those contacts with number #0 only |
 //!
-//! The last seven have a variable size and fill a record of their own.
+//! Kinds 3–6 and 12–14 and 18 have a variable size and fill a record of their own.
 //! Facts happen at the time of the record's last time sub-record.
 //!
 //! A contact row carries the contact's whole mutable state *after* the host

@@ -80,6 +80,15 @@ pub enum EngineError {
         /// The time given, ms since the epoch.
         time_ms: u64,
     },
+    /// The contact has no number with this index.
+    NoSuchNumber {
+        /// The contact.
+        contact: ContactId,
+        /// The index asked for (0 is the first number).
+        index: usize,
+    },
+    /// Extra numbers the store cannot hold (the message says why).
+    Numbers(&'static str),
 }
 
 impl fmt::Display for EngineError {
@@ -122,6 +131,10 @@ impl fmt::Display for EngineError {
                 f,
                 "wrap-up code {code} is not in the campaign's dispositions table"
             ),
+            EngineError::NoSuchNumber { contact, index } => {
+                write!(f, "{contact} has no number #{index}")
+            }
+            EngineError::Numbers(why) => write!(f, "extra numbers not stored: {why}"),
             EngineError::TimeOutOfRange { time_ms } => write!(
                 f,
                 "time {time_ms} ms is past the latest accepted time {MAX_TIME_MS} ms (9999-12-31T23:59:59.999Z)"
@@ -151,6 +164,10 @@ impl From<StoreError> for EngineError {
                 input: String::new(),
                 reason,
             },
+            StoreError::NoSuchNumber { contact, index } => {
+                EngineError::NoSuchNumber { contact, index }
+            }
+            StoreError::Numbers(why) => EngineError::Numbers(why),
         }
     }
 }

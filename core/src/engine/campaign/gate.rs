@@ -145,6 +145,7 @@ impl Campaign {
             Command::Dial {
                 call,
                 number,
+                number_index,
                 operator,
                 ..
             } => {
@@ -159,11 +160,12 @@ impl Campaign {
                     || !current
                     || live.call_number != Some(number)
                     || live.operator != operator
+                    || self.store.current_number(id) != usize::from(number_index)
                     || !self.calls.in_call(number)
                 {
                     return Err(Refusal::Stale);
                 }
-                self.dial_guards_hold(id, number, call.attempt, cleared)
+                self.dial_guards_hold(id, number, number_index, call.attempt, cleared)
             }
             Command::Offer { contact, operator } => {
                 if self.paused || self.canceled {
@@ -176,7 +178,7 @@ impl Campaign {
                     return Err(Refusal::Stale);
                 }
                 match self.guard(contact, self.now_ms) {
-                    Guard::Go(_) => Ok(()),
+                    Guard::Go(..) => Ok(()),
                     _ => Err(Refusal::Guard),
                 }
             }

@@ -27,7 +27,8 @@ pub(super) struct History {
 
 /// What a guard decided about dialing a contact now.
 pub(super) enum Guard {
-    Go(u64),
+    /// Dial this number (digits, index among the contact's numbers).
+    Go(u64, u8),
     Blacklisted,
     Exhausted,
     /// Outside the calling window of this zone.
@@ -40,6 +41,9 @@ impl Campaign {
     /// The compliance guards, in one place.
     pub(super) fn guard(&mut self, id: ContactId, now: u64) -> Guard {
         let i = id.index();
+        if self.store.number_count(id) > 1 {
+            return self.guard_numbers(id, now);
+        }
         let number = self.store.numbers()[i];
         if self.blacklist.contains(number) {
             return Guard::Blacklisted;
@@ -60,20 +64,23 @@ impl Campaign {
                 HoldReason::NumberBusy,
             );
         }
-        let cap = self.config.retry.max_attempts_per_24h;
-        if cap > 0 {
-            if let Some(times) = self.history.recent_dials.get_mut(&number) {
-                let day_ago = now.saturating_sub(24 * 3_600_000);
-                times.retain(|t| *t > day_ago);
-                if times.len() >= cap as usize {
-                    return Guard::Delay(
-                        times[0].saturating_add(24 * 3_600_000 + 1),
-                        HoldReason::DailyCap,
-                    );
-                }
-            }
+        if let Some(at) = self.daily_cap_until(number, now) {
+            return Guard::Delay(at, HoldReason::DailyCap);
         }
-        Guard::Go(number)
+        Guard::Go(number, 0)
+    }
+
+    /// When `number` may be dialed again under the per-number cap over the
+    /// last 24 hours, if it has used it up now.
+    pub(super) fn daily_cap_until(&mut self, number: u64, now: u64) -> Option<u64> {
+        let cap = self.config.retry.max_attempts_per_24h;
+        if cap == 0 {
+            return None;
+        }
+        let times = self.history.recent_dials.get_mut(&number)?;
+        let day_ago = now.saturating_sub(24 * 3_600_000);
+        times.retain(|t| *t > day_ago);
+        (times.len() >= cap as usize).then(|| times[0].saturating_add(24 * 3_600_000 + 1))
     }
 
     /// Applies a guard that said no: the contact goes where it must and is
@@ -82,7 +89,7 @@ impl Campaign {
     /// attempt records); `park` journals its own.
     pub(super) fn hold_back(&mut self, id: ContactId, guard: Guard, now: u64) {
         match guard {
-            Guard::Go(_) => {}
+            Guard::Go(..) => {}
             Guard::Blacklisted => {
                 self.journal_held_back(id, HoldReason::Blacklisted);
                 self.apply(id, Trigger::BlacklistHit, State::Blacklisted);
@@ -148,6 +155,7 @@ impl Campaign {
         &mut self,
         id: ContactId,
         number: u64,
+        number_index: u8,
         attempt: u8,
         cleared: bool,
     ) -> Result<(), gate::Refusal> {
@@ -155,8 +163,16 @@ impl Campaign {
         if blacklisted || attempt > self.config.retry.max_attempts {
             return Err(gate::Refusal::Guard);
         }
-        let i = id.index();
-        let zone = crate::zones::ZoneId(self.store.zones()[i]);
+        let cap = self.config.numbers.attempts_per_number;
+        if cap > 0
+            && self
+                .store
+                .number_at(id, usize::from(number_index))
+                .is_some_and(|n| n.attempts > cap)
+        {
+            return Err(gate::Refusal::Guard);
+        }
+        let zone = self.dial_zone(id, usize::from(number_index));
         let open = self
             .windows
             .status(&self.config.calling_window, &self.zones, zone, self.now_ms)

@@ -126,7 +126,8 @@ impl Calls {
         Some(live)
     }
 
-    fn release_offer(&mut self, id: ContactId, number: u64) {
+    /// Drops `id`'s offer reservation of `number`, if it holds one.
+    pub(super) fn release_offer(&mut self, id: ContactId, number: u64) {
         if !self.numbers_offered.is_empty() && self.numbers_offered.get(&number) == Some(&id.0) {
             self.numbers_offered.remove(&number);
         }

@@ -18,11 +18,12 @@ impl Campaign {
 
     /// those that may not.
     pub(super) fn next_contact(&mut self, now: u64) -> Option<ContactId> {
-        self.next_dialable(now).map(|(id, _)| id)
+        self.next_dialable(now).map(|(id, _, _)| id)
     }
 
-    /// [`Campaign::next_contact`] with the number its guards cleared.
-    pub(super) fn next_dialable(&mut self, now: u64) -> Option<(ContactId, u64)> {
+    /// [`Campaign::next_contact`] with the number its guards cleared (the
+    /// digits and their index; the contact is moved to that number).
+    pub(super) fn next_dialable(&mut self, now: u64) -> Option<(ContactId, u64, u8)> {
         while let Some(id) = self.queue.pop() {
             let id = ContactId(id);
             let state = self.store.state(id)?;
@@ -32,13 +33,24 @@ impl Campaign {
                 continue;
             }
             match self.guard(id, now) {
-                Guard::Go(number) => return Some((id, number)),
+                Guard::Go(number, k) => {
+                    self.take_number(id, k);
+                    return Some((id, number, k));
+                }
                 // Back in its place; its zone is skipped from now on.
                 Guard::Park(zone) => self.park(id, zone, true, now),
                 other => self.hold_back(id, other, now),
             }
         }
         None
+    }
+
+    /// Moves a contact to number `k`, the one its guards just cleared.
+    pub(super) fn take_number(&mut self, id: ContactId, k: u8) {
+        if usize::from(k) != self.store.current_number(id) {
+            let _ = self.store.set_current_number(id, usize::from(k));
+            self.touch(id);
+        }
     }
 
     pub(super) fn enqueue_front(&mut self, id: ContactId) {
@@ -77,7 +89,10 @@ impl Campaign {
         while let Some(id) = self.hopper.pop_front() {
             let id = ContactId(id);
             match self.guard(id, now) {
-                Guard::Go(_) => return Some(id),
+                Guard::Go(_, k) => {
+                    self.take_number(id, k);
+                    return Some(id);
+                }
                 other => self.hold_back(id, other, now),
             }
         }
@@ -86,7 +101,7 @@ impl Campaign {
 
     pub(super) fn offer(&mut self, id: ContactId, op: OperatorId, now: u64) {
         self.apply(id, Trigger::Offer, State::OperatorAssigned);
-        self.calls.offer(id, self.store.numbers()[id.index()], op);
+        self.calls.offer(id, self.current_digits(id), op);
         self.operators
             .set(op, OperatorState::Offered, Some(id), now);
         self.timers

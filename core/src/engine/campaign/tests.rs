@@ -51,6 +51,7 @@ fn progressive_offer_bcw_dial_talk_acw_success() {
         vec![Command::Dial {
             call,
             number: 12125550100,
+            number_index: 0,
             operator: Some(op),
             caller_id: None,
         }]

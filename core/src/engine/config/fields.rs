@@ -168,6 +168,7 @@ fn rule_set(v: FieldValue) -> Result<RetryRule, String> {
 const MODES: &[&str] = &["preview", "progressive", "predictive", "agentless"];
 const WINDOWS: &[&str] = &["thirty_days", "day", "30d"];
 const GUARDS: &[&str] = &["worst_case", "expected"];
+const NUMBER_ORDERS: &[&str] = &["in_order", "own_window"];
 
 /// `$name: $kind, $doc, |c| get, |c, v| set` as a [`ConfigField`].
 macro_rules! field {
@@ -280,6 +281,31 @@ pub const CONFIG_FIELDS: &[ConfigField] = &[
         "Preview/progressive: contacts kept ready while no operator is free; 0 = one per logged-in operator (the default).",
         |c| FieldValue::UInt(c.hopper_size.into()),
         |c, v| c.hopper_size = uint(v)?),
+    field!("number_order", FieldKind::Choice(NUMBER_ORDERS),
+        "Contacts with several numbers: \"in_order\" (the default: move on after busy, no answer or a failed dial, in the contact's window) or \"own_window\" (each number in its own zone's window).",
+        |c| FieldValue::Text(c.numbers.order.name().to_owned()),
+        |c, v| c.numbers.order = {
+            let s = text(v)?;
+            crate::config::NumberOrder::from_name(&s).ok_or_else(|| format!("{s:?} is not \"in_order\" or \"own_window\""))?
+        }),
+    field!("attempts_per_number", FieldKind::UInt { max: 15 },
+        "Attempts on one number before the next is dialed, and its cap; 0 = no per-number cap (the default), at most 15.",
+        |c| FieldValue::UInt(c.numbers.attempts_per_number.into()),
+        |c, v| c.numbers.attempts_per_number = {
+            let n: u8 = uint(v)?;
+            if n > crate::store::MAX_NUMBER_ATTEMPTS {
+                return Err(format!("{n} is out of range (at most 15)"));
+            }
+            n
+        }),
+    field!("zone_from_number", FieldKind::Bool,
+        "Numbers added without a time zone take the zone their number implies (NANP area code, single-zone country); default false.",
+        |c| FieldValue::Bool(c.numbers.zone_from_number),
+        |c, v| c.numbers.zone_from_number = boolean(v)?),
+    field!("fallback_timezone", FieldKind::Text,
+        "With zone_from_number: the IANA zone of numbers whose zone is ambiguous or unknown; empty (the default) leaves such numbers out, reported and counted.",
+        |c| FieldValue::Text(c.numbers.fallback_timezone.clone()),
+        |c, v| c.numbers.fallback_timezone = text(v)?),
     field!("number_busy_delay_ms", FieldKind::UInt { max: u64::MAX },
         "Delay before trying a contact whose number is in another call right now, ms (default 60000).",
         |c| FieldValue::UInt(c.number_busy_delay_ms),

@@ -50,6 +50,13 @@ impl Campaign {
             invalid.extend_from_slice(raw);
         }
         w.section(*b"INVL", &invalid)?;
+        // Several numbers a contact (absent in older snapshots: one each).
+        let (headers, extra, states) = self.store.number_parts();
+        if !headers.is_empty() {
+            w.section(*b"NHDR", &snapshot::u16s_as_le_bytes(headers))?;
+            w.section(*b"NXTR", &snapshot::u64s_as_le_bytes(extra))?;
+            w.section(*b"NSTA", states)?;
+        }
         let mut dues = Vec::new();
         for (id, at) in self.timers.iter_pending() {
             if self.store.states()[id as usize] == State::RetryScheduled as u8 {
@@ -195,6 +202,18 @@ impl Campaign {
             external_arena: section(snap, *b"EXTA")?.to_vec(),
             invalid,
             invalid_raw,
+            number_header: match snap.section(*b"NHDR") {
+                Some(_) => column(snap, *b"NHDR", snapshot::le_bytes_to_u16s)?,
+                None => Vec::new(),
+            },
+            extra_numbers: match snap.section(*b"NXTR") {
+                Some(_) => column(snap, *b"NXTR", snapshot::le_bytes_to_u64s)?,
+                None => Vec::new(),
+            },
+            number_states: snap
+                .section(*b"NSTA")
+                .map(<[u8]>::to_vec)
+                .unwrap_or_default(),
         })?;
         if let Some(&z) = self
             .store

@@ -43,6 +43,18 @@ pub(super) const LEASE: u8 = 17;
 /// E.164 digits), right after its dial fact: the attempt records read it
 /// and replay counts it for the pool's rotation.
 pub(super) const CALLER_ID: u8 = 20;
+// 17 is the fencing token, 19 the rules, 20 the caller ID; 21-23 are free.
+/// Extra numbers of contacts just added: `(id u32, kind0 u8, count u8,
+/// (number u64, kind u8, zone u16)…)…`; fills a record of its own.
+pub(super) const EXTRA_NUMBERS: u8 = 18;
+/// A contact's per-number state after the host call: `id u32, count u8,
+/// header u16, state u8 × count` (count = its extra numbers).
+pub(super) const NUMBER_STATE: u8 = 24;
+/// A number of a valid contact replaced: `id u32, index u8, number u64, zone u16`.
+pub(super) const NUMBER_FIXED_AT: u8 = 25;
+/// The number a Dial went to, when not #0: `id u32, index u8`, just before
+/// the dial's fact.
+pub(super) const DIALED_AT: u8 = 26;
 
 /// Contact rows per journal record.
 pub(super) const ROWS_PER_RECORD: usize = 1 << 20;
@@ -228,6 +240,13 @@ pub(crate) enum Seen {
         /// E.164 digits.
         number: u64,
     },
+    /// The number index of the contact's next dial fact (absent: 0).
+    DialedAt {
+        /// The contact.
+        id: u32,
+        /// The index of the number dialed.
+        index: u8,
+    },
     /// A contact held back instead of dialed.
     HeldBack {
         /// The contact.
@@ -296,6 +315,19 @@ pub(crate) fn decode_seen(payload: &[u8]) -> Result<Vec<Seen>, String> {
             NUMBER_FIXED => {
                 c.take(12)?;
             }
+            DIALED_AT => {
+                let id = c.u32()?;
+                let index = c.u8()?;
+                out.push(Seen::DialedAt { id, index });
+            }
+            NUMBER_STATE => {
+                c.u32()?;
+                let count = c.u8()?;
+                c.take(2 + usize::from(count))?;
+            }
+            NUMBER_FIXED_AT => {
+                c.take(15)?;
+            }
             OPERATOR_ADDED => {}
             // Variable-size kinds (and kinds this reader does not use)
             // take the rest of the record.
@@ -341,6 +373,83 @@ impl Campaign {
             d.batch.push(CALLER_ID);
             d.batch.extend_from_slice(&id.0.to_le_bytes());
             d.batch.extend_from_slice(&number.to_le_bytes());
+        }
+    }
+
+    /// Journals the zones interned since the last call.
+    pub(in crate::engine::campaign) fn journal_zones(&mut self) {
+        if let Some(d) = self.durable.as_deref_mut() {
+            d.journal_new_zones(&self.zones);
+        }
+    }
+
+    /// Journals the number index of the dial about to be recorded.
+    #[inline]
+    pub(in crate::engine::campaign) fn journal_dialed_at(&mut self, id: ContactId, index: u8) {
+        if let Some(d) = self.durable.as_deref_mut() {
+            d.batch.push(DIALED_AT);
+            d.batch.extend_from_slice(&id.0.to_le_bytes());
+            d.batch.push(index);
+        }
+    }
+
+    /// Journals a valid contact's number `index` replaced.
+    pub(in crate::engine::campaign) fn journal_number_fixed_at(
+        &mut self,
+        id: ContactId,
+        index: u8,
+        number: u64,
+        zone: ZoneId,
+    ) {
+        if let Some(d) = self.durable.as_deref_mut() {
+            d.batch.push(NUMBER_FIXED_AT);
+            d.batch.extend_from_slice(&id.0.to_le_bytes());
+            d.batch.push(index);
+            d.batch.extend_from_slice(&number.to_le_bytes());
+            d.batch.extend_from_slice(&zone.0.to_le_bytes());
+        }
+    }
+
+    /// Journals the extra numbers (and number kinds) of contacts `ids`,
+    /// just added, in records of about [`BULK_PART_BYTES`]; nothing when
+    /// none of them has any.
+    fn journal_extra_numbers(&mut self, ids: std::ops::Range<u32>) {
+        let Some(d) = self.durable.as_deref_mut() else {
+            return;
+        };
+        let store = &self.store;
+        if !store.has_extra_numbers() {
+            return;
+        }
+        let mut b = Vec::new();
+        for id in ids {
+            let cid = ContactId(id);
+            let numbers = store.numbers_of(cid);
+            let kind0 = numbers.first().map_or(0, |n| n.kind as u8);
+            if numbers.len() <= 1 && kind0 == 0 {
+                continue;
+            }
+            b.extend_from_slice(&id.to_le_bytes());
+            b.push(kind0);
+            b.push((numbers.len() - 1) as u8);
+            for n in &numbers[1..] {
+                b.extend_from_slice(&n.number.to_le_bytes());
+                b.push(n.kind as u8);
+                b.extend_from_slice(&n.zone.0.to_le_bytes());
+            }
+            if b.len() >= BULK_PART_BYTES {
+                d.writer.append(|r| {
+                    r.push(EXTRA_NUMBERS);
+                    r.extend_from_slice(&b);
+                });
+                b.clear();
+            }
+        }
+        if !b.is_empty() {
+            d.writer.append(|r| {
+                r.push(EXTRA_NUMBERS);
+                r.extend_from_slice(&b);
+            });
         }
     }
 
@@ -401,7 +510,7 @@ impl Campaign {
             return;
         };
         d.journal_new_zones(&self.zones);
-        for id in ids {
+        for id in ids.clone() {
             let i = id as usize;
             let ext = self.store.external_bytes(ContactId(id)).unwrap_or_default();
             let invalid = self.store.invalid_reason(ContactId(id));
@@ -423,6 +532,7 @@ impl Campaign {
                 }
             });
         }
+        self.journal_extra_numbers(ids);
     }
 
     /// Journals contacts `ids` (just added by a bulk add, nothing else done
@@ -459,6 +569,7 @@ impl Campaign {
                 flags = 0;
             }
         }
+        self.journal_extra_numbers(ids);
     }
 
     /// Journals a bulk add of plain numbers (replayed through the same bulk path).
@@ -553,6 +664,14 @@ impl Campaign {
                     ]);
                     if let Some(due) = due {
                         b.extend_from_slice(&due.to_le_bytes());
+                    }
+                    if store.number_count(ContactId(id)) > 1 {
+                        let (header, states) = store.number_state_codes(ContactId(id));
+                        b.push(NUMBER_STATE);
+                        b.extend_from_slice(&id.to_le_bytes());
+                        b.push(states.len() as u8);
+                        b.extend_from_slice(&header.to_le_bytes());
+                        b.extend_from_slice(&states);
                     }
                 }
             });
@@ -920,6 +1039,46 @@ impl Campaign {
             OPERATOR_ADDED => {
                 self.operators.add();
             }
+            EXTRA_NUMBERS => self.replay_extra_numbers(c.rest())?,
+            NUMBER_STATE => {
+                let id = c.u32()?;
+                let count = c.u8()?;
+                let header = c.u16()?;
+                let states = c.take(usize::from(count))?;
+                if self.replay.lenient
+                    && (self.replay.lost_contacts.contains(&id) || id as usize >= self.store.len())
+                {
+                    self.replay.skipped += 1;
+                    return Ok(());
+                }
+                self.store
+                    .restore_number_state(ContactId(id), header, states)
+                    .map_err(|e| e.to_string())?;
+            }
+            NUMBER_FIXED_AT => {
+                let id = c.u32()?;
+                let index = c.u8()?;
+                let number = c.u64()?;
+                let zone = c.u16()?;
+                if self.replay.lenient
+                    && (self.replay.lost_contacts.contains(&id) || id as usize >= self.store.len())
+                {
+                    self.replay.skipped += 1;
+                    return Ok(());
+                }
+                self.store
+                    .restore_number_at(ContactId(id), usize::from(index), number, ZoneId(zone))
+                    .map_err(|e| e.to_string())?;
+            }
+            DIALED_AT => {
+                let id = c.u32()?;
+                let index = c.u8()?;
+                if !(self.replay.lenient && id as usize >= self.store.len()) {
+                    self.store
+                        .set_current_number(ContactId(id), usize::from(index))
+                        .map_err(|e| e.to_string())?;
+                }
+            }
             CALL_OPERATOR => {
                 // Only the attempt records read it.
                 c.take(8)?;
@@ -944,6 +1103,35 @@ impl Campaign {
                 self.replay.config = Some(text.to_owned());
             }
             other => return Err(format!("unknown record kind {other}")),
+        }
+        Ok(())
+    }
+
+    /// Adds the journaled extra numbers of contacts just added.
+    fn replay_extra_numbers(&mut self, bytes: &[u8]) -> Result<(), String> {
+        let mut c = Cursor { bytes };
+        while !c.bytes.is_empty() {
+            let id = c.u32()?;
+            let kind0 = c.u8()?;
+            let count = c.u8()?;
+            let mut numbers = Vec::with_capacity(usize::from(count));
+            for _ in 0..count {
+                let number = c.u64()?;
+                let kind =
+                    crate::store::NumberKind::from_code(c.u8()?).ok_or("unknown number kind")?;
+                let zone = ZoneId(c.u16()?);
+                numbers.push(crate::store::ExtraNumber { number, kind, zone });
+            }
+            if self.replay.lost_contacts.contains(&id) {
+                self.replay.skipped += 1;
+                continue;
+            }
+            let cid = ContactId(id);
+            let kind0 = crate::store::NumberKind::from_code(kind0).ok_or("unknown number kind")?;
+            self.store
+                .set_first_number_kind(cid, kind0)
+                .and_then(|()| self.store.push_extra_numbers(cid, &numbers))
+                .map_err(|e| e.to_string())?;
         }
         Ok(())
     }

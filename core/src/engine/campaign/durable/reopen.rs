@@ -94,6 +94,7 @@ fn fields(c: &CampaignConfig) -> Vec<(&'static str, String, ConfigFieldKind)> {
         max_offer_refusals: _,
         agentless_lines: _,
         dispositions: _,
+        numbers: _,
     } = c;
     let crate::retry::RetryPolicy {
         busy: _,
@@ -165,10 +166,36 @@ fn fields(c: &CampaignConfig) -> Vec<(&'static str, String, ConfigFieldKind)> {
         (
             "dispositions",
             format!("{:?}", crate::config::dispositions_spec(&c.dispositions)),
+            T,
+        ),
+        // Which number is dialed and how often: compliance (per-number caps).
+        ("numbers.order", format!("{:?}", c.numbers.order), C),
+        (
+            "numbers.attempts_per_number",
+            format!("{:?}", c.numbers.attempts_per_number),
+            C,
+        ),
+        (
+            "numbers.zone_from_number",
+            format!("{:?}", c.numbers.zone_from_number),
+            C,
+        ),
+        (
+            "numbers.fallback_timezone",
+            format!("{:?}", c.numbers.fallback_timezone),
             C,
         ),
     ]
 }
+
+/// Fields added after configurations were first stored: a stored
+/// configuration without one ran with its default.
+const NEWER_FIELDS: &[&str] = &[
+    "numbers.order",
+    "numbers.attempts_per_number",
+    "numbers.zone_from_number",
+    "numbers.fallback_timezone",
+];
 
 /// The stored text of `c`: `field=value` lines (values hold no newline).
 pub(super) fn config_text(c: &CampaignConfig) -> String {
@@ -187,12 +214,18 @@ pub(super) fn config_text(c: &CampaignConfig) -> String {
 pub(super) fn config_changes(stored: &str, configured: &CampaignConfig) -> Vec<ConfigChange> {
     let mut old: Vec<(&str, &str)> = stored.lines().filter_map(|l| l.split_once('=')).collect();
     let mut changes = Vec::new();
+    let defaults = fields(&CampaignConfig::default());
     for (name, value, kind) in fields(configured) {
         let was = old
             .iter()
             .position(|(n, _)| *n == name)
             .map(|i| old.remove(i).1);
-        if was != Some(value.as_str()) {
+        // A field newer than the stored configuration, left at its default
+        // (which is what the older build did): not a change.
+        let newer_at_default = was.is_none()
+            && NEWER_FIELDS.contains(&name)
+            && defaults.iter().any(|(n, v, _)| *n == name && *v == value);
+        if was != Some(value.as_str()) && !newer_at_default {
             changes.push(ConfigChange {
                 field: name.to_owned(),
                 stored: was.map(str::to_owned),
@@ -237,6 +270,23 @@ mod tests {
         assert_eq!(ch[0].configured.as_deref(), Some("Predictive"));
         assert_eq!(ch[0].kind, ConfigFieldKind::Compliance);
         assert_eq!(ch[2].kind, ConfigFieldKind::Tuning);
+    }
+
+    #[test]
+    fn a_newer_field_missing_from_the_stored_text_is_a_change_only_off_its_default() {
+        let c = CampaignConfig::default();
+        let old: String = config_text(&c)
+            .lines()
+            .filter(|l| !l.starts_with("numbers."))
+            .map(|l| format!("{l}\n"))
+            .collect();
+        assert!(config_changes(&old, &c).is_empty());
+        let mut d = c.clone();
+        d.numbers.attempts_per_number = 2;
+        let ch = config_changes(&old, &d);
+        assert_eq!(ch.len(), 1);
+        assert_eq!(ch[0].field, "numbers.attempts_per_number");
+        assert_eq!(ch[0].stored, None);
     }
 
     #[test]

@@ -1,0 +1,504 @@
+//! Extra numbers: the second, third … numbers of contacts that have several.
+//!
+//! A contact's number #0 is the store's `number` column, so a contact with
+//! one number costs nothing here. The numbers after it live in packed
+//! columns beside the store, one run per contact in contact order:
+//!
+//! | column | per | bytes | holds |
+//! |---|---|---|---|
+//! | `header` | contact, up to the last one with extra numbers | 2 | extra count (4 bits), current number (4), kind of #0 (2), last outcome of #0 (4) |
+//! | `block_start` | 256 contacts of `header` | 4 | index of the block's first extra number |
+//! | `packed` | extra number | 8 | E.164 digits (50 bits), zone (12), kind (2) |
+//! | `state` | extra number | 1 | attempts on it (4 bits, saturating at 15), last outcome (4) |
+//!
+//! So an extra number costs 9 bytes, and a contact that has any costs 2
+//! more (plus 4 bytes per 256 contacts of block offsets): a contact with 3
+//! numbers is its 18 bytes + 20, 10 bytes per extra number. Like the
+//! external-id column, `header` covers only the contacts up to the last one
+//! with extra numbers; every contact past its end has one number. A run's
+//! start is its block's offset plus the extra counts of the contacts before
+//! it in the block (at most 255 nibbles, summed in a tight loop), so nothing
+//! per contact needs 4 bytes.
+//!
+//! Number #0's attempts are not stored: every attempt is on exactly one
+//! number, so #0's are the contact's attempts less those of its extra
+//! numbers. Runs are appended only for the newest contact (imports and
+//! bulk adds go in id order); a number is replaced in place (`fix`).
+//!
+//! E.164 digits are at most 15 (below 2^50); a zone id of an extra number
+//! must be below 4096 ([`MAX_EXTRA_ZONE`]): a campaign interns one id per
+//! distinct zone name, a few hundred in practice.
+
+use crate::state::Outcome;
+use crate::zones::ZoneId;
+
+/// The most numbers a contact has (number #0 and 15 extra ones).
+pub const MAX_NUMBERS: usize = 16;
+
+/// Zone ids an extra number can carry are below this.
+pub const MAX_EXTRA_ZONE: u16 = 1 << 12;
+
+/// Per-number attempts count up to this (then saturate).
+pub const MAX_NUMBER_ATTEMPTS: u8 = 15;
+
+const BLOCK: usize = 256;
+const DIGITS_MASK: u64 = (1 << 50) - 1;
+
+/// What kind of line a number is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+#[repr(u8)]
+pub enum NumberKind {
+    /// Not said (the default).
+    #[default]
+    Other = 0,
+    /// A mobile phone.
+    Mobile = 1,
+    /// A home (landline) phone.
+    Home = 2,
+    /// A work phone.
+    Work = 3,
+}
+
+impl NumberKind {
+    /// All kinds in code order.
+    pub const ALL: [NumberKind; 4] = [
+        NumberKind::Other,
+        NumberKind::Mobile,
+        NumberKind::Home,
+        NumberKind::Work,
+    ];
+
+    /// The kind with code `code` (0..=3).
+    pub fn from_code(code: u8) -> Option<NumberKind> {
+        Self::ALL.get(usize::from(code)).copied()
+    }
+
+    /// The kind's name in lower case (`"mobile"`).
+    pub fn name(self) -> &'static str {
+        match self {
+            NumberKind::Other => "other",
+            NumberKind::Mobile => "mobile",
+            NumberKind::Home => "home",
+            NumberKind::Work => "work",
+        }
+    }
+
+    /// Parses a kind name, case-insensitively; blank is `Other`. Also
+    /// accepts `cell` and `landline`.
+    pub fn from_name(name: &str) -> Option<NumberKind> {
+        let name = name.trim();
+        if name.is_empty() {
+            return Some(NumberKind::Other);
+        }
+        let lower = name.to_ascii_lowercase();
+        match lower.as_str() {
+            "cell" | "cellular" => Some(NumberKind::Mobile),
+            "landline" => Some(NumberKind::Home),
+            _ => Self::ALL.into_iter().find(|k| k.name() == lower),
+        }
+    }
+}
+
+/// One extra number to add to a contact.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ExtraNumber {
+    /// E.164 digits (checked by the number gate before they get here).
+    pub number: u64,
+    /// Its kind.
+    pub kind: NumberKind,
+    /// Its zone (below [`MAX_EXTRA_ZONE`]).
+    pub zone: ZoneId,
+}
+
+/// The per-number state of one extra number.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub(crate) struct NumberState {
+    pub(crate) attempts: u8,
+    pub(crate) outcome: Outcome,
+}
+
+impl NumberState {
+    pub(crate) fn code(self) -> u8 {
+        self.attempts.min(MAX_NUMBER_ATTEMPTS) | (self.outcome as u8) << 4
+    }
+    pub(crate) fn from_code(code: u8) -> NumberState {
+        NumberState {
+            attempts: code & 0xF,
+            outcome: Outcome::from_code(code >> 4).unwrap_or_default(),
+        }
+    }
+}
+
+/// The header of a contact with extra numbers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub(crate) struct Header {
+    pub(crate) extra: u8,
+    pub(crate) current: u8,
+    pub(crate) kind0: NumberKind,
+    pub(crate) outcome0: Outcome,
+}
+
+impl Header {
+    pub(crate) fn code(self) -> u16 {
+        u16::from(self.extra & 0xF)
+            | u16::from(self.current & 0xF) << 4
+            | u16::from(self.kind0 as u8) << 8
+            | u16::from(self.outcome0 as u8 & 0xF) << 10
+    }
+    pub(crate) fn from_code(code: u16) -> Header {
+        Header {
+            extra: (code & 0xF) as u8,
+            current: (code >> 4 & 0xF) as u8,
+            kind0: NumberKind::from_code((code >> 8 & 3) as u8).unwrap_or_default(),
+            outcome0: Outcome::from_code((code >> 10 & 0xF) as u8).unwrap_or_default(),
+        }
+    }
+}
+
+/// The extra numbers of a store's contacts (see the module docs).
+#[derive(Debug, Clone, Default)]
+pub(crate) struct ExtraNumbers {
+    header: Vec<u16>,
+    block_start: Vec<u32>,
+    packed: Vec<u64>,
+    state: Vec<u8>,
+}
+
+fn pack(n: ExtraNumber) -> u64 {
+    (n.number & DIGITS_MASK) | u64::from(n.zone.0 & 0xFFF) << 50 | u64::from(n.kind as u8) << 62
+}
+
+fn unpack(p: u64) -> ExtraNumber {
+    ExtraNumber {
+        number: p & DIGITS_MASK,
+        zone: ZoneId((p >> 50 & 0xFFF) as u16),
+        kind: NumberKind::from_code((p >> 62) as u8).unwrap_or_default(),
+    }
+}
+
+impl ExtraNumbers {
+    /// True if no contact has an extra number or a header.
+    pub(crate) fn is_empty(&self) -> bool {
+        self.header.is_empty()
+    }
+
+    /// The header of contact `i` (the default past the column's end).
+    #[inline]
+    pub(crate) fn header(&self, i: usize) -> Header {
+        self.header
+            .get(i)
+            .map_or_else(Header::default, |&c| Header::from_code(c))
+    }
+
+    /// Contacts covered by the header column.
+    pub(crate) fn covered(&self) -> usize {
+        self.header.len()
+    }
+
+    fn set_header(&mut self, i: usize, h: Header) {
+        self.materialize(i);
+        self.header[i] = h.code();
+    }
+
+    /// Extends the header column to cover contact `i` (with empty headers).
+    fn materialize(&mut self, i: usize) {
+        while self.header.len() <= i {
+            if self.header.len().is_multiple_of(BLOCK) {
+                self.block_start.push(self.packed.len() as u32);
+            }
+            self.header.push(0);
+        }
+    }
+
+    /// The index of contact `i`'s first extra number.
+    #[inline]
+    fn run_start(&self, i: usize) -> usize {
+        let block = i / BLOCK;
+        let base = self.block_start[block] as usize;
+        let from = block * BLOCK;
+        base + self.header[from..i]
+            .iter()
+            .map(|&h| usize::from(h & 0xF))
+            .sum::<usize>()
+    }
+
+    /// The range of contact `i`'s extra numbers in the packed columns.
+    #[inline]
+    fn run(&self, i: usize) -> std::ops::Range<usize> {
+        match self.header.get(i) {
+            Some(&h) if h & 0xF != 0 => {
+                let start = self.run_start(i);
+                start..start + usize::from(h & 0xF)
+            }
+            _ => 0..0,
+        }
+    }
+
+    /// How many extra numbers contact `i` has.
+    #[inline]
+    pub(crate) fn extra_count(&self, i: usize) -> usize {
+        self.header.get(i).map_or(0, |&h| usize::from(h & 0xF))
+    }
+
+    /// Extra number `k` (1-based: number #k) of contact `i`.
+    pub(crate) fn get(&self, i: usize, k: usize) -> Option<(ExtraNumber, NumberState)> {
+        let run = self.run(i);
+        let j = run.start + k.checked_sub(1)?;
+        (j < run.end).then(|| {
+            (
+                unpack(self.packed[j]),
+                NumberState::from_code(self.state[j]),
+            )
+        })
+    }
+
+    /// The extra numbers of contact `i`, in order.
+    pub(crate) fn numbers(
+        &self,
+        i: usize,
+    ) -> impl Iterator<Item = (ExtraNumber, NumberState)> + '_ {
+        let run = self.run(i);
+        run.map(|j| {
+            (
+                unpack(self.packed[j]),
+                NumberState::from_code(self.state[j]),
+            )
+        })
+    }
+
+    /// Appends extra numbers to the newest contact `i` (no contact after it
+    /// may have any). Returns false (nothing changed) when that does not
+    /// hold or the run would pass [`MAX_NUMBERS`].
+    pub(crate) fn append(&mut self, i: usize, numbers: &[ExtraNumber]) -> bool {
+        if numbers.is_empty() {
+            return true;
+        }
+        if self.header.len() > i + 1 {
+            return false;
+        }
+        let mut h = self.header(i);
+        if usize::from(h.extra) + numbers.len() >= MAX_NUMBERS {
+            return false;
+        }
+        self.materialize(i);
+        for n in numbers {
+            self.packed.push(pack(*n));
+            self.state.push(0);
+        }
+        h.extra += numbers.len() as u8;
+        self.set_header(i, h);
+        true
+    }
+
+    /// Sets contact `i`'s kind of #0 (materializing its header when not Other).
+    pub(crate) fn set_kind0(&mut self, i: usize, kind: NumberKind) {
+        let mut h = self.header(i);
+        if h.kind0 == kind {
+            return;
+        }
+        h.kind0 = kind;
+        self.set_header(i, h);
+    }
+
+    /// Sets contact `i`'s current number.
+    pub(crate) fn set_current(&mut self, i: usize, current: u8) {
+        let mut h = self.header(i);
+        if h.current == current {
+            return;
+        }
+        h.current = current;
+        self.set_header(i, h);
+    }
+
+    /// Sets contact `i`'s header fields that change while it is dialed
+    /// (current number, last outcome of #0).
+    pub(crate) fn set_mutable(&mut self, i: usize, current: u8, outcome0: Outcome) {
+        let mut h = self.header(i);
+        if (h.current, h.outcome0) == (current, outcome0) {
+            return;
+        }
+        h.current = current;
+        h.outcome0 = outcome0;
+        self.set_header(i, h);
+    }
+
+    /// Sets the state of extra number `k` (1-based) of contact `i`.
+    pub(crate) fn set_state(&mut self, i: usize, k: usize, s: NumberState) -> bool {
+        let run = self.run(i);
+        let Some(j) = k.checked_sub(1).map(|k| run.start + k) else {
+            return false;
+        };
+        if j >= run.end {
+            return false;
+        }
+        self.state[j] = s.code();
+        true
+    }
+
+    /// Replaces extra number `k` (1-based) of contact `i`; its state is reset.
+    pub(crate) fn replace(&mut self, i: usize, k: usize, n: ExtraNumber) -> bool {
+        let run = self.run(i);
+        let Some(j) = k.checked_sub(1).map(|k| run.start + k) else {
+            return false;
+        };
+        if j >= run.end {
+            return false;
+        }
+        self.packed[j] = pack(n);
+        self.state[j] = 0;
+        true
+    }
+
+    /// Makes room for `contacts` more headers and `numbers` more extra numbers.
+    pub(crate) fn reserve(&mut self, contacts: usize, numbers: usize) {
+        self.header.reserve(contacts);
+        self.block_start.reserve(contacts.div_ceil(BLOCK) + 1);
+        self.packed.reserve(numbers);
+        self.state.reserve(numbers);
+    }
+
+    /// Bytes held (capacity).
+    pub(crate) fn heap_bytes(&self) -> usize {
+        self.header.capacity() * 2
+            + self.block_start.capacity() * 4
+            + self.packed.capacity() * 8
+            + self.state.capacity()
+    }
+
+    /// The columns as persisted: headers, packed numbers, states.
+    pub(crate) fn parts(&self) -> (&[u16], &[u64], &[u8]) {
+        (&self.header, &self.packed, &self.state)
+    }
+
+    /// Rebuilds from persisted columns for a store of `contacts` contacts.
+    pub(crate) fn from_parts(
+        header: Vec<u16>,
+        packed: Vec<u64>,
+        state: Vec<u8>,
+        contacts: usize,
+    ) -> Result<ExtraNumbers, String> {
+        if header.len() > contacts {
+            return Err(format!(
+                "{} number headers for {contacts} contacts",
+                header.len()
+            ));
+        }
+        if packed.len() != state.len() {
+            return Err(format!(
+                "{} extra numbers but {} number states",
+                packed.len(),
+                state.len()
+            ));
+        }
+        let total: usize = header.iter().map(|&h| usize::from(h & 0xF)).sum();
+        if total != packed.len() {
+            return Err(format!(
+                "number headers count {total} extra numbers, {} stored",
+                packed.len()
+            ));
+        }
+        let mut block_start = Vec::with_capacity(header.len().div_ceil(BLOCK));
+        let mut at = 0u32;
+        for (i, &h) in header.iter().enumerate() {
+            if i.is_multiple_of(BLOCK) {
+                block_start.push(at);
+            }
+            at += u32::from(h & 0xF);
+        }
+        Ok(ExtraNumbers {
+            header,
+            block_start,
+            packed,
+            state,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn extra(number: u64, zone: u16, kind: NumberKind) -> ExtraNumber {
+        ExtraNumber {
+            number,
+            kind,
+            zone: ZoneId(zone),
+        }
+    }
+
+    #[test]
+    fn runs_are_found_across_blocks() {
+        let mut x = ExtraNumbers::default();
+        // Contacts 0..600: every third one has i % 4 extra numbers.
+        let mut expected = Vec::new();
+        for i in 0..600usize {
+            let count = if i % 3 == 0 { i % 4 } else { 0 };
+            let numbers: Vec<ExtraNumber> = (0..count)
+                .map(|k| {
+                    extra(
+                        14_155_550_000 + (i * 10 + k) as u64,
+                        (k + 1) as u16,
+                        NumberKind::Mobile,
+                    )
+                })
+                .collect();
+            assert!(x.append(i, &numbers));
+            expected.push(numbers);
+        }
+        for (i, numbers) in expected.iter().enumerate() {
+            assert_eq!(x.extra_count(i), numbers.len());
+            let got: Vec<ExtraNumber> = x.numbers(i).map(|(n, _)| n).collect();
+            assert_eq!(&got, numbers, "contact {i}");
+        }
+        // A state write lands on its own number only.
+        assert!(x.set_state(
+            597,
+            1,
+            NumberState {
+                attempts: 3,
+                outcome: Outcome::Busy
+            }
+        ));
+        assert_eq!(x.get(597, 1).unwrap().1.attempts, 3);
+        assert_eq!(x.get(594, 2).unwrap().1, NumberState::default());
+        let (h, p, s) = x.parts();
+        let back = ExtraNumbers::from_parts(h.to_vec(), p.to_vec(), s.to_vec(), 600).unwrap();
+        for i in 0..600 {
+            assert_eq!(
+                back.numbers(i).collect::<Vec<_>>(),
+                x.numbers(i).collect::<Vec<_>>()
+            );
+        }
+    }
+
+    #[test]
+    fn only_the_newest_contact_takes_numbers() {
+        let mut x = ExtraNumbers::default();
+        assert!(x.append(5, &[extra(49_301_000_001, 0, NumberKind::Home)]));
+        assert!(!x.append(2, &[extra(49_301_000_002, 0, NumberKind::Home)]));
+        let fifteen = vec![extra(49_301_000_003, 0, NumberKind::Work); 15];
+        assert!(!x.append(5, &fifteen), "16 extra numbers are too many");
+        assert_eq!(x.extra_count(5), 1);
+        assert_eq!(x.covered(), 6);
+    }
+
+    #[test]
+    fn packing_round_trips() {
+        let n = extra(999_999_999_999_999, MAX_EXTRA_ZONE - 1, NumberKind::Work);
+        assert_eq!(unpack(pack(n)), n);
+        let h = Header {
+            extra: 15,
+            current: 9,
+            kind0: NumberKind::Mobile,
+            outcome0: Outcome::Declined,
+        };
+        assert_eq!(Header::from_code(h.code()), h);
+        let s = NumberState {
+            attempts: 15,
+            outcome: Outcome::DialFailed,
+        };
+        assert_eq!(NumberState::from_code(s.code()), s);
+        assert_eq!(NumberKind::from_name(" Cell "), Some(NumberKind::Mobile));
+        assert_eq!(NumberKind::from_name("pager"), None);
+    }
+}

@@ -1,0 +1,354 @@
+//! The store's view of a contact's several numbers: number #0 is the
+//! contact's own columns (`number`, `zone`), the others come from the
+//! extra-number columns (`multi`). Everything here is O(1) for a contact
+//! with one number and O(its numbers + 255) for one with several.
+
+use super::*;
+
+impl ContactStore {
+    /// How many numbers a contact has (1 for a contact with one number or
+    /// an invalid record; 0 for an unknown id).
+    #[inline]
+    pub fn number_count(&self, id: ContactId) -> usize {
+        if !self.contains(id) {
+            return 0;
+        }
+        1 + self.extra.extra_count(id.index())
+    }
+
+    /// True if some contact has more than one number (or a number kind).
+    pub fn has_extra_numbers(&self) -> bool {
+        !self.extra.is_empty()
+    }
+
+    /// A contact's number `index` (0 is the first) with its kind, zone and
+    /// per-number state.
+    pub fn number_at(&self, id: ContactId, index: usize) -> Option<ContactNumber> {
+        let i = id.index();
+        if !self.contains(id) {
+            return None;
+        }
+        let header = self.extra.header(i);
+        if index == 0 {
+            let extra: u32 = self
+                .extra
+                .numbers(i)
+                .map(|(_, s)| u32::from(s.attempts))
+                .sum();
+            return Some(ContactNumber {
+                number: self.number[i],
+                kind: header.kind0,
+                zone: ZoneId(self.zone[i]),
+                attempts: u32::from(self.attempts[i]).saturating_sub(extra) as u8,
+                last_outcome: if header.extra == 0 {
+                    self.last_outcome(id).unwrap_or_default()
+                } else {
+                    header.outcome0
+                },
+            });
+        }
+        let (n, s) = self.extra.get(i, index)?;
+        Some(ContactNumber {
+            number: n.number,
+            kind: n.kind,
+            zone: n.zone,
+            attempts: s.attempts,
+            last_outcome: s.outcome,
+        })
+    }
+
+    /// All of a contact's numbers, in order (empty for an unknown id).
+    pub fn numbers_of(&self, id: ContactId) -> Vec<ContactNumber> {
+        (0..self.number_count(id))
+            .filter_map(|k| self.number_at(id, k))
+            .collect()
+    }
+
+    /// The index of the number a contact is on now (the one it is dialed
+    /// on next, or is in a call on); 0 for a contact with one number.
+    #[inline]
+    pub fn current_number(&self, id: ContactId) -> usize {
+        usize::from(self.extra.header(id.index()).current)
+    }
+
+    /// The digits and zone of a contact's number `index` (hot path of the
+    /// guards: no per-number state read).
+    #[inline]
+    pub(crate) fn digits_at(&self, id: ContactId, index: usize) -> Option<(u64, ZoneId)> {
+        let i = id.index();
+        if index == 0 {
+            return Some((*self.number.get(i)?, ZoneId(*self.zone.get(i)?)));
+        }
+        self.extra.get(i, index).map(|(n, _)| (n.number, n.zone))
+    }
+
+    /// Moves a contact to number `index` (which it must have).
+    pub(crate) fn set_current_number(
+        &mut self,
+        id: ContactId,
+        index: usize,
+    ) -> Result<(), StoreError> {
+        let i = self.check(id)?;
+        if index >= self.number_count(id) {
+            return Err(StoreError::NoSuchNumber { contact: id, index });
+        }
+        self.extra.set_current(i, index as u8);
+        Ok(())
+    }
+
+    /// Counts a dial of number `index` (an extra number's attempts; number
+    /// #0's are the contact's less the extra numbers', see `multi`). The
+    /// contact's own attempt is counted by [`ContactStore::add_attempt`].
+    pub(crate) fn count_number_dial(&mut self, id: ContactId, index: usize) {
+        let i = id.index();
+        if index == 0 {
+            return;
+        }
+        if let Some((_, s)) = self.extra.get(i, index) {
+            self.extra.set_state(
+                i,
+                index,
+                NumberState {
+                    attempts: s.attempts.saturating_add(1).min(MAX_NUMBER_ATTEMPTS),
+                    outcome: s.outcome,
+                },
+            );
+        }
+    }
+
+    /// Records the outcome of the attempt on number `index` that just ended.
+    pub(crate) fn end_number_attempt(&mut self, id: ContactId, index: usize, outcome: Outcome) {
+        let i = id.index();
+        if self.extra.extra_count(i) == 0 {
+            return;
+        }
+        if index == 0 {
+            let current = self.extra.header(i).current;
+            self.extra.set_mutable(i, current, outcome);
+        } else if let Some((_, s)) = self.extra.get(i, index) {
+            self.extra.set_state(
+                i,
+                index,
+                NumberState {
+                    attempts: s.attempts,
+                    outcome,
+                },
+            );
+        }
+    }
+
+    /// Adds extra numbers (#1, #2 …) to a contact no later contact has
+    /// extra numbers before (imports and bulk adds go in id order). Each passes the
+    /// number gate; a zone must be below [`MAX_EXTRA_ZONE`]; at most
+    /// [`MAX_NUMBERS`] numbers a contact. Checked whole before anything changes.
+    pub fn push_extra_numbers(
+        &mut self,
+        id: ContactId,
+        numbers: &[ExtraNumber],
+    ) -> Result<(), StoreError> {
+        let i = self.check(id)?;
+        if self.extra.covered() > i + 1 && !numbers.is_empty() {
+            return Err(StoreError::Numbers(
+                "a later contact already has extra numbers",
+            ));
+        }
+        for n in numbers {
+            phone::check_e164(n.number).map_err(StoreError::InvalidNumber)?;
+            if n.zone.0 >= MAX_EXTRA_ZONE {
+                return Err(StoreError::Numbers("zone id of an extra number past 4095"));
+            }
+        }
+        if !self.extra.append(i, numbers) {
+            return Err(StoreError::Numbers("more than 16 numbers for one contact"));
+        }
+        Ok(())
+    }
+
+    /// Makes room for `contacts` more contacts with extra numbers, `numbers`
+    /// extra numbers in all (a bulk load that knows its sizes).
+    pub fn reserve_extra_numbers(&mut self, contacts: usize, numbers: usize) {
+        self.extra.reserve(contacts, numbers);
+    }
+
+    /// Sets the kind of a contact's number #0.
+    pub fn set_first_number_kind(
+        &mut self,
+        id: ContactId,
+        kind: NumberKind,
+    ) -> Result<(), StoreError> {
+        let i = self.check(id)?;
+        self.extra.set_kind0(i, kind);
+        Ok(())
+    }
+
+    /// Gives a contact's number `index` a new number: for an invalid
+    /// record, index 0 is [`ContactStore::fix_number`]; otherwise the number
+    /// is replaced (its per-number state reset), and the contact, which must
+    /// not be bound to a call (`Initial`, `RetryScheduled`, `NotReached` or
+    /// `Blacklisted`), keeps its state — except that a `Blacklisted`
+    /// contact whose number #0 is replaced is checked against `blacklist`
+    /// again. Returns the contact's state.
+    pub fn fix_number_at(
+        &mut self,
+        id: ContactId,
+        index: usize,
+        number: Result<u64, PhoneError>,
+        zone: Option<ZoneId>,
+        blacklist: &Blacklist,
+    ) -> Result<State, StoreError> {
+        let i = self.check(id)?;
+        let state = self.state(id).unwrap_or(State::InvalidRecord);
+        if state == State::InvalidRecord && index == 0 {
+            let to = self.fix_number(id, number, blacklist)?;
+            if let Some(z) = zone {
+                self.zone[i] = z.0;
+            }
+            return Ok(to);
+        }
+        if index >= self.number_count(id) {
+            return Err(StoreError::NoSuchNumber { contact: id, index });
+        }
+        let number = number
+            .and_then(phone::check_e164)
+            .map_err(StoreError::InvalidNumber)?;
+        let fixable = matches!(
+            state,
+            State::Initial | State::RetryScheduled | State::NotReached | State::Blacklisted
+        );
+        if !fixable {
+            return Err(StoreError::IllegalTransition {
+                contact: id,
+                state,
+                trigger: Trigger::FixNumber,
+                to: state,
+            });
+        }
+        if index == 0 {
+            self.number[i] = number;
+            if let Some(z) = zone {
+                self.zone[i] = z.0;
+            }
+            self.index.insert_fixed(id.0, &self.number);
+            if state == State::Blacklisted && !blacklist.contains(number) {
+                self.set_state(id, State::Initial)?;
+                return Ok(State::Initial);
+            }
+            return Ok(state);
+        }
+        let (old, _) = self.extra.get(i, index).expect("index checked");
+        let zone = zone.unwrap_or(old.zone);
+        if zone.0 >= MAX_EXTRA_ZONE {
+            return Err(StoreError::Numbers("zone id of an extra number past 4095"));
+        }
+        self.extra.replace(
+            i,
+            index,
+            ExtraNumber {
+                number,
+                kind: old.kind,
+                zone,
+            },
+        );
+        Ok(state)
+    }
+
+    // --- Persistence ---
+
+    /// The number columns as persisted: headers, packed extra numbers, states.
+    pub(crate) fn number_parts(&self) -> (&[u16], &[u64], &[u8]) {
+        self.extra.parts()
+    }
+
+    /// The state of a contact's numbers as the journal keeps it: the
+    /// header code and one state byte per extra number.
+    pub(crate) fn number_state_codes(&self, id: ContactId) -> (u16, Vec<u8>) {
+        let i = id.index();
+        let header = self.extra.header(i).code();
+        let states = self.extra.numbers(i).map(|(_, s)| s.code()).collect();
+        (header, states)
+    }
+
+    /// Overwrites a contact's number state (journal replay): the mutable
+    /// part of the header and the extra numbers' state bytes.
+    pub(crate) fn restore_number_state(
+        &mut self,
+        id: ContactId,
+        header: u16,
+        states: &[u8],
+    ) -> Result<(), StoreError> {
+        let i = self.check(id)?;
+        let h = multi::Header::from_code(header);
+        if states.len() != self.extra.extra_count(i) || usize::from(h.current) > states.len() {
+            return Err(StoreError::Numbers("number state does not fit the contact"));
+        }
+        self.extra.set_mutable(i, h.current, h.outcome0);
+        for (k, &code) in states.iter().enumerate() {
+            self.extra.set_state(i, k + 1, NumberState::from_code(code));
+        }
+        Ok(())
+    }
+
+    /// Replaces a number at `index` exactly as journaled (replay of
+    /// [`ContactStore::fix_number_at`] for a contact with a valid number).
+    pub(crate) fn restore_number_at(
+        &mut self,
+        id: ContactId,
+        index: usize,
+        number: u64,
+        zone: ZoneId,
+    ) -> Result<(), StoreError> {
+        let i = self.check(id)?;
+        if index == 0 {
+            self.number[i] = number;
+            self.zone[i] = zone.0;
+            self.index.insert_fixed(id.0, &self.number);
+            return Ok(());
+        }
+        let (old, _) = self
+            .extra
+            .get(i, index)
+            .ok_or(StoreError::NoSuchNumber { contact: id, index })?;
+        self.extra.replace(
+            i,
+            index,
+            ExtraNumber {
+                number,
+                kind: old.kind,
+                zone,
+            },
+        );
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_extra_number_costs_at_most_10_bytes() {
+        let n = 10_000usize;
+        let numbers: Vec<u64> = (0..n as u64).map(|i| 49_300_000_000 + i).collect();
+        let bl = Blacklist::new();
+        let mut one = ContactStore::new();
+        one.extend_numbers(&numbers, 0, ZoneId(0), &bl).unwrap();
+        let mut three = ContactStore::new();
+        three.extend_numbers(&numbers, 0, ZoneId(0), &bl).unwrap();
+        three.reserve_extra_numbers(n, 2 * n);
+        for i in 0..n as u32 {
+            let extra = [1u64, 2].map(|k| ExtraNumber {
+                number: 49_310_000_000 + u64::from(i) * 2 + k,
+                kind: NumberKind::Mobile,
+                zone: ZoneId(0),
+            });
+            three.push_extra_numbers(ContactId(i), &extra).unwrap();
+        }
+        let per_extra = (three.column_bytes() - one.column_bytes()) as f64 / (2 * n) as f64;
+        assert!(per_extra <= 10.01, "{per_extra} bytes an extra number");
+        assert_eq!(three.number_count(ContactId(9_999)), 3);
+        assert_eq!(
+            three.number_at(ContactId(9_999), 2).map(|x| x.number),
+            Some(49_310_000_000 + 9_999 * 2 + 2)
+        );
+    }
+}
