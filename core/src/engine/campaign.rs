@@ -84,6 +84,7 @@ mod inflight;
 pub mod lookup;
 mod queries;
 mod rows;
+mod rules;
 mod selection;
 mod setup;
 mod timers;
@@ -187,6 +188,8 @@ pub struct Campaign {
     durable: Option<Box<durable::Durable>>,
     /// Recovery's scratch space (due times, live flags) until the queues are rebuilt.
     replay: durable::Replay,
+    /// The calling rules, when loaded (see `rules`).
+    rules: Option<Box<rules::Rules>>,
 }
 
 impl Campaign {
@@ -221,6 +224,7 @@ impl Campaign {
             pacing: Pacing::new(pacer),
             durable: None,
             replay: durable::Replay::default(),
+            rules: None,
         })
     }
 

@@ -79,7 +79,7 @@ impl Campaign {
         match fact {
             Fact::Dialed => {
                 c.metrics.dials += 1;
-                if self.config.retry.max_attempts_per_24h > 0 {
+                if self.dial_memory_ms() > 0 {
                     let number = self.store.number(id).unwrap_or(0);
                     self.history
                         .recent_dials

@@ -111,6 +111,9 @@ impl Campaign {
             }
         }
         w.section(*b"RECD", &rd)?;
+        if let Some(rules) = self.rules() {
+            w.section(*b"RULE", rules.text.as_bytes())?;
+        }
         w.finish()
     }
 }
@@ -256,6 +259,12 @@ impl Campaign {
             for _ in 0..count {
                 times.push(rd.u64()?);
             }
+        }
+        // Optional: only a campaign with calling rules has it.
+        if let Some(text) = snap.section(*b"RULE") {
+            let text = std::str::from_utf8(text).map_err(|_| "section RULE not UTF-8")?;
+            let set = crate::rules::RuleSet::parse(text).map_err(|e| e.to_string())?;
+            self.install_rules(set);
         }
         Ok(())
     }

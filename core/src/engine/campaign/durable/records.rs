@@ -36,6 +36,10 @@ pub(super) const CALL_OPERATOR: u8 = 15;
 /// A contact held back instead of dialed, and why (`reason u8, id u32`,
 /// see [`crate::records::HoldReason`]); only the attempt records read it.
 pub(super) const HELD_BACK: u8 = 16;
+/// The calling rules loaded (`Campaign::load_rules`): `len u32, text`, the
+/// rule file's text as given; replay parses and installs it again. (17 is
+/// the replica's, 18 the multi-number contacts'.)
+pub(super) const RULES: u8 = 19;
 
 /// Contact rows per journal record.
 pub(super) const ROWS_PER_RECORD: usize = 1 << 20;
@@ -275,6 +279,10 @@ pub(crate) fn decode_seen(payload: &[u8]) -> Result<Vec<Seen>, String> {
                 c.take(12)?;
             }
             OPERATOR_ADDED => {}
+            RULES => {
+                let len = c.u32()? as usize;
+                c.take(len)?;
+            }
             // Variable-size kinds (and kinds this reader does not use)
             // take the rest of the record.
             _ => {
@@ -322,6 +330,15 @@ impl Campaign {
         if let Some(d) = self.durable.as_deref_mut() {
             d.batch.extend_from_slice(&[HELD_BACK, reason as u8]);
             d.batch.extend_from_slice(&id.0.to_le_bytes());
+        }
+    }
+
+    /// Journals the text of calling rules just loaded.
+    pub(in crate::engine::campaign) fn journal_rules(&mut self, text: &str) {
+        if let Some(d) = self.durable.as_deref_mut() {
+            d.batch.push(RULES);
+            d.batch.extend_from_slice(&(text.len() as u32).to_le_bytes());
+            d.batch.extend_from_slice(text.as_bytes());
         }
     }
 
@@ -895,6 +912,12 @@ impl Campaign {
             HELD_BACK => {
                 // Only the attempt records read it; it changes no state.
                 c.take(5)?;
+            }
+            RULES => {
+                let len = c.u32()? as usize;
+                let text = std::str::from_utf8(c.take(len)?).map_err(|_| "rules not UTF-8")?;
+                let set = crate::rules::RuleSet::parse(text).map_err(|e| e.to_string())?;
+                self.install_rules(set);
             }
             CONFIG => {
                 let text = std::str::from_utf8(c.rest()).map_err(|_| "configuration not UTF-8")?;
