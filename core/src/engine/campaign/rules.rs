@@ -78,7 +78,9 @@ impl Campaign {
     fn rekey_queue(&mut self) {
         let n = self.store.len();
         self.queue.ensure_contacts(n);
-        let queued: Vec<u32> = (0..n as u32).filter(|&id| self.queue.is_marked(id)).collect();
+        let queued: Vec<u32> = (0..n as u32)
+            .filter(|&id| self.queue.is_marked(id))
+            .collect();
         self.queue.clear();
         self.zone_timers = Wheel::with_keys(1, self.now_ms);
         for id in queued {

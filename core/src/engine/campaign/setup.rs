@@ -120,8 +120,7 @@ impl Campaign {
             let i = id as usize;
             if self.store.states()[i] == State::Initial as u8 {
                 let key = self.queue_key(i);
-                self.queue
-                    .push_initial(id, self.store.priorities()[i], key);
+                self.queue.push_initial(id, self.store.priorities()[i], key);
             }
         }
     }

@@ -337,7 +337,8 @@ impl Campaign {
     pub(in crate::engine::campaign) fn journal_rules(&mut self, text: &str) {
         if let Some(d) = self.durable.as_deref_mut() {
             d.batch.push(RULES);
-            d.batch.extend_from_slice(&(text.len() as u32).to_le_bytes());
+            d.batch
+                .extend_from_slice(&(text.len() as u32).to_le_bytes());
             d.batch.extend_from_slice(text.as_bytes());
         }
     }
