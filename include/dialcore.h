@@ -1910,6 +1910,18 @@ dc_status dc_import_rows_bad(const struct dc_import_rows *rows,
  */
 void dc_import_rows_free(struct dc_import_rows *rows);
 
+/**
+ * Loads calling rules from the rule file at `path` (UTF-8), replacing any
+ * loaded before.
+ */
+dc_status dc_campaign_load_rules_file(struct dc_campaign *campaign, const char *path);
+
+/**
+ * Loads calling rules from memory (`len` bytes of UTF-8 TOML at `data`),
+ * as `dc_campaign_load_rules_file`.
+ */
+dc_status dc_campaign_load_rules(struct dc_campaign *campaign, const uint8_t *data, size_t len);
+
 #ifdef __cplusplus
 }  // extern "C"
 #endif  // __cplusplus

@@ -1947,6 +1947,8 @@ pub use bulk::*;
 pub use durable::*;
 mod lookup;
 pub use lookup::*;
+mod rules;
+pub use rules::*;
 
 /// Hooks for the Rust tests of this crate; not part of the C API.
 #[doc(hidden)]
