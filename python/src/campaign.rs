@@ -1031,6 +1031,29 @@ impl Campaign {
         Ok(ImportReport::from_core(report.map_err(import_err)?))
     }
 
+    /// Loads calling rules (TOML: hours, day bans, holidays and per-number
+    /// caps by region; see the README) from `text` or from the file at
+    /// `path`, replacing any loaded before. A bad file raises
+    /// `InvalidConfig` naming its line and field (also as `.line`,
+    /// `.field`) and changes nothing (see `rules`).
+    #[pyo3(signature = (text=None, *, path=None))]
+    fn load_rules(
+        &self,
+        py: Python<'_>,
+        text: Option<String>,
+        path: Option<std::path::PathBuf>,
+    ) -> PyResult<()> {
+        let text = crate::rules::rules_text(text, path)?;
+        let result = self.with(py, false, |e| e.load_rules(&text))?;
+        result.map_err(|e| crate::rules::rules_err(py, e))
+    }
+
+    /// The text of the loaded calling rules, or None.
+    #[getter]
+    fn rules(&self, py: Python<'_>) -> PyResult<Option<String>> {
+        self.with(py, false, |e| e.rules().map(|r| r.text.clone()))
+    }
+
     /// Adds an operator (logged out until `Event.operator_login`); returns its id.
     fn add_operator(&self, py: Python<'_>) -> PyResult<u32> {
         self.with(py, false, |e| e.add_operator().0)
