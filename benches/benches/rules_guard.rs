@@ -24,7 +24,9 @@ use dialcore::{CallId, Campaign, CampaignConfig, Command, Event, Mode};
 
 const CONTACTS: usize = 200_000;
 const BATCH: usize = 100;
-const AREA_CODES: [u64; 14] = [212, 305, 312, 415, 602, 713, 808, 902, 205, 601, 504, 405, 800, 617];
+const AREA_CODES: [u64; 14] = [
+    212, 305, 312, 415, 602, 713, 808, 902, 205, 601, 504, 405, 800, 617,
+];
 /// Wednesday 2026-03-04 17:00 UTC.
 const START: u64 = 1_772_643_600_000;
 
@@ -83,7 +85,9 @@ impl Harness {
                 })
                 .collect();
             for call in calls {
-                self.campaign.handle(Event::Rejected(call), self.now).unwrap();
+                self.campaign
+                    .handle(Event::Rejected(call), self.now)
+                    .unwrap();
             }
             self.now += 3_000;
         }
@@ -99,7 +103,9 @@ fn rules_guard(c: &mut Criterion) {
     group.sample_size(20);
     group.throughput(Throughput::Elements(BATCH as u64));
     group.bench_function("no_rules", |b| b.iter_custom(|iters| plain.measure(iters)));
-    group.bench_function("us_example", |b| b.iter_custom(|iters| ruled.measure(iters)));
+    group.bench_function("us_example", |b| {
+        b.iter_custom(|iters| ruled.measure(iters))
+    });
     group.finish();
 }
 

@@ -412,3 +412,47 @@ fn rules_survive_a_restart_through_the_journal_and_a_snapshot() {
         "after a snapshot"
     );
 }
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(64))]
+    /// `Schedule::status_at` is exact: the answer holds on `[now, until)`
+    /// (sampled every minute and just before `until`) and differs at `until`.
+    #[test]
+    fn schedule_status_holds_until_it_says(
+        hours in proptest::sample::select(vec![
+            "Mon-Fri 08:00-21:00; Sat 09:00-17:00",
+            "Mon-Sun 01:30-03:00",
+            "Sun 00:00-24:00",
+            "always",
+        ]),
+        holiday in 0i64..10,
+        len in 0i64..3,
+        zone in proptest::sample::select(vec![
+            "America/New_York", "America/Chicago", "America/Phoenix", "Pacific/Honolulu", "Europe/Berlin",
+        ]),
+        start_day in proptest::sample::select(vec![(3i8, 4i8), (3, 25), (10, 21), (10, 28)]),
+        offset_min in 0u64..(10 * 24 * 60),
+    ) {
+        let (m, d) = start_day;
+        let first = date(2026, m, d).checked_add(jiff::Span::new().days(holiday)).unwrap();
+        let last = first.checked_add(jiff::Span::new().days(len)).unwrap();
+        let text = format!("[campaign]\nhours = \"{hours}\"\nholidays = [\"{first}..{last}\"]\n");
+        let set = RuleSet::parse(&text).unwrap();
+        let schedule = set.compile(&WeeklyWindow::always(), dialcore::rules::RuleMask(0));
+        let tz = TimeZone::get(zone).unwrap();
+        let now = ms_of(date(2026, m, d).at(0, 0, 0, 0).in_tz("UTC").unwrap().timestamp()) + offset_min * MIN + 17_000;
+        let s = schedule.status_at(&tz, now);
+        let reference = |t: u64| open_by_reference(&set, &WeeklyWindow::always(), 4930123456, zone, t);
+        prop_assert_eq!(s.open, reference(now));
+        let end = s.until_ms.min(now + 20 * DAY);
+        let mut t = now;
+        while t < end {
+            prop_assert_eq!(reference(t), s.open, "changed at {} before until {}", t, s.until_ms);
+            t += MIN;
+        }
+        if s.until_ms < now + 20 * DAY {
+            prop_assert_eq!(reference(s.until_ms - 1), s.open);
+            prop_assert_ne!(reference(s.until_ms), s.open, "no change at until {}", s.until_ms);
+        }
+    }
+}
