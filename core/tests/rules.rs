@@ -456,3 +456,27 @@ proptest! {
         }
     }
 }
+
+#[test]
+fn a_held_dial_is_withdrawn_when_its_rule_closes_before_it_is_handed_out() {
+    // The gate asks the rules again: a Dial made at 19:59 New York time and
+    // handed out at 20:00 under a Florida-style 08:00-20:00 rule is refused.
+    let rules = "[regions.US-FL]\nhours = \"Mon-Sun 08:00-20:00\"\n";
+    let mut c = one_contact_campaign("+1 305 555 0104", "America/New_York", rules, "always");
+    let t = at("America/New_York", 2026, 3, 4, 19, 59);
+    let cmds = poll(&mut c, t);
+    let dial = cmds
+        .iter()
+        .find(|cmd| matches!(cmd, Command::Dial { .. }))
+        .expect("dialed at 19:59")
+        .clone();
+    assert!(
+        c.recheck(&dial, t + 30 * SEC).unwrap(),
+        "still open at 19:59:30"
+    );
+    assert!(
+        !c.recheck(&dial, at("America/New_York", 2026, 3, 4, 20, 0))
+            .unwrap(),
+        "closed at 20:00"
+    );
+}
