@@ -27,6 +27,7 @@ struct Cached {
 #[derive(Debug, Clone)]
 pub struct RuleSlots {
     by_key: HashMap<(u16, usize, usize), u16>,
+    by_explicit: HashMap<(u16, Region), u16>,
     slots: Vec<(ZoneId, u32)>,
     schedules: Vec<Schedule>,
     by_mask: HashMap<RuleMask, u32>,
@@ -38,6 +39,7 @@ impl RuleSlots {
     pub fn new() -> Self {
         RuleSlots {
             by_key: HashMap::new(),
+            by_explicit: HashMap::new(),
             slots: vec![(ZoneId::DEFAULT, 0)],
             schedules: vec![Schedule::from_rule(
                 &WeeklyWindow::never(),
@@ -61,6 +63,40 @@ impl RuleSlots {
         if let Some(&s) = self.by_key.get(&key) {
             return s;
         }
+        let id = self.intern(set, window, zone, regions);
+        if id != 0 {
+            self.by_key.insert(key, id);
+        }
+        id
+    }
+
+    /// The slot of a contact in `zone` whose region was given explicitly
+    /// (it replaces the regions of its number).
+    pub fn slot_for_region(
+        &mut self,
+        set: &RuleSet,
+        window: &WeeklyWindow,
+        zone: ZoneId,
+        region: Region,
+    ) -> u16 {
+        if let Some(&s) = self.by_explicit.get(&(zone.0, region)) {
+            return s;
+        }
+        let id = self.intern(set, window, zone, &[region]);
+        if id != 0 {
+            self.by_explicit.insert((zone.0, region), id);
+        }
+        id
+    }
+
+    /// A new slot for (zone, the rules of `regions`); 0 when full.
+    fn intern(
+        &mut self,
+        set: &RuleSet,
+        window: &WeeklyWindow,
+        zone: ZoneId,
+        regions: &[Region],
+    ) -> u16 {
         let Ok(id) = u16::try_from(self.slots.len()) else {
             return 0;
         };
@@ -76,7 +112,6 @@ impl RuleSlots {
         };
         self.slots.push((zone, schedule));
         self.cache.push(None);
-        self.by_key.insert(key, id);
         id
     }
 

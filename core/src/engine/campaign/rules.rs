@@ -9,6 +9,10 @@
 //! parked contacts. The rules apply on top of the campaign's calling window
 //! and its `max_attempts_per_24h`: the most restrictive of all wins.
 //!
+//! A host may set a contact's region explicitly ([`Campaign::set_contact_region`]),
+//! which replaces the regions of its number (kept with the rules state,
+//! journaled, in snapshots).
+//!
 //! Loading rules (again) re-keys the queue: every queued contact is queued
 //! again under its new slot, in id order within its priority (due retries
 //! lose their relative due order, nothing else changes), and every slot is
@@ -20,15 +24,18 @@ use std::path::Path;
 
 use super::*;
 use crate::compliance::rules::slots::RuleSlots;
-use crate::nanp;
+use crate::nanp::{self, Region};
 use crate::rules::{RuleSet, RulesError};
 use crate::window::WindowStatus;
 
-/// The loaded rules and their slots.
-#[derive(Debug, Clone)]
+/// The loaded rules and their slots, and the regions set per contact.
+#[derive(Debug, Clone, Default)]
 pub(super) struct Rules {
-    pub(super) set: RuleSet,
+    pub(super) set: Option<RuleSet>,
     pub(super) slots: RuleSlots,
+    /// Regions given explicitly (`Campaign::set_contact_region`), which
+    /// replace the regions of the contact's number.
+    pub(super) explicit: HashMap<u32, Region>,
 }
 
 impl Campaign {
@@ -61,16 +68,66 @@ impl Campaign {
 
     /// The loaded calling rules, if any.
     pub fn rules(&self) -> Option<&RuleSet> {
-        self.rules.as_ref().map(|r| &r.set)
+        self.rules.as_ref().and_then(|r| r.set.as_ref())
+    }
+
+    /// Sets the region of a contact explicitly (a host that knows the
+    /// customer's state better than the area code does: a ported mobile, a
+    /// region column), or `None` to go back to the number's regions. The
+    /// contact's rules follow it from now on: the guard and the gate use
+    /// them at once; a contact already queued stays in its old slot's queue
+    /// until selection meets it there (O(1): no re-keying), then moves to
+    /// its new slot if that is closed. Journaled.
+    pub fn set_contact_region(
+        &mut self,
+        contact: ContactId,
+        region: Option<Region>,
+    ) -> Result<(), EngineError> {
+        if contact.index() >= self.store.len() {
+            return Err(EngineError::UnknownContact(contact));
+        }
+        self.journal_contact_region(contact.0, region);
+        self.apply_contact_region(contact.0, region);
+        self.poll_due = true;
+        self.journal_commit();
+        Ok(())
+    }
+
+    /// The region set explicitly for a contact, if any.
+    pub fn contact_region(&self, contact: ContactId) -> Option<Region> {
+        self.rules.as_ref()?.explicit.get(&contact.0).copied()
+    }
+
+    /// Records an explicit region (live or replayed).
+    pub(super) fn apply_contact_region(&mut self, id: u32, region: Option<Region>) {
+        let rules = self.rules.get_or_insert_with(Box::default);
+        match region {
+            Some(r) => {
+                rules.explicit.insert(id, r);
+            }
+            None => {
+                rules.explicit.remove(&id);
+            }
+        }
+    }
+
+    /// The explicit regions, sorted by contact (for snapshots).
+    pub(super) fn explicit_regions(&self) -> Vec<(u32, Region)> {
+        let mut v: Vec<(u32, Region)> = self
+            .rules
+            .as_ref()
+            .map(|r| r.explicit.iter().map(|(&k, &v)| (k, v)).collect())
+            .unwrap_or_default();
+        v.sort_unstable();
+        v
     }
 
     /// Installs a parsed set (live, or replayed from the journal or a
     /// snapshot) and re-keys the selection queue.
     pub(super) fn install_rules(&mut self, set: RuleSet) {
-        self.rules = Some(Box::new(Rules {
-            set,
-            slots: RuleSlots::new(),
-        }));
+        let rules = self.rules.get_or_insert_with(Box::default);
+        rules.set = Some(set);
+        rules.slots = RuleSlots::new();
         self.rekey_queue();
     }
 
@@ -101,9 +158,20 @@ impl Campaign {
         let Some(rules) = self.rules.as_deref_mut() else {
             return zone;
         };
+        let Some(set) = rules.set.as_ref() else {
+            return zone;
+        };
+        if let Some(&region) = rules.explicit.get(&(i as u32)) {
+            return rules.slots.slot_for_region(
+                set,
+                &self.config.calling_window,
+                ZoneId(zone),
+                region,
+            );
+        }
         let number = self.store.numbers()[i];
         rules.slots.slot(
-            &rules.set,
+            set,
             &self.config.calling_window,
             ZoneId(zone),
             nanp::regions(number),
@@ -113,10 +181,10 @@ impl Campaign {
     /// Open or closed now for queue key `key`, and until when.
     pub(super) fn key_status(&mut self, key: u16, now: u64) -> WindowStatus {
         match self.rules.as_deref_mut() {
-            None => self
+            Some(rules) if rules.set.is_some() => rules.slots.status(&self.zones, key, now),
+            _ => self
                 .windows
                 .status(&self.config.calling_window, &self.zones, ZoneId(key), now),
-            Some(rules) => rules.slots.status(&self.zones, key, now),
         }
     }
 
@@ -128,14 +196,14 @@ impl Campaign {
         } else {
             0
         };
-        let rules = self.rules.as_ref().map_or(0, |r| r.set.longest_cap_ms());
+        let rules = self.rules().map_or(0, |r| r.longest_cap_ms());
         campaign.max(rules)
     }
 
     /// The rules' caps for a dial now to `number` (queue key `key`): `None`
     /// when every cap has room, else the first instant they all do.
     pub(super) fn rule_caps_free_at(&self, number: u64, key: u16, now: u64) -> Option<u64> {
-        let rules = self.rules.as_deref()?;
+        let rules = self.rules.as_deref().filter(|r| r.set.is_some())?;
         let schedule = rules.slots.schedule(key);
         if schedule.caps().is_empty() {
             return None;
@@ -147,7 +215,7 @@ impl Campaign {
     /// The rules' caps for a dial placed at `now` (already counted): true
     /// while no cap is exceeded.
     pub(super) fn rule_caps_hold_after_dial(&self, number: u64, key: u16, now: u64) -> bool {
-        let Some(rules) = self.rules.as_deref() else {
+        let Some(rules) = self.rules.as_deref().filter(|r| r.set.is_some()) else {
             return true;
         };
         let schedule = rules.slots.schedule(key);

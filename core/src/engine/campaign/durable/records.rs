@@ -36,10 +36,14 @@ pub(super) const CALL_OPERATOR: u8 = 15;
 /// A contact held back instead of dialed, and why (`reason u8, id u32`,
 /// see [`crate::records::HoldReason`]); only the attempt records read it.
 pub(super) const HELD_BACK: u8 = 16;
-/// The calling rules loaded (`Campaign::load_rules`): `len u32, text`, the
-/// rule file's text as given; replay parses and installs it again. (17 is
-/// the replica's, 18 the multi-number contacts'.)
+/// Calling rules (17 is the replica's, 18 the multi-number contacts'):
+/// `sub u8` then, for [`RULES_TEXT`], `len u32, text` (the rule file as
+/// `Campaign::load_rules` was given it; replay parses and installs it
+/// again), for [`RULES_REGION`], `id u32, region [u8; 4]` (an explicit
+/// region, all zero for none).
 pub(super) const RULES: u8 = 19;
+const RULES_TEXT: u8 = 1;
+const RULES_REGION: u8 = 2;
 
 /// Contact rows per journal record.
 pub(super) const ROWS_PER_RECORD: usize = 1 << 20;
@@ -279,10 +283,16 @@ pub(crate) fn decode_seen(payload: &[u8]) -> Result<Vec<Seen>, String> {
                 c.take(12)?;
             }
             OPERATOR_ADDED => {}
-            RULES => {
-                let len = c.u32()? as usize;
-                c.take(len)?;
-            }
+            RULES => match c.u8()? {
+                RULES_TEXT => {
+                    let len = c.u32()? as usize;
+                    c.take(len)?;
+                }
+                RULES_REGION => {
+                    c.take(8)?;
+                }
+                other => return Err(format!("unknown rules record {other}")),
+            },
             // Variable-size kinds (and kinds this reader does not use)
             // take the rest of the record.
             _ => {
@@ -333,10 +343,23 @@ impl Campaign {
         }
     }
 
+    /// Journals a contact's explicit region (or its removal).
+    pub(in crate::engine::campaign) fn journal_contact_region(
+        &mut self,
+        id: u32,
+        region: Option<crate::nanp::Region>,
+    ) {
+        if let Some(d) = self.durable.as_deref_mut() {
+            d.batch.extend_from_slice(&[RULES, RULES_REGION]);
+            d.batch.extend_from_slice(&id.to_le_bytes());
+            d.batch.extend_from_slice(&region_bytes(region));
+        }
+    }
+
     /// Journals the text of calling rules just loaded.
     pub(in crate::engine::campaign) fn journal_rules(&mut self, text: &str) {
         if let Some(d) = self.durable.as_deref_mut() {
-            d.batch.push(RULES);
+            d.batch.extend_from_slice(&[RULES, RULES_TEXT]);
             d.batch
                 .extend_from_slice(&(text.len() as u32).to_le_bytes());
             d.batch.extend_from_slice(text.as_bytes());
@@ -914,12 +937,20 @@ impl Campaign {
                 // Only the attempt records read it; it changes no state.
                 c.take(5)?;
             }
-            RULES => {
-                let len = c.u32()? as usize;
-                let text = std::str::from_utf8(c.take(len)?).map_err(|_| "rules not UTF-8")?;
-                let set = crate::rules::RuleSet::parse(text).map_err(|e| e.to_string())?;
-                self.install_rules(set);
-            }
+            RULES => match c.u8()? {
+                RULES_TEXT => {
+                    let len = c.u32()? as usize;
+                    let text = std::str::from_utf8(c.take(len)?).map_err(|_| "rules not UTF-8")?;
+                    let set = crate::rules::RuleSet::parse(text).map_err(|e| e.to_string())?;
+                    self.install_rules(set);
+                }
+                RULES_REGION => {
+                    let id = c.u32()?;
+                    let region = region_from_bytes(c.take(4)?)?;
+                    self.apply_contact_region(id, region);
+                }
+                other => return Err(format!("unknown rules record {other}")),
+            },
             CONFIG => {
                 let text = std::str::from_utf8(c.rest()).map_err(|_| "configuration not UTF-8")?;
                 self.replay.config = Some(text.to_owned());
@@ -1027,5 +1058,32 @@ fn encode_bulk_row(store: &ContactStore, id: ContactId, b: &mut Vec<u8>) {
             b.extend_from_slice(raw.as_bytes());
         }
         None => b.push(0),
+    }
+}
+
+/// An optional region as 4 bytes (country, subdivision; zeros for none).
+pub(in crate::engine::campaign) fn region_bytes(region: Option<crate::nanp::Region>) -> [u8; 4] {
+    match region {
+        None => [0; 4],
+        Some(r) => {
+            let c = r.country_code().as_bytes();
+            let s = r.subdivision_code().map_or(&[0u8, 0][..], str::as_bytes);
+            [c[0], c[1], s[0], s[1]]
+        }
+    }
+}
+
+/// The inverse of [`region_bytes`].
+pub(in crate::engine::campaign) fn region_from_bytes(
+    b: &[u8],
+) -> Result<Option<crate::nanp::Region>, String> {
+    match b {
+        [0, 0, 0, 0] => Ok(None),
+        [c0, c1, 0, 0] => Ok(Some(crate::nanp::Region::country([*c0, *c1]))),
+        [c0, c1, s0, s1] => Ok(Some(crate::nanp::Region::subdivision(
+            [*c0, *c1],
+            [*s0, *s1],
+        ))),
+        _ => Err("bad region bytes".to_owned()),
     }
 }
