@@ -1922,6 +1922,16 @@ dc_status dc_campaign_load_rules_file(struct dc_campaign *campaign, const char *
  */
 dc_status dc_campaign_load_rules(struct dc_campaign *campaign, const uint8_t *data, size_t len);
 
+/**
+ * Sets a contact's region explicitly (`"US-TX"`, `"CA-ON"`, `"JM"`),
+ * replacing the regions of its number for the calling rules; NULL goes
+ * back to the number's. A bad region is `DC_STATUS_INVALID_ARGUMENT`
+ * naming it, an unknown contact `DC_STATUS_UNKNOWN_CONTACT`. Journaled.
+ */
+dc_status dc_campaign_set_contact_region(struct dc_campaign *campaign,
+                                         uint32_t contact,
+                                         const char *region);
+
 #ifdef __cplusplus
 }  // extern "C"
 #endif  // __cplusplus

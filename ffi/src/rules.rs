@@ -9,7 +9,7 @@
 
 use std::ffi::c_char;
 
-use crate::{dc_campaign, dc_status, req_str, run, slice, with_campaign, Fail};
+use crate::{dc_campaign, dc_status, opt_str, req_str, run, slice, with_campaign, Fail};
 
 fn rules_fail(e: engine::rules::RulesError) -> Fail {
     Fail::new(dc_status::InvalidArgument, e)
@@ -60,6 +60,33 @@ pub unsafe extern "C" fn dc_campaign_load_rules(
         unsafe {
             with_campaign(campaign, |inner| {
                 inner.campaign.load_rules(text).map_err(rules_fail)
+            })
+        }
+    })
+}
+
+/// Sets a contact's region explicitly (`"US-TX"`, `"CA-ON"`, `"JM"`),
+/// replacing the regions of its number for the calling rules; NULL goes
+/// back to the number's. A bad region is `DC_STATUS_INVALID_ARGUMENT`
+/// naming it, an unknown contact `DC_STATUS_UNKNOWN_CONTACT`. Journaled.
+#[no_mangle]
+pub unsafe extern "C" fn dc_campaign_set_contact_region(
+    campaign: *mut dc_campaign,
+    contact: u32,
+    region: *const c_char,
+) -> dc_status {
+    run(|| {
+        // SAFETY: NUL-terminated string or NULL per the contract.
+        let region = unsafe { opt_str(region, "region") }?
+            .map(engine::nanp::Region::parse)
+            .transpose()
+            .map_err(Fail::invalid)?;
+        // SAFETY: the campaign pointer per the contract.
+        unsafe {
+            with_campaign(campaign, |inner| {
+                Ok(inner
+                    .campaign
+                    .set_contact_region(engine::ContactId(contact), region)?)
             })
         }
     })

@@ -144,3 +144,62 @@ fn loaded_rules_hold_dials_back() {
     // SAFETY: a live campaign, freed once.
     unsafe { dc_campaign_free(c) };
 }
+
+#[test]
+fn an_explicit_region_moves_a_contact_under_other_rules() {
+    let c = campaign();
+    let phone = CString::new("+1 212 555 0100").unwrap();
+    let mut id = 0;
+    // SAFETY: valid pointers.
+    unsafe {
+        assert_eq!(
+            dc_campaign_add_contact(c, phone.as_ptr(), ptr::null(), ptr::null(), 0, &mut id),
+            dc_status::Ok
+        );
+        let mut op = 0;
+        assert_eq!(dc_campaign_add_operator(c, &mut op), dc_status::Ok);
+        for kind in [dc_event_kind::OperatorLogin, dc_event_kind::OperatorReady] {
+            let ev = dc_event {
+                kind,
+                contact: 0,
+                attempt: 0,
+                operator_id: op,
+                number: 0,
+                disposition: dc_disposition::Done,
+                callback_at_ms: 0,
+            };
+            assert_eq!(dc_campaign_handle(c, &ev, 0), dc_status::Ok);
+        }
+    }
+    assert_eq!(
+        load(c, "[regions.US-NY]\nhours = \"never\"\n"),
+        dc_status::Ok
+    );
+    let bad = CString::new("Texas").unwrap();
+    let tx = CString::new("US-TX").unwrap();
+    // SAFETY: a live campaign and NUL-terminated strings.
+    unsafe {
+        assert_eq!(
+            dc_campaign_set_contact_region(c, id, bad.as_ptr()),
+            dc_status::InvalidArgument
+        );
+        assert!(last_error().contains("Texas"));
+        assert_eq!(
+            dc_campaign_set_contact_region(c, 77, tx.as_ptr()),
+            dc_status::UnknownContact
+        );
+        assert_eq!(
+            dc_campaign_set_contact_region(c, id, tx.as_ptr()),
+            dc_status::Ok
+        );
+    }
+    assert_eq!(dials_at(c, 1_000), 1);
+    // SAFETY: NULL clears it; a live campaign, freed once.
+    unsafe {
+        assert_eq!(
+            dc_campaign_set_contact_region(c, id, ptr::null()),
+            dc_status::Ok
+        );
+        dc_campaign_free(c);
+    }
+}

@@ -1048,6 +1048,23 @@ impl Campaign {
         result.map_err(|e| crate::rules::rules_err(py, e))
     }
 
+    /// Sets a contact's region explicitly (`"US-TX"`, `"CA-ON"`, `"JM"`),
+    /// replacing its number's regions for the calling rules; None goes back
+    /// to the number's. A bad region raises `ValueError` naming it.
+    #[pyo3(signature = (contact, region))]
+    fn set_contact_region(
+        &self,
+        py: Python<'_>,
+        contact: u32,
+        region: Option<String>,
+    ) -> PyResult<()> {
+        let region = crate::rules::parse_region(region.as_deref())?;
+        self.with(py, false, |e| {
+            e.set_contact_region(ContactId(contact), region)
+        })?
+        .map_err(engine_err)
+    }
+
     /// The text of the loaded calling rules, or None.
     #[getter]
     fn rules(&self, py: Python<'_>) -> PyResult<Option<String>> {

@@ -25,6 +25,14 @@ pub(crate) fn rules_text(text: Option<String>, path: Option<PathBuf>) -> PyResul
     }
 }
 
+/// A region name as `Region` (None stays None); `ValueError` naming a bad one.
+pub(crate) fn parse_region(region: Option<&str>) -> PyResult<Option<dialcore::nanp::Region>> {
+    region
+        .map(dialcore::nanp::Region::parse)
+        .transpose()
+        .map_err(|e| pyo3::exceptions::PyValueError::new_err(e.to_string()))
+}
+
 /// `InvalidConfig` for a bad rule file, with `.line` and `.field`.
 pub(crate) fn rules_err(py: Python<'_>, e: RulesError) -> PyErr {
     let err = InvalidConfig::new_err(e.to_string());

@@ -51,6 +51,17 @@ def test_bad_rules_name_line_and_field_and_change_nothing(tmp_path):
     assert dials(c, T0) == []
 
 
+def test_an_explicit_region_replaces_the_numbers():
+    c = predictive_with_one_new_york_contact()
+    c.load_rules('[regions.US-NY]\nhours = "never"\n')
+    with pytest.raises(ValueError, match="Texas"):
+        c.set_contact_region(0, "Texas")
+    with pytest.raises(dialcore.UnknownContact):
+        c.set_contact_region(5, "US-TX")
+    c.set_contact_region(0, "US-TX")
+    assert len(dials(c, T0)) == 1
+
+
 def test_the_us_example_loads():
     import pathlib
 
