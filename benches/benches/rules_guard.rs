@@ -49,7 +49,7 @@ impl Harness {
             ..CampaignConfig::new(Mode::Predictive)
         };
         config.retry.busy = RetryRule::after(5 * 60_000);
-        config.retry.max_attempts = 255;
+        config.retry.max_attempts = 254;
         let mut campaign = Campaign::new(config).expect("valid config");
         if let Some(text) = rules {
             campaign.load_rules(text).expect("example rules load");

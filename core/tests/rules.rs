@@ -466,10 +466,9 @@ fn a_held_dial_is_withdrawn_when_its_rule_closes_before_it_is_handed_out() {
     let t = at("America/New_York", 2026, 3, 4, 19, 59);
     let cmds = poll(&mut c, t);
     let dial = cmds
-        .iter()
+        .into_iter()
         .find(|cmd| matches!(cmd, Command::Dial { .. }))
-        .expect("dialed at 19:59")
-        .clone();
+        .expect("dialed at 19:59");
     assert!(
         c.recheck(&dial, t + 30 * SEC).unwrap(),
         "still open at 19:59:30"
