@@ -8,8 +8,10 @@
 //! / PEI, Alabama, Mississippi, Louisiana, Oklahoma, Massachusetts and
 //! toll-free 800), 100 ready operators, ratio 1: one `poll` selects and
 //! guards contacts until it has 100 `Dial`s. Timed: the poll. Outside the
-//! timed part every call is rejected (a busy retry 5 minutes later) and the
-//! clock moves 3 s. `rules_guard/poll_100_dials/no_rules` is the campaign
+//! timed part every call is rejected (busy, due again 1 ms later, so every
+//! poll has 100 contacts to dial; after 254 attempts a contact is done) and
+//! the clock moves 10 ms, so a whole criterion run stays within the same
+//! daytime minutes (a run across the night would time idle polls). `rules_guard/poll_100_dials/no_rules` is the campaign
 //! window alone; `…/us_example` has `docs/rules-us-example.toml` loaded (7
 //! region rules, holidays, Florida- and Oklahoma-style 3-per-24 h caps), at
 //! Wednesday 2026-03-04 17:00 UTC (noon in New York, 07:00 in Honolulu, whose
@@ -48,7 +50,7 @@ impl Harness {
             default_timezone: "America/New_York".into(),
             ..CampaignConfig::new(Mode::Predictive)
         };
-        config.retry.busy = RetryRule::after(5 * 60_000);
+        config.retry.busy = RetryRule::after(1);
         config.retry.max_attempts = 254;
         let mut campaign = Campaign::new(config).expect("valid config");
         if let Some(text) = rules {
@@ -89,7 +91,7 @@ impl Harness {
                     .handle(Event::Rejected(call), self.now)
                     .unwrap();
             }
-            self.now += 3_000;
+            self.now += 10;
         }
         total
     }
