@@ -63,5 +63,6 @@ int main(int argc, char **argv) {
     EXPECT(dials_at(c, 2000) == 1);
   }
   dc_campaign_free(c);
+  dc_shutdown();
   return test_finish("test_rules");
 }
