@@ -101,6 +101,11 @@ enum dc_mode
    * More calls than free operators; answered calls go to the longest-idle operator.
    */
   DC_MODE_PREDICTIVE = 2,
+  /**
+   * Voice broadcast: no operators; up to `agentless_lines` calls, an
+   * answered call gets `DC_COMMAND_KIND_PLAY`.
+   */
+  DC_MODE_AGENTLESS = 3,
 };
 #ifndef __cplusplus
 #if __STDC_VERSION__ >= 202311L
@@ -322,7 +327,9 @@ enum dc_event_kind
   DC_EVENT_KIND_OPERATOR_DIAL_NOW = 9,
   /**
    * The operator finished after-call work. Uses `operator_id`, `contact`,
-   * `disposition`, `callback_at_ms` (for `DC_DISPOSITION_CALLBACK`).
+   * `disposition` and what it needs: `callback_at_ms` (CALLBACK,
+   * PERSONAL_CALLBACK), `callback_expires_ms` (PERSONAL_CALLBACK),
+   * `retry_delay_ms` (RETRY_AFTER), `disposition_code` (CODE).
    */
   DC_EVENT_KIND_ACW_DONE = 10,
   /**
@@ -365,6 +372,13 @@ enum dc_event_kind
    * Admin: remove a number from the blacklist. Uses `number`.
    */
   DC_EVENT_KIND_BLACKLIST_REMOVE = 20,
+  /**
+   * Announced ahead: the operator pauses or logs out at `callback_at_ms`
+   * (a scheduled break, the end of a shift); no state changes, the pacer
+   * stops counting the operator past that time. Uses `operator_id`,
+   * `callback_at_ms`.
+   */
+  DC_EVENT_KIND_OPERATOR_LEAVING = 21,
 };
 #ifndef __cplusplus
 #if __STDC_VERSION__ >= 202311L
@@ -387,9 +401,30 @@ enum dc_disposition
    */
   DC_DISPOSITION_DONE = 0,
   /**
-   * Call back at `callback_at_ms`.
+   * Call back at `callback_at_ms`, any operator.
    */
   DC_DISPOSITION_CALLBACK = 1,
+  /**
+   * Done without success: RejectedByOperator, never dialed again.
+   */
+  DC_DISPOSITION_FAILED = 2,
+  /**
+   * Try again after `retry_delay_ms`.
+   */
+  DC_DISPOSITION_RETRY_AFTER = 3,
+  /**
+   * Call back at `callback_at_ms`, only this operator until
+   * `callback_expires_ms`, then anyone.
+   */
+  DC_DISPOSITION_PERSONAL_CALLBACK = 4,
+  /**
+   * Blacklist the contact's number; the contact ends Blacklisted.
+   */
+  DC_DISPOSITION_BLACKLIST = 5,
+  /**
+   * The campaign's wrap-up code `disposition_code` (`dc_config.dispositions`).
+   */
+  DC_DISPOSITION_CODE = 6,
 };
 #ifndef __cplusplus
 #if __STDC_VERSION__ >= 202311L
@@ -432,6 +467,11 @@ enum dc_command_kind
    * Withdraw the offer or BCW of `contact` from `operator_id`'s screen.
    */
   DC_COMMAND_KIND_REVOKE = 5,
+  /**
+   * Agentless: play the message on the answered call (`contact`,
+   * `attempt`), then hang up.
+   */
+  DC_COMMAND_KIND_PLAY = 6,
 };
 #ifndef __cplusplus
 #if __STDC_VERSION__ >= 202311L
@@ -766,6 +806,35 @@ typedef uint8_t dc_row_status;
 #endif // __cplusplus
 
 /**
+ * Why the engine paused an operator (`dc_campaign_operator_pause_reason`).
+ */
+enum dc_pause_reason
+#if defined(__cplusplus) || __STDC_VERSION__ >= 202311L
+  : uint8_t
+#endif // defined(__cplusplus) || __STDC_VERSION__ >= 202311L
+ {
+  /**
+   * Not paused by the engine (or no longer paused).
+   */
+  DC_PAUSE_REASON_NONE = 0,
+  /**
+   * Missed offers in a row (`max_offer_refusals`, or one miss with 0).
+   */
+  DC_PAUSE_REASON_MISSED_OFFERS = 1,
+  /**
+   * Declined offers in a row.
+   */
+  DC_PAUSE_REASON_DECLINED_OFFERS = 2,
+};
+#ifndef __cplusplus
+#if __STDC_VERSION__ >= 202311L
+typedef enum dc_pause_reason dc_pause_reason;
+#else
+typedef uint8_t dc_pause_reason;
+#endif // __STDC_VERSION__ >= 202311L
+#endif // __cplusplus
+
+/**
  * One campaign: its contacts, operators and engine, behind a lock. Opaque;
  * create with `dc_campaign_new` (in memory) or `dc_campaign_open` (kept in
  * a data directory), free with `dc_campaign_free`. Every
@@ -906,6 +975,36 @@ typedef struct dc_config {
    */
   const char *caller_id;
   /**
+   * Caller IDs for local presence and rotation, `"+E.164"` each,
+   * comma-separated; NULL or `""` = none. A dial presents a pool number
+   * with the dialed area code (least used in the last hour), else
+   * `caller_id`. Copied.
+   */
+  const char *caller_id_pool;
+  /**
+   * Watchdog: longest call from dial to end, ms (0 = none, the default).
+   */
+  uint64_t max_call_ms;
+  /**
+   * Watchdog: longest connected call without CALL_ENDED, ms (0 = none).
+   */
+  uint64_t max_talk_ms;
+  /**
+   * Offers missed or declined in a row before the engine pauses the
+   * operator (0 = a miss or a progressive decline pauses at once).
+   */
+  uint32_t max_offer_refusals;
+  /**
+   * Agentless mode: calls in flight at most. Default 10.
+   */
+  uint32_t agentless_lines;
+  /**
+   * Wrap-up codes for `DC_DISPOSITION_CODE`: `"1=success, 2=failure,
+   * 3=retry:MS, 4=callback:MS, 5=personal_callback:MS:EXPIRY_MS,
+   * 6=blacklist"`; NULL or `""` = none. Copied.
+   */
+  const char *dispositions;
+  /**
    * Contacts with several numbers: 0 = in order (the default: the next
    * number after busy, no answer or a failed dial, in the contact's
    * window), 1 = each number in its own zone's window.
@@ -1010,9 +1109,23 @@ typedef struct dc_event {
    */
   dc_disposition disposition;
   /**
-   * `DC_DISPOSITION_CALLBACK`: when to call back, ms since the epoch.
+   * `DC_DISPOSITION_CALLBACK`: when to call back, ms since the epoch;
+   * `DC_EVENT_KIND_OPERATOR_LEAVING`: when the operator leaves.
    */
   uint64_t callback_at_ms;
+  /**
+   * `DC_DISPOSITION_PERSONAL_CALLBACK`: until when only this operator
+   * may take it, ms since the epoch.
+   */
+  uint64_t callback_expires_ms;
+  /**
+   * `DC_DISPOSITION_RETRY_AFTER`: the delay, ms.
+   */
+  uint64_t retry_delay_ms;
+  /**
+   * `DC_DISPOSITION_CODE`: the wrap-up code (0..=65535).
+   */
+  uint32_t disposition_code;
 } dc_event;
 
 /**
@@ -1048,6 +1161,11 @@ typedef struct dc_command {
    * DIAL: the number to dial, E.164 digits (`12125550100`); 0 otherwise.
    */
   uint64_t number;
+  /**
+   * DIAL: the caller ID to present, E.164 digits; 0 = none (the PBX
+   * picks one).
+   */
+  uint64_t caller_id;
 } dc_command;
 
 /**
@@ -1114,6 +1232,14 @@ typedef struct dc_metrics {
    * Answered calls waiting for an operator now.
    */
   uint32_t waiting;
+  /**
+   * Calls the engine hung up because a watchdog fired.
+   */
+  uint64_t watchdog_hangups;
+  /**
+   * Operators the engine paused for refusing offers in a row.
+   */
+  uint64_t refusal_pauses;
 } dc_metrics;
 
 /**
@@ -1697,6 +1823,14 @@ dc_status dc_campaign_counts(const struct dc_campaign *campaign,
 dc_status dc_campaign_contact_count(const struct dc_campaign *campaign, size_t *out);
 
 /**
+ * Writes why the engine paused the operator (`dc_pause_reason`) to
+ * `*out_reason`: 0 when it did not, or the operator has left that pause.
+ */
+dc_status dc_campaign_operator_pause_reason(const struct dc_campaign *campaign,
+                                            uint32_t operator_id,
+                                            uint8_t *out_reason);
+
+/**
  * Writes the operator's state code (`dc_operator_state`) to `*out_state`.
  */
 dc_status dc_campaign_operator_state(const struct dc_campaign *campaign,
@@ -2034,6 +2168,28 @@ dc_status dc_campaign_fix_number_at(struct dc_campaign *campaign,
                                     const char *phone,
                                     const char *timezone,
                                     uint8_t *out_state);
+
+/**
+ * Loads calling rules from the rule file at `path` (UTF-8), replacing any
+ * loaded before.
+ */
+dc_status dc_campaign_load_rules_file(struct dc_campaign *campaign, const char *path);
+
+/**
+ * Loads calling rules from memory (`len` bytes of UTF-8 TOML at `data`),
+ * as `dc_campaign_load_rules_file`.
+ */
+dc_status dc_campaign_load_rules(struct dc_campaign *campaign, const uint8_t *data, size_t len);
+
+/**
+ * Sets a contact's region explicitly (`"US-TX"`, `"CA-ON"`, `"JM"`),
+ * replacing the regions of its number for the calling rules; NULL goes
+ * back to the number's. A bad region is `DC_STATUS_INVALID_ARGUMENT`
+ * naming it, an unknown contact `DC_STATUS_UNKNOWN_CONTACT`. Journaled.
+ */
+dc_status dc_campaign_set_contact_region(struct dc_campaign *campaign,
+                                         uint32_t contact,
+                                         const char *region);
 
 #ifdef __cplusplus
 }  // extern "C"

@@ -27,6 +27,7 @@ use std::path::{Path, PathBuf};
 use dialcore::blacklist::{Blacklist, RegistryReport};
 use dialcore::import::{import_csv_path, import_csv_path_rows, ImportOptions, ImportReport};
 use dialcore::phone::{PhoneError, PhoneRules};
+use dialcore::rules::RuleSet;
 use dialcore::store::ContactStore;
 use dialcore::zones::ZoneTable;
 use dialcore::State;
@@ -42,8 +43,13 @@ pub const MAX_BAD_ROWS: usize = 20;
 pub struct CheckArgs {
     /// The contact list: a CSV file with a `phone` column (and optionally
     /// `external_id`, `timezone`, `priority`).
-    #[arg(value_name = "FILE.csv")]
-    pub file: PathBuf,
+    #[arg(value_name = "FILE.csv", required_unless_present = "rules")]
+    pub file: Option<PathBuf>,
+    /// A calling-rule file (TOML) to validate: a bad one is an error naming
+    /// its line and field; a good one is summarized (with a contact list,
+    /// before the list's report).
+    #[arg(long, value_name = "FILE")]
+    pub rules: Option<PathBuf>,
     /// Country code for national numbers (`030 1234567` with 49 →
     /// +49 30 1234567); without it every number must be international.
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..=999))]
@@ -121,6 +127,15 @@ pub struct CheckSummary {
 
 /// Runs `dialcore check`; returns what to print on stdout.
 pub fn run(args: &CheckArgs) -> Result<String, CliError> {
+    let mut out = String::new();
+    if let Some(path) = &args.rules {
+        let set = RuleSet::parse(&read_rules(path)?)
+            .map_err(|e| CliError::input(format!("{}: {e}", path.display())))?;
+        out = rules_summary(path, &set, args.json);
+    }
+    let Some(file) = &args.file else {
+        return Ok(out);
+    };
     let rules = match args.country_code {
         Some(cc) => PhoneRules::with_country(cc),
         None => PhoneRules::international_only(),
@@ -128,7 +143,7 @@ pub fn run(args: &CheckArgs) -> Result<String, CliError> {
     if args.rows {
         let stdout = io::stdout().lock();
         let mut out = BufWriter::with_capacity(1 << 16, stdout);
-        let written = write_rows(&args.file, args.blacklist.as_deref(), rules, &mut out)?
+        let written = write_rows(file, args.blacklist.as_deref(), rules, &mut out)?
             .and_then(|()| out.flush());
         return match written {
             // `dialcore check --rows … | head` is not an error.
@@ -138,14 +153,59 @@ pub fn run(args: &CheckArgs) -> Result<String, CliError> {
             _ => Ok(String::new()),
         };
     }
-    let summary = check(&args.file, args.blacklist.as_deref(), rules)?;
-    Ok(if args.json {
+    let summary = check(file, args.blacklist.as_deref(), rules)?;
+    out.push_str(&if args.json {
         let mut text = summary.to_json().to_string();
         text.push('\n');
         text
     } else {
         summary.render_text()
-    })
+    });
+    Ok(out)
+}
+
+/// Reads a rule file's text (an input error naming the path if it cannot).
+pub fn read_rules(path: &Path) -> Result<String, CliError> {
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| CliError::input(format!("{}: {e}", path.display())))?;
+    RuleSet::parse(&text).map_err(|e| CliError::input(format!("{}: {e}", path.display())))?;
+    Ok(text)
+}
+
+/// What a valid rule file holds, as text or one JSON line.
+fn rules_summary(path: &Path, set: &RuleSet, json: bool) -> String {
+    let caps = std::iter::once(&set.campaign)
+        .chain(set.regions.iter().map(|(_, r)| r))
+        .filter(|r| !r.caps.is_empty())
+        .count();
+    let holidays: usize = std::iter::once(&set.campaign)
+        .chain(set.regions.iter().map(|(_, r)| r))
+        .map(|r| r.holidays.ranges().len())
+        .sum();
+    let regions: Vec<String> = set.regions.iter().map(|(r, _)| r.to_string()).collect();
+    let unresolved = match set.unresolved {
+        dialcore::rules::Unresolved::MostRestrictive => "most-restrictive",
+        dialcore::rules::Unresolved::Campaign => "campaign",
+    };
+    if json {
+        let mut text = json!({
+            "rules": path.display().to_string(),
+            "regions": regions,
+            "holiday_ranges": holidays,
+            "rules_with_caps": caps,
+            "unresolved": unresolved,
+        })
+        .to_string();
+        text.push('\n');
+        text
+    } else {
+        format!(
+            "rules {}: ok: {} region rule(s) ({}), {holidays} holiday range(s), {caps} rule(s) with per-number caps, unresolved numbers: {unresolved}\n",
+            path.display(),
+            regions.len(),
+            if regions.is_empty() { "none".to_owned() } else { regions.join(", ") },
+        )
+    }
 }
 
 /// Checks the contact list at `path` under `rules`, against the registry at

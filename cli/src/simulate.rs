@@ -106,6 +106,11 @@ pub struct SimulateArgs {
     /// Warm standby over NATS JetStream (see `dialcore_replica`).
     #[command(flatten)]
     pub replica: crate::replica::ReplicaArgs,
+    /// A calling-rule file (TOML: hours, day bans, holidays and per-number
+    /// caps by region; see the README) loaded into the campaign; a bad file
+    /// is an error naming its line and field.
+    #[arg(long, value_name = "FILE")]
+    pub rules: Option<PathBuf>,
 }
 
 /// The `--fsync` values.
@@ -205,6 +210,9 @@ pub fn scenario(args: &SimulateArgs) -> Result<Scenario, CliError> {
     }
     if let Some(hours) = args.until {
         scenario.until_hours = Some(hours);
+    }
+    if let Some(path) = &args.rules {
+        scenario.rules = Some(crate::check::read_rules(path)?);
     }
     scenario.validate().map_err(CliError::input)?;
     Ok(scenario)
@@ -396,7 +404,7 @@ fn sim_error(e: SimError) -> CliError {
     match e {
         SimError::Scenario(_) | SimError::Config(_) => CliError::input(e),
         // The message names the directory or file already.
-        SimError::Durable(message) => CliError::Input(message),
+        SimError::Durable(message) | SimError::Rules(message) => CliError::Input(message),
         SimError::Engine(_) => CliError::internal(e),
     }
 }

@@ -47,7 +47,7 @@ pub mod pacing;
 pub mod records;
 mod timing;
 
-pub use compliance::{blacklist, meter, nanp, window, zones};
+pub use compliance::{blacklist, meter, nanp, rules, window, zones};
 pub(crate) use contacts::index;
 pub use contacts::{import, phone, state, store};
 pub use durability::{journal, lockfile, snapshot};

@@ -2156,6 +2156,8 @@ mod lookup;
 pub use lookup::*;
 mod numbers;
 pub use numbers::*;
+mod rules;
+pub use rules::*;
 
 /// Hooks for the Rust tests of this crate; not part of the C API.
 #[doc(hidden)]

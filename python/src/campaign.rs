@@ -1140,6 +1140,46 @@ impl Campaign {
         Ok(ImportReport::from_core(report.map_err(import_err)?))
     }
 
+    /// Loads calling rules (TOML: hours, day bans, holidays and per-number
+    /// caps by region; see the README) from `text` or from the file at
+    /// `path`, replacing any loaded before. A bad file raises
+    /// `InvalidConfig` naming its line and field (also as `.line`,
+    /// `.field`) and changes nothing (see `rules`).
+    #[pyo3(signature = (text=None, *, path=None))]
+    fn load_rules(
+        &self,
+        py: Python<'_>,
+        text: Option<String>,
+        path: Option<std::path::PathBuf>,
+    ) -> PyResult<()> {
+        let text = crate::rules::rules_text(text, path)?;
+        let result = self.with(py, false, |e| e.load_rules(&text))?;
+        result.map_err(|e| crate::rules::rules_err(py, e))
+    }
+
+    /// Sets a contact's region explicitly (`"US-TX"`, `"CA-ON"`, `"JM"`),
+    /// replacing its number's regions for the calling rules; None goes back
+    /// to the number's. A bad region raises `ValueError` naming it.
+    #[pyo3(signature = (contact, region))]
+    fn set_contact_region(
+        &self,
+        py: Python<'_>,
+        contact: u32,
+        region: Option<String>,
+    ) -> PyResult<()> {
+        let region = crate::rules::parse_region(region.as_deref())?;
+        self.with(py, false, |e| {
+            e.set_contact_region(ContactId(contact), region)
+        })?
+        .map_err(engine_err)
+    }
+
+    /// The text of the loaded calling rules, or None.
+    #[getter]
+    fn rules(&self, py: Python<'_>) -> PyResult<Option<String>> {
+        self.with(py, false, |e| e.rules().map(|r| r.text.clone()))
+    }
+
     /// Adds an operator (logged out until `Event.operator_login`); returns its id.
     fn add_operator(&self, py: Python<'_>) -> PyResult<u32> {
         self.with(py, false, |e| e.add_operator().0)

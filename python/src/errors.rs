@@ -283,6 +283,7 @@ pub(crate) fn sim_err(e: SimError) -> PyErr {
         SimError::Config(e) => config_err(e),
         SimError::Engine(e) => DialcoreError::new_err(format!("simulator error: {e}")),
         e @ SimError::Durable(_) => DialcoreError::new_err(e.to_string()),
+        SimError::Rules(e) => InvalidConfig::new_err(e),
     }
 }
 

@@ -6,6 +6,7 @@ mod config;
 mod durable;
 mod errors;
 mod records;
+mod rules;
 mod sim;
 
 use dialcore::state::Outcome;

@@ -54,6 +54,8 @@ pub enum SimError {
     Engine(EngineError),
     /// The data directory could not be opened or written (durable runs).
     Durable(String),
+    /// The scenario's calling rules do not load.
+    Rules(String),
 }
 
 impl fmt::Display for SimError {
@@ -63,6 +65,7 @@ impl fmt::Display for SimError {
             SimError::Config(e) => write!(f, "campaign configuration: {e}"),
             SimError::Engine(e) => write!(f, "engine error during simulation: {e}"),
             SimError::Durable(e) => write!(f, "data directory: {e}"),
+            SimError::Rules(e) => f.write_str(e),
         }
     }
 }
@@ -73,7 +76,7 @@ impl std::error::Error for SimError {
             SimError::Scenario(e) => Some(e),
             SimError::Config(e) => Some(e),
             SimError::Engine(e) => Some(e),
-            SimError::Durable(_) => None,
+            SimError::Durable(_) | SimError::Rules(_) => None,
         }
     }
 }
@@ -219,6 +222,7 @@ pub fn run_paced(
     scenario.validate().map_err(SimError::Scenario)?;
     let config = scenario.campaign_config()?;
     let mut campaign = Campaign::new(config)?;
+    load_rules(scenario, &mut campaign)?;
     campaign.set_pacer(pacer);
     let mut sim = Sim::new(scenario, &mut campaign, false)?;
     let report = sim.run(&mut campaign, progress)?;
@@ -230,6 +234,17 @@ pub fn run_paced(
         acw_ms: sim.acw_ms,
         staffed_ms: m.logged_in_ms,
     })
+}
+
+/// Loads the scenario's calling rules (unless the campaign, recovered from
+/// its data directory, has these already).
+fn load_rules(scenario: &Scenario, campaign: &mut Campaign) -> Result<(), SimError> {
+    match &scenario.rules {
+        Some(text) if campaign.rules().map(|r| r.text.as_str()) != Some(text.as_str()) => campaign
+            .load_rules(text)
+            .map_err(|e| SimError::Rules(e.to_string())),
+        _ => Ok(()),
+    }
 }
 
 /// Sees the commands of every poll before the simulated PBX acts on them
@@ -275,6 +290,7 @@ pub fn run_opened(
     progress: &mut dyn FnMut(Progress),
 ) -> Result<(SimReport, Option<String>), SimError> {
     scenario.validate().map_err(SimError::Scenario)?;
+    load_rules(scenario, campaign)?;
     campaign.set_pacer(scenario_pacer(scenario));
     let mut sim = Sim::new(scenario, campaign, resume)?;
     sim.on_commands = on_commands;

@@ -450,6 +450,9 @@ pub struct Scenario {
     pub campaign: CampaignSettings,
     /// Changes during the day (stress scenarios).
     pub drift: Drift,
+    /// The text of a calling-rule file (`dialcore::rules`), loaded into the
+    /// campaign before it starts (`dialcore simulate --rules FILE`).
+    pub rules: Option<String>,
 }
 
 impl Default for Scenario {
@@ -467,6 +470,7 @@ impl Default for Scenario {
             operator_model: OperatorModel::default(),
             campaign: CampaignSettings::default(),
             drift: Drift::default(),
+            rules: None,
         }
     }
 }

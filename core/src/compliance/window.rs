@@ -232,6 +232,30 @@ impl WeeklyWindow {
         Ok(())
     }
 
+    /// The window open exactly when both `self` and `other` are (per day, the
+    /// intersection of the intervals): the most restrictive of two windows.
+    pub fn intersect(&self, other: &WeeklyWindow) -> WeeklyWindow {
+        let mut out = WeeklyWindow::never();
+        for d in 0..7 {
+            for &(a0, a1) in &self.days[d] {
+                for &(b0, b1) in &other.days[d] {
+                    let (s, e) = (a0.max(b0), a1.min(b1));
+                    if s < e {
+                        insert_merged(&mut out.days[d], s, e);
+                    }
+                }
+            }
+        }
+        out
+    }
+
+    /// This window with `day` closed all day.
+    pub fn without_day(&self, day: Weekday) -> WeeklyWindow {
+        let mut out = self.clone();
+        out.days[day_index(day)].clear();
+        out
+    }
+
     /// Whether `minute_of_day` (0..1440, local) on `day` is inside the window.
     pub fn contains(&self, day: Weekday, minute_of_day: u16) -> bool {
         self.days[day_index(day)]
@@ -709,6 +733,24 @@ mod tests {
 
     fn w(spec: &str) -> WeeklyWindow {
         WeeklyWindow::parse(spec).unwrap()
+    }
+
+    #[test]
+    fn intersection_is_open_exactly_when_both_are() {
+        let a = w("Mon-Fri 08:00-21:00; Sat 09:00-12:00");
+        let b = w("Mon-Sun 09:00-20:00");
+        assert_eq!(a.intersect(&b), w("Mon-Fri 09:00-20:00; Sat 09:00-12:00"));
+        assert_eq!(a.intersect(&WeeklyWindow::always()), a);
+        assert!(a.intersect(&WeeklyWindow::never()).is_never());
+        assert_eq!(b.without_day(Weekday::Sunday), w("Mon-Sat 09:00-20:00"));
+        for day in [Weekday::Monday, Weekday::Saturday, Weekday::Sunday] {
+            for minute in (0..1440).step_by(7) {
+                assert_eq!(
+                    a.intersect(&b).contains(day, minute),
+                    a.contains(day, minute) && b.contains(day, minute)
+                );
+            }
+        }
     }
 
     fn tz(name: &str) -> TimeZone {

@@ -90,6 +90,7 @@ pub mod lookup;
 mod numbers;
 mod queries;
 mod rows;
+mod rules;
 mod selection;
 mod setup;
 pub mod several;
@@ -208,6 +209,8 @@ pub struct Campaign {
     to_play: Vec<CallId>,
     /// Numbers whose zone came from the number, and those left out (see `several`).
     zone_counts: several::ZoneCounts,
+    /// The calling rules, when loaded (see `rules`).
+    rules: Option<Box<rules::Rules>>,
 }
 
 impl Campaign {
@@ -247,6 +250,7 @@ impl Campaign {
             callbacks: callbacks::Callbacks::default(),
             to_play: Vec::new(),
             zone_counts: several::ZoneCounts::default(),
+            rules: None,
         })
     }
 

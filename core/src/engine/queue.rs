@@ -167,7 +167,6 @@ impl SelectionQueue {
     }
 
     /// True if `id` is queued.
-    #[cfg(test)]
     pub(crate) fn is_marked(&self, id: u32) -> bool {
         self.queued
             .get(id as usize / 64)
@@ -272,6 +271,16 @@ impl SelectionQueue {
             None => level.initial.push_front(id),
         }
         true
+    }
+
+    /// [`SelectionQueue::unpop`] only when `id` was popped from `zone`'s
+    /// queue (a contact whose queue key changed since goes to its new queue).
+    pub(crate) fn unpop_in(&mut self, id: u32, zone: u16) -> bool {
+        if self.last.is_some_and(|p| p.zone != zone) {
+            self.last = None;
+            return false;
+        }
+        self.unpop(id)
     }
 
     /// Closes a zone: `pop` skips its contacts, which keep their places. O(1).

@@ -81,7 +81,7 @@ impl Campaign {
         match fact {
             Fact::Dialed => {
                 c.metrics.dials += 1;
-                if self.config.retry.max_attempts_per_24h > 0 {
+                if self.dial_memory_ms() > 0 {
                     let number = self.current_digits(id);
                     self.history
                         .recent_dials

@@ -2,11 +2,14 @@
 //! does it go.
 //!
 //! One function checks, in order: the number blacklisted now, the attempts
-//! used up, the calling window of the contact's zone closed, the same number
-//! offered to an operator or in another call, and the per-number cap over
-//! the last 24 hours. A refusal is applied by `hold_back`: Blacklisted,
-//! NotReached, parked for the zone's window (`park`: it waits in its zone's
-//! queue, which is closed until the zone timer sees the window open), or
+//! used up, the calling window of the contact's zone closed (with calling
+//! rules loaded: the most restrictive of that window and the rules of the
+//! contact's region and holidays, see `rules`), the same number offered to
+//! an operator or in another call, the per-number cap over the last 24
+//! hours and the rules' per-number caps. A refusal is applied by
+//! `hold_back`: Blacklisted, NotReached, parked for the window (`park`: it
+//! waits in its queue — its zone's, or its (zone, rules) slot's — which is
+//! closed until that queue's timer sees the window open), or
 //! RetryScheduled at the time the number is free again. The guard's memory
 //! of past facts is its [`History`], fed by `record` (see `counters`). Selection
 //! and `dial` ask it; the emission gate (`gate`) asks it once more, and
@@ -31,7 +34,8 @@ pub(super) enum Guard {
     Go(u64, u8),
     Blacklisted,
     Exhausted,
-    /// Outside the calling window of this zone.
+    /// Outside the calling window (and rules) of this queue key (the zone,
+    /// or the (zone, rules) slot with rules loaded).
     Park(ZoneId),
     /// Not before this time, and why (number busy, daily cap).
     Delay(u64, HoldReason),
@@ -51,12 +55,10 @@ impl Campaign {
         if self.store.attempts_column()[i] >= self.config.retry.max_attempts {
             return Guard::Exhausted;
         }
-        let zone = ZoneId(self.store.zones()[i]);
-        let status = self
-            .windows
-            .status(&self.config.calling_window, &self.zones, zone, now);
+        let key = self.queue_key(i);
+        let status = self.key_status(key, now);
         if !status.open {
-            return Guard::Park(zone);
+            return Guard::Park(ZoneId(key));
         }
         if self.calls.number_busy(number, id) {
             return Guard::Delay(
@@ -64,23 +66,33 @@ impl Campaign {
                 HoldReason::NumberBusy,
             );
         }
-        if let Some(at) = self.daily_cap_until(number, now) {
+        if let Some(at) = self.daily_cap_until(number, key, now) {
             return Guard::Delay(at, HoldReason::DailyCap);
         }
         Guard::Go(number, 0)
     }
 
-    /// When `number` may be dialed again under the per-number cap over the
-    /// last 24 hours, if it has used it up now.
-    pub(super) fn daily_cap_until(&mut self, number: u64, now: u64) -> Option<u64> {
-        let cap = self.config.retry.max_attempts_per_24h;
-        if cap == 0 {
+    /// When `number` (queue key `key`) may be dialed again under the
+    /// per-number caps — the campaign's over the last 24 hours and the
+    /// rules' — if one of them is used up now. Forgets the dial times no
+    /// cap looks at any more.
+    pub(super) fn daily_cap_until(&mut self, number: u64, key: u16, now: u64) -> Option<u64> {
+        let memory = self.dial_memory_ms();
+        if memory == 0 {
             return None;
         }
-        let times = self.history.recent_dials.get_mut(&number)?;
-        let day_ago = now.saturating_sub(24 * 3_600_000);
-        times.retain(|t| *t > day_ago);
-        (times.len() >= cap as usize).then(|| times[0].saturating_add(24 * 3_600_000 + 1))
+        let cap = self.config.retry.max_attempts_per_24h;
+        if let Some(times) = self.history.recent_dials.get_mut(&number) {
+            let forget = now.saturating_sub(memory);
+            times.retain(|t| *t > forget);
+            let day_ago = now.saturating_sub(24 * 3_600_000);
+            let in_day = times.iter().filter(|&&t| t > day_ago).count();
+            if cap > 0 && in_day >= cap as usize {
+                let oldest = times[times.len() - in_day];
+                return Some(oldest.saturating_add(24 * 3_600_000 + 1));
+            }
+        }
+        self.rule_caps_free_at(number, key, now)
     }
 
     /// Applies a guard that said no: the contact goes where it must and is
@@ -116,7 +128,7 @@ impl Campaign {
         self.journal_held_back(id, HoldReason::Window);
         let to = self.waiting_state(id);
         self.apply(id, Trigger::Deferred, to);
-        if !(popped && self.queue.unpop(id.0)) {
+        if !(popped && self.queue.unpop_in(id.0, zone.0)) {
             let priority = self.store.priorities()[id.index()];
             if to == State::RetryScheduled {
                 self.queue.push_retry(id.0, priority, zone.0);
@@ -125,10 +137,9 @@ impl Campaign {
             }
         }
         self.queue.close_zone(zone.0);
+        self.zone_timers.ensure_keys(usize::from(zone.0) + 1);
         if !self.zone_timers.is_armed(u32::from(zone.0)) {
-            let status = self
-                .windows
-                .status(&self.config.calling_window, &self.zones, zone, now);
+            let status = self.key_status(zone.0, now);
             if status.until_ms != u64::MAX {
                 self.zone_timers.arm(u32::from(zone.0), status.until_ms);
             }
@@ -172,12 +183,11 @@ impl Campaign {
         {
             return Err(gate::Refusal::Guard);
         }
-        let zone = self.dial_zone(id, usize::from(number_index));
-        let open = self
-            .windows
-            .status(&self.config.calling_window, &self.zones, zone, self.now_ms)
-            .open;
-        if !open {
+        let key = self.number_key(id, usize::from(number_index));
+        if !self.key_status(key, self.now_ms).open {
+            return Err(gate::Refusal::Guard);
+        }
+        if !self.rule_caps_hold_after_dial(number, key, self.now_ms) {
             return Err(gate::Refusal::Guard);
         }
         let cap = self.config.retry.max_attempts_per_24h;

@@ -34,14 +34,15 @@ impl Campaign {
         }
         let own_window = self.config.numbers.order == NumberOrder::OwnWindow;
         if !own_window {
-            let zone = ZoneId(self.store.zones()[i]);
-            let status = self
-                .windows
-                .status(&self.config.calling_window, &self.zones, zone, now);
-            if !status.open {
-                return Guard::Park(zone);
+            let key = self.queue_key(i);
+            if !self.key_status(key, now).open {
+                return Guard::Park(ZoneId(key));
             }
         }
+        // Each number's own window and rules: with `own_window` its zone's
+        // window, with calling rules its region's rules (a contact's numbers
+        // may be in several states).
+        let per_number_window = own_window || self.rules_loaded();
         let count = self.store.number_count(id);
         let start = self.store.current_number(id);
         let cap = self.config.numbers.attempts_per_number;
@@ -66,10 +67,9 @@ impl Campaign {
                 used_up += 1;
                 continue;
             }
-            if own_window {
-                let status =
-                    self.windows
-                        .status(&self.config.calling_window, &self.zones, n.zone, now);
+            let key = self.number_key(id, k);
+            if per_number_window {
+                let status = self.key_status(key, now);
                 if !status.open {
                     later(status.until_ms, HoldReason::Window);
                     continue;
@@ -82,7 +82,7 @@ impl Campaign {
                 );
                 continue;
             }
-            if let Some(at) = self.daily_cap_until(n.number, now) {
+            if let Some(at) = self.daily_cap_until(n.number, key, now) {
                 later(at, HoldReason::DailyCap);
                 continue;
             }

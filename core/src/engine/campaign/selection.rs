@@ -12,8 +12,8 @@ use super::*;
 impl Campaign {
     pub(super) fn enqueue(&mut self, id: u32) {
         let priority = self.store.priorities()[id as usize];
-        self.queue
-            .push_initial(id, priority, self.store.zones()[id as usize]);
+        let key = self.queue_key(id as usize);
+        self.queue.push_initial(id, priority, key);
     }
 
     /// those that may not.
@@ -55,8 +55,8 @@ impl Campaign {
 
     pub(super) fn enqueue_front(&mut self, id: ContactId) {
         let priority = self.store.priorities()[id.index()];
-        self.queue
-            .push_front(id.0, priority, self.store.zones()[id.index()]);
+        let key = self.queue_key(id.index());
+        self.queue.push_front(id.0, priority, key);
     }
 
     /// Preview and progressive: offer a contact to each ready operator,

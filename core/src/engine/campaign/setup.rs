@@ -116,13 +116,11 @@ impl Campaign {
             }
             return;
         }
-        let states = self.store.states();
-        let priorities = self.store.priorities();
-        let zones = self.store.zones();
         for id in ids {
             let i = id as usize;
-            if states[i] == State::Initial as u8 {
-                self.queue.push_initial(id, priorities[i], zones[i]);
+            if self.store.states()[i] == State::Initial as u8 {
+                let key = self.queue_key(i);
+                self.queue.push_initial(id, self.store.priorities()[i], key);
             }
         }
     }

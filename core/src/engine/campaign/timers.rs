@@ -65,8 +65,8 @@ impl Campaign {
                     return;
                 }
                 let priority = self.store.priorities()[id.index()];
-                self.queue
-                    .push_retry(id.0, priority, self.store.zones()[id.index()]);
+                let key = self.queue_key(id.index());
+                self.queue.push_retry(id.0, priority, key);
             }
             _ => {}
         }
@@ -78,9 +78,7 @@ impl Campaign {
         self.zone_timers.advance(now, &mut expired);
         for e in &expired {
             let zone = ZoneId(e.key as u16);
-            let status = self
-                .windows
-                .status(&self.config.calling_window, &self.zones, zone, now);
+            let status = self.key_status(zone.0, now);
             if !status.open {
                 if status.until_ms != u64::MAX {
                     self.zone_timers.arm(e.key, status.until_ms);

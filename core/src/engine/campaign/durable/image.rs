@@ -118,6 +118,18 @@ impl Campaign {
             }
         }
         w.section(*b"RECD", &rd)?;
+        if let Some(rules) = self.rules() {
+            w.section(*b"RULE", rules.text.as_bytes())?;
+        }
+        let regions = self.explicit_regions();
+        if !regions.is_empty() {
+            let mut b = Vec::with_capacity(regions.len() * 8);
+            for (id, r) in regions {
+                b.extend_from_slice(&id.to_le_bytes());
+                b.extend_from_slice(&records::region_bytes(Some(r)));
+            }
+            w.section(*b"RGNS", &b)?;
+        }
         w.finish()
     }
 }
@@ -274,6 +286,19 @@ impl Campaign {
             let times = self.history.recent_dials.entry(number).or_default();
             for _ in 0..count {
                 times.push(rd.u64()?);
+            }
+        }
+        // Optional: only a campaign with calling rules has it.
+        if let Some(text) = snap.section(*b"RULE") {
+            let text = std::str::from_utf8(text).map_err(|_| "section RULE not UTF-8")?;
+            let set = crate::rules::RuleSet::parse(text).map_err(|e| e.to_string())?;
+            self.install_rules(set);
+        }
+        if let Some(b) = snap.section(*b"RGNS") {
+            for chunk in b.chunks(8) {
+                let (id, region) = chunk.split_at_checked(4).ok_or("section RGNS cut")?;
+                let id = u32::from_le_bytes(id.try_into().map_err(|_| "section RGNS cut")?);
+                self.apply_contact_region(id, records::region_from_bytes(region)?);
             }
         }
         Ok(())

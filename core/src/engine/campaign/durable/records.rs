@@ -36,6 +36,14 @@ pub(super) const CALL_OPERATOR: u8 = 15;
 /// A contact held back instead of dialed, and why (`reason u8, id u32`,
 /// see [`crate::records::HoldReason`]); only the attempt records read it.
 pub(super) const HELD_BACK: u8 = 16;
+/// Calling rules:
+/// `sub u8` then, for [`RULES_TEXT`], `len u32, text` (the rule file as
+/// `Campaign::load_rules` was given it; replay parses and installs it
+/// again), for [`RULES_REGION`], `id u32, region [u8; 4]` (an explicit
+/// region, all zero for none).
+pub(super) const RULES: u8 = 19;
+const RULES_TEXT: u8 = 1;
+const RULES_REGION: u8 = 2;
 /// The lease (fencing token) under which the writer that follows writes
 /// (`token u64`), a record of its own; see [`Campaign::journal_lease`].
 pub(super) const LEASE: u8 = 17;
@@ -43,7 +51,7 @@ pub(super) const LEASE: u8 = 17;
 /// E.164 digits), right after its dial fact: the attempt records read it
 /// and replay counts it for the pool's rotation.
 pub(super) const CALLER_ID: u8 = 20;
-// 17 is the fencing token, 19 the rules, 20 the caller ID; 21-23 are free.
+// 21-23 are free.
 /// Extra numbers of contacts just added: `(id u32, kind0 u8, count u8,
 /// (number u64, kind u8, zone u16)…)…`; fills a record of its own.
 pub(super) const EXTRA_NUMBERS: u8 = 18;
@@ -329,6 +337,16 @@ pub(crate) fn decode_seen(payload: &[u8]) -> Result<Vec<Seen>, String> {
                 c.take(15)?;
             }
             OPERATOR_ADDED => {}
+            RULES => match c.u8()? {
+                RULES_TEXT => {
+                    let len = c.u32()? as usize;
+                    c.take(len)?;
+                }
+                RULES_REGION => {
+                    c.take(8)?;
+                }
+                other => return Err(format!("unknown rules record {other}")),
+            },
             // Variable-size kinds (and kinds this reader does not use)
             // take the rest of the record.
             _ => {
@@ -463,6 +481,29 @@ impl Campaign {
         if let Some(d) = self.durable.as_deref_mut() {
             d.batch.extend_from_slice(&[HELD_BACK, reason as u8]);
             d.batch.extend_from_slice(&id.0.to_le_bytes());
+        }
+    }
+
+    /// Journals a contact's explicit region (or its removal).
+    pub(in crate::engine::campaign) fn journal_contact_region(
+        &mut self,
+        id: u32,
+        region: Option<crate::nanp::Region>,
+    ) {
+        if let Some(d) = self.durable.as_deref_mut() {
+            d.batch.extend_from_slice(&[RULES, RULES_REGION]);
+            d.batch.extend_from_slice(&id.to_le_bytes());
+            d.batch.extend_from_slice(&region_bytes(region));
+        }
+    }
+
+    /// Journals the text of calling rules just loaded.
+    pub(in crate::engine::campaign) fn journal_rules(&mut self, text: &str) {
+        if let Some(d) = self.durable.as_deref_mut() {
+            d.batch.extend_from_slice(&[RULES, RULES_TEXT]);
+            d.batch
+                .extend_from_slice(&(text.len() as u32).to_le_bytes());
+            d.batch.extend_from_slice(text.as_bytes());
         }
     }
 
@@ -1098,6 +1139,20 @@ impl Campaign {
                 let at = self.now_ms;
                 self.caller_ids.note(number, at);
             }
+            RULES => match c.u8()? {
+                RULES_TEXT => {
+                    let len = c.u32()? as usize;
+                    let text = std::str::from_utf8(c.take(len)?).map_err(|_| "rules not UTF-8")?;
+                    let set = crate::rules::RuleSet::parse(text).map_err(|e| e.to_string())?;
+                    self.install_rules(set);
+                }
+                RULES_REGION => {
+                    let id = c.u32()?;
+                    let region = region_from_bytes(c.take(4)?)?;
+                    self.apply_contact_region(id, region);
+                }
+                other => return Err(format!("unknown rules record {other}")),
+            },
             CONFIG => {
                 let text = std::str::from_utf8(c.rest()).map_err(|_| "configuration not UTF-8")?;
                 self.replay.config = Some(text.to_owned());
@@ -1234,5 +1289,32 @@ fn encode_bulk_row(store: &ContactStore, id: ContactId, b: &mut Vec<u8>) {
             b.extend_from_slice(raw.as_bytes());
         }
         None => b.push(0),
+    }
+}
+
+/// An optional region as 4 bytes (country, subdivision; zeros for none).
+pub(in crate::engine::campaign) fn region_bytes(region: Option<crate::nanp::Region>) -> [u8; 4] {
+    match region {
+        None => [0; 4],
+        Some(r) => {
+            let c = r.country_code().as_bytes();
+            let s = r.subdivision_code().map_or(&[0u8, 0][..], str::as_bytes);
+            [c[0], c[1], s[0], s[1]]
+        }
+    }
+}
+
+/// The inverse of [`region_bytes`].
+pub(in crate::engine::campaign) fn region_from_bytes(
+    b: &[u8],
+) -> Result<Option<crate::nanp::Region>, String> {
+    match b {
+        [0, 0, 0, 0] => Ok(None),
+        [c0, c1, 0, 0] => Ok(Some(crate::nanp::Region::country([*c0, *c1]))),
+        [c0, c1, s0, s1] => Ok(Some(crate::nanp::Region::subdivision(
+            [*c0, *c1],
+            [*s0, *s1],
+        ))),
+        _ => Err("bad region bytes".to_owned()),
     }
 }

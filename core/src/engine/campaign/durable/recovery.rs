@@ -565,7 +565,7 @@ impl Campaign {
                 continue;
             }
             let priority = self.store.priorities()[i];
-            let zone = self.store.zones()[i];
+            let zone = self.queue_key(i);
             match State::from_code(self.store.states()[i]) {
                 Some(State::Initial) => self.queue.push_initial(id.0, priority, zone),
                 Some(State::RetryScheduled) => match replay.dues.get(&id.0) {
