@@ -23,7 +23,7 @@ cd "$(dirname "$0")/.."
 ROOT=$PWD
 OUT=${OUT:-$ROOT/docs/BENCHMARKS.md}
 SUBSET_BENCHES=${BENCHES:-}
-BENCHES=${BENCHES:-"load store wheel blacklist engine selection csv_load durable durable_rate lock_wait phone traps overhead floor pacer_cost"}
+BENCHES=${BENCHES:-"load store wheel blacklist engine selection csv_load durable durable_rate lock_wait phone traps overhead floor pacer_cost rules_guard calls"}
 # The headline figures (docs/benchmarks.json) and README.md's block made
 # from them; JSON_OUT=/tmp/b.json leaves README.md alone.
 JSON_OUT=${JSON_OUT:-$ROOT/docs/benchmarks.json}
