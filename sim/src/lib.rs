@@ -45,13 +45,16 @@ pub mod pacers;
 mod report;
 pub mod rng;
 mod scenario;
+pub mod world;
 
 pub use dialcore::Mode;
 pub use driver::{
     run, run_durable, run_paced, scenario_pacer, CommandHook, PacedRun, Progress, SimError,
+    WorldCounts,
 };
 pub use report::{MinuteRow, SimReport, StopReason};
 pub use scenario::{
     scenario_key, CampaignSettings, CustomerModel, Drift, GuardName, ModeName, OperatorModel,
     PacerName, RetryDelay, Scenario, ScenarioError, StaffStep, WindowName, DEFAULT_START_MS,
 };
+pub use world::World;

@@ -16,6 +16,8 @@ use dialcore::window::WeeklyWindow;
 use dialcore::{CampaignConfig, Mode};
 use serde::{Deserialize, Serialize};
 
+use crate::world::World;
+
 /// 2026-01-05T09:00:00Z (a Monday morning) in ms since the Unix epoch.
 pub const DEFAULT_START_MS: u64 = 1_767_603_600_000;
 
@@ -428,6 +430,9 @@ pub struct Scenario {
     pub campaign: CampaignSettings,
     /// Changes during the day (stress scenarios).
     pub drift: Drift,
+    /// The less kind world: AMD, latency, lines, bad periods, announced
+    /// leaving (all off by default; [`crate::world`]).
+    pub world: World,
 }
 
 impl Default for Scenario {
@@ -445,6 +450,7 @@ impl Default for Scenario {
             operator_model: OperatorModel::default(),
             campaign: CampaignSettings::default(),
             drift: Drift::default(),
+            world: World::default(),
         }
     }
 }
@@ -705,6 +711,7 @@ impl Scenario {
             }
         }
         self.validate_models()?;
+        self.world.validate()?;
         self.campaign_config().map_err(|e| ScenarioError::Invalid {
             field: format!("campaign.{}", campaign_field(e.field)),
             message: e.message,
