@@ -666,24 +666,21 @@ impl Sim {
         match cmd {
             Command::Dial { call, operator, .. } => {
                 let gen = self.call_gen[call.contact.index()];
-                if self.w.lines > 0 {
-                    if self.lines_in_use >= self.w.lines {
-                        // Congestion: the trunk refuses the call at once.
-                        self.world_counts.line_blocked += 1;
-                        let report = CallReport::Failed;
-                        let amd_ms = 0;
-                        let outcome = SimEvent::Outcome {
-                            call,
-                            gen,
-                            report,
-                            operator,
-                            amd_ms,
-                        };
-                        self.schedule(now + 50, outcome);
-                        return;
-                    }
-                    self.take_line(call.contact);
+                if self.w.lines > 0 && self.lines_in_use >= self.w.lines {
+                    // Congestion: the trunk refuses the call at once.
+                    self.world_counts.line_blocked += 1;
+                    let outcome = SimEvent::Outcome {
+                        call,
+                        gen,
+                        report: CallReport::Failed,
+                        operator,
+                        amd_ms: 0,
+                    };
+                    self.schedule(now + 50, outcome);
+                    return;
                 }
+                // Lines are counted whether or not the trunk limits them.
+                self.take_line(call.contact);
                 let u = self.rng.unit();
                 let t = self.thresholds(now);
                 let setup = match self.w.setup {

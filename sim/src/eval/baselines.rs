@@ -106,7 +106,8 @@ impl Family {
 
 /// The next points to run for `family` given the results so far (one
 /// guard): `stage` 0 fills in between the best compliant point's coarse
-/// neighbours at the first step, stage 1 around the best at the fine step.
+/// neighbours at the first step (one step beyond it at an end of the
+/// grid), stage 1 around the best at the fine step.
 /// Empty when no point is compliant.
 pub fn refine(results: &[PacerResult], family: Family, stage: usize) -> Vec<PacerSpec> {
     let mut have: Vec<(i64, &PacerResult)> = results
@@ -127,11 +128,11 @@ pub fn refine(results: &[PacerResult], family: Family, stage: usize) -> Vec<Pace
             .iter()
             .rev()
             .find(|&&(h, _)| h < best)
-            .map_or(best - first, |&(h, _)| h);
+            .map_or(best - 2 * first, |&(h, _)| h);
         let hi = have
             .iter()
             .find(|&&(h, _)| h > best)
-            .map_or(best + first, |&(h, _)| h);
+            .map_or(best + 2 * first, |&(h, _)| h);
         (lo, hi, first)
     } else {
         (best - first, best + first, fine)
@@ -143,4 +144,78 @@ pub fn refine(results: &[PacerResult], family: Family, stage: usize) -> Vec<Pace
         .filter(|&h| h >= 100 && have.binary_search_by_key(&h, |&(x, _)| x).is_err())
         .map(|h| family.spec(h))
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::eval::RunMetrics;
+    use crate::scenario::GuardName;
+
+    /// A result with `occupancy` whose one seed is at `abandon`.
+    fn result(pacer: PacerSpec, occupancy: f64, abandon: f64) -> PacerResult {
+        let m = RunMetrics {
+            occupancy,
+            talk_min_per_hour: 0.0,
+            abandon_rate: abandon,
+            worst_hour_rate: abandon,
+            worst_guarded_rate: abandon,
+            contacts_per_hour: 0.0,
+            wait_p95_s: 0.0,
+            answered: 100,
+            amd_dropped: 0,
+            line_blocked: 0,
+            bound: 0.0,
+        };
+        PacerResult::new(pacer, GuardName::WorstCase, vec![m])
+    }
+
+    fn params(specs: &[PacerSpec]) -> Vec<f64> {
+        specs.iter().filter_map(|s| s.parameter()).collect()
+    }
+
+    #[test]
+    fn refinement_fills_in_around_the_best_compliant_point() {
+        // Occupancy rises with the ratio; 3.0 goes over the target.
+        let coarse = vec![
+            result(PacerSpec::LinesPerIdle(1.5), 0.80, 0.01),
+            result(PacerSpec::LinesPerIdle(2.0), 0.85, 0.02),
+            result(PacerSpec::LinesPerIdle(3.0), 0.90, 0.05),
+            result(PacerSpec::DialLevel(1.2), 0.84, 0.02),
+        ];
+        let first = refine(&coarse, Family::LinesPerIdle, 0);
+        assert_eq!(params(&first), [1.75, 2.25, 2.5, 2.75]);
+        let mut all = coarse.clone();
+        all.push(result(PacerSpec::LinesPerIdle(2.25), 0.87, 0.025));
+        all.push(result(PacerSpec::LinesPerIdle(2.5), 0.88, 0.04));
+        let second = refine(&all, Family::LinesPerIdle, 1);
+        assert_eq!(
+            params(&second),
+            [2.05, 2.1, 2.15, 2.2, 2.3, 2.35, 2.4, 2.45]
+        );
+        // The dial level refines at 0.05, then 0.01; no point below 1.0.
+        assert_eq!(params(&refine(&coarse, Family::DialLevel, 0)), [1.15, 1.25]);
+        let level = refine(&coarse, Family::DialLevel, 1);
+        assert_eq!(
+            params(&level),
+            [1.16, 1.17, 1.18, 1.19, 1.21, 1.22, 1.23, 1.24]
+        );
+        assert!(params(&refine(
+            &[result(PacerSpec::DialLevel(1.02), 0.8, 0.0)],
+            Family::DialLevel,
+            1
+        ))
+        .iter()
+        .all(|&x| x >= 1.0));
+    }
+
+    #[test]
+    fn nothing_to_refine_without_a_compliant_point() {
+        let over = vec![
+            result(PacerSpec::LinesPerIdle(1.5), 0.80, 0.04),
+            result(PacerSpec::LinesPerIdle(2.0), 0.85, 0.05),
+        ];
+        assert!(refine(&over, Family::LinesPerIdle, 0).is_empty());
+        assert!(refine(&over, Family::DialLevel, 0).is_empty());
+    }
 }

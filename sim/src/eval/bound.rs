@@ -26,18 +26,20 @@
 //! not split across operators; both only make it higher than the best
 //! reachable, which is what a bound may do.
 
+use crate::driver::PacedRun;
 use crate::rng::{LogNormal, Rng};
 use crate::scenario::{secs_to_ms, Scenario};
 use crate::world::{uniform_ms, WorldState};
 
 /// The clairvoyant occupancy bound of one run of `scenario` (its seed),
-/// given the run's staffed and break time.
-pub fn clairvoyant_occupancy(scenario: &Scenario, staffed_ms: u64, break_ms: u64) -> f64 {
+/// given the run's staffed and break time and its length.
+pub fn clairvoyant_occupancy(scenario: &Scenario, run: &PacedRun) -> f64 {
+    let staffed_ms = run.staffed_ms;
     if staffed_ms == 0 {
         return 0.0;
     }
-    let operator_ms = staffed_ms.saturating_sub(break_ms) as f64;
-    let span_ms = secs_to_ms(scenario.until_hours.unwrap_or(24.0) * 3_600.0);
+    let operator_ms = staffed_ms.saturating_sub(run.world.break_ms) as f64;
+    let span_ms = secs_to_ms(run.report.simulated_s);
     let world = WorldState::new(&scenario.world, scenario.seed, span_ms);
     let line_budget = if scenario.world.lines > 0 {
         scenario.world.lines as f64 * span_ms as f64

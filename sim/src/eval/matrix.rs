@@ -131,6 +131,7 @@ fn entry(
         name: scenario.name.clone(),
         stress: kind != Kind::Matrix,
         realistic: !scenario.world.is_kind(),
+        compare_guards: false,
         seeds,
         oos_seeds,
         scenario,
@@ -273,7 +274,11 @@ pub fn scenarios(options: &EvalOptions) -> Vec<EvalScenario> {
     }
     let mut out: Vec<EvalScenario> = published
         .iter()
-        .map(|(s, small, kind, cf)| entry(options, s.clone(), *small, *kind, *cf))
+        .map(|(s, small, kind, cf)| {
+            let mut e = entry(options, s.clone(), *small, *kind, *cf);
+            e.compare_guards = true;
+            e
+        })
         .collect();
     if options.realistic {
         for (s, small, _, _) in &published {

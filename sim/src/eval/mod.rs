@@ -289,6 +289,9 @@ pub struct EvalScenario {
     pub stress: bool,
     /// True for a scenario in the less kind world.
     pub realistic: bool,
+    /// Run under both guards (the published scenarios); the others run
+    /// under the worst-case guard only.
+    pub compare_guards: bool,
     /// In-sample seeds run (1..=seeds).
     pub seeds: u32,
     /// Out-of-sample seeds run (101..=100+oos_seeds).
@@ -446,11 +449,7 @@ fn run_jobs(
                     .map(|run| {
                         let mut m = RunMetrics::of(&run);
                         if job.pacer == PacerSpec::Dialcore && job.guard == GuardName::WorstCase {
-                            m.bound = clairvoyant_occupancy(
-                                &scenario,
-                                run.staffed_ms,
-                                run.world.break_ms,
-                            );
+                            m.bound = clairvoyant_occupancy(&scenario, &run);
                         }
                         m
                     })
@@ -522,18 +521,24 @@ pub fn evaluate(
     let mut pacers = FIXED.to_vec();
     pacers.extend(ratios.iter().map(|&r| PacerSpec::LinesPerIdle(r)));
     pacers.extend(levels.iter().map(|&l| PacerSpec::DialLevel(l)));
-    let coarse: Vec<(PacerSpec, GuardName)> = GUARDS
+    // The guards are compared on the published scenarios; the realistic
+    // variants and the stress set run the default guard only.
+    let coarse: Vec<Vec<(PacerSpec, GuardName)>> = scenarios
         .iter()
-        .flat_map(|&g| pacers.iter().map(move |&p| (p, g)))
+        .map(|sc| {
+            let guards = if sc.compare_guards {
+                &GUARDS[..]
+            } else {
+                &GUARDS[..1]
+            };
+            guards
+                .iter()
+                .flat_map(|&g| pacers.iter().map(move |&p| (p, g)))
+                .collect()
+        })
         .collect();
     let mut results: Vec<Vec<PacerResult>> = vec![Vec::new(); scenarios.len()];
-    let mut runs = run_specs(
-        &scenarios,
-        &vec![coarse; scenarios.len()],
-        &in_sample,
-        threads,
-        &mut results,
-    )?;
+    let mut runs = run_specs(&scenarios, &coarse, &in_sample, threads, &mut results)?;
     progress(&format!("coarse grids: {runs} runs"));
     for stage in 0..2 {
         let specs: Vec<Vec<(PacerSpec, GuardName)>> = results
