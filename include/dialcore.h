@@ -365,6 +365,13 @@ enum dc_event_kind
    * Admin: remove a number from the blacklist. Uses `number`.
    */
   DC_EVENT_KIND_BLACKLIST_REMOVE = 20,
+  /**
+   * Announced ahead: the operator pauses or logs out at `callback_at_ms`
+   * (a scheduled break, the end of a shift); no state changes, the pacer
+   * stops counting the operator past that time. Uses `operator_id`,
+   * `callback_at_ms`.
+   */
+  DC_EVENT_KIND_OPERATOR_LEAVING = 21,
 };
 #ifndef __cplusplus
 #if __STDC_VERSION__ >= 202311L
@@ -989,7 +996,8 @@ typedef struct dc_event {
    */
   dc_disposition disposition;
   /**
-   * `DC_DISPOSITION_CALLBACK`: when to call back, ms since the epoch.
+   * `DC_DISPOSITION_CALLBACK`: when to call back, ms since the epoch;
+   * `DC_EVENT_KIND_OPERATOR_LEAVING`: when the operator leaves.
    */
   uint64_t callback_at_ms;
 } dc_event;

@@ -106,6 +106,10 @@ pub struct PacingInputs<'a> {
     pub busy: &'a [BusyOperator],
     /// Each call in flight without an operator: how long it has rung, ms.
     pub ringing_ms: &'a [u64],
+    /// The ready and busy operators who announced they leave
+    /// (`Event::OperatorLeaving`); each is also in `ready_ms` or `busy`.
+    /// Empty when nobody did.
+    pub leaving: &'a [LeavingOperator],
     /// Answered calls waiting for an operator now.
     pub waiting: usize,
     /// Operators logged in (any state but offline).
@@ -148,6 +152,14 @@ impl PacingInputs<'_> {
         self.ready().saturating_sub(self.in_flight())
     }
 
+    /// Ready operators who leave within `within_ms` (announced).
+    pub fn ready_leaving_within(&self, within_ms: u64) -> usize {
+        self.leaving
+            .iter()
+            .filter(|l| l.phase.is_none() && l.leaves_in_ms < within_ms)
+            .count()
+    }
+
     /// The counts these inputs hold (what a counts-only pacer and the guard read).
     pub fn counts(&self) -> PacingCounts {
         PacingCounts {
@@ -161,6 +173,18 @@ impl PacingInputs<'_> {
             guard: self.guard,
         }
     }
+}
+
+/// An operator who announced leaving (a break or a logout at a known
+/// time), as the pacer sees it at a poll.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct LeavingOperator {
+    /// `None` while ready; otherwise what the operator is busy with.
+    pub phase: Option<BusyPhase>,
+    /// Time in that state so far, ms (as in `ready_ms` or `busy`).
+    pub elapsed_ms: u64,
+    /// Time until the announced leaving, ms (0 once it is due).
+    pub leaves_in_ms: u64,
 }
 
 /// The figures of one pacing decision that the engine keeps as counts,
@@ -272,6 +296,7 @@ pub struct Pacing {
     ready_ms: Vec<u64>,
     busy: Vec<BusyOperator>,
     ringing_ms: Vec<u64>,
+    leaving: Vec<LeavingOperator>,
 }
 
 /// What the engine passes to one pacing decision besides the operators.
@@ -302,6 +327,7 @@ impl Pacing {
             ready_ms: Vec::new(),
             busy: Vec::new(),
             ringing_ms: Vec::new(),
+            leaving: Vec::new(),
         }
     }
 
@@ -324,7 +350,9 @@ impl Pacing {
     /// is above the target, at most one call in flight per ready operator.
     pub fn decide(&mut self, operators: &Operators, ctx: PollContext) -> usize {
         let now = ctx.now_ms;
-        if !self.pacer.needs_inputs(now) {
+        // With an announced leaving, the pacer sees the views at every
+        // poll (its progressive floor leaves out who is about to go).
+        if !self.pacer.needs_inputs(now) && operators.leaving_count() == 0 {
             // Progressive 1:1, which neither guard ever cuts (both allow
             // one uncovered call per ready operator).
             let in_flight = self.stats.ringing_count() + ctx.waiting;
@@ -351,16 +379,28 @@ impl Pacing {
                 .map(|op| operators.time_in_state(op, now).unwrap_or(0)),
         );
         self.busy.clear();
+        self.leaving.clear();
+        let marks = operators.leaving_count() > 0;
         for i in 0..operators.len() {
             let op = OperatorId(i as u32);
             let phase = match operators.state(op) {
-                Some(OperatorState::OnCall) => BusyPhase::Talk,
-                Some(OperatorState::Acw) => BusyPhase::Acw,
-                Some(OperatorState::Offered | OperatorState::Bcw) => BusyPhase::Other,
+                Some(OperatorState::OnCall) => Some(BusyPhase::Talk),
+                Some(OperatorState::Acw) => Some(BusyPhase::Acw),
+                Some(OperatorState::Offered | OperatorState::Bcw) => Some(BusyPhase::Other),
+                Some(OperatorState::Ready) if marks => None,
                 _ => continue,
             };
             let elapsed_ms = operators.time_in_state(op, now).unwrap_or(0);
-            self.busy.push(BusyOperator { phase, elapsed_ms });
+            if let Some(phase) = phase {
+                self.busy.push(BusyOperator { phase, elapsed_ms });
+            }
+            if let Some(at) = operators.leaving_at(op).filter(|_| marks) {
+                self.leaving.push(LeavingOperator {
+                    phase,
+                    elapsed_ms,
+                    leaves_in_ms: at.saturating_sub(now),
+                });
+            }
         }
         self.ringing_ms.clear();
         self.stats.ringing_elapsed(now, &mut self.ringing_ms);
@@ -369,6 +409,7 @@ impl Pacing {
             ready_ms: &self.ready_ms,
             busy: &self.busy,
             ringing_ms: &self.ringing_ms,
+            leaving: &self.leaving,
             waiting: ctx.waiting,
             logged_in: operators.logged_in_count(),
             stats: &self.stats,
@@ -585,6 +626,7 @@ mod tests {
                 ready_ms: &ready_ms,
                 busy: &[],
                 ringing_ms: &ringing_ms,
+                leaving: &[],
                 waiting,
                 logged_in: ready,
                 stats: &stats,

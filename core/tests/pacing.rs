@@ -24,6 +24,7 @@ fn inputs<'a>(
         ready_ms: ready,
         busy,
         ringing_ms: ringing,
+        leaving: &[],
         waiting: 0,
         logged_in: ready.len() + busy.len(),
         stats,
@@ -626,4 +627,176 @@ fn the_pacer_does_not_flood_one_operator_after_a_long_call() {
     // With the bare 4-minute estimate (0.004) the same inputs give 3 calls
     // for the one operator (12 in the run where it was found).
     assert!((1..=2).contains(&n), "{n} calls for one ready operator");
+}
+
+// ------------------------------------------------- announced leaving
+
+#[test]
+fn operator_leaving_marks_without_changing_state_and_is_cleared() {
+    use dialcore::operators::OperatorState;
+    use dialcore::EngineError;
+    let mut c = Campaign::new(CampaignConfig::new(Mode::Predictive)).unwrap();
+    let a = c.add_operator();
+    let b = c.add_operator();
+    let leaving = |operator, at_ms| Event::OperatorLeaving { operator, at_ms };
+    // Unknown and logged-out operators are refused, and nothing changes.
+    assert_eq!(
+        c.handle(leaving(OperatorId(9), 60 * S), S),
+        Err(EngineError::UnknownOperator(OperatorId(9)))
+    );
+    assert!(matches!(
+        c.handle(leaving(a, 60 * S), S),
+        Err(EngineError::IllegalOperatorEvent { operator, state: OperatorState::Offline, .. })
+            if operator == a
+    ));
+    assert_eq!(c.now_ms(), 0, "a refused event leaves no trace");
+    for op in [a, b] {
+        c.handle(Event::OperatorLogin(op), S).unwrap();
+        c.handle(Event::OperatorReady(op), S).unwrap();
+    }
+    assert!(matches!(
+        c.handle(leaving(a, u64::MAX), 2 * S),
+        Err(EngineError::TimeOutOfRange { .. })
+    ));
+    assert_eq!(c.operators().leaving_count(), 0);
+    c.handle(leaving(a, 60 * S), 2 * S).unwrap();
+    c.handle(leaving(b, 90 * S), 2 * S).unwrap();
+    c.handle(leaving(b, 30 * S), 3 * S).unwrap(); // a newer one replaces it
+    assert_eq!(c.operators().leaving_at(a), Some(60 * S));
+    assert_eq!(c.operators().leaving_at(b), Some(30 * S));
+    assert_eq!(c.operators().leaving_count(), 2);
+    // Reaching the time changes no state: the host sends the pause.
+    let mut out = Vec::new();
+    c.poll(120 * S, &mut out).unwrap();
+    assert_eq!(c.operators().state(a), Some(OperatorState::Ready));
+    assert_eq!(c.operators().leaving_at(a), Some(60 * S));
+    // Paused, then ready again: the break is over, the mark cleared.
+    c.handle(Event::OperatorPause(a), 121 * S).unwrap();
+    assert_eq!(c.operators().leaving_at(a), Some(60 * S));
+    c.handle(Event::OperatorReady(a), 122 * S).unwrap();
+    assert_eq!(c.operators().leaving_at(a), None);
+    // A logout clears it too (and a new login starts clean).
+    c.handle(Event::OperatorLogout(b), 123 * S).unwrap();
+    assert_eq!(c.operators().leaving_at(b), None);
+    assert_eq!(c.operators().leaving_count(), 0);
+}
+
+/// A pacer that records the leaving operators it was shown.
+#[derive(Debug, Default)]
+struct SeesLeaving(std::sync::Arc<std::sync::Mutex<Vec<dialcore::pacing::LeavingOperator>>>);
+
+impl Pacer for SeesLeaving {
+    fn name(&self) -> String {
+        "sees leaving".into()
+    }
+    fn dials(&mut self, inputs: &PacingInputs<'_>) -> usize {
+        *self.0.lock().unwrap() = inputs.leaving.to_vec();
+        0
+    }
+}
+
+#[test]
+fn the_pacer_is_shown_who_leaves_and_when() {
+    use dialcore::pacing::LeavingOperator;
+    let mut c = Campaign::new(CampaignConfig {
+        default_country: Some(1),
+        ..CampaignConfig::new(Mode::Predictive)
+    })
+    .unwrap();
+    let seen = SeesLeaving::default();
+    let log = seen.0.clone();
+    c.set_pacer(Box::new(seen));
+    c.add_contact("2125550100", "", None, 0).unwrap();
+    let ops: Vec<_> = (0..3).map(|_| c.add_operator()).collect();
+    for &op in &ops {
+        c.handle(Event::OperatorLogin(op), 0).unwrap();
+        c.handle(Event::OperatorReady(op), 0).unwrap();
+    }
+    let mut out = Vec::new();
+    c.poll(S, &mut out).unwrap();
+    assert!(log.lock().unwrap().is_empty());
+    c.handle(
+        Event::OperatorLeaving {
+            operator: ops[1],
+            at_ms: 10 * S,
+        },
+        2 * S,
+    )
+    .unwrap();
+    c.poll(4 * S, &mut out).unwrap();
+    assert_eq!(
+        *log.lock().unwrap(),
+        vec![LeavingOperator {
+            phase: None,
+            elapsed_ms: 4 * S,
+            leaves_in_ms: 6 * S
+        }]
+    );
+    // Past its time, still ready: leaving now.
+    c.poll(12 * S, &mut out).unwrap();
+    assert_eq!(log.lock().unwrap()[0].leaves_in_ms, 0);
+}
+
+#[test]
+fn the_dialcore_pacer_does_not_count_a_leaving_operator_as_supply() {
+    use dialcore::pacing::LeavingOperator;
+    // 20 s talks, 2 s ACW, answers after 4–8 s.
+    let mut stats = PacingStats::default();
+    let t = feed(&mut stats, 0, 400, 2, (4 * S, 20 * S), |_| 20 * S, 2 * S);
+    let m = MeterReadings::default();
+    let ending = [BusyOperator {
+        phase: BusyPhase::Talk,
+        elapsed_ms: 19 * S,
+    }];
+    let with = |leaving: &'static [LeavingOperator], ready: &'static [u64]| {
+        let mut i = inputs(&stats, ready, &ending, &[], t, m);
+        i.leaving = leaving;
+        let mut p = DialcorePacer::default();
+        p.marginal_abandon(&i, 1)
+    };
+    // A talker about to free up covers a second new dial...
+    let staying = with(&[], &[0]);
+    // ...not if it leaves (logs out) at once, nor within the horizons.
+    const NOW: [LeavingOperator; 1] = [LeavingOperator {
+        phase: Some(BusyPhase::Talk),
+        elapsed_ms: 19 * S,
+        leaves_in_ms: 0,
+    }];
+    let gone = with(&NOW, &[0]);
+    assert!(staying < 0.5, "{staying}");
+    assert!(gone > 0.2 && gone > 10.0 * staying, "{gone} vs {staying}");
+    // A ready operator leaving in 1 s covers no answer; one leaving in an
+    // hour is as good as staying.
+    const READY_SOON: [LeavingOperator; 1] = [LeavingOperator {
+        phase: None,
+        elapsed_ms: 0,
+        leaves_in_ms: S,
+    }];
+    const READY_LATER: [LeavingOperator; 1] = [LeavingOperator {
+        phase: None,
+        elapsed_ms: 0,
+        leaves_in_ms: 3_600 * S,
+    }];
+    let mut i = inputs(&stats, &[0], &[], &[], t, m);
+    let mut p = DialcorePacer::default();
+    let alone = p.marginal_abandon(&i, 0);
+    i.leaving = &READY_LATER;
+    assert_eq!(p.marginal_abandon(&i, 0), alone);
+    i.leaving = &READY_SOON;
+    let soon = p.marginal_abandon(&i, 0);
+    assert!(alone < 0.05 && soon > 0.9, "{alone} vs {soon}");
+    // Nor does the progressive floor dial for it.
+    let meter = MeterReadings {
+        guarded_rate: 0.0,
+        guarded_answered: 2_000,
+        guarded_abandoned: 0,
+        day_answered: 2_000,
+        day_abandoned: 0,
+    };
+    let ready = [0u64];
+    let mut i = inputs(&stats, &ready, &[], &[], t, meter);
+    i.leaving = &READY_SOON;
+    assert_eq!(DialcorePacer::default().dials(&i), 0);
+    i.leaving = &READY_LATER;
+    assert!(DialcorePacer::default().dials(&i) >= 1);
 }

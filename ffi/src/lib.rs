@@ -646,6 +646,11 @@ pub enum dc_event_kind {
     BlacklistAdd = 19,
     /// Admin: remove a number from the blacklist. Uses `number`.
     BlacklistRemove = 20,
+    /// Announced ahead: the operator pauses or logs out at `callback_at_ms`
+    /// (a scheduled break, the end of a shift); no state changes, the pacer
+    /// stops counting the operator past that time. Uses `operator_id`,
+    /// `callback_at_ms`.
+    OperatorLeaving = 21,
 }
 
 /// What the operator recorded at the end of after-call work.
@@ -675,7 +680,8 @@ pub struct dc_event {
     pub number: u64,
     /// `DC_EVENT_KIND_ACW_DONE`: what the operator recorded.
     pub disposition: dc_disposition,
-    /// `DC_DISPOSITION_CALLBACK`: when to call back, ms since the epoch.
+    /// `DC_DISPOSITION_CALLBACK`: when to call back, ms since the epoch;
+    /// `DC_EVENT_KIND_OPERATOR_LEAVING`: when the operator leaves.
     pub callback_at_ms: u64,
 }
 
@@ -1067,7 +1073,7 @@ unsafe fn read_config(p: *const dc_config) -> Result<CampaignConfig, Fail> {
     })
 }
 
-const EVENT_KINDS: [dc_event_kind; 21] = [
+const EVENT_KINDS: [dc_event_kind; 22] = [
     dc_event_kind::Answered,
     dc_event_kind::AnsweredByMachine,
     dc_event_kind::Rejected,
@@ -1089,6 +1095,7 @@ const EVENT_KINDS: [dc_event_kind; 21] = [
     dc_event_kind::Remove,
     dc_event_kind::BlacklistAdd,
     dc_event_kind::BlacklistRemove,
+    dc_event_kind::OperatorLeaving,
 ];
 
 #[inline]
@@ -1145,6 +1152,10 @@ unsafe fn read_event(p: *const dc_event) -> Result<Event, Fail> {
         K::Remove => Event::Remove(contact),
         K::BlacklistAdd => Event::BlacklistAdd(read_plain!(p, number)),
         K::BlacklistRemove => Event::BlacklistRemove(read_plain!(p, number)),
+        K::OperatorLeaving => Event::OperatorLeaving {
+            operator,
+            at_ms: read_plain!(p, callback_at_ms),
+        },
     })
 }
 

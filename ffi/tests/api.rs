@@ -462,3 +462,24 @@ fn abandon_guard_defaults_to_the_worst_case_and_rejects_unknown_values() {
     // SAFETY: a live campaign, freed once.
     unsafe { dc_campaign_free(c) };
 }
+
+#[test]
+fn operator_leaving_reads_its_time_and_is_checked() {
+    let c = predictive(3, 1);
+    let mut ev = event(dc_event_kind::OperatorLeaving);
+    ev.operator_id = 0;
+    ev.callback_at_ms = 60_000;
+    assert_eq!(handle(c, ev, 1_000), dc_status::Ok, "{}", last_error());
+    ev.operator_id = 9;
+    assert_eq!(handle(c, ev, 1_000), dc_status::UnknownOperator);
+    ev.operator_id = 0;
+    ev.callback_at_ms = u64::MAX;
+    assert_eq!(handle(c, ev, 1_000), dc_status::TimeOutOfRange);
+    assert!(
+        last_error().contains(&u64::MAX.to_string()),
+        "{}",
+        last_error()
+    );
+    // SAFETY: a live campaign, freed once.
+    unsafe { dc_campaign_free(c) };
+}

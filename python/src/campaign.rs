@@ -165,6 +165,17 @@ impl Event {
             inner: CoreEvent::OperatorLogout(OperatorId(operator)),
         }
     }
+    /// Announced ahead: the operator pauses or logs out at `at_ms` (no
+    /// state changes; the pacer stops counting the operator past then).
+    #[staticmethod]
+    fn operator_leaving(operator: u32, at_ms: u64) -> Self {
+        Event {
+            inner: CoreEvent::OperatorLeaving {
+                operator: OperatorId(operator),
+                at_ms,
+            },
+        }
+    }
     /// Admin: stop offering and dialing.
     #[staticmethod]
     fn pause() -> Self {

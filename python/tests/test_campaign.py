@@ -263,3 +263,18 @@ def test_contact_limit_is_full_before_anything_changes(campaign):
     with pytest.raises(dialcore.InvalidConfig, match="contact limit 1"):
         campaign.set_contact_limit(1)
     assert len(campaign) == 2
+
+
+def test_operator_leaving_is_announced_without_a_state_change(campaign):
+    op = campaign.add_operator()
+    with pytest.raises(dialcore.UnknownOperator):
+        campaign.handle(Event.operator_leaving(op + 5, T0 + 60000), T0)
+    campaign.handle(Event.operator_login(op), T0)
+    campaign.handle(Event.operator_ready(op), T0)
+    ev = Event.operator_leaving(op, T0 + 60000)
+    assert ev.name == "OperatorLeaving"
+    campaign.handle(ev, T0 + 1000)
+    # Past the announced time the operator is still ready: the host sends
+    # the pause or logout itself.
+    campaign.poll(T0 + 120000)
+    campaign.handle(Event.operator_pause(op), T0 + 120000)

@@ -267,6 +267,7 @@ mod tests {
             ready_ms: ready,
             busy,
             ringing_ms: ringing,
+            leaving: &[],
             waiting: 0,
             logged_in: ready.len() + busy.len(),
             stats,

@@ -133,6 +133,21 @@ pub enum Event {
     OperatorPause(OperatorId),
     /// The operator logs out (after the current call, if any).
     OperatorLogout(OperatorId),
+    /// Announced ahead: this operator pauses or logs out at `at_ms` (a
+    /// scheduled break, the end of a shift). It changes nothing in the
+    /// operator's state, now or at `at_ms` — the host still sends
+    /// `OperatorPause` or `OperatorLogout` then — but the pacer no longer
+    /// counts the operator as ready or soon free past `at_ms`. A later
+    /// `OperatorReady` or `OperatorLogin` clears it, as does logging out; a
+    /// newer `OperatorLeaving` replaces it. Refused for an unknown or
+    /// logged-out operator, and for an `at_ms` past [`MAX_TIME_MS`].
+    OperatorLeaving {
+        /// Who.
+        operator: OperatorId,
+        /// When the operator leaves (ms since the epoch; a past time means
+        /// "leaving now").
+        at_ms: u64,
+    },
     /// Admin: stop offering and dialing; live calls go on.
     Pause,
     /// Admin: go on after a pause.
@@ -167,6 +182,7 @@ impl Event {
             Event::OperatorReady(_) => "OperatorReady",
             Event::OperatorPause(_) => "OperatorPause",
             Event::OperatorLogout(_) => "OperatorLogout",
+            Event::OperatorLeaving { .. } => "OperatorLeaving",
             Event::Pause => "Pause",
             Event::Resume => "Resume",
             Event::Cancel => "Cancel",

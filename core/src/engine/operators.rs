@@ -11,6 +11,14 @@
 //!
 //! Pause and logout never cut work in hand: an operator who pauses or logs
 //! out during a call or ACW does so when that work ends.
+//!
+//! **Leaving marks.** An operator may be marked as leaving at a time
+//! (`Event::OperatorLeaving`: an announced break or logout). The mark
+//! changes no state; the pacer reads it so as not to count the operator as
+//! ready or soon free past that time. `OperatorReady` clears it (through
+//! the engine), and so does any move to or from Offline (a logout, a new
+//! login). The marked operators are counted, so a poll with none pays
+//! nothing for the feature.
 
 use std::collections::BTreeSet;
 use std::fmt;
@@ -93,6 +101,8 @@ struct Operator {
     logged_in_ms: u64,
     talk_since_ms: Option<u64>,
     talk_ms: u64,
+    /// When the operator announced leaving (pause or logout), if marked.
+    leaving_at_ms: Option<u64>,
 }
 
 /// All operators of a campaign.
@@ -101,6 +111,8 @@ pub struct Operators {
     ops: Vec<Operator>,
     ready: BTreeSet<(u64, u32)>,
     logged_in: u32,
+    /// Operators with a leaving mark.
+    leaving: u32,
 }
 
 impl Operators {
@@ -116,6 +128,7 @@ impl Operators {
             logged_in_ms: 0,
             talk_since_ms: None,
             talk_ms: 0,
+            leaving_at_ms: None,
         });
         id
     }
@@ -198,6 +211,28 @@ impl Operators {
         (talk, logged_in)
     }
 
+    /// When the operator announced leaving (`Event::OperatorLeaving`), if
+    /// it did and has not been cleared since.
+    pub fn leaving_at(&self, id: OperatorId) -> Option<u64> {
+        self.ops.get(id.0 as usize).and_then(|o| o.leaving_at_ms)
+    }
+
+    /// Operators with a leaving mark now.
+    pub fn leaving_count(&self) -> usize {
+        self.leaving as usize
+    }
+
+    /// Sets (`Some`) or clears (`None`) the operator's leaving mark.
+    pub(crate) fn set_leaving(&mut self, id: OperatorId, at_ms: Option<u64>) {
+        let op = &mut self.ops[id.0 as usize];
+        match (op.leaving_at_ms.is_some(), at_ms.is_some()) {
+            (false, true) => self.leaving += 1,
+            (true, false) => self.leaving -= 1,
+            _ => {}
+        }
+        op.leaving_at_ms = at_ms;
+    }
+
     pub(crate) fn after_work(&self, id: OperatorId) -> AfterWork {
         self.ops[id.0 as usize].after_work
     }
@@ -222,6 +257,12 @@ impl Operators {
         if op.state == OperatorState::Offline && state != OperatorState::Offline {
             self.logged_in += 1;
             op.logged_in_since_ms = now_ms;
+        }
+        if (op.state == OperatorState::Offline) != (state == OperatorState::Offline)
+            && op.leaving_at_ms.take().is_some()
+        {
+            // A logout or a new login ends the announcement.
+            self.leaving -= 1;
         }
         if op.state != OperatorState::Offline && state == OperatorState::Offline {
             self.logged_in -= 1;

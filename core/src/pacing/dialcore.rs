@@ -329,37 +329,18 @@ impl DialcorePacer {
         let mut load = [base, base];
         let mut fallback = [0.0; G];
         for (j, l) in load.iter_mut().enumerate() {
-            let limit = if j == 0 { t.limit_ms } else { 0 };
             let (mut sum, mut var) = ([0.0; G], [0.0; G]);
             for b in inputs.busy {
-                let row = match b.phase {
-                    BusyPhase::Talk => {
-                        let k = talk_bin(b.elapsed_ms);
-                        if k < t.talk_from[j] {
-                            &t.talk[j][k]
-                        } else {
-                            let residual = t.mean_service.max(b.elapsed_ms as f64);
-                            memoryless(&mut fallback, limit, residual)
-                        }
-                    }
-                    BusyPhase::Acw => {
-                        let k = ((b.elapsed_ms / 1_000) as usize).min(ACW_BINS - 1);
-                        if k < t.acw_from[j] {
-                            &t.acw[j][k]
-                        } else {
-                            let residual = t.mean_acw.max(b.elapsed_ms as f64);
-                            memoryless(&mut fallback, limit, residual)
-                        }
-                    }
-                    BusyPhase::Other => continue,
-                };
-                add_bernoullis(&mut sum, &mut var, row);
+                if let Some(row) = self.busy_row(j, b.phase, b.elapsed_ms, &mut fallback) {
+                    add_bernoullis(&mut sum, &mut var, row);
+                }
             }
             for g in 0..G {
                 l.mu[g] -= sum[g];
                 l.var[g] += var[g];
             }
         }
+        self.discount_leaving(inputs, &mut load);
         let (mut sum, mut var) = ([0.0; G], [0.0; G]);
         for &e in inputs.ringing_ms {
             if let Some(row) = t.ring.get((e / 1_000) as usize) {
@@ -373,6 +354,87 @@ impl DialcorePacer {
             }
         }
         load
+    }
+
+    /// P(free by each horizon (+ the planned wait for `j == 0`)) of a busy
+    /// operator in `phase` for `elapsed_ms`; `None` for one who frees no
+    /// predictive line (offer, BCW).
+    fn busy_row<'r>(
+        &'r self,
+        j: usize,
+        phase: BusyPhase,
+        elapsed_ms: u64,
+        fallback: &'r mut [f64; G],
+    ) -> Option<&'r [f64; G]> {
+        let t = &self.tables;
+        let limit = if j == 0 { t.limit_ms } else { 0 };
+        match phase {
+            BusyPhase::Talk => {
+                let k = talk_bin(elapsed_ms);
+                if k < t.talk_from[j] {
+                    Some(&t.talk[j][k])
+                } else {
+                    let residual = t.mean_service.max(elapsed_ms as f64);
+                    Some(memoryless(fallback, limit, residual))
+                }
+            }
+            BusyPhase::Acw => {
+                let k = ((elapsed_ms / 1_000) as usize).min(ACW_BINS - 1);
+                if k < t.acw_from[j] {
+                    Some(&t.acw[j][k])
+                } else {
+                    let residual = t.mean_acw.max(elapsed_ms as f64);
+                    Some(memoryless(fallback, limit, residual))
+                }
+            }
+            BusyPhase::Other => None,
+        }
+    }
+
+    /// Takes out of the supply the operators who announced they leave: a
+    /// ready one from the horizons at or past its leaving, a busy one from
+    /// those whose window (the horizon plus the planned wait) reaches past
+    /// it — it is not counted as soon free past `at_ms`.
+    fn discount_leaving(&self, inputs: &PacingInputs<'_>, load: &mut [Load; 2]) {
+        if inputs.leaving.is_empty() {
+            return;
+        }
+        let mut fallback = [0.0; G];
+        for (j, l) in load.iter_mut().enumerate() {
+            let wait = if j == 0 { self.tables.limit_ms } else { 0 };
+            // Conservative: a ready operator leaving within the model's
+            // reach does not count toward "every answer has an operator".
+            l.ready = l
+                .ready
+                .saturating_sub(inputs.ready_leaving_within(HORIZONS_MS[G - 1] + wait));
+            for o in inputs.leaving {
+                let Some(phase) = o.phase else {
+                    for g in 0..G {
+                        if o.leaves_in_ms <= HORIZONS_MS[g] {
+                            l.mu[g] += 1.0;
+                        }
+                    }
+                    continue;
+                };
+                let Some(row) = self.busy_row(j, phase, o.elapsed_ms, &mut fallback) else {
+                    continue;
+                };
+                for g in 0..G {
+                    if o.leaves_in_ms < HORIZONS_MS[g] + wait {
+                        let q = row[g];
+                        l.mu[g] += q;
+                        l.var[g] = (l.var[g] - (q - q * q)).max(0.05);
+                    }
+                }
+            }
+        }
+    }
+
+    /// Progressive 1:1 over the ready operators not about to leave (within
+    /// the last horizon plus the abandon limit): no answer waits for those.
+    fn floor(&self, inputs: &PacingInputs<'_>) -> usize {
+        let leaving = inputs.ready_leaving_within(HORIZONS_MS[G - 1] + inputs.abandon_limit_ms);
+        (inputs.ready() - leaving).saturating_sub(inputs.in_flight())
     }
 
     fn add_new_dial(&self, load: &mut [Load; 2]) {
@@ -434,7 +496,7 @@ impl Pacer for DialcorePacer {
     fn dials(&mut self, inputs: &PacingInputs<'_>) -> usize {
         if !self.warm {
             if !self.warm_enough(inputs) {
-                return inputs.progressive_dials();
+                return self.floor(inputs);
             }
             self.warm = true;
         }
@@ -446,18 +508,18 @@ impl Pacer for DialcorePacer {
             .planned_at
             .is_some_and(|at| now >= at && now < at + self.tuning.replan_ms)
         {
-            return inputs.progressive_dials();
+            return self.floor(inputs);
         }
         self.planned_at = Some(now);
         self.refresh(inputs);
         self.threshold = self.allowed_threshold(inputs);
         if self.tables.p_live <= 0.0 {
-            return inputs.progressive_dials();
+            return self.floor(inputs);
         }
         let mut load = self.load(inputs);
         let cap = 4 * (inputs.ready() + inputs.busy.len()) + 8;
         // Never fewer than progressive 1:1, which no answer waits for.
-        let floor = inputs.progressive_dials();
+        let floor = self.floor(inputs);
         let max_wait = self.tuning.max_wait_probability;
         let mut n = 0;
         while n < floor {

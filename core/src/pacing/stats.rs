@@ -17,10 +17,20 @@
 //! (1-hour half-life) with the weight of [`P_LIVE_PRIOR_TRIALS`] attempts:
 //! `(hits + k·p_slow) / (trials + k)`. A busy team, with hundreds of recent
 //! attempts, reads its 4-minute estimate; a quiet one cannot collapse on a
-//! handful. Calls are tracked in hash maps keyed by
-//! contact (a hook is one O(1) lookup on the engine's hot path); the one
-//! view that iterates them, [`PacingStats::ringing_elapsed`], sorts what it
-//! returns, so the engine stays deterministic.
+//! handful.
+//!
+//! **Calls.** Each call is tracked in one hash map keyed by contact (a hook
+//! is one O(1) lookup on the engine's hot path). The unbound calls ringing
+//! — what the pacer reads at every plan — are also kept in dial order in a
+//! queue with a sequence number per dial: a dial is one push, an answer or
+//! an end marks its slot (found from the sequence number, no hashing) and
+//! the queue drops marked slots from its front. A slot lives at most a ring
+//! timeout, so the queue holds at most the dials of one ring timeout, and
+//! [`PacingStats::ringing_elapsed`] reads it newest first — shortest first,
+//! in an order that depends only on the events, so the engine stays
+//! deterministic without a sort.
+
+use std::collections::VecDeque;
 
 use hashbrown::HashMap;
 
@@ -37,6 +47,9 @@ pub const DEFAULT_HALF_LIFE_MS: u64 = 240_000;
 pub const P_LIVE_PRIOR_HALF_LIFE_MS: u64 = 3_600_000;
 /// The weight of that prior, in attempts.
 pub const P_LIVE_PRIOR_TRIALS: f64 = 20.0;
+
+/// A ringing-queue slot whose call answered or ended.
+const DEAD: u64 = u64::MAX;
 
 /// `0.5^(dt / half_life)`.
 fn decay(dt_ms: u64, half_life_ms: u64) -> f64 {
@@ -197,10 +210,19 @@ pub struct ServiceSample {
 /// Where a tracked call is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Track {
-    Ringing { since: u64, bound: bool },
+    /// `slot`: the sequence number in the ringing queue of an unbound call.
+    Ringing {
+        since: u64,
+        slot: Option<u64>,
+    },
     Answered,
-    Talking { since: u64 },
-    Acw { talk_ms: u64, since: u64 },
+    Talking {
+        since: u64,
+    },
+    Acw {
+        talk_ms: u64,
+        since: u64,
+    },
 }
 
 /// What a busy operator is doing, for the pacer.
@@ -227,8 +249,11 @@ pub struct BusyOperator {
 #[derive(Debug, Clone)]
 pub struct PacingStats {
     tracks: HashMap<u32, Track>,
-    /// Unbound calls ringing: contact → dial time (a subset of `tracks`).
-    ringing: HashMap<u32, u64>,
+    /// Unbound calls ringing, in dial order: dial times ([`DEAD`] once the
+    /// call answered or ended); the front's sequence number is `ring_head`.
+    ringing: VecDeque<u64>,
+    ring_head: u64,
+    ringing_live: usize,
     attempts: u64,
     live_answers: u64,
     abandoned: u64,
@@ -253,7 +278,9 @@ impl PacingStats {
     pub fn new(half_life_ms: u64) -> Self {
         PacingStats {
             tracks: HashMap::new(),
-            ringing: HashMap::new(),
+            ringing: VecDeque::new(),
+            ring_head: 0,
+            ringing_live: 0,
             attempts: 0,
             live_answers: 0,
             abandoned: 0,
@@ -273,24 +300,53 @@ impl PacingStats {
     /// A Dial was issued for `contact` (`bound`: with an operator on the line).
     pub fn on_dial(&mut self, contact: u32, bound: bool, now_ms: u64) {
         self.attempts += 1;
-        if !bound {
-            self.ringing.insert(contact, now_ms);
-        }
-        self.tracks.insert(
+        let slot = (!bound).then(|| {
+            self.ringing.push_back(now_ms.min(DEAD - 1));
+            self.ringing_live += 1;
+            self.ring_head + self.ringing.len() as u64 - 1
+        });
+        let old = self.tracks.insert(
             contact,
             Track::Ringing {
                 since: now_ms,
-                bound,
+                slot,
             },
         );
+        if let Some(Track::Ringing { slot: Some(s), .. }) = old {
+            // A new dial of a contact whose last one never ended.
+            self.unring(s);
+        }
+    }
+
+    /// Marks a ringing slot done and drops done slots from the front.
+    fn unring(&mut self, slot: u64) {
+        let Some(i) = slot.checked_sub(self.ring_head) else {
+            return;
+        };
+        let Some(since) = self.ringing.get_mut(i as usize) else {
+            return;
+        };
+        if *since != DEAD {
+            *since = DEAD;
+            self.ringing_live -= 1;
+        }
+        while self.ringing.front() == Some(&DEAD) {
+            self.ringing.pop_front();
+            self.ring_head += 1;
+        }
     }
 
     /// A human answered the contact's call.
     pub fn on_live_answer(&mut self, contact: u32, now_ms: u64) {
-        if let Some(Track::Ringing { since, .. }) = self.tracks.get(&contact).copied() {
+        let track = self.tracks.get_mut(&contact);
+        if let Some(&mut Track::Ringing { since, slot }) = track {
             let rang = now_ms.saturating_sub(since);
-            self.ringing.remove(&contact);
-            self.tracks.insert(contact, Track::Answered);
+            if let Some(t) = track {
+                *t = Track::Answered;
+            }
+            if let Some(s) = slot {
+                self.unring(s);
+            }
             self.live_answers += 1;
             self.p_live.add(now_ms, true);
             self.p_live_slow.add(now_ms, true);
@@ -302,9 +358,11 @@ impl PacingStats {
     /// (machine, busy, unreachable, failure, ring timeout), or answered and
     /// dropped before an operator came (abandoned).
     pub fn on_attempt_end(&mut self, contact: u32, now_ms: u64) {
-        self.ringing.remove(&contact);
         match self.tracks.remove(&contact) {
-            Some(Track::Ringing { since, .. }) => {
+            Some(Track::Ringing { since, slot }) => {
+                if let Some(s) = slot {
+                    self.unring(s);
+                }
                 self.p_live.add(now_ms, false);
                 self.p_live_slow.add(now_ms, false);
                 self.non_live.add(now_ms, now_ms.saturating_sub(since));
@@ -441,7 +499,7 @@ impl PacingStats {
 
     /// Unbound calls in flight (ringing with no operator on the line).
     pub fn ringing_count(&self) -> usize {
-        self.ringing.len()
+        self.ringing_live
     }
 
     /// How long each unbound call in flight has rung at `now_ms`, shortest
@@ -450,10 +508,16 @@ impl PacingStats {
         let start = out.len();
         out.extend(
             self.ringing
-                .values()
+                .iter()
+                .rev()
+                .filter(|&&since| since != DEAD)
                 .map(|&since| now_ms.saturating_sub(since)),
         );
-        out[start..].sort_unstable();
+        // Newest first is shortest first when the hooks' times never go
+        // back (the engine's do not); a caller whose do gets a sort.
+        if !out[start..].is_sorted() {
+            out[start..].sort_unstable();
+        }
     }
 }
 
@@ -564,5 +628,47 @@ mod tests {
         ringing.clear();
         s.ringing_elapsed(200_000, &mut ringing);
         assert!(ringing.is_empty());
+    }
+
+    proptest::proptest! {
+        /// The ringing queue against a plain map of contact → dial time
+        /// (the trusted model): the same count and the same ring times,
+        /// shortest first, whatever the dials, answers and ends.
+        #[test]
+        fn ringing_queue_matches_a_map(
+            steps in proptest::collection::vec((0u8..4, 0u32..12, 0u64..3_000), 1..300),
+        ) {
+            let mut s = PacingStats::default();
+            let mut model: std::collections::BTreeMap<u32, u64> = Default::default();
+            let mut now = 0;
+            for (kind, contact, dt) in steps {
+                now += dt;
+                match kind {
+                    0 => {
+                        s.on_dial(contact, false, now);
+                        model.insert(contact, now);
+                    }
+                    1 => {
+                        s.on_dial(contact, true, now);
+                        model.remove(&contact);
+                    }
+                    2 => {
+                        s.on_live_answer(contact, now);
+                        model.remove(&contact);
+                    }
+                    _ => {
+                        s.on_attempt_end(contact, now);
+                        model.remove(&contact);
+                    }
+                }
+                proptest::prop_assert_eq!(s.ringing_count(), model.len());
+                let mut got = Vec::new();
+                s.ringing_elapsed(now + 1, &mut got);
+                let mut want: Vec<u64> = model.values().map(|&t| now + 1 - t).collect();
+                want.sort_unstable();
+                proptest::prop_assert_eq!(got, want);
+                proptest::prop_assert!(s.ringing.len() <= 300);
+            }
+        }
     }
 }

@@ -27,6 +27,9 @@ impl Campaign {
         {
             check_time(at_ms)?;
         }
+        if let Event::OperatorLeaving { at_ms, .. } = event {
+            check_time(at_ms)?;
+        }
         let before = self.now_ms;
         let result = self.apply_event(event, now_ms);
         if result.is_err() {
@@ -90,9 +93,27 @@ impl Campaign {
                 Ok(())
             }
             Event::OperatorLogin(op) => self.on_login(op, name, now),
-            Event::OperatorReady(op) => self.on_ready(op, name, now),
+            Event::OperatorReady(op) => {
+                self.on_ready(op, name, now)?;
+                // Ready again: an announced break or logout is called off.
+                self.operators.set_leaving(op, None);
+                Ok(())
+            }
             Event::OperatorPause(op) => self.on_pause(op, name, now),
             Event::OperatorLogout(op) => self.on_logout(op, name, now),
+            Event::OperatorLeaving { operator, at_ms } => match self.operator_state(operator)? {
+                OperatorState::Offline => Err(EngineError::IllegalOperatorEvent {
+                    operator,
+                    state: OperatorState::Offline,
+                    event: name,
+                }),
+                // Only a mark for the pacer: the state changes when the host
+                // sends the pause or logout.
+                _ => {
+                    self.operators.set_leaving(operator, Some(at_ms));
+                    Ok(())
+                }
+            },
             Event::Pause => {
                 self.paused = true;
                 self.journal_admin(durable::AdminRecord::Paused);
