@@ -30,12 +30,6 @@ use crate::rng::{LogNormal, Rng};
 use crate::scenario::{secs_to_ms, PacerName, Scenario, ScenarioError};
 use crate::world::{uniform_ms, WorldState};
 
-/// The engine event announcing that `operator` leaves at `at_ms`; none
-/// until the engine has one.
-fn leaving_event(_operator: OperatorId, _at_ms: u64) -> Option<Event> {
-    None
-}
-
 /// Where a run stands, reported about once per simulated minute.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Progress {
@@ -1085,10 +1079,12 @@ impl Sim {
         at: u64,
         now: u64,
     ) -> Result<(), SimError> {
-        if let Some(event) = leaving_event(operator, at) {
-            if self.send(campaign, event, now)? {
-                self.world_counts.leaving_notices += 1;
-            }
+        let event = Event::OperatorLeaving {
+            operator,
+            at_ms: at,
+        };
+        if self.send(campaign, event, now)? {
+            self.world_counts.leaving_notices += 1;
         }
         Ok(())
     }

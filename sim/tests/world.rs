@@ -204,3 +204,26 @@ fn bad_world_values_are_errors_naming_the_field() {
     assert!(!ok.world.is_kind());
     assert!(World::realistic(20).validate().is_ok());
 }
+
+#[test]
+fn breaks_and_logouts_are_announced_ahead() {
+    let mut s = base(10);
+    s.operator_model.break_every_min = 20.0;
+    s.operator_model.break_min = 5.0;
+    s.drift.staffing = vec![dialcore_sim::StaffStep {
+        at_hour: 0.5,
+        operators: 5,
+    }];
+    let silent = go(&s, PacerSpec::Dialcore);
+    assert_eq!(silent.world.leaving_notices, 0);
+    s.world.leave_notice_s = 120.0;
+    let announced = go(&s, PacerSpec::Dialcore);
+    // About two breaks per operator in the hour, and five logouts.
+    assert!(
+        announced.world.leaving_notices >= 15,
+        "{:?}",
+        announced.world
+    );
+    // The engine took every one (a refused event is counted stale).
+    assert_eq!(announced.report.stale_events, silent.report.stale_events);
+}
