@@ -165,7 +165,8 @@ fn the_clairvoyant_bound_is_above_every_pacer_and_feels_the_trunk_and_breaks() {
 
 #[test]
 fn bad_world_values_are_errors_naming_the_field() {
-    let cases: [(fn(&mut World), &str); 5] = [
+    type Spoil = fn(&mut World);
+    let cases: [(Spoil, &str); 5] = [
         (|w| w.amd_max_s = -1.0, "world.amd_max_s"),
         (
             |w| {
