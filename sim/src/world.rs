@@ -76,7 +76,7 @@ impl World {
     }
 
     /// The realistic world of the published scenarios' realistic variants:
-    /// AMD 1–3 s with 3% of humans dropped and 10% of machines passed,
+    /// AMD 1–3 s with 1% of humans dropped and 10% of machines passed,
     /// 0.3–1.5 s setup, 0.3 s bridge, lines for 2.5 calls per operator, a
     /// day that answers 20% less after its third hour, a 10-minute burst at
     /// 40% of the answers about every 90 minutes, and breaks and logouts
@@ -85,7 +85,7 @@ impl World {
         World {
             amd_min_s: 1.0,
             amd_max_s: 3.0,
-            amd_false_machine: 0.03,
+            amd_false_machine: 0.01,
             amd_false_human: 0.10,
             machine_talk_s: 6.0,
             setup_min_s: 0.3,

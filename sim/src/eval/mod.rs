@@ -607,6 +607,47 @@ fn mean_bound(r: &PacerResult) -> f64 {
     r.seeds.iter().map(|m| m.bound).sum::<f64>() / r.seeds.len().max(1) as f64
 }
 
+/// Why dialcore lost, read from the figures: the detector's drops, budget
+/// left unused, or a baseline tuned to the edge of these seeds.
+fn why(rows: &[PacerResult]) -> String {
+    let d = &rows[0];
+    let answered: u64 = d.seeds.iter().map(|m| m.answered).sum();
+    let dropped: u64 = d.seeds.iter().map(|m| m.amd_dropped).sum();
+    let drop_share = dropped as f64 / answered.max(1) as f64;
+    let best = rows
+        .iter()
+        .skip(1)
+        .filter(|r| r.compliant)
+        .max_by(|a, b| a.occupancy.total_cmp(&b.occupancy));
+    if !d.compliant && dropped > 0 {
+        return format!(
+            " — why: the detector hung up on {} of the live pickups, which the engine's guard \
+             cannot see, on top of the engine's own abandons",
+            pct(drop_share)
+        );
+    }
+    if !d.compliant {
+        return " — why: the residual risk (operators leaving while calls ring)".to_owned();
+    }
+    match best {
+        Some(b) if d.abandon_max < 0.5 * b.abandon_max => format!(
+            " — why: dialcore leaves abandon budget unused (worst seed {} against {} for {}): \
+             its margins (the goal under the target, the client-wait bound, the warm-up) hold it \
+             below what the hindsight-tuned rule spends",
+            pct(d.abandon_max),
+            pct(b.abandon_max),
+            label(b)
+        ),
+        Some(b) => format!(
+            " — why: {} is tuned in hindsight to the edge of these seeds (worst seed {}), which no \
+             live dialer knows in advance",
+            label(b),
+            pct(b.abandon_max)
+        ),
+        None => String::new(),
+    }
+}
+
 /// Dialcore (first row) against every compliant baseline: whether it wins
 /// and the verdict line.
 fn compare(rows: &[PacerResult]) -> (bool, String) {
@@ -639,7 +680,10 @@ fn compare(rows: &[PacerResult]) -> (bool, String) {
         );
     }
     if !lost.is_empty() {
-        return (false, format!("dialcore does NOT win: {}", lost.join("; ")));
+        return (
+            false,
+            format!("dialcore does NOT win: {}{}", lost.join("; "), why(rows)),
+        );
     }
     let best = rows
         .iter()

@@ -602,12 +602,15 @@ a seed can pass 3% under either guard): the law's 30-day window is what they
 steer, and a campaign that must also hold an hourly cap needs a shorter
 `abandon_window`. The simulated customers
 are independent and their distributions do not change unless a stress
-scenario says so; real lists have correlated bad hours. The tuned baselines
+scenario or the realistic world says so. The tuned baselines
 know each scenario's answer in advance, which no dialer does, and the
 adaptive ones are configured as shipped (setpoint 3%), which is why they go
 over in some seeds. The model costs CPU: a poll of a 100-operator campaign
-evaluates it (re-planning at most every 250 ms), which makes the engine-bound
-1M-contact simulation several times slower than with the fixed-ratio pacer.
+evaluates it (re-planning at most every 250 ms); `benches/pacer_cost` measures
+the 1M-contact simulation with it against the fixed-ratio pacer. The
+clairvoyant bound is simple on purpose: with no line limit and a list that
+never runs out, it is 100% less the breaks, so it says how much idle time is
+left, not how much a causal pacer could take of it.
 "#;
 
 /// The fixed part of `docs/PACING.md`: design and method.
@@ -752,14 +755,11 @@ occupancy gain over progressive 1:1 as a share of the bound's.
 
 /// Why dialcore loses where it does, after the lists.
 const WHY_TEXT: &str = r#"
-**Why it loses where it does.** The tuned baselines are picked per scenario
-with the in-sample answer in hand; where the worst-case guard holds every
-aggressive grid point ≤ 3%, the tuned baseline is simply the most aggressive
-ratio the guard lets through, and dialcore's own margins (the goal under 3%,
-the client-wait bound) leave occupancy on the table against it. Out of
-sample, a baseline tuned to the edge of the in-sample seeds can go over in a
-new seed and drop out of the comparison ("over" in the summary). In the
-realistic world the guard cannot see the detector's dropped humans, so a seed
-can go over 3% whatever the pacer; no pacer here has the list of dropped
-pickups, only the host's lower target.
+Each line names the cause the figures show: the detector's dropped pickups
+(realistic variants: the engine's guard counts only the abandons it sees, so
+a seed can pass 3% whatever the pacer), abandon budget dialcore leaves unused
+(its worst seed far under the baseline's), or a baseline tuned in hindsight
+to the edge of the seed set. Out of sample, a baseline tuned to the edge of
+the in-sample seeds can go over in a new seed and drop out of the comparison
+("over" in the summary).
 "#;
