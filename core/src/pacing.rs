@@ -65,6 +65,8 @@
 //! scenarios unless a scenario asks for the fixed ratio.
 
 mod dialcore;
+#[cfg(test)]
+mod reference;
 mod stats;
 
 use std::fmt;
@@ -77,7 +79,6 @@ pub use self::stats::{
 };
 
 pub use crate::config::AbandonGuard;
-use crate::event::OperatorId;
 use crate::operators::{OperatorState, Operators};
 
 /// Answered and abandoned counts the pacer may steer by.
@@ -375,26 +376,25 @@ impl Pacing {
         self.ready_ms.clear();
         self.ready_ms.extend(
             operators
-                .ready_in_order()
-                .map(|op| operators.time_in_state(op, now).unwrap_or(0)),
+                .ready_since_in_order()
+                .map(|since| now.saturating_sub(since)),
         );
         self.busy.clear();
         self.leaving.clear();
         let marks = operators.leaving_count() > 0;
-        for i in 0..operators.len() {
-            let op = OperatorId(i as u32);
-            let phase = match operators.state(op) {
-                Some(OperatorState::OnCall) => Some(BusyPhase::Talk),
-                Some(OperatorState::Acw) => Some(BusyPhase::Acw),
-                Some(OperatorState::Offered | OperatorState::Bcw) => Some(BusyPhase::Other),
-                Some(OperatorState::Ready) if marks => None,
+        for (state, since, leaving_at) in operators.states_since() {
+            let phase = match state {
+                OperatorState::OnCall => Some(BusyPhase::Talk),
+                OperatorState::Acw => Some(BusyPhase::Acw),
+                OperatorState::Offered | OperatorState::Bcw => Some(BusyPhase::Other),
+                OperatorState::Ready if marks => None,
                 _ => continue,
             };
-            let elapsed_ms = operators.time_in_state(op, now).unwrap_or(0);
+            let elapsed_ms = now.saturating_sub(since);
             if let Some(phase) = phase {
                 self.busy.push(BusyOperator { phase, elapsed_ms });
             }
-            if let Some(at) = operators.leaving_at(op).filter(|_| marks) {
+            if let Some(at) = leaving_at.filter(|_| marks) {
                 self.leaving.push(LeavingOperator {
                     phase,
                     elapsed_ms,

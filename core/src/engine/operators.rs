@@ -178,6 +178,19 @@ impl Operators {
         self.ready.iter().map(|&(_, id)| OperatorId(id))
     }
 
+    /// When each ready operator became ready, longest idle first.
+    pub fn ready_since_in_order(&self) -> impl Iterator<Item = u64> + '_ {
+        self.ready.iter().map(|&(since, _)| since)
+    }
+
+    /// Every operator's state, when it entered it, and its leaving mark,
+    /// in id order (one pass for the pacing views).
+    pub fn states_since(&self) -> impl Iterator<Item = (OperatorState, u64, Option<u64>)> + '_ {
+        self.ops
+            .iter()
+            .map(|o| (o.state, o.since_ms, o.leaving_at_ms))
+    }
+
     /// Operators in each state, indexed by `OperatorState as usize`.
     pub fn counts(&self) -> [u32; 7] {
         let mut counts = [0u32; 7];

@@ -54,7 +54,7 @@
 // tables): an index over the horizons reads more plainly than zips.
 #![allow(clippy::needless_range_loop)]
 
-use super::stats::{BusyPhase, PacingStats, ServiceSample, TIME_BINS, TIME_BIN_MS};
+use super::stats::{BusyOperator, BusyPhase, PacingStats, ServiceSample, TIME_BINS, TIME_BIN_MS};
 use super::{normal_cdf, Pacer, PacingInputs};
 
 /// Horizons (ms from now) at which a new dial's live answer is evaluated.
@@ -174,11 +174,14 @@ struct Tables {
     new_answer: [f64; G],
     /// By ring-elapsed second: P(answered live by horizon g | still ringing).
     ring: Vec<[f64; G]>,
-    /// By talk-elapsed bin: P(free by horizon g + limit | talking so long);
-    /// `[0]` with the planned wait, `[1]` with none.
-    talk: [Vec<[f64; G]>; 2],
-    /// By ACW-elapsed second: P(free by horizon g + limit | in ACW so long).
-    acw: [Vec<[f64; G]>; 2],
+    /// By talk-elapsed bin: P(free by horizon g + limit | talking so long)
+    /// and its Bernoulli variance, with the planned wait and with none
+    /// (from `talk_from`, too few calls: the memoryless fallback instead).
+    talk: Vec<BinRow>,
+    /// By ACW-elapsed second: the same for after-call work.
+    acw: Vec<BinRow>,
+    /// Φ on a grid ([`phi`]).
+    phi: Vec<f64>,
     ring_built_ms: Option<u64>,
     service_built: Option<(u64, u64)>,
     limit_ms: u64,
@@ -192,6 +195,84 @@ struct Tables {
     mean_acw: f64,
     /// Completed calls in the service-time model.
     service_samples: usize,
+    /// Counts the service-table builds (what [`BusySums`] follow).
+    build: u64,
+}
+
+/// One elapsed-time bin of a busy operator: `q[j][g]`, the probability of
+/// being free by horizon `g` (plus the planned wait for `j == 0`, none for
+/// `j == 1`), and `v[j][g] = q − q²`, laid out so a busy operator's whole
+/// contribution to the load is one contiguous read.
+#[derive(Debug, Clone, Copy, Default)]
+struct BinRow {
+    q: [[f64; G]; 2],
+    v: [[f64; G]; 2],
+}
+
+impl BinRow {
+    fn set(&mut self, j: usize, row: &[f64; G]) {
+        for g in 0..G {
+            self.q[j][g] = row[g];
+            self.v[j][g] = row[g] - row[g] * row[g];
+        }
+    }
+}
+
+/// The busy operators' part of the load, kept from plan to plan: how many
+/// operators each talk and ACW bin held at the last plan and the sums of
+/// their rows. A plan counts the operators per bin (an increment each) and
+/// adds `Δcount × row` for the bins whose count changed — between two plans
+/// a quarter second apart most operators stay in their bin — instead of
+/// adding every operator's row. A table rebuild (the rows change) sums
+/// afresh from the counts, which also bounds any float drift to the plans
+/// since the last rebuild.
+#[derive(Debug, Clone, Default)]
+struct BusySums {
+    /// Operators per bin at the last plan: the talk bins, then the ACW bins.
+    counts: Vec<u32>,
+    /// This plan's counts (all zero between plans; swapped with `counts`).
+    next: Vec<u32>,
+    /// The bins `counts` holds operators in (so a plan touches only those
+    /// and this plan's, never all the bins).
+    held: Vec<usize>,
+    /// This plan's bins (scratch, swapped with `held`).
+    holding: Vec<usize>,
+    sum: [[f64; G]; 2],
+    var: [[f64; G]; 2],
+    /// The table build the sums belong to (`None`: sum afresh).
+    build: Option<u64>,
+}
+
+/// Running sums of rows: means and variances, both waits.
+type BusySumsAcc = ([[f64; G]; 2], [[f64; G]; 2]);
+
+/// Grid of the cached normal distribution function: Φ(z) for z in
+/// [−PHI_RANGE, PHI_RANGE] at steps of 1/PHI_PER_UNIT, read with linear
+/// interpolation (|error| < 2·10⁻⁶ over the Chebyshev fit's 1.2·10⁻⁷).
+const PHI_RANGE: f64 = 8.0;
+const PHI_PER_UNIT: f64 = 128.0;
+const PHI_POINTS: usize = (2.0 * PHI_RANGE * PHI_PER_UNIT) as usize + 1;
+
+/// The Φ grid ([`phi`] reads it).
+fn phi_table() -> Vec<f64> {
+    (0..PHI_POINTS)
+        .map(|i| normal_cdf(i as f64 / PHI_PER_UNIT - PHI_RANGE))
+        .collect()
+}
+
+/// Φ(z) from the grid.
+#[inline(always)]
+fn phi(table: &[f64], z: f64) -> f64 {
+    let x = (z + PHI_RANGE) * PHI_PER_UNIT;
+    if !(x > 0.0) {
+        return table[0];
+    }
+    let i = x as usize;
+    if i + 1 >= table.len() {
+        return table[table.len() - 1];
+    }
+    let f = x - i as f64;
+    table[i] + (table[i + 1] - table[i]) * f
 }
 
 /// The model-based predictive pacer (see the module documentation).
@@ -200,6 +281,7 @@ pub struct DialcorePacer {
     tuning: DialcoreTuning,
     warm: bool,
     tables: Tables,
+    busy_sums: BusySums,
     threshold: f64,
     planned_at: Option<u64>,
 }
@@ -232,8 +314,9 @@ impl DialcorePacer {
                 weight: [0.0; G],
                 new_answer: [0.0; G],
                 ring: Vec::new(),
-                talk: [vec![[0.0; G]; TALK_BINS], vec![[0.0; G]; TALK_BINS]],
-                acw: [vec![[0.0; G]; ACW_BINS], vec![[0.0; G]; ACW_BINS]],
+                talk: vec![BinRow::default(); TALK_BINS],
+                acw: vec![BinRow::default(); ACW_BINS],
+                phi: phi_table(),
                 ring_built_ms: None,
                 service_built: None,
                 limit_ms: 0,
@@ -242,7 +325,9 @@ impl DialcorePacer {
                 mean_service: 0.0,
                 mean_acw: 0.0,
                 service_samples: 0,
+                build: 0,
             },
+            busy_sums: BusySums::default(),
             threshold: 0.0,
             planned_at: None,
         }
@@ -277,11 +362,8 @@ impl DialcorePacer {
     /// Exposed for tests and reports.
     pub fn marginal_abandon(&mut self, inputs: &PacingInputs<'_>, extra: usize) -> f64 {
         self.refresh(inputs);
-        let mut load = self.load(inputs);
-        for _ in 0..extra {
-            self.add_new_dial(&mut load);
-        }
-        self.marginal(&load[0])
+        let load = self.load(inputs);
+        self.marginal(&load[0], extra)
     }
 
     fn refresh(&mut self, inputs: &PacingInputs<'_>) {
@@ -311,14 +393,14 @@ impl DialcorePacer {
         };
         if stale {
             t.service_built = Some((version, now));
+            t.build += 1;
             build_service(t, inputs, self.tuning.service_window_ms);
         }
     }
 
     /// Means and variances of (demand − supply) at each horizon, counting
     /// operators free within the planned wait (`[0]`) and at once (`[1]`).
-    fn load(&self, inputs: &PacingInputs<'_>) -> [Load; 2] {
-        let t = &self.tables;
+    fn load(&mut self, inputs: &PacingInputs<'_>) -> [Load; 2] {
         let base = Load {
             // A small floor keeps the normal approximation off a step.
             mu: [inputs.waiting as f64 - inputs.ready() as f64; G],
@@ -327,19 +409,14 @@ impl DialcorePacer {
             ready: inputs.ready(),
         };
         let mut load = [base, base];
-        let mut fallback = [0.0; G];
+        let (sum, var) = self.busy_load(inputs.busy);
         for (j, l) in load.iter_mut().enumerate() {
-            let (mut sum, mut var) = ([0.0; G], [0.0; G]);
-            for b in inputs.busy {
-                if let Some(row) = self.busy_row(j, b.phase, b.elapsed_ms, &mut fallback) {
-                    add_bernoullis(&mut sum, &mut var, row);
-                }
-            }
             for g in 0..G {
-                l.mu[g] -= sum[g];
-                l.var[g] += var[g];
+                l.mu[g] -= sum[j][g];
+                l.var[g] += var[j][g];
             }
         }
+        let t = &self.tables;
         self.discount_leaving(inputs, &mut load);
         let (mut sum, mut var) = ([0.0; G], [0.0; G]);
         for &e in inputs.ringing_ms {
@@ -356,39 +433,111 @@ impl DialcorePacer {
         load
     }
 
-    /// P(free by each horizon (+ the planned wait for `j == 0`)) of a busy
-    /// operator in `phase` for `elapsed_ms`; `None` for one who frees no
-    /// predictive line (offer, BCW).
-    fn busy_row<'r>(
-        &'r self,
-        j: usize,
+    /// The sums of the busy operators' rows (means, variances; both waits):
+    /// incrementally over the binned operators ([`BusySums`]), directly for
+    /// the few past the bins the tables cover (the memoryless fallback).
+    fn busy_load(&mut self, busy: &[BusyOperator]) -> ([[f64; G]; 2], [[f64; G]; 2]) {
+        let t = &self.tables;
+        let b = &mut self.busy_sums;
+        let bins = TALK_BINS + ACW_BINS;
+        if b.counts.len() != bins {
+            b.counts = vec![0; bins];
+            b.next = vec![0; bins];
+            b.held.clear();
+            b.build = None;
+        }
+        b.holding.clear();
+        let talk_from = t.talk_from[0].min(t.talk_from[1]);
+        let acw_from = t.acw_from[0].min(t.acw_from[1]);
+        let (mut sum, mut var) = ([[0.0; G]; 2], [[0.0; G]; 2]);
+        let mut scratch = BinRow::default();
+        for op in busy {
+            let k = match op.phase {
+                BusyPhase::Talk => talk_bin(op.elapsed_ms),
+                BusyPhase::Acw => ((op.elapsed_ms / 1_000) as usize).min(ACW_BINS - 1),
+                BusyPhase::Other => continue,
+            };
+            let binned = match op.phase {
+                BusyPhase::Talk => (k < talk_from).then_some(k),
+                _ => (k < acw_from).then_some(TALK_BINS + k),
+            };
+            if let Some(i) = binned {
+                if b.next[i] == 0 {
+                    b.holding.push(i);
+                }
+                b.next[i] += 1;
+            } else if let Some(row) = busy_row(t, op.phase, op.elapsed_ms, &mut scratch) {
+                for j in 0..2 {
+                    for g in 0..G {
+                        sum[j][g] += row.q[j][g];
+                        var[j][g] += row.v[j][g];
+                    }
+                }
+            }
+        }
+        let row_of = |i: usize| {
+            if i < TALK_BINS {
+                &t.talk[i]
+            } else {
+                &t.acw[i - TALK_BINS]
+            }
+        };
+        let add = |sums: &mut BusySumsAcc, i: usize, d: f64| {
+            let row = row_of(i);
+            for j in 0..2 {
+                for g in 0..G {
+                    sums.0[j][g] += d * row.q[j][g];
+                    sums.1[j][g] += d * row.v[j][g];
+                }
+            }
+        };
+        let mut acc: BusySumsAcc = (b.sum, b.var);
+        if b.build != Some(t.build) {
+            acc = ([[0.0; G]; 2], [[0.0; G]; 2]);
+            for &i in &b.holding {
+                add(&mut acc, i, f64::from(b.next[i]));
+            }
+            b.build = Some(t.build);
+        } else {
+            for &i in &b.holding {
+                if b.next[i] != b.counts[i] {
+                    add(&mut acc, i, f64::from(b.next[i]) - f64::from(b.counts[i]));
+                }
+            }
+            for &i in &b.held {
+                if b.next[i] == 0 {
+                    add(&mut acc, i, -f64::from(b.counts[i]));
+                }
+            }
+        }
+        (b.sum, b.var) = acc;
+        // `next` becomes the counts; the old counts, cleared, the next scratch.
+        for &i in &b.held {
+            b.counts[i] = 0;
+        }
+        std::mem::swap(&mut b.counts, &mut b.next);
+        std::mem::swap(&mut b.held, &mut b.holding);
+        for j in 0..2 {
+            for g in 0..G {
+                sum[j][g] += b.sum[j][g];
+                var[j][g] += b.var[j][g];
+            }
+        }
+        (sum, var)
+    }
+
+    /// The bin row of a busy operator in `phase` for `elapsed_ms`; `None`
+    /// for one who frees no predictive line (offer, BCW). Where fewer than
+    /// 8 recent calls lasted this long (the longest 1% or so of the busy
+    /// operators) the memoryless fallback is computed for the exact
+    /// elapsed time into `scratch`.
+    fn busy_row<'a>(
+        &'a self,
         phase: BusyPhase,
         elapsed_ms: u64,
-        fallback: &'r mut [f64; G],
-    ) -> Option<&'r [f64; G]> {
-        let t = &self.tables;
-        let limit = if j == 0 { t.limit_ms } else { 0 };
-        match phase {
-            BusyPhase::Talk => {
-                let k = talk_bin(elapsed_ms);
-                if k < t.talk_from[j] {
-                    Some(&t.talk[j][k])
-                } else {
-                    let residual = t.mean_service.max(elapsed_ms as f64);
-                    Some(memoryless(fallback, limit, residual))
-                }
-            }
-            BusyPhase::Acw => {
-                let k = ((elapsed_ms / 1_000) as usize).min(ACW_BINS - 1);
-                if k < t.acw_from[j] {
-                    Some(&t.acw[j][k])
-                } else {
-                    let residual = t.mean_acw.max(elapsed_ms as f64);
-                    Some(memoryless(fallback, limit, residual))
-                }
-            }
-            BusyPhase::Other => None,
-        }
+        scratch: &'a mut BinRow,
+    ) -> Option<&'a BinRow> {
+        busy_row(&self.tables, phase, elapsed_ms, scratch)
     }
 
     /// Takes out of the supply the operators who announced they leave: a
@@ -399,7 +548,7 @@ impl DialcorePacer {
         if inputs.leaving.is_empty() {
             return;
         }
-        let mut fallback = [0.0; G];
+        let mut scratch = BinRow::default();
         for (j, l) in load.iter_mut().enumerate() {
             let wait = if j == 0 { self.tables.limit_ms } else { 0 };
             // Conservative: a ready operator leaving within the model's
@@ -416,14 +565,13 @@ impl DialcorePacer {
                     }
                     continue;
                 };
-                let Some(row) = self.busy_row(j, phase, o.elapsed_ms, &mut fallback) else {
+                let Some(row) = self.busy_row(phase, o.elapsed_ms, &mut scratch) else {
                     continue;
                 };
                 for g in 0..G {
                     if o.leaves_in_ms < HORIZONS_MS[g] + wait {
-                        let q = row[g];
-                        l.mu[g] += q;
-                        l.var[g] = (l.var[g] - (q - q * q)).max(0.05);
+                        l.mu[g] += row.q[j][g];
+                        l.var[g] = (l.var[g] - row.v[j][g]).max(0.05);
                     }
                 }
             }
@@ -437,27 +585,26 @@ impl DialcorePacer {
         (inputs.ready() - leaving).saturating_sub(inputs.in_flight())
     }
 
-    fn add_new_dial(&self, load: &mut [Load; 2]) {
-        for l in load {
-            l.max_demand += 1;
-            for g in 0..G {
-                let a = self.tables.new_answer[g];
-                l.mu[g] += a;
-                l.var[g] += a * (1.0 - a);
-            }
-        }
-    }
-
-    /// P(the next answer finds no operator), weighted over its answer time.
-    fn marginal(&self, l: &Load) -> f64 {
-        if l.max_demand < l.ready {
+    /// P(the next answer finds no operator), weighted over its answer
+    /// time, with `extra` new dials ahead of it: each adds its answer
+    /// probability to the mean and its Bernoulli variance to the variance,
+    /// so `extra` of them are added at once.
+    fn marginal(&self, l: &Load, extra: usize) -> f64 {
+        if l.max_demand + extra < l.ready {
             // Every answer ahead of this one has a ready operator: none can
             // wait, whatever the normal approximation's tail says.
             return 0.0;
         }
-        (0..G)
-            .map(|g| self.tables.weight[g] * normal_cdf((l.mu[g] + 0.5) / l.var[g].sqrt()))
-            .sum()
+        let t = &self.tables;
+        let n = extra as f64;
+        let mut p = 0.0;
+        for g in 0..G {
+            let a = t.new_answer[g];
+            let mu = l.mu[g] + n * a;
+            let var = l.var[g] + n * (a - a * a);
+            p += t.weight[g] * phi(&t.phi, (mu + 0.5) / var.sqrt());
+        }
+        p
     }
 
     /// The marginal-abandon threshold the feedback allows now.
@@ -516,21 +663,16 @@ impl Pacer for DialcorePacer {
         if self.tables.p_live <= 0.0 {
             return self.floor(inputs);
         }
-        let mut load = self.load(inputs);
+        let load = self.load(inputs);
         let cap = 4 * (inputs.ready() + inputs.busy.len()) + 8;
         // Never fewer than progressive 1:1, which no answer waits for.
         let floor = self.floor(inputs);
         let max_wait = self.tuning.max_wait_probability;
-        let mut n = 0;
-        while n < floor {
-            self.add_new_dial(&mut load);
-            n += 1;
-        }
+        let mut n = floor;
         while n < cap
-            && self.marginal(&load[0]) <= self.threshold
-            && (max_wait >= 1.0 || self.marginal(&load[1]) <= max_wait)
+            && self.marginal(&load[0], n) <= self.threshold
+            && (max_wait >= 1.0 || self.marginal(&load[1], n) <= max_wait)
         {
-            self.add_new_dial(&mut load);
             n += 1;
         }
         n
@@ -596,13 +738,44 @@ fn build_service(t: &mut Tables, inputs: &PacingInputs<'_>, window_ms: u64) {
         .sum::<f64>()
         / n;
     t.mean_acw = samples.iter().map(|s| f64::from(s.acw_ms)).sum::<f64>() / n;
-    let limit = t.limit_ms;
-    let [talk0, talk1] = &mut t.talk;
-    let [acw0, acw1] = &mut t.acw;
-    let (a, b) = build_service_for(talk0, acw0, limit, inputs, &samples);
-    let (c, d) = build_service_for(talk1, acw1, 0, inputs, &samples);
-    t.talk_from = [a, c];
-    t.acw_from = [b, d];
+    for (j, limit) in [(0, t.limit_ms), (1, 0)] {
+        let (talk_from, acw_from) =
+            build_service_for(&mut t.talk, &mut t.acw, j, limit, inputs, &samples);
+        t.talk_from[j] = talk_from;
+        t.acw_from[j] = acw_from;
+    }
+}
+
+/// [`DialcorePacer::busy_row`] on the tables.
+#[inline(always)]
+fn busy_row<'a>(
+    t: &'a Tables,
+    phase: BusyPhase,
+    elapsed_ms: u64,
+    scratch: &'a mut BinRow,
+) -> Option<&'a BinRow> {
+    let (table, k, from, mean) = match phase {
+        BusyPhase::Talk => (&t.talk, talk_bin(elapsed_ms), t.talk_from, t.mean_service),
+        BusyPhase::Acw => (
+            &t.acw,
+            ((elapsed_ms / 1_000) as usize).min(ACW_BINS - 1),
+            t.acw_from,
+            t.mean_acw,
+        ),
+        BusyPhase::Other => return None,
+    };
+    if k < from[0].min(from[1]) {
+        return Some(&table[k]);
+    }
+    *scratch = table[k];
+    let mut row = [0.0; G];
+    for (j, limit) in [(0, t.limit_ms), (1, 0)] {
+        if k >= from[j] {
+            memoryless(&mut row, limit, mean.max(elapsed_ms as f64));
+            scratch.set(j, &row);
+        }
+    }
+    Some(scratch)
 }
 
 /// Adds Bernoulli variables of probabilities `row` to a sum's mean and variance.
@@ -616,19 +789,19 @@ fn add_bernoullis(sum: &mut [f64; G], var: &mut [f64; G], row: &[f64; G]) {
 }
 
 /// `1 − exp(−H / residual)` at every horizon, into `row`.
-fn memoryless(row: &mut [f64; G], limit_ms: u64, residual_ms: f64) -> &[f64; G] {
+fn memoryless(row: &mut [f64; G], limit_ms: u64, residual_ms: f64) {
     for g in 0..G {
         let h = (HORIZONS_MS[g] + limit_ms) as f64;
         row[g] = 1.0 - (-h / residual_ms.max(1.0)).exp();
     }
-    row
 }
 
-/// Fills the tables for one limit; returns the first talk and ACW bins
-/// with too few calls (the fallback's, computed when needed).
+/// Fills the tables' rows `j` (for the wait `limit_ms`); returns the
+/// first talk and ACW bins with too few calls (the fallback's).
 fn build_service_for(
-    talk_table: &mut [[f64; G]],
-    acw_table: &mut [[f64; G]],
+    talk_table: &mut [BinRow],
+    acw_table: &mut [BinRow],
+    j: usize,
     limit_ms: u64,
     inputs: &PacingInputs<'_>,
     samples: &[ServiceSample],
@@ -682,11 +855,13 @@ fn build_service_for(
             talk_from = k;
             break;
         }
+        let mut row = [0.0; G];
         for g in 0..G {
             h[g] += hits[k][g];
             z[g] += cens[k][g];
-            talk_table[k][g] = h[g] as f64 / (c + z[g]) as f64;
+            row[g] = h[g] as f64 / (c + z[g]) as f64;
         }
+        talk_table[k].set(j, &row);
     }
 
     // ACW: the same with A_i alone, 1 s bins.
@@ -718,10 +893,12 @@ fn build_service_for(
             acw_from = k;
             break;
         }
+        let mut row = [0.0; G];
         for g in 0..G {
             h[g] += hits[k][g];
-            acw_table[k][g] = h[g] as f64 / c as f64;
+            row[g] = h[g] as f64 / c as f64;
         }
+        acw_table[k].set(j, &row);
     }
     (talk_from, acw_from)
 }
@@ -742,5 +919,130 @@ mod tests {
         assert_eq!(first_talk_bin_at_or_after(5_000), 1);
         assert_eq!(first_talk_bin_at_or_after(5_001), 2);
         assert_eq!(first_talk_bin_at_or_after(-5), 0);
+    }
+
+    use crate::pacing::reference;
+    use crate::pacing::stats::BusyOperator;
+    use crate::pacing::{AbandonGuard, LeavingOperator, MeterReadings};
+
+    /// Statistics of a campaign that has run a while: `calls` attempts, one
+    /// a second, one in `every` answered after 3–12 s; talks from `talk`,
+    /// ACW 0–9 s (the same feed the integration tests use, with spread).
+    fn warmed(calls: u32, every: u32, talk: impl Fn(u32) -> u64) -> (PacingStats, u64) {
+        let mut s = PacingStats::default();
+        let mut t = 0;
+        for i in 0..calls {
+            s.on_dial(i, false, t);
+            if i % every == 0 {
+                let ring = 3_000 + u64::from(i % 10) * 1_000;
+                s.on_live_answer(i, t + ring);
+                s.on_connect(i, t + ring);
+                let end = t + ring + talk(i);
+                s.on_talk_end(i, true, end);
+                s.on_acw_end(i, end + u64::from(i % 10) * 1_000);
+            } else {
+                s.on_attempt_end(i, t + 20_000);
+            }
+            t += 1_000;
+        }
+        (s, t)
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(300))]
+        /// The cheaper model against the reference (the model as it was):
+        /// on generated inputs — statistics of three call-length mixes,
+        /// operators ready, talking and in ACW for any elapsed time, calls
+        /// ringing, meters under and near the target, leaving operators —
+        /// the marginal abandon probability agrees within 10⁻⁴ and the
+        /// decision within one dial (the only differences: Φ read from a
+        /// grid, and sums added in another order and at once).
+        #[test]
+        fn cheaper_model_decides_as_the_reference(
+            mix in 0u8..3,
+            ready in proptest::collection::vec(0u64..60_000, 0..12),
+            busy in proptest::collection::vec((0u8..3, 0u64..5_000_000), 0..80),
+            ringing in proptest::collection::vec(0u64..25_000, 0..30),
+            answered in 0u64..5_000,
+            abandoned_pm in 0u64..35,
+            leave in proptest::collection::vec((0usize..80, 0u64..40_000), 0..4),
+            extra in 0usize..6,
+            wait_bound in proptest::bool::ANY,
+            shifts in proptest::collection::vec((0u64..20_000, 0usize..80), 1..6),
+        ) {
+            let (stats, t) = match mix {
+                0 => warmed(1_500, 3, |i| 20_000 + u64::from(i % 7) * 30_000),
+                1 => warmed(1_500, 2, |i| if i % 4 == 0 { 30_000 } else { 600_000 }),
+                _ => warmed(1_500, 5, |i| 5_000 + u64::from(i % 13) * 4_000_000 / 13),
+            };
+            let busy: Vec<BusyOperator> = busy
+                .iter()
+                .map(|&(p, e)| BusyOperator {
+                    phase: [BusyPhase::Talk, BusyPhase::Acw, BusyPhase::Other][p as usize],
+                    elapsed_ms: if p == 1 { e % 400_000 } else { e },
+                })
+                .collect();
+            let leaving: Vec<LeavingOperator> = leave
+                .iter()
+                .filter_map(|&(i, leaves_in_ms)| {
+                    busy.get(i).map(|b| LeavingOperator {
+                        phase: Some(b.phase),
+                        elapsed_ms: b.elapsed_ms,
+                        leaves_in_ms,
+                    })
+                })
+                .collect();
+            let abandoned = answered * abandoned_pm / 1_000;
+            let mut ringing = ringing;
+            ringing.sort_unstable();
+            let inputs = PacingInputs {
+                now_ms: t,
+                ready_ms: &ready,
+                busy: &busy,
+                ringing_ms: &ringing,
+                leaving: &leaving,
+                waiting: 0,
+                logged_in: ready.len() + busy.len(),
+                stats: &stats,
+                meter: MeterReadings {
+                    guarded_rate: crate::meter::ratio(abandoned, answered),
+                    guarded_answered: answered,
+                    guarded_abandoned: abandoned,
+                    day_answered: answered,
+                    day_abandoned: abandoned,
+                },
+                abandon_target: 0.03,
+                abandon_limit_ms: 2_000,
+                ring_timeout_ms: 25_000,
+                guard: AbandonGuard::WorstCase,
+            };
+            let tuning = DialcoreTuning {
+                max_wait_probability: if wait_bound { 0.02 } else { 1.0 },
+                ..DialcoreTuning::default()
+            };
+            let mut new = DialcorePacer::new(tuning);
+            let mut old = reference::DialcorePacer::new(tuning);
+            let (m_new, m_old) = (new.marginal_abandon(&inputs, extra), old.marginal_abandon(&inputs, extra));
+            proptest::prop_assert!((m_new - m_old).abs() < 1e-4, "marginal {} vs {}", m_new, m_old);
+            // Later plans of the same pacers (the new one's busy sums kept
+            // from plan to plan, both tables as built at the first): time
+            // passes, one operator frees up.
+            let mut later = busy.clone();
+            for &(dt, gone) in &shifts {
+                for b in &mut later {
+                    b.elapsed_ms += dt;
+                }
+                if gone < later.len() {
+                    later.swap_remove(gone);
+                }
+                let next = PacingInputs { busy: &later, leaving: &[], ..inputs };
+                let (a, b) = (new.marginal_abandon(&next, extra), old.marginal_abandon(&next, extra));
+                proptest::prop_assert!((a - b).abs() < 1e-4, "later marginal {} vs {}", a, b);
+            }
+            let mut new = DialcorePacer::new(tuning);
+            let mut old = reference::DialcorePacer::new(tuning);
+            let (n_new, n_old) = (new.dials(&inputs), old.dials(&inputs));
+            proptest::prop_assert!(n_new.abs_diff(n_old) <= 1, "dials {} vs {}", n_new, n_old);
+        }
     }
 }
