@@ -617,7 +617,7 @@ fn why(rows: &[PacerResult]) -> String {
     let best = rows
         .iter()
         .skip(1)
-        .filter(|r| r.compliant)
+        .filter(|r| r.compliant && r.occupancy >= d.occupancy)
         .max_by(|a, b| a.occupancy.total_cmp(&b.occupancy));
     if !d.compliant && dropped > 0 {
         return format!(
@@ -629,22 +629,39 @@ fn why(rows: &[PacerResult]) -> String {
     if !d.compliant {
         return " — why: the residual risk (operators leaving while calls ring)".to_owned();
     }
-    match best {
-        Some(b) if d.abandon_max < 0.5 * b.abandon_max => format!(
+    let Some(b) = best else {
+        return " — why: dialcore's client wait p95 is longer by more than 0.05 s".to_owned();
+    };
+    if b.occupancy == d.occupancy {
+        return format!(
+            " — why: a tie, dialcore's runs reach exactly {}'s occupancy (it dials as \
+             progressive 1:1 here)",
+            label(b)
+        );
+    }
+    let edge = if b.pacer.parameter().is_some() {
+        ", tuned in hindsight to these seeds,"
+    } else {
+        ""
+    };
+    if d.abandon_max < 0.5 * b.abandon_max {
+        format!(
             " — why: dialcore leaves abandon budget unused (worst seed {} against {} for {}): \
              its margins (the goal under the target, the client-wait bound, the warm-up) hold it \
-             below what the hindsight-tuned rule spends",
+             below what {}{edge} spends",
             pct(d.abandon_max),
             pct(b.abandon_max),
-            label(b)
-        ),
-        Some(b) => format!(
-            " — why: {} is tuned in hindsight to the edge of these seeds (worst seed {}), which no \
-             live dialer knows in advance",
             label(b),
-            pct(b.abandon_max)
-        ),
-        None => String::new(),
+            label(b)
+        )
+    } else {
+        format!(
+            " — why: {}{edge} spends about as much of the budget (worst seed {} against \
+             dialcore's {}) and turns it into more occupancy",
+            label(b),
+            pct(b.abandon_max),
+            pct(d.abandon_max)
+        )
     }
 }
 
@@ -656,8 +673,13 @@ fn compare(rows: &[PacerResult]) -> (bool, String) {
     for r in rows.iter().skip(1).filter(|r| r.compliant) {
         if r.occupancy >= dialcore.occupancy {
             lost.push(format!(
-                "{} has higher occupancy ({:.2}% vs {:.2}%)",
+                "{} has {} occupancy ({:.2}% vs {:.2}%)",
                 label(r),
+                if r.occupancy == dialcore.occupancy {
+                    "as high an"
+                } else {
+                    "higher"
+                },
                 100.0 * r.occupancy,
                 100.0 * dialcore.occupancy
             ));
