@@ -800,3 +800,60 @@ fn the_dialcore_pacer_does_not_count_a_leaving_operator_as_supply() {
     i.leaving = &READY_LATER;
     assert!(DialcorePacer::default().dials(&i) >= 1);
 }
+
+// ------------------------------------------------------- client wait
+
+#[test]
+fn the_wait_bound_follows_the_team_size() {
+    // 100 s talks and 20 s ACW: S = 120 s.
+    let mut stats = PacingStats::default();
+    let t = feed(
+        &mut stats,
+        0,
+        3_000,
+        3,
+        (8 * S, 20 * S),
+        |_| 100 * S,
+        20 * S,
+    );
+    let meter = MeterReadings {
+        guarded_rate: 0.005,
+        guarded_answered: 5_000,
+        guarded_abandoned: 25,
+        day_answered: 5_000,
+        day_abandoned: 25,
+    };
+    let team = |n: usize| -> Vec<BusyOperator> {
+        (0..n)
+            .map(|i| BusyOperator {
+                phase: if i % 6 == 0 {
+                    BusyPhase::Acw
+                } else {
+                    BusyPhase::Talk
+                },
+                elapsed_ms: (i as u64 * 7_919) % (100 * S),
+            })
+            .collect()
+    };
+    let fixed = DialcoreTuning {
+        wait_p95_bound_ms: 0,
+        ..DialcoreTuning::default()
+    };
+    for (n, more) in [(5, false), (300, true)] {
+        let busy = team(n);
+        let i = inputs(&stats, &[], &busy, &[], t, meter);
+        let mut derived = DialcorePacer::default();
+        let mut old = DialcorePacer::new(fixed);
+        let (a, b) = (derived.dials(&i), old.dials(&i));
+        // w = 2% · exp(B / m), m = S / N.
+        let want = (0.02 * (1_000.0 / (120_000.0 / n as f64)).exp()).min(1.0);
+        let got = derived.wait_bound(&i);
+        assert!((got - want).abs() < 1e-3 * want, "{n}: {got} vs {want}");
+        assert_eq!(old.wait_bound(&i), 0.02);
+        if more {
+            assert!(a > b, "{n} operators: {a} dials vs {b} under the fixed 2%");
+        } else {
+            assert!(a.abs_diff(b) <= 1, "{n} operators: {a} vs {b}");
+        }
+    }
+}

@@ -43,9 +43,24 @@
 //! early on, the long calls still going keep it from believing every call
 //! is short. **Floor.** It never dials fewer calls than progressive 1:1 would
 //! (one in flight per ready operator: no answer waits for those).
-//! **Client wait.** A second bound keeps the predicted probability that the
-//! next answer waits at all (no operator free the moment it answers) under
-//! 2%, so the abandon budget is not spent on a stream of short waits.
+//! **Client wait.** A second bound caps the predicted probability `w` that
+//! the next answer waits at all (no operator free the moment it answers),
+//! so the abandon budget is not spent on a stream of waits — and the bound
+//! follows the team size, so a large team is held back by its abandon
+//! budget, not by this bound. An answer that waits is served by the first
+//! of the `N` operators (ready or busy) to free up; with a mean service
+//! time (talk + ACW) `S` that takes about an exponential time of mean
+//! `m = S / N`. If a share `w` of the answers waits, the wait's 95th
+//! percentile is 0 while `w ≤ 5%` and `m · ln(20 w)` above. The bound is
+//! `w ≤ w₀ · exp(B / m)` (capped at 1), with `w₀ = 2%` (two thirds of the
+//! default 3% budget: what a small team gets, as before) and `B` the
+//! stated bound on the wait p95, **1 s** (`wait_p95_bound_ms`): then
+//! `m · ln(20 w) ≤ B + m · ln 0.4 < B`, so **the predicted wait p95 stays
+//! under 1 s** at any team size. A team of 5 with 5-minute calls (`m` =
+//! 60 s) keeps 2.03%; 100 operators (`m` = 3 s) 2.8%; 300 (1 s) 5.4%; at
+//! 1,000 (0.3 s) the bound is off and only the abandon threshold — the
+//! budget — limits the dials. (What waits longer than the abandon limit is
+//! abandoned, and that the threshold already prices.)
 //! **Change.** Outcome estimates forget with a 4-minute half-life; service
 //! times come from the calls completed in the last 45 minutes (at least the
 //! newest 64); staffing is read live at every poll.
@@ -125,9 +140,13 @@ pub struct DialcoreTuning {
     /// 0.0 only those free at the answer.
     pub planned_wait: f64,
     /// The highest predicted probability that the next dial's answer waits
-    /// at all (finds no operator free at once); 1.0 turns the bound off.
-    /// It keeps the client wait p95 at zero.
+    /// at all (finds no operator free at once) for a small team, `w₀`;
+    /// 1.0 turns the bound off. Larger teams get `w₀ · exp(B / m)` (see
+    /// the module documentation).
     pub max_wait_probability: f64,
+    /// `B`, the bound on the client wait p95 the wait bound keeps, ms; 0
+    /// keeps `w₀` whatever the team size.
+    pub wait_p95_bound_ms: u64,
     /// The model re-plans at most this often, ms; in between only the
     /// progressive floor is dialed (a poll comes after every event, and a
     /// large team has many events a second).
@@ -148,6 +167,7 @@ impl Default for DialcoreTuning {
             service_window_ms: 45 * 60_000,
             planned_wait: 1.0,
             max_wait_probability: 0.02,
+            wait_p95_bound_ms: 1_000,
             replan_ms: 250,
         }
     }
@@ -482,31 +502,35 @@ impl DialcorePacer {
                 &t.acw[i - TALK_BINS]
             }
         };
-        let add = |sums: &mut BusySumsAcc, i: usize, d: f64| {
-            let row = row_of(i);
+        #[inline(always)]
+        fn add(sums: &mut BusySumsAcc, row: &BinRow, d: f64) {
             for j in 0..2 {
                 for g in 0..G {
                     sums.0[j][g] += d * row.q[j][g];
                     sums.1[j][g] += d * row.v[j][g];
                 }
             }
-        };
+        }
         let mut acc: BusySumsAcc = (b.sum, b.var);
         if b.build != Some(t.build) {
             acc = ([[0.0; G]; 2], [[0.0; G]; 2]);
             for &i in &b.holding {
-                add(&mut acc, i, f64::from(b.next[i]));
+                add(&mut acc, row_of(i), f64::from(b.next[i]));
             }
             b.build = Some(t.build);
         } else {
             for &i in &b.holding {
                 if b.next[i] != b.counts[i] {
-                    add(&mut acc, i, f64::from(b.next[i]) - f64::from(b.counts[i]));
+                    add(
+                        &mut acc,
+                        row_of(i),
+                        f64::from(b.next[i]) - f64::from(b.counts[i]),
+                    );
                 }
             }
             for &i in &b.held {
                 if b.next[i] == 0 {
-                    add(&mut acc, i, -f64::from(b.counts[i]));
+                    add(&mut acc, row_of(i), -f64::from(b.counts[i]));
                 }
             }
         }
@@ -607,6 +631,23 @@ impl DialcorePacer {
         p
     }
 
+    /// The highest probability that the next answer waits at all:
+    /// `w₀ · exp(B / m)`, capped at 1, with `m` the mean service time over
+    /// the operators ready or busy (the module documentation derives it).
+    pub fn wait_bound(&self, inputs: &PacingInputs<'_>) -> f64 {
+        let t = &self.tuning;
+        let base = t.max_wait_probability;
+        let serving = inputs.ready() + inputs.busy.len();
+        if base >= 1.0 || t.wait_p95_bound_ms == 0 || serving == 0 {
+            return base;
+        }
+        let m = self.tables.mean_service / serving as f64;
+        if m <= 0.0 {
+            return base;
+        }
+        (base * (t.wait_p95_bound_ms as f64 / m).exp()).min(1.0)
+    }
+
     /// The marginal-abandon threshold the feedback allows now.
     fn allowed_threshold(&self, inputs: &PacingInputs<'_>) -> f64 {
         let t = &self.tuning;
@@ -667,7 +708,7 @@ impl Pacer for DialcorePacer {
         let cap = 4 * (inputs.ready() + inputs.busy.len()) + 8;
         // Never fewer than progressive 1:1, which no answer waits for.
         let floor = self.floor(inputs);
-        let max_wait = self.tuning.max_wait_probability;
+        let max_wait = self.wait_bound(inputs);
         let mut n = floor;
         while n < cap
             && self.marginal(&load[0], n) <= self.threshold
@@ -1018,6 +1059,8 @@ mod tests {
             };
             let tuning = DialcoreTuning {
                 max_wait_probability: if wait_bound { 0.02 } else { 1.0 },
+                // The reference's bound: w₀ at every team size.
+                wait_p95_bound_ms: 0,
                 ..DialcoreTuning::default()
             };
             let mut new = DialcorePacer::new(tuning);
