@@ -34,7 +34,9 @@
 //!   (about 33 at 3%), so a cold start or a one-operator team dials ahead
 //!   less than the expected risk would allow (`docs/PACING.md` measures it).
 //!   **What it cannot see** (the residual risk): an operator counted as
-//!   ready who pauses or logs out while calls ring for the pool, and old
+//!   ready who pauses or logs out while calls ring for the pool (an
+//!   announced one, `Event::OperatorLeaving`, is seen by the dialcore
+//!   pacer through [`PacingInputs::leaving`], not by the guard), and old
 //!   answers leaving a rolling window (the rate of a window can rise as its
 //!   oldest answers age out, with no new abandon). `docs/PACING.md`
 //!   measures the first with hourly breaks: of 5,600 runs of 3 operators
