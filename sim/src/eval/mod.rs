@@ -658,8 +658,8 @@ fn why(rows: &[PacerResult]) -> String {
         )
     } else {
         format!(
-            " — why: {}{edge} spends about as much of the budget (worst seed {} against \
-             dialcore's {}) and turns it into more occupancy",
+            " — why: {}{edge} turns its abandon budget into more occupancy (worst seed {} \
+             against dialcore's {})",
             label(b),
             pct(b.abandon_max),
             pct(d.abandon_max)
