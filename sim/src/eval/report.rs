@@ -634,9 +634,16 @@ probability of being abandoned stays under a threshold:
   demand are sums of Bernoulli variables; a normal approximation gives the
   probability at seven answer times.
 - **Client wait.** A second bound keeps the predicted probability that the
-  next answer waits at all (no operator free at once) under 2%, so almost
-  every client is connected at once (wait p95 = 0) and the abandon budget is
-  not spent on waits.
+  next answer waits at all under w = 2% · exp(B / m), with m the mean
+  service time over the operators serving and B = 1 s
+  (`DialcoreTuning::wait_p95_bound_ms`): small teams keep about 2% (almost
+  every client connected at once), large teams are held by the abandon
+  budget instead, and the *predicted* wait p95 stays under 1 s (a
+  prediction under an exponential approximation; the tables show the
+  measured one).
+- **Announced leaving.** An operator who announced a break or logout
+  (`Event::OperatorLeaving`) counts as ready or soon free only before the
+  time it leaves.
 - **Feedback.** The threshold follows the abandon budget of the guarded meter
   (30 days by default): allowed rate from now on = goal + (goal·answered −
   abandoned) / W, W = max(60, answered/4), an integral controller on the
