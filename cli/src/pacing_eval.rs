@@ -17,13 +17,22 @@ use crate::error::CliError;
 /// Arguments of `dialcore pacing-eval`.
 #[derive(Debug, clap::Args)]
 pub struct PacingEvalArgs {
-    /// Seeds per scenario and pacer (5–100 operators).
-    #[arg(long, value_name = "N", default_value_t = 20, value_parser = clap::value_parser!(u32).range(1..))]
+    /// In-sample seeds per scenario and pacer (5–100 operators), 1..=N.
+    #[arg(long, value_name = "N", default_value_t = 20, value_parser = clap::value_parser!(u32).range(1..=100))]
     pub seeds: u32,
     /// Seeds per scenario and pacer for the small teams (1–3 operators),
     /// the 3-operator breaks and the 5-operator cold starts.
-    #[arg(long, value_name = "N", default_value_t = 200, value_parser = clap::value_parser!(u32).range(1..))]
+    #[arg(long, value_name = "N", default_value_t = 100, value_parser = clap::value_parser!(u32).range(1..=100))]
     pub small_seeds: u32,
+    /// In-sample seeds of the 300- and 1,000-operator scenarios.
+    #[arg(long, value_name = "N", default_value_t = 5, value_parser = clap::value_parser!(u32).range(1..=100))]
+    pub big_seeds: u32,
+    /// Out-of-sample seeds (101..=100+N), run once at the in-sample picks.
+    #[arg(long, value_name = "N", default_value_t = 100, value_parser = clap::value_parser!(u32).range(1..=10_000))]
+    pub oos_seeds: u32,
+    /// Leave out the realistic variants of the published scenarios.
+    #[arg(long)]
+    pub no_realistic: bool,
     /// Simulated hours per run.
     #[arg(long, value_name = "H", default_value_t = 8.0, value_parser = parse_hours)]
     pub hours: f64,
@@ -63,13 +72,18 @@ pub fn run(args: &PacingEvalArgs) -> Result<String, CliError> {
     let options = EvalOptions {
         seeds: args.seeds,
         small_seeds: args.small_seeds,
+        big_seeds: args.big_seeds,
+        oos_seeds: args.oos_seeds,
+        realistic: !args.no_realistic,
         hours: args.hours,
         quick: args.quick,
         threads,
     };
     let started = Instant::now();
-    let mut report = evaluate(&options, &mut |name| eprintln!("done: {name}"))
-        .map_err(|e| CliError::internal(format!("pacing evaluation: {e}")))?;
+    let mut report = evaluate(&options, &mut |phase| {
+        eprintln!("{:>8.1} s  {phase}", started.elapsed().as_secs_f64())
+    })
+    .map_err(|e| CliError::internal(format!("pacing evaluation: {e}")))?;
     report.wall_s = started.elapsed().as_secs_f64();
     eprintln!(
         "{} runs in {:.1} s on {threads} threads",

@@ -28,6 +28,7 @@ use dialcore::{
 use crate::report::{MinuteRow, SimReport, StopReason};
 use crate::rng::{LogNormal, Rng};
 use crate::scenario::{secs_to_ms, PacerName, Scenario, ScenarioError};
+use crate::world::{uniform_ms, WorldState};
 
 /// Where a run stands, reported about once per simulated minute.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -95,6 +96,10 @@ enum CallReport {
     Busy,
     Unreachable,
     Failed,
+    /// A live pickup the detector took for a machine (hung up on).
+    HumanAsMachine,
+    /// A machine the detector passed on as a human.
+    MachineAsHuman,
 }
 
 /// A simulated happening.
@@ -106,6 +111,8 @@ enum SimEvent {
         gen: u32,
         report: CallReport,
         operator: Option<OperatorId>,
+        /// Detection time after the pickup, ms (the client was on the line).
+        amd_ms: u64,
     },
     /// A waiting client's patience runs out.
     Patience { call: CallId, gen: u32 },
@@ -139,6 +146,10 @@ enum SimEvent {
     BreakEnd { operator: OperatorId },
     /// Staffing changes: this many operators logged in from now on.
     Staff { operators: usize },
+    /// The operator announces a break starting at `at`.
+    BreakNotice { operator: OperatorId, at: u64 },
+    /// The operators the staffing step at `at` logs out announce it.
+    StaffNotice { operators: usize, at: u64 },
 }
 
 /// What the sim knows about one operator.
@@ -209,6 +220,29 @@ pub struct PacedRun {
     pub acw_ms: u64,
     /// Total logged-in (staffed) time of all operators, ms.
     pub staffed_ms: u64,
+    /// What the less kind world did ([`crate::World`]; zeros when it is off).
+    pub world: WorldCounts,
+}
+
+/// What the less kind world did in a run.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct WorldCounts {
+    /// Live pickups the detector took for machines and hung up on: answered
+    /// and abandoned, for the regulators.
+    pub amd_dropped: u64,
+    /// The same, per simulated minute (index = minute since the start).
+    pub amd_dropped_by_minute: Vec<u32>,
+    /// Machines the detector passed on as humans (reported answered).
+    pub machines_passed: u64,
+    /// Dials refused because every trunk line was held.
+    pub line_blocked: u64,
+    /// Most lines held at once.
+    pub lines_peak: usize,
+    /// Announcements of an operator leaving sent to the engine.
+    pub leaving_notices: u64,
+    /// Operator time on breaks that ended within the run, ms (counted in
+    /// the staffed time, but nobody can take a call then).
+    pub break_ms: u64,
 }
 
 /// Runs a scenario with the given predictive pacer (ignored in preview and
@@ -233,6 +267,7 @@ pub fn run_paced(
         talk_ms: m.talk_ms,
         acw_ms: sim.acw_ms,
         staffed_ms: m.logged_in_ms,
+        world: std::mem::take(&mut sim.world_counts),
     })
 }
 
@@ -326,6 +361,11 @@ struct Sim {
     scenario: Scenario,
     on_commands: Option<CommandHook>,
     acw_ms: u64,
+    w: WorldState,
+    line_held: Vec<bool>,
+    lines_in_use: usize,
+    machine_passed: Vec<bool>,
+    world_counts: WorldCounts,
 }
 
 fn is_stale(e: &EngineError) -> bool {
@@ -460,6 +500,16 @@ impl Sim {
             scenario: scenario.clone(),
             on_commands: None,
             acw_ms: 0,
+            w: if scenario.world.is_kind() {
+                WorldState::default()
+            } else {
+                let span = secs_to_ms(scenario.until_hours.unwrap_or(24.0) * 3_600.0);
+                WorldState::new(&scenario.world, scenario.seed, span)
+            },
+            line_held: vec![false; contacts],
+            lines_in_use: 0,
+            machine_passed: vec![false; contacts],
+            world_counts: WorldCounts::default(),
         };
         let existing = campaign.operators().len();
         let staffed = scenario.drift.max_operators(scenario.operators);
@@ -478,11 +528,21 @@ impl Sim {
             sim.send(campaign, Event::OperatorReady(op), start)?;
             if sim.d.break_every_ms > 0 {
                 let at = start + sim.jitter(sim.d.break_every_ms);
-                sim.schedule(at, SimEvent::BreakStart { operator: op });
+                sim.schedule_break(at, op, start);
             }
         }
         for step in scenario.drift.staffing.clone() {
             let at = start + secs_to_ms(step.at_hour * 3_600.0);
+            if sim.w.leave_notice_ms > 0 {
+                let notice = at.saturating_sub(sim.w.leave_notice_ms).max(start);
+                sim.schedule(
+                    notice,
+                    SimEvent::StaffNotice {
+                        operators: step.operators,
+                        at,
+                    },
+                );
+            }
             sim.schedule(
                 at,
                 SimEvent::Staff {
@@ -498,6 +558,36 @@ impl Sim {
         ((base as f64) * (0.75 + 0.5 * self.rng.unit()))
             .round()
             .max(1.0) as u64
+    }
+
+    /// Schedules an operator's break at `at`, announced ahead when the world
+    /// says so.
+    fn schedule_break(&mut self, at: u64, operator: OperatorId, now: u64) {
+        if self.w.leave_notice_ms > 0 {
+            let notice = at.saturating_sub(self.w.leave_notice_ms).max(now);
+            self.schedule(notice, SimEvent::BreakNotice { operator, at });
+        }
+        self.schedule(at, SimEvent::BreakStart { operator });
+    }
+
+    /// Takes a trunk line for the call to `contact`.
+    fn take_line(&mut self, contact: ContactId) {
+        let held = &mut self.line_held[contact.index()];
+        if !*held {
+            *held = true;
+            self.lines_in_use += 1;
+            let peak = &mut self.world_counts.lines_peak;
+            *peak = (*peak).max(self.lines_in_use);
+        }
+    }
+
+    /// Frees the line of the call to `contact`, if it holds one.
+    fn release_line(&mut self, contact: ContactId) {
+        let held = &mut self.line_held[contact.index()];
+        if *held {
+            *held = false;
+            self.lines_in_use -= 1;
+        }
     }
 
     #[inline]
@@ -647,23 +737,61 @@ impl Sim {
                 ..
             } => {
                 let gen = self.call_gen[call.contact.index()];
+                if self.w.lines > 0 && self.lines_in_use >= self.w.lines {
+                    // Congestion: the trunk refuses the call at once.
+                    self.world_counts.line_blocked += 1;
+                    let outcome = SimEvent::Outcome {
+                        call,
+                        gen,
+                        report: CallReport::Failed,
+                        operator,
+                        amd_ms: 0,
+                    };
+                    self.schedule(now + 50, outcome);
+                    return;
+                }
+                // Lines are counted whether or not the trunk limits them.
+                self.take_line(call.contact);
                 let u = self.rng.unit();
                 let t = self.thresholds_of(now, number_index);
+                let setup = match self.w.setup {
+                    Some(range) => uniform_ms(&mut self.rng, range),
+                    None => 0,
+                };
+                let mut amd_ms = 0;
                 let (report, delay) = if u < t[1] {
                     let human = u < t[0];
                     let ring = match self.d.machine {
                         Some(machine) if !human => machine.sample_ms(&mut self.rng),
                         _ => self.d.ring.sample_ms(&mut self.rng),
                     };
-                    if ring >= self.d.ring_timeout_ms {
+                    if let (true, Some(range)) = (human, self.w.amd) {
+                        amd_ms = uniform_ms(&mut self.rng, range);
+                    }
+                    if ring + setup + amd_ms >= self.d.ring_timeout_ms {
                         return; // rings out: the engine's ring timeout hangs up
                     }
+                    let w = &self.w;
                     if human {
-                        (CallReport::Human, ring)
-                    } else if self.d.machine.is_some() {
-                        (CallReport::Machine, ring)
+                        let dropped = w.false_machine > 0.0 && self.rng.chance(w.false_machine);
+                        let report = if dropped {
+                            CallReport::HumanAsMachine
+                        } else {
+                            CallReport::Human
+                        };
+                        (report, ring + amd_ms)
                     } else {
-                        (CallReport::Machine, ring + self.d.machine_detect_ms)
+                        let passed = w.false_human > 0.0 && self.rng.chance(w.false_human);
+                        let report = if passed {
+                            CallReport::MachineAsHuman
+                        } else {
+                            CallReport::Machine
+                        };
+                        if self.d.machine.is_some() {
+                            (report, ring)
+                        } else {
+                            (report, ring + self.d.machine_detect_ms)
+                        }
                     }
                 } else if u < t[2] {
                     (CallReport::Busy, self.signal_ms())
@@ -675,21 +803,23 @@ impl Sim {
                     return; // no answer
                 };
                 self.schedule(
-                    now + delay,
+                    now + setup + delay,
                     SimEvent::Outcome {
                         call,
                         gen,
                         report,
                         operator,
+                        amd_ms,
                     },
                 );
             }
             Command::Connect { call, operator } => {
                 let gen = self.bump(call.contact);
-                self.record_wait(call.contact, now);
-                let talk = self.talk_ms(now);
+                let bridge = self.w.bridge_ms;
+                self.record_wait(call.contact, now + bridge);
+                let talk = self.call_talk_ms(call.contact, now);
                 self.schedule(
-                    now + talk,
+                    now + bridge + talk,
                     SimEvent::TalkEnd {
                         call,
                         gen,
@@ -700,9 +830,11 @@ impl Sim {
             Command::Abandon { call } => {
                 self.bump(call.contact);
                 self.record_wait(call.contact, now);
+                self.release_line(call.contact);
             }
             Command::Hangup { call } => {
                 self.bump(call.contact);
+                self.release_line(call.contact);
             }
             // Agentless: the message plays for a talk-time sample.
             Command::Play { call } => {
@@ -739,24 +871,39 @@ impl Sim {
                 gen,
                 report,
                 operator,
+                amd_ms,
             } => {
                 if self.call_gen[call.contact.index()] != gen {
                     return Ok(());
                 }
+                let live = matches!(report, CallReport::Human | CallReport::MachineAsHuman);
                 let ev = match report {
-                    CallReport::Human => Event::Answered(call),
-                    CallReport::Machine => Event::AnsweredByMachine(call),
+                    CallReport::Human | CallReport::MachineAsHuman => Event::Answered(call),
+                    CallReport::Machine | CallReport::HumanAsMachine => {
+                        Event::AnsweredByMachine(call)
+                    }
                     CallReport::Busy => Event::Rejected(call),
                     CallReport::Unreachable => Event::Unreachable(call),
                     CallReport::Failed => Event::DialFailed(call),
                 };
-                if !self.send(campaign, ev, now)? || report != CallReport::Human {
+                let accepted = self.send(campaign, ev, now)?;
+                if !live {
+                    self.release_line(call.contact);
+                    if accepted && report == CallReport::HumanAsMachine {
+                        self.count_amd_drop(now);
+                    }
+                }
+                if !accepted || !live {
                     return Ok(());
+                }
+                if report == CallReport::MachineAsHuman {
+                    self.world_counts.machines_passed += 1;
+                    self.machine_passed[call.contact.index()] = true;
                 }
                 match operator {
                     Some(op) => {
                         // Preview/progressive: the operator was on the line.
-                        let talk = self.talk_ms(now);
+                        let talk = self.call_talk_ms(call.contact, now);
                         self.schedule(
                             now + talk,
                             SimEvent::TalkEnd {
@@ -766,11 +913,17 @@ impl Sim {
                             },
                         );
                     }
+                    None if report == CallReport::MachineAsHuman => {
+                        // A recording waits for whoever comes: no patience.
+                    }
                     None => {
-                        self.answered_at.insert(call.contact.0, now);
+                        // The client has been on the line since the pickup.
+                        let pickup = now - amd_ms;
+                        self.answered_at.insert(call.contact.0, pickup);
                         if campaign.state(call.contact) == Some(State::AwaitingOperator) {
                             let patience = self.d.patience.sample_ms(&mut self.rng);
-                            self.schedule(now + patience, SimEvent::Patience { call, gen });
+                            let at = (pickup + patience).max(now);
+                            self.schedule(at, SimEvent::Patience { call, gen });
                         }
                     }
                 }
@@ -783,6 +936,7 @@ impl Sim {
                     self.client_hangups += 1;
                     self.bump(call.contact);
                     self.record_wait(call.contact, now);
+                    self.release_line(call.contact);
                 }
             }
             SimEvent::MessageEnd { call, gen } => {
@@ -801,6 +955,7 @@ impl Sim {
                     return Ok(());
                 }
                 self.bump(call.contact);
+                self.release_line(call.contact);
                 if self.send(campaign, Event::CallEnded(call), now)? {
                     if self.acw_enabled && campaign.state(call.contact) == Some(State::Acw) {
                         let acw = self.acw_sample_ms();
@@ -872,6 +1027,9 @@ impl Sim {
             }
             SimEvent::BreakEnd { operator } => {
                 let op = &mut self.ops[operator.0 as usize];
+                if op.break_end_scheduled {
+                    self.world_counts.break_ms += self.d.break_ms;
+                }
                 op.on_break = false;
                 op.break_end_scheduled = false;
                 if !op.active {
@@ -879,9 +1037,28 @@ impl Sim {
                 }
                 self.send(campaign, Event::OperatorReady(operator), now)?;
                 let next = now + self.jitter(self.d.break_every_ms);
-                self.schedule(next, SimEvent::BreakStart { operator });
+                self.schedule_break(next, operator, now);
             }
             SimEvent::Staff { operators } => self.staff(campaign, operators, now)?,
+            SimEvent::BreakNotice { operator, at } => {
+                let op = self.ops[operator.0 as usize];
+                if op.active && !op.on_break {
+                    self.announce_leaving(campaign, operator, at, now)?;
+                }
+            }
+            SimEvent::StaffNotice { operators, at } => {
+                // The operators `staff` will log out: the highest ids first.
+                let mut active = self.ops.iter().filter(|o| o.active).count();
+                for i in (0..self.ops.len()).rev() {
+                    if active <= operators {
+                        break;
+                    }
+                    if self.ops[i].active {
+                        active -= 1;
+                        self.announce_leaving(campaign, OperatorId(i as u32), at, now)?;
+                    }
+                }
+            }
         }
         Ok(())
     }
@@ -943,12 +1120,26 @@ impl Sim {
 
     /// Cumulative outcome thresholds at `now` (with the answer-rate drift).
     fn thresholds(&self, now: u64) -> [f64; 5] {
-        let Some((p0, p1, from, span)) = self.d.p_drift else {
-            return self.d.thresholds;
+        let factor = if self.w.varies {
+            self.w.answer_factor(now.saturating_sub(self.start))
+        } else {
+            1.0
         };
-        let x = (now.saturating_sub(from) as f64 / span as f64).min(1.0);
-        let p = p0 + (p1 - p0) * x;
         let base = self.d.thresholds;
+        let p0 = base[0];
+        let p = match self.d.p_drift {
+            None if factor == 1.0 => return base,
+            None => p0,
+            Some((p0, p1, from, span)) => {
+                let x = (now.saturating_sub(from) as f64 / span as f64).min(1.0);
+                p0 + (p1 - p0) * x
+            }
+        };
+        let p = if factor == 1.0 {
+            p
+        } else {
+            (p * factor).min(1.0)
+        };
         let scale = if p0 < 1.0 {
             (1.0 - p) / (1.0 - p0)
         } else {
@@ -970,6 +1161,45 @@ impl Sim {
             }
             _ => self.d.signal_ms,
         }
+    }
+
+    /// The talk of the call to `contact`: a recording's few seconds when the
+    /// detector passed a machine on, a drawn talk time otherwise.
+    fn call_talk_ms(&mut self, contact: ContactId, now: u64) -> u64 {
+        if std::mem::take(&mut self.machine_passed[contact.index()]) {
+            self.w.machine_talk_ms
+        } else {
+            self.talk_ms(now)
+        }
+    }
+
+    /// Counts a live pickup the detector hung up on.
+    fn count_amd_drop(&mut self, now: u64) {
+        let c = &mut self.world_counts;
+        c.amd_dropped += 1;
+        let minute = (now.saturating_sub(self.start) / 60_000) as usize;
+        if c.amd_dropped_by_minute.len() <= minute {
+            c.amd_dropped_by_minute.resize(minute + 1, 0);
+        }
+        c.amd_dropped_by_minute[minute] += 1;
+    }
+
+    /// Tells the engine that `operator` leaves (break or logout) at `at`.
+    fn announce_leaving(
+        &mut self,
+        campaign: &mut Campaign,
+        operator: OperatorId,
+        at: u64,
+        now: u64,
+    ) -> Result<(), SimError> {
+        let event = Event::OperatorLeaving {
+            operator,
+            at_ms: at,
+        };
+        if self.send(campaign, event, now)? {
+            self.world_counts.leaving_notices += 1;
+        }
+        Ok(())
     }
 
     fn talk_ms(&mut self, now: u64) -> u64 {

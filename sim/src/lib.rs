@@ -21,6 +21,12 @@
 //! xoshiro256** stream ([`rng`]), drawn in a fixed order: the same
 //! [`Scenario`] gives the same [`SimReport`], byte for byte.
 //!
+//! A scenario's `[world]` table ([`World`], off by default) makes the world
+//! less kind: answering-machine detection that takes time and errs, setup
+//! and bridge latency, trunk lines, bad hours and bursts, and operators who
+//! announce their breaks and logouts (`Event::OperatorLeaving`). Off, it
+//! draws nothing, so every scenario without it reproduces byte for byte.
+//!
 //! The run stops when every contact is terminal, when `until_hours` of
 //! simulated time have passed, or when nothing can happen any more (no
 //! happening, no engine timer: [`StopReason::Stalled`]). One [`MinuteRow`]
@@ -45,14 +51,16 @@ pub mod pacers;
 mod report;
 pub mod rng;
 mod scenario;
+pub mod world;
 
 pub use dialcore::Mode;
 pub use driver::{
     run, run_durable, run_opened, run_paced, scenario_pacer, CommandHook, PacedRun, Progress,
-    SimError,
+    SimError, WorldCounts,
 };
 pub use report::{MinuteRow, SimReport, StopReason};
 pub use scenario::{
     scenario_key, CampaignSettings, CustomerModel, Drift, GuardName, ModeName, OperatorModel,
     PacerName, RetryDelay, Scenario, ScenarioError, StaffStep, WindowName, DEFAULT_START_MS,
 };
+pub use world::World;

@@ -16,6 +16,8 @@ use dialcore::window::WeeklyWindow;
 use dialcore::{CampaignConfig, Mode};
 use serde::{Deserialize, Serialize};
 
+use crate::world::World;
+
 /// 2026-01-05T09:00:00Z (a Monday morning) in ms since the Unix epoch.
 pub const DEFAULT_START_MS: u64 = 1_767_603_600_000;
 
@@ -453,6 +455,9 @@ pub struct Scenario {
     /// The text of a calling-rule file (`dialcore::rules`), loaded into the
     /// campaign before it starts (`dialcore simulate --rules FILE`).
     pub rules: Option<String>,
+    /// The less kind world: AMD, latency, lines, bad periods, announced
+    /// leaving (all off by default; [`crate::world`]).
+    pub world: World,
 }
 
 impl Default for Scenario {
@@ -471,6 +476,7 @@ impl Default for Scenario {
             campaign: CampaignSettings::default(),
             drift: Drift::default(),
             rules: None,
+            world: World::default(),
         }
     }
 }
@@ -745,6 +751,7 @@ impl Scenario {
             }
         }
         self.validate_models()?;
+        self.world.validate()?;
         self.campaign_config().map_err(|e| ScenarioError::Invalid {
             field: format!("campaign.{}", campaign_field(e.field)),
             message: e.message,

@@ -113,12 +113,24 @@ fn the_evaluation_runs_on_a_tiny_matrix() {
     let options = EvalOptions {
         seeds: 1,
         small_seeds: 2,
+        big_seeds: 1,
+        oos_seeds: 2,
+        realistic: true,
         hours: 0.25,
         quick: true,
         threads: 2,
     };
     let report = evaluate(&options, &mut |_| {}).unwrap();
-    assert_eq!(report.scenarios.len(), 3, "5 ops, 1 op, staffing");
+    let names: Vec<&str> = report.scenarios.iter().map(|s| s.name.as_str()).collect();
+    assert_eq!(
+        names,
+        [
+            "5 ops, p=0.30",
+            "1 op, p=0.30",
+            "staffing ±30%, 20 ops",
+            "5 ops, p=0.30 · realistic"
+        ]
+    );
     let first = &report.scenarios[0];
     assert_eq!(first.rows[0].pacer, PacerSpec::Dialcore);
     assert_eq!(
@@ -126,7 +138,29 @@ fn the_evaluation_runs_on_a_tiny_matrix() {
         6,
         "dialcore, progressive, 2 adaptive, 2 tuned"
     );
-    assert_eq!(first.grid.len(), 4);
+    assert!(first.grid.len() >= 4, "the coarse grid and its refinement");
+    // Every grid point is on the fine grid, and each tuned row is the best
+    // compliant point of its family.
+    for r in &first.grid {
+        let (x, step) = match r.pacer {
+            PacerSpec::LinesPerIdle(x) => (x, 0.05),
+            PacerSpec::DialLevel(x) => (x, 0.01),
+            other => panic!("{other:?} in the grid"),
+        };
+        assert!(((x / step).round() * step - x).abs() < 1e-9, "{x}");
+    }
+    for tuned in &first.rows[4..] {
+        let family = tuned.pacer.family();
+        let best = first
+            .grid
+            .iter()
+            .filter(|r| r.pacer.family() == family && r.compliant)
+            .map(|r| r.occupancy)
+            .fold(f64::MIN, f64::max);
+        if tuned.compliant {
+            assert_eq!(tuned.occupancy, best, "{family}");
+        }
+    }
     assert!(first.rows.iter().all(|r| r.guard == GuardName::WorstCase));
     assert_eq!(first.expected_rows.len(), 6);
     assert!(first
@@ -134,16 +168,46 @@ fn the_evaluation_runs_on_a_tiny_matrix() {
         .iter()
         .all(|r| r.guard == GuardName::Expected));
     assert_eq!(
-        first.residual.runs, 8,
-        "8 pacers × 1 seed, worst-case guard"
+        first.residual.runs,
+        4 + first.grid.len(),
+        "every pacer and grid point × 1 seed, worst-case guard"
     );
     assert_eq!(report.scenarios[1].seeds, options.small_seeds);
+    // Out of sample: the same rows, at the in-sample parameters, on seeds
+    // 101 and 102.
+    let oos: Vec<_> = first.oos_rows.iter().map(|r| r.pacer).collect();
+    let ins: Vec<_> = first.rows.iter().map(|r| r.pacer).collect();
+    assert_eq!(oos, ins);
+    assert!(first.oos_rows.iter().all(|r| r.seeds.len() == 2));
+    assert_ne!(
+        first.oos_rows[0].seeds[0], first.rows[0].seeds[0],
+        "other seeds, other runs"
+    );
+    // The bound is above every pacer's occupancy, seed by seed.
+    for sc in &report.scenarios {
+        assert!(
+            sc.bound > 0.0 && sc.bound <= 1.0,
+            "{}: {}",
+            sc.name,
+            sc.bound
+        );
+        for (i, m) in sc.rows[0].seeds.iter().enumerate() {
+            for r in &sc.rows {
+                assert!(r.seeds[i].occupancy <= m.bound + 1e-9, "{}", sc.name);
+            }
+        }
+    }
+    let realistic = &report.scenarios[3];
+    assert!(realistic.realistic && realistic.expected_rows.is_empty());
     let markdown = report.render_markdown(Some("pacing.svg"));
     assert!(markdown.contains("| 5 ops, p=0.30 |"), "{markdown}");
     assert!(markdown.contains("![occupancy per scenario](pacing.svg)"));
     assert!(markdown.contains("closed form"));
     assert!(markdown.contains("What the guarantee costs"));
     assert!(markdown.contains("Residual risk"));
+    assert!(markdown.contains("Out of sample (seeds 101–102"));
+    assert!(markdown.contains("Clairvoyant bound"));
+    assert!(markdown.contains("--oos-seeds 2"));
     let svg = report.render_svg();
     assert!(svg.starts_with("<svg") && svg.trim_end().ends_with("</svg>"));
     // Runs are deterministic: one thread gives the same report.
