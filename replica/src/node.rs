@@ -268,6 +268,12 @@ impl Primary {
         self.state.is_lost()
     }
 
+    /// The lease's state, shared: a host that sends commands from another
+    /// thread checks [`LeaseState::may_emit`] before each one.
+    pub fn lease_state(&self) -> Arc<LeaseState> {
+        Arc::clone(&self.state)
+    }
+
     /// Waits until [`Primary::may_emit`] (a renewal delayed by a server
     /// failover), at most two TTLs; a lost lease or a longer wait is
     /// [`Error::Deposed`].

@@ -29,6 +29,12 @@
 //! the SIP side ([`crate::reaper`]): CANCEL for the ones still ringing, BYE
 //! for answered ones. Only then is the engine polled, so a contact the
 //! journal reconciled to `RetryScheduled` is never in two dialogs at once.
+//!
+//! **Replicated** (`[replica]`, [`crate::replicate`]): the campaign was
+//! opened by the takeover ([`Host::start_opened`]); after every poll the
+//! journal is flushed and shipped before any of the poll's commands is
+//! carried out, and the dial FIFO releases an INVITE only while the lease
+//! may emit. A refused publish or a lost lease ends the process (exit 4).
 
 use std::collections::{HashMap, VecDeque};
 use std::sync::{Arc, Mutex};
@@ -536,6 +542,15 @@ impl Host {
     fn start_dials(&mut self, t: u64) {
         let gap = 1000.0 / f64::from(self.cfg.trunk.cps);
         while self.live.len() < self.cfg.trunk.max_calls && (t as f64) >= self.next_slot {
+            if self.queue.is_empty() {
+                break;
+            }
+            if self.replica.as_ref().is_some_and(|r| !r.may_emit()) {
+                // The lease's renewal is late: hold the INVITEs (look again
+                // in 5 ms; a lost lease has exited the process).
+                self.next_slot = t as f64 + 5.0;
+                break;
+            }
             let Some((call, number, operator)) = self.queue.pop_front() else {
                 break;
             };

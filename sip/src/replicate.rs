@@ -13,13 +13,18 @@
 //! the poll's commands carried out, so no INVITE leaves for a Dial the
 //! standby cannot know. The shipper thread also watches the lease: once
 //! it is taken by another writer, or a publish is refused, the process
-//! exits at once with code 4 ([`EXIT_DEPOSED`]) and sends nothing more.
+//! exits at once with code 4 ([`EXIT_DEPOSED`]) and sends nothing more;
+//! and no queued INVITE leaves while the last renewal is older than the
+//! TTL less the margin ([`Shipper::may_emit`]), so a paused primary whose
+//! lease may already be someone else's does not dial.
 
 use std::sync::mpsc::{self, RecvTimeoutError};
+use std::sync::Arc;
 use std::thread::JoinHandle;
 use std::time::Duration;
 
 use dialcore::{Campaign, RecoveryReport};
+use dialcore_replica::lease::LeaseState;
 use dialcore_replica::link::PublishStats;
 use dialcore_replica::{Error, Primary, Standby, TakeoverInfo};
 
@@ -103,6 +108,7 @@ pub struct Shipper {
     tx: mpsc::Sender<Req>,
     thread: Option<JoinHandle<()>>,
     token: u64,
+    lease: Arc<LeaseState>,
 }
 
 impl Shipper {
@@ -110,6 +116,7 @@ impl Shipper {
     /// the lease is lost.
     pub fn start(primary: Primary) -> Result<Shipper, String> {
         let token = primary.token();
+        let lease = primary.lease_state();
         let (tx, rx) = mpsc::channel::<Req>();
         let thread = std::thread::Builder::new()
             .name("replica".into())
@@ -119,12 +126,25 @@ impl Shipper {
             tx,
             thread: Some(thread),
             token,
+            lease,
         })
     }
 
     /// The fencing token.
     pub fn token(&self) -> u64 {
         self.token
+    }
+
+    /// Whether an INVITE may leave now: the lease is held and was renewed
+    /// within its TTL less the margin. Exits the process (code 4) once the
+    /// lease is lost.
+    pub fn may_emit(&self) -> bool {
+        if self.lease.is_lost() {
+            deposed(&Error::Deposed(
+                "the lease was taken by another writer".into(),
+            ));
+        }
+        self.lease.may_emit()
     }
 
     /// Publishes what the journal got since the last call; returns once
