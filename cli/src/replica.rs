@@ -34,8 +34,8 @@ use std::rc::Rc;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use dialcore::{Campaign, Command, DurableOptions};
-use dialcore_replica::lease::LeaseTiming;
-use dialcore_replica::{Error as ReplicaError, Mode, NodeOptions, Primary, Standby};
+use dialcore_replica::node::Settings;
+use dialcore_replica::{Error as ReplicaError, Mode, Primary, Standby};
 use dialcore_sim::Scenario;
 
 use crate::error::CliError;
@@ -132,30 +132,25 @@ pub fn run(args: &SimulateArgs, scenario: &Scenario) -> Result<String, CliError>
         .data_dir
         .clone()
         .expect("--replicate requires --data-dir");
-    if r.lease_ttl_ms < 200 {
-        return Err(CliError::input("--lease-ttl-ms: at least 200"));
-    }
-    if r.replicas == 0 || r.replicas > 5 {
-        return Err(CliError::input("--replicas: 1 to 5"));
-    }
-    let ttl = Duration::from_millis(r.lease_ttl_ms);
-    let options = NodeOptions {
+    let settings = Settings {
         servers,
         name: r.replica_name.clone(),
         replicas: r.replicas,
         mode: match r.replica_mode {
             ModeArg::Sync => Mode::Sync,
             ModeArg::Async => Mode::Async {
-                window: r.replica_window.max(1),
+                window: r.replica_window,
             },
         },
-        timing: LeaseTiming {
-            ttl,
-            margin: ttl / 4,
-        },
-        data_dir: dir.clone(),
-        holder: format!("{}-{}", std::process::id(), now_ms()),
+        lease_ttl_ms: r.lease_ttl_ms,
     };
+    let options = settings
+        .node_options(&dir, |field| match field {
+            "servers" => "--replicate".into(),
+            "name" => "--replica-name".into(),
+            other => format!("--{}", other.replace('_', "-")),
+        })
+        .map_err(replica_error)?;
     let mut takeover_log = match &r.takeover_log {
         Some(p) => Some(open_append(p)?),
         None => None,
@@ -167,7 +162,7 @@ pub fn run(args: &SimulateArgs, scenario: &Scenario) -> Result<String, CliError>
     let role = r.role.unwrap_or(RoleArg::Standby);
     eprintln!("replica: starting ({role:?}), following the stream");
     let standby = Standby::start(options).map_err(replica_error)?;
-    let (mut primary, mut info) = standby
+    let (mut primary, info) = standby
         .take_over(Duration::from_secs(1), |f, lag| {
             eprintln!(
                 "standby: applied {} messages; lag {} messages, {} records, {} ms; {} stale refused",
@@ -190,22 +185,18 @@ pub fn run(args: &SimulateArgs, scenario: &Scenario) -> Result<String, CliError>
     };
     // Open (crash recovery), fence, ship; again if a deposed writer slipped
     // a message in before our first publish.
-    let (mut campaign, recovery) = loop {
+    let ((mut campaign, recovery), info) = match primary.open_fenced(info, |token| {
         let (mut campaign, recovery) = Campaign::open_with(&dir, config.clone(), durable)
             .map_err(|e| CliError::input(format!("{}: {e}", dir.display())))?;
-        campaign.journal_lease(primary.token());
+        campaign.journal_lease(token);
         campaign
             .flush()
             .map_err(|e| CliError::input(e.to_string()))?;
-        match primary.ship() {
-            Ok(()) => break (campaign, recovery),
-            Err(ReplicaError::Deposed(why)) => {
-                eprintln!("replica: takeover publish refused ({why}); replaying again");
-                drop(campaign);
-                info = primary.resync().map_err(replica_error)?;
-            }
-            Err(e) => deposed(&e),
-        }
+        Ok::<_, Fenced>((campaign, recovery))
+    }) {
+        Ok(v) => v,
+        Err(Fenced::Cli(e)) => return Err(e),
+        Err(Fenced::Replica(e)) => deposed(&e),
     };
     eprintln!(
         "replica: primary with token {} after stream sequence {} ({} contacts reconciled)",
@@ -282,6 +273,24 @@ pub fn run(args: &SimulateArgs, scenario: &Scenario) -> Result<String, CliError>
         text.push_str(&format!("snapshot failed: {e}\n"));
     }
     Ok(text)
+}
+
+/// An error of the takeover's open: the host's own, or the replication's.
+enum Fenced {
+    Cli(CliError),
+    Replica(ReplicaError),
+}
+
+impl From<CliError> for Fenced {
+    fn from(e: CliError) -> Self {
+        Fenced::Cli(e)
+    }
+}
+
+impl From<ReplicaError> for Fenced {
+    fn from(e: ReplicaError) -> Self {
+        Fenced::Replica(e)
+    }
 }
 
 fn finish(primary: Primary) -> Result<dialcore_replica::link::PublishStats, CliError> {

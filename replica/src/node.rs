@@ -53,6 +53,69 @@ pub struct NodeOptions {
     pub holder: String,
 }
 
+/// The replication settings a host takes from its user (the CLI's
+/// `--replicate …` flags, the SIP host's `[replica]` table), checked once
+/// here so every host refuses the same bad values with the same words.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    /// Comma-separated NATS server URLs.
+    pub servers: String,
+    /// The name the stream and the lease bucket are named after.
+    pub name: String,
+    /// Copies of the stream and the bucket (1 to 5).
+    pub replicas: usize,
+    /// Sync or async (its window at least 1).
+    pub mode: Mode,
+    /// The lease's TTL, ms (at least 200; renewed every quarter of it).
+    pub lease_ttl_ms: u64,
+}
+
+impl Settings {
+    /// The node options for `data_dir`, with a holder name unique to this
+    /// process; a bad value is [`Error::Input`] naming it (`what` names the
+    /// option's spelling, e.g. `"--lease-ttl-ms"` or `"replica.lease_ttl_ms"`).
+    pub fn node_options(
+        &self,
+        data_dir: &Path,
+        what: impl Fn(&str) -> String,
+    ) -> Result<NodeOptions, Error> {
+        if self.servers.trim().is_empty() {
+            return Err(Error::Input(format!("{}: no server URL", what("servers"))));
+        }
+        if self.lease_ttl_ms < 200 {
+            return Err(Error::Input(format!(
+                "{}: at least 200",
+                what("lease_ttl_ms")
+            )));
+        }
+        if self.replicas == 0 || self.replicas > 5 {
+            return Err(Error::Input(format!("{}: 1 to 5", what("replicas"))));
+        }
+        let mode = match self.mode {
+            Mode::Async { window } => Mode::Async {
+                window: window.max(1),
+            },
+            m => m,
+        };
+        let ttl = Duration::from_millis(self.lease_ttl_ms);
+        let since = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_millis());
+        Ok(NodeOptions {
+            servers: self.servers.clone(),
+            name: self.name.clone(),
+            replicas: self.replicas,
+            mode,
+            timing: LeaseTiming {
+                ttl,
+                margin: ttl / 4,
+            },
+            data_dir: data_dir.to_path_buf(),
+            holder: format!("{}-{since}", std::process::id()),
+        })
+    }
+}
+
 /// A process following the stream, not (yet) the writer.
 #[derive(Debug)]
 pub struct Standby {
@@ -205,6 +268,12 @@ impl Primary {
         self.state.is_lost()
     }
 
+    /// The lease's state, shared: a host that sends commands from another
+    /// thread checks [`LeaseState::may_emit`] before each one.
+    pub fn lease_state(&self) -> Arc<LeaseState> {
+        Arc::clone(&self.state)
+    }
+
     /// Waits until [`Primary::may_emit`] (a renewal delayed by a server
     /// failover), at most two TTLs; a lost lease or a longer wait is
     /// [`Error::Deposed`].
@@ -260,6 +329,30 @@ impl Primary {
             replayed_to: last,
             position,
         })
+    }
+
+    /// The takeover's steps 2 and 3 for any host: `open(token)` opens the
+    /// directory (crash recovery) and writes and flushes the lease record;
+    /// then what it wrote is shipped. If a deposed writer slipped a message
+    /// in first, the opened value is dropped, the directory rebuilt
+    /// ([`Primary::resync`]) and `open` called again. Returns the opened
+    /// value and the takeover point it was opened at.
+    pub fn open_fenced<T, E: From<Error>>(
+        &mut self,
+        mut info: TakeoverInfo,
+        mut open: impl FnMut(u64) -> Result<T, E>,
+    ) -> Result<(T, TakeoverInfo), E> {
+        loop {
+            let opened = open(self.token())?;
+            match self.ship() {
+                Ok(()) => return Ok((opened, info)),
+                Err(Error::Deposed(_)) => {
+                    drop(opened);
+                    info = self.resync()?;
+                }
+                Err(e) => return Err(e.into()),
+            }
+        }
     }
 
     /// After the takeover's first publish was refused (a deposed writer

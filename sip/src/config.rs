@@ -37,6 +37,92 @@ pub struct HostConfig {
     pub trunk: TrunkSection,
     /// The operators and their console.
     pub operators: OperatorSection,
+    /// Warm standby over NATS JetStream (absent: no replication).
+    #[serde(default)]
+    pub replica: Option<ReplicaSection>,
+}
+
+/// `[replica]`: the options of `dialcore simulate --replicate`, for the SIP
+/// host. With it, the replicated campaign directory is `<data_dir>/campaign`
+/// (rebuilt from the stream at every start); the call log and the event log
+/// stay in `data_dir`, so a restarted process still reaps its own dialogs.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ReplicaSection {
+    /// NATS server URLs, e.g. `["nats://127.0.0.1:4222"]`.
+    pub servers: Vec<String>,
+    /// `primary` or `standby`: which process is expected to win the lease
+    /// first (both follow the stream until they hold it).
+    #[serde(default = "default_role")]
+    pub role: String,
+    /// `sync` (a Dial is INVITEd only once JetStream acknowledged it) or
+    /// `async` (at most `window` messages unacknowledged; may re-dial).
+    #[serde(default = "default_replica_mode")]
+    pub mode: String,
+    /// Async mode: the most unacknowledged messages.
+    #[serde(default = "default_window")]
+    pub window: usize,
+    /// The stream (`DIALCORE_<name>`) and lease bucket name.
+    #[serde(default = "default_replica_name")]
+    pub name: String,
+    /// Copies of the stream and the bucket (3 on a 3-node cluster).
+    #[serde(default = "default_replicas")]
+    pub replicas: usize,
+    /// The lease's time to live, ms (renewed every quarter of it).
+    #[serde(default = "default_lease_ttl")]
+    pub lease_ttl_ms: u64,
+}
+
+fn default_role() -> String {
+    "standby".into()
+}
+fn default_replica_mode() -> String {
+    "sync".into()
+}
+fn default_window() -> usize {
+    64
+}
+fn default_replica_name() -> String {
+    "campaign".into()
+}
+fn default_replicas() -> usize {
+    1
+}
+fn default_lease_ttl() -> u64 {
+    2000
+}
+
+impl ReplicaSection {
+    /// The replica crate's settings; a bad value names its `replica.` key.
+    pub fn settings(&self) -> Result<dialcore_replica::node::Settings, String> {
+        if !matches!(self.role.as_str(), "primary" | "standby") {
+            return Err(format!(
+                "replica.role: {:?} is neither \"primary\" nor \"standby\"",
+                self.role
+            ));
+        }
+        let mode = match self.mode.as_str() {
+            "sync" => dialcore_replica::Mode::Sync,
+            "async" => dialcore_replica::Mode::Async {
+                window: self.window,
+            },
+            other => {
+                return Err(format!(
+                    "replica.mode: {other:?} is neither \"sync\" nor \"async\""
+                ))
+            }
+        };
+        if self.window == 0 {
+            return Err("replica.window: must be above 0".into());
+        }
+        Ok(dialcore_replica::node::Settings {
+            servers: self.servers.join(","),
+            name: self.name.clone(),
+            replicas: self.replicas,
+            mode,
+            lease_ttl_ms: self.lease_ttl_ms,
+        })
+    }
 }
 
 /// `[campaign]`: the engine's settings.
@@ -255,7 +341,21 @@ impl HostConfig {
             return Err("trunk.cps: must be above 0".into());
         }
         self.campaign_config().map_err(|e| e.to_string())?;
+        if let Some(r) = &self.replica {
+            r.settings()?
+                .node_options(&self.campaign_dir(), |k| format!("replica.{k}"))
+                .map_err(|e| e.to_string())?;
+        }
         Ok(())
+    }
+
+    /// The campaign's own directory (journal and snapshots):
+    /// `<data_dir>/campaign` when replicated, else `data_dir`.
+    pub fn campaign_dir(&self) -> PathBuf {
+        match self.replica {
+            Some(_) => self.data_dir.join("campaign"),
+            None => self.data_dir.clone(),
+        }
     }
 
     /// The event log's path.
@@ -363,6 +463,14 @@ uris = ["sip:op1@127.0.0.1:5090"]
         assert_eq!(c.ring_timeout_ms, 25_000);
         assert_eq!(cfg.trunk.local, default_local());
         assert_eq!(cfg.operators.console, "auto");
+        assert!(cfg.replica.is_none());
+        assert_eq!(cfg.campaign_dir(), PathBuf::from("data"));
+        let text = format!("{MIN}\n[replica]\nservers = [\"nats://a:4222\", \"nats://b:4222\"]\n");
+        let cfg = HostConfig::from_toml_str(&text).unwrap();
+        let s = cfg.replica.as_ref().unwrap().settings().unwrap();
+        assert_eq!(s.servers, "nats://a:4222,nats://b:4222");
+        assert_eq!(s.mode, dialcore_replica::Mode::Sync);
+        assert_eq!(cfg.campaign_dir(), PathBuf::from("data/campaign"));
     }
 
     #[test]
@@ -385,6 +493,28 @@ uris = ["sip:op1@127.0.0.1:5090"]
         let err = HostConfig::from_toml_str(&format!("{MIN}\n[campaign]\nmode = \"blast\"\n"))
             .unwrap_err();
         assert!(err.contains("mode") && err.contains("blast"), "{err}");
+        for (bad, key) in [
+            ("servers = []", "replica.servers"),
+            (
+                "servers = [\"nats://127.0.0.1:4222\"]\nrole = \"leader\"",
+                "replica.role",
+            ),
+            (
+                "servers = [\"nats://127.0.0.1:4222\"]\nmode = \"semi\"",
+                "replica.mode",
+            ),
+            (
+                "servers = [\"nats://127.0.0.1:4222\"]\nlease_ttl_ms = 50",
+                "replica.lease_ttl_ms",
+            ),
+            (
+                "servers = [\"nats://127.0.0.1:4222\"]\nreplicas = 0",
+                "replica.replicas",
+            ),
+        ] {
+            let err = HostConfig::from_toml_str(&format!("{MIN}\n[replica]\n{bad}\n")).unwrap_err();
+            assert!(err.contains(key), "{bad}: {err}");
+        }
         let bad_uri = MIN.replace("sip:op1@", "op1@");
         assert!(HostConfig::from_toml_str(&bad_uri)
             .unwrap_err()

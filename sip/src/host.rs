@@ -29,6 +29,12 @@
 //! the SIP side ([`crate::reaper`]): CANCEL for the ones still ringing, BYE
 //! for answered ones. Only then is the engine polled, so a contact the
 //! journal reconciled to `RetryScheduled` is never in two dialogs at once.
+//!
+//! **Replicated** (`[replica]`, [`crate::replicate`]): the campaign was
+//! opened by the takeover ([`Host::start_opened`]); after every poll the
+//! journal is flushed and shipped before any of the poll's commands is
+//! carried out, and the dial FIFO releases an INVITE only while the lease
+//! may emit. A refused publish or a lost lease ends the process (exit 4).
 
 use std::collections::{HashMap, VecDeque};
 use std::sync::{Arc, Mutex};
@@ -37,7 +43,7 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 use dialcore::journal::FsyncPolicy;
 use dialcore::{
     CallId, Campaign, Command, ContactId, DialcorePacer, Disposition, DurableOptions, Event, Mode,
-    OperatorId, State,
+    OperatorId, RecoveryReport, State,
 };
 use tokio::io::AsyncBufReadExt;
 use tokio::signal::unix::{signal, Signal, SignalKind};
@@ -45,6 +51,7 @@ use tokio::sync::mpsc::{self, UnboundedReceiver, UnboundedSender};
 
 use crate::calllog::{CallLog, EventLog, V};
 use crate::config::HostConfig;
+use crate::replicate::Shipper;
 use crate::ua::{run_call, CallCtl, CallReport, Ua};
 
 /// Milliseconds since the Unix epoch.
@@ -106,6 +113,8 @@ pub struct Host {
     /// Wall time spent inside the engine's `handle` and `poll` (the
     /// engine's share of the host's work, logged at exit).
     engine_time: Duration,
+    /// The replication (`[replica]`): shipped after every poll.
+    replica: Option<Shipper>,
 }
 
 async fn recv_signal(s: &mut Option<Signal>) {
@@ -127,14 +136,8 @@ impl std::fmt::Debug for Host {
 }
 
 impl Host {
-    /// Opens the campaign (importing the contacts on the first start), logs
-    /// the operators in, ends the previous process's leftover dialogs, and
-    /// binds the SIP side.
-    pub async fn start(cfg: HostConfig) -> Result<Host, String> {
-        // First: a SIGTERM during the start (the reaper can take seconds)
-        // is then a graceful stop at the first turn of the loop.
-        let sigterm = signal(SignalKind::terminate()).map_err(|e| e.to_string())?;
-        let sigint = signal(SignalKind::interrupt()).map_err(|e| e.to_string())?;
+    /// Opens the campaign directory (the engine's crash recovery).
+    pub fn open_campaign(cfg: &HostConfig) -> Result<(Campaign, RecoveryReport), String> {
         let config = cfg.campaign_config().map_err(|e| e.to_string())?;
         let fsync = match cfg.campaign.fsync_every_ms {
             0 => FsyncPolicy::Always,
@@ -144,11 +147,36 @@ impl Host {
             fsync,
             ..DurableOptions::default()
         };
+        let dir = cfg.campaign_dir();
+        Campaign::open_with(&dir, config, options).map_err(|e| format!("{}: {e}", dir.display()))
+    }
+
+    /// Opens the campaign (importing the contacts on the first start), logs
+    /// the operators in, ends the previous process's leftover dialogs, and
+    /// binds the SIP side.
+    pub async fn start(cfg: HostConfig) -> Result<Host, String> {
+        let opened = Host::open_campaign(&cfg)?;
+        Host::start_opened(cfg, opened, None).await
+    }
+
+    /// [`Host::start`] on a campaign already opened; with `replica`, every
+    /// poll is shipped before its commands are carried out.
+    pub async fn start_opened(
+        cfg: HostConfig,
+        opened: (Campaign, RecoveryReport),
+        replica: Option<Shipper>,
+    ) -> Result<Host, String> {
+        // First: a SIGTERM during the start (the reaper can take seconds)
+        // is then a graceful stop at the first turn of the loop.
+        let sigterm = signal(SignalKind::terminate()).map_err(|e| e.to_string())?;
+        let sigint = signal(SignalKind::interrupt()).map_err(|e| e.to_string())?;
         let mut log = EventLog::open(&cfg.event_log_path())
             .map_err(|e| format!("{}: {e}", cfg.event_log_path().display()))?;
         let t = now_ms();
-        let (mut campaign, report) = Campaign::open_with(&cfg.data_dir, config, options)
-            .map_err(|e| format!("{}: {e}", cfg.data_dir.display()))?;
+        let (mut campaign, report) = opened;
+        if let Some(r) = &replica {
+            log.line(t, "replica_primary", &[("token", V::N(r.token()))]);
+        }
         log.line(
             t,
             "open",
@@ -239,6 +267,7 @@ impl Host {
             sigterm: Some(sigterm),
             sigint: Some(sigint),
             engine_time: Duration::ZERO,
+            replica,
         })
     }
 
@@ -364,6 +393,21 @@ impl Host {
             Finish::Done
         };
         self.campaign.flush().map_err(|e| e.to_string())?;
+        if let Some(replica) = self.replica.take() {
+            match replica.finish() {
+                Ok(stats) => self.log.line(
+                    t,
+                    "replica_finish",
+                    &[("acked", V::N(stats.acked)), ("resent", V::N(stats.resent))],
+                ),
+                Err(e) => {
+                    self.log
+                        .line(t, "deposed", &[("error", V::S(&e.to_string()))]);
+                    self.log.flush();
+                    crate::replicate::deposed(&e);
+                }
+            }
+        }
         self.log.line(
             t,
             "exit",
@@ -391,6 +435,16 @@ impl Host {
         let r = self.campaign.poll(t, &mut out);
         self.engine_time += started.elapsed();
         r.map_err(|e| e.to_string())?;
+        if let Some(replica) = &self.replica {
+            // Nothing of this poll leaves before JetStream holds it.
+            self.campaign.flush().map_err(|e| e.to_string())?;
+            if let Err(e) = replica.ship() {
+                self.log
+                    .line(t, "deposed", &[("error", V::S(&e.to_string()))]);
+                self.log.flush();
+                crate::replicate::deposed(&e);
+            }
+        }
         for cmd in out.drain(..) {
             self.execute(cmd, t);
         }
@@ -488,6 +542,15 @@ impl Host {
     fn start_dials(&mut self, t: u64) {
         let gap = 1000.0 / f64::from(self.cfg.trunk.cps);
         while self.live.len() < self.cfg.trunk.max_calls && (t as f64) >= self.next_slot {
+            if self.queue.is_empty() {
+                break;
+            }
+            if self.replica.as_ref().is_some_and(|r| !r.may_emit()) {
+                // The lease's renewal is late: hold the INVITEs (look again
+                // in 5 ms; a lost lease has exited the process).
+                self.next_slot = t as f64 + 5.0;
+                break;
+            }
             let Some((call, number, operator)) = self.queue.pop_front() else {
                 break;
             };

@@ -19,4 +19,5 @@ pub mod console;
 pub mod host;
 pub mod mapping;
 pub mod reaper;
+pub mod replicate;
 pub mod ua;
