@@ -682,6 +682,33 @@ enum Priorities {
     Each(Vec<u8>),
 }
 
+/// An optional per-contact text column (`None` or Python `None`: absent),
+/// checked to have one item per contact.
+fn read_column_strings(
+    name: &str,
+    v: Option<&Bound<'_, PyAny>>,
+    n: usize,
+) -> PyResult<Option<Vec<Option<String>>>> {
+    match v {
+        Some(v) if !v.is_none() => {
+            let items = read_strings(name, v)?;
+            len_check(name, items.len(), n)?;
+            Ok(Some(items))
+        }
+        _ => Ok(None),
+    }
+}
+
+/// The `priorities` argument, checked to have one item per contact when it
+/// is not a single value.
+fn read_column_priorities(v: Option<&Bound<'_, PyAny>>, n: usize) -> PyResult<Priorities> {
+    let priorities = read_priorities(v)?;
+    if let Priorities::Each(p) = &priorities {
+        len_check("priorities", p.len(), n)?;
+    }
+    Ok(priorities)
+}
+
 fn read_priorities(v: Option<&Bound<'_, PyAny>>) -> PyResult<Priorities> {
     let Some(v) = v else {
         return Ok(Priorities::One(0));
@@ -1057,26 +1084,9 @@ impl Campaign {
             Numbers::Digits(d) => d.len(),
             Numbers::Text(t) => t.len(),
         };
-        let external_ids = match external_ids {
-            Some(v) if !v.is_none() => {
-                let e = read_strings("external_ids", v)?;
-                len_check("external_ids", e.len(), n)?;
-                Some(e)
-            }
-            _ => None,
-        };
-        let timezones = match timezones {
-            Some(v) if !v.is_none() => {
-                let t = read_strings("timezones", v)?;
-                len_check("timezones", t.len(), n)?;
-                Some(t)
-            }
-            _ => None,
-        };
-        let priorities = read_priorities(priorities)?;
-        if let Priorities::Each(p) = &priorities {
-            len_check("priorities", p.len(), n)?;
-        }
+        let external_ids = read_column_strings("external_ids", external_ids, n)?;
+        let timezones = read_column_strings("timezones", timezones, n)?;
+        let priorities = read_column_priorities(priorities, n)?;
         // Integers become "+digits" texts for the rows (0 stays blank: an
         // invalid record).
         let digits: Vec<String> = match &numbers {
@@ -1194,7 +1204,11 @@ impl Campaign {
     /// Why the engine paused `operator`: `"missed_offers"` or
     /// `"declined_offers"` (the `max_offer_refusals` setting), or None when
     /// it did not (or the operator has left that pause).
-    fn operator_pause_reason(&self, py: Python<'_>, operator: u32) -> PyResult<Option<&'static str>> {
+    fn operator_pause_reason(
+        &self,
+        py: Python<'_>,
+        operator: u32,
+    ) -> PyResult<Option<&'static str>> {
         let id = OperatorId(operator);
         self.with(py, false, |e| {
             let ops = e.operators();
@@ -1719,26 +1733,9 @@ impl Campaign {
     ) -> PyResult<Bound<'py, PyArray1<u32>>> {
         use dialcore::campaign::several::{ContactNumbersRow, PhoneInput};
         let n = several.len();
-        let external_ids = match external_ids {
-            Some(v) if !v.is_none() => {
-                let e = read_strings("external_ids", v)?;
-                len_check("external_ids", e.len(), n)?;
-                Some(e)
-            }
-            _ => None,
-        };
-        let timezones = match timezones {
-            Some(v) if !v.is_none() => {
-                let t = read_strings("timezones", v)?;
-                len_check("timezones", t.len(), n)?;
-                Some(t)
-            }
-            _ => None,
-        };
-        let priorities = read_priorities(priorities)?;
-        if let Priorities::Each(p) = &priorities {
-            len_check("priorities", p.len(), n)?;
-        }
+        let external_ids = read_column_strings("external_ids", external_ids, n)?;
+        let timezones = read_column_strings("timezones", timezones, n)?;
+        let priorities = read_column_priorities(priorities, n)?;
         let inputs: Vec<Vec<PhoneInput<'_>>> = several
             .iter()
             .enumerate()
