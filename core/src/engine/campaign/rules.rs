@@ -154,26 +154,30 @@ impl Campaign {
     /// The selection queue (and zone timer) of contact `i`: its zone
     /// without rules, its (zone, rules) slot with them.
     pub(super) fn queue_key(&mut self, i: usize) -> u16 {
-        let zone = self.store.zones()[i];
+        let zone = ZoneId(self.store.zones()[i]);
+        let number = self.store.numbers()[i];
+        self.rules_key(i, zone, number)
+    }
+
+    /// The key of contact `i` dialed at `number` in `zone`: the zone
+    /// without rules; with them, the slot of (zone, the contact's explicit
+    /// region, else the number's regions).
+    fn rules_key(&mut self, i: usize, zone: ZoneId, number: u64) -> u16 {
         let Some(rules) = self.rules.as_deref_mut() else {
-            return zone;
+            return zone.0;
         };
         let Some(set) = rules.set.as_ref() else {
-            return zone;
+            return zone.0;
         };
         if let Some(&region) = rules.explicit.get(&(i as u32)) {
-            return rules.slots.slot_for_region(
-                set,
-                &self.config.calling_window,
-                ZoneId(zone),
-                region,
-            );
+            return rules
+                .slots
+                .slot_for_region(set, &self.config.calling_window, zone, region);
         }
-        let number = self.store.numbers()[i];
         rules.slots.slot(
             set,
             &self.config.calling_window,
-            ZoneId(zone),
+            zone,
             nanp::regions(number),
         )
     }
@@ -194,23 +198,7 @@ impl Campaign {
         }
         let zone = self.dial_zone(id, index);
         let number = self.store.digits_at(id, index).map_or(0, |(n, _)| n);
-        let Some(rules) = self.rules.as_deref_mut() else {
-            return zone.0;
-        };
-        let Some(set) = rules.set.as_ref() else {
-            return zone.0;
-        };
-        if let Some(&region) = rules.explicit.get(&(i as u32)) {
-            return rules
-                .slots
-                .slot_for_region(set, &self.config.calling_window, zone, region);
-        }
-        rules.slots.slot(
-            set,
-            &self.config.calling_window,
-            zone,
-            nanp::regions(number),
-        )
+        self.rules_key(i, zone, number)
     }
 
     /// Open or closed now for queue key `key`, and until when.
