@@ -44,6 +44,32 @@ fn dials_at(c: *mut dc_campaign, now: u64) -> usize {
         .count()
 }
 
+/// Adds an operator and logs it in ready, at time 0.
+fn ready_operator(c: *mut dc_campaign) {
+    let mut op = 0;
+    // SAFETY: a live campaign from dc_campaign_new and a valid out pointer.
+    assert_eq!(
+        unsafe { dc_campaign_add_operator(c, &mut op) },
+        dc_status::Ok
+    );
+    for kind in [dc_event_kind::OperatorLogin, dc_event_kind::OperatorReady] {
+        let ev = dc_event {
+            kind,
+            contact: 0,
+            attempt: 0,
+            operator_id: op,
+            number: 0,
+            disposition: dc_disposition::Done,
+            callback_at_ms: 0,
+            callback_expires_ms: 0,
+            retry_delay_ms: 0,
+            disposition_code: 0,
+        };
+        // SAFETY: a live campaign and an event on the stack.
+        assert_eq!(unsafe { dc_campaign_handle(c, &ev, 0) }, dc_status::Ok);
+    }
+}
+
 #[test]
 fn bad_rules_name_line_and_field_and_change_nothing() {
     let c = campaign();
@@ -109,23 +135,7 @@ fn loaded_rules_hold_dials_back() {
             "{}",
             last_error()
         );
-        let mut op = 0;
-        assert_eq!(dc_campaign_add_operator(c, &mut op), dc_status::Ok);
-        for kind in [dc_event_kind::OperatorLogin, dc_event_kind::OperatorReady] {
-            let ev = dc_event {
-                kind,
-                contact: 0,
-                attempt: 0,
-                operator_id: op,
-                number: 0,
-                disposition: dc_disposition::Done,
-                callback_at_ms: 0,
-                callback_expires_ms: 0,
-                retry_delay_ms: 0,
-                disposition_code: 0,
-            };
-            assert_eq!(dc_campaign_handle(c, &ev, 0), dc_status::Ok);
-        }
+        ready_operator(c);
     }
     let dir = std::env::temp_dir().join(format!("dc-rules-{}.toml", std::process::id()));
     std::fs::write(&dir, "[regions.US-NY]\nhours = \"never\"\n").unwrap();
@@ -159,23 +169,7 @@ fn an_explicit_region_moves_a_contact_under_other_rules() {
             dc_campaign_add_contact(c, phone.as_ptr(), ptr::null(), ptr::null(), 0, &mut id),
             dc_status::Ok
         );
-        let mut op = 0;
-        assert_eq!(dc_campaign_add_operator(c, &mut op), dc_status::Ok);
-        for kind in [dc_event_kind::OperatorLogin, dc_event_kind::OperatorReady] {
-            let ev = dc_event {
-                kind,
-                contact: 0,
-                attempt: 0,
-                operator_id: op,
-                number: 0,
-                disposition: dc_disposition::Done,
-                callback_at_ms: 0,
-                callback_expires_ms: 0,
-                retry_delay_ms: 0,
-                disposition_code: 0,
-            };
-            assert_eq!(dc_campaign_handle(c, &ev, 0), dc_status::Ok);
-        }
+        ready_operator(c);
     }
     assert_eq!(
         load(c, "[regions.US-NY]\nhours = \"never\"\n"),
