@@ -124,9 +124,11 @@ impl Campaign {
 
     /// Hands the queued commands to `out` through the gate.
     pub(super) fn emit(&mut self, out: &mut Vec<Command>) {
-        let queued = std::mem::take(&mut self.outbox);
+        // The outbox keeps its buffer (taken and given back), so a poll
+        // does not grow a fresh one command by command.
+        let mut queued = std::mem::take(&mut self.outbox);
         out.reserve(queued.len());
-        for cmd in queued {
+        for cmd in queued.drain(..) {
             match self.admit(&cmd) {
                 Ok(()) => out.push(cmd),
                 Err(refusal) => {
@@ -136,6 +138,9 @@ impl Campaign {
                     );
                 }
             }
+        }
+        if self.outbox.is_empty() {
+            self.outbox = queued;
         }
     }
 
