@@ -444,8 +444,7 @@ impl ReadyQueue {
         }
         if self.entries.len() > 2 * self.live + 16 {
             let tickets = &self.tickets;
-            self.entries
-                .retain(|e| tickets[e.id as usize] == e.ticket);
+            self.entries.retain(|e| tickets[e.id as usize] == e.ticket);
         }
     }
 }
