@@ -11,7 +11,9 @@
 //! criterion; the summary prints both per-event times and their ratio from
 //! one run each, side by side.
 //!
-//! `cargo bench -p dialcore-benches --bench pacer_cost`
+//! `cargo bench -p dialcore-benches --bench pacer_cost` (the summary
+//! alone, without criterion's repeated runs: append `-- summary_only`, a
+//! filter no benchmark matches; `PACER_COST_HOURS=10` for a quick look).
 
 use std::hint::black_box;
 use std::time::{Duration, Instant};
