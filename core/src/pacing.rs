@@ -66,6 +66,7 @@
 //! and the `dialcore` command use the dialcore pacer for predictive
 //! scenarios unless a scenario asks for the fixed ratio.
 
+mod bins;
 mod dialcore;
 #[cfg(test)]
 mod reference;
@@ -73,6 +74,7 @@ mod stats;
 
 use std::fmt;
 
+pub use self::bins::BusyBins;
 pub use self::dialcore::{DialcorePacer, DialcoreTuning};
 pub use self::stats::{
     BusyOperator, BusyPhase, DecayingHistogram, DecayingRate, PacingStats, ServiceSample,
@@ -137,8 +139,25 @@ impl PacingInputs<'_> {
         self.ready_ms.len()
     }
 
+    /// The busy operators per elapsed bin ([`PacingStats::busy_bins`]),
+    /// when the engine kept them for this poll instead of listing them in
+    /// `busy` (for a pacer that asks, [`Pacer::wants_busy_bins`]): `busy`
+    /// is then empty and the bins were updated at `now_ms`.
+    pub fn busy_bins(&self) -> Option<&BusyBins> {
+        let bins = self.stats.busy_bins();
+        (self.busy.is_empty() && bins.updated_at() == Some(self.now_ms)).then_some(bins)
+    }
+
+    /// Operators busy now (talk, ACW, offer or BCW).
+    pub fn busy_count(&self) -> usize {
+        self.busy_bins().map_or(self.busy.len(), BusyBins::busy)
+    }
+
     /// Operators talking to a client now.
     pub fn in_call(&self) -> usize {
+        if let Some(bins) = self.busy_bins() {
+            return bins.each_busy().filter(|b| b.0 == BusyPhase::Talk).count();
+        }
         self.busy
             .iter()
             .filter(|b| b.phase == BusyPhase::Talk)
@@ -247,6 +266,14 @@ pub trait Pacer: Send + fmt::Debug {
     fn dials_from_counts(&mut self, counts: &PacingCounts) -> Option<usize> {
         let _ = counts;
         None
+    }
+
+    /// True for a pacer that reads the busy operators per elapsed bin
+    /// ([`PacingInputs::busy_bins`], kept up incrementally) rather than
+    /// the list of them: the engine then leaves `busy` empty. False by
+    /// default.
+    fn wants_busy_bins(&self) -> bool {
+        false
     }
 }
 
@@ -384,16 +411,27 @@ impl Pacing {
         self.busy.clear();
         self.leaving.clear();
         let marks = operators.leaving_count() > 0;
-        for (state, since, leaving_at) in operators.states_since() {
+        let bins = self.pacer.wants_busy_bins();
+        if bins {
+            self.stats.busy_bins_mut().begin(now);
+        }
+        let mut count = 0;
+        for (i, (state, since, leaving_at)) in operators.states_since().enumerate() {
+            count = i + 1;
             let phase = match state {
                 OperatorState::OnCall => Some(BusyPhase::Talk),
                 OperatorState::Acw => Some(BusyPhase::Acw),
                 OperatorState::Offered | OperatorState::Bcw => Some(BusyPhase::Other),
-                OperatorState::Ready if marks => None,
-                _ => continue,
+                _ => None,
             };
+            if bins {
+                self.stats.busy_bins_mut().observe(i, phase, since);
+            }
+            if phase.is_none() && !(marks && state == OperatorState::Ready) {
+                continue;
+            }
             let elapsed_ms = now.saturating_sub(since);
-            if let Some(phase) = phase {
+            if let (Some(phase), false) = (phase, bins) {
                 self.busy.push(BusyOperator { phase, elapsed_ms });
             }
             if let Some(at) = leaving_at.filter(|_| marks) {
@@ -403,6 +441,9 @@ impl Pacing {
                     leaves_in_ms: at.saturating_sub(now),
                 });
             }
+        }
+        if bins {
+            self.stats.busy_bins_mut().truncate(count);
         }
         self.ringing_ms.clear();
         self.stats.ringing_elapsed(now, &mut self.ringing_ms);
