@@ -13,7 +13,8 @@
 //!
 //! `cargo bench -p dialcore-benches --bench pacer_cost` (the summary
 //! alone, without criterion's repeated runs: append `-- summary_only`, a
-//! filter no benchmark matches; `PACER_COST_HOURS=10` for a quick look).
+//! filter no benchmark matches; `PACER_COST_HOURS=10` for a quick look;
+//! `PACER_COST_ONLY=dialcore` or `fixed_ratio` for one pacer's run alone).
 
 use std::hint::black_box;
 use std::time::{Duration, Instant};
@@ -76,6 +77,17 @@ fn runs(c: &mut Criterion) {
 
 fn summary(_: &mut Criterion) {
     let s = scenario();
+    // `PACER_COST_ONLY=dialcore` (or `fixed_ratio`) runs one pacer, for a
+    // count of its instructions (`perf stat -e instructions:u`) that a
+    // loaded machine does not skew.
+    match std::env::var("PACER_COST_ONLY").as_deref() {
+        Ok(which @ ("dialcore" | "fixed_ratio")) => {
+            let (t, e) = run(&s, which == "dialcore");
+            println!("\n== pacer cost: {which} alone: {e} events in {t:.2?} ==");
+            return;
+        }
+        _ => {}
+    }
     let (t_fixed, e_fixed) = run(&s, false);
     let (t_dc, e_dc) = run(&s, true);
     let per = |t: Duration, e: u64| t.as_secs_f64() * 1e9 / e.max(1) as f64;
