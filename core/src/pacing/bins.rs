@@ -18,15 +18,13 @@
 //! from the counts).
 //!
 //! **Without visiting every operator.** The bin edges to come are kept in
-//! a heap: [`BusyBins::begin`] moves the operators whose edge passed, so an
+//! a calendar of 1 s slots (an edge is at most one bin, 30 s, ahead):
+//! [`BusyBins::begin`] moves the operators whose edge passed, so an
 //! update needs [`BusyBins::observe`] only for the operators whose state
 //! changed (the engine lists them from the operators' change ring) — a
-//! plan costs O(changes + edges passed), each O(log n). Every
+//! plan costs O(changes + edges passed + seconds passed, at most 64). Every
 //! [`FULL_EVERY`]-th update the engine still observes every operator, which
 //! bounds the effect of any change it was not told of.
-
-use std::cmp::Reverse;
-use std::collections::BinaryHeap;
 
 use super::stats::BusyPhase;
 
@@ -73,6 +71,9 @@ pub(crate) fn first_talk_bin_at_or_after(x: i64) -> usize {
 
 /// Every this many updates the engine observes every operator.
 pub(crate) const FULL_EVERY: u64 = 64;
+
+/// Slots of 1 s in the edge calendar (more than the widest bin, 30 s).
+const EDGE_SLOTS: u64 = 64;
 
 /// No bin (not talking nor in ACW).
 const NO_BIN: u32 = u32::MAX;
@@ -126,9 +127,12 @@ pub struct BusyBins {
     version: u64,
     /// The time of the last update.
     at_ms: Option<u64>,
-    /// The next bin edge of the operators: (when, operator); an entry is
-    /// current when the operator's `next_ms` still says so.
-    edges: BinaryHeap<Reverse<(u64, u32)>>,
+    /// The next bin edges of the operators, (when, operator), in slot
+    /// `when / 1 s mod EDGE_SLOTS`; an entry is current when the
+    /// operator's `next_ms` still says so.
+    edges: Vec<Vec<(u64, u32)>>,
+    /// Due edges (scratch).
+    due: Vec<(u64, u32)>,
     /// The operators' change count the bins follow (the engine's).
     pub(crate) seen_changes: Option<u64>,
 }
@@ -146,15 +150,38 @@ impl BusyBins {
             for e in &mut self.ops {
                 e.next_ms = 0;
             }
-            self.edges.clear();
+            self.edges.iter_mut().for_each(Vec::clear);
             self.seen_changes = None;
         }
+        let last = self.at_ms.unwrap_or(now_ms);
         self.at_ms = Some(now_ms);
-        while let Some(&Reverse((at, i))) = self.edges.peek() {
-            if at > now_ms {
-                break;
+        if self.edges.is_empty() {
+            self.edges = vec![Vec::new(); EDGE_SLOTS as usize];
+        }
+        // The slots of the seconds from the last update to now (all of
+        // them after a long gap): their entries due by now.
+        let (from, to) = (last / 1_000, now_ms / 1_000);
+        let seconds = if to.saturating_sub(from) >= EDGE_SLOTS {
+            0..EDGE_SLOTS
+        } else {
+            from..to + 1
+        };
+        let mut due = std::mem::take(&mut self.due);
+        for sec in seconds {
+            let slot = &mut self.edges[(sec % EDGE_SLOTS) as usize];
+            if slot.is_empty() {
+                continue;
             }
-            self.edges.pop();
+            slot.retain(|&(at, i)| {
+                if at <= now_ms {
+                    due.push((at, i));
+                    false
+                } else {
+                    true
+                }
+            });
+        }
+        for &(at, i) in &due {
             let Some(&e) = self.ops.get(i as usize) else {
                 continue;
             };
@@ -163,6 +190,8 @@ impl BusyBins {
                 self.set(i as usize, phase, e.code, e.since, now_ms);
             }
         }
+        due.clear();
+        self.due = due;
     }
 
     /// True when this update should observe every operator (the first,
@@ -244,8 +273,9 @@ impl BusyBins {
             bin,
             next_ms,
         };
-        if next_ms != u64::MAX {
-            self.edges.push(Reverse((next_ms, index as u32)));
+        if next_ms != u64::MAX && !self.edges.is_empty() {
+            let slot = (next_ms / 1_000 % EDGE_SLOTS) as usize;
+            self.edges[slot].push((next_ms, index as u32));
         }
     }
 
