@@ -69,21 +69,30 @@
 //! the horizon plus the planned wait ends before it; the progressive floor
 //! leaves out a ready operator leaving within the last horizon plus the
 //! abandon limit.
-//! **Cost.** A plan is O(busy operators + calls ringing) with small
-//! constants: the talk and ACW tables hold each bin's probabilities and
-//! Bernoulli variances for both waits side by side, and the busy part of
-//! the load is kept from plan to plan ([`BusySums`]: counts per bin, and
-//! only the bins whose count changed are re-added; summed afresh at each
-//! table rebuild); the memoryless fallback is computed only for the few
-//! operators past the bins with data; Φ comes from a cached grid; the `n`
-//! new dials enter the load in closed form. The cheaper model decides as
-//! the previous one (kept as a test-only reference) within 10⁻⁴ on the
-//! marginal abandon probability and one dial (`cheaper_model_decides_as_
-//! the_reference`). Measured (`benches/pacer_cost`: 1M contacts, 100
-//! operators, 50 simulated hours, on a loaded 2-core machine): 3.6× → 3.0×
-//! the fixed-ratio pacer's time per simulated event, short of the 1.5×
-//! goal: a plan still visits every busy operator and ringing call, and it
-//! runs at nearly every poll (one per event at this size).
+//! **Cost.** In the engine the busy operators come counted per elapsed bin
+//! ([`BusyBins`], kept in the statistics: updated from the operators'
+//! change ring and a calendar of bin edges, so a plan touches only the
+//! operators whose state changed or whose bin edge passed), and the load
+//! adds `±row` per count change ([`LedgerSums`]; summed afresh from the
+//! counts at a table rebuild or after a missed update). Inputs that list
+//! the busy operators (tests, hosts building their own) take the
+//! per-operator path ([`BusySums`]: counts per bin, only the bins whose
+//! count changed re-added). Either way the talk and ACW tables hold each
+//! bin's probabilities and Bernoulli variances for both waits side by
+//! side; the memoryless fallback is computed only for the few operators
+//! past the bins with data; Φ comes from a cached grid; the `n` new dials
+//! enter the load in closed form. Both paths decide as the previous model
+//! (kept as a test-only reference) within 10⁻⁴ on the marginal abandon
+//! probability and one dial (`cheaper_model_decides_as_the_reference`,
+//! which drives the bins through time passing and operators leaving).
+//! Measured (`benches/pacer_cost`: 1M contacts, 100 operators, 50
+//! simulated hours, user CPU of each pacer's run alone, three runs each on
+//! a loaded 2-core machine): 2.86× → 2.43× the fixed-ratio pacer's time per
+//! simulated event, with the same 354,750 events (the same decisions);
+//! still short of the 1.5× goal. What remains per plan: every ringing call
+//! (its row), the count changes (a 28-wide row each; ACW operators cross a
+//! 1 s bin about every poll), the table rebuilds, the marginal search, and
+//! the plan runs at nearly every poll (re-planning at most every 250 ms).
 //! **Change.** Outcome estimates forget with a 4-minute half-life; service
 //! times come from the calls completed in the last 45 minutes (at least the
 //! newest 64); staffing is read live at every poll.
