@@ -80,13 +80,10 @@ fn summary(_: &mut Criterion) {
     // `PACER_COST_ONLY=dialcore` (or `fixed_ratio`) runs one pacer, for a
     // count of its instructions (`perf stat -e instructions:u`) that a
     // loaded machine does not skew.
-    match std::env::var("PACER_COST_ONLY").as_deref() {
-        Ok(which @ ("dialcore" | "fixed_ratio")) => {
-            let (t, e) = run(&s, which == "dialcore");
-            println!("\n== pacer cost: {which} alone: {e} events in {t:.2?} ==");
-            return;
-        }
-        _ => {}
+    if let Ok(which @ ("dialcore" | "fixed_ratio")) = std::env::var("PACER_COST_ONLY").as_deref() {
+        let (t, e) = run(&s, which == "dialcore");
+        println!("\n== pacer cost: {which} alone: {e} events in {t:.2?} ==");
+        return;
     }
     let (t_fixed, e_fixed) = run(&s, false);
     let (t_dc, e_dc) = run(&s, true);

@@ -197,7 +197,7 @@ impl BusyBins {
     /// True when this update should observe every operator (the first,
     /// one after time went back, and every [`FULL_EVERY`]-th).
     pub fn wants_full(&self) -> bool {
-        self.seen_changes.is_none() || self.version % FULL_EVERY == 0
+        self.seen_changes.is_none() || self.version.is_multiple_of(FULL_EVERY)
     }
 
     /// Operator `index` is busy in `phase` since `since_ms` (`None`: not
