@@ -77,9 +77,9 @@ fn runs(c: &mut Criterion) {
 
 fn summary(_: &mut Criterion) {
     let s = scenario();
-    // `PACER_COST_ONLY=dialcore` (or `fixed_ratio`) runs one pacer, for a
-    // count of its instructions (`perf stat -e instructions:u`) that a
-    // loaded machine does not skew.
+    // `PACER_COST_ONLY=dialcore` (or `fixed_ratio`) runs one pacer, for its
+    // user CPU alone (`perf stat -e task-clock:u`), which a loaded machine
+    // skews less than the wall time.
     if let Ok(which @ ("dialcore" | "fixed_ratio")) = std::env::var("PACER_COST_ONLY").as_deref() {
         let (t, e) = run(&s, which == "dialcore");
         println!("\n== pacer cost: {which} alone: {e} events in {t:.2?} ==");
