@@ -11,7 +11,10 @@
 //! criterion; the summary prints both per-event times and their ratio from
 //! one run each, side by side.
 //!
-//! `cargo bench -p dialcore-benches --bench pacer_cost`
+//! `cargo bench -p dialcore-benches --bench pacer_cost` (the summary
+//! alone, without criterion's repeated runs: append `-- summary_only`, a
+//! filter no benchmark matches; `PACER_COST_HOURS=10` for a quick look;
+//! `PACER_COST_ONLY=dialcore` or `fixed_ratio` for one pacer's run alone).
 
 use std::hint::black_box;
 use std::time::{Duration, Instant};
@@ -74,6 +77,14 @@ fn runs(c: &mut Criterion) {
 
 fn summary(_: &mut Criterion) {
     let s = scenario();
+    // `PACER_COST_ONLY=dialcore` (or `fixed_ratio`) runs one pacer, for its
+    // user CPU alone (`perf stat -e task-clock:u`), which a loaded machine
+    // skews less than the wall time.
+    if let Ok(which @ ("dialcore" | "fixed_ratio")) = std::env::var("PACER_COST_ONLY").as_deref() {
+        let (t, e) = run(&s, which == "dialcore");
+        println!("\n== pacer cost: {which} alone: {e} events in {t:.2?} ==");
+        return;
+    }
     let (t_fixed, e_fixed) = run(&s, false);
     let (t_dc, e_dc) = run(&s, true);
     let per = |t: Duration, e: u64| t.as_secs_f64() * 1e9 / e.max(1) as f64;

@@ -66,6 +66,7 @@
 //! and the `dialcore` command use the dialcore pacer for predictive
 //! scenarios unless a scenario asks for the fixed ratio.
 
+mod bins;
 mod dialcore;
 #[cfg(test)]
 mod reference;
@@ -73,6 +74,7 @@ mod stats;
 
 use std::fmt;
 
+pub use self::bins::BusyBins;
 pub use self::dialcore::{DialcorePacer, DialcoreTuning};
 pub use self::stats::{
     BusyOperator, BusyPhase, DecayingHistogram, DecayingRate, PacingStats, ServiceSample,
@@ -137,8 +139,25 @@ impl PacingInputs<'_> {
         self.ready_ms.len()
     }
 
+    /// The busy operators per elapsed bin ([`PacingStats::busy_bins`]),
+    /// when the engine kept them for this poll instead of listing them in
+    /// `busy` (for a pacer that asks, [`Pacer::wants_busy_bins`]): `busy`
+    /// is then empty and the bins were updated at `now_ms`.
+    pub fn busy_bins(&self) -> Option<&BusyBins> {
+        let bins = self.stats.busy_bins();
+        (self.busy.is_empty() && bins.updated_at() == Some(self.now_ms)).then_some(bins)
+    }
+
+    /// Operators busy now (talk, ACW, offer or BCW).
+    pub fn busy_count(&self) -> usize {
+        self.busy_bins().map_or(self.busy.len(), BusyBins::busy)
+    }
+
     /// Operators talking to a client now.
     pub fn in_call(&self) -> usize {
+        if let Some(bins) = self.busy_bins() {
+            return bins.each_busy().filter(|b| b.0 == BusyPhase::Talk).count();
+        }
         self.busy
             .iter()
             .filter(|b| b.phase == BusyPhase::Talk)
@@ -247,6 +266,14 @@ pub trait Pacer: Send + fmt::Debug {
     fn dials_from_counts(&mut self, counts: &PacingCounts) -> Option<usize> {
         let _ = counts;
         None
+    }
+
+    /// True for a pacer that reads the busy operators per elapsed bin
+    /// ([`PacingInputs::busy_bins`], kept up incrementally) rather than
+    /// the list of them: the engine then leaves `busy` empty. False by
+    /// default.
+    fn wants_busy_bins(&self) -> bool {
+        false
     }
 }
 
@@ -384,24 +411,58 @@ impl Pacing {
         self.busy.clear();
         self.leaving.clear();
         let marks = operators.leaving_count() > 0;
-        for (state, since, leaving_at) in operators.states_since() {
-            let phase = match state {
-                OperatorState::OnCall => Some(BusyPhase::Talk),
-                OperatorState::Acw => Some(BusyPhase::Acw),
-                OperatorState::Offered | OperatorState::Bcw => Some(BusyPhase::Other),
-                OperatorState::Ready if marks => None,
-                _ => continue,
-            };
-            let elapsed_ms = now.saturating_sub(since);
-            if let Some(phase) = phase {
-                self.busy.push(BusyOperator { phase, elapsed_ms });
+        let bins = self.pacer.wants_busy_bins();
+        // The busy bins need only the operators whose state changed, unless
+        // the views are gathered anyway (leaving marks) or a full pass is due.
+        let partial = bins && !marks && {
+            let ledger = self.stats.busy_bins_mut();
+            ledger.begin(now);
+            let seen = ledger.seen_changes;
+            match seen
+                .filter(|_| !ledger.wants_full())
+                .and_then(|c| operators.changed_since(c))
+            {
+                Some(changed) => {
+                    for (i, state, since) in changed {
+                        ledger.observe(i, busy_phase(state), since);
+                    }
+                    true
+                }
+                None => false,
             }
-            if let Some(at) = leaving_at.filter(|_| marks) {
-                self.leaving.push(LeavingOperator {
-                    phase,
-                    elapsed_ms,
-                    leaves_in_ms: at.saturating_sub(now),
-                });
+        };
+        if bins && !partial {
+            if marks {
+                self.stats.busy_bins_mut().begin(now);
+            }
+            let ledger = self.stats.busy_bins_mut();
+            let mut count = 0;
+            for (i, (state, since, _)) in operators.states_since().enumerate() {
+                count = i + 1;
+                ledger.observe(i, busy_phase(state), since);
+            }
+            ledger.truncate(count);
+        }
+        if bins {
+            self.stats.busy_bins_mut().seen_changes = Some(operators.change_count());
+        }
+        if !bins || marks {
+            for (state, since, leaving_at) in operators.states_since() {
+                let phase = busy_phase(state);
+                if phase.is_none() && !(marks && state == OperatorState::Ready) {
+                    continue;
+                }
+                let elapsed_ms = now.saturating_sub(since);
+                if let (Some(phase), false) = (phase, bins) {
+                    self.busy.push(BusyOperator { phase, elapsed_ms });
+                }
+                if let Some(at) = leaving_at.filter(|_| marks) {
+                    self.leaving.push(LeavingOperator {
+                        phase,
+                        elapsed_ms,
+                        leaves_in_ms: at.saturating_sub(now),
+                    });
+                }
             }
         }
         self.ringing_ms.clear();
@@ -423,6 +484,16 @@ impl Pacing {
         };
         let wanted = self.pacer.dials(&inputs).min(MAX_DIALS_PER_POLL);
         guard_cap(wanted, &inputs)
+    }
+}
+
+/// What a busy operator in `state` does, for the pacer (`None`: not busy).
+fn busy_phase(state: OperatorState) -> Option<BusyPhase> {
+    match state {
+        OperatorState::OnCall => Some(BusyPhase::Talk),
+        OperatorState::Acw => Some(BusyPhase::Acw),
+        OperatorState::Offered | OperatorState::Bcw => Some(BusyPhase::Other),
+        _ => None,
     }
 }
 
@@ -605,6 +676,86 @@ mod tests {
         assert_eq!(pacing.decide(&ops, ctx(AbandonGuard::Expected)), 12);
         // Worst case with no answers yet: progressive 1:1, 4.
         assert_eq!(pacing.decide(&ops, ctx(AbandonGuard::WorstCase)), 4);
+    }
+
+    /// A pacer that reads the busy bins and checks them against a recount
+    /// of the operators it is shown (through a shared copy of them).
+    #[derive(Debug)]
+    struct BinsProbe {
+        ops: std::sync::Arc<std::sync::Mutex<Operators>>,
+        checked: std::sync::Arc<std::sync::atomic::AtomicUsize>,
+    }
+
+    impl Pacer for BinsProbe {
+        fn name(&self) -> String {
+            "bins probe".into()
+        }
+        fn wants_busy_bins(&self) -> bool {
+            true
+        }
+        fn dials(&mut self, inputs: &PacingInputs<'_>) -> usize {
+            let ops = self.ops.lock().expect("not poisoned");
+            let bins = inputs.busy_bins().expect("bins kept for this poll");
+            let mut want = vec![0u32; bins::TALK_BINS + bins::ACW_BINS];
+            let mut busy = 0;
+            for (state, since, _) in ops.states_since() {
+                let elapsed = inputs.now_ms - since;
+                match busy_phase(state) {
+                    Some(BusyPhase::Talk) => want[bins::talk_bin(elapsed)] += 1,
+                    Some(BusyPhase::Acw) => want[bins::TALK_BINS + bins::acw_bin(elapsed)] += 1,
+                    _ => {}
+                }
+                busy += usize::from(busy_phase(state).is_some());
+            }
+            assert_eq!(bins.counts(), &want[..], "bins at {}", inputs.now_ms);
+            assert_eq!(inputs.busy_count(), busy);
+            self.checked
+                .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            0
+        }
+    }
+
+    proptest::proptest! {
+        /// The engine keeps the busy bins exact from the operators' change
+        /// ring and the bin edges alone (a full pass only every 64th poll):
+        /// at every poll they equal a recount of every operator's bin,
+        /// whatever the state changes, leaving marks and time steps.
+        #[test]
+        fn busy_bins_follow_the_operators(
+            steps in proptest::collection::vec(
+                (0usize..8, 0u8..6, 0u64..20_000, proptest::bool::weighted(0.05)), 1..300),
+        ) {
+            let shared = std::sync::Arc::new(std::sync::Mutex::new(Operators::default()));
+            let checked = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+            let mut pacing = Pacing::new(Box::new(BinsProbe { ops: shared.clone(), checked: checked.clone() }));
+            let mut ops = Operators::default();
+            for _ in 0..8 {
+                ops.add();
+            }
+            let mut now = 1_000_000;
+            for (op, state, dt, mark) in steps {
+                now += dt;
+                let id = crate::event::OperatorId(op as u32);
+                let state = [
+                    OperatorState::Ready,
+                    OperatorState::OnCall,
+                    OperatorState::Acw,
+                    OperatorState::Offered,
+                    OperatorState::Paused,
+                    OperatorState::Offline,
+                ][state as usize];
+                ops.set(id, state, None, now);
+                if mark && state != OperatorState::Offline {
+                    ops.set_leaving(id, Some(now + 60_000));
+                }
+                *shared.lock().expect("not poisoned") = ops.clone();
+                pacing.decide(&ops, PollContext { now_ms: now, ..ctx(AbandonGuard::Expected) });
+                // A poll with no change at a later time: only edges move.
+                pacing.decide(&ops, PollContext { now_ms: now + dt / 2, ..ctx(AbandonGuard::Expected) });
+                now += dt / 2;
+            }
+            proptest::prop_assert!(checked.load(std::sync::atomic::Ordering::Relaxed) > 0);
+        }
     }
 
     proptest::proptest! {

@@ -150,7 +150,15 @@ pub struct Operators {
     logged_in: u32,
     /// Operators with a leaving mark.
     leaving: u32,
+    /// The ids of the last state changes (a ring of [`CHANGE_RING`]), and
+    /// how many changes there were in all: a reader that remembers the
+    /// count reads what changed since ([`Operators::changed_since`]).
+    changes: Vec<u32>,
+    change_count: u64,
 }
+
+/// State changes [`Operators::changed_since`] can list.
+const CHANGE_RING: usize = 256;
 
 impl Operators {
     /// Adds an operator, offline.
@@ -231,6 +239,29 @@ impl Operators {
         self.ops
             .iter()
             .map(|o| (o.state, o.since_ms, o.leaving_at_ms))
+    }
+
+    /// State changes so far (see [`Operators::changed_since`]).
+    pub fn change_count(&self) -> u64 {
+        self.change_count
+    }
+
+    /// The operators whose state changed since the change count read
+    /// `count` (with repeats), with their state and when they entered
+    /// it; `None` when more changes than the ring keeps came since.
+    pub fn changed_since(
+        &self,
+        count: u64,
+    ) -> Option<impl Iterator<Item = (usize, OperatorState, u64)> + '_> {
+        let new = self.change_count.checked_sub(count)?;
+        if new > CHANGE_RING as u64 {
+            return None;
+        }
+        Some((count..self.change_count).map(move |c| {
+            let id = self.changes[(c % CHANGE_RING as u64) as usize] as usize;
+            let op = &self.ops[id];
+            (id, op.state, op.since_ms)
+        }))
     }
 
     /// Operators in each state, indexed by `OperatorState as usize`.
@@ -361,6 +392,12 @@ impl Operators {
         op.state = state;
         op.since_ms = now_ms;
         op.contact = contact;
+        if self.changes.len() < CHANGE_RING {
+            self.changes.push(id.0);
+        } else {
+            self.changes[(self.change_count % CHANGE_RING as u64) as usize] = id.0;
+        }
+        self.change_count += 1;
         if !state.is_busy() {
             op.after_work = AfterWork::Ready;
         }

@@ -69,21 +69,30 @@
 //! the horizon plus the planned wait ends before it; the progressive floor
 //! leaves out a ready operator leaving within the last horizon plus the
 //! abandon limit.
-//! **Cost.** A plan is O(busy operators + calls ringing) with small
-//! constants: the talk and ACW tables hold each bin's probabilities and
-//! Bernoulli variances for both waits side by side, and the busy part of
-//! the load is kept from plan to plan ([`BusySums`]: counts per bin, and
-//! only the bins whose count changed are re-added; summed afresh at each
-//! table rebuild); the memoryless fallback is computed only for the few
-//! operators past the bins with data; Φ comes from a cached grid; the `n`
-//! new dials enter the load in closed form. The cheaper model decides as
-//! the previous one (kept as a test-only reference) within 10⁻⁴ on the
-//! marginal abandon probability and one dial (`cheaper_model_decides_as_
-//! the_reference`). Measured (`benches/pacer_cost`: 1M contacts, 100
-//! operators, 50 simulated hours, on a loaded 2-core machine): 3.6× → 3.0×
-//! the fixed-ratio pacer's time per simulated event, short of the 1.5×
-//! goal: a plan still visits every busy operator and ringing call, and it
-//! runs at nearly every poll (one per event at this size).
+//! **Cost.** In the engine the busy operators come counted per elapsed bin
+//! ([`BusyBins`], kept in the statistics: updated from the operators'
+//! change ring and a calendar of bin edges, so a plan touches only the
+//! operators whose state changed or whose bin edge passed), and the load
+//! adds `±row` per count change ([`LedgerSums`]; summed afresh from the
+//! counts at a table rebuild or after a missed update). Inputs that list
+//! the busy operators (tests, hosts building their own) take the
+//! per-operator path ([`BusySums`]: counts per bin, only the bins whose
+//! count changed re-added). Either way the talk and ACW tables hold each
+//! bin's probabilities and Bernoulli variances for both waits side by
+//! side; the memoryless fallback is computed only for the few operators
+//! past the bins with data; Φ comes from a cached grid; the `n` new dials
+//! enter the load in closed form. Both paths decide as the previous model
+//! (kept as a test-only reference) within 10⁻⁴ on the marginal abandon
+//! probability and one dial (`cheaper_model_decides_as_the_reference`,
+//! which drives the bins through time passing and operators leaving).
+//! Measured (`benches/pacer_cost`: 1M contacts, 100 operators, 50
+//! simulated hours, user CPU of each pacer's run alone, three runs each on
+//! a loaded 2-core machine): 2.86× → 2.43× the fixed-ratio pacer's time per
+//! simulated event, with the same 354,750 events (the same decisions);
+//! still short of the 1.5× goal. What remains per plan: every ringing call
+//! (its row), the count changes (a 28-wide row each; ACW operators cross a
+//! 1 s bin about every poll), the table rebuilds, the marginal search, and
+//! the plan runs at nearly every poll (re-planning at most every 250 ms).
 //! **Change.** Outcome estimates forget with a 4-minute half-life; service
 //! times come from the calls completed in the last 45 minutes (at least the
 //! newest 64); staffing is read live at every poll.
@@ -92,47 +101,15 @@
 // tables): an index over the horizons reads more plainly than zips.
 #![allow(clippy::needless_range_loop)]
 
+#[cfg(test)]
+use super::bins::talk_edge;
+use super::bins::{acw_bin, first_talk_bin_at_or_after, talk_bin, BusyBins, ACW_BINS, TALK_BINS};
 use super::stats::{BusyOperator, BusyPhase, PacingStats, ServiceSample, TIME_BINS, TIME_BIN_MS};
 use super::{normal_cdf, Pacer, PacingInputs};
 
 /// Horizons (ms from now) at which a new dial's live answer is evaluated.
 const HORIZONS_MS: [u64; 7] = [1_500, 3_000, 5_000, 7_000, 9_500, 13_000, 18_000];
 const G: usize = HORIZONS_MS.len();
-
-/// Talk-elapsed bins: 5 s up to 10 min, then 30 s up to 70 min.
-const TALK_FINE_BINS: usize = 120;
-const TALK_BINS: usize = 240;
-/// ACW-elapsed bins of 1 s.
-const ACW_BINS: usize = 300;
-
-#[cfg(test)]
-fn talk_edge(k: usize) -> u64 {
-    if k < TALK_FINE_BINS {
-        k as u64 * 5_000
-    } else {
-        600_000 + (k - TALK_FINE_BINS) as u64 * 30_000
-    }
-}
-
-/// The bin holding elapsed talk time `t`.
-fn talk_bin(t: u64) -> usize {
-    if t < 600_000 {
-        (t / 5_000) as usize
-    } else {
-        (TALK_FINE_BINS + ((t - 600_000) / 30_000) as usize).min(TALK_BINS - 1)
-    }
-}
-
-/// The first talk bin whose lower edge is ≥ `x` (`TALK_BINS` if none).
-fn first_talk_bin_at_or_after(x: i64) -> usize {
-    if x <= 0 {
-        0
-    } else if x <= 600_000 {
-        (x as u64).div_ceil(5_000) as usize
-    } else {
-        (TALK_FINE_BINS + (x as u64 - 600_000).div_ceil(30_000) as usize).min(TALK_BINS)
-    }
-}
 
 /// Tuning of the [`DialcorePacer`]; the defaults are the documented design.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -289,6 +266,29 @@ struct BusySums {
 /// Running sums of rows: means and variances, both waits.
 type BusySumsAcc = ([[f64; G]; 2], [[f64; G]; 2]);
 
+/// The busy operators' part of the load when the engine keeps them per
+/// bin ([`BusyBins`]): the sums of `count × row` over the binned bins, kept
+/// up from the bins' count changes (`±row` per change) and summed afresh
+/// from the counts at a table rebuild or when an update was missed.
+#[derive(Debug, Clone, Default)]
+struct LedgerSums {
+    sum: [[f64; G]; 2],
+    var: [[f64; G]; 2],
+    /// The table build and the bins' version the sums belong to.
+    at: Option<(u64, u64)>,
+}
+
+/// Adds `d × row` to running sums.
+#[inline(always)]
+fn add_row(sums: &mut BusySumsAcc, row: &BinRow, d: f64) {
+    for j in 0..2 {
+        for g in 0..G {
+            sums.0[j][g] += d * row.q[j][g];
+            sums.1[j][g] += d * row.v[j][g];
+        }
+    }
+}
+
 /// Grid of the cached normal distribution function: Φ(z) for z in
 /// [−PHI_RANGE, PHI_RANGE] at steps of 1/PHI_PER_UNIT, read with linear
 /// interpolation (|error| < 2·10⁻⁶ over the Chebyshev fit's 1.2·10⁻⁷).
@@ -326,6 +326,7 @@ pub struct DialcorePacer {
     warm: bool,
     tables: Tables,
     busy_sums: BusySums,
+    ledger_sums: LedgerSums,
     threshold: f64,
     planned_at: Option<u64>,
 }
@@ -372,6 +373,7 @@ impl DialcorePacer {
                 build: 0,
             },
             busy_sums: BusySums::default(),
+            ledger_sums: LedgerSums::default(),
             threshold: 0.0,
             planned_at: None,
         }
@@ -453,7 +455,10 @@ impl DialcorePacer {
             ready: inputs.ready(),
         };
         let mut load = [base, base];
-        let (sum, var) = self.busy_load(inputs.busy);
+        let (sum, var) = match inputs.busy_bins() {
+            Some(bins) => self.busy_load_bins(bins),
+            None => self.busy_load(inputs.busy),
+        };
         for (j, l) in load.iter_mut().enumerate() {
             for g in 0..G {
                 l.mu[g] -= sum[j][g];
@@ -526,26 +531,17 @@ impl DialcorePacer {
                 &t.acw[i - TALK_BINS]
             }
         };
-        #[inline(always)]
-        fn add(sums: &mut BusySumsAcc, row: &BinRow, d: f64) {
-            for j in 0..2 {
-                for g in 0..G {
-                    sums.0[j][g] += d * row.q[j][g];
-                    sums.1[j][g] += d * row.v[j][g];
-                }
-            }
-        }
         let mut acc: BusySumsAcc = (b.sum, b.var);
         if b.build != Some(t.build) {
             acc = ([[0.0; G]; 2], [[0.0; G]; 2]);
             for &i in &b.holding {
-                add(&mut acc, row_of(i), f64::from(b.next[i]));
+                add_row(&mut acc, row_of(i), f64::from(b.next[i]));
             }
             b.build = Some(t.build);
         } else {
             for &i in &b.holding {
                 if b.next[i] != b.counts[i] {
-                    add(
+                    add_row(
                         &mut acc,
                         row_of(i),
                         f64::from(b.next[i]) - f64::from(b.counts[i]),
@@ -554,7 +550,7 @@ impl DialcorePacer {
             }
             for &i in &b.held {
                 if b.next[i] == 0 {
-                    add(&mut acc, row_of(i), -f64::from(b.counts[i]));
+                    add_row(&mut acc, row_of(i), -f64::from(b.counts[i]));
                 }
             }
         }
@@ -572,6 +568,66 @@ impl DialcorePacer {
             }
         }
         (sum, var)
+    }
+
+    /// [`DialcorePacer::busy_load`] from the engine's bins: the binned
+    /// operators' sums kept up from the count changes ([`LedgerSums`]),
+    /// the few past the bins the tables cover (the memoryless fallback)
+    /// added one by one, found only when a count there is not zero.
+    fn busy_load_bins(&mut self, bins: &BusyBins) -> ([[f64; G]; 2], [[f64; G]; 2]) {
+        let t = &self.tables;
+        let l = &mut self.ledger_sums;
+        let talk_from = t.talk_from[0].min(t.talk_from[1]);
+        let acw_from = t.acw_from[0].min(t.acw_from[1]);
+        let binned = |i: usize| {
+            if i < TALK_BINS {
+                i < talk_from
+            } else {
+                i - TALK_BINS < acw_from
+            }
+        };
+        let row_of = |i: usize| {
+            if i < TALK_BINS {
+                &t.talk[i]
+            } else {
+                &t.acw[i - TALK_BINS]
+            }
+        };
+        let version = bins.version();
+        let mut acc: BusySumsAcc = (l.sum, l.var);
+        if l.at == Some((t.build, version.wrapping_sub(1))) {
+            for &(i, d) in bins.changes() {
+                let i = i as usize;
+                if binned(i) {
+                    add_row(&mut acc, row_of(i), f64::from(d));
+                }
+            }
+        } else if l.at != Some((t.build, version)) {
+            acc = ([[0.0; G]; 2], [[0.0; G]; 2]);
+            for (i, &n) in bins.counts().iter().enumerate() {
+                if n > 0 && binned(i) {
+                    add_row(&mut acc, row_of(i), f64::from(n));
+                }
+            }
+        }
+        (l.sum, l.var) = acc;
+        l.at = Some((t.build, version));
+        if bins.any_from(talk_from, acw_from) {
+            let mut scratch = BinRow::default();
+            for (phase, elapsed) in bins.each_busy() {
+                let i = match phase {
+                    BusyPhase::Talk => talk_bin(elapsed),
+                    _ => TALK_BINS + acw_bin(elapsed),
+                };
+                if binned(i) {
+                    continue;
+                }
+                if let Some(row) = busy_row(t, phase, elapsed, &mut scratch) {
+                    add_row(&mut acc, row, 1.0);
+                }
+            }
+        }
+        acc
     }
 
     /// The bin row of a busy operator in `phase` for `elapsed_ms`; `None`
@@ -661,7 +717,7 @@ impl DialcorePacer {
     pub fn wait_bound(&self, inputs: &PacingInputs<'_>) -> f64 {
         let t = &self.tuning;
         let base = t.max_wait_probability;
-        let serving = inputs.ready() + inputs.busy.len();
+        let serving = inputs.ready() + inputs.busy_count();
         if base >= 1.0 || t.wait_p95_bound_ms == 0 || serving == 0 {
             return base;
         }
@@ -698,6 +754,11 @@ impl Pacer for DialcorePacer {
         "dialcore".to_owned()
     }
 
+    /// The load reads the busy operators per bin, kept up incrementally.
+    fn wants_busy_bins(&self) -> bool {
+        true
+    }
+
     fn needs_inputs(&self, now_ms: u64) -> bool {
         !(self.warm
             && self
@@ -712,7 +773,7 @@ impl Pacer for DialcorePacer {
             }
             self.warm = true;
         }
-        if inputs.ready() + inputs.busy.len() == 0 {
+        if inputs.ready() + inputs.busy_count() == 0 {
             return 0;
         }
         let now = inputs.now_ms;
@@ -729,7 +790,7 @@ impl Pacer for DialcorePacer {
             return self.floor(inputs);
         }
         let load = self.load(inputs);
-        let cap = 4 * (inputs.ready() + inputs.busy.len()) + 8;
+        let cap = 4 * (inputs.ready() + inputs.busy_count()) + 8;
         // Never fewer than progressive 1:1, which no answer waits for.
         let floor = self.floor(inputs);
         let max_wait = self.wait_bound(inputs);
@@ -821,12 +882,7 @@ fn busy_row<'a>(
 ) -> Option<&'a BinRow> {
     let (table, k, from, mean) = match phase {
         BusyPhase::Talk => (&t.talk, talk_bin(elapsed_ms), t.talk_from, t.mean_service),
-        BusyPhase::Acw => (
-            &t.acw,
-            ((elapsed_ms / 1_000) as usize).min(ACW_BINS - 1),
-            t.acw_from,
-            t.mean_acw,
-        ),
+        BusyPhase::Acw => (&t.acw, acw_bin(elapsed_ms), t.acw_from, t.mean_acw),
         BusyPhase::Other => return None,
     };
     if k < from[0].min(from[1]) {
@@ -898,8 +954,21 @@ fn build_service_for(
     // short. One that is already past the horizon from bin k counts as
     // "not free by then" in k's denominator; one that is not is left out
     // there (its end is unknown).
-    for b in inputs.busy.iter().filter(|b| b.phase == BusyPhase::Talk) {
-        let e = b.elapsed_ms.min(i64::MAX as u64) as i64;
+    let talking: Vec<u64> = match inputs.busy_bins() {
+        Some(bins) => bins
+            .each_busy()
+            .filter(|b| b.0 == BusyPhase::Talk)
+            .map(|b| b.1)
+            .collect(),
+        None => inputs
+            .busy
+            .iter()
+            .filter(|b| b.phase == BusyPhase::Talk)
+            .map(|b| b.elapsed_ms)
+            .collect(),
+    };
+    for &elapsed in &talking {
+        let e = elapsed.min(i64::MAX as u64) as i64;
         for g in 0..G {
             // Bins k with edge(k) + H_g <= e, i.e. k < first bin at/after e − H_g + 1.
             let kmax = first_talk_bin_at_or_after(e - horizon(g) + 1);
@@ -995,7 +1064,8 @@ mod tests {
     /// ACW 0–9 s (the same feed the integration tests use, with spread).
     fn warmed(calls: u32, every: u32, talk: impl Fn(u32) -> u64) -> (PacingStats, u64) {
         let mut s = PacingStats::default();
-        let mut t = 0;
+        // Late enough that every generated elapsed time began after 0.
+        let mut t = 10_000_000;
         for i in 0..calls {
             s.on_dial(i, false, t);
             if i % every == 0 {
@@ -1087,29 +1157,58 @@ mod tests {
                 wait_p95_bound_ms: 0,
                 ..DialcoreTuning::default()
             };
+            // The engine's way: the busy operators per bin, kept in the
+            // statistics and updated at each plan (operator i is busy[i]).
+            let mut binned_stats = stats.clone();
+            let observe = |s: &mut PacingStats, now: u64, busy: &[BusyOperator]| {
+                let bins = s.busy_bins_mut();
+                bins.begin(now);
+                for (i, b) in busy.iter().enumerate() {
+                    bins.observe(i, Some(b.phase), now - b.elapsed_ms);
+                }
+                bins.truncate(busy.len());
+            };
+            observe(&mut binned_stats, t, &busy);
             let mut new = DialcorePacer::new(tuning);
+            let mut led = DialcorePacer::new(tuning);
             let mut old = reference::DialcorePacer::new(tuning);
+            let binned = PacingInputs { busy: &[], stats: &binned_stats, ..inputs };
+            proptest::prop_assert!(binned.busy_bins().is_some());
+            proptest::prop_assert_eq!(binned.busy_count(), busy.len());
             let (m_new, m_old) = (new.marginal_abandon(&inputs, extra), old.marginal_abandon(&inputs, extra));
+            let m_led = led.marginal_abandon(&binned, extra);
             proptest::prop_assert!((m_new - m_old).abs() < 1e-4, "marginal {} vs {}", m_new, m_old);
-            // Later plans of the same pacers (the new one's busy sums kept
-            // from plan to plan, both tables as built at the first): time
-            // passes, one operator frees up.
+            proptest::prop_assert!((m_led - m_old).abs() < 1e-4, "binned marginal {} vs {}", m_led, m_old);
+            // Later plans of the same pacers (the new ones' busy sums kept
+            // from plan to plan, the bins updated incrementally): time
+            // passes, operators cross bin edges, one frees up.
             let mut later = busy.clone();
+            let mut now = t;
             for &(dt, gone) in &shifts {
+                now += dt;
                 for b in &mut later {
                     b.elapsed_ms += dt;
                 }
                 if gone < later.len() {
                     later.swap_remove(gone);
                 }
-                let next = PacingInputs { busy: &later, leaving: &[], ..inputs };
+                let next = PacingInputs { now_ms: now, busy: &later, leaving: &[], ..inputs };
+                observe(&mut binned_stats, now, &later);
+                let next_binned = PacingInputs { busy: &[], stats: &binned_stats, ..next };
                 let (a, b) = (new.marginal_abandon(&next, extra), old.marginal_abandon(&next, extra));
+                let c = led.marginal_abandon(&next_binned, extra);
                 proptest::prop_assert!((a - b).abs() < 1e-4, "later marginal {} vs {}", a, b);
+                proptest::prop_assert!((c - b).abs() < 1e-4, "later binned marginal {} vs {}", c, b);
             }
             let mut new = DialcorePacer::new(tuning);
+            let mut led = DialcorePacer::new(tuning);
             let mut old = reference::DialcorePacer::new(tuning);
+            let mut fresh = stats.clone();
+            observe(&mut fresh, t, &busy);
+            let n_led = led.dials(&PacingInputs { busy: &[], stats: &fresh, ..inputs });
             let (n_new, n_old) = (new.dials(&inputs), old.dials(&inputs));
             proptest::prop_assert!(n_new.abs_diff(n_old) <= 1, "dials {} vs {}", n_new, n_old);
+            proptest::prop_assert!(n_led.abs_diff(n_old) <= 1, "binned dials {} vs {}", n_led, n_old);
         }
     }
 }

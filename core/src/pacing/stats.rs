@@ -29,10 +29,16 @@
 //! [`PacingStats::ringing_elapsed`] reads it newest first — shortest first,
 //! in an order that depends only on the events, so the engine stays
 //! deterministic without a sort.
+//!
+//! **Busy operators.** For a pacer that asks, the engine also keeps here the
+//! busy operators counted per elapsed-time bin ([`BusyBins`], updated at a
+//! poll with one comparison per unchanged operator).
 
 use std::collections::VecDeque;
 
 use hashbrown::HashMap;
+
+use super::bins::BusyBins;
 
 /// Bin width of the ring-time and attempt-time histograms, ms.
 pub const TIME_BIN_MS: u64 = 1_000;
@@ -265,6 +271,7 @@ pub struct PacingStats {
     service: Vec<ServiceSample>,
     service_next: usize,
     service_version: u64,
+    busy_bins: BusyBins,
 }
 
 impl Default for PacingStats {
@@ -292,6 +299,7 @@ impl PacingStats {
             service: Vec::with_capacity(SERVICE_SAMPLES),
             service_next: 0,
             service_version: 0,
+            busy_bins: BusyBins::default(),
         }
     }
 
@@ -495,6 +503,18 @@ impl PacingStats {
         // Once full, [0, next) holds the newest samples, [next, len) older ones.
         let (recent, earlier) = self.service.split_at(self.service_next);
         recent.iter().rev().chain(earlier.iter().rev())
+    }
+
+    /// The busy operators per elapsed bin, as the engine last updated them
+    /// (for a pacer that asks, `Pacer::wants_busy_bins`; see
+    /// `PacingInputs::busy_bins`).
+    pub fn busy_bins(&self) -> &BusyBins {
+        &self.busy_bins
+    }
+
+    /// The busy bins, to update them (the engine does, at a poll).
+    pub fn busy_bins_mut(&mut self) -> &mut BusyBins {
+        &mut self.busy_bins
     }
 
     /// Unbound calls in flight (ringing with no operator on the line).
