@@ -37,10 +37,12 @@ use crate::window::{status_at, WeeklyWindow, WindowStatus};
 
 pub mod holidays;
 pub mod parse;
+pub mod recurring;
 pub mod schedule;
 pub mod slots;
 
 pub use holidays::Holidays;
+pub use recurring::{Yearly, YearlyDate};
 pub use schedule::Schedule;
 
 /// Most region rules one file may have (a bit each in a [`RuleMask`]).
