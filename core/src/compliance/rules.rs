@@ -95,8 +95,8 @@ pub enum Unresolved {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
 pub struct RuleMask(pub u128);
 
-/// A loaded rule file.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// A loaded rule file. The default is the empty file: it restricts nothing.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct RuleSet {
     /// The rule every number follows.
     pub campaign: Rule,
