@@ -174,6 +174,9 @@ fn c_value(c: &dc_config, name: &str) -> Option<FieldValue> {
         "attempts_per_number" => UInt(c.attempts_per_number.into()),
         "zone_from_number" => Bool(c.zone_from_number),
         "fallback_timezone" => Text(text(c.fallback_timezone).unwrap_or_default()),
+        "zone_mismatch" => Text(
+            ["given", "number", "most_restrictive"][usize::from(c.zone_mismatch.min(2))].to_owned(),
+        ),
         _ => return Option::None,
     })
 }
