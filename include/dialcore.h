@@ -1025,6 +1025,12 @@ typedef struct dc_config {
    * ambiguous or unknown; NULL or "" = none (such numbers are left out).
    */
   const char *fallback_timezone;
+  /**
+   * A number given a zone other than the one its number implies:
+   * 0 = dialed in the given zone (the default), 1 = in the number's zone,
+   * 2 = most restrictive: only while the window and rules are open in both.
+   */
+  uint8_t zone_mismatch;
 } dc_config;
 
 /**

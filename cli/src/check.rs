@@ -227,6 +227,7 @@ pub fn check(
     let options = ImportOptions {
         phone_rules: rules,
         default_priority: 0,
+        ..ImportOptions::default()
     };
     let import =
         import_csv_path(path, &mut store, &mut zones, &list, &options).map_err(CliError::input)?;
@@ -298,6 +299,7 @@ pub fn write_rows(
     let options = ImportOptions {
         phone_rules: rules,
         default_priority: 0,
+        ..ImportOptions::default()
     };
     let mut rows = Vec::new();
     let import = import_csv_path_rows(path, &mut store, &mut zones, &list, &options, |row| {

@@ -32,6 +32,7 @@ fn main() {
     let options = ImportOptions {
         phone_rules: PhoneRules::with_country(1),
         default_priority: 0,
+        ..ImportOptions::default()
     };
     let started = Instant::now();
     let report = match import_csv(csv.as_bytes(), &mut store, &mut zones, &blacklist, &options) {

@@ -98,7 +98,7 @@ proptest! {
         let rules = PhoneRules::with_country(1);
         let mut store = ContactStore::new();
         let mut zones = ZoneTable::new("UTC").unwrap();
-        let options = ImportOptions { phone_rules: rules, default_priority: 0 };
+        let options = ImportOptions { phone_rules: rules, default_priority: 0, ..ImportOptions::default() };
         let report = import_csv(&input[..], &mut store, &mut zones, &Blacklist::new(), &options).unwrap();
         prop_assert!(report.row_errors.is_empty(), "{:?}", report.row_errors);
         prop_assert_eq!(report.ignored_columns.clone(), vec!["note".to_owned()]);

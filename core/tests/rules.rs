@@ -377,6 +377,54 @@ fn the_us_example_file_loads() {
     let set = RuleSet::parse(text).unwrap();
     assert!(text.to_lowercase().contains("not legal advice"));
     assert!(set.regions.len() >= 5);
+    // Its federal holidays fall on the known dates.
+    let h = &set.campaign.holidays;
+    for d in [
+        date(2026, 11, 26), // Thanksgiving
+        date(2027, 5, 31),  // Memorial Day
+        date(2026, 7, 3),   // July 4th (a Saturday) observed
+        date(2026, 7, 4),
+        date(2027, 7, 5),   // July 4th (a Sunday) observed
+        date(2026, 9, 7),   // Labor Day
+        date(2027, 1, 18),  // Martin Luther King, Jr. Day
+        date(2027, 12, 24), // Christmas (a Saturday) observed
+        date(2027, 12, 31), // New Year 2028 (a Saturday) observed
+        date(2026, 12, 24), // one-off
+    ] {
+        assert!(h.contains(d), "{d}");
+    }
+    for d in [
+        date(2026, 11, 19),
+        date(2027, 5, 24),
+        date(2028, 7, 3),
+        date(2027, 12, 23),
+    ] {
+        assert!(!h.contains(d), "{d}");
+    }
+}
+
+#[test]
+fn a_yearly_holiday_closes_the_local_day_in_each_zone() {
+    // Thanksgiving ("4th thu of nov") and Independence Day observed, in
+    // 2026 and 2027, through the engine: the next dial is the local
+    // morning after.
+    let rules = "[regions.US]\nhours = \"Mon-Sun 09:00-20:00\"\nholidays = [\"4th thu of nov\", \"07-04 observed\"]\n";
+    for (phone, zone) in [
+        ("+1 212 555 0100", "America/New_York"),
+        ("+1 808 555 0103", "Pacific/Honolulu"),
+    ] {
+        for (y, m, d, next) in [
+            (2026, 11, 26, 27),
+            (2027, 11, 25, 26),
+            (2026, 7, 3, 5), // Saturday the 4th, observed Friday the 3rd
+            (2027, 7, 4, 6), // Sunday the 4th, observed Monday the 5th
+        ] {
+            let mut c = one_contact_campaign(phone, zone, rules, "always");
+            let from = at(zone, y, m, d, 0, 0);
+            let (t, _) = first_dial_after(&mut c, from, from + 4 * DAY).expect("dialed");
+            assert_eq!(t, at(zone, y, m, next, 9, 0), "{zone} {y}-{m}-{d}");
+        }
+    }
 }
 
 #[test]

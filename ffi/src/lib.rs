@@ -592,6 +592,10 @@ pub struct dc_config {
     /// With `zone_from_number`: the IANA zone of numbers whose zone is
     /// ambiguous or unknown; NULL or "" = none (such numbers are left out).
     pub fallback_timezone: *const c_char,
+    /// A number given a zone other than the one its number implies:
+    /// 0 = dialed in the given zone (the default), 1 = in the number's zone,
+    /// 2 = most restrictive: only while the window and rules are open in both.
+    pub zone_mismatch: u8,
 }
 
 fn rule_to_c(rule: RetryRule) -> dc_retry_rule {
@@ -643,6 +647,7 @@ pub extern "C" fn dc_config_default() -> dc_config {
         attempts_per_number: d.numbers.attempts_per_number,
         zone_from_number: d.numbers.zone_from_number,
         fallback_timezone: ptr::null(),
+        zone_mismatch: 0,
     }
 }
 
@@ -1176,6 +1181,16 @@ unsafe fn read_config(p: *const dc_config) -> Result<CampaignConfig, Fail> {
             )))
         }
     };
+    let zone_mismatch = match read_plain!(p, zone_mismatch) {
+        0u8 => engine::config::ZoneMismatch::Given,
+        1 => engine::config::ZoneMismatch::Number,
+        2 => engine::config::ZoneMismatch::MostRestrictive,
+        other => {
+            return Err(Fail::invalid(format!(
+                "config.zone_mismatch {other} is not 0 (given), 1 (number) or 2 (most restrictive)"
+            )))
+        }
+    };
     Ok(CampaignConfig {
         mode,
         default_country: (country != 0).then_some(country),
@@ -1207,6 +1222,7 @@ unsafe fn read_config(p: *const dc_config) -> Result<CampaignConfig, Fail> {
             attempts_per_number: read_plain!(p, attempts_per_number),
             zone_from_number: read_bool!(p, zone_from_number),
             fallback_timezone: fallback.unwrap_or("").to_owned(),
+            zone_mismatch,
         },
     })
 }

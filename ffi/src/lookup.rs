@@ -446,6 +446,7 @@ fn row_error_key(kind: &RowErrorKind) -> &'static str {
         RowErrorKind::BadPriority(_) => "bad_priority",
         RowErrorKind::StoreFull => "store_full",
         RowErrorKind::BadNumberKind { .. } => "bad_number_kind",
+        RowErrorKind::BadRegion { .. } => "bad_region",
     }
 }
 

@@ -174,6 +174,9 @@ fn c_value(c: &dc_config, name: &str) -> Option<FieldValue> {
         "attempts_per_number" => UInt(c.attempts_per_number.into()),
         "zone_from_number" => Bool(c.zone_from_number),
         "fallback_timezone" => Text(text(c.fallback_timezone).unwrap_or_default()),
+        "zone_mismatch" => Text(
+            ["given", "number", "most_restrictive"][usize::from(c.zone_mismatch.min(2))].to_owned(),
+        ),
         _ => return Option::None,
     })
 }
@@ -196,4 +199,27 @@ fn dc_config_default_holds_the_engine_defaults() {
             assert_eq!(got, want, "dc_config_default().{name}");
         }
     }
+}
+
+#[test]
+fn zone_mismatch_takes_0_to_2_and_a_bad_value_is_refused() {
+    for value in 0u8..=2 {
+        let mut cfg = dc_config_default();
+        cfg.zone_mismatch = value;
+        let mut c: *mut dc_campaign = std::ptr::null_mut();
+        // SAFETY: a valid config and out pointer.
+        assert_eq!(unsafe { dc_campaign_new(&cfg, &mut c) }, dc_status::Ok);
+        // SAFETY: `c` was just created and is freed once.
+        unsafe { dc_campaign_free(c) };
+    }
+    let mut cfg = dc_config_default();
+    cfg.zone_mismatch = 3;
+    let mut c: *mut dc_campaign = std::ptr::null_mut();
+    // SAFETY: a valid config and out pointer.
+    let status = unsafe { dc_campaign_new(&cfg, &mut c) };
+    assert_eq!(status, dc_status::InvalidArgument);
+    assert!(c.is_null());
+    // SAFETY: the message of this thread's last call.
+    let msg = unsafe { CStr::from_ptr(dc_last_error_message()) }.to_string_lossy();
+    assert!(msg.contains("zone_mismatch 3"), "{msg}");
 }

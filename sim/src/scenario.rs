@@ -920,9 +920,11 @@ pub fn scenario_key(field: &str) -> Result<String, &'static str> {
         "dispositions" => {
             return Err("simulated operators wrap up with Done; wrap-up codes have no model here")
         }
-        "number_order" | "attempts_per_number" | "zone_from_number" | "fallback_timezone" => {
-            return Err("the simulator's customers have one number each")
-        }
+        "number_order"
+        | "attempts_per_number"
+        | "zone_from_number"
+        | "fallback_timezone"
+        | "zone_mismatch" => return Err("the simulator's customers have one number each"),
         f => match f.strip_prefix("retry_").and_then(|r| r.strip_suffix("_ms")) {
             Some(kind) => format!("campaign.retry_{kind}_s"),
             None => format!("campaign.{f}"),

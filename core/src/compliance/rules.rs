@@ -37,10 +37,12 @@ use crate::window::{status_at, WeeklyWindow, WindowStatus};
 
 pub mod holidays;
 pub mod parse;
+pub mod recurring;
 pub mod schedule;
 pub mod slots;
 
 pub use holidays::Holidays;
+pub use recurring::{Yearly, YearlyDate};
 pub use schedule::Schedule;
 
 /// Most region rules one file may have (a bit each in a [`RuleMask`]).
@@ -93,8 +95,8 @@ pub enum Unresolved {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
 pub struct RuleMask(pub u128);
 
-/// A loaded rule file.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// A loaded rule file. The default is the empty file: it restricts nothing.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct RuleSet {
     /// The rule every number follows.
     pub campaign: Rule,

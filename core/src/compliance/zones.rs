@@ -25,6 +25,31 @@ impl ZoneId {
     pub const DEFAULT: ZoneId = ZoneId(0);
 }
 
+/// What `zone_from_number` did, counted since the campaign was created
+/// (not kept in a data directory); an import reports its own.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct ZoneCounts {
+    /// Numbers given no zone that took the zone their number implies.
+    pub from_number: u64,
+    /// Numbers whose zone was ambiguous or unknown that took the fallback.
+    pub fallback: u64,
+    /// Numbers whose zone was ambiguous or unknown, with no fallback: left out.
+    pub no_zone: u64,
+    /// Numbers given a zone other than the one their number implies (the
+    /// given zone is used).
+    pub mismatch: u64,
+}
+
+impl ZoneCounts {
+    /// Adds `other`'s counts.
+    pub fn add(&mut self, other: &ZoneCounts) {
+        self.from_number += other.from_number;
+        self.fallback += other.fallback;
+        self.no_zone += other.no_zone;
+        self.mismatch += other.mismatch;
+    }
+}
+
 /// Error: a time-zone name the tz database does not know, or too many zones.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ZoneError {

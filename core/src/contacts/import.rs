@@ -2,8 +2,13 @@
 //!
 //! Columns are found by header name (case-insensitive, surrounding spaces and a
 //! UTF-8 byte-order mark ignored): `phone` (required), `external_id`,
-//! `timezone` (an IANA name; blank means the campaign default) and `priority`
-//! (0–255, higher first). Other columns are ignored and listed in the report.
+//! `timezone` (an IANA name; blank means the campaign default), `priority`
+//! (0–255, higher first) and `region` (the contact's ISO 3166 region for the
+//! calling rules, `US-FL`; blank: its numbers' regions; anything else is a
+//! row error). Other columns are ignored and listed in the report. With
+//! [`ImportOptions::zone_from_number`] a number with no zone written takes
+//! the one its number implies, as the engine's adds do (the private `zoned`
+//! module).
 //! Two header names that read as the same known column (`phone` and
 //! ` Phone`) are an error naming both: which one holds the number would be a
 //! guess. Ignored columns may repeat (spreadsheets often export several blank
@@ -49,6 +54,7 @@
 
 mod numbers;
 mod records;
+mod zoned;
 
 use std::fmt;
 use std::fs::File;
@@ -57,10 +63,11 @@ use std::ops::Range;
 use std::path::Path;
 
 use crate::blacklist::Blacklist;
+use crate::nanp::Region;
 use crate::phone::{self, PhoneError, PhoneRules};
 use crate::state::State;
 use crate::store::{ContactId, ContactStore, NewRow, StoreError};
-use crate::zones::{ZoneError, ZoneId, ZoneTable};
+use crate::zones::{ZoneCounts, ZoneError, ZoneId, ZoneTable};
 
 pub use self::records::MAX_RECORD_BYTES;
 use self::records::{plain_span, FieldParser, Record, RecordReader};
@@ -72,6 +79,12 @@ pub struct ImportOptions {
     pub phone_rules: PhoneRules,
     /// Priority of rows without a `priority` column or with a blank one.
     pub default_priority: u8,
+    /// Numbers without a zone take the one their number implies (see the
+    /// private `zoned` module; the engine's `numbers.zone_from_number`).
+    pub zone_from_number: bool,
+    /// With `zone_from_number`: the zone of numbers whose own is ambiguous
+    /// or unknown (`None`: such a number is left out and reported).
+    pub fallback_zone: Option<ZoneId>,
 }
 
 /// What is wrong with a row that was not imported.
@@ -112,6 +125,14 @@ pub enum RowErrorKind {
         /// Its text.
         text: String,
     },
+    /// The `region` column holds something else than an ISO 3166 region
+    /// (`US`, `US-FL`) or blank.
+    BadRegion {
+        /// The header name of the column.
+        column: String,
+        /// Its text.
+        text: String,
+    },
     /// The store cannot take more contacts.
     StoreFull,
 }
@@ -141,6 +162,10 @@ impl fmt::Display for RowErrorKind {
             RowErrorKind::BadNumberKind { column, text } => write!(
                 f,
                 "column {column:?}: {text:?} is not mobile, home, work, other or blank"
+            ),
+            RowErrorKind::BadRegion { column, text } => write!(
+                f,
+                "column {column:?}: {text:?} is not a region such as \"US-FL\", \"CA-ON\" or \"US\""
             ),
         }
     }
@@ -220,6 +245,11 @@ pub struct ImportReport {
     pub number_errors: Vec<NumberError>,
     /// Extra numbers (#1 and later) added.
     pub extra_numbers: u64,
+    /// What `zone_from_number` did (all zero without it).
+    pub zone_counts: ZoneCounts,
+    /// The contacts given a `region`, in row order (the engine sets them
+    /// as explicit regions).
+    pub regions: Vec<(ContactId, Region)>,
     /// Header names that are not columns of a contact.
     pub ignored_columns: Vec<String>,
 }
@@ -485,6 +515,10 @@ fn import_from<R: Read>(
         indexed: false,
     };
     let mut reserve_at = size.map(|_| ROWS_BEFORE_RESERVE);
+    let one_number = columns.extra.is_empty()
+        && columns.phone_kind.is_none()
+        && columns.region.is_none()
+        && !options.zone_from_number;
     while let Some(record) = records.next_record()? {
         let line = record.line();
         let fields = match record {
@@ -507,7 +541,7 @@ fn import_from<R: Read>(
         };
         report.rows += 1;
         let imported = fields.and_then(|fields| {
-            if columns.extra.is_empty() && columns.phone_kind.is_none() {
+            if one_number {
                 rows.import(fields)
             } else {
                 rows.import_numbers(fields, &columns, line, &mut report)
@@ -572,6 +606,7 @@ struct RowFields<'a> {
     external_id: Option<&'a [u8]>,
     timezone: Option<&'a [u8]>,
     priority: Option<&'a [u8]>,
+    region: Option<&'a [u8]>,
     /// Several numbers a row: `phone_kind`, then per `phoneK` column its
     /// number, kind and zone fields (empty for a list with one number).
     numbers: numbers::NumberFields<'a>,
@@ -591,6 +626,7 @@ impl<'a> RowFields<'a> {
             external_id: columns.external_id.map(&field),
             timezone: columns.timezone.map(&field),
             priority: columns.priority.map(&field),
+            region: columns.region.map(&field),
             numbers: numbers::NumberFields::pick(columns, &field),
         }
     }
@@ -816,7 +852,7 @@ fn parse_priority(raw: &str) -> Option<u8> {
 }
 
 /// The known columns, as they are named in a header.
-const KNOWN: [&str; 4] = ["phone", "external_id", "timezone", "priority"];
+const KNOWN: [&str; 5] = ["phone", "external_id", "timezone", "priority", "region"];
 
 /// Where each known column is in a row.
 struct Columns {
@@ -826,6 +862,7 @@ struct Columns {
     external_id: Option<usize>,
     timezone: Option<usize>,
     priority: Option<usize>,
+    region: Option<usize>,
     /// `phone_kind`.
     phone_kind: Option<usize>,
     /// `phone2` … with their kind and zone columns, in order.
@@ -884,6 +921,7 @@ impl Columns {
             external_id: find("external_id"),
             timezone: find("timezone"),
             priority: find("priority"),
+            region: find("region"),
             names,
             ignored,
         })
@@ -931,6 +969,7 @@ mod tests {
         ImportOptions {
             phone_rules: PhoneRules::with_country(49),
             default_priority: 1,
+            ..ImportOptions::default()
         }
     }
 
@@ -1132,6 +1171,7 @@ mod tests {
         let options = ImportOptions {
             phone_rules: PhoneRules::with_country(49),
             default_priority: 0,
+            ..ImportOptions::default()
         };
         let first: &[u8] = b"phone\n030 1111111\n";
         import_csv(first, &mut store, &mut zones, &blacklist, &options).unwrap();

@@ -14,7 +14,7 @@ mod fields;
 mod numbers;
 
 pub use fields::{config_field, ConfigField, FieldKind, FieldValue, CONFIG_FIELDS};
-pub use numbers::{NumberOrder, NumberPolicy};
+pub use numbers::{NumberOrder, NumberPolicy, ZoneMismatch};
 
 use std::fmt;
 

@@ -286,7 +286,9 @@ static void salvage_and_damaged_snapshots(void) {
   uint64_t numbers[N] = {12125550100ULL, 12125550101ULL, 12125550102ULL,
                          12125550103ULL, 12125550104ULL, 12125550105ULL};
   MUST(dc_campaign_add_numbers(c, numbers, N, 0, NULL));
-  for (int i = 0; i < 40; i++) {
+  /* Enough blacklist records that the middle of the journal is one of
+   * them, however long the configuration record at its start grows. */
+  for (int i = 0; i < 120; i++) {
     dc_event ev;
     memset(&ev, 0, sizeof ev);
     ev.kind = DC_EVENT_KIND_BLACKLIST_ADD;

@@ -7,6 +7,9 @@
 //! hours = "Mon-Sat 08:00-21:00"   # a calling-window spec (crate::window)
 //! closed_days = ["Sun"]           # day bans: closed all day
 //! holidays = ["2026-12-25", "2026-12-31..2027-01-01"]  # local dates, or A..B inclusive
+//! # ... or yearly: "12-25", "4th thu of nov", "last mon of may", each
+//! # optionally "... observed" (Sat -> also Fri, Sun -> also Mon); see
+//! # super::recurring
 //! max_calls = 3                   # per number ...
 //! per_hours = 24                  # ... in any rolling 24 h (1..=168; default 24)
 //! unresolved = "most-restrictive" # numbers with no region: every region rule
@@ -30,6 +33,7 @@ use jiff::civil::{Date, Weekday};
 use toml::de::{DeTable, DeValue};
 use toml::Spanned;
 
+use super::recurring::{self, Yearly};
 use super::{Cap, Rule, RuleSet, RulesError, Unresolved, MAX_CAP_HOURS, MAX_REGION_RULES};
 use crate::nanp::Region;
 use crate::window::WeeklyWindow;
@@ -177,7 +181,9 @@ fn parse_date(
         ctx.err(
             span,
             field,
-            format!("bad date {text:?} (expected YYYY-MM-DD)"),
+            format!(
+                "bad date {text:?} (expected YYYY-MM-DD, or yearly MM-DD or \"4th thu of nov\")"
+            ),
         )
     })
 }
@@ -188,26 +194,31 @@ fn parse_weekday(
     span: std::ops::Range<usize>,
     field: &str,
 ) -> Result<Weekday, RulesError> {
-    let t = text.trim().to_ascii_lowercase();
-    let days = [
-        (Weekday::Monday, "mon", "monday"),
-        (Weekday::Tuesday, "tue", "tuesday"),
-        (Weekday::Wednesday, "wed", "wednesday"),
-        (Weekday::Thursday, "thu", "thursday"),
-        (Weekday::Friday, "fri", "friday"),
-        (Weekday::Saturday, "sat", "saturday"),
-        (Weekday::Sunday, "sun", "sunday"),
-    ];
-    days.iter()
-        .find(|(_, short, long)| t == *short || t == *long)
-        .map(|d| d.0)
-        .ok_or_else(|| {
-            ctx.err(
-                span,
-                field,
-                format!("bad day {text:?} (expected Mon … Sun)"),
-            )
-        })
+    recurring::parse_weekday(&text.trim().to_ascii_lowercase()).ok_or_else(|| {
+        ctx.err(
+            span,
+            field,
+            format!("bad day {text:?} (expected Mon … Sun)"),
+        )
+    })
+}
+
+/// A yearly holiday text added to `rule`: `Ok(false)` when `text` is not a
+/// yearly form (an explicit date, perhaps).
+fn yearly(
+    ctx: &Ctx<'_>,
+    text: &str,
+    span: std::ops::Range<usize>,
+    field: &str,
+    rule: &mut Rule,
+) -> Result<bool, RulesError> {
+    match Yearly::parse(text).map_err(|m| ctx.err(span, field, m))? {
+        Some(y) => {
+            rule.holidays.add_yearly(y);
+            Ok(true)
+        }
+        None => Ok(false),
+    }
 }
 
 fn read_rule(
@@ -248,6 +259,7 @@ fn read_rule(
                             (d, d)
                         }
                         DeValue::String(s) => match s.split_once("..") {
+                            None if yearly(ctx, s, item.span(), &field, &mut rule)? => continue,
                             Some((a, b)) => (
                                 parse_date(ctx, a, item.span(), &field)?,
                                 parse_date(ctx, b, item.span(), &field)?,
@@ -355,7 +367,7 @@ mod tests {
 [campaign]
 hours = "Mon-Sat 08:00-21:00"
 closed_days = ["Sun", "saturday"]
-holidays = ["2026-12-25", "2026-12-31..2027-01-01", 2026-11-26]
+holidays = ["2026-12-25", "2026-12-31..2027-01-01", 2026-11-26, "last mon of may", "07-04 observed"]
 max_calls = 5
 unresolved = "campaign"
 
@@ -377,6 +389,10 @@ per_hours = 1
         assert!(set.campaign.holidays.contains(date(2026, 11, 26)));
         assert!(set.campaign.holidays.contains(date(2027, 1, 1)));
         assert!(!set.campaign.holidays.contains(date(2026, 12, 30)));
+        assert_eq!(set.campaign.holidays.yearly().len(), 2);
+        assert!(set.campaign.holidays.contains(date(2027, 5, 31)));
+        assert!(set.campaign.holidays.contains(date(2026, 7, 3)));
+        assert!(!set.campaign.holidays.contains(date(2027, 7, 3)));
         assert_eq!(
             set.campaign.caps.as_slice(),
             [Cap {
@@ -423,6 +439,18 @@ per_hours = 1
                 2,
                 "regions.US-FL.holidays",
                 "before",
+            ),
+            (
+                "[campaign]\n\nholidays = [\"12-25\", \"5th mon of may\"]\n",
+                3,
+                "campaign.holidays",
+                "ordinal",
+            ),
+            (
+                "[campaign]\nholidays = [\"02-30 observed\"]\n",
+                2,
+                "campaign.holidays",
+                "no such day",
             ),
             ("[regions.Florida]\n", 1, "regions.Florida", "Florida"),
             (

@@ -9,6 +9,12 @@
 //! are compiled once per distinct [`RuleMask`] and shared by the slots of
 //! every zone. Slot 0 is reserved: never open, for contacts beyond the
 //! 65,535 pairs a `u16` can name (never dialed; no real campaign gets near).
+//!
+//! A slot may have a second zone ([`RuleSlots::slot_pair`]): a number whose
+//! given zone differs from the zone its number implies, dialed under
+//! `zone_mismatch = "most_restrictive"`. Its schedule is open only while it
+//! is open in both zones ([`super::both_open`]), and its one timer is set
+//! for the first instant both are — still no scan.
 
 use hashbrown::HashMap;
 
@@ -28,7 +34,10 @@ struct Cached {
 pub struct RuleSlots {
     by_key: HashMap<(u16, usize, usize), u16>,
     by_explicit: HashMap<(u16, Region), u16>,
+    by_pair: HashMap<(u16, u16, Option<Region>, usize, usize), u16>,
     slots: Vec<(ZoneId, u32)>,
+    /// The second zone of the pair slots.
+    second: HashMap<u16, ZoneId>,
     schedules: Vec<Schedule>,
     by_mask: HashMap<RuleMask, u32>,
     cache: Vec<Option<Cached>>,
@@ -40,7 +49,9 @@ impl RuleSlots {
         RuleSlots {
             by_key: HashMap::new(),
             by_explicit: HashMap::new(),
+            by_pair: HashMap::new(),
             slots: vec![(ZoneId::DEFAULT, 0)],
+            second: HashMap::new(),
             schedules: vec![Schedule::from_rule(
                 &WeeklyWindow::never(),
                 &Rule::default(),
@@ -87,6 +98,43 @@ impl RuleSlots {
             self.by_explicit.insert((zone.0, region), id);
         }
         id
+    }
+
+    /// The slot of a number dialed in `zone` whose number implies `other`:
+    /// open only while open in both. `explicit`: the contact's region,
+    /// which replaces `regions` (the number's).
+    pub fn slot_pair(
+        &mut self,
+        set: &RuleSet,
+        window: &WeeklyWindow,
+        (zone, other): (ZoneId, ZoneId),
+        explicit: Option<Region>,
+        regions: &'static [Region],
+    ) -> u16 {
+        let key = (
+            zone.0,
+            other.0,
+            explicit,
+            regions.as_ptr() as usize,
+            regions.len(),
+        );
+        if let Some(&s) = self.by_pair.get(&key) {
+            return s;
+        }
+        let id = match explicit {
+            Some(region) => self.intern(set, window, zone, &[region]),
+            None => self.intern(set, window, zone, regions),
+        };
+        if id != 0 {
+            self.second.insert(id, other);
+            self.by_pair.insert(key, id);
+        }
+        id
+    }
+
+    /// The second zone of a pair slot.
+    pub fn second_zone(&self, slot: u16) -> Option<ZoneId> {
+        self.second.get(&slot).copied()
     }
 
     /// A new slot for (zone, the rules of `regions`); 0 when full.
@@ -153,7 +201,17 @@ impl RuleSlots {
                 until_ms: u64::MAX,
             };
         };
-        let status = self.schedule(slot).status_at(zones.zone(zone), now_ms);
+        let schedule = self.schedule(slot);
+        let status = match self.second.get(&slot) {
+            None => schedule.status_at(zones.zone(zone), now_ms),
+            Some(&other) => {
+                let (a, b) = (zones.zone(zone), zones.zone(other));
+                super::both_open(
+                    |t| (schedule.status_at(a, t), schedule.status_at(b, t)),
+                    now_ms,
+                )
+            }
+        };
         self.cache[i] = Some(Cached {
             from_ms: now_ms,
             status,

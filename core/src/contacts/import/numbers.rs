@@ -5,7 +5,7 @@
 use smallvec::SmallVec;
 
 use super::{
-    text, trim_field, Added, Columns, ImportReport, NumberError, RowErrorKind, RowImporter,
+    text, trim_field, zoned, Added, Columns, ImportReport, NumberError, RowErrorKind, RowImporter,
 };
 use crate::phone::{self, PhoneError};
 use crate::state::State;
@@ -110,8 +110,9 @@ pub(super) fn unused(names: &[String], extra: &[ExtraColumn]) -> Vec<String> {
 /// The number, kind and zone fields of one number column after `phone`.
 type ExtraFields<'a> = (&'a [u8], Option<&'a [u8]>, Option<&'a [u8]>);
 
-/// One number of a row: its column, text, kind and zone.
-type NumberInput<'a> = (&'static str, &'a [u8], NumberKind, ZoneId);
+/// One number of a row: its column, text, kind, zone and whether that zone
+/// was written (its own column or the row's `timezone`).
+type NumberInput<'a> = (&'static str, &'a [u8], NumberKind, ZoneId, bool);
 
 /// A row's fields for several numbers.
 #[derive(Default)]
@@ -165,33 +166,52 @@ impl RowImporter<'_> {
             Some(field) => self.zone(field)?,
             None => ZoneId::DEFAULT,
         };
+        let row_given = fields.timezone.is_some_and(|f| !trim_field(f).is_empty());
         let priority = self.priority(fields.priority)?;
-        // Everything that can refuse the row first: kinds, zones.
+        let region = zoned::region(fields.region)?;
+        // Everything that can refuse the row first: kinds, zones, region.
         let mut inputs: SmallVec<[NumberInput<'_>; 4]> = SmallVec::new();
         inputs.push((
             "phone",
             fields.phone,
             kind_of(fields.numbers.kind0, KINDS[0])?,
             row_zone,
+            row_given,
         ));
         for (c, &(phone, kind, zone)) in columns.extra.iter().zip(&fields.numbers.extra) {
             let k = PHONES.iter().position(|p| *p == c.name).unwrap_or(0);
             let kind = kind_of(kind, KINDS[k + 1])?;
-            let zone = match zone.map(trim_field).filter(|z| !z.is_empty()) {
-                Some(z) => self.zone(z)?,
-                None => row_zone,
+            let (zone, given) = match zone.map(trim_field).filter(|z| !z.is_empty()) {
+                Some(z) => (self.zone(z)?, true),
+                None => (row_zone, row_given),
             };
-            inputs.push((c.name, phone, kind, zone));
+            inputs.push((c.name, phone, kind, zone, given));
         }
         let rules = self.options.phone_rules;
         let mut valid: SmallVec<[ExtraNumber; 4]> = SmallVec::new();
         let mut first_bad: Option<(usize, PhoneError)> = None;
         let mut bad = Vec::new();
-        for (position, &(column, phone, kind, zone)) in inputs.iter().enumerate() {
+        let mut no_zone = None;
+        let mut zone_counts = crate::zones::ZoneCounts::default();
+        for (position, &(column, phone, kind, zone, given)) in inputs.iter().enumerate() {
             if position > 0 && phone.iter().all(u8::is_ascii_whitespace) {
                 continue;
             }
             match phone::normalize_bytes(phone, rules) {
+                Ok(number) if self.options.zone_from_number => {
+                    let given = given.then_some(zone);
+                    match self.number_zone(number, given, &mut zone_counts)? {
+                        Some(zone) => valid.push(ExtraNumber { number, kind, zone }),
+                        None => {
+                            no_zone.get_or_insert(position);
+                            bad.push(NumberError {
+                                line,
+                                column: column.to_owned(),
+                                reason: PhoneError::NoTimeZone,
+                            });
+                        }
+                    }
+                }
                 Ok(number) => valid.push(ExtraNumber { number, kind, zone }),
                 Err(reason) => {
                     first_bad.get_or_insert((position, reason));
@@ -202,6 +222,10 @@ impl RowImporter<'_> {
                     });
                 }
             }
+        }
+        // Every valid number lacked a zone: the record keeps the first one.
+        if first_bad.is_none() {
+            first_bad = no_zone.map(|position| (position, PhoneError::NoTimeZone));
         }
         if valid.len() > 1 && valid[1..].iter().any(|n| n.zone.0 >= MAX_EXTRA_ZONE) {
             return Err(RowErrorKind::UnknownTimezone(
@@ -228,6 +252,10 @@ impl RowImporter<'_> {
                 _ => RowErrorKind::StoreFull,
             })?;
         report.number_errors.extend(bad);
+        report.zone_counts.add(&zone_counts);
+        if let Some(region) = region {
+            report.regions.push((id, region));
+        }
         if let Some(first) = valid.first() {
             let added = store
                 .set_first_number_kind(id, first.kind)

@@ -42,7 +42,7 @@ impl Campaign {
         // Each number's own window and rules: with `own_window` its zone's
         // window, with calling rules its region's rules (a contact's numbers
         // may be in several states).
-        let per_number_window = own_window || self.rules_loaded();
+        let per_number_window = own_window || self.keys_per_number();
         let count = self.store.number_count(id);
         let start = self.store.current_number(id);
         let cap = self.config.numbers.attempts_per_number;

@@ -13,6 +13,16 @@
 //! which replaces the regions of its number (kept with the rules state,
 //! journaled, in snapshots).
 //!
+//! **Zone mismatch.** A number given a zone other than the one its number
+//! implies ([`crate::phone::zone_of_number`]) is keyed by the config's
+//! `numbers.zone_mismatch`: `given` (the default) keeps the given zone,
+//! `number` takes the number's, `most_restrictive` keys it by a *pair*
+//! slot ([`RuleSlots::slot_pair`]) open only while the window and its rules
+//! are open in both zones. With `most_restrictive` every key is a slot (an
+//! empty rule set stands in until rules are loaded), so pair slots never
+//! collide with zone keys; contacts outside are parked per slot with one
+//! timer, as with rules.
+//!
 //! Loading rules (again) re-keys the queue: every queued contact is queued
 //! again under its new slot, in id order within its priority (due retries
 //! lose their relative due order, nothing else changes), and every slot is
@@ -24,6 +34,7 @@ use std::path::Path;
 
 use super::*;
 use crate::compliance::rules::slots::RuleSlots;
+use crate::config::ZoneMismatch;
 use crate::nanp::{self, Region};
 use crate::rules::{RuleSet, RulesError};
 use crate::window::WindowStatus;
@@ -36,6 +47,8 @@ pub(super) struct Rules {
     /// Regions given explicitly (`Campaign::set_contact_region`), which
     /// replace the regions of the contact's number.
     pub(super) explicit: HashMap<u32, Region>,
+    /// The set slots are compiled from while none is loaded (zone pairs).
+    empty: RuleSet,
 }
 
 impl Campaign {
@@ -161,30 +174,65 @@ impl Campaign {
 
     /// The key of contact `i` dialed at `number` in `zone`: the zone
     /// without rules; with them, the slot of (zone, the contact's explicit
-    /// region, else the number's regions).
+    /// region, else the number's regions). A zone mismatch (see the
+    /// [module docs](self)) changes the zone or keys a pair slot.
     fn rules_key(&mut self, i: usize, zone: ZoneId, number: u64) -> u16 {
-        let Some(rules) = self.rules.as_deref_mut() else {
-            return zone.0;
+        let mismatch = self.config.numbers.zone_mismatch;
+        let implied = match mismatch {
+            ZoneMismatch::Given => None,
+            _ => self.implied_zone(number).filter(|&z| z != zone),
         };
-        let Some(set) = rules.set.as_ref() else {
-            return zone.0;
+        let (zone, pair) = match (mismatch, implied) {
+            (ZoneMismatch::Number, Some(z)) => (z, None),
+            (ZoneMismatch::MostRestrictive, Some(z)) => (zone, Some(z)),
+            _ => (zone, None),
         };
-        if let Some(&region) = rules.explicit.get(&(i as u32)) {
-            return rules
-                .slots
-                .slot_for_region(set, &self.config.calling_window, zone, region);
+        if !self.slot_keys() {
+            return zone.0;
         }
-        rules.slots.slot(
-            set,
-            &self.config.calling_window,
-            zone,
-            nanp::regions(number),
-        )
+        let rules = self.rules.get_or_insert_with(Box::default);
+        let set = rules.set.as_ref().unwrap_or(&rules.empty);
+        let window = &self.config.calling_window;
+        let explicit = rules.explicit.get(&(i as u32)).copied();
+        match (pair, explicit) {
+            (Some(other), explicit) => {
+                rules
+                    .slots
+                    .slot_pair(set, window, (zone, other), explicit, nanp::regions(number))
+            }
+            (None, Some(region)) => rules.slots.slot_for_region(set, window, zone, region),
+            (None, None) => rules.slots.slot(set, window, zone, nanp::regions(number)),
+        }
+    }
+
+    /// The zone `number` implies, if exactly one (interned, and journaled,
+    /// on first use).
+    fn implied_zone(&mut self, number: u64) -> Option<ZoneId> {
+        let phone::NumberZone::One(name) = phone::zone_of_number(number) else {
+            return None;
+        };
+        if let Some(zone) = self.zones.lookup(name) {
+            return Some(zone);
+        }
+        let zone = self.zones.intern(name).ok()?;
+        self.journal_zones();
+        Some(zone)
     }
 
     /// Whether calling rules are loaded.
     pub(super) fn rules_loaded(&self) -> bool {
         self.rules.as_deref().is_some_and(|r| r.set.is_some())
+    }
+
+    /// Whether queue keys are slots: rules loaded, or zone pairs possible.
+    fn slot_keys(&self) -> bool {
+        self.rules_loaded() || self.config.numbers.zone_mismatch == ZoneMismatch::MostRestrictive
+    }
+
+    /// Whether each number of a contact has its own key (its own rules or
+    /// zone), to be checked before it is chosen.
+    pub(super) fn keys_per_number(&self) -> bool {
+        self.rules_loaded() || self.config.numbers.zone_mismatch != ZoneMismatch::Given
     }
 
     /// The key whose window and caps a dial of number `index` of contact
@@ -203,12 +251,12 @@ impl Campaign {
 
     /// Open or closed now for queue key `key`, and until when.
     pub(super) fn key_status(&mut self, key: u16, now: u64) -> WindowStatus {
-        match self.rules.as_deref_mut() {
-            Some(rules) if rules.set.is_some() => rules.slots.status(&self.zones, key, now),
-            _ => self
-                .windows
-                .status(&self.config.calling_window, &self.zones, ZoneId(key), now),
+        if self.slot_keys() {
+            let rules = self.rules.get_or_insert_with(Box::default);
+            return rules.slots.status(&self.zones, key, now);
         }
+        self.windows
+            .status(&self.config.calling_window, &self.zones, ZoneId(key), now)
     }
 
     /// How long dial times must be remembered for the per-number caps

@@ -79,15 +79,34 @@ impl Campaign {
     ) -> Result<ImportReport, ImportError> {
         let options = self.import_options();
         let report = import(&mut self.store, &mut self.zones, &self.blacklist, &options)?;
+        self.zone_counts.add(&report.zone_counts);
+        // The regions first, so the new contacts are queued under them;
+        // journaled after the contacts they name.
+        for &(id, region) in &report.regions {
+            self.apply_contact_region(id.0, Some(region));
+        }
         self.after_add(report.ids.clone(), false);
+        for &(id, region) in &report.regions {
+            self.journal_contact_region(id.0, Some(region));
+        }
         self.journal_write();
         Ok(report)
     }
 
-    pub(super) fn import_options(&self) -> ImportOptions {
+    /// The import's options: the phone rules and, with `zone_from_number`,
+    /// the fallback zone (interned here; the config checked its name).
+    pub(super) fn import_options(&mut self) -> ImportOptions {
+        let numbers = &self.config.numbers;
+        let fallback_zone = match numbers.fallback_timezone.as_str() {
+            "" => None,
+            name if numbers.zone_from_number => self.zones.intern(name).ok(),
+            _ => None,
+        };
         ImportOptions {
             phone_rules: self.config.phone_rules(),
             default_priority: 0,
+            zone_from_number: self.config.numbers.zone_from_number,
+            fallback_zone,
         }
     }
 

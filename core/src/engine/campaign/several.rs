@@ -59,20 +59,7 @@ pub struct NumberRejected {
     pub no_zone: bool,
 }
 
-/// What `zone_from_number` did, counted since the campaign was created
-/// (not kept in a data directory).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub struct ZoneCounts {
-    /// Numbers given no zone that took the zone their number implies.
-    pub from_number: u64,
-    /// Numbers whose zone was ambiguous or unknown that took the fallback.
-    pub fallback: u64,
-    /// Numbers whose zone was ambiguous or unknown, with no fallback: left out.
-    pub no_zone: u64,
-    /// Numbers given a zone other than the one their number implies (the
-    /// given zone is used).
-    pub mismatch: u64,
-}
+pub use crate::zones::ZoneCounts;
 
 /// One contact of a bulk add with several numbers.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]

@@ -169,6 +169,7 @@ const MODES: &[&str] = &["preview", "progressive", "predictive", "agentless"];
 const WINDOWS: &[&str] = &["thirty_days", "day", "30d"];
 const GUARDS: &[&str] = &["worst_case", "expected"];
 const NUMBER_ORDERS: &[&str] = &["in_order", "own_window"];
+const ZONE_MISMATCHES: &[&str] = &["given", "number", "most_restrictive"];
 
 /// `$name: $kind, $doc, |c| get, |c, v| set` as a [`ConfigField`].
 macro_rules! field {
@@ -306,6 +307,13 @@ pub const CONFIG_FIELDS: &[ConfigField] = &[
         "With zone_from_number: the IANA zone of numbers whose zone is ambiguous or unknown; empty (the default) leaves such numbers out, reported and counted.",
         |c| FieldValue::Text(c.numbers.fallback_timezone.clone()),
         |c, v| c.numbers.fallback_timezone = text(v)?),
+    field!("zone_mismatch", FieldKind::Choice(ZONE_MISMATCHES),
+        "A number given a zone other than the one its number implies: dialed in the \"given\" zone (the default), the \"number\"'s, or \"most_restrictive\": only while the window and rules are open in both.",
+        |c| FieldValue::Text(c.numbers.zone_mismatch.name().to_owned()),
+        |c, v| c.numbers.zone_mismatch = {
+            let s = text(v)?;
+            crate::config::ZoneMismatch::from_name(&s).ok_or_else(|| format!("{s:?} is not \"given\", \"number\" or \"most_restrictive\""))?
+        }),
     field!("number_busy_delay_ms", FieldKind::UInt { max: u64::MAX },
         "Delay before trying a contact whose number is in another call right now, ms (default 60000).",
         |c| FieldValue::UInt(c.number_busy_delay_ms),

@@ -50,6 +50,50 @@ impl fmt::Display for NumberOrder {
     }
 }
 
+/// What a number whose given zone differs from the zone its number implies
+/// ([`crate::phone::zone_of_number`]: one zone for its area code or
+/// country) is dialed under.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+pub enum ZoneMismatch {
+    /// The given zone (the default).
+    #[default]
+    Given,
+    /// The number's zone.
+    Number,
+    /// Both: dialed only while the calling window (and the rules of its
+    /// regions) is open in the given zone and in the number's zone.
+    MostRestrictive,
+}
+
+impl ZoneMismatch {
+    /// The choice's name (`"given"`, `"number"`, `"most_restrictive"`).
+    pub fn name(self) -> &'static str {
+        match self {
+            ZoneMismatch::Given => "given",
+            ZoneMismatch::Number => "number",
+            ZoneMismatch::MostRestrictive => "most_restrictive",
+        }
+    }
+
+    /// Parses a name, case-insensitively; `-` and `_` are the same.
+    pub fn from_name(name: &str) -> Option<ZoneMismatch> {
+        let name = name.trim().replace('-', "_");
+        [
+            ZoneMismatch::Given,
+            ZoneMismatch::Number,
+            ZoneMismatch::MostRestrictive,
+        ]
+        .into_iter()
+        .find(|o| o.name().eq_ignore_ascii_case(&name))
+    }
+}
+
+impl fmt::Display for ZoneMismatch {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
 /// How a campaign dials contacts with several numbers.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Default)]
 pub struct NumberPolicy {
@@ -70,4 +114,9 @@ pub struct NumberPolicy {
     /// (the default) fails closed: such a number is left out of its contact,
     /// reported and counted ([`crate::campaign::several::ZoneCounts`]).
     pub fallback_timezone: String,
+    /// A number given a zone other than its number's: dialed under the
+    /// given zone, the number's, or only while both are open (see
+    /// [`ZoneMismatch`]; applies to every add, with or without
+    /// `zone_from_number`).
+    pub zone_mismatch: ZoneMismatch,
 }

@@ -185,6 +185,11 @@ fn fields(c: &CampaignConfig) -> Vec<(&'static str, String, ConfigFieldKind)> {
             format!("{:?}", c.numbers.fallback_timezone),
             C,
         ),
+        (
+            "numbers.zone_mismatch",
+            format!("{:?}", c.numbers.zone_mismatch),
+            C,
+        ),
     ]
 }
 
@@ -195,6 +200,7 @@ const NEWER_FIELDS: &[&str] = &[
     "numbers.attempts_per_number",
     "numbers.zone_from_number",
     "numbers.fallback_timezone",
+    "numbers.zone_mismatch",
 ];
 
 /// The stored text of `c`: `field=value` lines (values hold no newline).
