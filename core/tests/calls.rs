@@ -227,6 +227,103 @@ fn a_blacklist_disposition_blacklists_every_contact_with_the_number() {
     assert_eq!(c.state(other), Some(State::Initial));
 }
 
+/// A progressive campaign with a contact of numbers `phones` in ACW with
+/// `op` after a call to its number #0.
+fn several_in_acw(cfg: CampaignConfig, phones: &[&str]) -> (Campaign, ContactId, OperatorId) {
+    use dialcore::campaign::several::PhoneInput;
+    let mut c = campaign(cfg);
+    let inputs: Vec<PhoneInput> = phones.iter().map(|p| PhoneInput::new(p)).collect();
+    let (id, rejected) = c.add_contact_numbers(&inputs, "", 0).unwrap();
+    assert!(rejected.is_empty(), "{rejected:?}");
+    let op = ready_operator(&mut c, T0);
+    let call = offer_accept_dial(&mut c, id, op, T0);
+    answer(&mut c, call, T0 + SEC);
+    c.handle(Event::CallEnded(call), T0 + 60 * SEC).unwrap();
+    assert_eq!(c.state(id), Some(State::Acw));
+    (c, id, op)
+}
+
+/// The (digits, index) of each Dial in `cmds`.
+fn dialed_numbers(cmds: &[Command]) -> Vec<(u64, u8)> {
+    cmds.iter()
+        .filter_map(|c| match *c {
+            Command::Dial {
+                number,
+                number_index,
+                ..
+            } => Some((number, number_index)),
+            _ => None,
+        })
+        .collect()
+}
+
+#[test]
+fn blacklist_number_blacklists_only_the_dialed_number_and_dials_the_next() {
+    let mut cfg = no_bcw(Mode::Progressive);
+    cfg.dispositions = vec![(7, WrapUp::BlacklistNumber)];
+    let (mut c, id, op) = several_in_acw(cfg, &["2125550100", "2125550101"]);
+    // Another contact whose one number is the one dialed, and one with the
+    // contact's other number.
+    let twin = contact(&mut c, "2125550100");
+    let other = contact(&mut c, "2125550101");
+    let now = T0 + 61 * SEC;
+    wrap(&mut c, id, op, Disposition::Code(7), now);
+    assert!(c.blacklist().contains(12125550100));
+    assert!(!c.blacklist().contains(12125550101));
+    assert_eq!(c.state(twin), Some(State::Blacklisted));
+    assert_eq!(c.state(other), Some(State::Initial));
+    // The contact goes on at once, on its number #1.
+    assert_eq!(c.state(id), Some(State::RetryScheduled));
+    assert_eq!(c.timer_of(id), Some(now));
+    assert_eq!(c.store().current_number(id), 1);
+    let out = poll(&mut c, now + SEC);
+    assert_eq!(offers(&out), [(id, op)]);
+    c.handle(
+        Event::OperatorAccepted {
+            operator: op,
+            contact: id,
+        },
+        now + SEC,
+    )
+    .unwrap();
+    assert_eq!(
+        dialed_numbers(&poll(&mut c, now + SEC)),
+        [(12125550101, 1)],
+        "the next number, never the blacklisted one"
+    );
+    assert_counts_exact(&c);
+}
+
+#[test]
+fn blacklist_number_on_the_last_number_off_the_blacklist_ends_blacklisted() {
+    let (mut c, id, op) = several_in_acw(
+        no_bcw(Mode::Progressive),
+        &["2125550100", "2125550101", "2125550102"],
+    );
+    c.handle(Event::BlacklistAdd(12125550101), T0 + 60 * SEC)
+        .unwrap();
+    c.handle(Event::BlacklistAdd(12125550102), T0 + 60 * SEC)
+        .unwrap();
+    assert_eq!(c.state(id), Some(State::Acw), "the call's contact keeps its other number");
+    wrap(&mut c, id, op, Disposition::BlacklistNumber, T0 + 61 * SEC);
+    assert!(c.blacklist().contains(12125550100));
+    assert_eq!(c.state(id), Some(State::Blacklisted));
+    assert_eq!(c.timer_of(id), None);
+    assert_counts_exact(&c);
+}
+
+#[test]
+fn blacklist_number_of_a_contact_with_one_number_is_a_blacklist() {
+    let (mut c, id, op) = in_acw(no_bcw(Mode::Progressive));
+    let other = contact(&mut c, "2125550199");
+    wrap(&mut c, id, op, Disposition::BlacklistNumber, T0 + 61 * SEC);
+    assert!(c.blacklist().contains(12125550100));
+    assert!(!c.blacklist().contains(12125550199));
+    assert_eq!(c.state(id), Some(State::Blacklisted));
+    assert_eq!(c.state(other), Some(State::Initial));
+    assert_eq!(c.operators().state(op), Some(OperatorState::Ready));
+}
+
 #[test]
 fn a_disposition_time_past_the_end_of_time_is_refused() {
     let (mut c, id, op) = in_acw(no_bcw(Mode::Progressive));

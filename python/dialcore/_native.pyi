@@ -69,7 +69,15 @@ class Event:
         callback_at_ms: Optional[int] = None,
         *,
         disposition: Optional[
-            Literal["done", "callback", "failed", "retry", "personal_callback", "blacklist"]
+            Literal[
+                "done",
+                "callback",
+                "failed",
+                "retry",
+                "personal_callback",
+                "blacklist",
+                "blacklist_number",
+            ]
         ] = None,
         code: Optional[int] = None,
         retry_delay_ms: Optional[int] = None,

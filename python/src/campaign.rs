@@ -167,9 +167,10 @@ impl Event {
                 expires_ms: need(callback_expires_ms, "callback_expires_ms", "personal_callback")?,
             },
             (Some("blacklist"), None) => Disposition::Blacklist,
+            (Some("blacklist_number"), None) => Disposition::BlacklistNumber,
             (Some(other), None) => {
                 return Err(PyValueError::new_err(format!(
-                    "argument 'disposition': {other:?} is not done, callback, failed, retry, personal_callback or blacklist"
+                    "argument 'disposition': {other:?} is not done, callback, failed, retry, personal_callback, blacklist or blacklist_number"
                 )))
             }
         };

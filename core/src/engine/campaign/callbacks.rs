@@ -15,6 +15,7 @@
 //! | `Callback { at_ms }` | RetryScheduled at `at_ms`, any operator |
 //! | `PersonalCallback { at_ms, expires_ms }` | RetryScheduled at `at_ms`, this operator only until `expires_ms` |
 //! | `Blacklist` | Blacklisted, its number on the blacklist (every contact with it follows) |
+//! | `BlacklistNumber` | the dialed number on the blacklist; RetryScheduled at once on its next number, or Blacklisted when every number is blacklisted |
 //!
 //! A pending admin action (cancel, remove, blacklist) wins over each.
 //!
@@ -38,6 +39,14 @@
 //! **Blacklisting "the contact's numbers".** A `Blacklist` disposition
 //! adds every number of the contact ([`Campaign::numbers_of`]): a
 //! do-not-call request is the person's, whichever number reached them.
+//! `BlacklistNumber` is for a number that is wrong for the person (it
+//! reached someone else, a fax): only the number the call dialed goes on
+//! the blacklist (journaled like any blacklist add; every contact whose
+//! only number it is becomes Blacklisted), and the contact moves on to its
+//! next number, due at once (a new attempt under the caps; the guards skip
+//! blacklisted numbers and make it NotReached if the others have used up
+//! their attempts). A contact left with no number off the blacklist ends
+//! Blacklisted — for a contact with one number it is `Blacklist`.
 
 use std::collections::{BTreeMap, VecDeque};
 
@@ -110,6 +119,7 @@ impl Campaign {
                         }
                     }
                     WrapUp::Blacklist => Disposition::Blacklist,
+                    WrapUp::BlacklistNumber => Disposition::BlacklistNumber,
                 }
             }
             other => other,
@@ -130,6 +140,35 @@ impl Campaign {
             .map(|n| n.number)
             .filter(|&n| n != 0)
             .collect()
+    }
+
+    /// A `BlacklistNumber` wrap-up of contact `id`: the number its call
+    /// dialed (#0 for a contact with one number), or `None` when it has none.
+    pub(super) fn dialed_number(&self, id: ContactId) -> Option<(usize, u64)> {
+        let k = self.store.current_number(id);
+        self.store
+            .digits_at(id, k)
+            .map(|(n, _)| (k, n))
+            .filter(|&(_, n)| n != 0)
+    }
+
+    /// After a `BlacklistNumber`: the contact's next number not on the
+    /// blacklist after `k` (in order, wrapping), made its current one; false
+    /// when every number of the contact is blacklisted.
+    pub(super) fn move_past_blacklisted(&mut self, id: ContactId, k: usize) -> bool {
+        let count = self.store.number_count(id);
+        for step in 1..=count {
+            let j = (k + step) % count;
+            let listed = self
+                .store
+                .digits_at(id, j)
+                .is_none_or(|(n, _)| n == 0 || self.blacklist.contains(n));
+            if !listed {
+                let _ = self.store.set_current_number(id, j);
+                return true;
+            }
+        }
+        false
     }
 
     /// Registers a personal callback of `op` for contact `id` (already
