@@ -1,5 +1,6 @@
 //! Issue 15, items 5–8: caller ID on each Dial, dispositions (wrap-up
-//! codes, personal callbacks, blacklist), watchdogs and refusal pauses,
+//! codes, personal callbacks and their durability, blacklist of all numbers or
+//! of the dialed one), watchdogs and refusal pauses,
 //! agentless mode. Behaviour through the public API only.
 
 mod util;
@@ -394,6 +395,149 @@ fn an_expired_personal_callback_is_campaign_wide() {
     assert!(offers(&poll(&mut c, due)).is_empty());
     assert!(offers(&poll(&mut c, due + HOUR - 1)).is_empty());
     assert_eq!(offers(&poll(&mut c, due + HOUR)), [(id, other)]);
+}
+
+/// How a personal callback meets a crash in the durability tests.
+#[derive(Clone, Copy, Debug)]
+enum CrashAt {
+    /// Before it is due, the mark only in the journal.
+    BeforeDue,
+    /// Before it is due, the mark in a snapshot.
+    BeforeDueSnapshot,
+    /// Due and waiting for its (paused) operator.
+    Waiting,
+    /// Offered to its operator (the offer is lost with the crash).
+    Offered,
+}
+
+/// A durable progressive campaign with contact 0's personal callback of
+/// operator 0 (operator 1 exists too), due at `due`, expiring at
+/// `due + HOUR`, crashed as `at` says and reopened. Returns the reopened
+/// campaign, the contact, the owner and the other operator.
+fn personal_callback_across_a_crash(
+    dir: &std::path::Path,
+    at: CrashAt,
+    due: u64,
+) -> (Campaign, ContactId, OperatorId, OperatorId) {
+    let options = dialcore::DurableOptions {
+        fsync: dialcore::journal::FsyncPolicy::Never,
+        snapshot_every_records: 0,
+        ..Default::default()
+    };
+    let cfg = no_bcw(Mode::Progressive);
+    let (id, owner, other);
+    {
+        let (mut c, _) = Campaign::open_with(dir, cfg.clone(), options.clone()).unwrap();
+        id = contact(&mut c, "2125550100");
+        owner = ready_operator(&mut c, T0);
+        other = c.add_operator();
+        let call = offer_accept_dial(&mut c, id, owner, T0);
+        answer(&mut c, call, T0 + SEC);
+        c.handle(Event::CallEnded(call), T0 + 60 * SEC).unwrap();
+        wrap(
+            &mut c,
+            id,
+            owner,
+            Disposition::PersonalCallback {
+                at_ms: due,
+                expires_ms: due + HOUR,
+            },
+            T0 + 61 * SEC,
+        );
+        match at {
+            CrashAt::BeforeDue => {}
+            CrashAt::BeforeDueSnapshot => {
+                c.snapshot().unwrap();
+            }
+            CrashAt::Waiting => {
+                c.handle(Event::OperatorPause(owner), T0 + 62 * SEC)
+                    .unwrap();
+                assert!(offers(&poll(&mut c, due)).is_empty());
+            }
+            CrashAt::Offered => {
+                assert_eq!(offers(&poll(&mut c, due)), [(id, owner)]);
+            }
+        }
+        // Dropped without a flush of its own (the drop writes the buffer,
+        // as a process killed after its last poll would have).
+        drop(c);
+    }
+    let (mut c, _) = Campaign::open_with(dir, cfg, options).unwrap();
+    for op in [owner, other] {
+        c.handle(Event::OperatorLogin(op), c.now_ms()).unwrap();
+    }
+    (c, id, owner, other)
+}
+
+#[test]
+fn a_personal_callback_survives_a_crash_and_waits_for_its_operator() {
+    for at in [
+        CrashAt::BeforeDue,
+        CrashAt::BeforeDueSnapshot,
+        CrashAt::Waiting,
+        CrashAt::Offered,
+    ] {
+        let dir = tempfile::tempdir().unwrap();
+        let due = T0 + HOUR;
+        let (mut c, id, owner, other) = personal_callback_across_a_crash(dir.path(), at, due);
+        let t = c.now_ms().max(due);
+        c.handle(Event::OperatorReady(other), t).unwrap();
+        let out = poll(&mut c, t);
+        assert!(offers(&out).is_empty(), "{at:?}: not for {other}: {out:?}");
+        assert_eq!(c.state(id), Some(State::RetryScheduled), "{at:?}");
+        assert!(offers(&poll(&mut c, due + HOUR - 1)).is_empty(), "{at:?}");
+        c.handle(Event::OperatorReady(owner), due + HOUR - 1)
+            .unwrap();
+        let out = poll(&mut c, due + HOUR - 1);
+        assert_eq!(offers(&out), [(id, owner)], "{at:?}");
+    }
+}
+
+#[test]
+fn a_personal_callback_expired_during_the_outage_goes_to_anyone() {
+    let dir = tempfile::tempdir().unwrap();
+    let due = T0 + HOUR;
+    let (mut c, id, _owner, other) =
+        personal_callback_across_a_crash(dir.path(), CrashAt::Waiting, due);
+    c.handle(Event::OperatorReady(other), due + HOUR).unwrap();
+    assert_eq!(offers(&poll(&mut c, due + HOUR)), [(id, other)]);
+}
+
+#[test]
+fn a_served_personal_callback_is_not_personal_after_a_crash() {
+    // Taken by its operator, then retried: the mark ended, journaled.
+    let dir = tempfile::tempdir().unwrap();
+    let options = dialcore::DurableOptions {
+        fsync: dialcore::journal::FsyncPolicy::Never,
+        snapshot_every_records: 0,
+        ..Default::default()
+    };
+    let cfg = no_bcw(Mode::Progressive);
+    let due = T0 + HOUR;
+    let (id, owner, other);
+    {
+        let (mut c, _) = Campaign::open_with(dir.path(), cfg.clone(), options.clone()).unwrap();
+        id = contact(&mut c, "2125550100");
+        owner = ready_operator(&mut c, T0);
+        other = c.add_operator();
+        let call = offer_accept_dial(&mut c, id, owner, T0);
+        answer(&mut c, call, T0 + SEC);
+        c.handle(Event::CallEnded(call), T0 + 60 * SEC).unwrap();
+        let personal = Disposition::PersonalCallback {
+            at_ms: due,
+            expires_ms: due + HOUR,
+        };
+        wrap(&mut c, id, owner, personal, T0 + 61 * SEC);
+        let call = offer_accept_dial(&mut c, id, owner, due);
+        answer(&mut c, call, due + SEC);
+        c.handle(Event::CallEnded(call), due + MIN).unwrap();
+        wrap(&mut c, id, owner, Disposition::RetryAfter { delay_ms: MIN }, due + MIN);
+    }
+    let (mut c, _) = Campaign::open_with(dir.path(), cfg, options).unwrap();
+    c.handle(Event::OperatorLogin(other), due + 3 * MIN).unwrap();
+    c.handle(Event::OperatorReady(other), due + 3 * MIN).unwrap();
+    assert_eq!(offers(&poll(&mut c, due + 3 * MIN)), [(id, other)]);
+    let _ = owner;
 }
 
 #[test]
