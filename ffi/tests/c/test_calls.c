@@ -173,14 +173,15 @@ static void blacklist_number(void) {
   uint32_t op = ready_operator(c, T0);
   dc_command d = dial(c, op, T0);
   EXPECT(d.number == 12125550100ULL && d.number_index == 0);
-  uint32_t twin = add(c, "2125550100");
-  uint32_t other = add(c, "2125550101");
   dc_event ev = call_event(DC_EVENT_KIND_ANSWERED, &d);
   MUST(dc_campaign_handle(c, &ev, T0 + SEC));
   dc_command cmds[16];
   poll_at(c, T0 + SEC, cmds);
   ev.kind = DC_EVENT_KIND_CALL_ENDED;
   MUST(dc_campaign_handle(c, &ev, T0 + MIN));
+  /* Added in ACW, so that no poll takes them before the wrap-up. */
+  uint32_t twin = add(c, "2125550100");
+  uint32_t other = add(c, "2125550101");
   ev = op_event(DC_EVENT_KIND_ACW_DONE, op, id);
   ev.disposition = DC_DISPOSITION_BLACKLIST_NUMBER;
   MUST(dc_campaign_handle(c, &ev, T0 + MIN));
