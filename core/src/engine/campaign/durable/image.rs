@@ -53,7 +53,7 @@ impl Campaign {
         // Several numbers a contact (absent in older snapshots: one each).
         let (headers, extra, states) = self.store.number_parts();
         if !headers.is_empty() {
-            w.section(*b"NHDR", &snapshot::u16s_as_le_bytes(headers))?;
+            w.section(*b"NHDR", &snapshot::u16s_as_le_bytes(&headers))?;
             w.section(*b"NXTR", &snapshot::u64s_as_le_bytes(extra))?;
             w.section(*b"NSTA", states)?;
         }
