@@ -227,8 +227,7 @@ fn several_numbers_bytes(n: usize, extra: usize) -> (f64, f64) {
             .expect("valid extra numbers");
     }
     let per_contact = several.column_bytes() as f64 / n as f64;
-    let per_extra =
-        (several.column_bytes() - one.column_bytes()) as f64 / (extra * n) as f64;
+    let per_extra = (several.column_bytes() - one.column_bytes()) as f64 / (extra * n) as f64;
     (per_contact, per_extra)
 }
 

@@ -305,7 +305,11 @@ fn blacklist_number_on_the_last_number_off_the_blacklist_ends_blacklisted() {
         .unwrap();
     c.handle(Event::BlacklistAdd(12125550102), T0 + 60 * SEC)
         .unwrap();
-    assert_eq!(c.state(id), Some(State::Acw), "the call's contact keeps its other number");
+    assert_eq!(
+        c.state(id),
+        Some(State::Acw),
+        "the call's contact keeps its other number"
+    );
     wrap(&mut c, id, op, Disposition::BlacklistNumber, T0 + 61 * SEC);
     assert!(c.blacklist().contains(12125550100));
     assert_eq!(c.state(id), Some(State::Blacklisted));
@@ -531,11 +535,19 @@ fn a_served_personal_callback_is_not_personal_after_a_crash() {
         let call = offer_accept_dial(&mut c, id, owner, due);
         answer(&mut c, call, due + SEC);
         c.handle(Event::CallEnded(call), due + MIN).unwrap();
-        wrap(&mut c, id, owner, Disposition::RetryAfter { delay_ms: MIN }, due + MIN);
+        wrap(
+            &mut c,
+            id,
+            owner,
+            Disposition::RetryAfter { delay_ms: MIN },
+            due + MIN,
+        );
     }
     let (mut c, _) = Campaign::open_with(dir.path(), cfg, options).unwrap();
-    c.handle(Event::OperatorLogin(other), due + 3 * MIN).unwrap();
-    c.handle(Event::OperatorReady(other), due + 3 * MIN).unwrap();
+    c.handle(Event::OperatorLogin(other), due + 3 * MIN)
+        .unwrap();
+    c.handle(Event::OperatorReady(other), due + 3 * MIN)
+        .unwrap();
     assert_eq!(offers(&poll(&mut c, due + 3 * MIN)), [(id, other)]);
     let _ = owner;
 }

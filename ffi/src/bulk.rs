@@ -75,7 +75,9 @@ pub unsafe extern "C" fn dc_campaign_add_contacts_numbers(
         for (i, row) in rows.iter().enumerate() {
             bad_index = Some(i);
             // SAFETY: forwarded contract.
-            inputs.push(unsafe { read_numbers(row.numbers, row.count, &format!("rows[{i}].numbers")) }?);
+            inputs.push(unsafe {
+                read_numbers(row.numbers, row.count, &format!("rows[{i}].numbers"))
+            }?);
             // SAFETY: NUL-terminated string or NULL per the contract.
             let external_id =
                 unsafe { opt_str(row.external_id, &format!("rows[{i}].external_id")) }?;

@@ -35,7 +35,10 @@ fn text(buf: &[c_char]) -> String {
 fn contacts(c: *mut dc_campaign) -> usize {
     let mut n = 0;
     // SAFETY: a live campaign, a writable count.
-    assert_eq!(unsafe { dc_campaign_contact_count(c, &mut n) }, dc_status::Ok);
+    assert_eq!(
+        unsafe { dc_campaign_contact_count(c, &mut n) },
+        dc_status::Ok
+    );
     n
 }
 
@@ -73,7 +76,11 @@ fn one_contact_lists_its_rejected_numbers_in_order() {
         )
     };
     assert_eq!(s, dc_status::Ok);
-    assert_eq!((id, n), (0, 2), "the blank one is no number, not a rejection");
+    assert_eq!(
+        (id, n),
+        (0, 2),
+        "the blank one is no number, not a rejection"
+    );
     assert_eq!((out[0].contact_index, out[0].number_index), (0, 1));
     assert_eq!(text(&out[0].reason), "letters");
     assert!(text(&out[0].message).contains("555-CALL-NOW"));
@@ -136,7 +143,10 @@ fn the_bulk_add_lists_rejections_per_row_and_counts_past_capacity() {
     assert_eq!(text(&out[1].reason), "letters");
     let mut state = 255;
     // SAFETY: a live campaign, a writable state.
-    assert_eq!(unsafe { dc_campaign_state(c, 2, &mut state) }, dc_status::Ok);
+    assert_eq!(
+        unsafe { dc_campaign_state(c, 2, &mut state) },
+        dc_status::Ok
+    );
     assert_eq!(state, dc_state::InvalidRecord as u8, "no valid number");
     // Count only.
     // SAFETY: NULL/0 asks for the count.
@@ -169,8 +179,16 @@ fn a_bad_row_fails_the_bulk_add_with_its_index_and_adds_nothing() {
         timezone: ptr::null(),
     }];
     for (numbers, status, says) in [
-        (&bad_kind[..], dc_status::InvalidArgument, "rows[1].numbers[0].kind"),
-        (&not_utf8[..], dc_status::BadUtf8, "rows[1].numbers[0].phone"),
+        (
+            &bad_kind[..],
+            dc_status::InvalidArgument,
+            "rows[1].numbers[0].kind",
+        ),
+        (
+            &not_utf8[..],
+            dc_status::BadUtf8,
+            "rows[1].numbers[0].phone",
+        ),
     ] {
         let rows = [
             dc_contact_numbers {

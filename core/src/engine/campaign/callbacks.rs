@@ -245,7 +245,11 @@ impl Campaign {
         match due {
             Some(at) if at > now && at < expires_ms => self.timers.arm(id.0, at),
             _ => {
-                self.callbacks.due.entry(operator).or_default().push_back(id.0);
+                self.callbacks
+                    .due
+                    .entry(operator)
+                    .or_default()
+                    .push_back(id.0);
                 self.timers.arm(id.0, expires_ms);
                 self.poll_due = true;
             }
