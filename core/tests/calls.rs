@@ -431,7 +431,7 @@ fn personal_callback_across_a_crash(
     let cfg = no_bcw(Mode::Progressive);
     let (id, owner, other);
     {
-        let (mut c, _) = Campaign::open_with(dir, cfg.clone(), options.clone()).unwrap();
+        let (mut c, _) = Campaign::open_with(dir, cfg.clone(), options).unwrap();
         id = contact(&mut c, "2125550100");
         owner = ready_operator(&mut c, T0);
         other = c.add_operator();
@@ -520,7 +520,7 @@ fn a_served_personal_callback_is_not_personal_after_a_crash() {
     let due = T0 + HOUR;
     let (id, owner, other);
     {
-        let (mut c, _) = Campaign::open_with(dir.path(), cfg.clone(), options.clone()).unwrap();
+        let (mut c, _) = Campaign::open_with(dir.path(), cfg.clone(), options).unwrap();
         id = contact(&mut c, "2125550100");
         owner = ready_operator(&mut c, T0);
         other = c.add_operator();
