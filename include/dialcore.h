@@ -418,13 +418,19 @@ enum dc_disposition
    */
   DC_DISPOSITION_PERSONAL_CALLBACK = 4,
   /**
-   * Blacklist the contact's number; the contact ends Blacklisted.
+   * Blacklist every number of the contact; the contact ends Blacklisted.
    */
   DC_DISPOSITION_BLACKLIST = 5,
   /**
    * The campaign's wrap-up code `disposition_code` (`dc_config.dispositions`).
    */
   DC_DISPOSITION_CODE = 6,
+  /**
+   * Blacklist only the number the call dialed; the contact goes on with
+   * its next number (RETRY_SCHEDULED, due at once), or ends Blacklisted
+   * when none of its numbers is left off the blacklist.
+   */
+  DC_DISPOSITION_BLACKLIST_NUMBER = 7,
 };
 #ifndef __cplusplus
 #if __STDC_VERSION__ >= 202311L
@@ -1249,6 +1255,81 @@ typedef struct dc_metrics {
 } dc_metrics;
 
 /**
+ * One number of a contact being added (`dc_campaign_add_contact_numbers`).
+ */
+typedef struct dc_number {
+  /**
+   * The number as text (normalized with the campaign's
+   * `default_country`); NULL or "" = no number.
+   */
+  const char *phone;
+  /**
+   * 0 other, 1 mobile, 2 home, 3 work.
+   */
+  uint8_t kind;
+  /**
+   * An IANA time zone name; NULL or "" = the contact's zone (that of its
+   * first number given one, else the campaign's default).
+   */
+  const char *timezone;
+} dc_number;
+
+/**
+ * One contact of a bulk add with several numbers
+ * (`dc_campaign_add_contacts_numbers`).
+ */
+typedef struct dc_contact_numbers {
+  /**
+   * Its numbers, in order (`count` of them; NULL when `count` is 0).
+   */
+  const struct dc_number *numbers;
+  /**
+   * How many numbers `numbers` holds.
+   */
+  size_t count;
+  /**
+   * The host's own id for the contact (CRM key); NULL = none.
+   */
+  const char *external_id;
+  /**
+   * Selection priority, higher first.
+   */
+  uint8_t priority;
+} dc_contact_numbers;
+
+/**
+ * One number left out of a contact add (the contact keeps its others; one
+ * with none valid is an INVALID_RECORD). The strings are copies
+ * (NUL-terminated, cut to fit).
+ */
+typedef struct dc_rejected_number {
+  /**
+   * The contact's index among the contacts given (0 for a one-contact add).
+   */
+  size_t contact_index;
+  /**
+   * The number's position among that contact's numbers given (0 for the first).
+   */
+  size_t number_index;
+  /**
+   * The reason's code: 1 blank, 2 letters, 3 bad character, 4 too short,
+   * 5 too long, 6 no country code, 7 misplaced plus, 8 unknown country
+   * code, 9 wrong length, 10 emergency number, 11 service number, 12 no
+   * time zone (valid, but its zone is unknown and no fallback is set).
+   */
+  uint8_t error;
+  /**
+   * A stable key of the reason (`"too_short"`, `"letters"`, `"no_time_zone"`, …).
+   */
+  char reason[24];
+  /**
+   * A readable message naming the number (`"numbers[1] \"555-CALL-NOW\":
+   * letters in the number"`).
+   */
+  char message[160];
+} dc_rejected_number;
+
+/**
  * One contact of a bulk add (`dc_campaign_add_contact_rows`).
  */
 typedef struct dc_new_contact {
@@ -1536,26 +1617,6 @@ typedef struct dc_bad_row {
    */
   char message[160];
 } dc_bad_row;
-
-/**
- * One number of a contact being added (`dc_campaign_add_contact_numbers`).
- */
-typedef struct dc_number {
-  /**
-   * The number as text (normalized with the campaign's
-   * `default_country`); NULL or "" = no number.
-   */
-  const char *phone;
-  /**
-   * 0 other, 1 mobile, 2 home, 3 work.
-   */
-  uint8_t kind;
-  /**
-   * An IANA time zone name; NULL or "" = the contact's zone (that of its
-   * first number given one, else the campaign's default).
-   */
-  const char *timezone;
-} dc_number;
 
 /**
  * One of a contact's numbers with its per-number state (`dc_contact_number_at`).
@@ -1877,6 +1938,27 @@ dc_status dc_campaign_metrics(const struct dc_campaign *campaign,
 dc_status dc_campaign_next_deadline(const struct dc_campaign *campaign, uint64_t *out_ms);
 
 /**
+ * Adds `count` contacts with several numbers each from `rows` as one
+ * operation (see the module notes). The first bad row (a string that is
+ * not UTF-8, a bad number kind, an unknown time zone, more than 16
+ * numbers, a row past the contact limit) fails the call: its index goes
+ * to `*out_bad_index` (optional), the status and `dc_last_error_message`
+ * say why, and nothing is added. On success the ids are consecutive (the
+ * first into `*out_first`, optional), the rows are journaled as one
+ * record, and the numbers left out are listed: up to `capacity`
+ * `dc_rejected_number`s into `rejected` (NULL when `capacity` is 0), all
+ * of them counted in `*out_rejected_count` (optional).
+ */
+dc_status dc_campaign_add_contacts_numbers(struct dc_campaign *campaign,
+                                           const struct dc_contact_numbers *rows,
+                                           size_t count,
+                                           uint32_t *out_first,
+                                           size_t *out_bad_index,
+                                           struct dc_rejected_number *rejected,
+                                           size_t capacity,
+                                           size_t *out_rejected_count);
+
+/**
  * Adds `count` contacts from `rows` as one operation, all or nothing. The
  * first bad row (a NULL phone, a string that is not UTF-8, an unknown time
  * zone, a row past the contact limit) fails the call: its index goes to
@@ -2142,6 +2224,22 @@ dc_status dc_campaign_add_contact_numbers(struct dc_campaign *campaign,
                                           uint8_t priority,
                                           uint32_t *out_contact,
                                           size_t *out_rejected);
+
+/**
+ * `dc_campaign_add_contact_numbers` that also lists the numbers left out:
+ * up to `capacity` `dc_rejected_number`s (contact index 0) into `rejected`
+ * (NULL when `capacity` is 0), their count into `*out_rejected_count`
+ * (optional); see the module notes. On an error nothing is added or written.
+ */
+dc_status dc_campaign_add_contact_numbers_rejected(struct dc_campaign *campaign,
+                                                   const struct dc_number *numbers,
+                                                   size_t count,
+                                                   const char *external_id,
+                                                   uint8_t priority,
+                                                   uint32_t *out_contact,
+                                                   struct dc_rejected_number *rejected,
+                                                   size_t capacity,
+                                                   size_t *out_rejected_count);
 
 /**
  * How many numbers `contact` has (1 for a contact with one number or an

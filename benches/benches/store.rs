@@ -159,8 +159,10 @@ fn summary(_: &mut Criterion) {
     drop(rows);
     drop(store);
 
-    // Several numbers a contact: 3 each (2 extra numbers), 1M contacts.
-    let (per_contact, per_extra) = three_numbers_bytes(1_000_000);
+    // Several numbers a contact: 3 each (2 extra numbers), 1M contacts;
+    // and 2 each (1 extra number).
+    let (per_contact, per_extra) = several_numbers_bytes(1_000_000, 2);
+    let (per_contact2, per_extra2) = several_numbers_bytes(1_000_000, 1);
 
     // The same at 1M, after the 10M stores are gone.
     let small = numbers(1_000_000);
@@ -190,6 +192,9 @@ fn summary(_: &mut Criterion) {
     println!(
         "3 numbers per contact: core columns {per_contact:.1} bytes/contact, {per_extra:.2} bytes per extra number (target <= 10)"
     );
+    println!(
+        "2 numbers per contact: core columns {per_contact2:.1} bytes/contact, {per_extra2:.2} bytes per extra number (target <= 10)"
+    );
     if let (Some(d), Some(r)) = (dialcore_rss, rows_rss) {
         println!(
             "resident growth: dialcore store {:.1} bytes/contact, row store {:.1} bytes/contact, row/dialcore = {:.1}x",
@@ -200,26 +205,29 @@ fn summary(_: &mut Criterion) {
     }
 }
 
-/// Core column bytes per contact of `n` contacts with 3 numbers each, and
-/// the bytes each extra number adds over the same contacts with one.
-fn three_numbers_bytes(n: usize) -> (f64, f64) {
+/// Core column bytes per contact of `n` contacts with `extra` extra
+/// numbers each, and the bytes each extra number adds over the same
+/// contacts with one.
+fn several_numbers_bytes(n: usize, extra: usize) -> (f64, f64) {
     use dialcore::store::{ExtraNumber, NumberKind};
     let input = numbers(n);
     let one = store_of(&input);
-    let mut three = store_of(&input);
-    three.reserve_extra_numbers(n, 2 * n);
+    let mut several = store_of(&input);
+    several.reserve_extra_numbers(n, extra * n);
     for i in 0..n {
-        let extra = [1u64, 2].map(|k| ExtraNumber {
-            number: 4930_0000000 + i as u64 * 2 + k,
-            kind: NumberKind::Mobile,
-            zone: ZoneId(0),
-        });
-        three
-            .push_extra_numbers(dialcore::store::ContactId(i as u32), &extra)
+        let numbers: Vec<ExtraNumber> = (1..=extra as u64)
+            .map(|k| ExtraNumber {
+                number: 4930_0000000 + i as u64 * 16 + k,
+                kind: NumberKind::Mobile,
+                zone: ZoneId(0),
+            })
+            .collect();
+        several
+            .push_extra_numbers(dialcore::store::ContactId(i as u32), &numbers)
             .expect("valid extra numbers");
     }
-    let per_contact = three.column_bytes() as f64 / n as f64;
-    let per_extra = (three.column_bytes() - one.column_bytes()) as f64 / (2 * n) as f64;
+    let per_contact = several.column_bytes() as f64 / n as f64;
+    let per_extra = (several.column_bytes() - one.column_bytes()) as f64 / (extra * n) as f64;
     (per_contact, per_extra)
 }
 

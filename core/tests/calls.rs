@@ -1,5 +1,6 @@
 //! Issue 15, items 5–8: caller ID on each Dial, dispositions (wrap-up
-//! codes, personal callbacks, blacklist), watchdogs and refusal pauses,
+//! codes, personal callbacks and their durability, blacklist of all numbers or
+//! of the dialed one), watchdogs and refusal pauses,
 //! agentless mode. Behaviour through the public API only.
 
 mod util;
@@ -227,6 +228,107 @@ fn a_blacklist_disposition_blacklists_every_contact_with_the_number() {
     assert_eq!(c.state(other), Some(State::Initial));
 }
 
+/// A progressive campaign with a contact of numbers `phones` in ACW with
+/// `op` after a call to its number #0.
+fn several_in_acw(cfg: CampaignConfig, phones: &[&str]) -> (Campaign, ContactId, OperatorId) {
+    use dialcore::campaign::several::PhoneInput;
+    let mut c = campaign(cfg);
+    let inputs: Vec<PhoneInput> = phones.iter().map(|p| PhoneInput::new(p)).collect();
+    let (id, rejected) = c.add_contact_numbers(&inputs, "", 0).unwrap();
+    assert!(rejected.is_empty(), "{rejected:?}");
+    let op = ready_operator(&mut c, T0);
+    let call = offer_accept_dial(&mut c, id, op, T0);
+    answer(&mut c, call, T0 + SEC);
+    c.handle(Event::CallEnded(call), T0 + 60 * SEC).unwrap();
+    assert_eq!(c.state(id), Some(State::Acw));
+    (c, id, op)
+}
+
+/// The (digits, index) of each Dial in `cmds`.
+fn dialed_numbers(cmds: &[Command]) -> Vec<(u64, u8)> {
+    cmds.iter()
+        .filter_map(|c| match *c {
+            Command::Dial {
+                number,
+                number_index,
+                ..
+            } => Some((number, number_index)),
+            _ => None,
+        })
+        .collect()
+}
+
+#[test]
+fn blacklist_number_blacklists_only_the_dialed_number_and_dials_the_next() {
+    let mut cfg = no_bcw(Mode::Progressive);
+    cfg.dispositions = vec![(7, WrapUp::BlacklistNumber)];
+    let (mut c, id, op) = several_in_acw(cfg, &["2125550100", "2125550101"]);
+    // Another contact whose one number is the one dialed, and one with the
+    // contact's other number.
+    let twin = contact(&mut c, "2125550100");
+    let other = contact(&mut c, "2125550101");
+    let now = T0 + 61 * SEC;
+    wrap(&mut c, id, op, Disposition::Code(7), now);
+    assert!(c.blacklist().contains(12125550100));
+    assert!(!c.blacklist().contains(12125550101));
+    assert_eq!(c.state(twin), Some(State::Blacklisted));
+    assert_eq!(c.state(other), Some(State::Initial));
+    // The contact goes on at once, on its number #1.
+    assert_eq!(c.state(id), Some(State::RetryScheduled));
+    assert_eq!(c.timer_of(id), Some(now));
+    assert_eq!(c.store().current_number(id), 1);
+    let out = poll(&mut c, now + SEC);
+    assert_eq!(offers(&out), [(id, op)]);
+    c.handle(
+        Event::OperatorAccepted {
+            operator: op,
+            contact: id,
+        },
+        now + SEC,
+    )
+    .unwrap();
+    assert_eq!(
+        dialed_numbers(&poll(&mut c, now + SEC)),
+        [(12125550101, 1)],
+        "the next number, never the blacklisted one"
+    );
+    assert_counts_exact(&c);
+}
+
+#[test]
+fn blacklist_number_on_the_last_number_off_the_blacklist_ends_blacklisted() {
+    let (mut c, id, op) = several_in_acw(
+        no_bcw(Mode::Progressive),
+        &["2125550100", "2125550101", "2125550102"],
+    );
+    c.handle(Event::BlacklistAdd(12125550101), T0 + 60 * SEC)
+        .unwrap();
+    c.handle(Event::BlacklistAdd(12125550102), T0 + 60 * SEC)
+        .unwrap();
+    assert_eq!(
+        c.state(id),
+        Some(State::Acw),
+        "the call's contact keeps its other number"
+    );
+    wrap(&mut c, id, op, Disposition::BlacklistNumber, T0 + 61 * SEC);
+    assert!(c.blacklist().contains(12125550100));
+    assert_eq!(c.state(id), Some(State::Blacklisted));
+    assert_eq!(c.timer_of(id), None);
+    assert_counts_exact(&c);
+}
+
+#[test]
+fn blacklist_number_of_a_contact_with_one_number_is_a_blacklist() {
+    let (mut c, id, op) = in_acw(no_bcw(Mode::Progressive));
+    let other = contact(&mut c, "2125550199");
+    wrap(&mut c, id, op, Disposition::BlacklistNumber, T0 + 61 * SEC);
+    assert!(c.blacklist().contains(12125550100));
+    assert!(!c.blacklist().contains(12125550199));
+    assert_eq!(c.state(id), Some(State::Blacklisted));
+    assert_eq!(c.state(other), Some(State::Initial));
+    assert_eq!(c.operators().state(op), Some(OperatorState::Ready));
+}
+
 #[test]
 fn a_disposition_time_past_the_end_of_time_is_refused() {
     let (mut c, id, op) = in_acw(no_bcw(Mode::Progressive));
@@ -297,6 +399,157 @@ fn an_expired_personal_callback_is_campaign_wide() {
     assert!(offers(&poll(&mut c, due)).is_empty());
     assert!(offers(&poll(&mut c, due + HOUR - 1)).is_empty());
     assert_eq!(offers(&poll(&mut c, due + HOUR)), [(id, other)]);
+}
+
+/// How a personal callback meets a crash in the durability tests.
+#[derive(Clone, Copy, Debug)]
+enum CrashAt {
+    /// Before it is due, the mark only in the journal.
+    BeforeDue,
+    /// Before it is due, the mark in a snapshot.
+    BeforeDueSnapshot,
+    /// Due and waiting for its (paused) operator.
+    Waiting,
+    /// Offered to its operator (the offer is lost with the crash).
+    Offered,
+}
+
+/// A durable progressive campaign with contact 0's personal callback of
+/// operator 0 (operator 1 exists too), due at `due`, expiring at
+/// `due + HOUR`, crashed as `at` says and reopened. Returns the reopened
+/// campaign, the contact, the owner and the other operator.
+fn personal_callback_across_a_crash(
+    dir: &std::path::Path,
+    at: CrashAt,
+    due: u64,
+) -> (Campaign, ContactId, OperatorId, OperatorId) {
+    let options = dialcore::DurableOptions {
+        fsync: dialcore::journal::FsyncPolicy::Never,
+        snapshot_every_records: 0,
+        ..Default::default()
+    };
+    let cfg = no_bcw(Mode::Progressive);
+    let (id, owner, other);
+    {
+        let (mut c, _) = Campaign::open_with(dir, cfg.clone(), options).unwrap();
+        id = contact(&mut c, "2125550100");
+        owner = ready_operator(&mut c, T0);
+        other = c.add_operator();
+        let call = offer_accept_dial(&mut c, id, owner, T0);
+        answer(&mut c, call, T0 + SEC);
+        c.handle(Event::CallEnded(call), T0 + 60 * SEC).unwrap();
+        wrap(
+            &mut c,
+            id,
+            owner,
+            Disposition::PersonalCallback {
+                at_ms: due,
+                expires_ms: due + HOUR,
+            },
+            T0 + 61 * SEC,
+        );
+        match at {
+            CrashAt::BeforeDue => {}
+            CrashAt::BeforeDueSnapshot => {
+                c.snapshot().unwrap();
+            }
+            CrashAt::Waiting => {
+                c.handle(Event::OperatorPause(owner), T0 + 62 * SEC)
+                    .unwrap();
+                assert!(offers(&poll(&mut c, due)).is_empty());
+            }
+            CrashAt::Offered => {
+                assert_eq!(offers(&poll(&mut c, due)), [(id, owner)]);
+            }
+        }
+        // Dropped without a flush of its own (the drop writes the buffer,
+        // as a process killed after its last poll would have).
+        drop(c);
+    }
+    let (mut c, _) = Campaign::open_with(dir, cfg, options).unwrap();
+    for op in [owner, other] {
+        c.handle(Event::OperatorLogin(op), c.now_ms()).unwrap();
+    }
+    (c, id, owner, other)
+}
+
+#[test]
+fn a_personal_callback_survives_a_crash_and_waits_for_its_operator() {
+    for at in [
+        CrashAt::BeforeDue,
+        CrashAt::BeforeDueSnapshot,
+        CrashAt::Waiting,
+        CrashAt::Offered,
+    ] {
+        let dir = tempfile::tempdir().unwrap();
+        let due = T0 + HOUR;
+        let (mut c, id, owner, other) = personal_callback_across_a_crash(dir.path(), at, due);
+        let t = c.now_ms().max(due);
+        c.handle(Event::OperatorReady(other), t).unwrap();
+        let out = poll(&mut c, t);
+        assert!(offers(&out).is_empty(), "{at:?}: not for {other}: {out:?}");
+        assert_eq!(c.state(id), Some(State::RetryScheduled), "{at:?}");
+        assert!(offers(&poll(&mut c, due + HOUR - 1)).is_empty(), "{at:?}");
+        c.handle(Event::OperatorReady(owner), due + HOUR - 1)
+            .unwrap();
+        let out = poll(&mut c, due + HOUR - 1);
+        assert_eq!(offers(&out), [(id, owner)], "{at:?}");
+    }
+}
+
+#[test]
+fn a_personal_callback_expired_during_the_outage_goes_to_anyone() {
+    let dir = tempfile::tempdir().unwrap();
+    let due = T0 + HOUR;
+    let (mut c, id, _owner, other) =
+        personal_callback_across_a_crash(dir.path(), CrashAt::Waiting, due);
+    c.handle(Event::OperatorReady(other), due + HOUR).unwrap();
+    assert_eq!(offers(&poll(&mut c, due + HOUR)), [(id, other)]);
+}
+
+#[test]
+fn a_served_personal_callback_is_not_personal_after_a_crash() {
+    // Taken by its operator, then retried: the mark ended, journaled.
+    let dir = tempfile::tempdir().unwrap();
+    let options = dialcore::DurableOptions {
+        fsync: dialcore::journal::FsyncPolicy::Never,
+        snapshot_every_records: 0,
+        ..Default::default()
+    };
+    let cfg = no_bcw(Mode::Progressive);
+    let due = T0 + HOUR;
+    let (id, owner, other);
+    {
+        let (mut c, _) = Campaign::open_with(dir.path(), cfg.clone(), options).unwrap();
+        id = contact(&mut c, "2125550100");
+        owner = ready_operator(&mut c, T0);
+        other = c.add_operator();
+        let call = offer_accept_dial(&mut c, id, owner, T0);
+        answer(&mut c, call, T0 + SEC);
+        c.handle(Event::CallEnded(call), T0 + 60 * SEC).unwrap();
+        let personal = Disposition::PersonalCallback {
+            at_ms: due,
+            expires_ms: due + HOUR,
+        };
+        wrap(&mut c, id, owner, personal, T0 + 61 * SEC);
+        let call = offer_accept_dial(&mut c, id, owner, due);
+        answer(&mut c, call, due + SEC);
+        c.handle(Event::CallEnded(call), due + MIN).unwrap();
+        wrap(
+            &mut c,
+            id,
+            owner,
+            Disposition::RetryAfter { delay_ms: MIN },
+            due + MIN,
+        );
+    }
+    let (mut c, _) = Campaign::open_with(dir.path(), cfg, options).unwrap();
+    c.handle(Event::OperatorLogin(other), due + 3 * MIN)
+        .unwrap();
+    c.handle(Event::OperatorReady(other), due + 3 * MIN)
+        .unwrap();
+    assert_eq!(offers(&poll(&mut c, due + 3 * MIN)), [(id, other)]);
+    let _ = owner;
 }
 
 #[test]

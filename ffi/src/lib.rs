@@ -722,10 +722,14 @@ pub enum dc_disposition {
     /// Call back at `callback_at_ms`, only this operator until
     /// `callback_expires_ms`, then anyone.
     PersonalCallback = 4,
-    /// Blacklist the contact's number; the contact ends Blacklisted.
+    /// Blacklist every number of the contact; the contact ends Blacklisted.
     Blacklist = 5,
     /// The campaign's wrap-up code `disposition_code` (`dc_config.dispositions`).
     Code = 6,
+    /// Blacklist only the number the call dialed; the contact goes on with
+    /// its next number (RETRY_SCHEDULED, due at once), or ends Blacklisted
+    /// when none of its numbers is left off the blacklist.
+    BlacklistNumber = 7,
 }
 
 /// One event for `dc_campaign_handle`. Zero-initialize it and set the fields
@@ -1302,6 +1306,7 @@ unsafe fn read_event(p: *const dc_event) -> Result<Event, Fail> {
                     })?;
                     Disposition::Code(code)
                 }
+                7 => Disposition::BlacklistNumber,
                 d => {
                     return Err(Fail::invalid(format!(
                         "event.disposition {d} is not a dc_disposition"

@@ -450,7 +450,7 @@ fn row_error_key(kind: &RowErrorKind) -> &'static str {
     }
 }
 
-fn fixed<const N: usize>(s: &str) -> [c_char; N] {
+pub(crate) fn fixed<const N: usize>(s: &str) -> [c_char; N] {
     let mut out = [0 as c_char; N];
     // Cut at a character boundary so the copy stays valid UTF-8.
     let mut n = s.len().min(N - 1);

@@ -24,6 +24,7 @@ from enum import IntEnum
 
 from . import _native
 from ._native import (
+    AddReport,
     CONFIG_DOCS,
     CONFIG_KEYS,
     Campaign,
@@ -113,6 +114,7 @@ __all__ = [
     "ModeName",
     "PacerName",
     "OUTCOMES",
+    "AddReport",
     "Campaign",
     "CampaignCanceled",
     "Command",

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-from typing import Any, Literal, Optional, Sequence, Union
+from typing import Any, Literal, Optional, Sequence, Union, overload
 
 import numpy as np
 import numpy.typing as npt
@@ -69,7 +69,15 @@ class Event:
         callback_at_ms: Optional[int] = None,
         *,
         disposition: Optional[
-            Literal["done", "callback", "failed", "retry", "personal_callback", "blacklist"]
+            Literal[
+                "done",
+                "callback",
+                "failed",
+                "retry",
+                "personal_callback",
+                "blacklist",
+                "blacklist_number",
+            ]
         ] = None,
         code: Optional[int] = None,
         retry_delay_ms: Optional[int] = None,
@@ -149,6 +157,13 @@ class ImportReport:
     @property
     def ids(self) -> npt.NDArray[np.uint32]: ...
 
+class AddReport:
+    @property
+    def ids(self) -> npt.NDArray[np.uint32]: ...
+    @property
+    def rejected(self) -> list[tuple[int, int, str]]: ...
+    def __len__(self) -> int: ...
+
 class RecoveryReport:
     @property
     def dir(self) -> str: ...
@@ -224,6 +239,7 @@ class Campaign:
     @property
     def is_canceled(self) -> bool: ...
     def __len__(self) -> int: ...
+    @overload
     def add_contacts(
         self,
         numbers: Union[_Numbers, Sequence[Sequence[Union[str, int, None]]]],
@@ -231,7 +247,20 @@ class Campaign:
         timezones: _Strings = None,
         priorities: Union[int, Sequence[int], npt.NDArray[Any], "pd.Series[Any]", None] = None,
         kinds: Optional[Sequence[Optional[Sequence[Optional[str]]]]] = None,
+        *,
+        report: Literal[False] = False,
     ) -> npt.NDArray[np.uint32]: ...
+    @overload
+    def add_contacts(
+        self,
+        numbers: Union[_Numbers, Sequence[Sequence[Union[str, int, None]]]],
+        external_ids: _Strings = None,
+        timezones: _Strings = None,
+        priorities: Union[int, Sequence[int], npt.NDArray[Any], "pd.Series[Any]", None] = None,
+        kinds: Optional[Sequence[Optional[Sequence[Optional[str]]]]] = None,
+        *,
+        report: Literal[True],
+    ) -> AddReport: ...
     def import_csv(self, path: Union[str, os.PathLike[str]]) -> ImportReport: ...
     def load_rules(
         self, text: Optional[str] = None, *, path: Union[str, os.PathLike[str], None] = None

@@ -1,4 +1,4 @@
-//! The `Campaign`, `Event`, `Command` and `ImportReport` classes.
+//! The `Campaign`, `Event`, `Command`, `ImportReport` and `AddReport` classes.
 
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -167,9 +167,10 @@ impl Event {
                 expires_ms: need(callback_expires_ms, "callback_expires_ms", "personal_callback")?,
             },
             (Some("blacklist"), None) => Disposition::Blacklist,
+            (Some("blacklist_number"), None) => Disposition::BlacklistNumber,
             (Some(other), None) => {
                 return Err(PyValueError::new_err(format!(
-                    "argument 'disposition': {other:?} is not done, callback, failed, retry, personal_callback or blacklist"
+                    "argument 'disposition': {other:?} is not done, callback, failed, retry, personal_callback, blacklist or blacklist_number"
                 )))
             }
         };
@@ -492,6 +493,67 @@ impl ImportReport {
             self.row_errors.len()
         )
     }
+}
+
+/// What `add_contacts(..., report=True)` did: the new ids and the numbers
+/// it left out.
+#[pyclass(frozen, module = "dialcore._native")]
+pub(crate) struct AddReport {
+    first_id: u32,
+    end_id: u32,
+    /// `(row, number_index, reason)` of each number left out.
+    #[pyo3(get)]
+    rejected: Vec<(usize, usize, &'static str)>,
+}
+
+#[pymethods]
+impl AddReport {
+    /// The new contact ids, a `uint32` array (consecutive).
+    #[getter]
+    fn ids<'py>(&self, py: Python<'py>) -> Bound<'py, PyArray1<u32>> {
+        PyArray1::from_vec(py, (self.first_id..self.end_id).collect())
+    }
+    fn __len__(&self) -> usize {
+        (self.end_id - self.first_id) as usize
+    }
+    fn __repr__(&self) -> String {
+        format!(
+            "AddReport(contacts={}, rejected={})",
+            self.end_id - self.first_id,
+            self.rejected.len()
+        )
+    }
+}
+
+/// The ids an `add_contacts` call added and the numbers it left out (row,
+/// its rejections).
+type Added = (
+    std::ops::Range<u32>,
+    Vec<(usize, Vec<dialcore::campaign::several::NumberRejected>)>,
+);
+
+/// `add_contacts`'s answer: the ids, or with `report` an [`AddReport`].
+fn added<'py>(py: Python<'py>, added: Added, report: bool) -> PyResult<Bound<'py, PyAny>> {
+    let (ids, rejected) = added;
+    if !report {
+        return Ok(PyArray1::from_vec(py, ids.collect()).into_any());
+    }
+    let rejected = rejected
+        .iter()
+        .flat_map(|(row, list)| {
+            list.iter()
+                .map(move |r| (*row, r.position, r.reason.name()))
+        })
+        .collect();
+    Ok(Bound::new(
+        py,
+        AddReport {
+            first_id: ids.start,
+            end_id: ids.end,
+            rejected,
+        },
+    )?
+    .into_any())
 }
 
 /// The numbers argument of `add_contacts`, read while holding the GIL.
@@ -1061,7 +1123,16 @@ impl Campaign {
     /// numbers. The contact's time zone (`timezones`) is its numbers' zone.
     /// A bad number is left out and the valid ones kept (see
     /// `contact_numbers`); a contact with none valid is an InvalidRecord.
-    #[pyo3(signature = (numbers, external_ids=None, timezones=None, priorities=None, kinds=None))]
+    ///
+    /// With `report=True` the answer is an `AddReport` instead: `.ids` (the
+    /// array) and `.rejected`, a list of `(row, number_index, reason)` for
+    /// each number left out (row: the contact's index in this call;
+    /// number_index: the number's position among that contact's numbers;
+    /// reason: a stable key, `"too_short"`, `"letters"`, `"no_time_zone"` …).
+    /// One number a contact is never left out (a bad one is an
+    /// InvalidRecord), so its list is empty.
+    #[pyo3(signature = (numbers, external_ids=None, timezones=None, priorities=None, kinds=None, *, report=false))]
+    #[allow(clippy::too_many_arguments)]
     fn add_contacts<'py>(
         &self,
         py: Python<'py>,
@@ -1070,9 +1141,11 @@ impl Campaign {
         timezones: Option<&Bound<'py, PyAny>>,
         priorities: Option<&Bound<'py, PyAny>>,
         kinds: Option<&Bound<'py, PyAny>>,
-    ) -> PyResult<Bound<'py, PyArray1<u32>>> {
+        report: bool,
+    ) -> PyResult<Bound<'py, PyAny>> {
         if let Some(several) = read_several(numbers, kinds)? {
-            return self.add_several(py, several, external_ids, timezones, priorities);
+            let result = self.add_several(py, several, external_ids, timezones, priorities)?;
+            return added(py, result, report);
         }
         if kinds.is_some_and(|k| !k.is_none()) {
             return Err(PyValueError::new_err(
@@ -1107,14 +1180,14 @@ impl Campaign {
             }
             _ => Vec::new(),
         };
-        let ids: Result<Vec<u32>, PyErr> = py.detach(|| {
+        let ids: Result<std::ops::Range<u32>, PyErr> = py.detach(|| {
             let mut engine = self.lock()?;
-            let result = no_panic(|| -> Result<Vec<u32>, PyErr> {
+            let result = no_panic(|| -> Result<std::ops::Range<u32>, PyErr> {
                 if let (Numbers::Digits(d), None, None, Priorities::One(p)) =
                     (&numbers, &external_ids, &timezones, &priorities)
                 {
                     let range = engine.add_numbers(d, *p).map_err(engine_err)?;
-                    return Ok(range.collect());
+                    return Ok(range);
                 }
                 // One operation, all or nothing: every row is checked first,
                 // then all are added and journaled as one record.
@@ -1136,11 +1209,11 @@ impl Campaign {
                     })
                     .collect();
                 let ids = engine.add_contacts(&rows).map_err(bulk_err)?;
-                Ok((ids.start.0..ids.end.0).collect())
+                Ok(ids.start.0..ids.end.0)
             })?;
             result
         });
-        Ok(PyArray1::from_vec(py, ids?))
+        added(py, (ids?, Vec::new()), report)
     }
 
     /// Imports a CSV contact list (a `phone` column; optional `external_id`,
@@ -1730,7 +1803,7 @@ impl Campaign {
         external_ids: Option<&Bound<'py, PyAny>>,
         timezones: Option<&Bound<'py, PyAny>>,
         priorities: Option<&Bound<'py, PyAny>>,
-    ) -> PyResult<Bound<'py, PyArray1<u32>>> {
+    ) -> PyResult<Added> {
         use dialcore::campaign::several::{ContactNumbersRow, PhoneInput};
         let n = several.len();
         let external_ids = read_column_strings("external_ids", external_ids, n)?;
@@ -1751,9 +1824,9 @@ impl Campaign {
                     .collect()
             })
             .collect();
-        let ids: Result<Vec<u32>, PyErr> = py.detach(|| {
+        py.detach(|| {
             let mut engine = self.lock()?;
-            let result = no_panic(|| -> Result<Vec<u32>, PyErr> {
+            let result = no_panic(|| -> Result<Added, PyErr> {
                 let rows: Vec<ContactNumbersRow<'_>> = inputs
                     .iter()
                     .enumerate()
@@ -1769,11 +1842,10 @@ impl Campaign {
                         },
                     })
                     .collect();
-                let (ids, _rejected) = engine.add_contacts_numbers(&rows).map_err(bulk_err)?;
-                Ok((ids.start.0..ids.end.0).collect())
+                let (ids, rejected) = engine.add_contacts_numbers(&rows).map_err(bulk_err)?;
+                Ok((ids.start.0..ids.end.0, rejected))
             })?;
             result
-        });
-        Ok(PyArray1::from_vec(py, ids?))
+        })
     }
 }

@@ -36,6 +36,7 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<campaign::Event>()?;
     m.add_class::<campaign::Command>()?;
     m.add_class::<campaign::ImportReport>()?;
+    m.add_class::<campaign::AddReport>()?;
     m.add_class::<durable::RecoveryReport>()?;
     m.add_class::<sim::SimReport>()?;
     m.add_function(wrap_pyfunction!(sim::simulate, m)?)?;

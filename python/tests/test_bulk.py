@@ -79,3 +79,31 @@ def test_several_numbers_a_contact_keep_the_valid_ones(campaign):
         campaign.fix_number(0, "212-555-0198", index=5)
     with pytest.raises(ValueError, match="kinds"):
         campaign.add_contacts([["212-555-0104"]], kinds=[["pager"]])
+
+
+def test_add_contacts_reports_each_number_left_out(campaign):
+    report = campaign.add_contacts(
+        [["212-555-0100", "555-CALL-NOW", "12"], ["x1", None, "+99 1234 5678"], ["212-555-0101"]],
+        report=True,
+    )
+    assert list(report.ids) == [0, 1, 2]
+    assert len(report) == 3
+    assert report.rejected == [
+        (0, 1, "letters"),
+        (0, 2, "too_short"),
+        (1, 0, "letters"),
+        (1, 2, "unknown_country_code"),
+    ]
+    assert "rejected=4" in repr(report)
+    # No valid number: an InvalidRecord, as without the report.
+    assert campaign.state(1) == State.InvalidRecord
+    assert [n["number"] for n in campaign.contact_numbers(0)] == [12125550100]
+    # One number a contact: a bad one is an InvalidRecord, never "left out".
+    flat = campaign.add_contacts(["212-555-0102", "bad"], report=True)
+    assert list(flat.ids) == [3, 4]
+    assert flat.rejected == []
+    assert campaign.state(4) == State.InvalidRecord
+    # Without report= the answer is still the id array.
+    ids = campaign.add_contacts([["212-555-0103", "bad"]])
+    assert list(ids) == [5]
+

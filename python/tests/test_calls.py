@@ -1,4 +1,5 @@
-"""Issue 15, items 5-8, from Python: caller ID on dials, dispositions,
+"""Issue 15, items 5-8, from Python: caller ID on dials, dispositions (also
+blacklist_number),
 watchdogs and refusal pauses, agentless mode."""
 
 import pytest
@@ -80,6 +81,36 @@ def test_dispositions(kwargs, state):
     c, contact, op = in_acw(dispositions="7=failure, 8=retry:600000")
     c.handle(Event.acw_done(op, contact, **kwargs), T0 + MIN)
     assert c.state(contact) is state
+
+
+def test_blacklist_number_blacklists_only_the_dialed_number_and_dials_the_next():
+    c = Campaign(mode="progressive", default_country=1, bcw_ms=0, dispositions="7=blacklist_number")
+    (contact,) = c.add_contacts([["2125550100", "2125550101"]])
+    contact = int(contact)
+    op = c.add_operator()
+    c.handle(Event.operator_login(op), T0)
+    c.handle(Event.operator_ready(op), T0)
+    (offer,) = c.poll(T0)
+    c.handle(Event.operator_accepted(op, offer.contact), T0)
+    (dial,) = c.poll(T0)
+    assert (dial.number, dial.number_index) == (12125550100, 0)
+    c.handle(Event.answered(dial.call), T0 + SEC)
+    c.poll(T0 + SEC)
+    c.handle(Event.call_ended(dial.call), T0 + MIN)
+    twin, other = (int(i) for i in c.add_contacts(["2125550100", "2125550101"]))
+    c.handle(Event.acw_done(op, contact, code=7), T0 + MIN)
+    assert c.state(contact) is State.RetryScheduled
+    assert c.state(twin) is State.Blacklisted
+    assert c.state(other) is State.Initial
+    (offer,) = c.poll(T0 + MIN + SEC)
+    assert offer.contact == contact
+    c.handle(Event.operator_accepted(op, contact), T0 + MIN + SEC)
+    (dial,) = c.poll(T0 + MIN + SEC)
+    assert (dial.number, dial.number_index) == (12125550101, 1)
+    # The named value does the same; with one number the contact is blacklisted.
+    c2, single, op2 = in_acw()
+    c2.handle(Event.acw_done(op2, single, disposition="blacklist_number"), T0 + MIN)
+    assert c2.state(single) is State.Blacklisted
 
 
 def test_bad_dispositions_name_what_is_wrong_and_change_nothing():

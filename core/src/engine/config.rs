@@ -201,7 +201,7 @@ pub struct CampaignConfig {
 /// What one of the campaign's wrap-up codes does (the `dispositions`
 /// table, written `"1=success, 2=failure, 3=retry:600000,
 /// 4=callback:86400000, 5=personal_callback:86400000:3600000,
-/// 6=blacklist"`; times in ms, a callback's relative to the wrap-up).
+/// 6=blacklist, 7=blacklist_number"`; times in ms, a callback's relative to the wrap-up).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum WrapUp {
     /// The contact is done: Success.
@@ -222,6 +222,8 @@ pub enum WrapUp {
     },
     /// Blacklist every number of the contact.
     Blacklist,
+    /// Blacklist only the number dialed; the contact goes on with its others.
+    BlacklistNumber,
 }
 
 impl WrapUp {
@@ -236,6 +238,7 @@ impl WrapUp {
                 format!("personal_callback:{delay}:{expiry}")
             }
             WrapUp::Blacklist => "blacklist".into(),
+            WrapUp::BlacklistNumber => "blacklist_number".into(),
         }
     }
 
@@ -260,9 +263,10 @@ impl WrapUp {
                 expiry: ms("an expiry")?,
             },
             "blacklist" => WrapUp::Blacklist,
+            "blacklist_number" => WrapUp::BlacklistNumber,
             _ => {
                 return Err(format!(
-                    "{text:?} is not success, failure, retry:MS, callback:MS, personal_callback:MS:MS or blacklist"
+                    "{text:?} is not success, failure, retry:MS, callback:MS, personal_callback:MS:MS, blacklist or blacklist_number"
                 ))
             }
         };

@@ -69,7 +69,7 @@ impl fmt::Display for CallId {
 /// The first two are the original values and keep their meaning (and
 /// their C and Python spelling). The others close the contact as a failure,
 /// retry it later, call back only through the same operator, blacklist its
-/// number, or name one of the campaign's wrap-up codes, which the
+/// numbers (or only the one dialed), or name one of the campaign's wrap-up codes, which the
 /// campaign's `dispositions` table maps to one of these actions (see
 /// [`crate::config::WrapUp`]).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -103,6 +103,11 @@ pub enum Disposition {
     /// Add every number of the contact to the blacklist (every contact
     /// with one of them becomes Blacklisted); the contact ends Blacklisted.
     Blacklist,
+    /// Add only the number this call dialed to the blacklist (every other
+    /// contact with just that number becomes Blacklisted); the contact goes
+    /// on with its next number (RetryScheduled, due at once) or, when none
+    /// of its numbers is left off the blacklist, ends Blacklisted.
+    BlacklistNumber,
     /// One of the campaign's wrap-up codes, mapped by its `dispositions`
     /// table; a code not in the table is refused with
     /// `EngineError::UnknownDisposition`.

@@ -2,7 +2,8 @@
  * Issue 15, items 5-8, through the header:
  *  1. Caller ID: DIAL carries the pool number with the dialed area code
  *     (dc_config.caller_id_pool), else dc_config.caller_id.
- *  2. Dispositions: DC_DISPOSITION_FAILED, _RETRY_AFTER, _BLACKLIST and a
+ *  2. Dispositions: DC_DISPOSITION_FAILED, _RETRY_AFTER, _BLACKLIST,
+ *     _BLACKLIST_NUMBER (only the dialed number; the next one is dialed) and a
  *     wrap-up code (DC_DISPOSITION_CODE through dc_config.dispositions);
  *     an unknown code is DC_STATUS_INVALID_ARGUMENT and changes nothing.
  *  3. Watchdogs: dc_config.max_talk_ms hangs up and frees the operator;
@@ -159,6 +160,43 @@ static void dispositions(void) {
   }
 }
 
+/* DC_DISPOSITION_BLACKLIST_NUMBER: only the dialed number is blacklisted
+ * (a contact whose one number it is follows, one with the other number
+ * does not); the contact is dialed again at once on its number #1. */
+static void blacklist_number(void) {
+  dc_config cfg = progressive();
+  dc_campaign *c = NULL;
+  MUST(dc_campaign_new(&cfg, &c));
+  dc_number numbers[2] = {{"2125550100", 0, NULL}, {"2125550101", 0, NULL}};
+  uint32_t id = 99;
+  MUST(dc_campaign_add_contact_numbers(c, numbers, 2, NULL, 0, &id, NULL));
+  uint32_t op = ready_operator(c, T0);
+  dc_command d = dial(c, op, T0);
+  EXPECT(d.number == 12125550100ULL && d.number_index == 0);
+  dc_event ev = call_event(DC_EVENT_KIND_ANSWERED, &d);
+  MUST(dc_campaign_handle(c, &ev, T0 + SEC));
+  dc_command cmds[16];
+  poll_at(c, T0 + SEC, cmds);
+  ev.kind = DC_EVENT_KIND_CALL_ENDED;
+  MUST(dc_campaign_handle(c, &ev, T0 + MIN));
+  /* Added in ACW, so that no poll takes them before the wrap-up. */
+  uint32_t twin = add(c, "2125550100");
+  uint32_t other = add(c, "2125550101");
+  ev = op_event(DC_EVENT_KIND_ACW_DONE, op, id);
+  ev.disposition = DC_DISPOSITION_BLACKLIST_NUMBER;
+  MUST(dc_campaign_handle(c, &ev, T0 + MIN));
+  EXPECT(state_of(c, id) == DC_STATE_RETRY_SCHEDULED);
+  EXPECT(state_of(c, twin) == DC_STATE_BLACKLISTED);
+  EXPECT(state_of(c, other) == DC_STATE_INITIAL);
+  d = dial(c, op, T0 + MIN + SEC);
+  EXPECT(d.contact == id);
+  EXPECT(d.number == 12125550101ULL && d.number_index == 1);
+  ev = event(DC_EVENT_KIND_ACW_DONE);
+  ev.disposition = (dc_disposition)8;
+  EXPECT_STATUS(DC_STATUS_INVALID_ARGUMENT, dc_campaign_handle(c, &ev, T0 + MIN + SEC));
+  dc_campaign_free(c);
+}
+
 static void watchdogs(void) {
   dc_config cfg = progressive();
   cfg.max_talk_ms = 10 * MIN;
@@ -234,6 +272,7 @@ static void agentless(void) {
 int main(void) {
   caller_id();
   dispositions();
+  blacklist_number();
   watchdogs();
   agentless();
   dc_shutdown();

@@ -255,7 +255,7 @@ impl ContactStore {
     // --- Persistence ---
 
     /// The number columns as persisted: headers, packed extra numbers, states.
-    pub(crate) fn number_parts(&self) -> (&[u16], &[u64], &[u8]) {
+    pub(crate) fn number_parts(&self) -> (Vec<u16>, &[u64], &[u8]) {
         self.extra.parts()
     }
 

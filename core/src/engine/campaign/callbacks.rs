@@ -15,6 +15,7 @@
 //! | `Callback { at_ms }` | RetryScheduled at `at_ms`, any operator |
 //! | `PersonalCallback { at_ms, expires_ms }` | RetryScheduled at `at_ms`, this operator only until `expires_ms` |
 //! | `Blacklist` | Blacklisted, its number on the blacklist (every contact with it follows) |
+//! | `BlacklistNumber` | the dialed number on the blacklist; RetryScheduled at once on its next number, or Blacklisted when every number is blacklisted |
 //!
 //! A pending admin action (cancel, remove, blacklist) wins over each.
 //!
@@ -31,13 +32,27 @@
 //! before the expiry brings it back to the head of its operator's list; an
 //! accept (or, predictive, the dial) ends its personal mark. A callback
 //! the guards hold back (window closed, number busy) loses its personal
-//! mark and follows the guard, as every contact does. Personal
-//! marks are not in the journal: after a recovery a personal callback is
-//! campaign-wide (its due time is kept).
+//! mark and follows the guard, as every contact does.
+//!
+//! **Durability.** A mark set and a mark ended are journaled (record kind
+//! `PERSONAL_CALLBACK`: contact, operator, expiry; expiry 0 ends it) and
+//! the live marks are in the snapshot. Recovery gives each mark back to a
+//! contact still RetryScheduled — one whose callback was offered at the
+//! crash is RetryScheduled again by then — with its due time, or straight
+//! into its operator's due list when it was due already; a mark past its
+//! expiry is dropped and the callback is campaign-wide.
 //!
 //! **Blacklisting "the contact's numbers".** A `Blacklist` disposition
 //! adds every number of the contact ([`Campaign::numbers_of`]): a
 //! do-not-call request is the person's, whichever number reached them.
+//! `BlacklistNumber` is for a number that is wrong for the person (it
+//! reached someone else, a fax): only the number the call dialed goes on
+//! the blacklist (journaled like any blacklist add; every contact whose
+//! only number it is becomes Blacklisted), and the contact moves on to its
+//! next number, due at once (a new attempt under the caps; the guards skip
+//! blacklisted numbers and make it NotReached if the others have used up
+//! their attempts). A contact left with no number off the blacklist ends
+//! Blacklisted — for a contact with one number it is `Blacklist`.
 
 use std::collections::{BTreeMap, VecDeque};
 
@@ -66,15 +81,30 @@ impl Callbacks {
         self.by_contact.get(&id.0).map(|p| p.operator)
     }
 
-    fn forget(&mut self, id: ContactId) {
-        if let Some(p) = self.by_contact.remove(&id.0) {
-            if let Some(list) = self.due.get_mut(&p.operator.0) {
-                list.retain(|&c| c != id.0);
-                if list.is_empty() {
-                    self.due.remove(&p.operator.0);
-                }
+    /// Drops a contact's mark; true if it had one.
+    fn forget(&mut self, id: ContactId) -> bool {
+        let Some(p) = self.by_contact.remove(&id.0) else {
+            return false;
+        };
+        if let Some(list) = self.due.get_mut(&p.operator.0) {
+            list.retain(|&c| c != id.0);
+            if list.is_empty() {
+                self.due.remove(&p.operator.0);
             }
         }
+        true
+    }
+
+    /// The live marks (contact, operator, expiry), in contact order: what a
+    /// snapshot keeps.
+    pub(super) fn marks(&self) -> Vec<(u32, u32, u64)> {
+        let mut marks: Vec<(u32, u32, u64)> = self
+            .by_contact
+            .iter()
+            .map(|(&id, p)| (id, p.operator.0, p.expires_ms))
+            .collect();
+        marks.sort_unstable();
+        marks
     }
 }
 
@@ -110,6 +140,7 @@ impl Campaign {
                         }
                     }
                     WrapUp::Blacklist => Disposition::Blacklist,
+                    WrapUp::BlacklistNumber => Disposition::BlacklistNumber,
                 }
             }
             other => other,
@@ -132,6 +163,35 @@ impl Campaign {
             .collect()
     }
 
+    /// A `BlacklistNumber` wrap-up of contact `id`: the number its call
+    /// dialed (#0 for a contact with one number), or `None` when it has none.
+    pub(super) fn dialed_number(&self, id: ContactId) -> Option<(usize, u64)> {
+        let k = self.store.current_number(id);
+        self.store
+            .digits_at(id, k)
+            .map(|(n, _)| (k, n))
+            .filter(|&(_, n)| n != 0)
+    }
+
+    /// After a `BlacklistNumber`: the contact's next number not on the
+    /// blacklist after `k` (in order, wrapping), made its current one; false
+    /// when every number of the contact is blacklisted.
+    pub(super) fn move_past_blacklisted(&mut self, id: ContactId, k: usize) -> bool {
+        let count = self.store.number_count(id);
+        for step in 1..=count {
+            let j = (k + step) % count;
+            let listed = self
+                .store
+                .digits_at(id, j)
+                .is_none_or(|(n, _)| n == 0 || self.blacklist.contains(n));
+            if !listed {
+                let _ = self.store.set_current_number(id, j);
+                return true;
+            }
+        }
+        false
+    }
+
     /// Registers a personal callback of `op` for contact `id` (already
     /// RetryScheduled with its timer at the due time).
     pub(super) fn add_personal_callback(&mut self, id: ContactId, op: OperatorId, expires_ms: u64) {
@@ -143,6 +203,58 @@ impl Campaign {
                 expires_ms,
             },
         );
+        self.journal_personal_callback(id, op.0, expires_ms);
+    }
+
+    /// Ends contact `id`'s personal mark, if it has one (journaled).
+    fn forget_personal(&mut self, id: ContactId) {
+        if self.callbacks.forget(id) {
+            self.journal_personal_callback(id, 0, 0);
+        }
+    }
+
+    /// Recovery: gives back contact `id` (RetryScheduled, due at `due`, or
+    /// queued when `due` is `None`) its personal mark of `operator` until
+    /// `expires_ms`. A mark past its expiry, of an unknown operator or of a
+    /// contact no longer waiting for its callback is dropped (false). A mark
+    /// whose callback was due already (its timer was at the expiry, or came
+    /// due while the campaign was down) joins its operator's due list at
+    /// once, its timer at the expiry.
+    pub(super) fn restore_personal_callback(
+        &mut self,
+        id: ContactId,
+        operator: u32,
+        expires_ms: u64,
+        due: Option<u64>,
+    ) -> bool {
+        let now = self.now_ms;
+        let op = OperatorId(operator);
+        if expires_ms <= now
+            || self.operators.state(op).is_none()
+            || self.store.state(id) != Some(State::RetryScheduled)
+        {
+            return false;
+        }
+        self.callbacks.by_contact.insert(
+            id.0,
+            Personal {
+                operator: op,
+                expires_ms,
+            },
+        );
+        match due {
+            Some(at) if at > now && at < expires_ms => self.timers.arm(id.0, at),
+            _ => {
+                self.callbacks
+                    .due
+                    .entry(operator)
+                    .or_default()
+                    .push_back(id.0);
+                self.timers.arm(id.0, expires_ms);
+                self.poll_due = true;
+            }
+        }
+        true
     }
 
     /// A RetryScheduled contact's timer fired: true if it was a personal
@@ -159,7 +271,7 @@ impl Campaign {
             .is_some_and(|l| l.contains(&id.0));
         if now >= p.expires_ms {
             // Anyone may take it now.
-            self.callbacks.forget(id);
+            self.forget_personal(id);
             return false;
         }
         if !listed {
@@ -196,14 +308,14 @@ impl Campaign {
                 let valid = self.store.state(id) == Some(State::RetryScheduled)
                     && self.callbacks.owner(id) == Some(op);
                 if !valid {
-                    self.callbacks.forget(id);
+                    self.forget_personal(id);
                     continue;
                 }
                 self.timers.cancel(id.0);
                 match self.guard(id, now) {
                     Guard::Go(number, index) => match self.config.mode {
                         Mode::Predictive => {
-                            self.callbacks.forget(id);
+                            self.forget_personal(id);
                             self.place_dial(id, number, index, Some(op), Trigger::Dial, now);
                         }
                         // Still personal while offered: a miss or a
@@ -211,7 +323,7 @@ impl Campaign {
                         _ => self.offer(id, op, now),
                     },
                     other => {
-                        self.callbacks.forget(id);
+                        self.forget_personal(id);
                         self.hold_back(id, other, now);
                     }
                 }
@@ -232,7 +344,7 @@ impl Campaign {
             return false;
         };
         if self.now_ms >= p.expires_ms {
-            self.callbacks.forget(id);
+            self.forget_personal(id);
             return false;
         }
         self.apply(id, Trigger::Deferred, State::RetryScheduled);
@@ -247,7 +359,7 @@ impl Campaign {
     /// The operator accepted the contact: a personal callback is served.
     pub(super) fn personal_callback_taken(&mut self, id: ContactId) {
         if !self.callbacks.by_contact.is_empty() {
-            self.callbacks.forget(id);
+            self.forget_personal(id);
         }
     }
 }

@@ -206,10 +206,23 @@ impl Campaign {
                 self.blacklist_add(n);
             }
         }
+        let mut next_number = true;
+        if disposition == Disposition::BlacklistNumber {
+            // Only the number dialed; the contact goes on with its others.
+            if let Some((k, n)) = self.dialed_number(id) {
+                self.journal_blacklist(true, &[n]);
+                self.blacklist_add(n);
+                next_number = self.move_past_blacklisted(id, k);
+            } else {
+                next_number = false;
+            }
+        }
         let live = self.take_live(id).expect("contact in ACW is live");
         let (natural, due) = match disposition {
             Disposition::Done | Disposition::Code(_) => (State::Success, None),
             Disposition::Blacklist => (State::Blacklisted, None),
+            Disposition::BlacklistNumber if next_number => (State::RetryScheduled, Some(now)),
+            Disposition::BlacklistNumber => (State::Blacklisted, None),
             Disposition::Failed => (State::RejectedByOperator, None),
             Disposition::Callback { at_ms } | Disposition::PersonalCallback { at_ms, .. } => {
                 (State::RetryScheduled, Some(at_ms))
@@ -219,7 +232,7 @@ impl Campaign {
             }
         };
         let to = resolve_pending(live.pending, natural, self.canceled);
-        if due.is_some() {
+        if due.is_some() && disposition != Disposition::BlacklistNumber {
             let _ = self.store.set_last_outcome(id, Outcome::Callback);
         }
         self.apply(id, trigger, to);

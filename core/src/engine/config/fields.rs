@@ -335,7 +335,7 @@ pub const CONFIG_FIELDS: &[ConfigField] = &[
         |c| FieldValue::UInt(c.agentless_lines.into()),
         |c, v| c.agentless_lines = uint(v)?),
     field!("dispositions", FieldKind::Text,
-        "Wrap-up codes: \"1=success, 2=failure, 3=retry:MS, 4=callback:MS, 5=personal_callback:MS:EXPIRY_MS, 6=blacklist\" (default empty).",
+        "Wrap-up codes: \"1=success, 2=failure, 3=retry:MS, 4=callback:MS, 5=personal_callback:MS:EXPIRY_MS, 6=blacklist, 7=blacklist_number\" (default empty).",
         |c| FieldValue::Text(dispositions_spec(&c.dispositions)),
         |c, v| c.dispositions = parse_dispositions(&text(v)?)?),
     field!("max_attempts", FieldKind::UInt { max: 255 },
@@ -468,14 +468,15 @@ mod tests {
         let mut c = CampaignConfig::default();
         set(
             &mut c,
-            FieldValue::Text(" 7 = Retry : 5 ; 9=BLACKLIST ".into()),
+            FieldValue::Text(" 7 = Retry : 5 ; 9=BLACKLIST; 10=Blacklist_Number ".into()),
         )
         .unwrap();
         assert_eq!(
             c.dispositions,
             vec![
                 (7, super::super::WrapUp::Retry(5)),
-                (9, super::super::WrapUp::Blacklist)
+                (9, super::super::WrapUp::Blacklist),
+                (10, super::super::WrapUp::BlacklistNumber)
             ]
         );
     }

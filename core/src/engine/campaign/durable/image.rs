@@ -53,7 +53,7 @@ impl Campaign {
         // Several numbers a contact (absent in older snapshots: one each).
         let (headers, extra, states) = self.store.number_parts();
         if !headers.is_empty() {
-            w.section(*b"NHDR", &snapshot::u16s_as_le_bytes(headers))?;
+            w.section(*b"NHDR", &snapshot::u16s_as_le_bytes(&headers))?;
             w.section(*b"NXTR", &snapshot::u64s_as_le_bytes(extra))?;
             w.section(*b"NSTA", states)?;
         }
@@ -65,6 +65,17 @@ impl Campaign {
             }
         }
         w.section(*b"DUES", &dues)?;
+        // Personal callback marks (absent in older snapshots: none).
+        let marks = self.callbacks.marks();
+        if !marks.is_empty() {
+            let mut b = Vec::with_capacity(marks.len() * 16);
+            for (id, operator, expires_ms) in marks {
+                b.extend_from_slice(&id.to_le_bytes());
+                b.extend_from_slice(&operator.to_le_bytes());
+                b.extend_from_slice(&expires_ms.to_le_bytes());
+            }
+            w.section(*b"PCBK", &b)?;
+        }
         let mut live = Vec::new();
         let mut live_ids: Vec<(u32, u8)> = self
             .calls
@@ -242,6 +253,15 @@ impl Campaign {
             let id = dues.u32()?;
             let at = dues.u64()?;
             self.replay.dues.insert(id, at);
+        }
+        if let Some(bytes) = snap.section(*b"PCBK") {
+            let mut marks = Cursor { bytes };
+            while !marks.bytes.is_empty() {
+                let id = marks.u32()?;
+                let operator = marks.u32()?;
+                let expires_ms = marks.u64()?;
+                self.replay.personal.insert(id, (operator, expires_ms));
+            }
         }
         let mut live = Cursor {
             bytes: section(snap, *b"LIVE")?,

@@ -63,6 +63,10 @@ pub(super) const NUMBER_FIXED_AT: u8 = 25;
 /// The number a Dial went to, when not #0: `id u32, index u8`, just before
 /// the dial's fact.
 pub(super) const DIALED_AT: u8 = 26;
+// 27 is left to the floor's record (session 15).
+/// A personal callback's mark set or ended: `id u32, operator u32,
+/// expires_ms u64` (0: the mark ended; see `callbacks`).
+pub(super) const PERSONAL_CALLBACK: u8 = 28;
 
 /// Contact rows per journal record.
 pub(super) const ROWS_PER_RECORD: usize = 1 << 20;
@@ -193,6 +197,8 @@ pub(in crate::engine::campaign) struct Replay {
     pub(super) numbers_bulk: Option<(u32, u8, u16, Vec<u64>)>,
     /// Bulk adds dropped because their last part never came (cut by a crash).
     pub(super) bulk_dropped: u64,
+    /// Personal callback marks: contact → (operator, expiry).
+    pub(super) personal: HashMap<u32, (u32, u64)>,
     /// Sees each record once it is applied (the attempt records' reader).
     pub(in crate::engine::campaign) observer: Option<Observer>,
 }
@@ -336,6 +342,9 @@ pub(crate) fn decode_seen(payload: &[u8]) -> Result<Vec<Seen>, String> {
             NUMBER_FIXED_AT => {
                 c.take(15)?;
             }
+            PERSONAL_CALLBACK => {
+                c.take(16)?;
+            }
             OPERATOR_ADDED => {}
             RULES => match c.u8()? {
                 RULES_TEXT => {
@@ -408,6 +417,22 @@ impl Campaign {
             d.batch.push(DIALED_AT);
             d.batch.extend_from_slice(&id.0.to_le_bytes());
             d.batch.push(index);
+        }
+    }
+
+    /// Journals a personal callback's mark: set (operator, expiry) or, with
+    /// `expires_ms` 0, ended.
+    pub(in crate::engine::campaign) fn journal_personal_callback(
+        &mut self,
+        id: ContactId,
+        operator: u32,
+        expires_ms: u64,
+    ) {
+        if let Some(d) = self.durable.as_deref_mut() {
+            d.batch.push(PERSONAL_CALLBACK);
+            d.batch.extend_from_slice(&id.0.to_le_bytes());
+            d.batch.extend_from_slice(&operator.to_le_bytes());
+            d.batch.extend_from_slice(&expires_ms.to_le_bytes());
         }
     }
 
@@ -1123,6 +1148,17 @@ impl Campaign {
             CALL_OPERATOR => {
                 // Only the attempt records read it.
                 c.take(8)?;
+            }
+            PERSONAL_CALLBACK => {
+                let id = c.u32()?;
+                let operator = c.u32()?;
+                let expires_ms = c.u64()?;
+                // Checked against the contact and the operator at reconcile.
+                if expires_ms == 0 {
+                    self.replay.personal.remove(&id);
+                } else {
+                    self.replay.personal.insert(id, (operator, expires_ms));
+                }
             }
             HELD_BACK => {
                 // Only the attempt records read it; it changes no state.

@@ -566,6 +566,14 @@ impl Campaign {
             }
             let priority = self.store.priorities()[i];
             let zone = self.queue_key(i);
+            if let Some(&(operator, expires_ms)) = replay.personal.get(&id.0) {
+                let due = replay.dues.get(&id.0).copied();
+                if self.restore_personal_callback(id, operator, expires_ms, due) {
+                    continue;
+                }
+                // Dropped (expired, or the contact moved on): journal its end.
+                self.journal_personal_callback(id, 0, 0);
+            }
             match State::from_code(self.store.states()[i]) {
                 Some(State::Initial) => self.queue.push_initial(id.0, priority, zone),
                 Some(State::RetryScheduled) => match replay.dues.get(&id.0) {
