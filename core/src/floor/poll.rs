@@ -282,6 +282,28 @@ impl Floor {
         }
     }
 
+    /// Puts a command of an earlier poll, held by the host since (a C host
+    /// taking fewer commands than a poll made), through its campaign's
+    /// emission gate again at `now_ms`: `Ok(true)` if it may be handed out
+    /// now, `Ok(false)` if it was withdrawn (see [`crate::Campaign::recheck`]; a
+    /// withdrawn Dial's line and number hold are given back).
+    pub fn recheck(&mut self, cmd: &FloorCommand, now_ms: u64) -> Result<bool, FloorError> {
+        let now = self.time(now_ms)?;
+        let campaign = cmd.campaign;
+        let slot = self.slot_mut(campaign)?;
+        let local = to_floor_ids(cmd.command, |op| slot.local.get(&op).copied().unwrap_or(op));
+        let ok = slot
+            .campaign
+            .recheck(&local, now)
+            .map_err(|error| FloorError::Campaign { campaign, error })?;
+        self.now_ms = now;
+        if !ok {
+            self.mark_dirty(campaign);
+            self.wake_line_waiters();
+        }
+        Ok(ok)
+    }
+
     /// When the host must poll next: `now_ms()` while something is due at
     /// once (an event or a change since the last poll, free operators to
     /// place), else the earliest campaign deadline (`None`: nothing is
