@@ -209,10 +209,23 @@ impl Floor {
         let journal = if path.exists() {
             let read = read_journal(&path).map_err(|e| floor_err(e.to_string()))?;
             recovery.damaged_bytes = read.data.len() as u64 - read.valid_len;
-            for payload in read.payloads() {
-                let admin =
-                    decode(payload).map_err(|e| floor_err(format!("{}: {e}", path.display())))?;
-                floor.replay_admin(dir, admin, options, &mut recovery)?;
+            let admins = read
+                .payloads()
+                .map(decode)
+                .collect::<Result<Vec<_>, _>>()
+                .map_err(|e| floor_err(format!("{}: {e}", path.display())))?;
+            // A campaign removed later in the journal is replayed in memory
+            // (its directory is in removed/), so the records about it in
+            // between apply as they did.
+            let removed: Vec<CampaignId> = admins
+                .iter()
+                .filter_map(|a| match a {
+                    Admin::RemoveCampaign(c) => Some(*c),
+                    _ => None,
+                })
+                .collect();
+            for admin in admins {
+                floor.replay_admin(dir, admin, options, &removed, &mut recovery)?;
                 recovery.admin_records += 1;
             }
             JournalWriter::open_append(&path, read.valid_len, read.next_seq(), options.fsync)
@@ -236,6 +249,7 @@ impl Floor {
         dir: &Path,
         admin: Admin,
         options: DurableOptions,
+        removed: &[CampaignId],
         recovery: &mut FloorRecovery,
     ) -> Result<(), FloorOpenError> {
         let bad = |e: FloorError| FloorOpenError::Floor(format!("floor journal replay: {e}"));
@@ -243,6 +257,12 @@ impl Floor {
             Admin::AddCampaign(name, priority, weight, values) => {
                 let config = config_from(&values).map_err(FloorOpenError::Floor)?;
                 let id = CampaignId(self.slots.len() as u32);
+                if removed.contains(&id) {
+                    let campaign = Campaign::new(config).map_err(|e| bad(e.into()))?;
+                    self.insert_campaign(&name, campaign, priority, weight)
+                        .map_err(bad)?;
+                    return Ok(());
+                }
                 let path = Floor::campaign_dir(dir, id);
                 let (campaign, report) =
                     Campaign::open_with(&path, config, options).map_err(|error| {
@@ -361,7 +381,13 @@ fn move_aside(dir: &Path, c: CampaignId) -> io::Result<()> {
     }
     let to_dir = dir.join("removed");
     fs::create_dir_all(&to_dir)?;
-    fs::rename(&from, to_dir.join(c.0.to_string()))
+    let mut to = to_dir.join(c.0.to_string());
+    let mut k = 1;
+    while to.exists() {
+        to = to_dir.join(format!("{}.{k}", c.0));
+        k += 1;
+    }
+    fs::rename(&from, to)
 }
 
 /// Every setting of the configuration, by name.

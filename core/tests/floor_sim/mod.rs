@@ -138,17 +138,33 @@ pub struct Host {
     trunk_lines: u32,
     trunk_dials: VecDeque<u64>,
     pub tally: Tally,
+    /// (campaign, contact) → its last attempt dialed and whether the
+    /// carrier refused it (congestion: the attempt number comes again).
+    last_attempt: HashMap<(u32, u32), (u8, bool)>,
+}
+
+/// What the host saw before a crash of the floor.
+#[derive(Debug, Default, Clone)]
+pub struct Carry {
+    dial_times: HashMap<u64, Vec<u64>>,
+    last_attempt: HashMap<(u32, u32), (u8, bool)>,
 }
 
 impl Host {
     /// Builds the floor of `spec` at `T0`.
     pub fn new(spec: Spec) -> Host {
         let mut floor = Floor::new();
+        Host::set_up(&mut floor, &spec);
+        Host::on(floor, spec, T0, Carry::default())
+    }
+
+    /// Makes the pool, trunk, caps, campaigns (with their contacts),
+    /// floor list and operators of `spec` on `floor`.
+    pub fn set_up(floor: &mut Floor, spec: &Spec) {
         let mut rng = Rng(spec.seed | 1);
         let pool = floor.add_pool("team").unwrap();
         let trunk = spec.trunk.map(|t| floor.add_trunk(t, T0).unwrap());
         floor.set_caps(spec.caps).unwrap();
-        let mut campaigns = Vec::new();
         for (i, c) in spec.campaigns.iter().enumerate() {
             let config = CampaignConfig {
                 default_country: Some(1),
@@ -170,24 +186,36 @@ impl Host {
                     .add_contact(&format!("+{n}"), &format!("{k}"), None, 0)
                     .unwrap();
             }
-            campaigns.push(id);
         }
         if spec.listed > 0 {
             let l = floor.add_list("company", Scope::Floor).unwrap();
             let listed: Vec<u64> = (0..spec.listed).map(num).collect();
             floor.list_add(l, &listed, None).unwrap();
         }
-        let ops: Vec<OperatorId> = (0..spec.operators)
-            .map(|_| floor.add_operator(pool).unwrap())
+        for _ in 0..spec.operators {
+            floor.add_operator(pool).unwrap();
+        }
+    }
+
+    /// A host for a floor set up by [`Host::set_up`] (now, or before a
+    /// crash: `carry` is what the host saw before it), starting at `now`
+    /// with every operator logging in.
+    pub fn on(mut floor: Floor, spec: Spec, now: u64, carry: Carry) -> Host {
+        let campaigns: Vec<CampaignId> = (0..spec.campaigns.len())
+            .map(|i| floor.campaign_id(&format!("c{i}")).expect("the campaign"))
             .collect();
+        let pool = PoolId(0);
+        let trunk = spec.trunk.map(|_| TrunkId(0));
+        let ops: Vec<OperatorId> = (0..spec.operators).map(OperatorId).collect();
         for &op in &ops {
             floor
-                .handle(FloorEvent::operator(Event::OperatorLogin(op)), T0)
+                .handle(FloorEvent::operator(Event::OperatorLogin(op)), now)
                 .unwrap();
             floor
-                .handle(FloorEvent::operator(Event::OperatorReady(op)), T0)
+                .handle(FloorEvent::operator(Event::OperatorReady(op)), now)
                 .unwrap();
         }
+        let rng = Rng((spec.seed ^ now) | 1);
         let mut host = Host {
             floor,
             spec,
@@ -196,21 +224,45 @@ impl Host {
             ops,
             trunk,
             rng,
-            now: T0,
+            now,
             seq: 0,
             pending: BTreeMap::new(),
             busy: HashMap::new(),
             calls: HashMap::new(),
             in_call: HashSet::new(),
-            dial_times: HashMap::new(),
+            dial_times: carry.dial_times,
             trunk_lines: 0,
             trunk_dials: VecDeque::new(),
             tally: Tally::default(),
+            last_attempt: carry.last_attempt,
         };
         if host.spec.operator_churn {
-            host.at(T0 + 20 * SEC, Action::Churn);
+            host.at(now + 20 * SEC, Action::Churn);
         }
         host
+    }
+
+    /// What the host saw that outlives a crash of the floor.
+    pub fn carry(&self) -> Carry {
+        Carry {
+            dial_times: self.dial_times.clone(),
+            last_attempt: self.last_attempt.clone(),
+        }
+    }
+
+    /// Dials the host saw to `number` within the 24 hours before `now`
+    /// (congested ones taken back).
+    pub fn dials_in_24h(&self, number: u64, now: u64) -> usize {
+        self.dial_times
+            .get(&number)
+            .map_or(0, |t| t.iter().filter(|&&d| d + DAY > now).count())
+    }
+
+    /// Every number the host saw dialed.
+    pub fn dialed_numbers(&self) -> Vec<u64> {
+        let mut v: Vec<u64> = self.dial_times.keys().copied().collect();
+        v.sort_unstable();
+        v
     }
 
     fn at(&mut self, t: u64, a: Action) {
@@ -335,6 +387,8 @@ impl Host {
                     _ => {
                         if kind == 4 {
                             self.tally.congestions += 1;
+                            self.last_attempt
+                                .insert((c.0, call.contact.0), (call.attempt, true));
                             let times = self.dial_times.get_mut(&hc.number).unwrap();
                             times.pop();
                         }
@@ -465,6 +519,16 @@ impl Host {
                 ..
             } => {
                 *self.tally.dials.entry(c.0).or_default() += 1;
+                if let Some(&(last, congested)) = self.last_attempt.get(&(c.0, call.contact.0)) {
+                    assert!(
+                        call.attempt > last || (congested && call.attempt == last),
+                        "{c} contact {} dialed twice: attempt {} after {last}",
+                        call.contact.0,
+                        call.attempt
+                    );
+                }
+                self.last_attempt
+                    .insert((c.0, call.contact.0), (call.attempt, false));
                 if let Some(op) = operator {
                     self.claim(op, c, call.contact, "Dial");
                 }
