@@ -206,8 +206,8 @@ fn a_trunk_line_limits_dials_across_campaigns_and_names_the_trunk() {
         f.campaign(out[1].campaign).unwrap().state(contact),
         Some(State::Bcw)
     );
-    let last = poll(&mut f, T0);
-    let _ = last;
+    let second = out[1].campaign;
+    assert_ne!(second, c1);
     // The first call ends: the line frees, the second dials on the trunk.
     f.handle(FloorEvent::of(c1, Event::Rejected(call1)), T0 + SEC)
         .unwrap();
@@ -217,13 +217,9 @@ fn a_trunk_line_limits_dials_across_campaigns_and_names_the_trunk() {
         .find(|c| matches!(c.command, Command::Dial { .. }))
         .unwrap_or_else(|| panic!("{out:?}"));
     assert_eq!(dial.trunk, Some(t));
-    assert_eq!(
-        dial.campaign,
-        out.iter()
-            .find(|c| c.campaign != c1 || true)
-            .unwrap()
-            .campaign
-    );
+    assert_eq!(dial.campaign, second);
+    assert!(matches!(dial.command, Command::Dial { operator: Some(o), .. } if o == operator));
+    assert_eq!(f.trunk_status(t, T0 + 2 * SEC).unwrap().in_use, 1);
 }
 
 #[test]
@@ -294,4 +290,64 @@ fn floor_caps_count_across_campaigns_and_congestion_takes_a_dial_back() {
     assert_eq!(camp.store().attempts(call.contact), Some(0));
     assert_eq!(f.dials_in_24h(12125550101, T0 + SEC), 0);
     assert_eq!(f.number_in_call(12125550101), None);
+}
+
+#[test]
+fn a_poll_costs_the_campaigns_that_are_due_not_the_idle_ones() {
+    let mut f = Floor::new();
+    let pool = f.add_pool("english").unwrap();
+    let ids: Vec<CampaignId> = (0..1_000)
+        .map(|i| {
+            let c = f
+                .add_campaign(&format!("c{i}"), config(Mode::Progressive), 1, 1)
+                .unwrap();
+            f.assign(pool, c).unwrap();
+            c
+        })
+        .collect();
+    let op = f.add_operator(pool).unwrap();
+    // Every campaign is new: the first poll looks at each once.
+    poll(&mut f, T0);
+    assert_eq!(f.last_poll_campaigns(), 1_000);
+    assert_eq!(f.next_deadline(), None, "nothing timed, nothing to do");
+    poll(&mut f, T0 + SEC);
+    assert_eq!(f.last_poll_campaigns(), 0, "idle campaigns cost nothing");
+    // One campaign gets a contact and the operator gets ready: that
+    // campaign is polled (twice: its contact, then its operator).
+    add(&mut f, ids[700], &["2125550101"]);
+    ready(&mut f, op, T0 + 2 * SEC);
+    let out = poll(&mut f, T0 + 2 * SEC);
+    assert_eq!(out.len(), 1, "{out:?}");
+    assert_eq!(out[0].campaign, ids[700]);
+    assert!(f.last_poll_campaigns() <= 2, "{}", f.last_poll_campaigns());
+    // Its offer timeout is the floor's one deadline.
+    assert_eq!(f.next_deadline(), Some(T0 + 2 * SEC + 30 * SEC));
+    poll(&mut f, T0 + 3 * SEC);
+    assert_eq!(f.last_poll_campaigns(), 0);
+}
+
+#[test]
+fn a_reserved_operator_takes_no_outbound_work_until_released() {
+    let (mut f, pool, a, _b, ops) = two(2, 1, 1, 1, 1);
+    add(&mut f, a, &["2125550101", "2125550102", "2125550103"]);
+    ready(&mut f, ops[0], T0);
+    ready(&mut f, ops[1], T0);
+    f.reserve_inbound(ops[1], T0).unwrap();
+    let out = poll(&mut f, T0);
+    assert_eq!(out.len(), 1, "{out:?}");
+    assert!(matches!(out[0].command, Command::Offer { operator, .. } if operator == ops[0]));
+    assert_eq!(f.operator_campaign(ops[1]), None);
+    assert_eq!(f.pool_counts(pool).unwrap().reserved, 1);
+    // An inbound target of one keeps the last free operator home too.
+    f.release_inbound(ops[1], T0 + SEC).unwrap();
+    f.set_inbound_target(pool, 1).unwrap();
+    let out = poll(&mut f, T0 + SEC);
+    assert!(out.is_empty(), "{out:?}");
+    assert_eq!(f.available_outbound(pool).unwrap(), 0);
+    f.set_inbound_target(pool, 0).unwrap();
+    let out = poll(&mut f, T0 + 2 * SEC);
+    assert!(
+        matches!(out[0].command, Command::Offer { operator, .. } if operator == ops[1]),
+        "{out:?}"
+    );
 }

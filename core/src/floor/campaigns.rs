@@ -90,6 +90,8 @@ pub struct Floor {
     /// Attached operators the host asked to pause, log out or reserve:
     /// detached when their work in the campaign ends.
     pub(super) asked_away: HashSet<OperatorId>,
+    /// Campaign polls the last `Floor::poll` made.
+    pub(super) last_polled: usize,
     /// The latest time seen.
     pub(super) now_ms: u64,
     /// The data directory, when opened from one.
@@ -119,6 +121,7 @@ impl Floor {
             placement_due: false,
             line_waiters: Vec::new(),
             asked_away: HashSet::new(),
+            last_polled: 0,
             now_ms: 0,
             durable: None,
         }

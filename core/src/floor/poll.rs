@@ -131,6 +131,7 @@ impl Floor {
         self.wake_line_waiters();
         let mut buf = Vec::new();
         let mut tried = Vec::new();
+        self.last_polled = 0;
         for _ in 0..MAX_ROUNDS {
             let mut work = std::mem::take(&mut self.dirty);
             while let Some(&(d, c)) = self.due.first() {
@@ -149,6 +150,7 @@ impl Floor {
                 break;
             }
             for campaign in work {
+                self.last_polled += 1;
                 self.poll_campaign(campaign, now, &mut buf, out)?;
                 if self.slot(campaign)?.tried {
                     tried.push(campaign);
@@ -302,6 +304,14 @@ impl Floor {
             self.wake_line_waiters();
         }
         Ok(ok)
+    }
+
+    /// How many campaign polls the last [`Floor::poll`] made (a campaign
+    /// given an operator in a poll is polled again in it): what a poll
+    /// cost, in campaigns. Idle campaigns never count.
+    #[must_use]
+    pub fn last_poll_campaigns(&self) -> usize {
+        self.last_polled
     }
 
     /// When the host must poll next: `now_ms()` while something is due at
