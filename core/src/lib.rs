@@ -22,8 +22,8 @@
 //! - `durability`: [`journal`], [`snapshot`] and [`lockfile`] file formats.
 //! - `engine`: [`campaign`] ([`Campaign`] takes events and `now_ms`, hands
 //!   back commands), [`config`], [`event`] (the host protocol), [`operators`].
-//! - [`floor`]: building blocks of the floor (many campaigns sharing
-//!   operators, trunks, do-not-call lists and caps); not wired in yet.
+//! - [`floor`]: the [`Floor`] (many campaigns sharing operators, trunks,
+//!   do-not-call lists and caps in one engine) and its building blocks.
 //! - [`pacing`]: the [`Pacer`] trait, the dialcore pacer and the fixed-ratio pacer.
 //! - [`records`]: attempt records (one per call attempt) built from a data
 //!   directory's journal, for `dialcore records` / `audit` and Python.

@@ -57,8 +57,8 @@ pub enum DeferReason {
     /// A floor cap (24 hours or N days, over every campaign): RetryScheduled
     /// at the time the cap allows the next dial.
     Cap,
-    /// The number is in a call of another campaign: RetryScheduled a little
-    /// later (the campaign's `number_busy_delay_ms`... as the floor says).
+    /// The number is in a call of another campaign: RetryScheduled at
+    /// `until_ms` (the floor's [`super::gate::NUMBER_BUSY_DELAY_MS`] later).
     NumberInCall,
     /// No line or no calls-per-second token on the campaign's route: back at
     /// the head of the queue, no more dials this poll.
