@@ -1,13 +1,13 @@
 //! The floor's guards at each campaign's Dial emission point.
 //!
 //! What the campaigns share at dial time — the do-not-call lists, the
-//! per-number caps and in-call set, the trunks — lives in one [`Shared`],
-//! which the floor and one [`FloorGate`] per campaign hold by `Arc`. A
+//! per-number caps and in-call set, the trunks — lives in one `Shared`,
+//! which the floor and one `FloorGate` per campaign hold by `Arc`. A
 //! campaign asks its gate about each Dial (see [`super::guard`]); the gate
 //! checks, cheapest and side-effect free first:
 //!
 //! 1. [`DncLists::check`] for the campaign: a hit blocks the contact
-//!    (Blacklisted; the hit is counted per list, [`Shared::list_hits`]);
+//!    (Blacklisted; the hit is counted per list, `Floor::list_hits`);
 //! 2. [`Caps::begin`]: the number in a call of any campaign defers it by
 //!    [`NUMBER_BUSY_DELAY_MS`], a cap defers it to the time the cap allows
 //!    the next dial; else the number is held for the call and the dial
@@ -15,7 +15,7 @@
 //! 3. [`Trunks::acquire_for`], when the campaign has a route: no line or no
 //!    token defers it (the hold is cancelled, the dial not counted) to the
 //!    trunk's next token, or [`LINE_RETRY_MS`] when every line is busy (a
-//!    line freed wakes the campaign sooner, see [`Shared::take_line_freed`]).
+//!    line freed wakes the campaign sooner, see `Shared::take_line_freed`).
 //!
 //! An allowed Dial's [`NumberHold`] and [`LinePermit`] are kept by
 //! (campaign, contact) until the campaign reports the call's end
