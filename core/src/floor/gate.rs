@@ -198,10 +198,18 @@ impl Shared {
 }
 
 /// One campaign's guard on the floor (see the module doc).
-#[derive(Debug)]
 pub(crate) struct FloorGate {
     pub(crate) shared: Arc<Mutex<Shared>>,
     pub(crate) campaign: CampaignId,
+}
+
+impl std::fmt::Debug for FloorGate {
+    /// The campaign only: the shared state is the floor's to show.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("FloorGate")
+            .field("campaign", &self.campaign)
+            .finish_non_exhaustive()
+    }
 }
 
 impl DialGuard for FloorGate {
