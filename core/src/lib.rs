@@ -22,8 +22,8 @@
 //! - `durability`: [`journal`], [`snapshot`] and [`lockfile`] file formats.
 //! - `engine`: [`campaign`] ([`Campaign`] takes events and `now_ms`, hands
 //!   back commands), [`config`], [`event`] (the host protocol), [`operators`].
-//! - [`floor`]: building blocks of the floor (many campaigns sharing
-//!   operators, trunks, do-not-call lists and caps); not wired in yet.
+//! - [`floor`]: the [`Floor`] (many campaigns sharing operators, trunks,
+//!   do-not-call lists and caps in one engine) and its building blocks.
 //! - [`pacing`]: the [`Pacer`] trait, the dialcore pacer and the fixed-ratio pacer.
 //! - [`records`]: attempt records (one per call attempt) built from a data
 //!   directory's journal, for `dialcore records` / `audit` and Python.
@@ -62,6 +62,7 @@ pub use campaign::durable::{
 pub use campaign::{Campaign, EngineError, Metrics};
 pub use config::{CampaignConfig, ConfigError, Mode};
 pub use event::{CallId, Command, Disposition, Event, OperatorId};
+pub use floor::{Floor, FloorCommand, FloorError, FloorEvent, FloorOpenError, FloorRecovery};
 pub use pacing::{DialcorePacer, FixedRatioPacer, Pacer, PacingInputs, PacingStats};
 pub use state::{Outcome, State, Trigger};
 pub use store::{ContactId, ContactStore};

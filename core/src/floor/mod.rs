@@ -1,41 +1,60 @@
-//! The floor's building blocks: what many campaigns share.
+//! The floor: many campaigns sharing operators, trunks, do-not-call lists
+//! and per-number caps in one engine (design and guarantees:
+//! `docs/FLOOR.md`).
 //!
 //! A contact center runs many campaigns at once over one team of operators,
 //! one set of trunks, one do-not-call list and one set of per-number legal
-//! caps. The floor is the owner of those shared things; each campaign keeps
-//! owning its contacts, selection, retry policy and abandon meter. This
-//! folder holds the shared parts as self-contained, deterministic modules,
-//! each with one job, so that the `Floor` type (designed in `docs/FLOOR.md`,
-//! **not built yet**) only has to wire them together:
+//! caps. [`Floor`] owns those shared things and any number of full,
+//! unchanged [`crate::Campaign`]s; each campaign keeps owning its contacts,
+//! selection, retry policy, pacer and abandon meter. One job a module:
 //!
 //! - [`trunk`]: lines and carriers. A trunk has a maximum of simultaneous
 //!   calls and a calls-per-second token bucket in exact integer arithmetic;
 //!   a carrier's congestion answer (SIP 503 / 429) halves its rate, which
 //!   then recovers additively. Campaigns are routed to trunks in order.
-//! - [`share`]: which campaign the next contact comes from when an operator
-//!   of a pool frees up (or pacing asks the pool for one more call): strict
-//!   priority, then deficit round robin by weight, amortised O(1) a pick.
+//! - [`share`]: which campaign an operator of a pool works for next:
+//!   strict priority, then deficit round robin by weight, amortised O(1) a
+//!   pick.
 //! - [`pool`]: operators in pools (a pool is one skill set, assigned to
 //!   campaigns), the inbound reserve and each pool's count available to
-//!   outbound work (what pacing uses). An operator in a call is held by a
-//!   [`pool::Seat`] that only the pool makes, so no operator is in two calls.
+//!   outbound work. An operator working for a campaign is held by a
+//!   [`pool::Seat`] that only the pool makes, so no operator is in two
+//!   campaigns.
 //! - [`dnc`]: do-not-call lists with scopes (floor, one campaign, a set of
 //!   campaigns) and optional expiry per entry, over one national registry
 //!   shared by `Arc` (the compact [`crate::blacklist::Blacklist`]).
 //! - [`caps`]: per-number attempt caps over rolling 24 hours and N days,
-//!   counted over the whole floor, and the set of numbers in a call now (a
-//!   number is never in two calls at once, whichever campaigns dial it).
+//!   counted over the whole floor, and the set of numbers in a call now.
+//! - [`guard`]: the seam in `Campaign` — a guard it asks at each Dial after
+//!   its own guards (Allow, Defer without an attempt, Block); [`gate`]: the
+//!   floor's guard (lists, caps, trunks) and the state it shares.
+//! - `campaigns` (the [`Floor`] type, its setup and queries), `operators`
+//!   (operators lent to one campaign at a time, stickiness), `poll` (one
+//!   poll for the floor costing by what is due, events naming the
+//!   campaign), `api` (events, commands, errors), [`durable`] (one data
+//!   directory for the floor).
 //!
 //! Like the rest of the crate, nothing here reads a clock: every call that
 //! depends on time takes `now_ms` (milliseconds since the Unix epoch), so the
 //! same inputs give the same outputs. Time that goes backwards is treated as
 //! no time passing (a bucket never refills on it, a cap never expires on it).
 
+mod api;
+mod campaigns;
 pub mod caps;
 pub mod dnc;
+pub mod durable;
+pub mod gate;
+pub mod guard;
+mod operators;
+mod poll;
 pub mod pool;
 pub mod share;
 pub mod trunk;
+
+pub use api::{FloorCommand, FloorError, FloorEvent, FloorOpenError};
+pub use campaigns::Floor;
+pub use durable::FloorRecovery;
 
 use std::fmt;
 

@@ -46,6 +46,9 @@ pub(super) struct Builder {
     /// Contact → the number index of its next dial fact (journaled just
     /// before it; absent means number #0).
     dial_index: HashMap<u32, u8>,
+    /// Attempts taken back by a congestion answer (no attempt: dropped
+    /// from the records at the end).
+    congested: Vec<usize>,
 }
 
 impl Builder {
@@ -60,6 +63,7 @@ impl Builder {
             held_totals: BTreeMap::new(),
             recent: HashMap::new(),
             dial_index: HashMap::new(),
+            congested: Vec::new(),
         }
     }
 
@@ -74,7 +78,31 @@ impl Builder {
             // What is known so far (a call still ringing has no ring time).
             fill_durations(r);
         }
-        std::mem::take(&mut self.attempts)
+        let mut attempts = std::mem::take(&mut self.attempts);
+        if !self.congested.is_empty() {
+            let mut gone = std::mem::take(&mut self.congested);
+            gone.sort_unstable();
+            let mut gone = gone.into_iter().peekable();
+            let mut i = 0;
+            attempts.retain(|_| {
+                let drop = gone.next_if_eq(&i).is_some();
+                i += 1;
+                !drop
+            });
+        }
+        attempts
+    }
+
+    /// The carrier refused the contact's dial for congestion: the dial is
+    /// taken back (no attempt, no dial in the per-number day).
+    fn congested(&mut self, id: u32) {
+        if let Some(i) = self.open.remove(&id) {
+            let number = self.attempts[i].number;
+            if let Some(recent) = self.recent.get_mut(&number) {
+                recent.pop_back();
+            }
+            self.congested.push(i);
+        }
     }
 
     fn held_back(&mut self, id: u32, reason: HoldReason) {
@@ -227,6 +255,7 @@ impl ObserveReplay for Builder {
             match s {
                 Seen::Tick(_) => {}
                 Seen::Fact(Fact::Dialed, id) => self.dialed(campaign, id, at),
+                Seen::Fact(Fact::Congested, id) => self.congested(id),
                 Seen::Fact(fact, id) => {
                     let Some(&i) = self.open.get(&id) else {
                         continue;
@@ -246,7 +275,7 @@ impl ObserveReplay for Builder {
                             r.message_within_2s =
                                 Some(waited.is_some_and(|w| w <= ABANDON_MESSAGE_MS));
                         }
-                        Fact::Dialed | Fact::Watchdog => {}
+                        Fact::Dialed | Fact::Watchdog | Fact::Congested => {}
                     }
                 }
                 Seen::CallOperator { id, operator } => {
