@@ -62,6 +62,7 @@ pub use campaign::durable::{
 pub use campaign::{Campaign, EngineError, Metrics};
 pub use config::{CampaignConfig, ConfigError, Mode};
 pub use event::{CallId, Command, Disposition, Event, OperatorId};
+pub use floor::{Floor, FloorCommand, FloorError, FloorEvent, FloorOpenError, FloorRecovery};
 pub use pacing::{DialcorePacer, FixedRatioPacer, Pacer, PacingInputs, PacingStats};
 pub use state::{Outcome, State, Trigger};
 pub use store::{ContactId, ContactStore};

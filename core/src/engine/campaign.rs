@@ -211,6 +211,11 @@ pub struct Campaign {
     zone_counts: several::ZoneCounts,
     /// The calling rules, when loaded (see `rules`).
     rules: Option<Box<rules::Rules>>,
+    /// A floor's guards at the Dial emission point (see
+    /// [`crate::floor::guard`]); `None` for a lone campaign.
+    floor_guard: Option<Box<dyn crate::floor::guard::DialGuard>>,
+    /// The floor guard refused a line in this poll: no more dials.
+    floor_stopped: bool,
 }
 
 impl Campaign {
@@ -251,6 +256,8 @@ impl Campaign {
             to_play: Vec::new(),
             zone_counts: several::ZoneCounts::default(),
             rules: None,
+            floor_guard: None,
+            floor_stopped: false,
         })
     }
 

@@ -138,6 +138,14 @@ pub enum Event {
     ClientHungUp(CallId),
     /// The call ended (the operator hung up, or the PBX closed it).
     CallEnded(CallId),
+    /// The carrier refused the dial for congestion (SIP 503 / 429, "too
+    /// many calls") before the client was rung: the contact goes back to
+    /// RetryScheduled, due at once, **without counting an attempt** (its
+    /// attempt count, per-number count and 24-hour cap history are as
+    /// before the dial); a pending admin action wins. On a floor the trunk
+    /// of the Dial also backs off (`floor::trunk::Trunks::congestion`).
+    /// Only a call still ringing (Calling) may be congested.
+    Congestion(CallId),
     /// The operator accepted the offered contact: before-call work starts
     /// (with `bcw_ms = 0` it is due at once); the next `poll` that finds it
     /// due dials, through the guards.
@@ -220,6 +228,7 @@ impl Event {
             Event::DialFailed(_) => "DialFailed",
             Event::ClientHungUp(_) => "ClientHungUp",
             Event::CallEnded(_) => "CallEnded",
+            Event::Congestion(_) => "Congestion",
             Event::OperatorAccepted { .. } => "OperatorAccepted",
             Event::OperatorDeclined { .. } => "OperatorDeclined",
             Event::OperatorDialNow { .. } => "OperatorDialNow",

@@ -283,6 +283,12 @@ impl SelectionQueue {
         self.unpop(id)
     }
 
+    /// True when an open zone has an entry queued (some may be stale: a
+    /// contact queued twice or since moved on). O(zones).
+    pub(crate) fn has_open(&self) -> bool {
+        self.zones.iter().any(|q| !q.closed && q.len > 0)
+    }
+
     /// Closes a zone: `pop` skips its contacts, which keep their places. O(1).
     pub(crate) fn close_zone(&mut self, zone: u16) {
         self.ensure_zones(usize::from(zone) + 1);

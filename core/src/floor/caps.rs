@@ -298,6 +298,23 @@ impl Caps {
         Ok(())
     }
 
+    /// Counts every dial and number in a call of these caps into `other`
+    /// (new caps replacing these: what these remembered stays counted
+    /// there, as far as `other`'s windows reach).
+    pub fn transfer_into(&self, other: &mut Caps) {
+        let mut numbers: Vec<_> = self.history.iter().collect();
+        numbers.sort_unstable_by_key(|(n, _)| **n);
+        for (&number, times) in numbers {
+            for &second in times {
+                other.count(number, second);
+            }
+        }
+        other
+            .in_call
+            .extend(self.in_call.iter().map(|(n, c)| (*n, *c)));
+        other.latest_ms = other.latest_ms.max(self.latest_ms);
+    }
+
     /// Who holds `number` in a call now, if anyone.
     #[must_use]
     pub fn in_call(&self, number: u64) -> Option<CampaignId> {

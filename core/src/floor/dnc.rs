@@ -63,7 +63,9 @@ pub enum Scope {
 }
 
 impl Scope {
-    fn campaigns(&self) -> &[CampaignId] {
+    /// The campaigns named by the scope (none for [`Scope::Floor`]).
+    #[must_use]
+    pub fn campaigns(&self) -> &[CampaignId] {
         match self {
             Scope::Floor => &[],
             Scope::Campaign(c) => std::slice::from_ref(c),

@@ -31,11 +31,22 @@
 //! same inputs give the same outputs. Time that goes backwards is treated as
 //! no time passing (a bucket never refills on it, a cap never expires on it).
 
+mod api;
+mod campaigns;
 pub mod caps;
 pub mod dnc;
+pub mod durable;
+pub mod gate;
+pub mod guard;
+mod operators;
+mod poll;
 pub mod pool;
 pub mod share;
 pub mod trunk;
+
+pub use api::{FloorCommand, FloorError, FloorEvent, FloorOpenError};
+pub use campaigns::Floor;
+pub use durable::FloorRecovery;
 
 use std::fmt;
 

@@ -298,6 +298,11 @@ impl Pools {
         Ok(())
     }
 
+    /// The inbound target of `pool`.
+    pub fn inbound_target(&self, pool: PoolId) -> Result<u32, PoolError> {
+        Ok(self.pool(pool)?.inbound_target)
+    }
+
     /// Adds an operator to `pool`, logged out.
     pub fn add_operator(&mut self, operator: OperatorId, pool: PoolId) -> Result<(), PoolError> {
         if self.operators.contains_key(&operator) {

@@ -275,6 +275,12 @@ impl Share {
         Ok(())
     }
 
+    /// Whether a campaign is marked as having a contact ready.
+    #[must_use]
+    pub fn is_ready(&self, campaign: CampaignId) -> bool {
+        self.campaigns.get(&campaign).is_some_and(|e| e.ready)
+    }
+
     /// Priority and weight of a campaign.
     #[must_use]
     pub fn settings(&self, campaign: CampaignId) -> Option<(u8, u32)> {
@@ -352,7 +358,7 @@ impl Share {
     }
 }
 
-fn check_weight(campaign: CampaignId, weight: u32) -> Result<(), ShareError> {
+pub(super) fn check_weight(campaign: CampaignId, weight: u32) -> Result<(), ShareError> {
     if weight == 0 || weight > MAX_WEIGHT {
         return Err(ShareError::BadWeight { campaign, weight });
     }

@@ -246,7 +246,9 @@ impl ObserveReplay for Builder {
                             r.message_within_2s =
                                 Some(waited.is_some_and(|w| w <= ABANDON_MESSAGE_MS));
                         }
-                        Fact::Dialed | Fact::Watchdog => {}
+                        // A congested dial is no attempt: the record stays
+                        // open and is ended by the contact's next row.
+                        Fact::Dialed | Fact::Watchdog | Fact::Congested => {}
                     }
                 }
                 Seen::CallOperator { id, operator } => {

@@ -19,17 +19,27 @@ pub enum HoldReason {
     Blacklisted = 5,
     /// The contact's attempts were used up (`max_attempts`).
     AttemptsExhausted = 6,
+    /// A floor's per-number cap (24 hours or N days, over every campaign of
+    /// the floor) was reached.
+    FloorCap = 7,
+    /// The number is on the floor's national do-not-call registry.
+    DncRegistry = 8,
+    /// The number is on one of the floor's do-not-call lists in scope.
+    DncList = 9,
 }
 
 impl HoldReason {
     /// Every reason, in code order.
-    pub const ALL: [HoldReason; 6] = [
+    pub const ALL: [HoldReason; 9] = [
         HoldReason::Window,
         HoldReason::NumberBusy,
         HoldReason::DailyCap,
         HoldReason::Paused,
         HoldReason::Blacklisted,
         HoldReason::AttemptsExhausted,
+        HoldReason::FloorCap,
+        HoldReason::DncRegistry,
+        HoldReason::DncList,
     ];
 
     /// The reason of a journal code, `None` for a code this build does not know.
@@ -46,6 +56,9 @@ impl HoldReason {
             HoldReason::Paused => "paused",
             HoldReason::Blacklisted => "blacklisted",
             HoldReason::AttemptsExhausted => "attempts_exhausted",
+            HoldReason::FloorCap => "floor_cap",
+            HoldReason::DncRegistry => "dnc_registry",
+            HoldReason::DncList => "dnc_list",
         }
     }
 }
@@ -66,6 +79,6 @@ mod tests {
             assert_eq!(HoldReason::from_code(r as u8), Some(r));
         }
         assert_eq!(HoldReason::from_code(0), None);
-        assert_eq!(HoldReason::from_code(7), None);
+        assert_eq!(HoldReason::from_code(10), None);
     }
 }

@@ -116,6 +116,26 @@ impl ContactStore {
         }
     }
 
+    /// Takes back a dial of number `index` counted by
+    /// [`ContactStore::count_number_dial`] (a dial the carrier refused for
+    /// congestion is no attempt).
+    pub(crate) fn uncount_number_dial(&mut self, id: ContactId, index: usize) {
+        let i = id.index();
+        if index == 0 {
+            return;
+        }
+        if let Some((_, s)) = self.extra.get(i, index) {
+            self.extra.set_state(
+                i,
+                index,
+                NumberState {
+                    attempts: s.attempts.saturating_sub(1),
+                    outcome: s.outcome,
+                },
+            );
+        }
+    }
+
     /// Records the outcome of the attempt on number `index` that just ended.
     pub(crate) fn end_number_attempt(&mut self, id: ContactId, index: usize, outcome: Outcome) {
         let i = id.index();

@@ -204,7 +204,9 @@ impl Campaign {
                     Guard::Go(number, index) => match self.config.mode {
                         Mode::Predictive => {
                             self.callbacks.forget(id);
-                            self.place_dial(id, number, index, Some(op), Trigger::Dial, now);
+                            if self.floor_allows(id, number, now) {
+                                self.place_dial(id, number, index, Some(op), Trigger::Dial, now);
+                            }
                         }
                         // Still personal while offered: a miss or a
                         // decline brings it back to this operator's list.

@@ -116,7 +116,7 @@ impl Campaign {
         self.timers.cancel(id.0);
         let live = self.take_live(id).expect("live call");
         if let Some(n) = live.call_number {
-            self.calls.hang_up(n);
+            self.hang_up(id, n, false, now);
         }
         if live.answered && live.operator.is_none() {
             self.calls.unwait(id);
@@ -134,6 +134,56 @@ impl Campaign {
         }
         if let Some(op) = live.operator {
             self.release_operator(op, now);
+        }
+    }
+
+    /// The carrier refused the dial (SIP 503 / 429): the contact goes back
+    /// to RetryScheduled, due at once, with its attempt counts, its current
+    /// number and the 24-hour history as before the dial (a pending admin
+    /// action wins); its operator, if any, is released.
+    pub(super) fn on_congestion(&mut self, call: CallId, now: u64) -> Result<(), EngineError> {
+        let state = self.check_call(call, "Congestion", Trigger::DialFailed)?;
+        let id = call.contact;
+        if state != State::Calling {
+            return Err(EngineError::IllegalTransition {
+                contact: id,
+                state,
+                event: "Congestion",
+            });
+        }
+        self.record(Fact::Congested, id, now);
+        let attempts = self.store.attempts(id).unwrap_or(0);
+        let _ = self.store.set_attempts(id, attempts.saturating_sub(1));
+        let k = self.store.current_number(id);
+        self.store.uncount_number_dial(id, k);
+        self.pacing.stats.on_attempt_end(id.0, now);
+        self.timers.cancel(id.0);
+        let live = self.take_live(id).expect("live call");
+        if let Some(n) = live.call_number {
+            self.hang_up(id, n, true, now);
+        }
+        let to = resolve_pending(live.pending, State::RetryScheduled, self.canceled);
+        self.apply(id, Trigger::DialFailed, to);
+        if to == State::RetryScheduled {
+            self.timers.arm(id.0, now);
+        }
+        if let Some(op) = live.operator {
+            self.outbox.push(Command::Revoke {
+                contact: id,
+                operator: op,
+            });
+            self.release_operator(op, now);
+        }
+        Ok(())
+    }
+
+    /// The call on `number` of contact `id` is over: the number is free
+    /// for another contact, and a floor guard learns the call ended
+    /// (`congested`: the carrier refused it, see `Event::Congestion`).
+    pub(super) fn hang_up(&mut self, id: ContactId, number: u64, congested: bool, now: u64) {
+        self.calls.hang_up(number);
+        if let Some(g) = self.floor_guard.as_deref_mut() {
+            g.ended(id, number, congested, now);
         }
     }
 
@@ -159,7 +209,7 @@ impl Campaign {
         let number = live.call_number.take();
         let operator = live.operator;
         if let Some(n) = number {
-            self.calls.hang_up(n);
+            self.hang_up(id, n, false, now);
         }
         let Some(op) = operator else {
             // Agentless: the message was played; the contact is done.

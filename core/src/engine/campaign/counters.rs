@@ -45,6 +45,7 @@ impl Fact {
             4 => Fact::Connected,
             5 => Fact::Abandoned,
             6 => Fact::Watchdog,
+            7 => Fact::Congested,
             _ => return None,
         })
     }
@@ -69,7 +70,7 @@ impl Campaign {
             Fact::Dialed => stats.on_dial(id.0, bound, now),
             Fact::Answered => stats.on_live_answer(id.0, now),
             Fact::Connected => stats.on_connect(id.0, now),
-            Fact::Machine | Fact::Abandoned | Fact::Watchdog => {}
+            Fact::Machine | Fact::Abandoned | Fact::Watchdog | Fact::Congested => {}
         }
     }
 
@@ -98,6 +99,17 @@ impl Campaign {
             Fact::Machine => c.metrics.machine += 1,
             Fact::Connected => c.metrics.connected += 1,
             Fact::Watchdog => c.metrics.watchdog_hangups += 1,
+            Fact::Congested => {
+                // The dial is taken back: not counted, and its time leaves
+                // the per-number history (the latest one of the number).
+                c.metrics.dials = c.metrics.dials.saturating_sub(1);
+                let number = self.current_digits(id);
+                if let Some(times) = self.history.recent_dials.get_mut(&number) {
+                    if let Some(i) = times.iter().rposition(|&t| t <= at) {
+                        times.remove(i);
+                    }
+                }
+            }
             Fact::Abandoned => {
                 c.metrics.abandoned += 1;
                 c.day.record_abandoned(at);

@@ -13,6 +13,8 @@
 //! guard) and keeps an operator for a contact abandoned recently.
 
 use super::*;
+use crate::floor::dnc::Hit;
+use crate::floor::guard::{DeferReason, DialGuard, Verdict};
 
 impl Campaign {
     /// error and changes nothing.
@@ -49,7 +51,8 @@ impl Campaign {
         Ok(())
     }
 
-    /// Dials a contact if every guard allows it now; returns true if it dialed.
+    /// Dials a contact if every guard allows it now (the campaign's, then
+    /// the floor's); returns true if it dialed.
     pub(super) fn dial(
         &mut self,
         id: ContactId,
@@ -57,40 +60,105 @@ impl Campaign {
         trigger: Trigger,
         now: u64,
     ) -> bool {
-        let guard = if self.paused || self.canceled {
+        let mut guard = if self.paused || self.canceled {
             None
         } else {
             Some(self.guard(id, now))
         };
-        match guard {
-            Some(Guard::Go(number, k)) => self.place_dial(id, number, k, operator, trigger, now),
-            other => {
-                // Not dialed: release the operator and withdraw the contact.
-                let pending = self.take_live(id).and_then(|l| l.pending);
-                self.timers.cancel(id.0);
-                if let Some(op) = operator {
-                    self.outbox.push(Command::Revoke {
-                        contact: id,
-                        operator: op,
-                    });
-                    self.release_operator(op, now);
+        let mut floor = Verdict::Allow;
+        if let Some(Guard::Go(number, k)) = guard {
+            floor = self.floor_verdict(id, number, now);
+            match floor {
+                Verdict::Allow => return self.place_dial(id, number, k, operator, trigger, now),
+                Verdict::Defer {
+                    until_ms,
+                    reason: DeferReason::Trunk,
+                } if self.store.state(id) == Some(State::Bcw) => {
+                    // The operator waits in BCW for a line: the countdown
+                    // fires again when the trunk has one.
+                    self.timers.arm(id.0, until_ms.max(now));
+                    return false;
                 }
-                match (pending, other) {
-                    (Some(p), _) => self.apply(id, trigger_for(p), p.state()),
-                    (None, Some(g)) => self.hold_back(id, g, now),
-                    (None, None) => {
-                        // Paused or canceled between accept and dial.
-                        if self.canceled {
-                            self.apply(id, Trigger::Cancel, State::CanceledByAdmin);
-                        } else {
-                            self.journal_held_back(id, crate::records::HoldReason::Paused);
-                            let to = self.waiting_state(id);
-                            self.apply(id, Trigger::Deferred, to);
-                            self.enqueue_front(id);
-                        }
-                    }
+                _ => guard = None,
+            }
+        }
+        // Not dialed: release the operator and withdraw the contact.
+        let pending = self.take_live(id).and_then(|l| l.pending);
+        self.timers.cancel(id.0);
+        if let Some(op) = operator {
+            self.outbox.push(Command::Revoke {
+                contact: id,
+                operator: op,
+            });
+            self.release_operator(op, now);
+        }
+        match (pending, guard) {
+            (Some(p), _) => self.apply(id, trigger_for(p), p.state()),
+            (None, Some(g)) => self.hold_back(id, g, now),
+            (None, None) if floor != Verdict::Allow => self.floor_hold_back(id, floor, now),
+            (None, None) => {
+                // Paused or canceled between accept and dial.
+                if self.canceled {
+                    self.apply(id, Trigger::Cancel, State::CanceledByAdmin);
+                } else {
+                    self.journal_held_back(id, crate::records::HoldReason::Paused);
+                    let to = self.waiting_state(id);
+                    self.apply(id, Trigger::Deferred, to);
+                    self.enqueue_front(id);
                 }
-                false
+            }
+        }
+        false
+    }
+
+    /// True when the campaign may have a contact to offer or dial now: not
+    /// paused or canceled, and a contact waits in the hopper or in the
+    /// queue of an open calling window (the guards may still hold it back).
+    /// What a floor asks before lending the campaign an operator.
+    pub fn has_dialable(&self) -> bool {
+        !self.paused && !self.canceled && (!self.hopper.is_empty() || self.queue.has_open())
+    }
+
+    /// Installs (or, with `None`, removes) the guard this campaign asks for
+    /// each Dial after its own guards (see [`crate::floor::guard`]); returns
+    /// the one it had. A floor installs its own; a lone campaign has none.
+    pub fn set_dial_guard(
+        &mut self,
+        guard: Option<Box<dyn DialGuard>>,
+    ) -> Option<Box<dyn DialGuard>> {
+        std::mem::replace(&mut self.floor_guard, guard)
+    }
+
+    /// The floor guard's verdict on dialing `id` on `number` now (`Allow`
+    /// without a guard).
+    pub(super) fn floor_verdict(&mut self, id: ContactId, number: u64, now: u64) -> Verdict {
+        match self.floor_guard.as_deref_mut() {
+            None => Verdict::Allow,
+            Some(g) => g.check(id, number, now),
+        }
+    }
+
+    /// Applies a floor guard's refusal to a contact bound to no operator
+    /// (see [`crate::floor::guard`] for where each one goes); nothing is
+    /// counted.
+    pub(super) fn floor_hold_back(&mut self, id: ContactId, verdict: Verdict, now: u64) {
+        use crate::records::HoldReason;
+        match verdict {
+            Verdict::Allow => {}
+            Verdict::Block(hit) => {
+                let reason = match hit {
+                    Hit::Registry => HoldReason::DncRegistry,
+                    Hit::List(_) => HoldReason::DncList,
+                };
+                self.journal_held_back(id, reason);
+                self.apply(id, Trigger::BlacklistHit, State::Blacklisted);
+            }
+            Verdict::Defer { until_ms, reason } => {
+                let reason = match reason {
+                    DeferReason::Cap => HoldReason::FloorCap,
+                    DeferReason::NumberInCall | DeferReason::Trunk => HoldReason::NumberBusy,
+                };
+                self.hold_back(id, Guard::Delay(until_ms.max(now), reason), now);
             }
         }
     }
@@ -145,6 +213,29 @@ impl Campaign {
         true
     }
 
+    /// For a contact selection just cleared (bound to no operator): true if
+    /// the floor guard allows its Dial now; else the refusal is applied (a
+    /// trunk refusal puts it back at the head of its queue and sets
+    /// `floor_stopped`: no more dials this poll).
+    pub(super) fn floor_allows(&mut self, id: ContactId, number: u64, now: u64) -> bool {
+        self.floor_stopped = false;
+        match self.floor_verdict(id, number, now) {
+            Verdict::Allow => true,
+            Verdict::Defer {
+                reason: DeferReason::Trunk,
+                ..
+            } => {
+                self.enqueue_front(id);
+                self.floor_stopped = true;
+                false
+            }
+            other => {
+                self.floor_hold_back(id, other, now);
+                false
+            }
+        }
+    }
+
     /// Agentless (voice broadcast): dial up to `agentless_lines` calls in
     /// flight, through the same guards as every dial; no operator.
     pub(super) fn pace_agentless(&mut self, now: u64) {
@@ -153,6 +244,12 @@ impl Campaign {
             let Some((id, number, index)) = self.next_dialable(now) else {
                 break;
             };
+            if !self.floor_allows(id, number, now) {
+                if self.floor_stopped {
+                    break;
+                }
+                continue;
+            }
             self.place_dial(id, number, index, None, Trigger::Dial, now);
         }
     }
@@ -196,11 +293,18 @@ impl Campaign {
                     .abandoned_at
                     .get(&id.0)
                     .is_some_and(|&at| now.saturating_sub(at) < window);
-            if reserve {
-                let Some(op) = self.operators.longest_idle() else {
-                    self.enqueue_front(id);
+            if reserve && self.operators.longest_idle().is_none() {
+                self.enqueue_front(id);
+                break;
+            }
+            if !self.floor_allows(id, number, now) {
+                if self.floor_stopped {
                     break;
-                };
+                }
+                continue;
+            }
+            if reserve {
+                let op = self.operators.longest_idle().expect("checked");
                 self.place_dial(id, number, k, Some(op), Trigger::Dial, now);
                 if self.operators.ready_count() == 0 {
                     break;

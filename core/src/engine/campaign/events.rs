@@ -62,6 +62,7 @@ impl Campaign {
                 self.on_not_reached(call, name, Trigger::DialFailed, Outcome::DialFailed, now)
             }
             Event::ClientHungUp(call) => self.on_client_hung_up(call, now),
+            Event::Congestion(call) => self.on_congestion(call, now),
             Event::CallEnded(call) => {
                 self.check_call(call, name, Trigger::CallEnded)?;
                 self.end_talk(call.contact, Trigger::CallEnded, now);

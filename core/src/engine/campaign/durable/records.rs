@@ -85,6 +85,10 @@ pub(crate) enum Fact {
     Abandoned = 5,
     /// A watchdog hung up a connected call (`max_call_ms`, `max_talk_ms`).
     Watchdog = 6,
+    /// The carrier refused a dial for congestion: the dial before it is
+    /// not counted (metrics, 24-hour cap history); the contact's row,
+    /// journaled with it, has its attempts as before the dial.
+    Congested = 7,
 }
 
 /// Numbers per bulk record (keeps records well under the reader's size cap).
@@ -289,15 +293,8 @@ pub(crate) fn decode_seen(payload: &[u8]) -> Result<Vec<Seen>, String> {
                 });
             }
             FACT => {
-                let fact = match c.u8()? {
-                    1 => Fact::Dialed,
-                    2 => Fact::Answered,
-                    3 => Fact::Machine,
-                    4 => Fact::Connected,
-                    5 => Fact::Abandoned,
-                    6 => Fact::Watchdog,
-                    other => return Err(format!("unknown fact {other}")),
-                };
+                let code = c.u8()?;
+                let fact = Fact::from_code(code).ok_or(format!("unknown fact {code}"))?;
                 out.push(Seen::Fact(fact, c.u32()?));
             }
             CALL_OPERATOR => {

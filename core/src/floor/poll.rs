@@ -1,0 +1,328 @@
+//! One poll for the whole floor, and events naming the campaign.
+//!
+//! **Cost by what is due.** The floor keeps each campaign's
+//! [`Campaign::next_deadline`] in an ordered set keyed by (deadline,
+//! campaign), and a dirty list of campaigns something happened to (an
+//! event, new contacts through [`Floor::campaign_mut`], an operator given
+//! or taken, a trunk line freed). A poll takes the dirty campaigns and the
+//! due ones off the set — O(log n) each — and polls only those: an idle
+//! campaign (no timer due, nothing happened) costs nothing. An event is one
+//! lookup of its campaign by id. Pools are few (skill sets, tens at most):
+//! placing free operators looks at each pool's count of free operators,
+//! O(1) each, and only when an operator got free or a campaign got a
+//! contact since the last poll.
+//!
+//! **A poll** (`Floor::poll`), in rounds until nothing is left to do (at
+//! most [`MAX_ROUNDS`]; what remains is due at once, `next_deadline`
+//! says so):
+//! 1. each dirty or due campaign: the turns that ended there are settled
+//!    (see `operators`), the campaign polls (its own timers, selection,
+//!    pacing of its attached operators, its guards, then the floor's at
+//!    each Dial, see `gate`), its commands are handed out with floor
+//!    operator ids and the Dial's trunk, the operators it left idle are
+//!    detached, its share flag (has a contact to dial) and its deadline are
+//!    updated;
+//! 2. free operators are placed by the share (see `operators`).
+//!
+//! **Trunks.** A campaign a trunk refused is polled again at the trunk's
+//! next token, or when a line frees up (every line was busy).
+
+use super::api::{FloorCommand, FloorError, FloorEvent};
+use super::campaigns::Floor;
+use super::gate::Shared;
+use super::CampaignId;
+use crate::event::{Command, Event};
+
+/// Rounds of one poll at most (a round polls the campaigns that the
+/// previous one gave operators to).
+pub(super) const MAX_ROUNDS: usize = 4;
+
+impl Floor {
+    /// Checks a host time and returns the floor's time (never going back).
+    pub(super) fn time(&mut self, now_ms: u64) -> Result<u64, FloorError> {
+        if now_ms > crate::event::MAX_TIME_MS {
+            return Err(FloorError::TimeOutOfRange { time_ms: now_ms });
+        }
+        Ok(now_ms.max(self.now_ms))
+    }
+
+    /// Applies one event at `now_ms`: a call event (or an operator's work
+    /// in a campaign, or an admin event) to its campaign, an operator event
+    /// to the floor and the campaign the operator is attached to. An error
+    /// changes nothing.
+    pub fn handle(&mut self, event: FloorEvent, now_ms: u64) -> Result<(), FloorError> {
+        let now = self.time(now_ms)?;
+        let result = match event.campaign {
+            None => self.operator_event(event.event, now),
+            Some(campaign) => self.campaign_event(campaign, event.event, now),
+        };
+        if result.is_ok() {
+            self.now_ms = now;
+            self.wake_line_waiters();
+            self.journal_commit();
+        }
+        result
+    }
+
+    fn campaign_event(
+        &mut self,
+        campaign: CampaignId,
+        event: Event,
+        now: u64,
+    ) -> Result<(), FloorError> {
+        let slot = self.slot(campaign)?;
+        let local = |op| {
+            slot.local
+                .get(&op)
+                .copied()
+                .filter(|_| self.operator_campaign(op) == Some(campaign))
+                .ok_or(FloorError::NotAssigned {
+                    operator: op,
+                    campaign,
+                })
+        };
+        let event = match event {
+            Event::OperatorLogin(_)
+            | Event::OperatorReady(_)
+            | Event::OperatorPause(_)
+            | Event::OperatorLogout(_)
+            | Event::OperatorLeaving { .. } => {
+                return Err(FloorError::WrongTarget {
+                    event: event.name(),
+                    expected: "without a campaign (operators are the floor's)",
+                })
+            }
+            Event::OperatorAccepted { operator, contact } => Event::OperatorAccepted {
+                operator: local(operator)?,
+                contact,
+            },
+            Event::OperatorDeclined { operator, contact } => Event::OperatorDeclined {
+                operator: local(operator)?,
+                contact,
+            },
+            Event::OperatorDialNow { operator, contact } => Event::OperatorDialNow {
+                operator: local(operator)?,
+                contact,
+            },
+            Event::AcwDone {
+                operator,
+                contact,
+                disposition,
+            } => Event::AcwDone {
+                operator: local(operator)?,
+                contact,
+                disposition,
+            },
+            other => other,
+        };
+        self.slot_mut(campaign)?
+            .campaign
+            .handle(event, now)
+            .map_err(|error| FloorError::Campaign { campaign, error })?;
+        self.mark_dirty(campaign);
+        Ok(())
+    }
+
+    /// Polls what is due at `now_ms` and appends the floor's commands to
+    /// `out` (see the module doc).
+    pub fn poll(&mut self, now_ms: u64, out: &mut Vec<FloorCommand>) -> Result<(), FloorError> {
+        let now = self.time(now_ms)?;
+        self.now_ms = now;
+        self.wake_line_waiters();
+        let mut buf = Vec::new();
+        let mut tried = Vec::new();
+        for _ in 0..MAX_ROUNDS {
+            let mut work = std::mem::take(&mut self.dirty);
+            while let Some(&(d, c)) = self.due.first() {
+                if d > now {
+                    break;
+                }
+                self.due.pop_first();
+                if let Some(Some(slot)) = self.slots.get_mut(c as usize) {
+                    slot.deadline = None;
+                    if !slot.dirty {
+                        work.push(CampaignId(c));
+                    }
+                }
+            }
+            if work.is_empty() && !self.placement_due {
+                break;
+            }
+            for campaign in work {
+                self.poll_campaign(campaign, now, &mut buf, out)?;
+                if self.slot(campaign)?.tried {
+                    tried.push(campaign);
+                }
+            }
+            if self.placement_due {
+                self.place_free_operators(now)?;
+            }
+        }
+        for campaign in tried {
+            if let Ok(slot) = self.slot_mut(campaign) {
+                slot.tried = false;
+                let ready = slot.campaign.has_dialable();
+                self.share.set_ready(campaign, ready)?;
+                // Tried again at its next deadline, or when it changes.
+            }
+        }
+        self.journal_commit();
+        Ok(())
+    }
+
+    fn poll_campaign(
+        &mut self,
+        campaign: CampaignId,
+        now: u64,
+        buf: &mut Vec<Command>,
+        out: &mut Vec<FloorCommand>,
+    ) -> Result<(), FloorError> {
+        {
+            let slot = self.slot_mut(campaign)?;
+            slot.dirty = false;
+            if let Some(d) = slot.deadline.take() {
+                self.due.remove(&(d, campaign.0));
+            }
+        }
+        self.end_turns(campaign, now)?;
+        buf.clear();
+        {
+            let slot = self.slot_mut(campaign)?;
+            slot.campaign
+                .poll(now, buf)
+                .map_err(|error| FloorError::Campaign { campaign, error })?;
+        }
+        {
+            let shared = Shared::lock(&self.shared);
+            let slot = self.slots[campaign.0 as usize].as_ref().expect("polled");
+            out.reserve(buf.len());
+            for cmd in buf.drain(..) {
+                let trunk = match cmd {
+                    Command::Dial { call, .. } => shared.trunk_of(campaign, call.contact),
+                    _ => None,
+                };
+                out.push(FloorCommand {
+                    campaign,
+                    trunk,
+                    command: to_floor_ids(cmd, |l| slot.floor_of.get(&l).copied().unwrap_or(l)),
+                });
+            }
+        }
+        self.after_poll(campaign, now)?;
+        self.note_trunk_waits(now);
+        let slot = self.slot_mut(campaign)?;
+        let ready = !slot.tried && slot.campaign.has_dialable();
+        let was = self.share_ready(campaign);
+        self.share.set_ready(campaign, ready)?;
+        if ready && !was {
+            self.placement_due = true;
+        }
+        self.schedule(campaign, now);
+        Ok(())
+    }
+
+    fn share_ready(&self, campaign: CampaignId) -> bool {
+        self.share.is_ready(campaign)
+    }
+
+    /// Puts a campaign's next deadline in the set (or the dirty list when
+    /// it is due now).
+    pub(super) fn schedule(&mut self, campaign: CampaignId, now: u64) {
+        let Ok(slot) = self.slot_mut(campaign) else {
+            return;
+        };
+        if slot.dirty {
+            return;
+        }
+        let mut deadline = slot.campaign.next_deadline();
+        if let Some(w) = slot.trunk_wake.take() {
+            deadline = Some(deadline.map_or(w, |d| d.min(w)));
+        }
+        match deadline {
+            Some(d) if d <= now && slot.campaign.needs_poll() => self.mark_dirty(campaign),
+            Some(d) => {
+                let d = d.max(now + 1);
+                slot.deadline = Some(d);
+                self.due.insert((d, campaign.0));
+            }
+            None => {}
+        }
+    }
+
+    /// Campaigns a trunk refused in the last campaign poll: woken at the
+    /// trunk's next token, or when a line frees up.
+    fn note_trunk_waits(&mut self, _now: u64) {
+        let waits = Shared::lock(&self.shared).take_trunk_waits();
+        for (c, at) in waits {
+            if let Ok(slot) = self.slot_mut(c) {
+                match at {
+                    Some(t) => slot.trunk_wake = Some(slot.trunk_wake.map_or(t, |w| w.min(t))),
+                    None => {
+                        if !slot.line_wait {
+                            slot.line_wait = true;
+                            self.line_waiters.push(c);
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /// A line freed up since the last look: the campaigns waiting for one
+    /// are polled at the next poll.
+    fn wake_line_waiters(&mut self) {
+        if !Shared::lock(&self.shared).take_line_freed() {
+            return;
+        }
+        for c in std::mem::take(&mut self.line_waiters) {
+            if let Ok(slot) = self.slot_mut(c) {
+                slot.line_wait = false;
+            }
+            self.mark_dirty(c);
+        }
+    }
+
+    /// When the host must poll next: `now_ms()` while something is due at
+    /// once (an event or a change since the last poll, free operators to
+    /// place), else the earliest campaign deadline (`None`: nothing is
+    /// timed; poll after the next event).
+    #[must_use]
+    pub fn next_deadline(&self) -> Option<u64> {
+        if !self.dirty.is_empty() || self.placement_due {
+            return Some(self.now_ms);
+        }
+        self.due.first().map(|&(d, _)| d)
+    }
+}
+
+/// A campaign's command with its local operator ids mapped to floor ids.
+fn to_floor_ids(cmd: Command, map: impl Fn(crate::OperatorId) -> crate::OperatorId) -> Command {
+    match cmd {
+        Command::Offer { contact, operator } => Command::Offer {
+            contact,
+            operator: map(operator),
+        },
+        Command::Dial {
+            call,
+            number,
+            number_index,
+            operator,
+            caller_id,
+        } => Command::Dial {
+            call,
+            number,
+            number_index,
+            operator: operator.map(&map),
+            caller_id,
+        },
+        Command::Connect { call, operator } => Command::Connect {
+            call,
+            operator: map(operator),
+        },
+        Command::Revoke { contact, operator } => Command::Revoke {
+            contact,
+            operator: map(operator),
+        },
+        other => other,
+    }
+}

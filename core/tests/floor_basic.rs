@@ -1,0 +1,297 @@
+//! The floor, scenario by scenario: operators lent to one campaign at a
+//! time, priority and share, trunks, do-not-call lists, caps, congestion.
+
+mod util;
+
+use dialcore::event::{CallId, Command, Disposition, Event, OperatorId};
+use dialcore::floor::caps::CapsConfig;
+use dialcore::floor::dnc::Scope;
+use dialcore::floor::trunk::TrunkConfig;
+use dialcore::floor::{CampaignId, PoolId};
+use dialcore::{Floor, FloorCommand, FloorError, FloorEvent, Mode, State};
+use util::{SEC, T0};
+
+/// A campaign's config for these tests: BCW of 0 ms (the dial is due at
+/// the accept).
+fn config(mode: Mode) -> dialcore::CampaignConfig {
+    dialcore::CampaignConfig {
+        bcw_ms: 0,
+        ..util::config(mode)
+    }
+}
+
+fn poll(f: &mut Floor, now: u64) -> Vec<FloorCommand> {
+    let mut out = Vec::new();
+    f.poll(now, &mut out).unwrap();
+    out
+}
+
+fn op_event(f: &mut Floor, e: Event, now: u64) {
+    f.handle(FloorEvent::operator(e), now).unwrap();
+}
+
+fn ready(f: &mut Floor, op: OperatorId, now: u64) {
+    op_event(f, Event::OperatorLogin(op), now);
+    op_event(f, Event::OperatorReady(op), now);
+}
+
+fn add(f: &mut Floor, c: CampaignId, numbers: &[&str]) {
+    for (i, n) in numbers.iter().enumerate() {
+        f.campaign_mut(c)
+            .unwrap()
+            .add_contact(n, &format!("{i}"), None, 0)
+            .unwrap();
+    }
+}
+
+/// Two progressive campaigns on one pool of `ops` operators.
+fn two(
+    ops: u32,
+    p1: u8,
+    w1: u32,
+    p2: u8,
+    w2: u32,
+) -> (Floor, PoolId, CampaignId, CampaignId, Vec<OperatorId>) {
+    let mut f = Floor::new();
+    let a = f
+        .add_campaign("a", config(Mode::Progressive), p1, w1)
+        .unwrap();
+    let b = f
+        .add_campaign("b", config(Mode::Progressive), p2, w2)
+        .unwrap();
+    let pool = f.add_pool("english").unwrap();
+    f.assign(pool, a).unwrap();
+    f.assign(pool, b).unwrap();
+    let ops = (0..ops).map(|_| f.add_operator(pool).unwrap()).collect();
+    (f, pool, a, b, ops)
+}
+
+/// Offer → accept → dial for the offer in `cmds`; returns the call.
+fn accept_and_dial(
+    f: &mut Floor,
+    cmd: &FloorCommand,
+    now: u64,
+) -> (CampaignId, CallId, OperatorId) {
+    let Command::Offer { contact, operator } = cmd.command else {
+        panic!("not an offer: {cmd:?}");
+    };
+    f.handle(
+        FloorEvent::of(cmd.campaign, Event::OperatorAccepted { operator, contact }),
+        now,
+    )
+    .unwrap();
+    let out = poll(f, now);
+    let dial = out
+        .iter()
+        .find_map(|c| match c.command {
+            Command::Dial {
+                call,
+                operator: Some(o),
+                ..
+            } if c.campaign == cmd.campaign => Some((call, o)),
+            _ => None,
+        })
+        .unwrap_or_else(|| panic!("no dial in {out:?}"));
+    assert_eq!(dial.1, operator, "the dial names the floor operator");
+    (cmd.campaign, dial.0, operator)
+}
+
+#[test]
+fn one_operator_serves_the_higher_priority_campaign_then_the_other() {
+    let (mut f, _pool, a, b, ops) = two(1, 1, 1, 2, 1);
+    add(&mut f, a, &["2125550101"]);
+    add(&mut f, b, &["2125550201"]);
+    ready(&mut f, ops[0], T0);
+    let out = poll(&mut f, T0);
+    assert_eq!(out.len(), 1, "{out:?}");
+    assert_eq!(out[0].campaign, b, "priority 2 first");
+    assert_eq!(f.operator_campaign(ops[0]), Some(b));
+    let (c, call, op) = accept_and_dial(&mut f, &out[0], T0);
+    f.handle(FloorEvent::of(c, Event::Answered(call)), T0 + SEC)
+        .unwrap();
+    f.handle(FloorEvent::of(c, Event::CallEnded(call)), T0 + 2 * SEC)
+        .unwrap();
+    f.handle(
+        FloorEvent::of(
+            c,
+            Event::AcwDone {
+                operator: op,
+                contact: call.contact,
+                disposition: Disposition::Done,
+            },
+        ),
+        T0 + 3 * SEC,
+    )
+    .unwrap();
+    assert_eq!(
+        f.campaign(b).unwrap().state(call.contact),
+        Some(State::Success)
+    );
+    // b has nothing left: the operator goes to a.
+    let out = poll(&mut f, T0 + 3 * SEC);
+    assert_eq!(out.len(), 1, "{out:?}");
+    assert_eq!(out[0].campaign, a);
+    assert!(matches!(out[0].command, Command::Offer { operator, .. } if operator == ops[0]));
+    assert_eq!(f.operator_campaign(ops[0]), Some(a));
+}
+
+#[test]
+fn operator_events_name_no_campaign_and_work_events_need_the_attachment() {
+    let (mut f, _pool, a, b, ops) = two(1, 1, 1, 1, 1);
+    add(&mut f, a, &["2125550101"]);
+    ready(&mut f, ops[0], T0);
+    let out = poll(&mut f, T0);
+    assert_eq!(out[0].campaign, a);
+    let Command::Offer { contact, operator } = out[0].command else {
+        panic!()
+    };
+    let e = f
+        .handle(
+            FloorEvent::of(b, Event::OperatorAccepted { operator, contact }),
+            T0,
+        )
+        .unwrap_err();
+    assert_eq!(
+        e,
+        FloorError::NotAssigned {
+            operator,
+            campaign: b
+        }
+    );
+    let e = f
+        .handle(FloorEvent::of(a, Event::OperatorReady(operator)), T0)
+        .unwrap_err();
+    assert!(matches!(e, FloorError::WrongTarget { .. }), "{e}");
+    let e = f
+        .handle(
+            FloorEvent::operator(Event::OperatorReady(OperatorId(9))),
+            T0,
+        )
+        .unwrap_err();
+    assert_eq!(e, FloorError::UnknownOperator(OperatorId(9)));
+}
+
+#[test]
+fn a_trunk_line_limits_dials_across_campaigns_and_names_the_trunk() {
+    let (mut f, _pool, a, b, ops) = two(2, 1, 1, 1, 1);
+    let t = f.add_trunk(TrunkConfig::new(1, 100), T0).unwrap();
+    f.route(a, &[t]).unwrap();
+    f.route(b, &[t]).unwrap();
+    add(&mut f, a, &["2125550101"]);
+    add(&mut f, b, &["2125550201"]);
+    ready(&mut f, ops[0], T0);
+    ready(&mut f, ops[1], T0);
+    let out = poll(&mut f, T0);
+    assert_eq!(out.len(), 2, "{out:?}");
+    let (c1, call1, _) = accept_and_dial(&mut f, &out[0], T0);
+    // The second accept: no line, the operator waits in BCW.
+    let Command::Offer { contact, operator } = out[1].command else {
+        panic!()
+    };
+    f.handle(
+        FloorEvent::of(
+            out[1].campaign,
+            Event::OperatorAccepted { operator, contact },
+        ),
+        T0,
+    )
+    .unwrap();
+    let none = poll(&mut f, T0);
+    assert!(
+        none.iter()
+            .all(|c| !matches!(c.command, Command::Dial { .. })),
+        "{none:?}"
+    );
+    assert_eq!(
+        f.campaign(out[1].campaign).unwrap().state(contact),
+        Some(State::Bcw)
+    );
+    let last = poll(&mut f, T0);
+    let _ = last;
+    // The first call ends: the line frees, the second dials on the trunk.
+    f.handle(FloorEvent::of(c1, Event::Rejected(call1)), T0 + SEC)
+        .unwrap();
+    let out = poll(&mut f, T0 + 2 * SEC);
+    let dial = out
+        .iter()
+        .find(|c| matches!(c.command, Command::Dial { .. }))
+        .unwrap_or_else(|| panic!("{out:?}"));
+    assert_eq!(dial.trunk, Some(t));
+    assert_eq!(
+        dial.campaign,
+        out.iter()
+            .find(|c| c.campaign != c1 || true)
+            .unwrap()
+            .campaign
+    );
+}
+
+#[test]
+fn a_floor_list_blocks_in_scope_only() {
+    let (mut f, _pool, a, b, ops) = two(1, 2, 1, 1, 1);
+    let l = f.add_list("a only", Scope::Campaign(a)).unwrap();
+    f.list_add(l, &[12125550101], None).unwrap();
+    add(&mut f, a, &["2125550101"]);
+    add(&mut f, b, &["2125550101"]);
+    ready(&mut f, ops[0], T0);
+    // Progressive offers come before the dial; the block is at the dial.
+    let out = poll(&mut f, T0);
+    assert_eq!(out[0].campaign, a);
+    let Command::Offer { contact, operator } = out[0].command else {
+        panic!()
+    };
+    f.handle(
+        FloorEvent::of(a, Event::OperatorAccepted { operator, contact }),
+        T0,
+    )
+    .unwrap();
+    let out = poll(&mut f, T0);
+    assert!(
+        out.iter()
+            .all(|c| !matches!(c.command, Command::Dial { .. })),
+        "{out:?}"
+    );
+    assert_eq!(
+        f.campaign(a).unwrap().state(contact),
+        Some(State::Blacklisted)
+    );
+    assert_eq!(f.list_hits(Some(l)), 1);
+    // In the same poll the operator went on to b, whose contact with the
+    // same number is not in the list's scope.
+    let offer = out
+        .iter()
+        .find(|c| c.campaign == b)
+        .unwrap_or_else(|| panic!("{out:?}"));
+    let (_, call, _) = accept_and_dial(&mut f, offer, T0 + SEC);
+    assert_eq!(
+        f.campaign(b).unwrap().state(call.contact),
+        Some(State::Calling)
+    );
+    assert_eq!(f.list_hits(Some(l)), 1);
+}
+
+#[test]
+fn floor_caps_count_across_campaigns_and_congestion_takes_a_dial_back() {
+    let (mut f, _pool, a, b, ops) = two(1, 2, 1, 1, 1);
+    f.set_caps(CapsConfig {
+        per_24h: 1,
+        per_days: 0,
+        days: 0,
+    })
+    .unwrap();
+    add(&mut f, a, &["2125550101"]);
+    add(&mut f, b, &["2125550101"]);
+    ready(&mut f, ops[0], T0);
+    let out = poll(&mut f, T0);
+    let (c, call, _) = accept_and_dial(&mut f, &out[0], T0);
+    assert_eq!(c, a);
+    assert_eq!(f.number_in_call(12125550101), Some(a));
+    // Congestion: no attempt, no cap use, the contact due again.
+    f.handle(FloorEvent::of(a, Event::Congestion(call)), T0 + SEC)
+        .unwrap();
+    let camp = f.campaign(a).unwrap();
+    assert_eq!(camp.state(call.contact), Some(State::RetryScheduled));
+    assert_eq!(camp.store().attempts(call.contact), Some(0));
+    assert_eq!(f.dials_in_24h(12125550101, T0 + SEC), 0);
+    assert_eq!(f.number_in_call(12125550101), None);
+}
