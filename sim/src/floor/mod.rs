@@ -8,6 +8,18 @@
 //! they were. Each campaign's models and settings reuse the one-campaign
 //! types ([`crate::CustomerModel`], [`crate::CampaignSettings`]) and are
 //! checked by the same validation, so a bad value reads the same in both.
+//!
+//! [`run_floor`] (the `driver` module) runs such a scenario on one
+//! [`dialcore::Floor`] through its host interface, with one simulated
+//! population per campaign, and reports one row per campaign, pool and
+//! trunk ([`FloorReport`]); it counts any broken promise it sees (an
+//! operator given a second call, a trunk over its lines) in
+//! `FloorReport::violations`. Not modelled yet on the floor: breaks,
+//! staffing drift, the less kind world, durable runs.
+mod driver;
+mod report;
 pub mod scenario;
 
+pub use driver::{run_floor, FloorSimError};
+pub use report::{CampaignReport, FloorReport, PoolReport, TrunkReport};
 pub use scenario::{FloorCampaign, FloorCaps, FloorPool, FloorScenario, FloorTrunk};
