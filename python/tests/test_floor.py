@@ -68,7 +68,7 @@ def test_one_operator_serves_two_campaigns_higher_priority_first():
     m = floor.metrics(sales)
     assert m["dials"] == 2 and m["connected"] == 2
     (pool,) = floor.pool_counts()
-    assert pool["name"] == "english" and pool["outbound"] == 0
+    assert pool["name"] == "english" and pool["logged_out"] == 0 and pool["inbound"] == 0
     assert floor.pool_counts(team)["pool"] == team
     assert len(floor) == 2
 

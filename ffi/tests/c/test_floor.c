@@ -108,7 +108,8 @@ static void one_operator_two_campaigns(void) {
   EXPECT(state == DC_STATE_SUCCESS);
   dc_pool_counts pc;
   MUST(dc_floor_pool_counts(f, pool, &pc));
-  EXPECT(pc.outbound == 0);
+  EXPECT(pc.logged_out == 0 && pc.ready + pc.outbound + pc.paused + pc.reserved == 1);
+  EXPECT(pc.inbound == 0);
   dc_floor_free(f);
 }
 
