@@ -174,6 +174,7 @@ struct Sim {
     stale: u64,
     violations: Vec<String>,
     cmds: Vec<FloorCommand>,
+    deadline_stalls: u64,
 }
 
 fn is_stale(e: &FloorError) -> bool {
@@ -319,6 +320,7 @@ pub fn run_floor(scenario: &FloorScenario) -> Result<FloorReport, FloorSimError>
         stale: 0,
         violations: Vec::new(),
         cmds: Vec::with_capacity(256),
+        deadline_stalls: 0,
     };
     for i in 0..sim.ops.len() {
         let op = OperatorId(i as u32);
@@ -331,12 +333,12 @@ pub fn run_floor(scenario: &FloorScenario) -> Result<FloorReport, FloorSimError>
     let total: u64 = sim.camps.iter().map(|c| c.contacts).sum();
     let mut now = start;
     let stop = loop {
-        sim.poll(&mut floor, now)?;
+        let handed = sim.poll(&mut floor, now)?;
         if sim.terminal(&floor)? == total {
             break StopReason::Finished;
         }
         let next_event = sim.heap.peek().map(|Reverse((t, _, _))| *t);
-        let next = match (next_event, floor.next_deadline()) {
+        let mut next = match (next_event, floor.next_deadline()) {
             (Some(a), Some(b)) => a.min(b),
             (a, b) => match a.or(b) {
                 Some(t) => t,
@@ -344,6 +346,12 @@ pub fn run_floor(scenario: &FloorScenario) -> Result<FloorReport, FloorSimError>
             },
         }
         .max(now);
+        // A deadline at (or before) now with nothing due and nothing handed
+        // out would spin at this millisecond: step 1 ms on, and count it.
+        if next == now && handed == 0 && next_event.is_none_or(|t| t > now) {
+            sim.deadline_stalls += 1;
+            next = now + 1;
+        }
         if let Some(until) = until {
             if next > until {
                 now = until;
@@ -410,7 +418,8 @@ impl Sim {
         Ok(n)
     }
 
-    fn poll(&mut self, floor: &mut Floor, now: u64) -> Result<(), FloorSimError> {
+    /// Polls and acts on the commands; returns how many there were.
+    fn poll(&mut self, floor: &mut Floor, now: u64) -> Result<usize, FloorSimError> {
         let mut cmds = std::mem::take(&mut self.cmds);
         cmds.clear();
         floor
@@ -424,8 +433,9 @@ impl Sim {
             };
             self.command(camp, c.trunk, c.command, now);
         }
+        let n = cmds.len();
         self.cmds = cmds;
-        Ok(())
+        Ok(n)
     }
 
     fn bump(&mut self, camp: usize, contact: ContactId) -> u32 {
@@ -814,6 +824,7 @@ impl Sim {
             events: self.events,
             stale_events: self.stale,
             violations: self.violations.clone(),
+            deadline_stalls: self.deadline_stalls,
             campaigns,
             pools,
             trunks,

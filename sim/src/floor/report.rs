@@ -98,6 +98,10 @@ pub struct FloorReport {
     /// Broken promises the driver saw (an operator given two calls, a trunk
     /// over its lines); empty in a correct run.
     pub violations: Vec<String>,
+    /// Steps where the floor's next deadline was not after the current
+    /// time although nothing was due and its poll handed out nothing (the
+    /// driver then steps 1 ms on); 0 when the deadline always moves on.
+    pub deadline_stalls: u64,
     /// One row per campaign, in scenario order.
     pub campaigns: Vec<CampaignReport>,
     /// One row per pool, in scenario order.
