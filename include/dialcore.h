@@ -72,6 +72,19 @@
 #define DC_STATE_COUNT 17
 
 /**
+ * The `campaign` of a `dc_floor_event` that names no campaign (operator
+ * events), and of a query result where there is none
+ * (`dc_floor_operator_campaign` of an operator attached nowhere).
+ */
+#define DC_FLOOR_NO_CAMPAIGN UINT32_MAX
+
+/**
+ * The `trunk` of a `dc_floor_command` that holds no trunk line (not a
+ * Dial, or a campaign routed to no trunk).
+ */
+#define DC_FLOOR_NO_TRUNK UINT32_MAX
+
+/**
  * "None" for the `u32` fields of the getters (an operator or contact id).
  */
 #define DC_NONE_U32 UINT32_MAX
@@ -268,6 +281,32 @@ enum dc_status
    * nothing changed.
    */
   DC_STATUS_TIME_OUT_OF_RANGE = 20,
+  /**
+   * The id names no campaign of this floor (`dc_floor_*`); the message names it.
+   */
+  DC_STATUS_UNKNOWN_CAMPAIGN = 21,
+  /**
+   * The id names no pool of this floor.
+   */
+  DC_STATUS_UNKNOWN_POOL = 22,
+  /**
+   * The id names no trunk of this floor.
+   */
+  DC_STATUS_UNKNOWN_TRUNK = 23,
+  /**
+   * The id names no do-not-call list of this floor.
+   */
+  DC_STATUS_UNKNOWN_LIST = 24,
+  /**
+   * The floor operator an event names is not working for the campaign
+   * the event names (`dc_floor_handle`), or its pool is not assigned to it.
+   */
+  DC_STATUS_NOT_ASSIGNED = 25,
+  /**
+   * The campaign has calls in flight or busy operators; it cannot be
+   * removed now.
+   */
+  DC_STATUS_CAMPAIGN_BUSY = 26,
 };
 #ifndef __cplusplus
 #if __STDC_VERSION__ >= 202311L
@@ -379,6 +418,12 @@ enum dc_event_kind
    * `callback_at_ms`.
    */
   DC_EVENT_KIND_OPERATOR_LEAVING = 21,
+  /**
+   * The carrier refused the call for congestion (SIP 503 or 429): the
+   * contact returns without counting an attempt; on a floor, its trunk
+   * backs off. Uses `contact`, `attempt`.
+   */
+  DC_EVENT_KIND_CONGESTION = 22,
 };
 #ifndef __cplusplus
 #if __STDC_VERSION__ >= 202311L
@@ -574,6 +619,35 @@ enum dc_damage_kind
 typedef enum dc_damage_kind dc_damage_kind;
 #else
 typedef uint32_t dc_damage_kind;
+#endif // __STDC_VERSION__ >= 202311L
+#endif // __cplusplus
+
+/**
+ * Which campaigns a do-not-call list applies to.
+ */
+enum dc_scope_kind
+#if defined(__cplusplus) || __STDC_VERSION__ >= 202311L
+  : uint32_t
+#endif // defined(__cplusplus) || __STDC_VERSION__ >= 202311L
+ {
+  /**
+   * Every campaign of the floor (also those added later).
+   */
+  DC_SCOPE_KIND_FLOOR = 0,
+  /**
+   * One campaign: `campaigns[0]`.
+   */
+  DC_SCOPE_KIND_CAMPAIGN = 1,
+  /**
+   * The `count` campaigns at `campaigns`.
+   */
+  DC_SCOPE_KIND_CAMPAIGNS = 2,
+};
+#ifndef __cplusplus
+#if __STDC_VERSION__ >= 202311L
+typedef enum dc_scope_kind dc_scope_kind;
+#else
+typedef uint32_t dc_scope_kind;
 #endif // __STDC_VERSION__ >= 202311L
 #endif // __cplusplus
 
@@ -847,6 +921,13 @@ typedef uint8_t dc_pause_reason;
  * function may be called from any thread, concurrently.
  */
 typedef struct dc_campaign dc_campaign;
+
+/**
+ * Many campaigns sharing operators, trunks, lists and caps, behind a lock.
+ * Opaque; create with `dc_floor_new`, free with `dc_floor_free`. Every
+ * function may be called from any thread, concurrently.
+ */
+typedef struct dc_floor dc_floor;
 
 /**
  * The row-by-row report of `dc_campaign_import_csv_rows`; opaque, owned
@@ -1504,6 +1585,165 @@ typedef struct dc_reconciled {
 } dc_reconciled;
 
 /**
+ * The limits of one trunk (`dc_floor_add_trunk`); start from
+ * `dc_trunk_config_default`.
+ */
+typedef struct dc_trunk_config {
+  /**
+   * Simultaneous calls at most (the lines), >= 1.
+   */
+  uint32_t max_calls;
+  /**
+   * New calls a second, in thousandths (5000 = 5 calls a second), >= 1.
+   */
+  uint32_t cps_milli;
+  /**
+   * Calls that may start in the same millisecond after a quiet spell, >= 1.
+   */
+  uint32_t burst;
+  /**
+   * The lowest rate a congestion backoff goes down to, thousandths of a
+   * call a second, 1..=cps_milli.
+   */
+  uint32_t min_cps_milli;
+} dc_trunk_config;
+
+/**
+ * The scope of a do-not-call list (`dc_floor_add_list`).
+ */
+typedef struct dc_list_scope {
+  /**
+   * Floor, one campaign, or several.
+   */
+  dc_scope_kind kind;
+  /**
+   * The campaign ids (`DC_SCOPE_KIND_CAMPAIGN`: one; `_CAMPAIGNS`:
+   * `count`); NULL for `DC_SCOPE_KIND_FLOOR`.
+   */
+  const uint32_t *campaigns;
+  /**
+   * How many ids `campaigns` holds.
+   */
+  size_t count;
+} dc_list_scope;
+
+/**
+ * One event for `dc_floor_handle`: the campaign of the call it is about
+ * (as in the command it answers), or `DC_FLOOR_NO_CAMPAIGN` for an
+ * operator event (login, ready, pause, logout, leaving), which names a
+ * floor operator. Events about an offer or ACW (`OPERATOR_ACCEPTED`,
+ * `ACW_DONE`, …) and admin events (`PAUSE`, `REMOVE`, …) name their
+ * campaign.
+ */
+typedef struct dc_floor_event {
+  /**
+   * The campaign id, or `DC_FLOOR_NO_CAMPAIGN`.
+   */
+  uint32_t campaign;
+  /**
+   * The event, as for `dc_campaign_handle`; operator ids are floor-wide.
+   */
+  struct dc_event event;
+} dc_floor_event;
+
+/**
+ * One command from `dc_floor_poll`.
+ */
+typedef struct dc_floor_command {
+  /**
+   * The campaign it belongs to: echo it in the events about this call.
+   */
+  uint32_t campaign;
+  /**
+   * DIAL: the trunk to place the call on (it holds a line there until
+   * the call ends), or `DC_FLOOR_NO_TRUNK`.
+   */
+  uint32_t trunk;
+  /**
+   * The command, as from `dc_campaign_poll`; operator ids are floor-wide.
+   */
+  struct dc_command command;
+} dc_floor_command;
+
+/**
+ * Operators of one pool by state (`dc_floor_pool_counts`).
+ */
+typedef struct dc_pool_counts {
+  /**
+   * Logged out.
+   */
+  uint32_t logged_out;
+  /**
+   * Paused.
+   */
+  uint32_t paused;
+  /**
+   * Ready (idle, for outbound or inbound).
+   */
+  uint32_t ready;
+  /**
+   * Reserved for inbound, idle.
+   */
+  uint32_t reserved;
+  /**
+   * In an outbound call (or its offer, BCW, ACW).
+   */
+  uint32_t outbound;
+  /**
+   * In an inbound call.
+   */
+  uint32_t inbound;
+  /**
+   * What pacing counts now: ready operators minus those kept for the
+   * pool's inbound target.
+   */
+  uint32_t available_outbound;
+} dc_pool_counts;
+
+/**
+ * One number of a contact being added (`dc_campaign_add_contact_numbers`).
+ */
+typedef struct dc_number {
+  /**
+   * The number as text (normalized with the campaign's
+   * `default_country`); NULL or "" = no number.
+   */
+  const char *phone;
+  /**
+   * 0 other, 1 mobile, 2 home, 3 work.
+   */
+  uint8_t kind;
+  /**
+   * An IANA time zone name; NULL or "" = the contact's zone (that of its
+   * first number given one, else the campaign's default).
+   */
+  const char *timezone;
+} dc_number;
+
+/**
+ * What `dc_floor_open` found in the data directory.
+ */
+typedef struct dc_floor_recovery {
+  /**
+   * Admin records (campaigns, pools, operators, trunks, lists, caps)
+   * replayed from the floor journal.
+   */
+  uint64_t admin_records;
+  /**
+   * Bytes of a torn or damaged floor journal tail cut off.
+   */
+  uint64_t damaged_bytes;
+  /**
+   * Campaigns recovered, each from its own directory.
+   */
+  uint64_t campaigns;
+  /**
+   * Dials counted back into the floor's caps from the campaigns' records.
+   */
+  uint64_t cap_dials;
+} dc_floor_recovery;
+
+/**
  * What a host sees of one contact (`dc_campaign_contact_info`). Strings
  * are fetched apart (`dc_campaign_contact_external_id`,
  * `dc_campaign_contact_timezone`) and copied.
@@ -2071,6 +2311,369 @@ dc_status dc_campaign_journal_position(const struct dc_campaign *campaign,
 dc_status dc_campaign_inspect(const char *dir,
                               const struct dc_config *config,
                               struct dc_recovery_report *report_out);
+
+/**
+ * Creates an empty floor (no campaign, pool, operator, trunk or list) into
+ * `*out`.
+ */
+dc_status dc_floor_new(struct dc_floor **out);
+
+/**
+ * Frees a floor and every campaign on it. NULL is a no-op. No other
+ * thread may use the handle during or after this call.
+ */
+void dc_floor_free(struct dc_floor *floor);
+
+/**
+ * Adds a campaign named `name` (unique on the floor) with its own
+ * `config` (every mode, window, rules, abandon target of a
+ * `dc_campaign`), its `priority` (a bigger number is served first) and
+ * `weight` (its share among campaigns of the same priority,
+ * 1..=1000000); its id goes to `*out_campaign`. A bad `config` is
+ * `DC_STATUS_INVALID_CONFIG` naming the field, a name already used
+ * `DC_STATUS_INVALID_ARGUMENT`; nothing is added then. The campaign dials
+ * only once a pool serving it (`dc_floor_assign`) has ready operators.
+ */
+dc_status dc_floor_add_campaign(struct dc_floor *floor,
+                                const char *name,
+                                const struct dc_config *config,
+                                uint8_t priority,
+                                uint32_t weight,
+                                uint32_t *out_campaign);
+
+/**
+ * Removes a campaign and its contacts. `DC_STATUS_CAMPAIGN_BUSY` while it
+ * has calls in flight or operators busy in it (end them first: pause the
+ * campaign with a `DC_EVENT_KIND_PAUSE` event and let its calls end);
+ * `DC_STATUS_UNKNOWN_CAMPAIGN` for an id that names none. Its id is not
+ * reused.
+ */
+dc_status dc_floor_remove_campaign(struct dc_floor *floor, uint32_t campaign);
+
+/**
+ * Changes a campaign's priority and weight (1..=1000000).
+ */
+dc_status dc_floor_set_share(struct dc_floor *floor,
+                             uint32_t campaign,
+                             uint8_t priority,
+                             uint32_t weight);
+
+/**
+ * Writes the id of the campaign named `name` to `*out_campaign`;
+ * `DC_STATUS_UNKNOWN_CAMPAIGN` when no campaign has that name.
+ */
+dc_status dc_floor_campaign_id(const struct dc_floor *floor,
+                               const char *name,
+                               uint32_t *out_campaign);
+
+/**
+ * Adds a pool of operators (one skill set) named `name` (unique); its id
+ * goes to `*out_pool`.
+ */
+dc_status dc_floor_add_pool(struct dc_floor *floor, const char *name, uint32_t *out_pool);
+
+/**
+ * Lets the operators of `pool` serve `campaign` (`assigned` true) or stops
+ * it (false: its operators finish their work there and are not given it
+ * again; a pool not assigned is a no-op). An operator may serve every
+ * campaign its pool is assigned to, one campaign at a time.
+ */
+dc_status dc_floor_assign(struct dc_floor *floor, uint32_t pool, uint32_t campaign, bool assigned);
+
+/**
+ * Adds an operator to `pool` (logged out until a
+ * `DC_EVENT_KIND_OPERATOR_LOGIN` event naming no campaign); its floor-wide
+ * id goes to `*out_operator`.
+ */
+dc_status dc_floor_add_operator(struct dc_floor *floor, uint32_t pool, uint32_t *out_operator);
+
+/**
+ * Keeps `operators` of `pool`'s ready operators free for inbound work:
+ * pacing and outbound calls count only the rest.
+ */
+dc_status dc_floor_set_inbound_target(struct dc_floor *floor, uint32_t pool, uint32_t operators);
+
+/**
+ * A trunk of `max_calls` lines and `cps` calls a second, a burst of one
+ * second's calls, backing off to a tenth of the rate at most.
+ */
+struct dc_trunk_config dc_trunk_config_default(uint32_t max_calls, uint32_t cps);
+
+/**
+ * Adds a trunk at `now_ms` (its bucket starts full); its id goes to
+ * `*out_trunk`. A zero limit is `DC_STATUS_INVALID_ARGUMENT` naming the
+ * field. A Dial is never handed out past a trunk's lines or rate; a
+ * `DC_EVENT_KIND_CONGESTION` on a call halves its trunk's rate.
+ */
+dc_status dc_floor_add_trunk(struct dc_floor *floor,
+                             const struct dc_trunk_config *config,
+                             uint64_t now_ms,
+                             uint32_t *out_trunk);
+
+/**
+ * Routes `campaign` over `count` trunks, tried in order (replacing its
+ * route; `count` 0: no trunk, no line limit). `trunks` may be NULL when
+ * `count` is 0.
+ */
+dc_status dc_floor_route(struct dc_floor *floor,
+                         uint32_t campaign,
+                         const uint32_t *trunks,
+                         size_t count);
+
+/**
+ * Adds a do-not-call list named `name` over `scope`; its id goes to
+ * `*out_list`. A scope naming an unknown campaign is
+ * `DC_STATUS_UNKNOWN_CAMPAIGN`. A number on a list in scope is never
+ * dialed for the campaign: its contact ends Blacklisted at its next
+ * emission.
+ */
+dc_status dc_floor_add_list(struct dc_floor *floor,
+                            const char *name,
+                            const struct dc_list_scope *scope,
+                            uint32_t *out_list);
+
+/**
+ * Adds `count` numbers (E.164 digits) to `list`, until `until_ms` (ms
+ * since the epoch; 0 = for good). Effective at the next emission.
+ */
+dc_status dc_floor_list_add(struct dc_floor *floor,
+                            uint32_t list,
+                            const uint64_t *numbers,
+                            size_t count,
+                            uint64_t until_ms);
+
+/**
+ * Removes `count` numbers from `list` (numbers not on it are ignored).
+ */
+dc_status dc_floor_list_remove(struct dc_floor *floor,
+                               uint32_t list,
+                               const uint64_t *numbers,
+                               size_t count);
+
+/**
+ * Loads a national do-not-call registry (one number a line, national
+ * numbers read with `default_country`, e.g. 1, or 0 for international
+ * numbers only; `#` comments and blank
+ * lines skipped) from the file at `path` and makes it the floor's
+ * registry (it applies to every campaign; memory counted once, replacing
+ * any registry loaded before). Invalid lines are counted, not fatal;
+ * the valid numbers read go to `*out_numbers` (optional). A file that
+ * cannot be read is `DC_STATUS_IO` and changes nothing.
+ */
+dc_status dc_floor_load_registry(struct dc_floor *floor,
+                                 const char *path,
+                                 uint16_t default_country,
+                                 uint64_t *out_numbers);
+
+/**
+ * Caps the dials to one number over the whole floor, every campaign
+ * counted: at most `per_24h` in any rolling 24 hours and `per_days` in any
+ * rolling `days` days (0 = no cap; `days` 1..=366 when `per_days` is set).
+ * A number is also never in two calls at once, whichever campaigns dial it.
+ * A dial a cap refuses is not an attempt: the contact is retried when the
+ * cap allows.
+ */
+dc_status dc_floor_set_caps(struct dc_floor *floor,
+                            uint16_t per_24h,
+                            uint16_t per_days,
+                            uint16_t days);
+
+/**
+ * Applies one event at `now_ms`. On any error nothing changed:
+ * `DC_STATUS_UNKNOWN_CAMPAIGN` for a campaign id that names none (or
+ * `DC_FLOOR_NO_CAMPAIGN` on a call event), `DC_STATUS_UNKNOWN_OPERATOR`
+ * for an operator the floor does not have, and the codes of
+ * `dc_campaign_handle` for what the campaign refuses.
+ * `DC_EVENT_KIND_CONGESTION` (the carrier answered SIP 503 or 429) returns
+ * the contact without counting an attempt and backs its trunk off.
+ */
+dc_status dc_floor_handle(struct dc_floor *floor,
+                          const struct dc_floor_event *event,
+                          uint64_t now_ms);
+
+/**
+ * Fires what is due at `now_ms` in every campaign whose time has come,
+ * picks the campaigns of the free operators (priority, then weighted
+ * share), paces each pool, and writes up to `cap` commands of all
+ * campaigns to `out`; how many goes to `*written`. Commands that do not
+ * fit stay in the floor, in order, and come first from the next poll
+ * (`dc_floor_pending`): call again until `*written < cap`. Never writes
+ * past `cap`; `out` may be NULL when `cap` is 0. Every Dial has passed the
+ * campaign's guards and the floor's (do-not-call lists in scope, caps over
+ * the floor, a number in one call at a time, a trunk line and token) when
+ * the floor made it; one held back by `cap` is handed out unchanged, so
+ * size `out` for a poll's work (a few commands per ready operator) to keep
+ * that moment the moment of the poll.
+ */
+dc_status dc_floor_poll(struct dc_floor *floor,
+                        uint64_t now_ms,
+                        struct dc_floor_command *out,
+                        size_t cap,
+                        size_t *written);
+
+/**
+ * Writes the number of commands held back by an earlier `dc_floor_poll`'s
+ * `cap` to `*out`: greater than 0 means poll now.
+ */
+dc_status dc_floor_pending(const struct dc_floor *floor, size_t *out);
+
+/**
+ * Writes when the host must call `dc_floor_poll` next (ms since the epoch)
+ * to `*out_ms`: the earliest deadline of any campaign and of the floor's
+ * own timers (a trunk's next token while a pool waits for it), `0` while
+ * commands are held back (poll now), `UINT64_MAX` when there is none. Poll
+ * also after every accepted event. Costs by what is due, not by the number
+ * of campaigns.
+ */
+dc_status dc_floor_next_deadline(const struct dc_floor *floor, uint64_t *out_ms);
+
+/**
+ * Writes the contact count of each state of `campaign`, indexed by state
+ * code, to `out[0 .. min(cap, DC_STATE_COUNT)]`, and how many were written
+ * to `*written`. O(1).
+ */
+dc_status dc_floor_counts(const struct dc_floor *floor,
+                          uint32_t campaign,
+                          uint32_t *out,
+                          size_t cap,
+                          size_t *written);
+
+/**
+ * Writes the figures of `campaign` at `now_ms` (its dials, answers,
+ * abandons and abandon rates — the law counts per campaign —, its
+ * operators' occupancy while attached to it) to `*out`.
+ */
+dc_status dc_floor_metrics(struct dc_floor *floor,
+                           uint32_t campaign,
+                           uint64_t now_ms,
+                           struct dc_metrics *out);
+
+/**
+ * Writes the operators of `pool` by state to `*out`.
+ */
+dc_status dc_floor_pool_counts(const struct dc_floor *floor,
+                               uint32_t pool,
+                               struct dc_pool_counts *out);
+
+/**
+ * Writes the campaign `operator` is attached to now (taking its calls) to
+ * `*out_campaign`, or `DC_FLOOR_NO_CAMPAIGN` when it is attached nowhere.
+ * `DC_STATUS_UNKNOWN_OPERATOR` for an id the floor does not have.
+ */
+dc_status dc_floor_operator_campaign(const struct dc_floor *floor,
+                                     uint32_t operator_,
+                                     uint32_t *out_campaign);
+
+/**
+ * Writes how many campaigns the floor holds to `*out`.
+ */
+dc_status dc_floor_campaign_count(const struct dc_floor *floor, size_t *out);
+
+/**
+ * Adds one contact to `campaign`, as `dc_campaign_add_contact`.
+ */
+dc_status dc_floor_add_contact(struct dc_floor *floor,
+                               uint32_t campaign,
+                               const char *phone,
+                               const char *external_id,
+                               const char *timezone,
+                               uint8_t priority,
+                               uint32_t *out_contact);
+
+/**
+ * Adds `count` contacts with normalized numbers (E.164 digits) to
+ * `campaign`, as `dc_campaign_add_numbers`; the first id goes to
+ * `*out_first` (optional).
+ */
+dc_status dc_floor_add_numbers(struct dc_floor *floor,
+                               uint32_t campaign,
+                               const uint64_t *numbers,
+                               size_t count,
+                               uint8_t priority,
+                               uint32_t *out_first);
+
+/**
+ * Adds one contact with several numbers to `campaign`, as
+ * `dc_campaign_add_contact_numbers`.
+ */
+dc_status dc_floor_add_contact_numbers(struct dc_floor *floor,
+                                       uint32_t campaign,
+                                       const struct dc_number *numbers,
+                                       size_t count,
+                                       const char *external_id,
+                                       uint8_t priority,
+                                       uint32_t *out_contact,
+                                       size_t *out_rejected);
+
+/**
+ * Imports a CSV contact list from the file at `path` into `campaign`, as
+ * `dc_campaign_import_csv`.
+ */
+dc_status dc_floor_import_csv(struct dc_floor *floor,
+                              uint32_t campaign,
+                              const char *path,
+                              struct dc_import_report *report);
+
+/**
+ * Imports a CSV contact list from memory (`len` bytes at `data`) into
+ * `campaign`, as `dc_campaign_import_csv_buffer`.
+ */
+dc_status dc_floor_import_csv_buffer(struct dc_floor *floor,
+                                     uint32_t campaign,
+                                     const uint8_t *data,
+                                     size_t len,
+                                     struct dc_import_report *report);
+
+/**
+ * Loads `count` numbers into `campaign`'s own blacklist, as
+ * `dc_campaign_blacklist_numbers` (for a list several campaigns share, use
+ * `dc_floor_add_list`).
+ */
+dc_status dc_floor_blacklist_numbers(struct dc_floor *floor,
+                                     uint32_t campaign,
+                                     const uint64_t *numbers,
+                                     size_t count);
+
+/**
+ * Writes the state code (`dc_state`) of `contact` of `campaign` to
+ * `*out_state`.
+ */
+dc_status dc_floor_state(const struct dc_floor *floor,
+                         uint32_t campaign,
+                         uint32_t contact,
+                         uint8_t *out_state);
+
+/**
+ * Opens (or creates) the floor kept in the data directory `dir` into
+ * `*out`: its campaigns (each in `campaigns/<id>/`, recovered with the
+ * guarantees of `dc_campaign_open`), pools, operators (logged out),
+ * trunks, lists and caps; `options` may be NULL (the defaults). What was
+ * found goes to `*out_recovery` (optional). The directory is locked until
+ * `dc_floor_free` (`DC_STATUS_LOCKED` while another floor holds it).
+ */
+dc_status dc_floor_open(const char *dir,
+                        const struct dc_durable_options *options,
+                        struct dc_floor **out,
+                        struct dc_floor_recovery *out_recovery);
+
+/**
+ * Forces what a durable floor has written (its journal and every
+ * campaign's) to stable storage; a no-op for a floor from `dc_floor_new`.
+ * `DC_STATUS_IO` naming the file when a write failed.
+ */
+dc_status dc_floor_flush(struct dc_floor *floor);
+
+/**
+ * Reserves a logged-in floor operator for inbound work at `now_ms`: it
+ * takes no outbound call (after its current work) until
+ * `dc_floor_release_inbound`; pacing stops counting it.
+ */
+dc_status dc_floor_reserve_inbound(struct dc_floor *floor, uint32_t operator_, uint64_t now_ms);
+
+/**
+ * Releases a reserved operator for outbound work again (ready) at `now_ms`.
+ */
+dc_status dc_floor_release_inbound(struct dc_floor *floor, uint32_t operator_, uint64_t now_ms);
 
 /**
  * The name of an outcome code (`"busy"`, …), a static string (never

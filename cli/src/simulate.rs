@@ -13,6 +13,9 @@
 //! simulator's own (`render_text` or `to_json`), plus the wall time and the
 //! throughput measured here.
 //!
+//! **Floor scenarios.** A scenario file with `[[campaigns]]` tables runs
+//! several campaigns on one floor (the `floor` submodule).
+//!
 //! **Durable runs.** With `--data-dir DIR` the campaign lives in a data
 //! directory ([`dialcore_sim::run_durable`]): a directory without a campaign
 //! gets the scenario's contacts, one holding a campaign (after a crash, a
@@ -50,6 +53,8 @@ use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use serde_json::{json, Value};
 
 use crate::error::CliError;
+
+mod floor;
 
 /// Arguments of `dialcore simulate`.
 #[derive(Debug, clap::Args)]
@@ -220,6 +225,9 @@ pub fn scenario(args: &SimulateArgs) -> Result<Scenario, CliError> {
 
 /// Runs `dialcore simulate`; returns what to print on stdout.
 pub fn run(args: &SimulateArgs) -> Result<String, CliError> {
+    if let Some(path) = args.scenario.as_deref().filter(|p| floor::is_floor_file(p)) {
+        return floor::run(args, path);
+    }
     let scenario = scenario(args)?;
     if args.replica.replicate.is_some() {
         return crate::replica::run(args, &scenario);

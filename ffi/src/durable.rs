@@ -248,7 +248,7 @@ pub extern "C" fn dc_durable_options_default() -> dc_durable_options {
     }
 }
 
-unsafe fn read_options(p: *const dc_durable_options) -> Result<DurableOptions, Fail> {
+pub(crate) unsafe fn read_options(p: *const dc_durable_options) -> Result<DurableOptions, Fail> {
     if p.is_null() {
         return Ok(DurableOptions::default());
     }
@@ -277,7 +277,7 @@ unsafe fn read_options(p: *const dc_durable_options) -> Result<DurableOptions, F
 }
 
 /// The status and message of a failed open of `dir`.
-fn open_fail(dir: &Path, e: OpenError) -> Fail {
+pub(crate) fn open_fail(dir: &Path, e: OpenError) -> Fail {
     let status = match &e {
         OpenError::Config(c) if c.field == "default_timezone" => dc_status::UnknownTimezone,
         OpenError::Config(_) | OpenError::ZoneMismatch { .. } | OpenError::ConfigChanged { .. } => {

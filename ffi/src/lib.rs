@@ -143,10 +143,24 @@ pub enum dc_status {
     /// `DC_MAX_TIME_MS` (9999-12-31T23:59:59.999Z); the message names it and
     /// nothing changed.
     TimeOutOfRange = 20,
+    /// The id names no campaign of this floor (`dc_floor_*`); the message names it.
+    UnknownCampaign = 21,
+    /// The id names no pool of this floor.
+    UnknownPool = 22,
+    /// The id names no trunk of this floor.
+    UnknownTrunk = 23,
+    /// The id names no do-not-call list of this floor.
+    UnknownList = 24,
+    /// The floor operator an event names is not working for the campaign
+    /// the event names (`dc_floor_handle`), or its pool is not assigned to it.
+    NotAssigned = 25,
+    /// The campaign has calls in flight or busy operators; it cannot be
+    /// removed now.
+    CampaignBusy = 26,
 }
 
 impl dc_status {
-    const ALL: [dc_status; 21] = [
+    const ALL: [dc_status; 27] = [
         dc_status::Ok,
         dc_status::NullPointer,
         dc_status::InvalidArgument,
@@ -168,6 +182,12 @@ impl dc_status {
         dc_status::Corrupt,
         dc_status::NotDurable,
         dc_status::TimeOutOfRange,
+        dc_status::UnknownCampaign,
+        dc_status::UnknownPool,
+        dc_status::UnknownTrunk,
+        dc_status::UnknownList,
+        dc_status::NotAssigned,
+        dc_status::CampaignBusy,
     ];
 
     fn c_name(self) -> &'static CStr {
@@ -193,6 +213,12 @@ impl dc_status {
             dc_status::Corrupt => c"DC_STATUS_CORRUPT",
             dc_status::NotDurable => c"DC_STATUS_NOT_DURABLE",
             dc_status::TimeOutOfRange => c"DC_STATUS_TIME_OUT_OF_RANGE",
+            dc_status::UnknownCampaign => c"DC_STATUS_UNKNOWN_CAMPAIGN",
+            dc_status::UnknownPool => c"DC_STATUS_UNKNOWN_POOL",
+            dc_status::UnknownTrunk => c"DC_STATUS_UNKNOWN_TRUNK",
+            dc_status::UnknownList => c"DC_STATUS_UNKNOWN_LIST",
+            dc_status::NotAssigned => c"DC_STATUS_NOT_ASSIGNED",
+            dc_status::CampaignBusy => c"DC_STATUS_CAMPAIGN_BUSY",
         }
     }
 }
@@ -705,6 +731,10 @@ pub enum dc_event_kind {
     /// stops counting the operator past that time. Uses `operator_id`,
     /// `callback_at_ms`.
     OperatorLeaving = 21,
+    /// The carrier refused the call for congestion (SIP 503 or 429): the
+    /// contact returns without counting an attempt; on a floor, its trunk
+    /// backs off. Uses `contact`, `attempt`.
+    Congestion = 22,
 }
 
 /// What the operator recorded at the end of after-call work.
@@ -1231,7 +1261,7 @@ unsafe fn read_config(p: *const dc_config) -> Result<CampaignConfig, Fail> {
     })
 }
 
-const EVENT_KINDS: [dc_event_kind; 22] = [
+const EVENT_KINDS: [dc_event_kind; 23] = [
     dc_event_kind::Answered,
     dc_event_kind::AnsweredByMachine,
     dc_event_kind::Rejected,
@@ -1254,6 +1284,7 @@ const EVENT_KINDS: [dc_event_kind; 22] = [
     dc_event_kind::BlacklistAdd,
     dc_event_kind::BlacklistRemove,
     dc_event_kind::OperatorLeaving,
+    dc_event_kind::Congestion,
 ];
 
 #[inline]
@@ -1333,6 +1364,7 @@ unsafe fn read_event(p: *const dc_event) -> Result<Event, Fail> {
             operator,
             at_ms: read_plain!(p, callback_at_ms),
         },
+        K::Congestion => Event::Congestion(call),
     })
 }
 
@@ -2171,8 +2203,10 @@ pub unsafe extern "C" fn dc_campaign_next_deadline(
 
 mod bulk;
 mod durable;
+mod floor;
 pub use bulk::*;
 pub use durable::*;
+pub use floor::*;
 mod lookup;
 pub use lookup::*;
 mod numbers;

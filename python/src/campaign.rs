@@ -334,7 +334,7 @@ pub(crate) struct Command {
 }
 
 impl Command {
-    fn from_core(c: &CoreCommand) -> Command {
+    pub(crate) fn from_core(c: &CoreCommand) -> Command {
         let base = |kind, contact: ContactId| Command {
             kind,
             contact: contact.0,
@@ -446,7 +446,7 @@ pub(crate) struct ImportReport {
 }
 
 impl ImportReport {
-    fn from_core(r: CoreImportReport) -> Self {
+    pub(crate) fn from_core(r: CoreImportReport) -> Self {
         ImportReport {
             rows: r.rows,
             valid: r.valid,

@@ -5,6 +5,7 @@ mod campaign;
 mod config;
 mod durable;
 mod errors;
+mod floor;
 mod records;
 mod rules;
 mod sim;
@@ -32,6 +33,7 @@ fn outcome_names() -> Vec<&'static str> {
 fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     errors::register(m)?;
     records::register(m)?;
+    floor::register(m)?;
     m.add_class::<campaign::Campaign>()?;
     m.add_class::<campaign::Event>()?;
     m.add_class::<campaign::Command>()?;

@@ -47,6 +47,7 @@
 
 mod driver;
 pub mod eval;
+pub mod floor;
 pub mod pacers;
 mod report;
 pub mod rng;
