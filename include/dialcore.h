@@ -1701,26 +1701,6 @@ typedef struct dc_pool_counts {
 } dc_pool_counts;
 
 /**
- * One number of a contact being added (`dc_campaign_add_contact_numbers`).
- */
-typedef struct dc_number {
-  /**
-   * The number as text (normalized with the campaign's
-   * `default_country`); NULL or "" = no number.
-   */
-  const char *phone;
-  /**
-   * 0 other, 1 mobile, 2 home, 3 work.
-   */
-  uint8_t kind;
-  /**
-   * An IANA time zone name; NULL or "" = the contact's zone (that of its
-   * first number given one, else the campaign's default).
-   */
-  const char *timezone;
-} dc_number;
-
-/**
  * What `dc_floor_open` found in the data directory.
  */
 typedef struct dc_floor_recovery {
