@@ -351,3 +351,55 @@ fn a_reserved_operator_takes_no_outbound_work_until_released() {
         "{out:?}"
     );
 }
+
+/// A predictive campaign with more operators than its trunk allows (`lines`
+/// simultaneous calls, `cps` a second): the trunk refuses dials. A host that
+/// sleeps until `next_deadline()` must not be told "now" again and again
+/// (it would spin, and a simulator would never advance its clock).
+fn trunk_bound_floor_never_says_now_twice(lines: u32, cps: u32) {
+    let mut f = Floor::new();
+    let c = f
+        .add_campaign("sales", config(Mode::Predictive), 1, 1)
+        .unwrap();
+    let pool = f.add_pool("english").unwrap();
+    f.assign(pool, c).unwrap();
+    let t = f.add_trunk(TrunkConfig::new(lines, cps), T0).unwrap();
+    f.route(c, &[t]).unwrap();
+    let numbers: Vec<String> = (0..50).map(|i| format!("21255{:05}", 10100 + i)).collect();
+    let refs: Vec<&str> = numbers.iter().map(String::as_str).collect();
+    add(&mut f, c, &refs);
+    for _ in 0..10 {
+        let op = f.add_operator(pool).unwrap();
+        ready(&mut f, op, T0);
+    }
+    let mut now = T0;
+    let mut dials = 0;
+    for _ in 0..20 {
+        let out = poll(&mut f, now);
+        dials += out
+            .iter()
+            .filter(|c| matches!(c.command, Command::Dial { .. }))
+            .count();
+        assert!(f.trunk_status(t, now).unwrap().in_use <= lines);
+        let next = f.next_deadline();
+        assert!(
+            next.is_none_or(|d| d > now),
+            "after a poll at {now} with nothing new, next_deadline is {next:?}"
+        );
+        match next {
+            Some(d) => now = d,
+            None => break,
+        }
+    }
+    assert!(dials > 0, "the trunk let some dials through");
+}
+
+#[test]
+fn a_trunk_out_of_tokens_sets_the_next_deadline_at_its_next_token() {
+    trunk_bound_floor_never_says_now_twice(6, 2);
+}
+
+#[test]
+fn a_trunk_out_of_lines_waits_for_a_line_not_now() {
+    trunk_bound_floor_never_says_now_twice(3, 100);
+}

@@ -5,9 +5,17 @@
 //! `X-AMD: machine`: answering-machine detection is the PBX's media job; the
 //! header is how a PBX or a test reports it); 486/600/603 → `Rejected`;
 //! 404/480/408/410 → `Unreachable`; 503/429 → carrier congestion, which
-//! until the floor (issue 16) lands is a `DialFailed` (the retry policy's
-//! `dial_failed` rule retries it); any other failure, and a transport
-//! error, → `DialFailed`. A 487 after our own CANCEL reports nothing: the
+//! this host reports as a `DialFailed` (the retry policy's `dial_failed`
+//! rule retries it, after `retry_dial_failed_s`); any other failure, and a
+//! transport error, → `DialFailed`.
+//!
+//! Why not `Event::Congestion`: that event gives the attempt back and makes
+//! the contact due at once, which is right on a floor, where the trunk it
+//! names backs off (halves its calls per second). This host runs one
+//! campaign with no trunk model, so nothing would slow the next dial: a
+//! carrier answering 503 to everything would be re-dialed in a tight loop.
+//! A counted, delayed retry is the safe answer here; a host that runs a
+//! `Floor` sends `Congestion`. A 487 after our own CANCEL reports nothing: the
 //! engine already closed the attempt at its ring timeout.
 
 use dialcore::{CallId, Event};
@@ -30,8 +38,8 @@ pub enum FinalOutcome {
     Rejected,
     /// 404, 408, 410, 480.
     Unreachable,
-    /// 503, 429: the carrier is congested. TODO(issue 16): the floor's
-    /// congestion event (back off, no attempt counted) goes here.
+    /// 503, 429: the carrier is congested (a `DialFailed` for this
+    /// one-campaign host; see the module doc).
     Congestion,
     /// Any other failure.
     Failed,
@@ -60,8 +68,8 @@ impl FinalOutcome {
             FinalOutcome::Machine => Event::AnsweredByMachine(call),
             FinalOutcome::Rejected => Event::Rejected(call),
             FinalOutcome::Unreachable => Event::Unreachable(call),
-            // Until the floor lands, congestion is a failed dial (retried by
-            // the dial_failed rule; the attempt is counted).
+            // No trunk backs off in this host, so congestion is a failed
+            // dial (retried by the dial_failed rule; the attempt is counted).
             FinalOutcome::Congestion | FinalOutcome::Failed => Event::DialFailed(call),
         }
     }

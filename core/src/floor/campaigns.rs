@@ -52,6 +52,10 @@ pub(super) struct Slot {
     pub(super) line_wait: bool,
     /// Its trunk has a token again at this time: polled then.
     pub(super) trunk_wake: Option<u64>,
+    /// Its last dial was refused for want of a token until this time: given
+    /// no operator before then (nor while `line_wait`), so free operators
+    /// do not go round the trunk-bound campaigns poll after poll.
+    pub(super) trunk_blocked_until: Option<u64>,
 }
 
 /// A floor operator: where it is lent now.
@@ -182,6 +186,7 @@ impl Floor {
             tried: false,
             line_wait: false,
             trunk_wake: None,
+            trunk_blocked_until: None,
         }));
         self.mark_dirty(id);
         Ok(id)

@@ -358,7 +358,7 @@ impl Floor {
                 || slots
                     .get(c.0 as usize)
                     .and_then(Option::as_ref)
-                    .is_some_and(wants_operators)
+                    .is_some_and(|slot| wants_operators(slot, now))
         });
         match pick {
             Some(c) if c == campaign => Ok(()),
@@ -383,7 +383,7 @@ impl Floor {
                     slots
                         .get(c.0 as usize)
                         .and_then(Option::as_ref)
-                        .is_some_and(wants_operators)
+                        .is_some_and(|slot| wants_operators(slot, now))
                 });
                 let Some(campaign) = pick else { break };
                 let seat = self.pools.take_outbound(pool, campaign)?;
@@ -396,9 +396,16 @@ impl Floor {
 }
 
 /// Whether a campaign may be given an operator now: it dials through
-/// operators, has a contact to dial and has not left one idle in this poll.
-fn wants_operators(slot: &super::campaigns::Slot) -> bool {
-    !slot.tried && slot.campaign.config().mode != Mode::Agentless && slot.campaign.has_dialable()
+/// operators, has a contact to dial, has not left one idle in this poll,
+/// and its trunk is not refusing its dials (no line, or no token before
+/// `trunk_blocked_until`): an operator given to a trunk-bound campaign
+/// would be left idle and handed round again at the same instant.
+fn wants_operators(slot: &super::campaigns::Slot, now: u64) -> bool {
+    !slot.tried
+        && !slot.line_wait
+        && slot.trunk_blocked_until.is_none_or(|t| t <= now)
+        && slot.campaign.config().mode != Mode::Agentless
+        && slot.campaign.has_dialable()
 }
 
 fn pool_state(op: OperatorId, state: PoolState) -> FloorError {

@@ -258,7 +258,10 @@ impl Floor {
         for (c, at) in waits {
             if let Ok(slot) = self.slot_mut(c) {
                 match at {
-                    Some(t) => slot.trunk_wake = Some(slot.trunk_wake.map_or(t, |w| w.min(t))),
+                    Some(t) => {
+                        slot.trunk_wake = Some(slot.trunk_wake.map_or(t, |w| w.min(t)));
+                        slot.trunk_blocked_until = Some(t);
+                    }
                     None => {
                         if !slot.line_wait {
                             slot.line_wait = true;
