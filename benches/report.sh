@@ -23,7 +23,7 @@ cd "$(dirname "$0")/.."
 ROOT=$PWD
 OUT=${OUT:-$ROOT/docs/BENCHMARKS.md}
 SUBSET_BENCHES=${BENCHES:-}
-BENCHES=${BENCHES:-"load store wheel blacklist engine selection csv_load durable durable_rate lock_wait phone traps overhead floor pacer_cost rules_guard calls"}
+BENCHES=${BENCHES:-"load store wheel blacklist engine selection csv_load durable durable_rate lock_wait phone traps overhead floor floor_scale pacer_cost rules_guard calls"}
 # The headline figures (docs/benchmarks.json) and README.md's block made
 # from them; JSON_OUT=/tmp/b.json leaves README.md alone.
 JSON_OUT=${JSON_OUT:-$ROOT/docs/benchmarks.json}
@@ -224,6 +224,11 @@ targets_md=$(REPORT_DATE="$report_date" REPORT_CPU="${cpu:-unknown CPU}" REPORT_
     echo "  1M, the one-at-a-time \`BlacklistAdd\` path it replaced; \`scan_10M\` —"
     echo "  \`ids_in_state\` (0.1% match) and \`recount\` vs the sum of a 10 MB"
     echo "  \`Vec<u8>\` (the read bandwidth, same run; ratio in the summary)."
+    echo "- \`floor_*\` (issue 16's parts): \`floor_share\` (choosing the campaign at"
+    echo "  10 / 100 / 1,000 campaigns), \`floor_trunk\`, \`floor_caps\`, \`floor_dnc\`;"
+    echo "  \`floor_scale/{poll,event}/<N>\` — a whole \`Floor\` of N campaigns of 100k"
+    echo "  contacts and 5,000 operators (N = 10, 100; 1,000 with \`DIALCORE_BENCH_BIG=1\`),"
+    echo "  its \`summary floor …\` lines give the ratio to 10 campaigns."
     echo
     echo "## Targets"
     echo
