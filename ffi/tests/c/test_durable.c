@@ -428,7 +428,9 @@ static void in_memory(void) {
   EXPECT(strcmp(dc_status_name(DC_STATUS_CORRUPT), "DC_STATUS_CORRUPT") == 0);
   EXPECT(strcmp(dc_status_name(DC_STATUS_NOT_DURABLE), "DC_STATUS_NOT_DURABLE") == 0);
   EXPECT(DC_STATUS_PANIC == 16 && DC_STATUS_LOCKED == 17);
-  EXPECT(strcmp(dc_status_name(DC_STATUS_TIME_OUT_OF_RANGE + 1), "unknown") == 0);
+  EXPECT(strcmp(dc_status_name(DC_STATUS_CAMPAIGN_BUSY), "DC_STATUS_CAMPAIGN_BUSY") == 0);
+  /* One past the last status code (the floor's DC_STATUS_CAMPAIGN_BUSY). */
+  EXPECT(strcmp(dc_status_name(DC_STATUS_CAMPAIGN_BUSY + 1), "unknown") == 0);
 }
 
 int main(int argc, char **argv) {
