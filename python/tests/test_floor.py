@@ -138,8 +138,11 @@ def test_bad_ids_raise_floor_error_naming_them():
     with pytest.raises(dialcore.FloorError, match="pool"):
         floor.add_operator(5)
     team = floor.add_pool("english")
-    with pytest.raises(dialcore.FloorError):
-        floor.unassign(team, c)
+    # Unassigning what was never assigned is a no-op (as in core); an
+    # unknown pool is an error naming it.
+    floor.unassign(team, c)
+    with pytest.raises(dialcore.FloorError, match="pool"):
+        floor.unassign(team + 77, c)
     with pytest.raises(dialcore.FloorError, match="sales"):
         floor.add_campaign("sales")
     with pytest.raises(dialcore.FloorError, match="trunk"):
