@@ -89,6 +89,11 @@ pub struct Floor {
     /// Free operators may be placed (an operator got ready, a campaign got
     /// a contact): the next poll looks.
     pub(super) placement_due: bool,
+    /// Free operators are placed again at this time: a campaign left an
+    /// operator idle in a poll (it was *tried*) but still has contacts, e.g.
+    /// its one dial was blocked by a floor list. Without it the operator
+    /// stayed free until some event, and a quiet floor never dialed again.
+    pub(super) placement_retry: Option<u64>,
     /// Campaigns waiting for a trunk line to free up.
     pub(super) line_waiters: Vec<CampaignId>,
     /// Attached operators the host asked to pause, log out or reserve:
@@ -123,6 +128,7 @@ impl Floor {
             due: BTreeSet::new(),
             dirty: Vec::new(),
             placement_due: false,
+            placement_retry: None,
             line_waiters: Vec::new(),
             asked_away: HashSet::new(),
             last_polled: 0,

@@ -37,6 +37,10 @@ use crate::event::{Command, Event};
 /// previous one gave operators to).
 pub(super) const MAX_ROUNDS: usize = 4;
 
+/// How long after a poll that left a campaign *tried* (an operator given
+/// to it stayed idle, yet it has contacts) free operators are placed again.
+pub(super) const PLACEMENT_RETRY_MS: u64 = 1_000;
+
 impl Floor {
     /// Checks a host time and returns the floor's time (never going back).
     pub(super) fn time(&mut self, now_ms: u64) -> Result<u64, FloorError> {
@@ -129,6 +133,10 @@ impl Floor {
         let now = self.time(now_ms)?;
         self.now_ms = now;
         self.wake_line_waiters();
+        if self.placement_retry.is_some_and(|t| t <= now) {
+            self.placement_retry = None;
+            self.placement_due = true;
+        }
         let mut buf = Vec::new();
         let mut tried = Vec::new();
         self.last_polled = 0;
@@ -164,8 +172,16 @@ impl Floor {
             if let Ok(slot) = self.slot_mut(campaign) {
                 slot.tried = false;
                 let ready = slot.campaign.has_dialable();
+                let trunk_bound =
+                    slot.line_wait || slot.trunk_blocked_until.is_some_and(|t| t > now);
                 self.share.set_ready(campaign, ready)?;
-                // Tried again at its next deadline, or when it changes.
+                // Tried again at its next deadline, when it changes, or
+                // (not bound by its trunk, which wakes it) when free
+                // operators are placed again.
+                if ready && !trunk_bound {
+                    let at = now + PLACEMENT_RETRY_MS;
+                    self.placement_retry = Some(self.placement_retry.map_or(at, |t| t.min(at)));
+                }
             }
         }
         self.journal_commit();
@@ -326,7 +342,11 @@ impl Floor {
         if !self.dirty.is_empty() || self.placement_due {
             return Some(self.now_ms);
         }
-        self.due.first().map(|&(d, _)| d)
+        let campaigns = self.due.first().map(|&(d, _)| d);
+        match (campaigns, self.placement_retry) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        }
     }
 }
 
