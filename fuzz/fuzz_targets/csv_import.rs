@@ -35,6 +35,7 @@ fuzz_target!(|data: &[u8]| {
     let options = ImportOptions {
         phone_rules: PhoneRules::with_country(49),
         default_priority: 2,
+        ..ImportOptions::default()
     };
     if let Ok(report) = import_csv(data, &mut store, &mut zones, &blacklist, &options) {
         assert_eq!(
