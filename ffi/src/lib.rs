@@ -1833,17 +1833,8 @@ pub unsafe extern "C" fn dc_campaign_poll(
     written: *mut usize,
 ) -> dc_status {
     run(|| {
-        if written.is_null() {
-            return Err(Fail::null("written"));
-        }
-        // SAFETY: non-NULL, writable per the contract.
-        unsafe { written.write(0) };
-        if out.is_null() && cap > 0 {
-            return Err(Fail::null("out"));
-        }
-        if cap > isize::MAX as usize / std::mem::size_of::<dc_command>() {
-            return Err(Fail::invalid(format!("cap {cap} is too large")));
-        }
+        // SAFETY: `written` per the contract (checked for NULL inside).
+        unsafe { begin_output(out, cap, written) }?;
         // SAFETY: the campaign pointer per the contract.
         let handle = unsafe { handle_ref(campaign) }?;
         let (n, sync) = {
@@ -2234,4 +2225,29 @@ pub mod testing {
     pub fn engine_state_name(code: u8) -> Option<&'static str> {
         State::from_code(code).map(State::display_name)
     }
+}
+
+/// Checks a poll's output arguments and sets `*written = 0`: `written`
+/// non-NULL, `out` non-NULL unless `cap` is 0, `cap` elements of `T` within
+/// `isize::MAX` bytes.
+///
+/// # Safety
+/// `written`, when non-NULL, must be writable.
+pub(crate) unsafe fn begin_output<T>(
+    out: *mut T,
+    cap: usize,
+    written: *mut usize,
+) -> Result<(), Fail> {
+    if written.is_null() {
+        return Err(Fail::null("written"));
+    }
+    // SAFETY: non-NULL, writable per the contract.
+    unsafe { written.write(0) };
+    if out.is_null() && cap > 0 {
+        return Err(Fail::null("out"));
+    }
+    if cap > isize::MAX as usize / std::mem::size_of::<T>() {
+        return Err(Fail::invalid(format!("cap {cap} is too large")));
+    }
+    Ok(())
 }

@@ -130,17 +130,8 @@ pub unsafe extern "C" fn dc_floor_poll(
     written: *mut usize,
 ) -> dc_status {
     run(|| {
-        if written.is_null() {
-            return Err(Fail::null("written"));
-        }
-        // SAFETY: non-NULL, writable per the contract.
-        unsafe { written.write(0) };
-        if out.is_null() && cap > 0 {
-            return Err(Fail::null("out"));
-        }
-        if cap > isize::MAX as usize / std::mem::size_of::<dc_floor_command>() {
-            return Err(Fail::invalid(format!("cap {cap} is too large")));
-        }
+        // SAFETY: `written` per the contract (checked for NULL inside).
+        unsafe { crate::begin_output(out, cap, written) }?;
         // SAFETY: the floor pointer per the contract.
         let handle = unsafe { floor_ref(floor) }?;
         let n = {
