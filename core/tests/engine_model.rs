@@ -59,6 +59,8 @@ const OPERATORS: u32 = 3;
 const POOL: usize = 6;
 const MAX_ATTEMPTS: u8 = 3;
 const WINDOW: &str = "Mon-Fri 09:00-20:00";
+/// Dials a number may take in 24 hours when the setup sets a daily cap.
+const DAILY_CAP: u8 = 2;
 
 fn pool_number(i: u8) -> u64 {
     12_125_550_100 + u64::from(i % POOL as u8)
@@ -157,7 +159,7 @@ impl Setup {
         } else {
             RetryRule::never()
         };
-        cfg.retry.max_attempts_per_24h = if self.daily_cap { 2 } else { 0 };
+        cfg.retry.max_attempts_per_24h = if self.daily_cap { DAILY_CAP } else { 0 };
         cfg.retry.reserve_operator_after_abandon_ms =
             if self.reserve { RESERVE_WINDOW_MS } else { 0 };
         cfg
@@ -886,7 +888,11 @@ fn run(setup: &Setup, steps: &[Step]) -> Model {
         mode: setup.mode,
         window: setup.windowed.then(|| WeeklyWindow::parse(WINDOW).unwrap()),
         reserve: setup.reserve,
-        daily_cap: if setup.daily_cap { 2 } else { 0 },
+        daily_cap: if setup.daily_cap {
+            usize::from(DAILY_CAP)
+        } else {
+            0
+        },
         now: START,
         paused: false,
         canceled: false,
@@ -1051,13 +1057,27 @@ fn run(setup: &Setup, steps: &[Step]) -> Model {
     }
     let before = snapshot(&c);
     poll_and_check(&mut c, &mut m, &before);
-    drain(&mut c, &mut m);
+    drain(&mut c, &mut m, drain_hours(setup));
     m
 }
 
-/// Hours the drain may take: windows closed over a weekend, a daily cap
-/// spreading the dials of a shared number over days.
-const DRAIN_HOURS: usize = 21 * 24;
+/// Hours the drain may take. Three weeks cover windows closed over
+/// weekends and the random part's delays. A daily cap spreads the dials of
+/// a shared number over days: its sharers' attempts, `DAILY_CAP` a day, on the
+/// window's five weekdays a week, plus a week of slack.
+fn drain_hours(setup: &Setup) -> usize {
+    const BASE_DAYS: usize = 21;
+    if !setup.daily_cap {
+        return BASE_DAYS * 24;
+    }
+    let most_sharers = (0..POOL as u8)
+        .map(|n| setup.contacts.iter().filter(|&&(p, _)| p == n).count())
+        .max()
+        .unwrap_or(0);
+    let capped_days = (most_sharers * usize::from(MAX_ATTEMPTS)).div_ceil(usize::from(DAILY_CAP));
+    let calendar_days = capped_days.div_ceil(5) * 7 + 7;
+    BASE_DAYS.max(calendar_days) * 24
+}
 
 /// A contact at rest: done, or waiting for an admin (blacklist, bad number).
 fn at_rest(state: State) -> bool {
@@ -1068,13 +1088,13 @@ fn at_rest(state: State) -> bool {
 /// in and work, every call ends (busy, or the talk ends), time passes. Every
 /// contact must come to rest: nothing is lost in a queue, the hopper, a
 /// parked list or a delay, whatever the random part did.
-fn drain(c: &mut Campaign, m: &mut Model) {
+fn drain(c: &mut Campaign, m: &mut Model, hours: usize) {
     if m.paused && !m.canceled {
         let before = snapshot(c);
         send(c, m, Event::Resume, true);
         poll_and_check(c, m, &before);
     }
-    for _ in 0..DRAIN_HOURS {
+    for _ in 0..hours {
         if (0..CONTACTS as u32).all(|id| at_rest(c.state(ContactId(id)).unwrap())) {
             return;
         }
