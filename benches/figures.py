@@ -226,6 +226,53 @@ def headlines(crit, work):
         "value": None if not m else float(m.group(3)), "target": "—", "met": None,
         "source": "lock_wait summary",
     })
+    traps = log_text(work, "traps")
+    m = re.search(r"summary traps scan 10M: read bandwidth .*?; ids_in_state ([0-9.]+) ms = ([0-9.]+)x; recount ([0-9.]+) ms = ([0-9.]+)x", traps)
+    h.append({
+        "key": "scan_bandwidth", "bench": "ids_in_state / histogram over 10M against a plain read of the column (same run)",
+        "dialcore": None if not m else f"{float(m.group(1)):.2f} ms / {float(m.group(3)):.2f} ms",
+        "baseline": "sum of the 10 MB column",
+        "ratio": None if not m else f"{float(m.group(2)):.2f}× / {float(m.group(4)):.2f}×",
+        "value": None if not m else max(float(m.group(2)), float(m.group(4))),
+        "target": "≤ 2× each",
+        "met": None if not m else max(float(m.group(2)), float(m.group(4))) <= 2,
+        "source": "traps summary",
+    })
+    # Issue 15: the bytes an extra number adds, at 3 and at 2 numbers a contact.
+    store = log_text(work, "store")
+    extra3 = number(r"3 numbers per contact: .*?, ([0-9.]+) bytes per extra number", store)
+    extra2 = number(r"2 numbers per contact: .*?, ([0-9.]+) bytes per extra number", store)
+    worst = max((x for x in (extra3, extra2) if x is not None), default=None)
+    h.append({
+        "key": "extra_number_bytes", "bench": "bytes an extra number adds to a contact (3 numbers / 2 numbers a contact)",
+        "dialcore": None if extra3 is None or extra2 is None else f"{extra3:.2f} B / {extra2:.2f} B",
+        "baseline": None, "ratio": None, "value": worst, "target": "≤ 10 B",
+        "met": None if extra3 is None or extra2 is None else worst <= 10,
+        "source": "store summary",
+    })
+    # Issue 16: a floor's poll and event cost, 10 → 1,000 campaigns.
+    floor = log_text(work, "floor_scale")
+    fp = number(r"summary floor poll 1000/10 = ([0-9.]+)x", floor)
+    fe = number(r"summary floor event 1000/10 = ([0-9.]+)x", floor)
+    fm = re.search(r"summary floor 1000 campaigns x ([0-9]+) contacts \(([0-9.]+)M\).*?([0-9.]+) bytes a contact resident", floor)
+    h.append({
+        "key": "floor_scale", "bench": "floor of 1,000 campaigns against 10: cost of a poll / of an event"
+        + ("" if not fm else f" ({fm.group(2)}M contacts, {fm.group(3)} B a contact resident)"),
+        "dialcore": None if fp is None or fe is None else f"{fp:.2f}× / {fe:.2f}×",
+        "baseline": "the same floor with 10 campaigns", "ratio": None,
+        "value": None if fp is None or fe is None else max(fp, fe), "target": "flat: ≤ 1.5×",
+        "met": None if fp is None or fe is None else max(fp, fe) <= 1.5,
+        "source": "floor_scale summary (DIALCORE_BENCH_BIG=1)",
+    })
+    # Issue 20: the pacing model's CPU against the fixed-ratio pacer's.
+    pacer = log_text(work, "pacer_cost")
+    pr = number(r"dialcore/fixed = ([0-9.]+)x", pacer)
+    h.append({
+        "key": "pacer_cost", "bench": "CPU of the 1M-contact simulation, dialcore pacer against the fixed-ratio pacer",
+        "dialcore": None if pr is None else f"{pr:.2f}×", "baseline": "fixed-ratio pacer",
+        "ratio": None, "value": pr, "target": "≤ 1.5×",
+        "met": None if pr is None else pr <= 1.5, "source": "pacer_cost summary",
+    })
     try:
         with open(os.path.join(work, "simulate.json")) as f:
             sim = json.load(f)
