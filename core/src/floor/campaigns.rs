@@ -66,6 +66,10 @@ pub(super) struct FloorOperator {
     pub(super) attached: Option<(CampaignId, Seat)>,
     /// Attached since the campaign's last poll (not given work yet).
     pub(super) fresh: bool,
+    /// Given work in this turn: an offer, a call dialed for it or a call
+    /// connected to it. Only such a turn can end by the operator being
+    /// Ready again; one still waiting for its first call is mid-turn.
+    pub(super) served: bool,
     /// An announced leave (`Event::OperatorLeaving`), passed on to each
     /// campaign it is attached to.
     pub(super) leaving: Option<u64>,
@@ -355,6 +359,7 @@ impl Floor {
             pool,
             attached: None,
             fresh: false,
+            served: false,
             leaving: None,
         });
         self.journal_admin(super::durable::Admin::AddOperator(pool));

@@ -21,7 +21,11 @@
 //! campaign to the moment it is idle again there.
 //!
 //! **When a turn ends** (the operator is Ready and idle in its campaign
-//! again, after its call and ACW), before the campaign's next poll:
+//! again after work — an offer, a call dialed for it or connected to it —
+//! and its ACW; or paused or logged out there), before the campaign's next
+//! poll (an operator still waiting for its first call, say a predictive
+//! one whose calls all failed before an answer, is mid-turn: its campaign
+//! dials again for it, and the share is not asked):
 //! 1. if the host asked for a pause, a logout or an inbound reserve, it was
 //!    passed on and the campaign has already paused or logged it out: it is
 //!    detached and goes to that state on the floor;
@@ -229,6 +233,7 @@ impl Floor {
         let fo = &mut self.operators[op.0 as usize];
         fo.attached = Some((campaign, seat));
         fo.fresh = true;
+        fo.served = false;
         self.mark_dirty(campaign);
         Ok(())
     }
@@ -266,10 +271,14 @@ impl Floor {
             .copied()
             .filter(|op| !self.operators[op.0 as usize].fresh)
             .filter(|op| {
-                matches!(
-                    slot.campaign.operators().state(slot.local[op]),
-                    Some(OperatorState::Ready | OperatorState::Paused | OperatorState::Offline)
-                )
+                match slot.campaign.operators().state(slot.local[op]) {
+                    Some(OperatorState::Paused | OperatorState::Offline) => true,
+                    // Idle again after work; one that has had none yet (a
+                    // predictive operator whose calls failed before an
+                    // answer) is still in its turn: its campaign dials again.
+                    Some(OperatorState::Ready) => self.operators[op.0 as usize].served,
+                    _ => false,
+                }
             })
             .collect();
         for op in idle {
@@ -361,7 +370,10 @@ impl Floor {
                     .is_some_and(|slot| wants_operators(slot, now))
         });
         match pick {
-            Some(c) if c == campaign => Ok(()),
+            Some(c) if c == campaign => {
+                self.operators[op.0 as usize].served = false;
+                Ok(())
+            }
             Some(other) => {
                 self.detach(op, now)?;
                 let seat = self.pools.take_operator(op, CallKind::Outbound(other))?;

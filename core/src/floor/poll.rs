@@ -210,6 +210,7 @@ impl Floor {
                 .poll(now, buf)
                 .map_err(|error| FloorError::Campaign { campaign, error })?;
         }
+        let mut served = Vec::new();
         {
             let shared = Shared::lock(&self.shared);
             let slot = self.slots[campaign.0 as usize].as_ref().expect("polled");
@@ -219,11 +220,20 @@ impl Floor {
                     Command::Dial { call, .. } => shared.trunk_of(campaign, call.contact),
                     _ => None,
                 };
+                let command = to_floor_ids(cmd, |l| slot.floor_of.get(&l).copied().unwrap_or(l));
+                if let Some(op) = worked_for(&command) {
+                    served.push(op);
+                }
                 out.push(FloorCommand {
                     campaign,
                     trunk,
-                    command: to_floor_ids(cmd, |l| slot.floor_of.get(&l).copied().unwrap_or(l)),
+                    command,
                 });
+            }
+        }
+        for op in served {
+            if let Some(fo) = self.operators.get_mut(op.0 as usize) {
+                fo.served = true;
             }
         }
         self.after_poll(campaign, now)?;
@@ -351,6 +361,16 @@ impl Floor {
 }
 
 /// A campaign's command with its local operator ids mapped to floor ids.
+/// The operator a command gives work to (an offer, a call dialed for it,
+/// a call connected to it), if any.
+fn worked_for(cmd: &Command) -> Option<crate::OperatorId> {
+    match *cmd {
+        Command::Offer { operator, .. } | Command::Connect { operator, .. } => Some(operator),
+        Command::Dial { operator, .. } => operator,
+        _ => None,
+    }
+}
+
 fn to_floor_ids(cmd: Command, map: impl Fn(crate::OperatorId) -> crate::OperatorId) -> Command {
     match cmd {
         Command::Offer { contact, operator } => Command::Offer {
