@@ -68,7 +68,6 @@
 // top of the header rather than repeated on each function.
 #![allow(clippy::missing_safety_doc)]
 
-// Declared first: its field-reading macros are used by the modules below.
 // The order of these lines is the order of the header: cbindgen reads the
 // modules in declaration order and lists the functions as it reads them.
 // Each line is its own group so that rustfmt does not sort them.

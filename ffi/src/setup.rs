@@ -1,8 +1,9 @@
 //! Filling a campaign: adding contacts (one, an array of phone strings, or
 //! normalized numbers), CSV imports with their `dc_import_report`, the
 //! contact limit, operators, blacklist loads and fixing an invalid number.
-//! Bulk adds are all or nothing: every input is checked before any contact
-//! is added.
+//! `dc_campaign_add_contacts` is all or nothing (every string is checked
+//! before any contact is added); a CSV import instead counts the rows it
+//! could not take in its report.
 
 use std::ffi::c_char;
 
