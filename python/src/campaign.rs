@@ -4,15 +4,15 @@
 //! without the GIL) and turns a panic into `DialcoreError`; `close()` swaps
 //! the engine for an empty one. What crosses into Python is converted in
 //! the modules beside it: `events` (the `Event` class), `commands` (the
-//! `Command` class), `reports` (`ImportReport`, `AddReport`), `contacts`
-//! (reading `add_contacts`'s arguments) and `config` (the settings).
+//! `Command` class), `reports` (`ImportReport`, `AddReport`, the metrics
+//! dict), `contacts` (reading `add_contacts`'s arguments), `columns` (the
+//! store as numpy columns and a DataFrame) and `config` (the settings).
 
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, Ordering};
 
 use dialcore::campaign::bulk::ContactRow;
 use dialcore::phone;
-use dialcore::state::Outcome;
 use dialcore::{Campaign as Engine, ContactId, Event as CoreEvent, OperatorId, State};
 use numpy::PyArray1;
 use parking_lot::{Mutex, MutexGuard};
@@ -20,6 +20,7 @@ use pyo3::exceptions::{PyImportError, PyTypeError, PyValueError};
 use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyList, PyString};
 
+use crate::columns::{columns_dict, columns_frame, RawColumns};
 pub(crate) use crate::commands::Command;
 use crate::config::{build_config, int_arg};
 use crate::contacts::{
@@ -33,7 +34,7 @@ use crate::errors::{
 };
 pub(crate) use crate::events::Event;
 pub(crate) use crate::reports::ImportReport;
-use crate::reports::{added, Added};
+use crate::reports::{added, metrics_dict, Added};
 
 /// A dialing campaign: contacts, operators and the engine deciding who is
 /// called when. Thread-safe: every method takes an internal lock, and
@@ -763,32 +764,7 @@ impl Campaign {
     /// none was given) and `timezone` (object array of the zone's IANA name).
     fn columns<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
         let (cols, zone_names) = self.raw_columns(py)?;
-        let (state, attempts, outcome, prio, zone, number, external) = cols;
-        let np = py.import("numpy")?;
-        let object = np.getattr("object_")?;
-        let names: Vec<Bound<'py, PyString>> =
-            zone_names.iter().map(|n| PyString::new(py, n)).collect();
-        let tz = PyList::new(
-            py,
-            zone.iter()
-                .map(|z| names.get(*z as usize).unwrap_or(&names[0]).clone()),
-        )?;
-        let tz = np.call_method1("array", (tz, &object))?;
-        let ext = np.call_method1("array", (PyList::new(py, external)?, &object))?;
-        let d = PyDict::new(py);
-        d.set_item(
-            "id",
-            PyArray1::from_vec(py, (0..state.len() as u32).collect()),
-        )?;
-        d.set_item("state", PyArray1::from_vec(py, state))?;
-        d.set_item("attempts", PyArray1::from_vec(py, attempts))?;
-        d.set_item("last_outcome", PyArray1::from_vec(py, outcome))?;
-        d.set_item("priority", PyArray1::from_vec(py, prio))?;
-        d.set_item("zone", PyArray1::from_vec(py, zone))?;
-        d.set_item("number", PyArray1::from_vec(py, number))?;
-        d.set_item("external_id", ext)?;
-        d.set_item("timezone", tz)?;
-        Ok(d)
+        columns_dict(py, cols, &zone_names)
     }
 
     /// The attempt records of this campaign (one row per call attempt,
@@ -816,31 +792,7 @@ impl Campaign {
         let zone_names = self.with(py, false, |e| {
             e.zones().names().map(str::to_owned).collect::<Vec<_>>()
         })?;
-        let cat = pd.getattr("Categorical")?.getattr("from_codes")?;
-        let state_names: Vec<&str> = State::ALL.iter().map(|s| s.name()).collect();
-        let outcome_names: Vec<&str> = Outcome::ALL.iter().map(|o| o.name()).collect();
-        let state = cols.get_item("state")?.expect("state column");
-        cols.set_item("state", cat.call1((state, state_names))?)?;
-        let outcome = cols.get_item("last_outcome")?.expect("outcome column");
-        cols.set_item("last_outcome", cat.call1((outcome, outcome_names))?)?;
-        let zone = cols.get_item("zone")?.expect("zone column");
-        let codes = zone.call_method1("astype", ("int32",))?;
-        cols.set_item("timezone", cat.call1((codes, zone_names))?)?;
-        let id = cols.get_item("id")?.expect("id column");
-        cols.del_item("id")?;
-        let kwargs = PyDict::new(py);
-        kwargs.set_item(
-            "index",
-            pd.getattr("Index")?.call(
-                (id,),
-                Some(&{
-                    let k = PyDict::new(py);
-                    k.set_item("name", "id")?;
-                    k
-                }),
-            )?,
-        )?;
-        pd.getattr("DataFrame")?.call((cols,), Some(&kwargs))
+        columns_frame(py, &pd, cols, zone_names)
     }
 
     /// Figures of the running campaign at `now_ms` (default: the last time
@@ -860,25 +812,7 @@ impl Campaign {
                 e.metrics(now)
             })?
             .map_err(engine_err)?;
-        let d = PyDict::new(py);
-        d.set_item("dials", m.dials)?;
-        d.set_item("answered", m.answered)?;
-        d.set_item("machine", m.machine)?;
-        d.set_item("connected", m.connected)?;
-        d.set_item("abandoned", m.abandoned)?;
-        d.set_item("abandon_rate", m.abandon_rate)?;
-        d.set_item("abandon_rate_24h", m.abandon_rate_24h)?;
-        d.set_item("abandon_rate_30d", m.abandon_rate_30d)?;
-        d.set_item("occupancy", m.occupancy)?;
-        d.set_item("talk_ms", m.talk_ms)?;
-        d.set_item("logged_in_ms", m.logged_in_ms)?;
-        d.set_item("ready_operators", m.ready_operators)?;
-        d.set_item("logged_in_operators", m.logged_in_operators)?;
-        d.set_item("ringing", m.ringing)?;
-        d.set_item("waiting", m.waiting)?;
-        d.set_item("watchdog_hangups", m.watchdog_hangups)?;
-        d.set_item("refusal_pauses", m.refusal_pauses)?;
-        Ok(d)
+        metrics_dict(py, &m)
     }
 
     /// Whether the campaign is paused.
@@ -893,18 +827,6 @@ impl Campaign {
         self.with(py, false, |e| e.is_canceled())
     }
 }
-
-/// The store's columns copied under the lock: state, attempts,
-/// last_outcome, priority, zone, number, external_id.
-type RawColumns = (
-    Vec<u8>,
-    Vec<u8>,
-    Vec<u8>,
-    Vec<u8>,
-    Vec<u16>,
-    Vec<u64>,
-    Vec<String>,
-);
 
 impl Campaign {
     /// Copies of the contact columns and the zone names (by zone code).

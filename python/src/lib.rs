@@ -2,6 +2,7 @@
 #![forbid(unsafe_code)]
 
 mod campaign;
+mod columns;
 mod commands;
 mod config;
 mod contacts;

@@ -1,11 +1,14 @@
 //! What the bulk paths report back: `ImportReport` (a CSV import, row by
 //! row, from the engine's `ImportReport`) and `AddReport` (the ids an
 //! `add_contacts(..., report=True)` call added and the numbers it left
-//! out), plus `added`, which gives `add_contacts` its answer.
+//! out), plus `added`, which gives `add_contacts` its answer, and
+//! `metrics_dict`, the dict of `Campaign.metrics()`.
 
 use dialcore::import::ImportReport as CoreImportReport;
+use dialcore::Metrics;
 use numpy::PyArray1;
 use pyo3::prelude::*;
+use pyo3::types::PyDict;
 
 /// What a CSV import did, row by row.
 #[pyclass(frozen, get_all, module = "dialcore._native")]
@@ -147,4 +150,27 @@ pub(crate) fn added<'py>(
         },
     )?
     .into_any())
+}
+
+/// `Campaign.metrics()`: the engine's figures as a dict, one key a field.
+pub(crate) fn metrics_dict<'py>(py: Python<'py>, m: &Metrics) -> PyResult<Bound<'py, PyDict>> {
+    let d = PyDict::new(py);
+    d.set_item("dials", m.dials)?;
+    d.set_item("answered", m.answered)?;
+    d.set_item("machine", m.machine)?;
+    d.set_item("connected", m.connected)?;
+    d.set_item("abandoned", m.abandoned)?;
+    d.set_item("abandon_rate", m.abandon_rate)?;
+    d.set_item("abandon_rate_24h", m.abandon_rate_24h)?;
+    d.set_item("abandon_rate_30d", m.abandon_rate_30d)?;
+    d.set_item("occupancy", m.occupancy)?;
+    d.set_item("talk_ms", m.talk_ms)?;
+    d.set_item("logged_in_ms", m.logged_in_ms)?;
+    d.set_item("ready_operators", m.ready_operators)?;
+    d.set_item("logged_in_operators", m.logged_in_operators)?;
+    d.set_item("ringing", m.ringing)?;
+    d.set_item("waiting", m.waiting)?;
+    d.set_item("watchdog_hangups", m.watchdog_hangups)?;
+    d.set_item("refusal_pauses", m.refusal_pauses)?;
+    Ok(d)
 }
