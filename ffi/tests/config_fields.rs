@@ -76,7 +76,7 @@ fn every_table_setting_is_a_dc_config_member_and_back() {
         let name = c_name(f.name);
         assert!(
             members.contains(name),
-            "setting {} has no dc_config member {name}: add it to ffi/src/lib.rs (dc_config, dc_config_default, read_config)",
+            "setting {} has no dc_config member {name}: add it to ffi/src/config.rs (dc_config, dc_config_default, read_config)",
             f.name
         );
         wanted.insert(name.to_owned());

@@ -29,7 +29,7 @@ fn committed_header_matches_the_code() {
     let committed = std::fs::read_to_string(&path).unwrap_or_default();
     assert!(
         committed == generated,
-        "include/dialcore.h differs from what ffi/src/lib.rs generates; regenerate it with\n\
+        "include/dialcore.h differs from what ffi/src generates; regenerate it with\n\
          \n    DIALCORE_BLESS=1 cargo test -p dialcore-ffi --test header\n\n\
          and commit the result"
     );

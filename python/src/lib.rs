@@ -2,11 +2,16 @@
 #![forbid(unsafe_code)]
 
 mod campaign;
+mod columns;
+mod commands;
 mod config;
+mod contacts;
 mod durable;
 mod errors;
+mod events;
 mod floor;
 mod records;
+mod reports;
 mod rules;
 mod sim;
 
@@ -35,10 +40,10 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     records::register(m)?;
     floor::register(m)?;
     m.add_class::<campaign::Campaign>()?;
-    m.add_class::<campaign::Event>()?;
-    m.add_class::<campaign::Command>()?;
-    m.add_class::<campaign::ImportReport>()?;
-    m.add_class::<campaign::AddReport>()?;
+    m.add_class::<events::Event>()?;
+    m.add_class::<commands::Command>()?;
+    m.add_class::<reports::ImportReport>()?;
+    m.add_class::<reports::AddReport>()?;
     m.add_class::<durable::RecoveryReport>()?;
     m.add_class::<sim::SimReport>()?;
     m.add_function(wrap_pyfunction!(sim::simulate, m)?)?;
