@@ -304,19 +304,29 @@ impl Floor {
     }
 
     /// Puts a command of an earlier poll, held by the host since (a C host
-    /// taking fewer commands than a poll made), through its campaign's
-    /// emission gate again at `now_ms`: `Ok(true)` if it may be handed out
-    /// now, `Ok(false)` if it was withdrawn (see [`crate::Campaign::recheck`]; a
-    /// withdrawn Dial's line and number hold are given back).
+    /// taking fewer commands than a poll made), through the guards again at
+    /// `now_ms`: its campaign's emission gate, then for a Dial the floor's
+    /// own (the do-not-call lists in scope — one added since the poll
+    /// included —, the caps over the floor, the number in no other call;
+    /// the same check as at the Dial, see [`super::gate`]). `Ok(true)` if
+    /// it may be handed out now; `Ok(false)` if it was withdrawn and must
+    /// not be (see [`crate::Campaign::recheck`]: a withdrawn Dial's attempt
+    /// ends, the contact is due again at once; its line and number hold are
+    /// given back and the floor's caps do not count it). A command of a
+    /// campaign removed since is withdrawn. A time past
+    /// [`crate::event::MAX_TIME_MS`] is an error and changes nothing.
     pub fn recheck(&mut self, cmd: &FloorCommand, now_ms: u64) -> Result<bool, FloorError> {
         let now = self.time(now_ms)?;
         let campaign = cmd.campaign;
-        let slot = self.slot_mut(campaign)?;
+        let shared = std::sync::Arc::clone(&self.shared);
+        let Ok(slot) = self.slot_mut(campaign) else {
+            return Ok(false);
+        };
         let local = to_floor_ids(cmd.command, |op| slot.local.get(&op).copied().unwrap_or(op));
-        let ok = slot
-            .campaign
-            .recheck(&local, now)
-            .map_err(|error| FloorError::Campaign { campaign, error })?;
+        Shared::lock(&shared).withdrawing = true;
+        let ok = slot.campaign.recheck(&local, now);
+        Shared::lock(&shared).withdrawing = false;
+        let ok = ok.map_err(|error| FloorError::Campaign { campaign, error })?;
         self.now_ms = now;
         if !ok {
             self.mark_dirty(campaign);
