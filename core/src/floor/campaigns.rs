@@ -56,6 +56,11 @@ pub(super) struct Slot {
     /// no operator before then (nor while `line_wait`), so free operators
     /// do not go round the trunk-bound campaigns poll after poll.
     pub(super) trunk_blocked_until: Option<u64>,
+    /// Its start tag in the trunks' fair queue (see `poll`, **Trunks**):
+    /// trunk-waiting campaigns of one priority are polled smallest tag
+    /// first; each line it is given adds [`super::poll::LINE_COST`] / its
+    /// weight.
+    pub(super) line_tag: u64,
 }
 
 /// A floor operator: where it is lent now.
@@ -96,6 +101,9 @@ pub struct Floor {
     pub(super) placement_retry: Option<u64>,
     /// Campaigns waiting for a trunk line to free up.
     pub(super) line_waiters: Vec<CampaignId>,
+    /// The trunks' fair queue's clock: the start tag of the last line
+    /// given (see `poll`, **Trunks**).
+    pub(super) line_clock: u64,
     /// Attached operators the host asked to pause, log out or reserve:
     /// detached when their work in the campaign ends.
     pub(super) asked_away: HashSet<OperatorId>,
@@ -130,6 +138,7 @@ impl Floor {
             placement_due: false,
             placement_retry: None,
             line_waiters: Vec::new(),
+            line_clock: 0,
             asked_away: HashSet::new(),
             last_polled: 0,
             now_ms: 0,
@@ -193,6 +202,7 @@ impl Floor {
             line_wait: false,
             trunk_wake: None,
             trunk_blocked_until: None,
+            line_tag: self.line_clock,
         }));
         self.mark_dirty(id);
         Ok(id)

@@ -77,6 +77,9 @@ pub(crate) struct Shared {
     /// Set by `Floor::recheck` while a campaign rechecks a held command: a
     /// call ended meanwhile is a withdrawn Dial, never dialed.
     pub(crate) withdrawing: bool,
+    /// Campaigns given a trunk line since the floor last looked, one entry
+    /// a line.
+    line_grants: Vec<CampaignId>,
 }
 
 impl Default for Shared {
@@ -90,6 +93,7 @@ impl Default for Shared {
             trunk_waits: HashMap::new(),
             line_freed: false,
             withdrawing: false,
+            line_grants: Vec::new(),
         }
     }
 }
@@ -110,6 +114,12 @@ impl Shared {
     /// their route has a token again (`None`: when a line frees up).
     pub(crate) fn take_trunk_waits(&mut self) -> Vec<(CampaignId, Option<u64>)> {
         self.trunk_waits.drain().collect()
+    }
+
+    /// The campaigns given a trunk line since the last call (one entry a
+    /// line, in order).
+    pub(crate) fn take_line_grants(&mut self) -> Vec<CampaignId> {
+        std::mem::take(&mut self.line_grants)
     }
 
     /// Whether a line was released since the last call.
@@ -185,7 +195,10 @@ impl Shared {
             None
         } else {
             match self.trunks.acquire_for(campaign, now) {
-                Ok(Ok(permit)) => Some(permit),
+                Ok(Ok(permit)) => {
+                    self.line_grants.push(campaign);
+                    Some(permit)
+                }
                 refused => {
                     // No line or no token now (a route to removed trunks
                     // counts as full): nothing is held, nothing counted.

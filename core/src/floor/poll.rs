@@ -25,7 +25,22 @@
 //! 2. free operators are placed by the share (see `operators`).
 //!
 //! **Trunks.** A campaign a trunk refused is polled again at the trunk's
-//! next token, or when a line frees up (every line was busy).
+//! next token, or when a line frees up (every line was busy). A scarce
+//! line or token goes to the campaign polled first, so the campaigns of a
+//! round are polled in the share's order: **strict priority** first (a
+//! bigger `u8` first, as for operators), then, within a priority, a
+//! **weighted fair queue of lines** (start-time fair queuing, Goyal et
+//! al. 1996): each campaign carries a start tag, the smallest tag is polled
+//! first (ties by campaign id), and each line it is given (counted by the
+//! gate at the Dial) moves its tag on by [`LINE_COST`] / its weight, from
+//! no earlier than the floor's line clock (the tag of the last line given,
+//! so a campaign that did not wait gains no credit). Campaigns that keep
+//! waiting for one trunk are given its lines in the ratio of their weights:
+//! over any run, a campaign's lines differ from its weighted share by at
+//! most about one line per campaign waiting (the SFQ fairness bound). The
+//! order costs a sort of the round's work list, O(k log k) for the k
+//! campaigns polled, nothing for idle ones. Operators are placed by the
+//! share itself (see `operators`); this order is about lines and tokens.
 
 use super::api::{FloorCommand, FloorError, FloorEvent};
 use super::campaigns::Floor;
@@ -36,6 +51,12 @@ use crate::event::{Command, Event};
 /// Rounds of one poll at most (a round polls the campaigns that the
 /// previous one gave operators to).
 pub(super) const MAX_ROUNDS: usize = 4;
+
+/// What one trunk line costs a campaign of weight 1 in the trunks' fair
+/// queue (a campaign of weight `w` pays `LINE_COST / w`; exact for every
+/// weight up to [`super::share::MAX_WEIGHT`] dividing it, within 0.1 %
+/// otherwise).
+pub(super) const LINE_COST: u64 = super::share::MAX_WEIGHT as u64 * 1_000;
 
 /// How long after a poll that left a campaign *tried* (an operator given
 /// to it stayed idle, yet it has contacts) free operators are placed again.
@@ -157,6 +178,7 @@ impl Floor {
             if work.is_empty() && !self.placement_due {
                 break;
             }
+            self.order_by_share(&mut work);
             for campaign in work {
                 self.last_polled += 1;
                 self.poll_campaign(campaign, now, &mut buf, out)?;
@@ -267,10 +289,38 @@ impl Floor {
         }
     }
 
-    /// Campaigns a trunk refused in the last campaign poll: woken at the
-    /// trunk's next token, or when a line frees up.
+    /// Orders a round's campaigns for the trunks: priority, then the
+    /// fair queue's start tag, then id (see the module doc, **Trunks**).
+    fn order_by_share(&self, work: &mut [CampaignId]) {
+        if work.len() < 2 {
+            return;
+        }
+        work.sort_by_key(|&c| {
+            let priority = self.share.settings(c).map_or(0, |(p, _)| p);
+            let tag = self
+                .slot(c)
+                .map_or(u64::MAX, |s| s.line_tag.max(self.line_clock));
+            (std::cmp::Reverse(priority), tag, c.0)
+        });
+    }
+
+    /// Campaigns a trunk gave a line or refused in the last campaign poll:
+    /// the lines given move their fair-queue tags on; the refused are woken
+    /// at the trunk's next token, or when a line frees up.
     fn note_trunk_waits(&mut self, _now: u64) {
-        let waits = Shared::lock(&self.shared).take_trunk_waits();
+        let (grants, waits) = {
+            let mut shared = Shared::lock(&self.shared);
+            (shared.take_line_grants(), shared.take_trunk_waits())
+        };
+        for c in grants {
+            let weight = self.share.settings(c).map_or(1, |(_, w)| w.max(1));
+            let clock = self.line_clock;
+            if let Ok(slot) = self.slot_mut(c) {
+                let start = slot.line_tag.max(clock);
+                slot.line_tag = start.saturating_add(LINE_COST / u64::from(weight));
+                self.line_clock = start;
+            }
+        }
         for (c, at) in waits {
             if let Ok(slot) = self.slot_mut(c) {
                 match at {
