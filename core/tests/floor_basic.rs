@@ -479,3 +479,33 @@ fn equal_priorities_share_a_scarce_line_by_weight() {
     let to_a = got.iter().filter(|&&c| c == a).count();
     assert!(to_a.abs_diff(300) <= 4, "a (weight 3) got {to_a} of 400");
 }
+
+#[test]
+fn campaign_mut_changes_contacts_and_lists_while_operators_stay_the_floors() {
+    let (mut f, _pool, a, _b, ops) = two(1, 2, 1, 1, 1);
+    // Through the handle: contacts, the campaign's own blacklist, reads.
+    let handle = f.campaign_mut(a).unwrap();
+    let blocked = handle.add_contact("2125550101", "x", None, 0).unwrap();
+    let open = handle.add_contact("2125550102", "y", None, 0).unwrap();
+    handle.blacklist_numbers(&[12125550101]);
+    assert_eq!(handle.store().len(), 2, "reads go through to the campaign");
+    assert!(handle.metrics(T0).is_ok());
+    // The campaign has no operator of its own: the floor lends its one.
+    assert_eq!(f.campaign(a).unwrap().operators().ready_count(), 0);
+    ready(&mut f, ops[0], T0);
+    let out = poll(&mut f, T0);
+    assert_eq!(out.len(), 1, "{out:?}");
+    assert_eq!(
+        out[0].command,
+        Command::Offer {
+            contact: open,
+            operator: ops[0]
+        },
+        "the floor's operator, under its floor id; the blacklisted contact skipped"
+    );
+    assert_eq!(
+        f.campaign(a).unwrap().state(blocked),
+        Some(State::Blacklisted)
+    );
+    assert_eq!(f.operator_campaign(ops[0]), Some(a));
+}

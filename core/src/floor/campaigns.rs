@@ -16,6 +16,7 @@ use std::sync::{Arc, Mutex};
 
 use hashbrown::{HashMap, HashSet};
 
+use super::access::FloorCampaign;
 use super::api::FloorError;
 use super::caps::{Caps, CapsConfig};
 use super::dnc::{ListId, Scope};
@@ -33,7 +34,7 @@ use crate::Campaign;
 #[derive(Debug)]
 pub(super) struct Slot {
     pub(super) name: String,
-    pub(super) campaign: Campaign,
+    pub(super) campaign: FloorCampaign,
     /// Floor operator → the campaign's own operator id (made on the first
     /// attachment, kept: the campaign's operator table only grows).
     pub(super) local: HashMap<OperatorId, OperatorId>,
@@ -192,7 +193,7 @@ impl Floor {
         self.names.insert(name.to_owned(), id);
         self.slots.push(Some(Slot {
             name: name.to_owned(),
-            campaign,
+            campaign: FloorCampaign::new(campaign),
             local: HashMap::new(),
             floor_of: HashMap::new(),
             attached: Vec::new(),
@@ -304,14 +305,19 @@ impl Floor {
     /// are its own; [`Floor::operator_campaign`] and the floor's commands
     /// use floor ids.
     pub fn campaign(&self, campaign: CampaignId) -> Result<&Campaign, FloorError> {
-        Ok(&self.slot(campaign)?.campaign)
+        Ok(&self.slot(campaign)?.campaign.inner)
     }
 
-    /// A campaign, for its contacts and configuration (`add_contact`,
-    /// `import_csv`, `blacklist_numbers`, `load_rules`, …). Events and polls
-    /// go through the floor (`Floor::handle`, `Floor::poll`): the campaign
-    /// is polled at the floor's next poll.
-    pub fn campaign_mut(&mut self, campaign: CampaignId) -> Result<&mut Campaign, FloorError> {
+    /// A campaign, for its contacts and configuration: a [`FloorCampaign`],
+    /// which reads everything of the [`Campaign`] and changes only what the
+    /// floor does not own (`add_contact`, `import_csv`,
+    /// `blacklist_numbers`, `load_rules`, `metrics`, …). Operators, events
+    /// and polls are the floor's ([`Floor::add_operator`],
+    /// [`Floor::handle`], [`Floor::poll`]): a campaign's operators are the
+    /// floor's, lent under ids it maps, so the handle has no
+    /// `add_operator`, `handle`, `poll` or `recheck` (see
+    /// [`FloorCampaign`]). The campaign is polled at the floor's next poll.
+    pub fn campaign_mut(&mut self, campaign: CampaignId) -> Result<&mut FloorCampaign, FloorError> {
         self.slot(campaign)?;
         self.mark_dirty(campaign);
         Ok(&mut self.slot_mut(campaign)?.campaign)

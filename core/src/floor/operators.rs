@@ -148,7 +148,7 @@ impl Floor {
             },
             _ => return Ok(()),
         };
-        slot.campaign
+        slot.campaign.inner
             .handle(local_event, now)
             .map_err(|error| FloorError::Campaign { campaign, error })?;
         self.mark_dirty(campaign);
@@ -207,7 +207,7 @@ impl Floor {
         let local = match slot.local.get(&op) {
             Some(&l) => l,
             None => {
-                let l = slot.campaign.add_operator();
+                let l = slot.campaign.inner.add_operator();
                 slot.local.insert(op, l);
                 slot.floor_of.insert(l, op);
                 l
@@ -221,7 +221,7 @@ impl Floor {
             });
         }
         for e in steps {
-            slot.campaign
+            slot.campaign.inner
                 .handle(e, now)
                 .map_err(|error| FloorError::Campaign { campaign, error })?;
         }
@@ -243,7 +243,7 @@ impl Floor {
         if let Ok(slot) = self.slot_mut(campaign) {
             let local = slot.local[&op];
             if slot.campaign.operators().state(local) != Some(OperatorState::Offline) {
-                slot.campaign
+                slot.campaign.inner
                     .handle(Event::OperatorLogout(local), now)
                     .map_err(|error| FloorError::Campaign { campaign, error })?;
             }

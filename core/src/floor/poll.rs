@@ -142,6 +142,7 @@ impl Floor {
         };
         self.slot_mut(campaign)?
             .campaign
+            .inner
             .handle(event, now)
             .map_err(|error| FloorError::Campaign { campaign, error })?;
         self.mark_dirty(campaign);
@@ -228,7 +229,7 @@ impl Floor {
         buf.clear();
         {
             let slot = self.slot_mut(campaign)?;
-            slot.campaign
+            slot.campaign.inner
                 .poll(now, buf)
                 .map_err(|error| FloorError::Campaign { campaign, error })?;
         }
@@ -374,7 +375,7 @@ impl Floor {
         };
         let local = to_floor_ids(cmd.command, |op| slot.local.get(&op).copied().unwrap_or(op));
         Shared::lock(&shared).withdrawing = true;
-        let ok = slot.campaign.recheck(&local, now);
+        let ok = slot.campaign.inner.recheck(&local, now);
         Shared::lock(&shared).withdrawing = false;
         let ok = ok.map_err(|error| FloorError::Campaign { campaign, error })?;
         self.now_ms = now;
