@@ -16,6 +16,14 @@
 //! the floor ([`crate::Floor::add_operator`], [`crate::Floor::handle`],
 //! [`crate::Floor::poll`]); this is checked by the compiler:
 //!
+//! ```
+//! # use dialcore::{Floor, Mode, CampaignConfig};
+//! let mut floor = Floor::new();
+//! let c = floor.add_campaign("sales", CampaignConfig::new(Mode::Predictive), 0, 1).unwrap();
+//! floor.campaign_mut(c).unwrap().add_numbers(&[12125550101], 0).unwrap();
+//! assert_eq!(floor.campaign(c).unwrap().store().len(), 1);
+//! ```
+//!
 //! ```compile_fail
 //! # use dialcore::{Floor, Mode, CampaignConfig};
 //! let mut floor = Floor::new();
