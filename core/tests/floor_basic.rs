@@ -445,8 +445,11 @@ fn one_line_for_two(
         };
         got.push(dials[0].campaign);
         now += SEC;
-        f.handle(FloorEvent::of(dials[0].campaign, Event::Rejected(call)), now)
-            .unwrap();
+        f.handle(
+            FloorEvent::of(dials[0].campaign, Event::Rejected(call)),
+            now,
+        )
+        .unwrap();
     }
     (a, b, got)
 }

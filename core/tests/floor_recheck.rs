@@ -71,7 +71,10 @@ fn next_dial(f: &mut Floor, now: u64) -> FloorCommand {
         unreachable!()
     };
     f.handle(
-        FloorEvent::of(offer.campaign, Event::OperatorAccepted { operator, contact }),
+        FloorEvent::of(
+            offer.campaign,
+            Event::OperatorAccepted { operator, contact },
+        ),
         now,
     )
     .unwrap();
@@ -183,7 +186,8 @@ fn a_list_added_between_poll_and_recheck_withdraws_the_dial() {
     .unwrap();
     let out = poll(&mut f, T0 + 5 * SEC);
     assert!(
-        !out.iter().any(|c| matches!(c.command, Command::Dial { .. })),
+        !out.iter()
+            .any(|c| matches!(c.command, Command::Dial { .. })),
         "{out:?}"
     );
     assert_eq!(
@@ -228,9 +232,10 @@ fn caps_lowered_between_poll_and_recheck_withdraw_the_dial() {
     let mut dial = None;
     for s in 2..6 {
         let out = poll(&mut f, T0 + s * SEC);
-        if let Some(o) = out.iter().find(|c| {
-            c.campaign == CampaignId(1) && matches!(c.command, Command::Offer { .. })
-        }) {
+        if let Some(o) = out
+            .iter()
+            .find(|c| c.campaign == CampaignId(1) && matches!(c.command, Command::Offer { .. }))
+        {
             let Command::Offer { contact, operator } = o.command else {
                 unreachable!()
             };

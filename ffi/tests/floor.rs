@@ -488,7 +488,10 @@ fn a_dial_held_back_by_cap_that_is_still_allowed_is_handed_out_as_made() {
     assert!(all.iter().all(|c| c.command.kind == dc_command_kind::Dial));
     assert_ne!(all[0].command.contact, all[1].command.contact);
     for c in &all {
-        assert_eq!(state(f, c.campaign, c.command.contact), dc_state::Calling as u8);
+        assert_eq!(
+            state(f, c.campaign, c.command.contact),
+            dc_state::Calling as u8
+        );
     }
     // SAFETY: the floor is not used after this.
     unsafe { dc_floor_free(f) };

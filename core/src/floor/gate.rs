@@ -227,13 +227,7 @@ impl Shared {
     /// stays (its token was spent). Refused: the number hold and the line
     /// are given back, the dial is not counted, and the campaign withdraws
     /// the Dial. A call the floor holds nothing for is refused too.
-    fn recheck(
-        &mut self,
-        campaign: CampaignId,
-        contact: ContactId,
-        number: u64,
-        now: u64,
-    ) -> bool {
+    fn recheck(&mut self, campaign: CampaignId, contact: ContactId, number: u64, now: u64) -> bool {
         let key = (campaign, contact.0);
         let Some(Held { hold, permit }) = self.held.remove(&key) else {
             return false;

@@ -148,7 +148,8 @@ impl Floor {
             },
             _ => return Ok(()),
         };
-        slot.campaign.inner
+        slot.campaign
+            .inner
             .handle(local_event, now)
             .map_err(|error| FloorError::Campaign { campaign, error })?;
         self.mark_dirty(campaign);
@@ -221,7 +222,8 @@ impl Floor {
             });
         }
         for e in steps {
-            slot.campaign.inner
+            slot.campaign
+                .inner
                 .handle(e, now)
                 .map_err(|error| FloorError::Campaign { campaign, error })?;
         }
@@ -243,7 +245,8 @@ impl Floor {
         if let Ok(slot) = self.slot_mut(campaign) {
             let local = slot.local[&op];
             if slot.campaign.operators().state(local) != Some(OperatorState::Offline) {
-                slot.campaign.inner
+                slot.campaign
+                    .inner
                     .handle(Event::OperatorLogout(local), now)
                     .map_err(|error| FloorError::Campaign { campaign, error })?;
             }

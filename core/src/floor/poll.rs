@@ -229,7 +229,8 @@ impl Floor {
         buf.clear();
         {
             let slot = self.slot_mut(campaign)?;
-            slot.campaign.inner
+            slot.campaign
+                .inner
                 .poll(now, buf)
                 .map_err(|error| FloorError::Campaign { campaign, error })?;
         }

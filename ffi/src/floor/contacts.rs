@@ -8,9 +8,9 @@ use std::ffi::c_char;
 
 use engine::campaign::several::PhoneInput;
 use engine::floor::CampaignId;
+use engine::floor::FloorCampaign;
 use engine::import::{ImportError, ImportReport};
 use engine::store::NumberKind;
-use engine::floor::FloorCampaign;
 use engine::{ContactId, EngineError};
 
 use super::{dc_floor, floor_ok, with_floor};
