@@ -2478,12 +2478,20 @@ dc_status dc_floor_handle(struct dc_floor *floor,
  * campaigns to `out`; how many goes to `*written`. Commands that do not
  * fit stay in the floor, in order, and come first from the next poll
  * (`dc_floor_pending`): call again until `*written < cap`. Never writes
- * past `cap`; `out` may be NULL when `cap` is 0. Every Dial has passed the
- * campaign's guards and the floor's (do-not-call lists in scope, caps over
- * the floor, a number in one call at a time, a trunk line and token) when
- * the floor made it; one held back by `cap` is handed out unchanged, so
- * size `out` for a poll's work (a few commands per ready operator) to keep
- * that moment the moment of the poll.
+ * past `cap`; `out` may be NULL when `cap` is 0.
+ *
+ * Every command passes the guards at the moment it is written to `out`:
+ * a Dial the campaign's guards and the floor's (do-not-call lists in
+ * scope, caps over the floor, a number in one call at a time, a trunk
+ * line and token) allowed when the poll made it. One held back by `cap`
+ * is checked again when a later poll writes it: the campaign's guards
+ * (as `dc_campaign_poll`) and the floor's lists and caps at that poll's
+ * `now_ms` — a list entry added since, a cap lowered, a pause, a closed
+ * window withdraws it. A withdrawn command is never written: a held Dial
+ * ends its attempt without being dialed and its contact is due again at
+ * once (its line and number are given back, the floor's caps do not
+ * count it; its operator gets a REVOKE), a held Offer goes back to its
+ * campaign's hopper. A command of a campaign removed since is dropped.
  */
 dc_status dc_floor_poll(struct dc_floor *floor,
                         uint64_t now_ms,

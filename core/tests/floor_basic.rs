@@ -403,3 +403,112 @@ fn a_trunk_out_of_tokens_sets_the_next_deadline_at_its_next_token() {
 fn a_trunk_out_of_lines_waits_for_a_line_not_now() {
     trunk_bound_floor_never_says_now_twice(3, 100);
 }
+
+/// Two agentless campaigns (one attempt a contact, `n` contacts each) on
+/// one trunk of one line; each poll's one Dial is rejected a second later.
+/// Returns the campaigns and which one got each of `lines` lines.
+fn one_line_for_two(
+    (p1, w1): (u8, u32),
+    (p2, w2): (u8, u32),
+    n: usize,
+    lines: usize,
+) -> (CampaignId, CampaignId, Vec<CampaignId>) {
+    let mut f = Floor::new();
+    let cfg = || {
+        let mut c = config(Mode::Agentless);
+        c.retry.max_attempts = 1;
+        c
+    };
+    let a = f.add_campaign("a", cfg(), p1, w1).unwrap();
+    let b = f.add_campaign("b", cfg(), p2, w2).unwrap();
+    let t = f.add_trunk(TrunkConfig::new(1, 100), T0).unwrap();
+    for c in [a, b] {
+        f.route(c, &[t]).unwrap();
+        let numbers: Vec<String> = (0..n)
+            .map(|i| format!("212555{:04}", i + 1000 * c.0 as usize))
+            .collect();
+        let refs: Vec<&str> = numbers.iter().map(String::as_str).collect();
+        add(&mut f, c, &refs);
+    }
+    let mut got = Vec::new();
+    let mut now = T0;
+    while got.len() < lines {
+        let out = poll(&mut f, now);
+        let dials: Vec<&FloorCommand> = out
+            .iter()
+            .filter(|c| matches!(c.command, Command::Dial { .. }))
+            .collect();
+        assert_eq!(dials.len(), 1, "one line, one dial: {out:?}");
+        assert_eq!(f.trunk_status(t, now).unwrap().in_use, 1);
+        let Command::Dial { call, .. } = dials[0].command else {
+            unreachable!()
+        };
+        got.push(dials[0].campaign);
+        now += SEC;
+        f.handle(
+            FloorEvent::of(dials[0].campaign, Event::Rejected(call)),
+            now,
+        )
+        .unwrap();
+    }
+    (a, b, got)
+}
+
+#[test]
+fn a_scarce_line_goes_to_the_higher_priority_campaign_while_it_has_contacts() {
+    // The later campaign (b) has the higher priority: polled first by
+    // priority, not by the order of the campaigns.
+    let (a, b, got) = one_line_for_two((1, 1), (5, 1), 12, 24);
+    assert_eq!(got[..12], [b; 12], "{got:?}");
+    assert_eq!(got[12..], [a; 12], "{got:?}");
+}
+
+#[test]
+fn equal_priorities_share_a_scarce_line_by_weight() {
+    // Weights 1 : 3 over 400 lines: 100 and 300, within the fair queue's
+    // bound (about one line a waiting campaign; 4 allowed here).
+    let (a, b, got) = one_line_for_two((3, 1), (3, 3), 400, 400);
+    let to_a = got.iter().filter(|&&c| c == a).count();
+    let to_b = got.iter().filter(|&&c| c == b).count();
+    assert_eq!(to_a + to_b, 400);
+    assert!(to_a.abs_diff(100) <= 4, "a (weight 1) got {to_a} of 400");
+    // And every stretch of 40 lines is within 4 of 10 : 30 as well.
+    for (i, w) in got.chunks(40).enumerate() {
+        let n = w.iter().filter(|&&c| c == a).count();
+        assert!(n.abs_diff(10) <= 4, "stretch {i}: a got {n} of 40: {w:?}");
+    }
+    // Swapped weights swap the shares.
+    let (a, _, got) = one_line_for_two((3, 3), (3, 1), 400, 400);
+    let to_a = got.iter().filter(|&&c| c == a).count();
+    assert!(to_a.abs_diff(300) <= 4, "a (weight 3) got {to_a} of 400");
+}
+
+#[test]
+fn campaign_mut_changes_contacts_and_lists_while_operators_stay_the_floors() {
+    let (mut f, _pool, a, _b, ops) = two(1, 2, 1, 1, 1);
+    // Through the handle: contacts, the campaign's own blacklist, reads.
+    let handle = f.campaign_mut(a).unwrap();
+    let blocked = handle.add_contact("2125550101", "x", None, 0).unwrap();
+    let open = handle.add_contact("2125550102", "y", None, 0).unwrap();
+    handle.blacklist_numbers(&[12125550101]);
+    assert_eq!(handle.store().len(), 2, "reads go through to the campaign");
+    assert!(handle.metrics(T0).is_ok());
+    // The campaign has no operator of its own: the floor lends its one.
+    assert_eq!(f.campaign(a).unwrap().operators().ready_count(), 0);
+    ready(&mut f, ops[0], T0);
+    let out = poll(&mut f, T0);
+    assert_eq!(out.len(), 1, "{out:?}");
+    assert_eq!(
+        out[0].command,
+        Command::Offer {
+            contact: open,
+            operator: ops[0]
+        },
+        "the floor's operator, under its floor id; the blacklisted contact skipped"
+    );
+    assert_eq!(
+        f.campaign(a).unwrap().state(blocked),
+        Some(State::Blacklisted)
+    );
+    assert_eq!(f.operator_campaign(ops[0]), Some(a));
+}

@@ -402,3 +402,97 @@ fn unknown_ids_are_named_and_change_nothing() {
         dc_floor_free(ptr::null_mut());
     }
 }
+
+#[test]
+fn a_dial_held_back_by_cap_meets_a_list_entry_added_before_it_is_handed_out() {
+    let f = new_floor();
+    let c = campaign(f, c"sales", dc_mode::Predictive, 0, 1);
+    let pair = [12_125_550_100u64, 12_125_550_101];
+    numbers(f, c, &pair);
+    let (_, ops) = pool_with(f, c"english", &[c], 2);
+    let mut list = u32::MAX;
+    let scope = dc_list_scope {
+        kind: dc_scope_kind::Floor,
+        campaigns: ptr::null(),
+        count: 0,
+    };
+    // SAFETY: valid pointers.
+    ok(unsafe { dc_floor_add_list(f, cstr(c"company"), &scope, &mut list) });
+    for &op in &ops {
+        op_event(f, dc_event_kind::OperatorLogin, op, T0);
+        op_event(f, dc_event_kind::OperatorReady, op, T0);
+    }
+    let poll_one = |now: u64| -> Vec<dc_floor_command> {
+        let mut buf = [dc_floor_command::from_zeroed(); 1];
+        let mut n = 0;
+        // SAFETY: a live floor and a buffer of 1.
+        ok(unsafe { dc_floor_poll(f, now, buf.as_mut_ptr(), 1, &mut n) });
+        buf[..n].to_vec()
+    };
+    let pending = || {
+        let mut n = usize::MAX;
+        // SAFETY: a live floor and a valid out-pointer.
+        ok(unsafe { dc_floor_pending(f, &mut n) });
+        n
+    };
+    let first = poll_one(T0 + 1);
+    assert_eq!(first.len(), 1);
+    assert_eq!(first[0].command.kind, dc_command_kind::Dial);
+    assert_eq!(pending(), 1, "the second Dial is held back by cap = 1");
+    let held_number = pair
+        .into_iter()
+        .find(|&n| n != first[0].command.number)
+        .expect("two numbers");
+    // The number of the held Dial goes on the list before the next poll.
+    // SAFETY: one number.
+    ok(unsafe { dc_floor_list_add(f, list, &held_number, 1, 0) });
+    let mut later = Vec::new();
+    for k in 2..8 {
+        later.extend(poll_one(T0 + k * 1_000));
+    }
+    assert_eq!(pending(), 0);
+    assert!(
+        !later
+            .iter()
+            .any(|c| c.command.kind == dc_command_kind::Dial && c.command.number == held_number),
+        "the held Dial was handed out: {:?}",
+        kinds(&later)
+    );
+    let held_contact = u32::from(first[0].command.contact == 0);
+    assert_eq!(state(f, c, held_contact), dc_state::Blacklisted as u8);
+    // SAFETY: the floor is not used after this.
+    unsafe { dc_floor_free(f) };
+}
+
+#[test]
+fn a_dial_held_back_by_cap_that_is_still_allowed_is_handed_out_as_made() {
+    let f = new_floor();
+    let c = campaign(f, c"sales", dc_mode::Predictive, 0, 1);
+    numbers(f, c, &[12_125_550_100, 12_125_550_101]);
+    let (_, ops) = pool_with(f, c"english", &[c], 2);
+    for &op in &ops {
+        op_event(f, dc_event_kind::OperatorLogin, op, T0);
+        op_event(f, dc_event_kind::OperatorReady, op, T0);
+    }
+    let mut all = [dc_floor_command::from_zeroed(); 2];
+    let mut n = 0;
+    let mut buf = [dc_floor_command::from_zeroed(); 1];
+    // SAFETY: a live floor and a buffer of 1.
+    ok(unsafe { dc_floor_poll(f, T0 + 1, buf.as_mut_ptr(), 1, &mut n) });
+    assert_eq!(n, 1);
+    all[0] = buf[0];
+    // SAFETY: as above.
+    ok(unsafe { dc_floor_poll(f, T0 + 2, buf.as_mut_ptr(), 1, &mut n) });
+    assert_eq!(n, 1);
+    all[1] = buf[0];
+    assert!(all.iter().all(|c| c.command.kind == dc_command_kind::Dial));
+    assert_ne!(all[0].command.contact, all[1].command.contact);
+    for c in &all {
+        assert_eq!(
+            state(f, c.campaign, c.command.contact),
+            dc_state::Calling as u8
+        );
+    }
+    // SAFETY: the floor is not used after this.
+    unsafe { dc_floor_free(f) };
+}

@@ -16,6 +16,7 @@ use std::sync::{Arc, Mutex};
 
 use hashbrown::{HashMap, HashSet};
 
+use super::access::FloorCampaign;
 use super::api::FloorError;
 use super::caps::{Caps, CapsConfig};
 use super::dnc::{ListId, Scope};
@@ -33,7 +34,7 @@ use crate::Campaign;
 #[derive(Debug)]
 pub(super) struct Slot {
     pub(super) name: String,
-    pub(super) campaign: Campaign,
+    pub(super) campaign: FloorCampaign,
     /// Floor operator → the campaign's own operator id (made on the first
     /// attachment, kept: the campaign's operator table only grows).
     pub(super) local: HashMap<OperatorId, OperatorId>,
@@ -56,6 +57,11 @@ pub(super) struct Slot {
     /// no operator before then (nor while `line_wait`), so free operators
     /// do not go round the trunk-bound campaigns poll after poll.
     pub(super) trunk_blocked_until: Option<u64>,
+    /// Its start tag in the trunks' fair queue (see `poll`, **Trunks**):
+    /// trunk-waiting campaigns of one priority are polled smallest tag
+    /// first; each line it is given adds [`super::poll::LINE_COST`] / its
+    /// weight.
+    pub(super) line_tag: u64,
 }
 
 /// A floor operator: where it is lent now.
@@ -100,6 +106,9 @@ pub struct Floor {
     pub(super) placement_retry: Option<u64>,
     /// Campaigns waiting for a trunk line to free up.
     pub(super) line_waiters: Vec<CampaignId>,
+    /// The trunks' fair queue's clock: the start tag of the last line
+    /// given (see `poll`, **Trunks**).
+    pub(super) line_clock: u64,
     /// Attached operators the host asked to pause, log out or reserve:
     /// detached when their work in the campaign ends.
     pub(super) asked_away: HashSet<OperatorId>,
@@ -134,6 +143,7 @@ impl Floor {
             placement_due: false,
             placement_retry: None,
             line_waiters: Vec::new(),
+            line_clock: 0,
             asked_away: HashSet::new(),
             last_polled: 0,
             now_ms: 0,
@@ -187,7 +197,7 @@ impl Floor {
         self.names.insert(name.to_owned(), id);
         self.slots.push(Some(Slot {
             name: name.to_owned(),
-            campaign,
+            campaign: FloorCampaign::new(campaign),
             local: HashMap::new(),
             floor_of: HashMap::new(),
             attached: Vec::new(),
@@ -197,6 +207,7 @@ impl Floor {
             line_wait: false,
             trunk_wake: None,
             trunk_blocked_until: None,
+            line_tag: self.line_clock,
         }));
         self.mark_dirty(id);
         Ok(id)
@@ -298,14 +309,19 @@ impl Floor {
     /// are its own; [`Floor::operator_campaign`] and the floor's commands
     /// use floor ids.
     pub fn campaign(&self, campaign: CampaignId) -> Result<&Campaign, FloorError> {
-        Ok(&self.slot(campaign)?.campaign)
+        Ok(&self.slot(campaign)?.campaign.inner)
     }
 
-    /// A campaign, for its contacts and configuration (`add_contact`,
-    /// `import_csv`, `blacklist_numbers`, `load_rules`, …). Events and polls
-    /// go through the floor (`Floor::handle`, `Floor::poll`): the campaign
-    /// is polled at the floor's next poll.
-    pub fn campaign_mut(&mut self, campaign: CampaignId) -> Result<&mut Campaign, FloorError> {
+    /// A campaign, for its contacts and configuration: a [`FloorCampaign`],
+    /// which reads everything of the [`Campaign`] and changes only what the
+    /// floor does not own (`add_contact`, `import_csv`,
+    /// `blacklist_numbers`, `load_rules`, `metrics`, …). Operators, events
+    /// and polls are the floor's ([`Floor::add_operator`],
+    /// [`Floor::handle`], [`Floor::poll`]): a campaign's operators are the
+    /// floor's, lent under ids it maps, so the handle has no
+    /// `add_operator`, `handle`, `poll` or `recheck` (see
+    /// [`FloorCampaign`]). The campaign is polled at the floor's next poll.
+    pub fn campaign_mut(&mut self, campaign: CampaignId) -> Result<&mut FloorCampaign, FloorError> {
         self.slot(campaign)?;
         self.mark_dirty(campaign);
         Ok(&mut self.slot_mut(campaign)?.campaign)

@@ -22,6 +22,16 @@
 //! ([`DialGuard::ended`]): a normal end releases the line and ends the hold
 //! (the dial stays counted), a congestion answer backs the trunk off and
 //! cancels the hold (the dial is not counted: the client was never rung).
+//!
+//! **Held commands.** A host that takes fewer commands than a poll made
+//! (the C API's `cap`) hands a held Dial out later, after
+//! [`DialGuard::recheck`]: steps 1 and 2 run again at that moment, through
+//! the same code (`Shared::screen`), so a list entry added, a cap lowered
+//! or reached since the poll withdraws the Dial; its line stays held (its
+//! token was spent at the poll). A withdrawn Dial — refused by the floor
+//! here or by its campaign's own guards — gives its line and number back
+//! and is not counted against the caps (it was never dialed); a list hit
+//! at a recheck counts in `Floor::list_hits` like one at a Dial.
 //! Locking is uncontended (the engine has no threads); the `Mutex` only
 //! lets a campaign own its gate while the floor keeps the state.
 
@@ -64,6 +74,12 @@ pub(crate) struct Shared {
     trunk_waits: HashMap<CampaignId, Option<u64>>,
     /// A line was released since the floor last looked.
     line_freed: bool,
+    /// Set by `Floor::recheck` while a campaign rechecks a held command: a
+    /// call ended meanwhile is a withdrawn Dial, never dialed.
+    pub(crate) withdrawing: bool,
+    /// Campaigns given a trunk line since the floor last looked, one entry
+    /// a line.
+    line_grants: Vec<CampaignId>,
 }
 
 impl Default for Shared {
@@ -76,6 +92,8 @@ impl Default for Shared {
             list_hits: HashMap::new(),
             trunk_waits: HashMap::new(),
             line_freed: false,
+            withdrawing: false,
+            line_grants: Vec::new(),
         }
     }
 }
@@ -96,6 +114,12 @@ impl Shared {
     /// their route has a token again (`None`: when a line frees up).
     pub(crate) fn take_trunk_waits(&mut self) -> Vec<(CampaignId, Option<u64>)> {
         self.trunk_waits.drain().collect()
+    }
+
+    /// The campaigns given a trunk line since the last call (one entry a
+    /// line, in order).
+    pub(crate) fn take_line_grants(&mut self) -> Vec<CampaignId> {
+        std::mem::take(&mut self.line_grants)
     }
 
     /// Whether a line was released since the last call.
@@ -122,6 +146,40 @@ impl Shared {
         self.held.clear();
     }
 
+    /// Steps 1 and 2 of the module doc for a dial of `number` by
+    /// `campaign` at `now`: the lists in scope, then the number in no call
+    /// and under the caps. Allowed: the number is held for the call and the
+    /// dial counted. Used at the Dial and again at [`Shared::recheck`], so a
+    /// held command meets the very same guards.
+    fn screen(
+        &mut self,
+        campaign: CampaignId,
+        number: u64,
+        now: u64,
+    ) -> Result<NumberHold, Verdict> {
+        if let Some(hit) = self.dnc.check(number, campaign, now) {
+            let key = match hit {
+                Hit::Registry => None,
+                Hit::List(l) => Some(l),
+            };
+            *self.list_hits.entry(key).or_default() += 1;
+            return Err(Verdict::Block(hit));
+        }
+        match self.caps.begin(number, campaign, now) {
+            Ok(hold) => Ok(hold),
+            Err(CapRefusal::InCall(_)) => Err(Verdict::Defer {
+                until_ms: now.saturating_add(NUMBER_BUSY_DELAY_MS),
+                reason: DeferReason::NumberInCall,
+            }),
+            Err(CapRefusal::Daily { until_ms } | CapRefusal::Days { until_ms }) => {
+                Err(Verdict::Defer {
+                    until_ms,
+                    reason: DeferReason::Cap,
+                })
+            }
+        }
+    }
+
     fn check(
         &mut self,
         campaign: CampaignId,
@@ -129,34 +187,18 @@ impl Shared {
         number: u64,
         now: u64,
     ) -> Verdict {
-        if let Some(hit) = self.dnc.check(number, campaign, now) {
-            let key = match hit {
-                Hit::Registry => None,
-                Hit::List(l) => Some(l),
-            };
-            *self.list_hits.entry(key).or_default() += 1;
-            return Verdict::Block(hit);
-        }
-        let hold = match self.caps.begin(number, campaign, now) {
+        let hold = match self.screen(campaign, number, now) {
             Ok(hold) => hold,
-            Err(CapRefusal::InCall(_)) => {
-                return Verdict::Defer {
-                    until_ms: now.saturating_add(NUMBER_BUSY_DELAY_MS),
-                    reason: DeferReason::NumberInCall,
-                }
-            }
-            Err(CapRefusal::Daily { until_ms } | CapRefusal::Days { until_ms }) => {
-                return Verdict::Defer {
-                    until_ms,
-                    reason: DeferReason::Cap,
-                }
-            }
+            Err(refusal) => return refusal,
         };
         let permit = if self.trunks.route_of(campaign).is_empty() {
             None
         } else {
             match self.trunks.acquire_for(campaign, now) {
-                Ok(Ok(permit)) => Some(permit),
+                Ok(Ok(permit)) => {
+                    self.line_grants.push(campaign);
+                    Some(permit)
+                }
                 refused => {
                     // No line or no token now (a route to removed trunks
                     // counts as full): nothing is held, nothing counted.
@@ -178,6 +220,34 @@ impl Shared {
         Verdict::Allow
     }
 
+    /// A Dial allowed at an earlier poll and held by the host since, about
+    /// to be handed out at `now`: the same lists and caps again
+    /// ([`Shared::screen`]; its own dial is taken back first and counted
+    /// again at `now`, the moment it really leaves). The line it holds
+    /// stays (its token was spent). Refused: the number hold and the line
+    /// are given back, the dial is not counted, and the campaign withdraws
+    /// the Dial. A call the floor holds nothing for is refused too.
+    fn recheck(&mut self, campaign: CampaignId, contact: ContactId, number: u64, now: u64) -> bool {
+        let key = (campaign, contact.0);
+        let Some(Held { hold, permit }) = self.held.remove(&key) else {
+            return false;
+        };
+        let _ = self.caps.cancel(hold);
+        match self.screen(campaign, number, now) {
+            Ok(hold) => {
+                self.held.insert(key, Held { hold, permit });
+                true
+            }
+            Err(_) => {
+                if let Some(p) = permit {
+                    let _ = self.trunks.release(p);
+                }
+                self.line_freed = true;
+                false
+            }
+        }
+    }
+
     fn ended(&mut self, campaign: CampaignId, contact: ContactId, congested: bool, now: u64) {
         let Some(held) = self.held.remove(&(campaign, contact.0)) else {
             return;
@@ -186,6 +256,13 @@ impl Shared {
             let _ = self.caps.cancel(held.hold);
             if let Some(p) = held.permit {
                 let _ = self.trunks.congestion(p, now);
+            }
+        } else if self.withdrawing {
+            // A held Dial withdrawn before it was handed out: never
+            // dialed, so not counted.
+            let _ = self.caps.cancel(held.hold);
+            if let Some(p) = held.permit {
+                let _ = self.trunks.release(p);
             }
         } else {
             let _ = self.caps.end(held.hold);
@@ -215,6 +292,10 @@ impl std::fmt::Debug for FloorGate {
 impl DialGuard for FloorGate {
     fn check(&mut self, contact: ContactId, number: u64, now_ms: u64) -> Verdict {
         Shared::lock(&self.shared).check(self.campaign, contact, number, now_ms)
+    }
+
+    fn recheck(&mut self, contact: ContactId, number: u64, now_ms: u64) -> bool {
+        Shared::lock(&self.shared).recheck(self.campaign, contact, number, now_ms)
     }
 
     fn ended(&mut self, contact: ContactId, _number: u64, congested: bool, now_ms: u64) {

@@ -24,6 +24,12 @@
 //!   `dnc_registry` or `dnc_list` (the list itself is named by the floor's
 //!   counters, [`crate::floor::Floor::list_hits`]).
 //!
+//! A Dial the host holds back and hands out later (a C host's `cap`) is
+//! put through the campaign's gate again by [`crate::Campaign::recheck`],
+//! which then asks [`DialGuard::recheck`]: `false` withdraws the Dial as
+//! the campaign's own guards would (the attempt ends, the contact is due
+//! again at once, where the guards place it; its operator gets a Revoke).
+//!
 //! The campaign calls [`DialGuard::ended`] exactly once for each allowed
 //! Dial: when the call's number is released (any end of the attempt: not
 //! reached, abandoned, talk over, a Dial withdrawn at the gate), with
@@ -72,6 +78,14 @@ pub trait DialGuard: fmt::Debug + Send {
     /// the call needs (kept until [`DialGuard::ended`]); a refusal takes
     /// nothing.
     fn check(&mut self, contact: ContactId, number: u64, now_ms: u64) -> Verdict;
+
+    /// A Dial this guard allowed at an earlier poll, held by the host since,
+    /// is about to be handed out at `now_ms` (see
+    /// [`crate::Campaign::recheck`]): may it still go? `false` withdraws it;
+    /// the guard gives back whatever it took for the call (the campaign
+    /// calls [`DialGuard::ended`] for it too, which must then find nothing
+    /// left to give back).
+    fn recheck(&mut self, contact: ContactId, number: u64, now_ms: u64) -> bool;
 
     /// The allowed call of `contact` on `number` is over at `now_ms`
     /// (`congested`: the carrier refused it, the dial is not counted).

@@ -28,6 +28,8 @@
 //! - [`guard`]: the seam in `Campaign` — a guard it asks at each Dial after
 //!   its own guards (Allow, Defer without an attempt, Block); [`gate`]: the
 //!   floor's guard (lists, caps, trunks) and the state it shares.
+//! - [`FloorCampaign`]: what the host may change in a floor campaign
+//!   (contacts, lists, rules — not operators, events or polls).
 //! - `campaigns` (the [`Floor`] type, its setup and queries), `operators`
 //!   (operators lent to one campaign at a time, stickiness), `poll` (one
 //!   poll for the floor costing by what is due, events naming the
@@ -39,6 +41,7 @@
 //! same inputs give the same outputs. Time that goes backwards is treated as
 //! no time passing (a bucket never refills on it, a cap never expires on it).
 
+mod access;
 mod api;
 mod campaigns;
 pub mod caps;
@@ -52,6 +55,7 @@ pub mod pool;
 pub mod share;
 pub mod trunk;
 
+pub use access::FloorCampaign;
 pub use api::{FloorCommand, FloorError, FloorEvent, FloorOpenError};
 pub use campaigns::Floor;
 pub use durable::FloorRecovery;

@@ -153,6 +153,7 @@ impl Floor {
             _ => return Ok(()),
         };
         slot.campaign
+            .inner
             .handle(local_event, now)
             .map_err(|error| FloorError::Campaign { campaign, error })?;
         self.mark_dirty(campaign);
@@ -211,7 +212,7 @@ impl Floor {
         let local = match slot.local.get(&op) {
             Some(&l) => l,
             None => {
-                let l = slot.campaign.add_operator();
+                let l = slot.campaign.inner.add_operator();
                 slot.local.insert(op, l);
                 slot.floor_of.insert(l, op);
                 l
@@ -226,6 +227,7 @@ impl Floor {
         }
         for e in steps {
             slot.campaign
+                .inner
                 .handle(e, now)
                 .map_err(|error| FloorError::Campaign { campaign, error })?;
         }
@@ -249,6 +251,7 @@ impl Floor {
             let local = slot.local[&op];
             if slot.campaign.operators().state(local) != Some(OperatorState::Offline) {
                 slot.campaign
+                    .inner
                     .handle(Event::OperatorLogout(local), now)
                     .map_err(|error| FloorError::Campaign { campaign, error })?;
             }

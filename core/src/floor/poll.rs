@@ -25,7 +25,22 @@
 //! 2. free operators are placed by the share (see `operators`).
 //!
 //! **Trunks.** A campaign a trunk refused is polled again at the trunk's
-//! next token, or when a line frees up (every line was busy).
+//! next token, or when a line frees up (every line was busy). A scarce
+//! line or token goes to the campaign polled first, so the campaigns of a
+//! round are polled in the share's order: **strict priority** first (a
+//! bigger `u8` first, as for operators), then, within a priority, a
+//! **weighted fair queue of lines** (start-time fair queuing, Goyal et
+//! al. 1996): each campaign carries a start tag, the smallest tag is polled
+//! first (ties by campaign id), and each line it is given (counted by the
+//! gate at the Dial) moves its tag on by [`LINE_COST`] / its weight, from
+//! no earlier than the floor's line clock (the tag of the last line given,
+//! so a campaign that did not wait gains no credit). Campaigns that keep
+//! waiting for one trunk are given its lines in the ratio of their weights:
+//! over any run, a campaign's lines differ from its weighted share by at
+//! most about one line per campaign waiting (the SFQ fairness bound). The
+//! order costs a sort of the round's work list, O(k log k) for the k
+//! campaigns polled, nothing for idle ones. Operators are placed by the
+//! share itself (see `operators`); this order is about lines and tokens.
 
 use super::api::{FloorCommand, FloorError, FloorEvent};
 use super::campaigns::Floor;
@@ -36,6 +51,12 @@ use crate::event::{Command, Event};
 /// Rounds of one poll at most (a round polls the campaigns that the
 /// previous one gave operators to).
 pub(super) const MAX_ROUNDS: usize = 4;
+
+/// What one trunk line costs a campaign of weight 1 in the trunks' fair
+/// queue (a campaign of weight `w` pays `LINE_COST / w`; exact for every
+/// weight up to [`super::share::MAX_WEIGHT`] dividing it, within 0.1 %
+/// otherwise).
+pub(super) const LINE_COST: u64 = super::share::MAX_WEIGHT as u64 * 1_000;
 
 /// How long after a poll that left a campaign *tried* (an operator given
 /// to it stayed idle, yet it has contacts) free operators are placed again.
@@ -121,6 +142,7 @@ impl Floor {
         };
         self.slot_mut(campaign)?
             .campaign
+            .inner
             .handle(event, now)
             .map_err(|error| FloorError::Campaign { campaign, error })?;
         self.mark_dirty(campaign);
@@ -157,6 +179,7 @@ impl Floor {
             if work.is_empty() && !self.placement_due {
                 break;
             }
+            self.order_by_share(&mut work);
             for campaign in work {
                 self.last_polled += 1;
                 self.poll_campaign(campaign, now, &mut buf, out)?;
@@ -207,6 +230,7 @@ impl Floor {
         {
             let slot = self.slot_mut(campaign)?;
             slot.campaign
+                .inner
                 .poll(now, buf)
                 .map_err(|error| FloorError::Campaign { campaign, error })?;
         }
@@ -277,10 +301,38 @@ impl Floor {
         }
     }
 
-    /// Campaigns a trunk refused in the last campaign poll: woken at the
-    /// trunk's next token, or when a line frees up.
+    /// Orders a round's campaigns for the trunks: priority, then the
+    /// fair queue's start tag, then id (see the module doc, **Trunks**).
+    fn order_by_share(&self, work: &mut [CampaignId]) {
+        if work.len() < 2 {
+            return;
+        }
+        work.sort_by_key(|&c| {
+            let priority = self.share.settings(c).map_or(0, |(p, _)| p);
+            let tag = self
+                .slot(c)
+                .map_or(u64::MAX, |s| s.line_tag.max(self.line_clock));
+            (std::cmp::Reverse(priority), tag, c.0)
+        });
+    }
+
+    /// Campaigns a trunk gave a line or refused in the last campaign poll:
+    /// the lines given move their fair-queue tags on; the refused are woken
+    /// at the trunk's next token, or when a line frees up.
     fn note_trunk_waits(&mut self, _now: u64) {
-        let waits = Shared::lock(&self.shared).take_trunk_waits();
+        let (grants, waits) = {
+            let mut shared = Shared::lock(&self.shared);
+            (shared.take_line_grants(), shared.take_trunk_waits())
+        };
+        for c in grants {
+            let weight = self.share.settings(c).map_or(1, |(_, w)| w.max(1));
+            let clock = self.line_clock;
+            if let Ok(slot) = self.slot_mut(c) {
+                let start = slot.line_tag.max(clock);
+                slot.line_tag = start.saturating_add(LINE_COST / u64::from(weight));
+                self.line_clock = start;
+            }
+        }
         for (c, at) in waits {
             if let Ok(slot) = self.slot_mut(c) {
                 match at {
@@ -314,19 +366,29 @@ impl Floor {
     }
 
     /// Puts a command of an earlier poll, held by the host since (a C host
-    /// taking fewer commands than a poll made), through its campaign's
-    /// emission gate again at `now_ms`: `Ok(true)` if it may be handed out
-    /// now, `Ok(false)` if it was withdrawn (see [`crate::Campaign::recheck`]; a
-    /// withdrawn Dial's line and number hold are given back).
+    /// taking fewer commands than a poll made), through the guards again at
+    /// `now_ms`: its campaign's emission gate, then for a Dial the floor's
+    /// own (the do-not-call lists in scope — one added since the poll
+    /// included —, the caps over the floor, the number in no other call;
+    /// the same check as at the Dial, see [`super::gate`]). `Ok(true)` if
+    /// it may be handed out now; `Ok(false)` if it was withdrawn and must
+    /// not be (see [`crate::Campaign::recheck`]: a withdrawn Dial's attempt
+    /// ends, the contact is due again at once; its line and number hold are
+    /// given back and the floor's caps do not count it). A command of a
+    /// campaign removed since is withdrawn. A time past
+    /// [`crate::event::MAX_TIME_MS`] is an error and changes nothing.
     pub fn recheck(&mut self, cmd: &FloorCommand, now_ms: u64) -> Result<bool, FloorError> {
         let now = self.time(now_ms)?;
         let campaign = cmd.campaign;
-        let slot = self.slot_mut(campaign)?;
+        let shared = std::sync::Arc::clone(&self.shared);
+        let Ok(slot) = self.slot_mut(campaign) else {
+            return Ok(false);
+        };
         let local = to_floor_ids(cmd.command, |op| slot.local.get(&op).copied().unwrap_or(op));
-        let ok = slot
-            .campaign
-            .recheck(&local, now)
-            .map_err(|error| FloorError::Campaign { campaign, error })?;
+        Shared::lock(&shared).withdrawing = true;
+        let ok = slot.campaign.inner.recheck(&local, now);
+        Shared::lock(&shared).withdrawing = false;
+        let ok = ok.map_err(|error| FloorError::Campaign { campaign, error })?;
         self.now_ms = now;
         if !ok {
             self.mark_dirty(campaign);

@@ -115,12 +115,20 @@ pub unsafe extern "C" fn dc_floor_handle(
 /// campaigns to `out`; how many goes to `*written`. Commands that do not
 /// fit stay in the floor, in order, and come first from the next poll
 /// (`dc_floor_pending`): call again until `*written < cap`. Never writes
-/// past `cap`; `out` may be NULL when `cap` is 0. Every Dial has passed the
-/// campaign's guards and the floor's (do-not-call lists in scope, caps over
-/// the floor, a number in one call at a time, a trunk line and token) when
-/// the floor made it; one held back by `cap` is handed out unchanged, so
-/// size `out` for a poll's work (a few commands per ready operator) to keep
-/// that moment the moment of the poll.
+/// past `cap`; `out` may be NULL when `cap` is 0.
+///
+/// Every command passes the guards at the moment it is written to `out`:
+/// a Dial the campaign's guards and the floor's (do-not-call lists in
+/// scope, caps over the floor, a number in one call at a time, a trunk
+/// line and token) allowed when the poll made it. One held back by `cap`
+/// is checked again when a later poll writes it: the campaign's guards
+/// (as `dc_campaign_poll`) and the floor's lists and caps at that poll's
+/// `now_ms` — a list entry added since, a cap lowered, a pause, a closed
+/// window withdraws it. A withdrawn command is never written: a held Dial
+/// ends its attempt without being dialed and its contact is due again at
+/// once (its line and number are given back, the floor's caps do not
+/// count it; its operator gets a REVOKE), a held Offer goes back to its
+/// campaign's hopper. A command of a campaign removed since is dropped.
 #[no_mangle]
 pub unsafe extern "C" fn dc_floor_poll(
     floor: *mut dc_floor,
@@ -138,12 +146,8 @@ pub unsafe extern "C" fn dc_floor_poll(
             locked_floor(handle, |inner| {
                 inner.scratch.clear();
                 floor_ok(inner.floor.poll(now_ms, &mut inner.scratch))?;
-                inner.pending.extend(inner.scratch.drain(..));
                 let mut n = 0;
-                while n < cap {
-                    let Some(c) = inner.pending.pop_front() else {
-                        break;
-                    };
+                let mut put = |c: engine::FloorCommand| {
                     let cmd = dc_floor_command {
                         campaign: c.campaign.0,
                         trunk: c.trunk.map_or(DC_FLOOR_NO_TRUNK, |t| t.0),
@@ -153,6 +157,24 @@ pub unsafe extern "C" fn dc_floor_poll(
                     // commands at `out` (non-NULL when cap > 0).
                     unsafe { out.add(n).write(cmd) };
                     n += 1;
+                };
+                if inner.pending.is_empty() && inner.scratch.len() <= cap {
+                    inner.scratch.drain(..).for_each(&mut put);
+                } else {
+                    // Held commands pass the guards again now (the
+                    // campaign's and the floor's): one they forbid by now
+                    // is withdrawn, not handed out.
+                    inner.pending.extend(inner.scratch.drain(..));
+                    let mut given = 0;
+                    while given < cap {
+                        let Some(c) = inner.pending.pop_front() else {
+                            break;
+                        };
+                        if floor_ok(inner.floor.recheck(&c, now_ms))? {
+                            put(c);
+                            given += 1;
+                        }
+                    }
                 }
                 Ok(n)
             })

@@ -8,9 +8,10 @@ use std::ffi::c_char;
 
 use engine::campaign::several::PhoneInput;
 use engine::floor::CampaignId;
+use engine::floor::FloorCampaign;
 use engine::import::{ImportError, ImportReport};
 use engine::store::NumberKind;
-use engine::{Campaign, ContactId, EngineError};
+use engine::{ContactId, EngineError};
 
 use super::{dc_floor, floor_ok, with_floor};
 use crate::{
@@ -21,7 +22,7 @@ use crate::{
 unsafe fn with_campaign_of<R>(
     floor: *const dc_floor,
     campaign: u32,
-    f: impl FnOnce(&mut Campaign) -> Result<R, Fail>,
+    f: impl FnOnce(&mut FloorCampaign) -> Result<R, Fail>,
 ) -> Result<R, Fail> {
     // SAFETY: forwarded contract.
     unsafe {
@@ -148,7 +149,7 @@ unsafe fn import_into(
     floor: *mut dc_floor,
     campaign: u32,
     report: *mut dc_import_report,
-    f: impl FnOnce(&mut Campaign) -> Result<ImportReport, ImportError>,
+    f: impl FnOnce(&mut FloorCampaign) -> Result<ImportReport, ImportError>,
 ) -> Result<(), Fail> {
     // SAFETY: the floor pointer per the contract.
     let r = unsafe { with_campaign_of(floor, campaign, |c| Ok(f(c)?)) }?;

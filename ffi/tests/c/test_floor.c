@@ -1,7 +1,9 @@
 /*
  * The floor through the header (dc_floor_*): one operator serving two
  * campaigns (the higher priority first), a trunk's line limit, a floor-wide
- * do-not-call list, and an unknown campaign named in the error.
+ * do-not-call list, a Dial held back by cap = 1 and withdrawn by a list
+ * entry added before the next poll, and an unknown campaign named in the
+ * error.
  */
 #include "test_common.h"
 
@@ -194,6 +196,45 @@ static void floor_list(void) {
   dc_floor_free(f);
 }
 
+/* cap = 1: the second Dial of a poll is held; its number goes on a floor
+ * list before the next poll, which withdraws it instead of handing it out. */
+static void held_dial_rechecked(void) {
+  dc_floor *f = NULL;
+  MUST(dc_floor_new(&f));
+  uint32_t c = add_campaign(f, "sales", DC_MODE_PREDICTIVE, 0);
+  uint64_t numbers[] = {12125550100ULL, 12125550101ULL};
+  MUST(dc_floor_add_numbers(f, c, numbers, 2, 0, NULL));
+  uint32_t pool = 0, list = 0;
+  MUST(dc_floor_add_pool(f, "english", &pool));
+  MUST(dc_floor_assign(f, pool, c, true));
+  dc_list_scope scope = {DC_SCOPE_KIND_FLOOR, NULL, 0};
+  MUST(dc_floor_add_list(f, "company", &scope, &list));
+  for (int i = 0; i < 2; i++) {
+    uint32_t op = 0;
+    MUST(dc_floor_add_operator(f, pool, &op));
+    operator_ready(f, op, T0);
+  }
+  dc_floor_command cmd;
+  size_t n = 0, pending = 0;
+  MUST(dc_floor_poll(f, T0 + 1, &cmd, 1, &n));
+  EXPECT(n == 1 && cmd.command.kind == DC_COMMAND_KIND_DIAL);
+  MUST(dc_floor_pending(f, &pending));
+  EXPECT(pending == 1);
+  uint64_t held = cmd.command.number == numbers[0] ? numbers[1] : numbers[0];
+  uint32_t held_contact = cmd.command.contact == 0 ? 1 : 0;
+  MUST(dc_floor_list_add(f, list, &held, 1, 0));
+  for (uint64_t k = 2; k < 8; k++) {
+    MUST(dc_floor_poll(f, T0 + k * 1000, &cmd, 1, &n));
+    EXPECT(n == 0 || cmd.command.kind != DC_COMMAND_KIND_DIAL || cmd.command.number != held);
+  }
+  MUST(dc_floor_pending(f, &pending));
+  EXPECT(pending == 0);
+  uint8_t state = 0;
+  MUST(dc_floor_state(f, c, held_contact, &state));
+  EXPECT(state == DC_STATE_BLACKLISTED);
+  dc_floor_free(f);
+}
+
 static void unknown_campaign(void) {
   dc_floor *f = NULL;
   MUST(dc_floor_new(&f));
@@ -218,6 +259,7 @@ int main(void) {
   one_operator_two_campaigns();
   trunk_limit();
   floor_list();
+  held_dial_rechecked();
   unknown_campaign();
   dc_shutdown();
   return test_finish("test_floor");

@@ -21,7 +21,8 @@
 //! **Commands handed out in slices.** A host that takes fewer commands than
 //! a poll made (the C API's `cap`) holds the rest; before it hands one out
 //! later, [`Campaign::recheck`] puts it through the gate again at that
-//! moment. One that fails is withdrawn and never handed out: a held Offer
+//! moment (a held Dial of a floor campaign also through the floor's guard,
+//! [`crate::floor::guard::DialGuard::recheck`]). One that fails is withdrawn and never handed out: a held Offer
 //! goes back to the head of the hopper (its operator released), a held Dial
 //! ends its attempt at once as `DialFailed` and the contact is due again
 //! (RetryScheduled at once; the attempt stays counted, the number was never
@@ -86,7 +87,7 @@ impl Campaign {
     pub fn recheck(&mut self, cmd: &Command, now_ms: u64) -> Result<bool, EngineError> {
         let now = check_time(now_ms)?.max(self.now_ms);
         self.now_ms = now;
-        if self.admit(cmd).is_ok() {
+        if self.admit(cmd).is_ok() && self.floor_admits(cmd, now) {
             return Ok(true);
         }
         match *cmd {
@@ -120,6 +121,16 @@ impl Campaign {
         self.poll_due = true;
         self.journal_commit();
         Ok(false)
+    }
+
+    /// A held Dial that passed the gate, put to the floor's guard again
+    /// ([`crate::floor::guard::DialGuard::recheck`]); other commands, and
+    /// every command of a lone campaign, pass.
+    fn floor_admits(&mut self, cmd: &Command, now: u64) -> bool {
+        match (*cmd, self.floor_guard.as_deref_mut()) {
+            (Command::Dial { call, number, .. }, Some(g)) => g.recheck(call.contact, number, now),
+            _ => true,
+        }
     }
 
     /// Hands the queued commands to `out` through the gate.
