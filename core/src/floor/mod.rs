@@ -54,7 +54,7 @@ pub mod trunk;
 
 pub use api::{FloorCommand, FloorError, FloorEvent, FloorOpenError};
 pub use campaigns::Floor;
-pub use durable::FloorRecovery;
+pub use durable::{Compaction, FloorOptions, FloorRecovery};
 
 use std::fmt;
 
