@@ -38,10 +38,10 @@ use util::{dialcore, json_ok, Scratch};
 mod util;
 
 /// The simulation seeds, one killed run each (any fixed values will do).
-const SEEDS: [u64; 8] = [11, 23, 37, 41, 59, 61, 73, 89];
+const SEEDS: [u64; 12] = [11, 23, 37, 41, 59, 61, 73, 89, 97, 101, 113, 127];
 
 /// The kill times reach this multiple of the measured run length.
-const KILL_SPAN: f64 = 1.4;
+const KILL_SPAN: f64 = 1.1;
 
 /// The snapshot intervals (`--snapshot-every`) the runs take in turn.
 const SNAPSHOT_EVERY: [&str; 2] = ["3000", "0"];

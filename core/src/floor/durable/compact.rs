@@ -294,3 +294,216 @@ impl Floor {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::super::super::dnc::ListId;
+    use super::super::super::trunk::TrunkConfig;
+    use super::super::FloorOptions;
+    use super::*;
+    use crate::campaign::durable::DurableOptions;
+    use crate::config::Mode;
+
+    const NOW: u64 = 1_000_000;
+
+    fn options(compact_after_records: u64) -> FloorOptions {
+        FloorOptions {
+            durable: DurableOptions::default(),
+            compact_after_records,
+        }
+    }
+
+    fn config(mode: Mode) -> CampaignConfig {
+        CampaignConfig {
+            mode,
+            ..CampaignConfig::default()
+        }
+    }
+
+    /// A floor with a little of everything and a long history: a removed
+    /// campaign (a list still scoped to it), share and assignment churn,
+    /// permanent, expiring and expired list entries, removals, caps.
+    fn busy_floor(floor: &mut Floor) {
+        let sales = floor
+            .add_campaign("sales", config(Mode::Predictive), 1, 3)
+            .unwrap();
+        let gone = floor
+            .add_campaign("gone", config(Mode::Progressive), 2, 1)
+            .unwrap();
+        let debt = floor
+            .add_campaign("debt", config(Mode::Preview), 3, 2)
+            .unwrap();
+        floor
+            .campaign_mut(sales)
+            .unwrap()
+            .add_numbers(&[1, 2, 3], 0)
+            .unwrap();
+        let english = floor.add_pool("english").unwrap();
+        let senior = floor.add_pool("senior").unwrap();
+        for _ in 0..3 {
+            floor.add_operator(english).unwrap();
+        }
+        floor.add_operator(senior).unwrap();
+        let t0 = floor.add_trunk(TrunkConfig::new(30, 5), 0).unwrap();
+        let t1 = floor.add_trunk(TrunkConfig::new(10, 2), 0).unwrap();
+        floor.route(sales, &[t1, t0]).unwrap();
+        floor.route(debt, &[t0]).unwrap();
+        let company = floor.add_list("company", Scope::Floor).unwrap();
+        let own = floor.add_list("gone-only", Scope::Campaign(gone)).unwrap();
+        let pair = floor
+            .add_list("pair", Scope::Campaigns(vec![sales, debt]))
+            .unwrap();
+        for round in 0..40u64 {
+            floor.set_share(sales, 1, 1 + round as u32 % 5).unwrap();
+            floor.assign(english, sales).unwrap();
+            floor.assign(english, debt).unwrap();
+            floor.unassign(english, debt).unwrap();
+            floor.list_add(company, &[100 + round], None).unwrap();
+            // Expired before NOW, in force at NOW, expiring later.
+            floor.list_add(pair, &[200 + round], Some(NOW - 1)).unwrap();
+            floor
+                .list_add(pair, &[300 + round], Some(NOW + round))
+                .unwrap();
+            floor.list_add(own, &[400 + round], Some(NOW + 5)).unwrap();
+        }
+        floor.list_remove(company, &[100, 101, 102]).unwrap();
+        floor.assign(senior, debt).unwrap();
+        floor.assign(senior, sales).unwrap();
+        floor.set_inbound_target(english, 1).unwrap();
+        floor.remove_campaign(gone).unwrap();
+        floor
+            .set_caps(CapsConfig {
+                per_24h: 3,
+                per_days: 5,
+                days: 7,
+            })
+            .unwrap();
+        floor.now_ms = NOW;
+    }
+
+    /// What a floor is, as far as its admin state goes: the records that
+    /// rebuild it, and what the queries say about it at `NOW`.
+    fn fingerprint(floor: &mut Floor) -> (Vec<Admin>, Vec<String>) {
+        floor.now_ms = NOW;
+        let mut seen = Vec::new();
+        for id in floor.campaign_ids().collect::<Vec<_>>() {
+            seen.push(format!(
+                "{id} {:?} {:?} {:?} {}",
+                floor.campaign_name(id),
+                floor.share.settings(id),
+                floor.pools.pools_of(id),
+                floor.campaign(id).unwrap().store().len()
+            ));
+            for number in (100..140).chain(200..240).chain(300..340).chain(400..440) {
+                let hit = Shared::lock(&floor.shared).dnc.check(number, id, NOW);
+                if hit.is_some() {
+                    seen.push(format!("{id} blocks {number}: {hit:?}"));
+                }
+            }
+        }
+        seen.push(format!("{:?} slots {}", floor.caps(), floor.slots.len()));
+        (floor.live_admin(), seen)
+    }
+
+    fn records(floor: &Floor) -> (u64, u64) {
+        let d = floor.durable.as_ref().unwrap();
+        (d.records, d.generation)
+    }
+
+    #[test]
+    fn compaction_keeps_the_live_state_and_drops_the_history() {
+        let dir = tempfile::tempdir().unwrap();
+        let (mut floor, _) = Floor::open_with(dir.path(), options(0)).unwrap();
+        busy_floor(&mut floor);
+        let before = fingerprint(&mut floor);
+        let (history, _) = records(&floor);
+        // Expired entries are not in the live state.
+        assert!(!before
+            .0
+            .iter()
+            .any(|a| matches!(a, Admin::ListAdd(_, n, Some(u)) if *u <= NOW && !n.is_empty())));
+        let done = floor.compact().unwrap().expect("durable");
+        assert_eq!(done.records_before, history);
+        assert_eq!(done.records_after, before.0.len() as u64);
+        assert!(done.records_after * 2 < history, "{done:?}");
+        assert_eq!(done.generation, 2);
+        assert_eq!(fingerprint(&mut floor), before);
+        // A change after the compaction goes to the new generation.
+        floor.list_add(ListId(0), &[999], None).unwrap();
+        let after_change = fingerprint(&mut floor);
+        drop(floor);
+        let (mut floor, recovery) = Floor::open_with(dir.path(), options(0)).unwrap();
+        assert_eq!(recovery.admin_records, done.records_after + 1);
+        assert_eq!(fingerprint(&mut floor), after_change);
+        assert_eq!(records(&floor), (done.records_after + 1, 2));
+    }
+
+    #[test]
+    fn a_kill_at_any_step_of_a_compaction_opens_to_the_same_floor() {
+        for stop in [Some(Stop::Written), Some(Stop::Renamed), None] {
+            let dir = tempfile::tempdir().unwrap();
+            let (mut floor, _) = Floor::open_with(dir.path(), options(0)).unwrap();
+            busy_floor(&mut floor);
+            let before = fingerprint(&mut floor);
+            let (history, _) = records(&floor);
+            floor.compact_until(stop).unwrap();
+            // The kill: the process ends with everything written so far.
+            drop(floor);
+            let temp = dir.path().join(COMPACT_TEMP);
+            assert_eq!(temp.exists(), stop == Some(Stop::Written), "{stop:?}");
+            // A kill inside `JournalWriter::create` of the temp leaves this.
+            fs::write(dir.path().join(format!("{COMPACT_TEMP}.tmp")), b"torn").unwrap();
+            let (mut floor, recovery) = Floor::open_with(dir.path(), options(0)).unwrap();
+            assert!(!temp.exists(), "{stop:?}");
+            assert!(!dir.path().join(format!("{COMPACT_TEMP}.tmp")).exists());
+            assert_eq!(fingerprint(&mut floor), before, "{stop:?}");
+            let expected = match stop {
+                Some(Stop::Written) => (history, 1),
+                _ => (before.0.len() as u64, 2),
+            };
+            assert_eq!(records(&floor), expected, "{stop:?}");
+            assert_eq!(recovery.admin_records, expected.0, "{stop:?}");
+            // And it goes on: a change, a compaction, a reopen.
+            floor.list_add(ListId(0), &[998], None).unwrap();
+            let changed = fingerprint(&mut floor);
+            floor.compact().unwrap();
+            drop(floor);
+            let (mut floor, _) = Floor::open_with(dir.path(), options(0)).unwrap();
+            assert_eq!(fingerprint(&mut floor), changed, "{stop:?}");
+        }
+    }
+
+    #[test]
+    fn the_floor_journal_is_compacted_automatically_past_the_threshold() {
+        let dir = tempfile::tempdir().unwrap();
+        let (mut floor, _) = Floor::open_with(dir.path(), options(50)).unwrap();
+        let sales = floor
+            .add_campaign("sales", config(Mode::Progressive), 1, 1)
+            .unwrap();
+        let list = floor.add_list("company", Scope::Floor).unwrap();
+        let mut out = Vec::new();
+        let mut most = 0;
+        for round in 0..1000u64 {
+            floor.set_share(sales, 1, 1 + round as u32 % 7).unwrap();
+            // Entries that expire a second later: the live state stays small.
+            floor
+                .list_add(list, &[round], Some(round * 1000 + 1000))
+                .unwrap();
+            floor.poll(round * 1000 + 500, &mut out).unwrap();
+            most = most.max(records(&floor).0);
+        }
+        let (now_records, generation) = records(&floor);
+        assert!(generation > 2, "generation {generation}");
+        assert!(most <= 52, "the journal reached {most} records");
+        assert!(floor.compaction_error().is_none());
+        let settings = floor.share.settings(sales);
+        drop(floor);
+        let (floor, recovery) = Floor::open_with(dir.path(), options(50)).unwrap();
+        assert_eq!(recovery.admin_records, now_records);
+        assert_eq!(floor.share.settings(sales), settings);
+        let hit = Shared::lock(&floor.shared).dnc.check(999, sales, 999_500);
+        assert!(hit.is_some(), "the last entry is in force");
+        let hit = Shared::lock(&floor.shared).dnc.check(5, sales, 999_500);
+        assert!(hit.is_none(), "an expired entry is gone");
+    }
+}
