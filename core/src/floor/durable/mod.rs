@@ -4,6 +4,7 @@
 //! floor-dir/
 //!   LOCK                  exclusive lock of the whole floor
 //!   floor.dcj             the floor journal: admin changes, in order
+//!   floor.dcj.compact     a compaction's next generation, before its rename
 //!   campaigns/<id>/       one campaign's directory, today's layout exactly
 //!                         (its own LOCK, snapshot-*.dcs, journal-*.dcj, archive/)
 //!   removed/<id>/         a removed campaign's directory, kept for its records
@@ -20,7 +21,13 @@
 //! campaign directory it does not know: a campaign record is written
 //! before its directory is made, and a removal renames the directory after
 //! its record). A torn tail is cut, as for a campaign journal. It is small
-//! (admin changes, not dials), so it has no snapshot of its own.
+//! (admin changes, not dials), so it has no snapshot of its own; instead
+//! it is **compacted** ([`Floor::compact`], automatically past
+//! [`FloorOptions::compact_after_records`]): the records the live state
+//! needs, expired list entries dropped, are written as its next generation
+//! and renamed over it atomically (see `compact`). Records lost before good
+//! ones (not a torn tail) are refused at open: they would replay another
+//! floor. Records and their encoding are in `journal`.
 //!
 //! **No second write path per dial.** Dials are in the campaigns' journals
 //! already (the `dialed` fact, at its time; a congestion answer's
