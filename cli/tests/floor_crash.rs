@@ -345,3 +345,52 @@ fn killed_floor_runs_recover_without_losing_acknowledged_dials() {
         "no kill landed mid-run: the kill times do not cover the run"
     );
 }
+
+#[test]
+fn a_floor_directory_of_another_floor_is_refused_naming_what_differs() {
+    let scratch = Scratch::new("floor-other");
+    let dir = scratch.path("data");
+    let example =
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("../sim/scenarios/floor-two-campaigns.toml");
+    let out = dialcore()
+        .arg("simulate")
+        .arg("--scenario")
+        .arg(&example)
+        .arg("--data-dir")
+        .arg(&dir)
+        .args(["--until", "0.01", "--json"])
+        .output()
+        .expect("simulate runs");
+    let report = json_ok(&out, "a short run of the example");
+    assert_eq!(report["stop_reason"], "time_limit", "{report}");
+    assert_eq!(report["recovery"]["fresh"], true, "{report}");
+
+    // The crash floor has the same campaigns and pools, but 20 operators in
+    // its first pool where the example has 8: operator 8 is elsewhere.
+    let out = simulate(&dir, 1, &scratch.path("acks.log"), &[])
+        .output()
+        .expect("simulate runs");
+    let stderr = util::text(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(
+        stderr.contains("OperatorId(8)") && stderr.contains("english"),
+        "{stderr}"
+    );
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    assert!(out.stdout.is_empty());
+
+    // The example itself continues there (the text report says what
+    // recovery found first).
+    let out = dialcore()
+        .arg("simulate")
+        .arg("--scenario")
+        .arg(&example)
+        .arg("--data-dir")
+        .arg(&dir)
+        .args(["--until", "0.01"])
+        .output()
+        .expect("simulate runs");
+    let stdout = util::text(&out.stdout);
+    assert_eq!(out.status.code(), Some(0), "{}", util::text(&out.stderr));
+    assert!(stdout.starts_with("recovered floor: "), "{stdout}");
+}

@@ -436,7 +436,7 @@ fn run_on(
     let mut now = start;
     let stop = loop {
         let handed = sim.poll(floor, now)?;
-        if sim.terminal(&floor)? == total {
+        if sim.terminal(floor)? == total {
             break StopReason::Finished;
         }
         let next_event = sim.heap.peek().map(|Reverse((t, _, _))| *t);
