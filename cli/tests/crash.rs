@@ -34,9 +34,8 @@
 //! Nothing here asserts on time: the measured length only places the kills.
 
 use std::collections::HashMap;
-use std::io::Read;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use dialcore::{Campaign, State};
@@ -285,27 +284,10 @@ fn killed_runs_recover_without_losing_acknowledged_dials() {
         let kill_at = kill_time(i, seed, length);
         let what = format!("run {i} (seed {seed}, --snapshot-every {every}, kill at {kill_at:?})");
 
-        let mut child: Child = simulate(&dir, seed, &["--snapshot-every", every])
-            .arg("--ack-log")
-            .arg(&acks_path)
-            .stdout(Stdio::null())
-            .stderr(Stdio::piped())
-            .spawn()
-            .expect("simulate starts");
-        std::thread::sleep(kill_at);
-        // SIGKILL on Unix; harmless if the run already ended.
-        let _ = child.kill();
-        let status = child.wait().expect("wait for simulate");
-        let mut stderr = String::new();
-        if let Some(mut pipe) = child.stderr.take() {
-            let _ = pipe.read_to_string(&mut stderr);
-        }
-        let ended_on_its_own = status.success();
+        let mut cmd = simulate(&dir, seed, &["--snapshot-every", every]);
+        cmd.arg("--ack-log").arg(&acks_path);
+        let ended_on_its_own = util::run_and_kill(cmd, kill_at, &what);
         if !ended_on_its_own {
-            assert!(
-                status.code().is_none(),
-                "{what}: simulate failed on its own ({status}): {stderr}"
-            );
             killed += 1;
         }
 

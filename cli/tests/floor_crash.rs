@@ -25,9 +25,8 @@
 //! Nothing here asserts on time: the measured length only places the kills.
 
 use std::collections::HashMap;
-use std::io::Read;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::process::Command;
 use std::time::Instant;
 
 use dialcore::floor::CampaignId;
@@ -296,25 +295,9 @@ fn killed_floor_runs_recover_without_losing_acknowledged_dials() {
         let kill_at = util::kill_time(i, SEEDS.len(), seed, length, KILL_SPAN);
         let what = format!("run {i} (seed {seed}, --snapshot-every {every}, kill at {kill_at:?})");
 
-        let mut child: Child = simulate(&dir, seed, &acks_path, &["--snapshot-every", every])
-            .stdout(Stdio::null())
-            .stderr(Stdio::piped())
-            .spawn()
-            .expect("simulate starts");
-        std::thread::sleep(kill_at);
-        // SIGKILL on Unix; harmless if the run already ended.
-        let _ = child.kill();
-        let status = child.wait().expect("wait for simulate");
-        let mut stderr = String::new();
-        if let Some(mut pipe) = child.stderr.take() {
-            let _ = pipe.read_to_string(&mut stderr);
-        }
-        let ended_on_its_own = status.success();
+        let cmd = simulate(&dir, seed, &acks_path, &["--snapshot-every", every]);
+        let ended_on_its_own = util::run_and_kill(cmd, kill_at, &what);
         if !ended_on_its_own {
-            assert!(
-                status.code().is_none(),
-                "{what}: simulate failed on its own ({status}): {stderr}"
-            );
             killed += 1;
         }
 

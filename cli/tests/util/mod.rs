@@ -2,8 +2,9 @@
 //! scratch directory, the `dialcore` binary, JSON output checks and the
 //! kill times spread over a measured run (see `crash.rs`'s module doc).
 
+use std::io::Read;
 use std::path::PathBuf;
-use std::process::{Command, Output};
+use std::process::{Command, Output, Stdio};
 use std::time::Duration;
 
 use serde_json::Value;
@@ -73,4 +74,29 @@ pub fn kill_time(i: usize, runs: usize, seed: u64, length: Duration, span: f64) 
     let unit = (splitmix(seed) >> 11) as f64 / (1u64 << 53) as f64;
     let x = (i as f64 + unit) / runs as f64;
     Duration::from_secs_f64(length.as_secs_f64() * span * x * x)
+}
+
+/// Spawns `cmd` (stdout discarded), kills it with SIGKILL after `at` and
+/// waits for it; returns whether it ended on its own (exit 0) first. A run
+/// that failed on its own is a test failure (`what` names it).
+pub fn run_and_kill(mut cmd: Command, at: Duration, what: &str) -> bool {
+    let mut child = cmd
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("the process starts");
+    std::thread::sleep(at);
+    // SIGKILL on Unix; harmless if the run already ended.
+    let _ = child.kill();
+    let status = child.wait().expect("wait for the process");
+    let mut stderr = String::new();
+    if let Some(mut pipe) = child.stderr.take() {
+        let _ = pipe.read_to_string(&mut stderr);
+    }
+    let ended = status.success();
+    assert!(
+        ended || status.code().is_none(),
+        "{what}: the process failed on its own ({status}): {stderr}"
+    );
+    ended
 }
