@@ -359,7 +359,11 @@ pub fn run(args: &SimulateArgs) -> Result<String, CliError> {
     }
 }
 
-/// The `--ack-log` file: the contact ids of Dial commands, one per line.
+/// A hook that sees each poll's commands.
+type Hook<T> = Box<dyn FnMut(&[T])>;
+
+/// The `--ack-log` file: one line per Dial command (a one-campaign run
+/// writes the contact id, a floor run `CAMPAIGN CONTACT ATTEMPT`).
 #[derive(Debug)]
 struct AckLog {
     file: File,
@@ -381,24 +385,32 @@ impl AckLog {
         })
     }
 
-    /// The hook that appends each poll's Dial contact ids with one unbuffered
-    /// write, before the simulated PBX sees the commands.
-    fn into_hook(self) -> CommandHook {
+    /// The hook that appends the lines `lines` writes for each poll's
+    /// commands with one unbuffered write, before the simulated PBX sees
+    /// them.
+    fn hook_with<T: 'static>(self, mut lines: impl FnMut(&[T], &mut String) + 'static) -> Hook<T> {
         let AckLog { mut file, error } = self;
         let mut line = String::new();
-        Box::new(move |commands: &[Command]| {
+        Box::new(move |commands: &[T]| {
             line.clear();
-            for command in commands {
-                if let Command::Dial { call, .. } = command {
-                    line.push_str(&call.contact.0.to_string());
-                    line.push('\n');
-                }
-            }
+            lines(commands, &mut line);
             if line.is_empty() || error.borrow().is_some() {
                 return;
             }
             if let Err(e) = file.write_all(line.as_bytes()) {
                 *error.borrow_mut() = Some(e);
+            }
+        })
+    }
+
+    /// The one-campaign hook: the contact id of each Dial.
+    fn into_hook(self) -> CommandHook {
+        self.hook_with(|commands: &[Command], line| {
+            for command in commands {
+                if let Command::Dial { call, .. } = command {
+                    line.push_str(&call.contact.0.to_string());
+                    line.push('\n');
+                }
             }
         })
     }

@@ -23,9 +23,6 @@
 //! each, with one unbuffered write per poll before the simulated PBX acts
 //! on it: what the floor crash test checks a recovered floor against.
 
-use std::cell::RefCell;
-use std::fs::OpenOptions;
-use std::io::{self, Write};
 use std::path::Path;
 use std::rc::Rc;
 use std::time::Instant;
@@ -37,7 +34,7 @@ use dialcore_sim::floor::{
 use dialcore_sim::StopReason;
 use serde_json::{json, Value};
 
-use super::{FsyncArg, SimulateArgs};
+use super::{AckLog, FsyncArg, SimulateArgs};
 use crate::error::CliError;
 
 /// Whether the scenario file is a floor scenario; a file that cannot be
@@ -92,7 +89,7 @@ pub fn run(args: &SimulateArgs, path: &Path) -> Result<String, CliError> {
             if let Some(n) = args.snapshot_every {
                 options.snapshot_every_records = n;
             }
-            let hook = ack_log.map(AckLog::into_hook);
+            let hook = ack_log.map(ack_hook);
             run_floor_durable(&scenario, dir, options, hook)
                 .map(|(report, recovery)| (report, Some(recovery)))
         }
@@ -186,49 +183,16 @@ fn recovery_text(r: &FloorRecovery) -> String {
     )
 }
 
-/// The `--ack-log` file of a floor run: `CAMPAIGN CONTACT ATTEMPT` of every
-/// Dial command, one per line.
-struct AckLog {
-    file: std::fs::File,
-    /// The first write error; the run goes on and reports it at the end.
-    error: Rc<RefCell<Option<io::Error>>>,
-}
-
-impl AckLog {
-    /// Opens (creates or appends to) the file; a bad path fails before the run.
-    fn open(path: &Path) -> Result<AckLog, CliError> {
-        let file = OpenOptions::new()
-            .create(true)
-            .append(true)
-            .open(path)
-            .map_err(|e| CliError::input(format!("cannot open {}: {e}", path.display())))?;
-        Ok(AckLog {
-            file,
-            error: Rc::new(RefCell::new(None)),
-        })
-    }
-
-    /// The hook that appends each poll's Dials with one unbuffered write,
-    /// before the simulated PBX sees the commands.
-    fn into_hook(self) -> FloorCommandHook {
-        let AckLog { mut file, error } = self;
-        let mut line = String::new();
-        Box::new(move |commands: &[FloorCommand]| {
-            line.clear();
-            for c in commands {
-                if let Command::Dial { call, .. } = c.command {
-                    line.push_str(&format!(
-                        "{} {} {}\n",
-                        c.campaign.0, call.contact.0, call.attempt
-                    ));
-                }
+/// The floor's `--ack-log` hook: `CAMPAIGN CONTACT ATTEMPT` of each Dial.
+fn ack_hook(log: AckLog) -> FloorCommandHook {
+    log.hook_with(|commands: &[FloorCommand], line| {
+        for c in commands {
+            if let Command::Dial { call, .. } = c.command {
+                line.push_str(&format!(
+                    "{} {} {}\n",
+                    c.campaign.0, call.contact.0, call.attempt
+                ));
             }
-            if line.is_empty() || error.borrow().is_some() {
-                return;
-            }
-            if let Err(e) = file.write_all(line.as_bytes()) {
-                *error.borrow_mut() = Some(e);
-            }
-        })
-    }
+        }
+    })
 }
