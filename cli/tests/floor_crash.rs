@@ -335,15 +335,20 @@ fn a_floor_directory_of_another_floor_is_refused_naming_what_differs() {
     let dir = scratch.path("data");
     let example =
         Path::new(env!("CARGO_MANIFEST_DIR")).join("../sim/scenarios/floor-two-campaigns.toml");
-    let out = dialcore()
-        .arg("simulate")
-        .arg("--scenario")
-        .arg(&example)
-        .arg("--data-dir")
-        .arg(&dir)
-        .args(["--until", "0.01", "--json"])
-        .output()
-        .expect("simulate runs");
+    // A short run of the example in `dir`, with `extra` arguments.
+    let example_run = |extra: &[&str]| {
+        dialcore()
+            .arg("simulate")
+            .arg("--scenario")
+            .arg(&example)
+            .arg("--data-dir")
+            .arg(&dir)
+            .args(["--until", "0.01"])
+            .args(extra)
+            .output()
+            .expect("simulate runs")
+    };
+    let out = example_run(&["--json"]);
     let report = json_ok(&out, "a short run of the example");
     assert_eq!(report["stop_reason"], "time_limit", "{report}");
     assert_eq!(report["recovery"]["fresh"], true, "{report}");
@@ -364,15 +369,7 @@ fn a_floor_directory_of_another_floor_is_refused_naming_what_differs() {
 
     // The example itself continues there (the text report says what
     // recovery found first).
-    let out = dialcore()
-        .arg("simulate")
-        .arg("--scenario")
-        .arg(&example)
-        .arg("--data-dir")
-        .arg(&dir)
-        .args(["--until", "0.01"])
-        .output()
-        .expect("simulate runs");
+    let out = example_run(&[]);
     let stdout = util::text(&out.stdout);
     assert_eq!(out.status.code(), Some(0), "{}", util::text(&out.stderr));
     assert!(stdout.starts_with("recovered floor: "), "{stdout}");
