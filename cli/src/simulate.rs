@@ -264,13 +264,7 @@ pub fn run(args: &SimulateArgs) -> Result<String, CliError> {
     let started = Instant::now();
     let result = match &args.data_dir {
         Some(dir) => {
-            let mut options = DurableOptions {
-                fsync: args.fsync.unwrap_or(FsyncArg::Never).into(),
-                ..DurableOptions::default()
-            };
-            if let Some(n) = args.snapshot_every {
-                options.snapshot_every_records = n;
-            }
+            let options = durable_options(args);
             let hook = ack_log.map(AckLog::into_hook);
             dialcore_sim::run_durable(&scenario, dir, options, hook, &mut progress)
                 .map(|(report, recovery, snapshot_error)| (report, Some(recovery), snapshot_error))
@@ -288,22 +282,10 @@ pub fn run(args: &SimulateArgs) -> Result<String, CliError> {
              until a snapshot succeeds"
         );
     }
-    if let Some(r) = recovery.as_ref().filter(|r| r.is_damaged()) {
-        for d in &r.damage {
-            eprintln!("warning: recovery: {d}");
-        }
-        for (path, why) in &r.skipped_files {
-            eprintln!("warning: recovery skipped {}: {why}", path.display());
-        }
+    if let Some(r) = &recovery {
+        warn_recovery(r, "");
     }
-    if let (Some(error), Some(path)) = (ack_error, &args.ack_log) {
-        if let Some(e) = error.borrow_mut().take() {
-            return Err(CliError::input(format!(
-                "cannot write {}: {e}",
-                path.display()
-            )));
-        }
-    }
+    ack_result(ack_error, args)?;
     if report.stop_reason == StopReason::Stalled {
         eprintln!(
             "warning: the run stalled after {:.1} simulated hours with contacts not done: \
@@ -357,6 +339,46 @@ pub fn run(args: &SimulateArgs) -> Result<String, CliError> {
         }
         None => Ok(out),
     }
+}
+
+/// The durable options of `--fsync` (default `never`) and
+/// `--snapshot-every`.
+fn durable_options(args: &SimulateArgs) -> DurableOptions {
+    let mut options = DurableOptions {
+        fsync: args.fsync.unwrap_or(FsyncArg::Never).into(),
+        ..DurableOptions::default()
+    };
+    if let Some(n) = args.snapshot_every {
+        options.snapshot_every_records = n;
+    }
+    options
+}
+
+/// Warns on stderr of what a campaign's recovery found damaged or skipped
+/// (`prefix` names the campaign on a floor).
+fn warn_recovery(r: &RecoveryReport, prefix: &str) {
+    for d in &r.damage {
+        eprintln!("warning: recovery: {prefix}{d}");
+    }
+    for (path, why) in &r.skipped_files {
+        eprintln!("warning: recovery skipped {}: {why}", path.display());
+    }
+}
+
+/// The ack log's first write error, as the run's.
+fn ack_result(
+    error: Option<Rc<RefCell<Option<io::Error>>>>,
+    args: &SimulateArgs,
+) -> Result<(), CliError> {
+    if let (Some(error), Some(path)) = (error, &args.ack_log) {
+        if let Some(e) = error.borrow_mut().take() {
+            return Err(CliError::input(format!(
+                "cannot write {}: {e}",
+                path.display()
+            )));
+        }
+    }
+    Ok(())
 }
 
 /// A hook that sees each poll's commands.

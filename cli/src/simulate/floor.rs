@@ -27,14 +27,14 @@ use std::path::Path;
 use std::rc::Rc;
 use std::time::Instant;
 
-use dialcore::{Command, DurableOptions, FloorCommand, FloorRecovery};
+use dialcore::{Command, FloorCommand, FloorRecovery};
 use dialcore_sim::floor::{
     run_floor, run_floor_durable, FloorCommandHook, FloorScenario, FloorSimError,
 };
 use dialcore_sim::StopReason;
 use serde_json::{json, Value};
 
-use super::{AckLog, FsyncArg, SimulateArgs};
+use super::{AckLog, SimulateArgs};
 use crate::error::CliError;
 
 /// Whether the scenario file is a floor scenario; a file that cannot be
@@ -82,13 +82,7 @@ pub fn run(args: &SimulateArgs, path: &Path) -> Result<String, CliError> {
     let started = Instant::now();
     let result = match &args.data_dir {
         Some(dir) => {
-            let mut options = DurableOptions {
-                fsync: args.fsync.unwrap_or(FsyncArg::Never).into(),
-                ..DurableOptions::default()
-            };
-            if let Some(n) = args.snapshot_every {
-                options.snapshot_every_records = n;
-            }
+            let options = super::durable_options(args);
             let hook = ack_log.map(ack_hook);
             run_floor_durable(&scenario, dir, options, hook)
                 .map(|(report, recovery)| (report, Some(recovery)))
@@ -108,22 +102,10 @@ pub fn run(args: &SimulateArgs, path: &Path) -> Result<String, CliError> {
             );
         }
         for (id, c) in &r.campaigns {
-            for d in &c.damage {
-                eprintln!("warning: recovery: {id}: {d}");
-            }
-            for (path, why) in &c.skipped_files {
-                eprintln!("warning: recovery skipped {}: {why}", path.display());
-            }
+            super::warn_recovery(c, &format!("{id}: "));
         }
     }
-    if let (Some(error), Some(path)) = (ack_error, &args.ack_log) {
-        if let Some(e) = error.borrow_mut().take() {
-            return Err(CliError::input(format!(
-                "cannot write {}: {e}",
-                path.display()
-            )));
-        }
-    }
+    super::ack_result(ack_error, args)?;
     if report.stop_reason == StopReason::Stalled {
         eprintln!(
             "warning: the floor run stalled after {:.1} simulated hours with contacts not done",
