@@ -264,13 +264,7 @@ pub fn run(args: &SimulateArgs) -> Result<String, CliError> {
     let started = Instant::now();
     let result = match &args.data_dir {
         Some(dir) => {
-            let mut options = DurableOptions {
-                fsync: args.fsync.unwrap_or(FsyncArg::Never).into(),
-                ..DurableOptions::default()
-            };
-            if let Some(n) = args.snapshot_every {
-                options.snapshot_every_records = n;
-            }
+            let options = durable_options(args);
             let hook = ack_log.map(AckLog::into_hook);
             dialcore_sim::run_durable(&scenario, dir, options, hook, &mut progress)
                 .map(|(report, recovery, snapshot_error)| (report, Some(recovery), snapshot_error))
@@ -288,22 +282,10 @@ pub fn run(args: &SimulateArgs) -> Result<String, CliError> {
              until a snapshot succeeds"
         );
     }
-    if let Some(r) = recovery.as_ref().filter(|r| r.is_damaged()) {
-        for d in &r.damage {
-            eprintln!("warning: recovery: {d}");
-        }
-        for (path, why) in &r.skipped_files {
-            eprintln!("warning: recovery skipped {}: {why}", path.display());
-        }
+    if let Some(r) = &recovery {
+        warn_recovery(r, "");
     }
-    if let (Some(error), Some(path)) = (ack_error, &args.ack_log) {
-        if let Some(e) = error.borrow_mut().take() {
-            return Err(CliError::input(format!(
-                "cannot write {}: {e}",
-                path.display()
-            )));
-        }
-    }
+    ack_result(ack_error, args)?;
     if report.stop_reason == StopReason::Stalled {
         eprintln!(
             "warning: the run stalled after {:.1} simulated hours with contacts not done: \
@@ -359,7 +341,51 @@ pub fn run(args: &SimulateArgs) -> Result<String, CliError> {
     }
 }
 
-/// The `--ack-log` file: the contact ids of Dial commands, one per line.
+/// The durable options of `--fsync` (default `never`) and
+/// `--snapshot-every`.
+fn durable_options(args: &SimulateArgs) -> DurableOptions {
+    let mut options = DurableOptions {
+        fsync: args.fsync.unwrap_or(FsyncArg::Never).into(),
+        ..DurableOptions::default()
+    };
+    if let Some(n) = args.snapshot_every {
+        options.snapshot_every_records = n;
+    }
+    options
+}
+
+/// Warns on stderr of what a campaign's recovery found damaged or skipped
+/// (`prefix` names the campaign on a floor).
+fn warn_recovery(r: &RecoveryReport, prefix: &str) {
+    for d in &r.damage {
+        eprintln!("warning: recovery: {prefix}{d}");
+    }
+    for (path, why) in &r.skipped_files {
+        eprintln!("warning: recovery skipped {}: {why}", path.display());
+    }
+}
+
+/// The ack log's first write error, as the run's.
+fn ack_result(
+    error: Option<Rc<RefCell<Option<io::Error>>>>,
+    args: &SimulateArgs,
+) -> Result<(), CliError> {
+    if let (Some(error), Some(path)) = (error, &args.ack_log) {
+        if let Some(e) = error.borrow_mut().take() {
+            return Err(CliError::input(format!(
+                "cannot write {}: {e}",
+                path.display()
+            )));
+        }
+    }
+    Ok(())
+}
+
+/// A hook that sees each poll's commands.
+type Hook<T> = Box<dyn FnMut(&[T])>;
+
+/// The `--ack-log` file: one line per Dial command (a one-campaign run
+/// writes the contact id, a floor run `CAMPAIGN CONTACT ATTEMPT`).
 #[derive(Debug)]
 struct AckLog {
     file: File,
@@ -381,24 +407,32 @@ impl AckLog {
         })
     }
 
-    /// The hook that appends each poll's Dial contact ids with one unbuffered
-    /// write, before the simulated PBX sees the commands.
-    fn into_hook(self) -> CommandHook {
+    /// The hook that appends the lines `lines` writes for each poll's
+    /// commands with one unbuffered write, before the simulated PBX sees
+    /// them.
+    fn hook_with<T: 'static>(self, mut lines: impl FnMut(&[T], &mut String) + 'static) -> Hook<T> {
         let AckLog { mut file, error } = self;
         let mut line = String::new();
-        Box::new(move |commands: &[Command]| {
+        Box::new(move |commands: &[T]| {
             line.clear();
-            for command in commands {
-                if let Command::Dial { call, .. } = command {
-                    line.push_str(&call.contact.0.to_string());
-                    line.push('\n');
-                }
-            }
+            lines(commands, &mut line);
             if line.is_empty() || error.borrow().is_some() {
                 return;
             }
             if let Err(e) = file.write_all(line.as_bytes()) {
                 *error.borrow_mut() = Some(e);
+            }
+        })
+    }
+
+    /// The one-campaign hook: the contact id of each Dial.
+    fn into_hook(self) -> CommandHook {
+        self.hook_with(|commands: &[Command], line| {
+            for command in commands {
+                if let Command::Dial { call, .. } = command {
+                    line.push_str(&call.contact.0.to_string());
+                    line.push('\n');
+                }
             }
         })
     }

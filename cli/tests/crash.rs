@@ -34,14 +34,15 @@
 //! Nothing here asserts on time: the measured length only places the kills.
 
 use std::collections::HashMap;
-use std::io::Read;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Output, Stdio};
+use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use dialcore::{Campaign, State};
 use dialcore_sim::Scenario;
-use serde_json::Value;
+use util::{dialcore, json_ok, text, Scratch};
+
+mod util;
 
 /// The simulation seeds, one run each (any fixed values will do).
 const SEEDS: [u64; 20] = [
@@ -60,35 +61,6 @@ fn scenario_path() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/crash.toml")
 }
 
-/// A scratch directory under the system temp dir, removed when dropped.
-struct Scratch(PathBuf);
-
-impl Scratch {
-    fn new(name: &str) -> Scratch {
-        let dir =
-            std::env::temp_dir().join(format!("dialcore-crash-{}-{name}", std::process::id()));
-        let _ = std::fs::remove_dir_all(&dir);
-        std::fs::create_dir_all(&dir).expect("scratch dir");
-        Scratch(dir)
-    }
-
-    fn path(&self, name: &str) -> PathBuf {
-        self.0.join(name)
-    }
-}
-
-impl Drop for Scratch {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
-}
-
-fn dialcore() -> Command {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_dialcore"));
-    cmd.env_remove("RUST_BACKTRACE");
-    cmd
-}
-
 /// `simulate` of the crash scenario in `dir` with `seed` and `extra` arguments.
 fn simulate(dir: &Path, seed: u64, extra: &[&str]) -> Command {
     let mut cmd = dialcore();
@@ -105,36 +77,9 @@ fn simulate(dir: &Path, seed: u64, extra: &[&str]) -> Command {
     cmd
 }
 
-fn text(bytes: &[u8]) -> String {
-    String::from_utf8_lossy(bytes).into_owned()
-}
-
-/// Asserts exit 0 and one JSON object on stdout; returns it.
-fn json_ok(out: &Output, what: &str) -> Value {
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "{what}: stdout: {}\nstderr: {}",
-        text(&out.stdout),
-        text(&out.stderr)
-    );
-    serde_json::from_slice(&out.stdout)
-        .unwrap_or_else(|e| panic!("{what}: stdout is not JSON ({e}): {}", text(&out.stdout)))
-}
-
-/// splitmix64: a fixed, well-mixed function of the seed.
-fn splitmix(seed: u64) -> u64 {
-    let mut z = seed.wrapping_add(0x9e37_79b9_7f4a_7c15);
-    z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
-    z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
-    z ^ (z >> 31)
-}
-
 /// The kill time of run `i` (see the module doc).
 fn kill_time(i: usize, seed: u64, length: Duration) -> Duration {
-    let unit = (splitmix(seed) >> 11) as f64 / (1u64 << 53) as f64;
-    let x = (i as f64 + unit) / SEEDS.len() as f64;
-    Duration::from_secs_f64(length.as_secs_f64() * KILL_SPAN * x * x)
+    util::kill_time(i, SEEDS.len(), seed, length, KILL_SPAN)
 }
 
 /// The snapshot intervals (`--snapshot-every`) the runs take in turn.
@@ -339,27 +284,10 @@ fn killed_runs_recover_without_losing_acknowledged_dials() {
         let kill_at = kill_time(i, seed, length);
         let what = format!("run {i} (seed {seed}, --snapshot-every {every}, kill at {kill_at:?})");
 
-        let mut child: Child = simulate(&dir, seed, &["--snapshot-every", every])
-            .arg("--ack-log")
-            .arg(&acks_path)
-            .stdout(Stdio::null())
-            .stderr(Stdio::piped())
-            .spawn()
-            .expect("simulate starts");
-        std::thread::sleep(kill_at);
-        // SIGKILL on Unix; harmless if the run already ended.
-        let _ = child.kill();
-        let status = child.wait().expect("wait for simulate");
-        let mut stderr = String::new();
-        if let Some(mut pipe) = child.stderr.take() {
-            let _ = pipe.read_to_string(&mut stderr);
-        }
-        let ended_on_its_own = status.success();
+        let mut cmd = simulate(&dir, seed, &["--snapshot-every", every]);
+        cmd.arg("--ack-log").arg(&acks_path);
+        let ended_on_its_own = util::run_and_kill(cmd, kill_at, &what);
         if !ended_on_its_own {
-            assert!(
-                status.code().is_none(),
-                "{what}: simulate failed on its own ({status}): {stderr}"
-            );
             killed += 1;
         }
 

@@ -312,6 +312,37 @@ impl DncLists {
         purged
     }
 
+    /// Every list in id order (`None`: removed) with its name, scope,
+    /// permanent numbers and the expiring entries still in force at
+    /// `now_ms` (number, until): what the floor journal's compaction
+    /// writes.
+    #[allow(clippy::type_complexity)]
+    pub(crate) fn export(
+        &self,
+        now_ms: u64,
+    ) -> Vec<Option<(String, Scope, Vec<u64>, Vec<(u64, u64)>)>> {
+        self.lists
+            .iter()
+            .map(|l| {
+                l.as_ref().map(|l| {
+                    let mut expiring: Vec<(u64, u64)> = l
+                        .expiring
+                        .iter()
+                        .filter(|(_, &until)| now_ms < until)
+                        .map(|(&n, &until)| (n, until))
+                        .collect();
+                    expiring.sort_unstable_by_key(|&(n, until)| (until, n));
+                    (
+                        l.name.clone(),
+                        l.scope.clone(),
+                        l.permanent.iter().collect(),
+                        expiring,
+                    )
+                })
+            })
+            .collect()
+    }
+
     /// Entries of a list: (permanent, expiring — expired or not).
     pub fn len(&self, list: ListId) -> Result<(u64, usize), DncError> {
         let l = self.list(list)?;

@@ -58,7 +58,7 @@ pub mod trunk;
 pub use access::FloorCampaign;
 pub use api::{FloorCommand, FloorError, FloorEvent, FloorOpenError};
 pub use campaigns::Floor;
-pub use durable::FloorRecovery;
+pub use durable::{Compaction, FloorOptions, FloorRecovery};
 
 use std::fmt;
 

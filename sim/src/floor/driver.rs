@@ -20,11 +20,12 @@
 use std::cmp::Reverse;
 use std::collections::{BinaryHeap, HashMap};
 
+use dialcore::floor::caps::CapsConfig;
 use dialcore::floor::trunk::TrunkId;
 use dialcore::floor::{CampaignId, PoolId};
 use dialcore::{
-    CallId, Command, ContactId, Disposition, EngineError, Event, Floor, FloorCommand, FloorError,
-    FloorEvent, Mode, OperatorId, State,
+    CallId, Command, ContactId, Disposition, DurableOptions, EngineError, Event, Floor,
+    FloorCommand, FloorError, FloorEvent, FloorRecovery, Mode, OperatorId, State,
 };
 
 use super::report::{CampaignReport, FloorReport, PoolReport, TrunkReport};
@@ -41,6 +42,9 @@ pub enum FloorSimError {
     /// The floor refused a call the simulator made that it should have
     /// accepted (a simulator or floor bug), with what was being done.
     Floor(String, FloorError),
+    /// The floor's data directory could not be opened, written, or holds
+    /// another floor than the scenario's (the message names it).
+    Durable(String),
 }
 
 impl std::fmt::Display for FloorSimError {
@@ -50,6 +54,7 @@ impl std::fmt::Display for FloorSimError {
             FloorSimError::Floor(what, e) => {
                 write!(f, "floor error during simulation ({what}): {e}")
             }
+            FloorSimError::Durable(message) => f.write_str(message),
         }
     }
 }
@@ -59,6 +64,7 @@ impl std::error::Error for FloorSimError {
         match self {
             FloorSimError::Scenario(e) => Some(e),
             FloorSimError::Floor(_, e) => Some(e),
+            FloorSimError::Durable(_) => None,
         }
     }
 }
@@ -175,6 +181,7 @@ struct Sim {
     violations: Vec<String>,
     cmds: Vec<FloorCommand>,
     deadline_stalls: u64,
+    on_commands: Option<FloorCommandHook>,
 }
 
 fn is_stale(e: &FloorError) -> bool {
@@ -189,40 +196,104 @@ fn is_stale(e: &FloorError) -> bool {
     )
 }
 
+/// Sees the commands of every floor poll before the simulated PBX acts on
+/// them (a durable run's host acknowledging dials, for crash tests).
+pub type FloorCommandHook = Box<dyn FnMut(&[FloorCommand])>;
+
 /// Runs a floor scenario to completion (or its time limit) and reports.
 pub fn run_floor(scenario: &FloorScenario) -> Result<FloorReport, FloorSimError> {
     scenario.validate().map_err(FloorSimError::Scenario)?;
     let mut floor = Floor::new();
-    let start = scenario.start_ms;
+    run_on(scenario, &mut floor, None)
+}
+
+/// Runs a floor scenario durably in the data directory `dir`
+/// ([`Floor::open`]): a new directory gets the scenario's campaigns, pools,
+/// operators, trunks, caps and contacts; one holding a floor (after a
+/// crash, a kill or a time limit) is recovered and continued from where it
+/// stopped — what the journal already has is found again by name or id and
+/// not added twice, what a kill cut short is added now, and the operators
+/// log in again. `on_commands` sees every poll's commands. Every journal is
+/// flushed at the end.
+pub fn run_floor_durable(
+    scenario: &FloorScenario,
+    dir: &std::path::Path,
+    options: DurableOptions,
+    on_commands: Option<FloorCommandHook>,
+) -> Result<(FloorReport, FloorRecovery), FloorSimError> {
+    scenario.validate().map_err(FloorSimError::Scenario)?;
+    let (mut floor, recovery) =
+        Floor::open(dir, options).map_err(|e| FloorSimError::Durable(e.to_string()))?;
+    let report = run_on(scenario, &mut floor, on_commands)?;
+    floor
+        .flush()
+        .map_err(|e| FloorSimError::Durable(e.to_string()))?;
+    Ok((report, recovery))
+}
+
+/// Sets the scenario up on `floor` (what it lacks of it: a fresh floor
+/// lacks everything) and runs it.
+fn run_on(
+    scenario: &FloorScenario,
+    floor: &mut Floor,
+    on_commands: Option<FloorCommandHook>,
+) -> Result<FloorReport, FloorSimError> {
+    let floor_ids: Vec<CampaignId> = floor.campaign_ids().collect();
+    let mut resumed_at = 0;
+    for id in floor_ids {
+        let name = floor.campaign_name(id).unwrap_or_default().to_owned();
+        if scenario.campaign_index(&name).is_none() {
+            return Err(FloorSimError::Durable(format!(
+                "the floor's data directory holds campaign {name:?}, which the scenario {:?} \
+                 does not have",
+                scenario.name
+            )));
+        }
+        resumed_at = resumed_at.max(floor.campaign(id).map_err(setup("campaign"))?.now_ms());
+    }
+    let start = scenario.start_ms.max(resumed_at);
     let mut camps = Vec::with_capacity(scenario.campaigns.len());
     let mut index_of = HashMap::new();
     let mut first_number: u64 = 12_000_000_000;
     for (i, c) in scenario.campaigns.iter().enumerate() {
-        let config = scenario
-            .campaign_config(i)
-            .map_err(|e| FloorSimError::Scenario(invalid_config(i, e)))?;
-        let ring_timeout_ms = config.ring_timeout_ms;
-        let acw_enabled = config.acw_enabled;
-        let mode = config.mode;
-        let id = floor
-            .add_campaign(&c.name, config, c.priority, c.weight)
-            .map_err(setup("add_campaign"))?;
-        // Distinct synthetic numbers over the floor: campaign after campaign.
-        let numbers: Vec<u64> = (0..c.contacts as u64).map(|k| first_number + k).collect();
+        let id = match floor.campaign_id(&c.name) {
+            Some(id) => id,
+            None => {
+                let config = scenario
+                    .campaign_config(i)
+                    .map_err(|e| FloorSimError::Scenario(invalid_config(i, e)))?;
+                floor
+                    .add_campaign(&c.name, config, c.priority, c.weight)
+                    .map_err(setup("add_campaign"))?
+            }
+        };
+        // Distinct synthetic numbers over the floor: campaign after
+        // campaign. A recovered campaign has them already — all, or the
+        // first part when the run was killed while they were being added.
+        let have = floor.campaign(id).map_err(setup("campaign"))?.store().len();
+        if have < c.contacts {
+            let numbers: Vec<u64> = (have as u64..c.contacts as u64)
+                .map(|k| first_number + k)
+                .collect();
+            floor
+                .campaign_mut(id)
+                .map_err(setup("campaign_mut"))?
+                .add_numbers(&numbers, 0)
+                .map_err(|e| {
+                    FloorSimError::Floor(
+                        "add_numbers".into(),
+                        FloorError::Campaign {
+                            campaign: id,
+                            error: e,
+                        },
+                    )
+                })?;
+        }
         first_number += c.contacts as u64;
-        floor
-            .campaign_mut(id)
-            .map_err(setup("campaign_mut"))?
-            .add_numbers(&numbers, 0)
-            .map_err(|e| {
-                FloorSimError::Floor(
-                    "add_numbers".into(),
-                    FloorError::Campaign {
-                        campaign: id,
-                        error: e,
-                    },
-                )
-            })?;
+        let config = floor.campaign(id).map_err(setup("campaign"))?.config();
+        let (ring_timeout_ms, acw_enabled, mode) =
+            (config.ring_timeout_ms, config.acw_enabled, config.mode);
+        let contacts = floor.campaign(id).map_err(setup("campaign"))?.store().len();
         let m = &c.customers;
         let mut thresholds = [0.0; 5];
         let mut acc = 0.0;
@@ -248,19 +319,28 @@ pub fn run_floor(scenario: &FloorScenario) -> Result<FloorReport, FloorSimError>
             machine_detect_ms: secs_to_ms(m.machine_detect_s),
             signal_ms: secs_to_ms(m.signal_s).max(1),
             ring_timeout_ms,
-            call_gen: vec![0; c.contacts],
-            contacts: c.contacts as u64,
+            call_gen: vec![0; contacts],
+            contacts: contacts as u64,
             lines: HashMap::new(),
         });
     }
+    // Trunks have ids 0, 1, 2, … in the order they were added: a recovered
+    // floor has the first ones already.
     let mut trunk_ids = Vec::new();
-    for t in &scenario.trunks {
-        trunk_ids.push(
-            floor
-                .add_trunk(t.config(), start)
-                .map_err(setup("add_trunk"))?,
-        );
+    for (k, t) in scenario.trunks.iter().enumerate() {
+        let id = TrunkId(k as u32);
+        if floor.trunk_status(id, start).is_ok() {
+            trunk_ids.push(id);
+        } else {
+            trunk_ids.push(
+                floor
+                    .add_trunk(t.config(), start)
+                    .map_err(setup("add_trunk"))?,
+            );
+        }
     }
+    // Routes and assignments are set again on a recovered floor (the same
+    // state: setting them twice changes nothing but the floor journal).
     for (i, camp) in camps.iter().enumerate() {
         let route: Vec<TrunkId> = scenario
             .routes_of(i)
@@ -271,15 +351,23 @@ pub fn run_floor(scenario: &FloorScenario) -> Result<FloorReport, FloorSimError>
             floor.route(camp.id, &route).map_err(setup("route"))?;
         }
     }
-    if scenario.caps != Default::default() {
-        floor
-            .set_caps(scenario.caps.into())
-            .map_err(setup("set_caps"))?;
+    let caps: CapsConfig = scenario.caps.into();
+    if floor.caps() != caps {
+        floor.set_caps(caps).map_err(setup("set_caps"))?;
     }
     let mut ops = Vec::new();
     let mut pool_ids: Vec<PoolId> = Vec::new();
     for (p, pool) in scenario.pools.iter().enumerate() {
-        let id = floor.add_pool(&pool.name).map_err(setup("add_pool"))?;
+        let id = match floor.pool_name(PoolId(p as u32)) {
+            Some(name) if name == pool.name => PoolId(p as u32),
+            Some(name) => {
+                return Err(FloorSimError::Durable(format!(
+                    "the floor's data directory has pool {name:?} where the scenario has {:?}",
+                    pool.name
+                )))
+            }
+            None => floor.add_pool(&pool.name).map_err(setup("add_pool"))?,
+        };
         pool_ids.push(id);
         for name in &pool.campaigns {
             let k = scenario.campaign_index(name).expect("validated");
@@ -291,8 +379,21 @@ pub fn run_floor(scenario: &FloorScenario) -> Result<FloorReport, FloorSimError>
                 .map_err(setup("set_inbound_target"))?;
         }
         for _ in 0..pool.operators {
-            let op = floor.add_operator(id).map_err(setup("add_operator"))?;
-            debug_assert_eq!(op.0 as usize, ops.len());
+            let op = OperatorId(ops.len() as u32);
+            match floor.operator_state(op) {
+                Ok((_, in_pool)) if in_pool == id => {}
+                Ok((_, in_pool)) => {
+                    return Err(FloorSimError::Durable(format!(
+                        "the floor's data directory has {op:?} in {in_pool:?}, the scenario in \
+                         pool {:?}",
+                        pool.name
+                    )))
+                }
+                Err(_) => {
+                    let added = floor.add_operator(id).map_err(setup("add_operator"))?;
+                    debug_assert_eq!(added, op);
+                }
+            }
             ops.push(Op {
                 pool: p,
                 ..Op::default()
@@ -321,11 +422,12 @@ pub fn run_floor(scenario: &FloorScenario) -> Result<FloorReport, FloorSimError>
         violations: Vec::new(),
         cmds: Vec::with_capacity(256),
         deadline_stalls: 0,
+        on_commands,
     };
     for i in 0..sim.ops.len() {
         let op = OperatorId(i as u32);
-        sim.send(&mut floor, None, Event::OperatorLogin(op), start)?;
-        sim.send(&mut floor, None, Event::OperatorReady(op), start)?;
+        sim.send(floor, None, Event::OperatorLogin(op), start)?;
+        sim.send(floor, None, Event::OperatorReady(op), start)?;
     }
     let until = scenario
         .until_hours
@@ -333,8 +435,8 @@ pub fn run_floor(scenario: &FloorScenario) -> Result<FloorReport, FloorSimError>
     let total: u64 = sim.camps.iter().map(|c| c.contacts).sum();
     let mut now = start;
     let stop = loop {
-        let handed = sim.poll(&mut floor, now)?;
-        if sim.terminal(&floor)? == total {
+        let handed = sim.poll(floor, now)?;
+        if sim.terminal(floor)? == total {
             break StopReason::Finished;
         }
         let next_event = sim.heap.peek().map(|Reverse((t, _, _))| *t);
@@ -364,10 +466,10 @@ pub fn run_floor(scenario: &FloorScenario) -> Result<FloorReport, FloorSimError>
                 break;
             }
             sim.heap.pop();
-            sim.fire(&mut floor, event, now)?;
+            sim.fire(floor, event, now)?;
         }
     };
-    sim.report(&mut floor, scenario, &pool_ids, start, now, stop)
+    sim.report(floor, scenario, &pool_ids, start, now, stop)
 }
 
 fn invalid_config(i: usize, e: dialcore::ConfigError) -> ScenarioError {
@@ -425,6 +527,9 @@ impl Sim {
         floor
             .poll(now, &mut cmds)
             .map_err(|e| FloorSimError::Floor("poll".into(), e))?;
+        if let Some(hook) = self.on_commands.as_mut() {
+            hook(&cmds);
+        }
         for c in &cmds {
             let Some(&camp) = self.index_of.get(&c.campaign) else {
                 self.violations

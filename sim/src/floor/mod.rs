@@ -20,6 +20,6 @@ mod driver;
 mod report;
 pub mod scenario;
 
-pub use driver::{run_floor, FloorSimError};
+pub use driver::{run_floor, run_floor_durable, FloorCommandHook, FloorSimError};
 pub use report::{CampaignReport, FloorReport, PoolReport, TrunkReport};
 pub use scenario::{FloorCampaign, FloorCaps, FloorPool, FloorScenario, FloorTrunk};

@@ -4,6 +4,7 @@
 //! floor-dir/
 //!   LOCK                  exclusive lock of the whole floor
 //!   floor.dcj             the floor journal: admin changes, in order
+//!   floor.dcj.compact     a compaction's next generation, before its rename
 //!   campaigns/<id>/       one campaign's directory, today's layout exactly
 //!                         (its own LOCK, snapshot-*.dcs, journal-*.dcj, archive/)
 //!   removed/<id>/         a removed campaign's directory, kept for its records
@@ -11,7 +12,7 @@
 //!
 //! **The floor journal** holds the admin changes only — campaigns added
 //! (name, priority, weight and configuration, every setting of
-//! [`CONFIG_FIELDS`]) and removed, share changes, pools, operators,
+//! [`crate::config::CONFIG_FIELDS`]) and removed, share changes, pools, operators,
 //! assignments, inbound targets, trunks, routes, lists and their entries,
 //! caps — in the checksummed record format of [`crate::journal`], each
 //! change written and flushed (with the campaign's fsync policy) before the
@@ -20,7 +21,13 @@
 //! campaign directory it does not know: a campaign record is written
 //! before its directory is made, and a removal renames the directory after
 //! its record). A torn tail is cut, as for a campaign journal. It is small
-//! (admin changes, not dials), so it has no snapshot of its own.
+//! (admin changes, not dials), so it has no snapshot of its own; instead
+//! it is **compacted** ([`Floor::compact`], automatically past
+//! [`FloorOptions::compact_after_records`]): the records the live state
+//! needs, expired list entries dropped, are written as its next generation
+//! and renamed over it atomically (see `compact`). Records lost before good
+//! ones (not a torn tail) are refused at open: they would replay another
+//! floor. Records and their encoding are in `journal`.
 //!
 //! **No second write path per dial.** Dials are in the campaigns' journals
 //! already (the `dialed` fact, at its time; a congestion answer's
@@ -42,37 +49,50 @@ use std::io;
 use std::path::{Path, PathBuf};
 
 use super::api::{FloorError, FloorOpenError};
-use super::caps::CapsConfig;
-use super::dnc::{ListId, Scope};
-use super::trunk::{TrunkConfig, TrunkId};
-use super::{CampaignId, Floor, PoolId};
+use super::{CampaignId, Floor};
 use crate::campaign::durable::{DurableOptions, RecoveryReport};
-use crate::config::{CampaignConfig, FieldValue, CONFIG_FIELDS};
+use crate::config::CampaignConfig;
 use crate::journal::{read_journal, JournalWriter};
+
+mod compact;
+mod journal;
+
+use crate::config::FieldValue;
 use crate::lockfile::{DirLock, LockError};
 use crate::Campaign;
+pub use compact::{Compaction, COMPACT_TEMP};
+pub(super) use journal::Admin;
+use journal::{config_from, config_values, decode, encode};
 
 /// The floor journal's file name.
 pub const FLOOR_JOURNAL: &str = "floor.dcj";
 
 const DAY_MS: u64 = 86_400_000;
 
-/// One admin change, as journaled.
-#[derive(Debug, Clone, PartialEq)]
-pub(super) enum Admin {
-    AddCampaign(String, u8, u32, Vec<(String, FieldValue)>),
-    RemoveCampaign(CampaignId),
-    Share(CampaignId, u8, u32),
-    AddPool(String),
-    Assign(PoolId, CampaignId, bool),
-    AddOperator(PoolId),
-    InboundTarget(PoolId, u32),
-    AddTrunk(TrunkConfig),
-    Route(CampaignId, Vec<TrunkId>),
-    AddList(String, Scope),
-    ListAdd(ListId, Vec<u64>, Option<u64>),
-    ListRemove(ListId, Vec<u64>),
-    Caps(CapsConfig),
+/// The floor journal is compacted automatically past this many records
+/// (and twice what the live state needs), unless the options say otherwise.
+pub const DEFAULT_COMPACT_AFTER_RECORDS: u64 = 10_000;
+
+/// How a floor keeps its data directory.
+#[derive(Debug, Clone, Copy)]
+pub struct FloorOptions {
+    /// Each campaign's options (fsync policy, snapshots, retention); the
+    /// fsync policy also applies to the floor journal.
+    pub durable: DurableOptions,
+    /// Compact the floor journal (see [`Floor::compact`]) at the end of a
+    /// poll or event once it holds more than this many records and more
+    /// than twice the records its live state needs; 0: only when
+    /// [`Floor::compact`] is called.
+    pub compact_after_records: u64,
+}
+
+impl Default for FloorOptions {
+    fn default() -> Self {
+        FloorOptions {
+            durable: DurableOptions::default(),
+            compact_after_records: DEFAULT_COMPACT_AFTER_RECORDS,
+        }
+    }
 }
 
 /// The floor's open data directory.
@@ -83,12 +103,26 @@ pub(super) struct FloorDir {
     journal: JournalWriter,
     /// The first write error; the floor refuses to go on after it.
     error: Option<String>,
+    /// Each campaign's settings as its record journaled them, by id.
+    configs: Vec<Vec<(String, FieldValue)>>,
+    /// The floor journal's generation (1 until the first compaction).
+    generation: u64,
+    /// Records in the current generation.
+    records: u64,
+    /// The automatic compaction threshold (0: none).
+    compact_after: u64,
+    /// The automatic check looks again past this many records.
+    next_check: u64,
+    /// The last automatic compaction's error.
+    compact_error: Option<String>,
     _lock: DirLock,
 }
 
 /// What [`Floor::open`] found.
 #[derive(Debug, Default)]
 pub struct FloorRecovery {
+    /// The directory held no floor journal: a new floor.
+    pub fresh: bool,
     /// Admin records replayed from the floor journal.
     pub admin_records: u64,
     /// Bytes of a torn or damaged floor journal tail cut off.
@@ -109,7 +143,11 @@ impl Floor {
         if d.error.is_some() {
             return;
         }
+        if let Admin::AddCampaign(_, _, _, values) = &admin {
+            d.configs.push(values.clone());
+        }
         d.journal.append(|buf| encode(&admin, buf));
+        d.records += 1;
         if let Err(e) = d.journal.flush(self.now_ms) {
             d.error = Some(format!("{}: {e}", d.journal.path().display()));
         }
@@ -121,10 +159,12 @@ impl Floor {
         self.durable.as_ref().and_then(|d| d.error.as_deref())
     }
 
-    /// Nothing to do for the floor journal at the end of a poll or event
-    /// (admin changes are flushed as they are made; each campaign flushes
-    /// its own journal in its poll).
-    pub(super) fn journal_commit(&mut self) {}
+    /// At the end of a poll or event: admin changes are flushed as they
+    /// are made and each campaign flushes its own journal in its poll, so
+    /// only the automatic compaction of the floor journal is left.
+    pub(super) fn journal_commit(&mut self) {
+        self.maybe_compact();
+    }
 
     /// Writes every journal (the floor's and each campaign's) and forces
     /// them to stable storage. A floor that is not durable has nothing to
@@ -194,6 +234,22 @@ impl Floor {
         dir: &Path,
         options: DurableOptions,
     ) -> Result<(Floor, FloorRecovery), FloorOpenError> {
+        Floor::open_with(
+            dir,
+            FloorOptions {
+                durable: options,
+                ..FloorOptions::default()
+            },
+        )
+    }
+
+    /// [`Floor::open`] with the floor's own options (the automatic
+    /// compaction threshold).
+    pub fn open_with(
+        dir: &Path,
+        floor_options: FloorOptions,
+    ) -> Result<(Floor, FloorRecovery), FloorOpenError> {
+        let options = floor_options.durable;
         let floor_err = |e: String| FloorOpenError::Floor(e);
         let lock = DirLock::acquire(dir).map_err(|e| match e {
             LockError::Locked { dir } => {
@@ -203,17 +259,41 @@ impl Floor {
         })?;
         fs::create_dir_all(dir.join("campaigns"))
             .map_err(|e| floor_err(format!("{}: {e}", dir.display())))?;
+        // A compaction killed before its rename: the old journal stands.
+        compact::remove_leftovers(dir).map_err(|e| floor_err(format!("{}: {e}", dir.display())))?;
         let path = dir.join(FLOOR_JOURNAL);
         let mut recovery = FloorRecovery::default();
+        let mut configs = Vec::new();
+        let mut generation = 1;
         let mut floor = Floor::new();
         let journal = if path.exists() {
             let read = read_journal(&path).map_err(|e| floor_err(e.to_string()))?;
-            recovery.damaged_bytes = read.data.len() as u64 - read.valid_len;
+            // A torn tail (the last write of a killed process) is cut; a
+            // preallocated zero tail is not damage. Records lost in the
+            // middle would replay a different floor (ids are handed out in
+            // order), so that is refused, naming the place.
+            if let Some(d) = read.damage.iter().find(|d| d.lost_records.is_some()) {
+                return Err(floor_err(format!(
+                    "{}: damaged at byte {} ({:?}), with {} admin records lost before good \
+                     ones: the floor's setup cannot be rebuilt",
+                    path.display(),
+                    d.offset,
+                    d.kind,
+                    d.lost_records.unwrap_or(0)
+                )));
+            }
+            recovery.damaged_bytes = read.damage.iter().map(|d| d.bytes).sum();
             let admins = read
                 .payloads()
                 .map(decode)
                 .collect::<Result<Vec<_>, _>>()
                 .map_err(|e| floor_err(format!("{}: {e}", path.display())))?;
+            generation = read.generation;
+            for admin in &admins {
+                if let Admin::AddCampaign(_, _, _, values) = admin {
+                    configs.push(values.clone());
+                }
+            }
             // A campaign removed later in the journal is replayed in memory
             // (its directory is in removed/), so the records about it in
             // between apply as they did.
@@ -230,15 +310,24 @@ impl Floor {
             }
             JournalWriter::open_append(&path, read.valid_len, read.next_seq(), options.fsync)
         } else {
+            recovery.fresh = true;
             JournalWriter::create(&path, 1, 1, options.fsync)
         }
         .map_err(|e| floor_err(format!("{}: {e}", path.display())))?;
         recovery.cap_dials = floor.rebuild_caps(dir)?;
+        let records = recovery.admin_records;
+        let compact_after = floor_options.compact_after_records;
         floor.durable = Some(FloorDir {
             dir: dir.to_path_buf(),
             options,
             journal,
             error: None,
+            configs,
+            generation,
+            records,
+            compact_after,
+            next_check: compact_after,
+            compact_error: None,
             _lock: lock,
         });
         Ok((floor, recovery))
@@ -388,334 +477,4 @@ fn move_aside(dir: &Path, c: CampaignId) -> io::Result<()> {
         k += 1;
     }
     fs::rename(&from, to)
-}
-
-/// Every setting of the configuration, by name.
-fn config_values(config: &CampaignConfig) -> Vec<(String, FieldValue)> {
-    CONFIG_FIELDS
-        .iter()
-        .map(|f| (f.name.to_owned(), (f.get)(config)))
-        .collect()
-}
-
-/// The configuration of journaled settings (a setting this build does not
-/// know is an error naming it).
-fn config_from(values: &[(String, FieldValue)]) -> Result<CampaignConfig, String> {
-    let mut config = CampaignConfig::default();
-    for (name, value) in values {
-        let field = crate::config::config_field(name)
-            .ok_or_else(|| format!("floor journal: unknown campaign setting {name:?}"))?;
-        (field.set)(&mut config, value.clone())
-            .map_err(|e| format!("floor journal: setting {name}: {e}"))?;
-    }
-    Ok(config)
-}
-
-fn put_str(buf: &mut Vec<u8>, s: &str) {
-    buf.extend_from_slice(&(s.len() as u32).to_le_bytes());
-    buf.extend_from_slice(s.as_bytes());
-}
-
-fn put_u32(buf: &mut Vec<u8>, v: u32) {
-    buf.extend_from_slice(&v.to_le_bytes());
-}
-
-fn put_u64(buf: &mut Vec<u8>, v: u64) {
-    buf.extend_from_slice(&v.to_le_bytes());
-}
-
-fn put_numbers(buf: &mut Vec<u8>, numbers: &[u64]) {
-    put_u32(buf, numbers.len() as u32);
-    for &n in numbers {
-        put_u64(buf, n);
-    }
-}
-
-fn encode(admin: &Admin, buf: &mut Vec<u8>) {
-    match admin {
-        Admin::AddCampaign(name, priority, weight, values) => {
-            buf.push(1);
-            put_str(buf, name);
-            buf.push(*priority);
-            put_u32(buf, *weight);
-            put_u32(buf, values.len() as u32);
-            for (field, value) in values {
-                put_str(buf, field);
-                match value {
-                    FieldValue::Bool(b) => buf.extend_from_slice(&[1, u8::from(*b)]),
-                    FieldValue::UInt(u) => {
-                        buf.push(2);
-                        put_u64(buf, *u);
-                    }
-                    FieldValue::Float(x) => {
-                        buf.push(3);
-                        put_u64(buf, x.to_bits());
-                    }
-                    FieldValue::Text(s) => {
-                        buf.push(4);
-                        put_str(buf, s);
-                    }
-                    FieldValue::None => buf.push(5),
-                }
-            }
-        }
-        Admin::RemoveCampaign(c) => {
-            buf.push(2);
-            put_u32(buf, c.0);
-        }
-        Admin::Share(c, p, w) => {
-            buf.push(3);
-            put_u32(buf, c.0);
-            buf.push(*p);
-            put_u32(buf, *w);
-        }
-        Admin::AddPool(name) => {
-            buf.push(4);
-            put_str(buf, name);
-        }
-        Admin::Assign(p, c, on) => {
-            buf.push(5);
-            put_u32(buf, p.0);
-            put_u32(buf, c.0);
-            buf.push(u8::from(*on));
-        }
-        Admin::AddOperator(p) => {
-            buf.push(6);
-            put_u32(buf, p.0);
-        }
-        Admin::InboundTarget(p, n) => {
-            buf.push(7);
-            put_u32(buf, p.0);
-            put_u32(buf, *n);
-        }
-        Admin::AddTrunk(t) => {
-            buf.push(8);
-            for v in [t.max_calls, t.cps_milli, t.burst, t.min_cps_milli] {
-                put_u32(buf, v);
-            }
-        }
-        Admin::Route(c, trunks) => {
-            buf.push(9);
-            put_u32(buf, c.0);
-            put_u32(buf, trunks.len() as u32);
-            for t in trunks {
-                put_u32(buf, t.0);
-            }
-        }
-        Admin::AddList(name, scope) => {
-            buf.push(10);
-            put_str(buf, name);
-            match scope {
-                Scope::Floor => buf.push(0),
-                Scope::Campaign(c) => {
-                    buf.push(1);
-                    put_u32(buf, c.0);
-                }
-                Scope::Campaigns(cs) => {
-                    buf.push(2);
-                    put_u32(buf, cs.len() as u32);
-                    for c in cs {
-                        put_u32(buf, c.0);
-                    }
-                }
-            }
-        }
-        Admin::ListAdd(l, numbers, until) => {
-            buf.push(11);
-            put_u32(buf, l.0);
-            match until {
-                None => buf.push(0),
-                Some(t) => {
-                    buf.push(1);
-                    put_u64(buf, *t);
-                }
-            }
-            put_numbers(buf, numbers);
-        }
-        Admin::ListRemove(l, numbers) => {
-            buf.push(12);
-            put_u32(buf, l.0);
-            put_numbers(buf, numbers);
-        }
-        Admin::Caps(c) => {
-            buf.push(13);
-            for v in [c.per_24h, c.per_days, c.days] {
-                buf.extend_from_slice(&v.to_le_bytes());
-            }
-        }
-    }
-}
-
-/// Reads a payload front to back; running out of bytes is an error.
-struct Reader<'a>(&'a [u8]);
-
-impl Reader<'_> {
-    fn take(&mut self, n: usize) -> Result<&[u8], String> {
-        if self.0.len() < n {
-            return Err("a record ends early".to_owned());
-        }
-        let (head, rest) = self.0.split_at(n);
-        self.0 = rest;
-        Ok(head)
-    }
-
-    fn u8(&mut self) -> Result<u8, String> {
-        Ok(self.take(1)?[0])
-    }
-
-    fn u16(&mut self) -> Result<u16, String> {
-        Ok(u16::from_le_bytes(
-            self.take(2)?.try_into().expect("2 bytes"),
-        ))
-    }
-
-    fn u32(&mut self) -> Result<u32, String> {
-        Ok(u32::from_le_bytes(
-            self.take(4)?.try_into().expect("4 bytes"),
-        ))
-    }
-
-    fn u64(&mut self) -> Result<u64, String> {
-        Ok(u64::from_le_bytes(
-            self.take(8)?.try_into().expect("8 bytes"),
-        ))
-    }
-
-    fn str(&mut self) -> Result<String, String> {
-        let n = self.u32()? as usize;
-        String::from_utf8(self.take(n)?.to_vec()).map_err(|_| "a name is not UTF-8".to_owned())
-    }
-
-    fn numbers(&mut self) -> Result<Vec<u64>, String> {
-        let n = self.u32()? as usize;
-        if n > self.0.len() / 8 {
-            return Err("a number list ends early".to_owned());
-        }
-        (0..n).map(|_| self.u64()).collect()
-    }
-}
-
-fn decode(payload: &[u8]) -> Result<Admin, String> {
-    let mut r = Reader(payload);
-    let admin = match r.u8()? {
-        1 => {
-            let name = r.str()?;
-            let priority = r.u8()?;
-            let weight = r.u32()?;
-            let n = r.u32()?;
-            let mut values = Vec::new();
-            for _ in 0..n {
-                let field = r.str()?;
-                let value = match r.u8()? {
-                    1 => FieldValue::Bool(r.u8()? != 0),
-                    2 => FieldValue::UInt(r.u64()?),
-                    3 => FieldValue::Float(f64::from_bits(r.u64()?)),
-                    4 => FieldValue::Text(r.str()?),
-                    5 => FieldValue::None,
-                    k => return Err(format!("unknown setting value kind {k}")),
-                };
-                values.push((field, value));
-            }
-            Admin::AddCampaign(name, priority, weight, values)
-        }
-        2 => Admin::RemoveCampaign(CampaignId(r.u32()?)),
-        3 => Admin::Share(CampaignId(r.u32()?), r.u8()?, r.u32()?),
-        4 => Admin::AddPool(r.str()?),
-        5 => Admin::Assign(PoolId(r.u32()?), CampaignId(r.u32()?), r.u8()? != 0),
-        6 => Admin::AddOperator(PoolId(r.u32()?)),
-        7 => Admin::InboundTarget(PoolId(r.u32()?), r.u32()?),
-        8 => Admin::AddTrunk(TrunkConfig {
-            max_calls: r.u32()?,
-            cps_milli: r.u32()?,
-            burst: r.u32()?,
-            min_cps_milli: r.u32()?,
-        }),
-        9 => {
-            let c = CampaignId(r.u32()?);
-            let n = r.u32()?;
-            let trunks = (0..n)
-                .map(|_| r.u32().map(TrunkId))
-                .collect::<Result<_, _>>()?;
-            Admin::Route(c, trunks)
-        }
-        10 => {
-            let name = r.str()?;
-            let scope = match r.u8()? {
-                0 => Scope::Floor,
-                1 => Scope::Campaign(CampaignId(r.u32()?)),
-                2 => {
-                    let n = r.u32()?;
-                    Scope::Campaigns(
-                        (0..n)
-                            .map(|_| r.u32().map(CampaignId))
-                            .collect::<Result<_, _>>()?,
-                    )
-                }
-                k => return Err(format!("unknown list scope {k}")),
-            };
-            Admin::AddList(name, scope)
-        }
-        11 => {
-            let l = ListId(r.u32()?);
-            let until = match r.u8()? {
-                0 => None,
-                _ => Some(r.u64()?),
-            };
-            Admin::ListAdd(l, r.numbers()?, until)
-        }
-        12 => Admin::ListRemove(ListId(r.u32()?), r.numbers()?),
-        13 => Admin::Caps(CapsConfig {
-            per_24h: r.u16()?,
-            per_days: r.u16()?,
-            days: r.u16()?,
-        }),
-        k => return Err(format!("unknown floor record kind {k}")),
-    };
-    if !r.0.is_empty() {
-        return Err("a record has bytes left over".to_owned());
-    }
-    Ok(admin)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn every_admin_record_round_trips() {
-        let config = CampaignConfig::default();
-        let records = [
-            Admin::AddCampaign("sales".into(), 3, 7, config_values(&config)),
-            Admin::RemoveCampaign(CampaignId(4)),
-            Admin::Share(CampaignId(1), 2, 9),
-            Admin::AddPool("english".into()),
-            Admin::Assign(PoolId(1), CampaignId(2), false),
-            Admin::AddOperator(PoolId(3)),
-            Admin::InboundTarget(PoolId(0), 5),
-            Admin::AddTrunk(TrunkConfig::new(30, 5)),
-            Admin::Route(CampaignId(1), vec![TrunkId(0), TrunkId(2)]),
-            Admin::AddList(
-                "brand".into(),
-                Scope::Campaigns(vec![CampaignId(0), CampaignId(3)]),
-            ),
-            Admin::ListAdd(ListId(1), vec![12_125_550_100, 7], Some(99)),
-            Admin::ListRemove(ListId(0), vec![1, 2, 3]),
-            Admin::Caps(CapsConfig {
-                per_24h: 3,
-                per_days: 7,
-                days: 7,
-            }),
-        ];
-        for admin in records {
-            let mut buf = Vec::new();
-            encode(&admin, &mut buf);
-            assert_eq!(decode(&buf), Ok(admin.clone()));
-            assert!(
-                decode(&buf[..buf.len() - 1]).is_err(),
-                "{admin:?} cut short"
-            );
-        }
-        assert_eq!(config_from(&config_values(&config)), Ok(config));
-        assert!(decode(&[99]).unwrap_err().contains("99"));
-    }
 }
