@@ -32,6 +32,8 @@
 //! duplicate-number checks.
 
 mod column;
+#[cfg(test)]
+mod header_model;
 mod multi;
 mod numbers;
 mod scan;

@@ -202,6 +202,22 @@ mod tests {
     }
 
     #[test]
+    fn every_header_code_keeps_every_digit_pattern() {
+        let digits = [0, 1, 999_999_999_999_999, DIGITS_MASK, 0x2AAA_AAAA_AAAA];
+        let mut c = NumberColumn::from_digits(vec![0; 3]).unwrap();
+        for code in 0..=HEADER_MASK {
+            for &d in &digits {
+                c.set_header(1, code);
+                c.set_digits(1, d);
+                assert_eq!((c.digits(1), c.header(1)), (d, code));
+                c.set_header(1, code ^ 0x1555);
+                assert_eq!((c.digits(1), c.header(1)), (d, code ^ 0x1555));
+            }
+        }
+        assert_eq!((c.view().at(0), c.header(0), c.view().at(2), c.header(2)), (0, 0, 0, 0));
+    }
+
+    #[test]
     fn digits_past_50_bits_are_refused() {
         assert_eq!(
             NumberColumn::from_digits(vec![1, 1 << 50]).unwrap_err(),

@@ -345,30 +345,47 @@ impl ContactStore {
 mod tests {
     use super::*;
 
-    #[test]
-    fn an_extra_number_costs_at_most_10_bytes() {
-        let n = 10_000usize;
+    /// Extra bytes per extra number of `n` contacts with `extras` extra
+    /// numbers each, over the same contacts with one.
+    fn bytes_per_extra(n: usize, extras: usize) -> (f64, ContactStore) {
         let numbers: Vec<u64> = (0..n as u64).map(|i| 49_300_000_000 + i).collect();
         let bl = Blacklist::new();
         let mut one = ContactStore::new();
         one.extend_numbers(&numbers, 0, ZoneId(0), &bl).unwrap();
-        let mut three = ContactStore::new();
-        three.extend_numbers(&numbers, 0, ZoneId(0), &bl).unwrap();
-        three.reserve_extra_numbers(n, 2 * n);
+        let mut several = ContactStore::new();
+        several.extend_numbers(&numbers, 0, ZoneId(0), &bl).unwrap();
+        several.reserve_extra_numbers(n, extras * n);
         for i in 0..n as u32 {
-            let extra = [1u64, 2].map(|k| ExtraNumber {
-                number: 49_310_000_000 + u64::from(i) * 2 + k,
-                kind: NumberKind::Mobile,
-                zone: ZoneId(0),
-            });
-            three.push_extra_numbers(ContactId(i), &extra).unwrap();
+            let extra: Vec<ExtraNumber> = (1..=extras as u64)
+                .map(|k| ExtraNumber {
+                    number: 49_310_000_000 + u64::from(i) * 16 + k,
+                    kind: NumberKind::Mobile,
+                    zone: ZoneId(0),
+                })
+                .collect();
+            several.push_extra_numbers(ContactId(i), &extra).unwrap();
         }
-        let per_extra = (three.column_bytes() - one.column_bytes()) as f64 / (2 * n) as f64;
-        assert!(per_extra <= 10.01, "{per_extra} bytes an extra number");
-        assert_eq!(three.number_count(ContactId(9_999)), 3);
-        assert_eq!(
-            three.number_at(ContactId(9_999), 2).map(|x| x.number),
-            Some(49_310_000_000 + 9_999 * 2 + 2)
-        );
+        let per_extra =
+            (several.column_bytes() - one.column_bytes()) as f64 / (extras * n) as f64;
+        (per_extra, several)
+    }
+
+    #[test]
+    fn an_extra_number_costs_at_most_10_bytes() {
+        let n = 10_000usize;
+        for extras in [1, 2, 15] {
+            let (per_extra, store) = bytes_per_extra(n, extras);
+            assert!(
+                per_extra <= 10.0,
+                "{per_extra} bytes an extra number with {extras} a contact"
+            );
+            let last = ContactId(n as u32 - 1);
+            assert_eq!(store.number_count(last), 1 + extras);
+            assert_eq!(store.number(last), Some(49_300_000_000 + n as u64 - 1));
+            assert_eq!(
+                store.number_at(last, extras).map(|x| x.number),
+                Some(49_310_000_000 + (n as u64 - 1) * 16 + extras as u64)
+            );
+        }
     }
 }
