@@ -87,7 +87,10 @@ fn snapshots_hold_plain_digits_and_headers_apart() {
     let snap = Snapshot::read(&info.path).unwrap();
     let digits = le_bytes_to_u64s(snap.section(*b"NUMB").unwrap()).unwrap();
     let want: Vec<u64> = before.iter().map(|(_, n)| n[0].number).collect();
-    assert_eq!(digits, want, "NUMB holds number #0's digits, no header bits");
+    assert_eq!(
+        digits, want,
+        "NUMB holds number #0's digits, no header bits"
+    );
     let headers = le_bytes_to_u16s(snap.section(*b"NHDR").unwrap()).unwrap();
     let counts: Vec<u16> = headers.iter().map(|h| h & 0xF).collect();
     assert_eq!(counts, [1, 1, 1, 0, 1, 1], "extra counts in NHDR");
@@ -97,6 +100,9 @@ fn snapshots_hold_plain_digits_and_headers_apart() {
     assert_eq!(numbers_state(&again), before);
     assert_eq!(again.store().numbers().to_vec(), want);
     for (i, &n) in want.iter().enumerate() {
-        assert_eq!(again.store().contacts_with_number(n).collect::<Vec<_>>(), [ContactId(i as u32)]);
+        assert_eq!(
+            again.store().contacts_with_number(n).collect::<Vec<_>>(),
+            [ContactId(i as u32)]
+        );
     }
 }

@@ -9,7 +9,7 @@
 //! | last outcome | `u8` ([`Outcome`] code) | 1 |
 //! | priority | `u8` (higher first) | 1 |
 //! | time zone | `u16` ([`ZoneId`]) | 2 |
-//! | number | `u64` (E.164 digits; 0 = none) | 8 |
+//! | number | `u64`: number #0's E.164 digits (low 50 bits; 0 = none) and the number header (top 14, see `multi`) | 8 |
 //! | external id end | `u32` offset into one byte arena | 4, or 0 |
 //!
 //! 18 bytes a contact plus the external ids' bytes, with no per-contact heap
@@ -20,6 +20,9 @@
 //! find the due retries) read only that column: 10M states are 10 MB, which a
 //! core streams in about a millisecond, where an array of 64-byte structs
 //! would be 640 MB. The columns can be handed to numpy or C as they are.
+//!
+//! The number column is private behind masked accessors (`column`):
+//! [`ContactStore::numbers`] is a view of the digits, never the words.
 //!
 //! Every state write goes through [`ContactStore::set_state`] (or the checked
 //! [`ContactStore::apply`], which consults the transition table first), and
@@ -38,8 +41,8 @@ mod multi;
 mod numbers;
 mod scan;
 
-pub use column::NumberDigits;
 pub(crate) use column::NumberColumn;
+pub use column::NumberDigits;
 pub use multi::{ExtraNumber, NumberKind, MAX_EXTRA_ZONE, MAX_NUMBERS, MAX_NUMBER_ATTEMPTS};
 pub(crate) use multi::{NumberState, Numbers};
 
@@ -646,7 +649,9 @@ impl ContactStore {
 
     /// The contacts that have `number`, in no particular order.
     pub fn contacts_with_number(&self, number: u64) -> impl Iterator<Item = ContactId> + '_ {
-        self.index.find(number, self.numbers.column()).map(ContactId)
+        self.index
+            .find(number, self.numbers.column())
+            .map(ContactId)
     }
 
     /// True if some contact has `number`.

@@ -214,7 +214,10 @@ mod tests {
                 assert_eq!((c.digits(1), c.header(1)), (d, code ^ 0x1555));
             }
         }
-        assert_eq!((c.view().at(0), c.header(0), c.view().at(2), c.header(2)), (0, 0, 0, 0));
+        assert_eq!(
+            (c.view().at(0), c.header(0), c.view().at(2), c.header(2)),
+            (0, 0, 0, 0)
+        );
     }
 
     #[test]

@@ -303,7 +303,8 @@ impl ContactStore {
         }
         self.numbers.set_mutable(i, h.current, h.outcome0);
         for (k, &code) in states.iter().enumerate() {
-            self.numbers.set_state(i, k + 1, NumberState::from_code(code));
+            self.numbers
+                .set_state(i, k + 1, NumberState::from_code(code));
         }
         Ok(())
     }
@@ -365,8 +366,7 @@ mod tests {
                 .collect();
             several.push_extra_numbers(ContactId(i), &extra).unwrap();
         }
-        let per_extra =
-            (several.column_bytes() - one.column_bytes()) as f64 / (extras * n) as f64;
+        let per_extra = (several.column_bytes() - one.column_bytes()) as f64 / (extras * n) as f64;
         (per_extra, several)
     }
 
