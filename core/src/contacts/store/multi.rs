@@ -16,8 +16,10 @@
 //!
 //! So an extra number costs 9 bytes and a contact that has any nothing
 //! more but its share of the block offsets (4 bytes per 256 contacts): a
-//! contact with 3 numbers is its 18 bytes + 18.02, 9.01 bytes per extra
-//! number; one with 2 numbers 9.02 (the store bench measures both). Like
+//! contact with 3 numbers is its 14 bytes (no external id) + 18.02, 9.01
+//! bytes per extra number; one with 2 numbers 14 + 9.02, 9.02 bytes per
+//! extra number (the store bench at 1M contacts: 32.0 and 23.0 bytes a
+//! contact; contacts with one number stay at 14.0). Like
 //! the external-id column, `block_start` covers only the blocks up to the
 //! last contact whose header was ever set (`end`); every contact past it
 //! has one number and an empty header. A run's start is its block's
