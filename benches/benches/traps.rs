@@ -209,7 +209,7 @@ fn blacklist(c: &mut Criterion) {
 fn clone_campaign(template: &Campaign) -> Campaign {
     let mut campaign = Campaign::new(template.config().clone()).expect("valid config");
     campaign
-        .add_numbers(template.store().numbers(), 0)
+        .add_numbers(&template.store().numbers().to_vec(), 0)
         .expect("fits");
     campaign
 }

@@ -27,7 +27,7 @@ use std::path::{Path, PathBuf};
 use dialcore::blacklist::{Blacklist, RegistryReport};
 use dialcore::import::{import_csv_path, import_csv_path_rows, ImportOptions, ImportReport};
 use dialcore::phone::{PhoneError, PhoneRules};
-use dialcore::rules::RuleSet;
+use dialcore::rules::{RuleSet, Yearly, YearlyDate};
 use dialcore::store::ContactStore;
 use dialcore::zones::ZoneTable;
 use dialcore::State;
@@ -182,6 +182,14 @@ fn rules_summary(path: &Path, set: &RuleSet, json: bool) -> String {
         .chain(set.regions.iter().map(|(_, r)| r))
         .map(|r| r.holidays.ranges().len())
         .sum();
+    // Yearly holidays per rule that has any, in each rule's sorted order.
+    let yearly: Vec<(String, Vec<String>)> =
+        std::iter::once(("campaign".to_owned(), &set.campaign))
+            .chain(set.regions.iter().map(|(r, rule)| (r.to_string(), rule)))
+            .filter(|(_, r)| !r.holidays.yearly().is_empty())
+            .map(|(name, r)| (name, r.holidays.yearly().iter().map(yearly_text).collect()))
+            .collect();
+    let yearly_count: usize = yearly.iter().map(|(_, list)| list.len()).sum();
     let regions: Vec<String> = set.regions.iter().map(|(r, _)| r.to_string()).collect();
     let unresolved = match set.unresolved {
         dialcore::rules::Unresolved::MostRestrictive => "most-restrictive",
@@ -192,6 +200,11 @@ fn rules_summary(path: &Path, set: &RuleSet, json: bool) -> String {
             "rules": path.display().to_string(),
             "regions": regions,
             "holiday_ranges": holidays,
+            "yearly_holidays": yearly_count,
+            "yearly": yearly
+                .iter()
+                .map(|(name, list)| (name.clone(), json!(list)))
+                .collect::<serde_json::Map<String, Value>>(),
             "rules_with_caps": caps,
             "unresolved": unresolved,
         })
@@ -199,13 +212,52 @@ fn rules_summary(path: &Path, set: &RuleSet, json: bool) -> String {
         text.push('\n');
         text
     } else {
-        format!(
-            "rules {}: ok: {} region rule(s) ({}), {holidays} holiday range(s), {caps} rule(s) with per-number caps, unresolved numbers: {unresolved}\n",
+        let mut text = format!(
+            "rules {}: ok: {} region rule(s) ({}), {holidays} holiday range(s), {yearly_count} yearly holiday(s), {caps} rule(s) with per-number caps, unresolved numbers: {unresolved}\n",
             path.display(),
             regions.len(),
             if regions.is_empty() { "none".to_owned() } else { regions.join(", ") },
-        )
+        );
+        for (name, list) in &yearly {
+            text.push_str(&format!(
+                "  yearly holidays of {name}: {}\n",
+                list.join(", ")
+            ));
+        }
+        text
     }
+}
+
+/// A yearly holiday in the rule file's syntax (`"12-25 observed"`,
+/// `"4th thu of nov"`, `"last mon of may"`), which reads back as the same.
+fn yearly_text(y: &Yearly) -> String {
+    const MONTHS: [&str; 12] = [
+        "jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec",
+    ];
+    const DAYS: [&str; 7] = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"];
+    let month_name = |m: i8| MONTHS[usize::from(m.clamp(1, 12) as u8) - 1];
+    let mut text = match y.date {
+        YearlyDate::Fixed { month, day } => format!("{month:02}-{day:02}"),
+        YearlyDate::Nth {
+            nth,
+            weekday,
+            month,
+        } => {
+            let nth = match nth {
+                1 => "1st",
+                2 => "2nd",
+                3 => "3rd",
+                4 => "4th",
+                _ => "last",
+            };
+            let day = DAYS[usize::from(weekday.to_monday_zero_offset() as u8)];
+            format!("{nth} {day} of {}", month_name(month))
+        }
+    };
+    if y.observed {
+        text.push_str(" observed");
+    }
+    text
 }
 
 /// Checks the contact list at `path` under `rules`, against the registry at
@@ -505,5 +557,31 @@ mod tests {
         keys.sort_unstable();
         keys.dedup();
         assert_eq!(keys.len(), PhoneError::ALL.len());
+    }
+
+    #[test]
+    fn yearly_holidays_are_written_as_the_file_reads_them() {
+        let forms = [
+            "01-01",
+            "02-29 observed",
+            "12-25 observed",
+            "1st mon of sep",
+            "2nd tue of jan",
+            "3rd wed of mar",
+            "4th thu of nov",
+            "last fri of dec observed",
+            "last sat of jun",
+            "1st sun of apr",
+            "4th Thursday of November",
+        ];
+        for form in forms {
+            let y = Yearly::parse(form).unwrap().expect("a yearly form");
+            let text = yearly_text(&y);
+            assert_eq!(Yearly::parse(&text), Ok(Some(y)), "{form} -> {text}");
+        }
+        let y = Yearly::parse("4th Thursday of November observed")
+            .unwrap()
+            .unwrap();
+        assert_eq!(yearly_text(&y), "4th thu of nov observed");
     }
 }

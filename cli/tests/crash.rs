@@ -153,7 +153,7 @@ fn check_recovered(
         assert_eq!(store.len(), scenario.contacts, "{what}: contacts\n{report}");
     }
     assert_eq!(report.contacts, store.len() as u64, "{what}\n{report}");
-    for (i, &number) in store.numbers().iter().enumerate() {
+    for (i, number) in store.numbers().iter().enumerate() {
         assert_eq!(
             number,
             FIRST_NUMBER + i as u64,

@@ -37,6 +37,8 @@
 
 use hashbrown::HashTable;
 
+use super::store::NumberColumn;
+
 /// Index from phone number to the ids of the contacts that have it.
 #[derive(Debug, Clone, Default)]
 pub(crate) struct NumberIndex {
@@ -116,11 +118,12 @@ impl Built {
             .map(|(_, &id)| id)
     }
 
-    /// Builds the table over the ids `0..numbers.len()` that have a number.
-    /// With `dups_from`, also counts the duplicates among the ids from it
-    /// on, as [`NumberIndex::extend`] reports them.
-    fn build(numbers: &[u64], dups_from: Option<u32>) -> (Built, (u64, u64)) {
-        let n = numbers.iter().filter(|&&x| x != 0).count();
+    /// Builds the table over the ids `0..len` that have a number. With
+    /// `dups_from`, also counts the duplicates among the ids from it on, as
+    /// [`NumberIndex::extend`] reports them.
+    fn build(numbers: &NumberColumn, len: usize, dups_from: Option<u32>) -> (Built, (u64, u64)) {
+        let digits = || (0..len).map(|i| numbers.digits(i));
+        let n = digits().filter(|&x| x != 0).count();
         // About 16 ids a bucket.
         let bits = (usize::BITS - (n / 16).leading_zeros()).min(MAX_BITS);
         let part_bits = PART_BITS.min(bits);
@@ -128,7 +131,7 @@ impl Built {
         let part_of = |key: u32| key.checked_shr(32 - part_bits).unwrap_or(0) as usize;
         // Pass 1: ids per partition.
         let mut part_start = vec![0u32; (1 << part_bits) + 1];
-        for &number in numbers {
+        for number in digits() {
             if number != 0 {
                 part_start[part_of(key_of(number)) + 1] += 1;
             }
@@ -139,7 +142,7 @@ impl Built {
         // Pass 2: (key, id) pairs, partition by partition, in id order.
         let mut pairs = vec![0u64; n];
         let mut fill = part_start.clone();
-        for (id, &number) in numbers.iter().enumerate() {
+        for (id, number) in digits().enumerate() {
             if number != 0 {
                 let key = key_of(number);
                 let slot = &mut fill[part_of(key)];
@@ -211,7 +214,7 @@ impl Built {
 fn count_bucket_dups(
     built: &Built,
     range: std::ops::Range<usize>,
-    numbers: &[u64],
+    numbers: &NumberColumn,
     from: u32,
     scratch: &mut Vec<(u8, u32)>,
     dups: &mut (u64, u64),
@@ -234,8 +237,8 @@ fn count_bucket_dups(
             let (mut any, mut new) = (false, false);
             for j in 0..i {
                 if fps[j] == fps[i]
-                    && numbers[ids[j] as usize]
-                        == *number.get_or_insert_with(|| numbers[ids[i] as usize])
+                    && numbers.digits(ids[j] as usize)
+                        == *number.get_or_insert_with(|| numbers.digits(ids[i] as usize))
                 {
                     any = true;
                     if ids[j] >= from {
@@ -266,7 +269,7 @@ fn count_bucket_dups(
         if j - i > 1 {
             let mut group: Vec<(u64, u32)> = scratch[i..j]
                 .iter()
-                .map(|&(_, id)| (numbers[id as usize], id))
+                .map(|&(_, id)| (numbers.digits(id as usize), id))
                 .collect();
             group.sort_unstable();
             let mut k = 0;
@@ -293,28 +296,28 @@ fn count_bucket_dups(
 
 impl NumberIndex {
     /// Indexes contact `id`, the next one (`id == covered`), whose number
-    /// is `numbers[id]` (nothing to index when it is 0).
+    /// is `numbers.digits(id)` (nothing to index when it is 0).
     #[inline]
-    pub(crate) fn push(&mut self, id: u32, numbers: &[u64]) {
+    pub(crate) fn push(&mut self, id: u32, numbers: &NumberColumn) {
         debug_assert_eq!(id, self.covered, "ids are indexed in order");
         self.covered = id + 1;
-        if numbers[id as usize] != 0 {
+        if numbers.digits(id as usize) != 0 {
             self.insert_recent(id, numbers);
         }
     }
 
     /// Indexes an already covered contact that was given a number (an
     /// invalid record fixed).
-    pub(crate) fn insert_fixed(&mut self, id: u32, numbers: &[u64]) {
+    pub(crate) fn insert_fixed(&mut self, id: u32, numbers: &NumberColumn) {
         debug_assert!(id < self.covered);
         self.insert_recent(id, numbers);
     }
 
-    fn insert_recent(&mut self, id: u32, numbers: &[u64]) {
-        let number = numbers[id as usize];
+    fn insert_recent(&mut self, id: u32, numbers: &NumberColumn) {
+        let number = numbers.digits(id as usize);
         self.recent
             .insert_unique(hash_number(number), id, |&other| {
-                hash_number(numbers[other as usize])
+                hash_number(numbers.digits(other as usize))
             });
         if self.recent.len() >= MIN_REBUILD && self.recent.len() > self.built.ids.len() / 2 {
             self.rebuild(numbers, None);
@@ -326,7 +329,7 @@ impl NumberIndex {
     /// some contact before `dups_from` already had (`existing`), and one
     /// only contacts from `dups_from` on had before (`in_file`). A large
     /// addition rebuilds the table in bulk (see the module docs).
-    pub(crate) fn extend(&mut self, numbers: &[u64], dups_from: Option<u32>) -> (u64, u64) {
+    pub(crate) fn extend(&mut self, numbers: &NumberColumn, dups_from: Option<u32>) -> (u64, u64) {
         let from = self.covered as usize;
         let added = numbers.len().saturating_sub(from);
         let total = self.built.ids.len() + self.recent.len() + added;
@@ -337,7 +340,7 @@ impl NumberIndex {
         let first = dups_from.unwrap_or(u32::MAX);
         let (mut existing, mut in_file) = (0, 0);
         for id in from..numbers.len() {
-            let number = numbers[id];
+            let number = numbers.digits(id);
             if number != 0 && dups_from.is_some() {
                 let mut others = self.find(number, numbers).peekable();
                 if others.peek().is_some() {
@@ -354,11 +357,11 @@ impl NumberIndex {
     }
 
     /// Rebuilds the table over every covered id; `recent` empties.
-    fn rebuild(&mut self, numbers: &[u64], dups_from: Option<u32>) -> (u64, u64) {
+    fn rebuild(&mut self, numbers: &NumberColumn, dups_from: Option<u32>) -> (u64, u64) {
         // Free the old parts first: the build's scratch takes their place.
         self.built = Built::default();
         self.recent = HashTable::new();
-        let (built, dups) = Built::build(&numbers[..self.covered as usize], dups_from);
+        let (built, dups) = Built::build(numbers, self.covered as usize, dups_from);
         self.built = built;
         dups
     }
@@ -368,18 +371,18 @@ impl NumberIndex {
     pub(crate) fn find<'a>(
         &'a self,
         number: u64,
-        numbers: &'a [u64],
+        numbers: &'a NumberColumn,
     ) -> impl Iterator<Item = u32> + 'a {
         let hash = hash_number(number);
         self.built
             .candidates((hash >> 32) as u32)
             .chain(self.recent.iter_hash(hash).copied())
-            .filter(move |&id| numbers[id as usize] == number)
+            .filter(move |&id| numbers.digits(id as usize) == number)
     }
 
     /// True if some id has `number`.
     #[inline]
-    pub(crate) fn contains(&self, number: u64, numbers: &[u64]) -> bool {
+    pub(crate) fn contains(&self, number: u64, numbers: &NumberColumn) -> bool {
         self.find(number, numbers).next().is_some()
     }
 
@@ -405,6 +408,16 @@ mod tests {
     use super::*;
     use proptest::prelude::*;
 
+    /// The column of `numbers`, every word's header bits set to a
+    /// different non-zero pattern: the index must read the digits only.
+    fn column(numbers: &[u64]) -> NumberColumn {
+        let mut c = NumberColumn::from_digits(numbers.to_vec()).unwrap();
+        for i in 0..numbers.len() {
+            c.set_header(i, (i as u16).wrapping_mul(40503) % 0x3FFF + 1);
+        }
+        c
+    }
+
     fn sorted(it: impl Iterator<Item = u32>) -> Vec<u32> {
         let mut v: Vec<u32> = it.collect();
         v.sort_unstable();
@@ -413,7 +426,7 @@ mod tests {
 
     #[test]
     fn finds_every_contact_with_a_number() {
-        let numbers = vec![100, 200, 100, 300, 100];
+        let numbers = column(&[100, 200, 100, 300, 100]);
         let mut index = NumberIndex::default();
         for id in 0..numbers.len() as u32 {
             index.push(id, &numbers);
@@ -427,13 +440,14 @@ mod tests {
 
     #[test]
     fn a_bulk_build_holds_about_five_bytes_an_id() {
-        let numbers: Vec<u64> = (0..1_000_000u64).map(|i| 4930_0000000 + i * 7).collect();
+        let digits: Vec<u64> = (0..1_000_000u64).map(|i| 4930_0000000 + i * 7).collect();
+        let numbers = column(&digits);
         let mut index = NumberIndex::default();
         assert_eq!(index.extend(&numbers, Some(0)), (0, 0));
         assert_eq!(index.recent.len(), 0, "built in bulk");
         let per_id = index.heap_bytes() as f64 / numbers.len() as f64;
         assert!(per_id < 5.5, "{per_id} bytes an id");
-        for (id, &n) in numbers.iter().enumerate().step_by(9973) {
+        for (id, &n) in digits.iter().enumerate().step_by(9973) {
             assert_eq!(sorted(index.find(n, &numbers)), vec![id as u32]);
             assert!(!index.contains(n + 1, &numbers));
         }
@@ -450,6 +464,7 @@ mod tests {
                 4930_2000000 + i
             }
         }));
+        let numbers = column(&numbers);
         let mut index = NumberIndex {
             covered: numbers.len() as u32,
             ..NumberIndex::default()
@@ -490,19 +505,20 @@ mod tests {
                             }
                         }
                         numbers.extend(&batch);
+                        let col = column(&numbers);
                         let got = if batch.len() % 2 == 0 {
-                            index.extend(&numbers, Some(from as u32))
+                            index.extend(&col, Some(from as u32))
                         } else {
                             // Through a forced rebuild.
                             index.covered = numbers.len() as u32;
-                            index.rebuild(&numbers, Some(from as u32))
+                            index.rebuild(&col, Some(from as u32))
                         };
                         prop_assert_eq!(got, want);
                     }
                     1 => {
                         for &n in &batch {
                             numbers.push(n);
-                            index.push(numbers.len() as u32 - 1, &numbers);
+                            index.push(numbers.len() as u32 - 1, &column(&numbers));
                         }
                     }
                     _ => {
@@ -510,17 +526,18 @@ mod tests {
                         for (k, &n) in batch.iter().enumerate() {
                             if let Some(id) = numbers.iter().position(|&m| m == 0) {
                                 numbers[id] = 100 + n + k as u64;
-                                index.insert_fixed(id as u32, &numbers);
+                                index.insert_fixed(id as u32, &column(&numbers));
                             }
                         }
                     }
                 }
+                let col = column(&numbers);
                 for probe in 0..160u64 {
                     let want: Vec<u32> = (0..numbers.len() as u32)
                         .filter(|&id| probe != 0 && numbers[id as usize] == probe)
                         .collect();
-                    prop_assert_eq!(sorted(index.find(probe, &numbers)), want.clone());
-                    prop_assert_eq!(index.contains(probe, &numbers), !want.is_empty());
+                    prop_assert_eq!(sorted(index.find(probe, &col)), want.clone());
+                    prop_assert_eq!(index.contains(probe, &col), !want.is_empty());
                 }
             }
         }

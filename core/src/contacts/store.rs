@@ -9,7 +9,7 @@
 //! | last outcome | `u8` ([`Outcome`] code) | 1 |
 //! | priority | `u8` (higher first) | 1 |
 //! | time zone | `u16` ([`ZoneId`]) | 2 |
-//! | number | `u64` (E.164 digits; 0 = none) | 8 |
+//! | number | `u64`: number #0's E.164 digits (low 50 bits; 0 = none) and the number header (top 14, see `multi`) | 8 |
 //! | external id end | `u32` offset into one byte arena | 4, or 0 |
 //!
 //! 18 bytes a contact plus the external ids' bytes, with no per-contact heap
@@ -21,6 +21,9 @@
 //! core streams in about a millisecond, where an array of 64-byte structs
 //! would be 640 MB. The columns can be handed to numpy or C as they are.
 //!
+//! The number column is private behind masked accessors (`column`):
+//! [`ContactStore::numbers`] is a view of the digits, never the words.
+//!
 //! Every state write goes through [`ContactStore::set_state`] (or the checked
 //! [`ContactStore::apply`], which consults the transition table first), and
 //! both keep a per-state counter, so [`ContactStore::counts`] is O(1) and
@@ -31,12 +34,17 @@
 //! (about 5 bytes a contact, built in bulk) for the blacklist and for
 //! duplicate-number checks.
 
+mod column;
+#[cfg(test)]
+mod header_model;
 mod multi;
 mod numbers;
 mod scan;
 
+pub(crate) use column::NumberColumn;
+pub use column::NumberDigits;
 pub use multi::{ExtraNumber, NumberKind, MAX_EXTRA_ZONE, MAX_NUMBERS, MAX_NUMBER_ATTEMPTS};
-pub(crate) use multi::{ExtraNumbers, NumberState};
+pub(crate) use multi::{NumberState, Numbers};
 
 use std::fmt;
 use std::fmt::Write as _;
@@ -265,7 +273,9 @@ pub struct ContactStore {
     last_outcome: Vec<u8>,
     priority: Vec<u8>,
     zone: Vec<u16>,
-    number: Vec<u64>,
+    /// Number #0's digits and each contact's number header, and the
+    /// numbers after #0 of contacts with several (see `column`, `multi`).
+    numbers: Numbers,
     external_end: Vec<u32>,
     external_arena: Vec<u8>,
     counts: Counts,
@@ -273,8 +283,6 @@ pub struct ContactStore {
     invalid_raw: Vec<u8>,
     index: NumberIndex,
     limit: ContactLimit,
-    /// The numbers after #0 of contacts with several (see `multi`).
-    extra: ExtraNumbers,
 }
 
 /// One of a contact's numbers, with its per-number state.
@@ -339,7 +347,7 @@ impl ContactStore {
         self.last_outcome.reserve(additional);
         self.priority.reserve(additional);
         self.zone.reserve(additional);
-        self.number.reserve(additional);
+        self.numbers.reserve(additional);
     }
 
     /// Number of contacts.
@@ -374,7 +382,7 @@ impl ContactStore {
             ..contact
         };
         let id = self.push_unindexed(contact, blacklist)?;
-        self.index.push(id.0, &self.number);
+        self.index.push(id.0, self.numbers.column());
         Ok(id)
     }
 
@@ -410,7 +418,7 @@ impl ContactStore {
             let id = (first + offset) as u32;
             match phone::check_e164(number) {
                 Ok(number) => {
-                    self.number.push(number);
+                    self.numbers.push(number);
                     if check_blacklist && blacklist.contains(number) {
                         blacklisted += 1;
                         self.state.push(State::Blacklisted as u8);
@@ -420,7 +428,7 @@ impl ContactStore {
                 }
                 Err(reason) => {
                     invalid += 1;
-                    self.number.push(0);
+                    self.numbers.push(0);
                     self.state.push(State::InvalidRecord as u8);
                     let start = self.invalid_raw.len() as u32;
                     if number != 0 {
@@ -437,7 +445,7 @@ impl ContactStore {
                 }
             }
         }
-        self.index.extend(&self.number, None);
+        self.index.extend(self.numbers.column(), None);
         let counts = &mut self.counts.0;
         counts[State::Initial as usize] += n as u32 - blacklisted - invalid;
         counts[State::Blacklisted as usize] += blacklisted;
@@ -452,9 +460,9 @@ impl ContactStore {
         self.last_outcome.push(Outcome::None as u8);
         self.priority.push(priority);
         self.zone.push(zone.0);
-        self.number.push(number);
+        self.numbers.push(number);
         self.counts.0[state as usize] += 1;
-        self.index.push(id, &self.number);
+        self.index.push(id, self.numbers.column());
     }
 
     fn check(&self, id: ContactId) -> Result<usize, StoreError> {
@@ -563,7 +571,7 @@ impl ContactStore {
 
     /// A contact's number (E.164 digits), `None` for an invalid record.
     pub fn number(&self, id: ContactId) -> Option<u64> {
-        self.number.get(id.index()).copied().filter(|&n| n != 0)
+        self.numbers.get_digits(id.index()).filter(|&n| n != 0)
     }
 
     /// A contact's external id ("" when none was given).
@@ -634,19 +642,21 @@ impl ContactStore {
         };
         self.apply(id, Trigger::FixNumber, to)?;
         self.invalid.remove(&id.0);
-        self.number[i] = number;
-        self.index.insert_fixed(id.0, &self.number);
+        self.numbers.set_digits(i, number);
+        self.index.insert_fixed(id.0, self.numbers.column());
         Ok(to)
     }
 
     /// The contacts that have `number`, in no particular order.
     pub fn contacts_with_number(&self, number: u64) -> impl Iterator<Item = ContactId> + '_ {
-        self.index.find(number, &self.number).map(ContactId)
+        self.index
+            .find(number, self.numbers.column())
+            .map(ContactId)
     }
 
     /// True if some contact has `number`.
     pub fn has_number(&self, number: u64) -> bool {
-        number != 0 && self.index.contains(number, &self.number)
+        number != 0 && self.index.contains(number, self.numbers.column())
     }
 
     /// Applies a number newly added to the blacklist to the contacts that
@@ -661,7 +671,7 @@ impl ContactStore {
         let mut effect = BlacklistEffect::default();
         let ids: SmallVec<[ContactId; 4]> = self.contacts_with_number(number).collect();
         for id in ids {
-            if self.extra.extra_count(id.index()) > 0 {
+            if self.numbers.extra_count(id.index()) > 0 {
                 // A contact with several numbers keeps its other numbers:
                 // the guards skip a blacklisted one at every dial, and
                 // blacklist the contact once all of them are.
@@ -734,9 +744,12 @@ impl ContactStore {
         &self.zone
     }
 
-    /// The number column (E.164 digits; 0 for invalid records).
-    pub fn numbers(&self) -> &[u64] {
-        &self.number
+    /// The number #0 of every contact (E.164 digits; 0 for invalid
+    /// records), as a view: the column's words also hold the number
+    /// headers (see `column`), which the view masks off.
+    #[inline]
+    pub fn numbers(&self) -> NumberDigits<'_> {
+        self.numbers.view()
     }
 
     /// Bytes held by the per-contact columns (capacity, not length).
@@ -746,9 +759,8 @@ impl ContactStore {
             + self.last_outcome.capacity()
             + self.priority.capacity()
             + self.zone.capacity() * 2
-            + self.number.capacity() * 8
             + self.external_end.capacity() * 4
-            + self.extra.heap_bytes()
+            + self.numbers.heap_bytes()
     }
 
     /// Bytes held by everything: columns, arenas, the number index and the
@@ -837,10 +849,10 @@ impl ContactStore {
     pub(crate) fn restore_number(&mut self, id: ContactId, number: u64) -> Result<(), StoreError> {
         let i = self.check(id)?;
         self.invalid.remove(&id.0);
-        let had = self.number[i];
-        self.number[i] = number;
+        let had = self.numbers.digits(i);
+        self.numbers.set_digits(i, number);
         if number != 0 && had == 0 {
-            self.index.insert_fixed(id.0, &self.number);
+            self.index.insert_fixed(id.0, self.numbers.column());
         }
         Ok(())
     }
@@ -910,21 +922,20 @@ impl ContactStore {
             last_outcome: columns.last_outcome,
             priority: columns.priority,
             zone: columns.zone,
-            number: columns.number,
+            numbers: Numbers::from_parts(
+                columns.number,
+                columns.number_header,
+                columns.extra_numbers,
+                columns.number_states,
+            )?,
             external_end,
             external_arena: columns.external_arena,
             invalid,
             invalid_raw: columns.invalid_raw,
             index: NumberIndex::default(),
             limit: ContactLimit::default(),
-            extra: ExtraNumbers::from_parts(
-                columns.number_header,
-                columns.extra_numbers,
-                columns.number_states,
-                n,
-            )?,
         };
-        store.index.extend(&store.number, None);
+        store.index.extend(store.numbers.column(), None);
         Ok(store)
     }
 
@@ -983,7 +994,7 @@ impl ContactStore {
         self.last_outcome.push(Outcome::None as u8);
         self.priority.push(contact.priority);
         self.zone.push(contact.zone.0);
-        self.number.push(number);
+        self.numbers.push(number);
         self.counts.0[state as usize] += 1;
         Ok((ContactId(id), state))
     }
@@ -994,7 +1005,7 @@ impl ContactStore {
     /// some contact before `from` already had, and a number only contacts
     /// from `from` on had before. Returns `(existing, in_file)`.
     pub(crate) fn index_numbers_from(&mut self, from: u32) -> (u64, u64) {
-        self.index.extend(&self.number, Some(from))
+        self.index.extend(self.numbers.column(), Some(from))
     }
 }
 
@@ -1006,6 +1017,7 @@ pub(crate) struct StoreColumns {
     pub(crate) last_outcome: Vec<u8>,
     pub(crate) priority: Vec<u8>,
     pub(crate) zone: Vec<u16>,
+    /// Number #0's digits (no headers: those come in `number_header`).
     pub(crate) number: Vec<u64>,
     pub(crate) external_end: Vec<u32>,
     pub(crate) external_arena: Vec<u8>,

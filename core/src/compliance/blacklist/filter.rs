@@ -27,6 +27,13 @@ impl NumberFilter {
     /// The filter of `numbers` (any order, duplicates allowed). O(len).
     #[must_use]
     pub fn new(numbers: &[u64]) -> Self {
+        Self::from_numbers(numbers.iter().copied())
+    }
+
+    /// The filter of the numbers `numbers` yields (e.g.
+    /// [`crate::store::ContactStore::numbers`]'s digits). O(len).
+    #[must_use]
+    pub fn from_numbers(numbers: impl ExactSizeIterator<Item = u64>) -> Self {
         let bits = (numbers.len() * BITS_PER_NUMBER)
             .next_power_of_two()
             .max(64);
@@ -34,7 +41,7 @@ impl NumberFilter {
             words: vec![0; bits / 64],
             shift: 64 - bits.trailing_zeros(),
         };
-        for &n in numbers {
+        for n in numbers {
             let bit = filter.bit(n);
             filter.words[bit / 64] |= 1 << (bit % 64);
         }

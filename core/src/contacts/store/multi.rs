@@ -1,34 +1,39 @@
-//! Extra numbers: the second, third … numbers of contacts that have several.
+//! Several numbers a contact: number #0 and the contact's number header in
+//! the store's number column, the numbers after #0 in packed columns.
 //!
-//! A contact's number #0 is the store's `number` column, so a contact with
-//! one number costs nothing here. The numbers after it live in packed
-//! columns beside the store, one run per contact in contact order:
+//! A contact's number #0 is the low 50 bits of its word in the store's
+//! number column ([`NumberColumn`]); the 14 bits above them hold its
+//! header, so a contact with one number costs nothing here. The numbers
+//! after #0 live in packed columns beside the store, one run per contact
+//! in contact order:
 //!
 //! | column | per | bits | holds |
 //! |---|---|---|---|
-//! | `header` | contact, up to the last one with extra numbers | 14 | extra count (4 bits), current number (4), kind of #0 (2), last outcome of #0 (4) |
-//! | `block_start` | 256 contacts of `header` | 32 | index of the block's first extra number |
+//! | header (top of `number`) | contact | 14 | extra count (4 bits), current number (4), kind of #0 (2), last outcome of #0 (4) |
+//! | `block_start` | 256 contacts, up to the last one with a header | 32 | index of the block's first extra number |
 //! | `packed` | extra number | 64 | E.164 digits (50 bits), zone (12), kind (2) |
 //! | `state` | extra number | 8 | attempts on it (4 bits, saturating at 15), last outcome (4) |
 //!
-//! The headers are bit-packed, 14 bits each, in 64-bit words (a header may
-//! straddle two words); read and written with two shifts and a mask. So an
-//! extra number costs 9 bytes, and a contact that has any costs 1.75 more
-//! (plus 4 bytes per 256 contacts of block offsets): a contact with 3
-//! numbers is its 18 bytes + 19.77, 9.88 bytes per extra number; one with
-//! 2 numbers 10.77. Like the external-id column, `header` covers only the
-//! contacts up to the last one with extra numbers; every contact past its
-//! end has one number. A run's start is its block's offset plus the extra
-//! counts of the contacts before it in the block (at most 255 headers,
-//! summed in a tight loop), so nothing per contact needs 4 bytes: lookups
-//! stay O(1).
+//! So an extra number costs 9 bytes and a contact that has any nothing
+//! more but its share of the block offsets (4 bytes per 256 contacts): a
+//! contact with 3 numbers is its 14 bytes (no external id) + 18.02, 9.01
+//! bytes per extra number; one with 2 numbers 14 + 9.02, 9.02 bytes per
+//! extra number (the store bench at 1M contacts: 32.0 and 23.0 bytes a
+//! contact; contacts with one number stay at 14.0). Like
+//! the external-id column, `block_start` covers only the blocks up to the
+//! last contact whose header was ever set (`end`); every contact past it
+//! has one number and an empty header. A run's start is its block's
+//! offset plus the extra counts of the contacts before it in the block
+//! (at most 255 headers, read from the number column's top bits and summed
+//! in a tight loop), so nothing per contact needs 4 bytes: lookups stay
+//! O(1).
 //!
-//! Why not less: an extra number carries 71 bits of information (digits
-//! below 10^15, a 12-bit zone, a kind, attempts 0..=15, one of 9 outcomes)
-//! and a contact with any at least 13 more (count, current, kind and last
-//! outcome of #0), so a 2-number contact cannot fit 80 bits (10 bytes) in
-//! these columns; it would take the 14 bits the store's number column
-//! leaves unused above number #0's 50 bits of digits.
+//! An extra number carries 71 bits of information (digits below 10^15, a
+//! 12-bit zone, a kind, attempts 0..=15, one of 9 outcomes), so 9 bytes is
+//! as small as byte-aligned columns get; the header's 13 or 14 bits fit
+//! the number column's 14 spare ones, which is what keeps a 2-number
+//! contact under 10 bytes per extra number (with a separate bit-packed
+//! header column it was 10.77).
 //!
 //! Number #0's attempts are not stored: every attempt is on exactly one
 //! number, so #0's are the contact's attempts less those of its extra
@@ -39,6 +44,7 @@
 //! must be below 4096 ([`MAX_EXTRA_ZONE`]): a campaign interns one id per
 //! distinct zone name, a few hundred in practice.
 
+use super::column::{NumberColumn, NumberDigits, DIGITS_MASK, HEADER_MASK};
 use crate::state::Outcome;
 use crate::zones::ZoneId;
 
@@ -52,85 +58,6 @@ pub const MAX_EXTRA_ZONE: u16 = 1 << 12;
 pub const MAX_NUMBER_ATTEMPTS: u8 = 15;
 
 const BLOCK: usize = 256;
-const DIGITS_MASK: u64 = (1 << 50) - 1;
-/// Bits of one packed header.
-const HEADER_BITS: usize = 14;
-const HEADER_MASK: u64 = (1 << HEADER_BITS) - 1;
-
-/// Fixed-width 14-bit headers packed in 64-bit words.
-#[derive(Debug, Clone, Default)]
-struct Headers {
-    words: Vec<u64>,
-    len: usize,
-}
-
-impl Headers {
-    fn len(&self) -> usize {
-        self.len
-    }
-
-    fn is_empty(&self) -> bool {
-        self.len == 0
-    }
-
-    /// Header `i` (below `len`).
-    #[inline]
-    fn get(&self, i: usize) -> u16 {
-        let bit = i * HEADER_BITS;
-        let (w, off) = (bit / 64, bit % 64);
-        let mut v = self.words[w] >> off;
-        if off + HEADER_BITS > 64 {
-            v |= self.words[w + 1] << (64 - off);
-        }
-        (v & HEADER_MASK) as u16
-    }
-
-    /// Header `i` if covered.
-    #[inline]
-    fn try_get(&self, i: usize) -> Option<u16> {
-        (i < self.len).then(|| self.get(i))
-    }
-
-    fn set(&mut self, i: usize, code: u16) {
-        let bit = i * HEADER_BITS;
-        let (w, off) = (bit / 64, bit % 64);
-        let v = u64::from(code) & HEADER_MASK;
-        self.words[w] = (self.words[w] & !(HEADER_MASK << off)) | v << off;
-        if off + HEADER_BITS > 64 {
-            let high = HEADER_BITS - (64 - off);
-            let mask = (1u64 << high) - 1;
-            self.words[w + 1] = (self.words[w + 1] & !mask) | v >> (64 - off);
-        }
-    }
-
-    fn push(&mut self, code: u16) {
-        self.len += 1;
-        let words = (self.len * HEADER_BITS).div_ceil(64);
-        if self.words.len() < words {
-            self.words.push(0);
-        }
-        self.set(self.len - 1, code);
-    }
-
-    /// The extra counts (low 4 bits) of headers `from..to`, summed.
-    #[inline]
-    fn count_sum(&self, from: usize, to: usize) -> usize {
-        (from..to).map(|j| usize::from(self.get(j) & 0xF)).sum()
-    }
-
-    fn reserve(&mut self, more: usize) {
-        let words = ((self.len + more) * HEADER_BITS).div_ceil(64);
-        self.words.reserve(words.saturating_sub(self.words.len()));
-    }
-
-    fn heap_bytes(&self) -> usize {
-        self.words.capacity() * 8
-    }
-
-    fn to_vec(&self) -> Vec<u16> {
-        (0..self.len).map(|i| self.get(i)).collect()
-    }
-}
 
 /// What kind of line a number is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
@@ -243,10 +170,14 @@ impl Header {
     }
 }
 
-/// The extra numbers of a store's contacts (see the module docs).
+/// The numbers of a store's contacts: the number column (number #0 and the
+/// headers) and the extra numbers (see the module docs).
 #[derive(Debug, Clone, Default)]
-pub(crate) struct ExtraNumbers {
-    header: Headers,
+pub(crate) struct Numbers {
+    column: NumberColumn,
+    /// Contacts `0..end` may have a non-empty header; `block_start` covers
+    /// their blocks.
+    end: usize,
     block_start: Vec<u32>,
     packed: Vec<u64>,
     state: Vec<u8>,
@@ -264,38 +195,81 @@ fn unpack(p: u64) -> ExtraNumber {
     }
 }
 
-impl ExtraNumbers {
-    /// True if no contact has an extra number or a header.
-    pub(crate) fn is_empty(&self) -> bool {
-        self.header.is_empty()
+impl Numbers {
+    // --- Number #0 (the number column's digits) ---
+
+    /// The number column, for the number index.
+    #[inline]
+    pub(crate) fn column(&self) -> &NumberColumn {
+        &self.column
     }
 
-    /// The header of contact `i` (the default past the column's end).
+    /// The digits of every contact's number #0.
+    #[inline]
+    pub(crate) fn view(&self) -> NumberDigits<'_> {
+        self.column.view()
+    }
+
+    /// Number #0's digits of contact `i` (below the store's length).
+    #[inline]
+    pub(crate) fn digits(&self, i: usize) -> u64 {
+        self.column.digits(i)
+    }
+
+    /// Number #0's digits of contact `i`, if it is a contact.
+    #[inline]
+    pub(crate) fn get_digits(&self, i: usize) -> Option<u64> {
+        self.column.get_digits(i)
+    }
+
+    /// Gives contact `i`'s number #0 new digits; its header is kept.
+    #[inline]
+    pub(crate) fn set_digits(&mut self, i: usize, digits: u64) {
+        self.column.set_digits(i, digits);
+    }
+
+    /// Appends a contact whose number #0 is `digits` (0 for none).
+    #[inline]
+    pub(crate) fn push(&mut self, digits: u64) {
+        self.column.push(digits);
+    }
+
+    /// Makes room for `additional` more contacts in the number column.
+    pub(crate) fn reserve(&mut self, additional: usize) {
+        self.column.reserve(additional);
+    }
+
+    // --- Headers and extra numbers ---
+
+    /// True if no contact has an extra number or a header.
+    pub(crate) fn no_headers(&self) -> bool {
+        self.end == 0
+    }
+
+    /// The header of contact `i` (the default past the store's end).
     #[inline]
     pub(crate) fn header(&self, i: usize) -> Header {
-        self.header
-            .try_get(i)
-            .map_or_else(Header::default, Header::from_code)
+        Header::from_code(self.column.header(i))
     }
 
-    /// Contacts covered by the header column.
+    /// Contacts up to the last one whose header was set.
     pub(crate) fn covered(&self) -> usize {
-        self.header.len()
+        self.end
     }
 
     fn set_header(&mut self, i: usize, h: Header) {
         self.materialize(i);
-        self.header.set(i, h.code());
+        self.column.set_header(i, h.code());
     }
 
-    /// Extends the header column to cover contact `i` (with empty headers).
+    /// Extends the block offsets to cover contact `i` (every contact from
+    /// the old `end` on has no extra number, so a new block starts at the
+    /// packed columns' end).
     fn materialize(&mut self, i: usize) {
-        while self.header.len() <= i {
-            if self.header.len().is_multiple_of(BLOCK) {
-                self.block_start.push(self.packed.len() as u32);
-            }
-            self.header.push(0);
+        while self.block_start.len() <= i / BLOCK {
+            self.block_start.push(self.packed.len() as u32);
         }
+        self.end = self.end.max(i + 1);
     }
 
     /// The index of contact `i`'s first extra number.
@@ -303,25 +277,25 @@ impl ExtraNumbers {
     fn run_start(&self, i: usize) -> usize {
         let block = i / BLOCK;
         let base = self.block_start[block] as usize;
-        base + self.header.count_sum(block * BLOCK, i)
+        base + self.column.extra_sum(block * BLOCK, i)
     }
 
     /// The range of contact `i`'s extra numbers in the packed columns.
     #[inline]
     fn run(&self, i: usize) -> std::ops::Range<usize> {
-        match self.header.try_get(i) {
-            Some(h) if h & 0xF != 0 => {
+        match self.extra_count(i) {
+            0 => 0..0,
+            count => {
                 let start = self.run_start(i);
-                start..start + usize::from(h & 0xF)
+                start..start + count
             }
-            _ => 0..0,
         }
     }
 
     /// How many extra numbers contact `i` has.
     #[inline]
     pub(crate) fn extra_count(&self, i: usize) -> usize {
-        self.header.try_get(i).map_or(0, |h| usize::from(h & 0xF))
+        usize::from(self.column.header(i) & 0xF)
     }
 
     /// Extra number `k` (1-based: number #k) of contact `i`.
@@ -350,14 +324,15 @@ impl ExtraNumbers {
         })
     }
 
-    /// Appends extra numbers to the newest contact `i` (no contact after it
-    /// may have any). Returns false (nothing changed) when that does not
-    /// hold or the run would pass [`MAX_NUMBERS`].
+    /// Appends extra numbers to the newest contact `i` (a contact of the
+    /// store; no contact after it may have a header). Returns false
+    /// (nothing changed) when that does not hold or the run would pass
+    /// [`MAX_NUMBERS`].
     pub(crate) fn append(&mut self, i: usize, numbers: &[ExtraNumber]) -> bool {
         if numbers.is_empty() {
             return true;
         }
-        if self.header.len() > i + 1 {
+        if self.end > i + 1 || i >= self.column.len() {
             return false;
         }
         let mut h = self.header(i);
@@ -433,35 +408,41 @@ impl ExtraNumbers {
         true
     }
 
-    /// Makes room for `contacts` more headers and `numbers` more extra numbers.
-    pub(crate) fn reserve(&mut self, contacts: usize, numbers: usize) {
-        self.header.reserve(contacts);
+    /// Makes room for `contacts` more contacts with extra numbers and
+    /// `numbers` more extra numbers.
+    pub(crate) fn reserve_extra(&mut self, contacts: usize, numbers: usize) {
         self.block_start.reserve(contacts.div_ceil(BLOCK) + 1);
         self.packed.reserve(numbers);
         self.state.reserve(numbers);
     }
 
-    /// Bytes held (capacity).
+    /// Bytes held (capacity): the number column and the extra numbers.
     pub(crate) fn heap_bytes(&self) -> usize {
-        self.header.heap_bytes()
+        self.column.capacity() * 8
             + self.block_start.capacity() * 4
             + self.packed.capacity() * 8
             + self.state.capacity()
     }
 
-    /// The columns as persisted: headers (one 16-bit code each), packed
-    /// numbers, states.
+    // --- Persistence ---
+
+    /// The extra-number columns as persisted: headers of contacts
+    /// `0..covered` (one 16-bit code each), packed numbers, states. The
+    /// digits are persisted apart ([`Numbers::view`]).
     pub(crate) fn parts(&self) -> (Vec<u16>, &[u64], &[u8]) {
-        (self.header.to_vec(), &self.packed, &self.state)
+        let headers = (0..self.end).map(|i| self.column.header(i)).collect();
+        (headers, &self.packed, &self.state)
     }
 
-    /// Rebuilds from persisted columns for a store of `contacts` contacts.
+    /// Rebuilds from persisted columns: the digits of every contact's
+    /// number #0 and the extra-number columns of [`Numbers::parts`].
     pub(crate) fn from_parts(
+        digits: Vec<u64>,
         header: Vec<u16>,
         packed: Vec<u64>,
         state: Vec<u8>,
-        contacts: usize,
-    ) -> Result<ExtraNumbers, String> {
+    ) -> Result<Numbers, String> {
+        let contacts = digits.len();
         if header.len() > contacts {
             return Err(format!(
                 "{} number headers for {contacts} contacts",
@@ -475,7 +456,7 @@ impl ExtraNumbers {
                 state.len()
             ));
         }
-        if let Some(&h) = header.iter().find(|&&h| u64::from(h) > HEADER_MASK) {
+        if let Some(&h) = header.iter().find(|&&h| h > HEADER_MASK) {
             return Err(format!("number header {h:#x} has bits past the 14 used"));
         }
         let total: usize = header.iter().map(|&h| usize::from(h & 0xF)).sum();
@@ -485,6 +466,8 @@ impl ExtraNumbers {
                 packed.len()
             ));
         }
+        let mut column = NumberColumn::from_digits(digits)
+            .map_err(|bad| format!("number {bad} has more than 15 digits"))?;
         let mut block_start = Vec::with_capacity(header.len().div_ceil(BLOCK));
         let mut at = 0u32;
         for (i, &h) in header.iter().enumerate() {
@@ -492,14 +475,11 @@ impl ExtraNumbers {
                 block_start.push(at);
             }
             at += u32::from(h & 0xF);
+            column.set_header(i, h);
         }
-        let mut packed_headers = Headers::default();
-        packed_headers.reserve(header.len());
-        for h in header {
-            packed_headers.push(h);
-        }
-        Ok(ExtraNumbers {
-            header: packed_headers,
+        Ok(Numbers {
+            column,
+            end: header.len(),
             block_start,
             packed,
             state,
@@ -511,6 +491,15 @@ impl ExtraNumbers {
 mod tests {
     use super::*;
 
+    /// `n` contacts with one number each (digits `4930_0000000 + i`).
+    fn contacts(n: usize) -> Numbers {
+        let mut x = Numbers::default();
+        for i in 0..n as u64 {
+            x.push(4930_0000000 + i);
+        }
+        x
+    }
+
     fn extra(number: u64, zone: u16, kind: NumberKind) -> ExtraNumber {
         ExtraNumber {
             number,
@@ -521,7 +510,7 @@ mod tests {
 
     #[test]
     fn runs_are_found_across_blocks() {
-        let mut x = ExtraNumbers::default();
+        let mut x = contacts(600);
         // Contacts 0..600: every third one has i % 4 extra numbers.
         let mut expected = Vec::new();
         for i in 0..600usize {
@@ -555,8 +544,10 @@ mod tests {
         assert_eq!(x.get(597, 1).unwrap().1.attempts, 3);
         assert_eq!(x.get(594, 2).unwrap().1, NumberState::default());
         let (h, p, s) = x.parts();
-        let back = ExtraNumbers::from_parts(h, p.to_vec(), s.to_vec(), 600).unwrap();
+        let back = Numbers::from_parts(x.view().to_vec(), h, p.to_vec(), s.to_vec()).unwrap();
         for i in 0..600 {
+            assert_eq!(x.digits(i), 4930_0000000 + i as u64, "#0 of {i} intact");
+            assert_eq!(back.digits(i), x.digits(i));
             assert_eq!(
                 back.numbers(i).collect::<Vec<_>>(),
                 x.numbers(i).collect::<Vec<_>>()
@@ -566,7 +557,7 @@ mod tests {
 
     #[test]
     fn only_the_newest_contact_takes_numbers() {
-        let mut x = ExtraNumbers::default();
+        let mut x = contacts(6);
         assert!(x.append(5, &[extra(49_301_000_001, 0, NumberKind::Home)]));
         assert!(!x.append(2, &[extra(49_301_000_002, 0, NumberKind::Home)]));
         let fifteen = vec![extra(49_301_000_003, 0, NumberKind::Work); 15];
@@ -605,7 +596,7 @@ mod tests {
         fn the_packed_layout_matches_a_plain_model(
             steps in proptest::collection::vec(step(), 1..200)
         ) {
-            let mut x = ExtraNumbers::default();
+            let mut x = contacts(700);
             // Per contact: header, numbers, states.
             let mut model: Vec<(Header, Vec<ExtraNumber>, Vec<u8>)> = Vec::new();
             let mut newest = 0usize;
@@ -654,8 +645,11 @@ mod tests {
                     _ => {}
                 }
             }
-            let check = |x: &ExtraNumbers| -> Result<(), proptest::test_runner::TestCaseError> {
+            let check = |x: &Numbers| -> Result<(), proptest::test_runner::TestCaseError> {
                 proptest::prop_assert_eq!(x.covered(), model.len());
+                for i in 0..700 {
+                    proptest::prop_assert_eq!(x.digits(i), 4930_0000000 + i as u64, "#0 of {}", i);
+                }
                 for (i, (h, numbers, states)) in model.iter().enumerate() {
                     proptest::prop_assert_eq!(x.header(i), *h, "header {}", i);
                     proptest::prop_assert_eq!(x.extra_count(i), numbers.len());
@@ -673,35 +667,17 @@ mod tests {
             };
             check(&x)?;
             let (h, p, s) = x.parts();
-            let back = ExtraNumbers::from_parts(h, p.to_vec(), s.to_vec(), 700).unwrap();
+            let back = Numbers::from_parts(x.view().to_vec(), h, p.to_vec(), s.to_vec()).unwrap();
             check(&back)?;
         }
     }
 
     #[test]
     fn a_header_past_14_bits_is_refused_on_load() {
-        let err = ExtraNumbers::from_parts(vec![1 | 1 << 14], vec![0], vec![0], 1).unwrap_err();
+        let err = Numbers::from_parts(vec![0], vec![1 | 1 << 14], vec![0], vec![0]).unwrap_err();
         assert!(err.contains("14"), "{err}");
-    }
-
-    #[test]
-    fn headers_straddling_words_keep_their_neighbours() {
-        let mut h = Headers::default();
-        for i in 0..100u16 {
-            h.push(i * 163 % (1 << 14));
-        }
-        // Header 4 spans bits 56..70: words 0 and 1.
-        h.set(4, 0x3FFF);
-        h.set(5, 0);
-        for i in 0..100usize {
-            let want = match i {
-                4 => 0x3FFF,
-                5 => 0,
-                _ => (i as u16) * 163 % (1 << 14),
-            };
-            assert_eq!(h.get(i), want, "header {i}");
-        }
-        assert_eq!(h.words.len(), (100 * 14usize).div_ceil(64));
+        let err = Numbers::from_parts(vec![1 << 50], vec![], vec![], vec![]).unwrap_err();
+        assert!(err.contains("15 digits"), "{err}");
     }
 
     #[test]

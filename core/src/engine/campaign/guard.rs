@@ -48,7 +48,7 @@ impl Campaign {
         if self.store.number_count(id) > 1 {
             return self.guard_numbers(id, now);
         }
-        let number = self.store.numbers()[i];
+        let number = self.store.numbers().at(i);
         if self.blacklist.contains(number) {
             return Guard::Blacklisted;
         }

@@ -168,7 +168,7 @@ impl Campaign {
     /// without rules, its (zone, rules) slot with them.
     pub(super) fn queue_key(&mut self, i: usize) -> u16 {
         let zone = ZoneId(self.store.zones()[i]);
-        let number = self.store.numbers()[i];
+        let number = self.store.numbers().at(i);
         self.rules_key(i, zone, number)
     }
 

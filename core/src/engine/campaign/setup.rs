@@ -187,7 +187,7 @@ impl Campaign {
         self.journal_blacklist(true, numbers);
         self.blacklist.insert_many(numbers);
         if numbers.len() >= 64 && numbers.len() * 4 >= self.store.len() {
-            let filter = crate::blacklist::NumberFilter::new(self.store.numbers());
+            let filter = crate::blacklist::NumberFilter::from_numbers(self.store.numbers().iter());
             for &n in numbers {
                 if filter.may_contain(n) {
                     self.blacklist_effects(n);

@@ -38,7 +38,7 @@ impl Campaign {
         w.section(*b"OUTC", self.store.last_outcomes())?;
         w.section(*b"PRIO", self.store.priorities())?;
         w.section(*b"ZONI", &snapshot::u16s_as_le_bytes(self.store.zones()))?;
-        w.section(*b"NUMB", &snapshot::u64s_as_le_bytes(self.store.numbers()))?;
+        w.section_with(*b"NUMB", |out| self.store.numbers().write_le(out))?;
         let (ends, arena) = self.store.external_parts();
         w.section(*b"EXTE", &snapshot::u32s_as_le_bytes(&ends))?;
         w.section(*b"EXTA", arena)?;

@@ -583,7 +583,7 @@ impl Campaign {
                 b.push(self.store.states()[i]);
                 b.push(self.store.priorities()[i]);
                 b.extend_from_slice(&self.store.zones()[i].to_le_bytes());
-                b.extend_from_slice(&self.store.numbers()[i].to_le_bytes());
+                b.extend_from_slice(&self.store.numbers().at(i).to_le_bytes());
                 b.extend_from_slice(&(ext.len() as u32).to_le_bytes());
                 b.extend_from_slice(ext);
                 match invalid {
@@ -1312,7 +1312,7 @@ fn encode_bulk_row(store: &ContactStore, id: ContactId, b: &mut Vec<u8>) {
     b.push(store.states()[i]);
     b.push(store.priorities()[i]);
     b.extend_from_slice(&store.zones()[i].to_le_bytes());
-    b.extend_from_slice(&store.numbers()[i].to_le_bytes());
+    b.extend_from_slice(&store.numbers().at(i).to_le_bytes());
     b.extend_from_slice(&(ext.len() as u32).to_le_bytes());
     b.extend_from_slice(ext);
     match store.invalid_reason(id) {
