@@ -160,7 +160,7 @@ fn check_recovered(
                 );
             }
         }
-        for (k, &number) in store.numbers().iter().enumerate() {
+        for (k, number) in store.numbers().iter().enumerate() {
             let contact = ContactId(k as u32);
             let attempts = store.attempts(contact).unwrap_or(0);
             if let Some(&n) = dialed.get(&(id.0, k as u32)) {
