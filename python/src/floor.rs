@@ -14,7 +14,9 @@ use std::sync::Arc;
 use dialcore::floor::dnc::{ListId, Scope};
 use dialcore::floor::trunk::{TrunkConfig, TrunkId};
 use dialcore::floor::{CampaignId, PoolId};
-use dialcore::{ContactId, Floor as CoreFloor, FloorError as CoreFloorError, FloorEvent, OperatorId, State};
+use dialcore::{
+    ContactId, Floor as CoreFloor, FloorError as CoreFloorError, FloorEvent, OperatorId, State,
+};
 use parking_lot::Mutex;
 use pyo3::create_exception;
 use pyo3::exceptions::{PyTypeError, PyValueError};
@@ -84,7 +86,8 @@ impl Floor {
         py: Python<'_>,
         f: impl FnOnce(&mut CoreFloor) -> Result<R, CoreFloorError> + Send,
     ) -> PyResult<R> {
-        self.with(py, false, |i| f(&mut i.floor))?.map_err(floor_err)
+        self.with(py, false, |i| f(&mut i.floor))?
+            .map_err(floor_err)
     }
 }
 
@@ -221,7 +224,8 @@ impl Floor {
     /// Adds an operator to `pool` (logged out until `Event.operator_login`
     /// handled with campaign None); returns its floor-wide id.
     fn add_operator(&self, py: Python<'_>, pool: u32) -> PyResult<u32> {
-        self.floor(py, |f| f.add_operator(PoolId(pool))).map(|o| o.0)
+        self.floor(py, |f| f.add_operator(PoolId(pool)))
+            .map(|o| o.0)
     }
 
     /// Keeps `operators` of the pool's ready operators free for inbound work.
@@ -425,20 +429,21 @@ impl Floor {
     /// campaign's row only.
     #[pyo3(signature = (campaign=None))]
     fn counts<'py>(&self, py: Python<'py>, campaign: Option<u32>) -> PyResult<Bound<'py, PyList>> {
-        let rows = self.with(py, false, |i| {
-            let ids: Vec<CampaignId> = match campaign {
-                Some(c) => vec![CampaignId(c)],
-                None => i.floor.campaign_ids().collect(),
-            };
-            ids.into_iter()
-                .map(|c| {
-                    let camp = i.floor.campaign(c)?;
-                    let name = i.floor.campaign_name(c).unwrap_or("").to_owned();
-                    Ok((c.0, name, camp.counts().0))
-                })
-                .collect::<Result<Vec<_>, CoreFloorError>>()
-        })?
-        .map_err(floor_err)?;
+        let rows = self
+            .with(py, false, |i| {
+                let ids: Vec<CampaignId> = match campaign {
+                    Some(c) => vec![CampaignId(c)],
+                    None => i.floor.campaign_ids().collect(),
+                };
+                ids.into_iter()
+                    .map(|c| {
+                        let camp = i.floor.campaign(c)?;
+                        let name = i.floor.campaign_name(c).unwrap_or("").to_owned();
+                        Ok((c.0, name, camp.counts().0))
+                    })
+                    .collect::<Result<Vec<_>, CoreFloorError>>()
+            })?
+            .map_err(floor_err)?;
         let out = PyList::empty(py);
         for (id, name, counts) in rows {
             let d = PyDict::new(py);
@@ -586,7 +591,12 @@ impl Floor {
     }
 
     /// The `State` of one contact of `campaign`.
-    fn state<'py>(&self, py: Python<'py>, campaign: u32, contact: u32) -> PyResult<Bound<'py, PyAny>> {
+    fn state<'py>(
+        &self,
+        py: Python<'py>,
+        campaign: u32,
+        contact: u32,
+    ) -> PyResult<Bound<'py, PyAny>> {
         let s = self
             .with(py, false, |i| {
                 i.floor
@@ -596,9 +606,9 @@ impl Floor {
             .map_err(floor_err)?;
         match s {
             Some(s) => state_enum(py, s),
-            None => Err(engine_err(dialcore::EngineError::UnknownContact(ContactId(
-                contact,
-            )))),
+            None => Err(engine_err(dialcore::EngineError::UnknownContact(
+                ContactId(contact),
+            ))),
         }
     }
 
