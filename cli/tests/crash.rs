@@ -63,18 +63,7 @@ fn scenario_path() -> PathBuf {
 
 /// `simulate` of the crash scenario in `dir` with `seed` and `extra` arguments.
 fn simulate(dir: &Path, seed: u64, extra: &[&str]) -> Command {
-    let mut cmd = dialcore();
-    cmd.arg("simulate")
-        .arg("--scenario")
-        .arg(scenario_path())
-        .arg("--seed")
-        .arg(seed.to_string())
-        .arg("--data-dir")
-        .arg(dir)
-        .arg("--fsync")
-        .arg("never")
-        .args(extra);
-    cmd
+    util::simulate_durable(&scenario_path(), dir, seed, extra)
 }
 
 /// The kill time of run `i` (see the module doc).

@@ -53,19 +53,8 @@ fn scenario_path() -> PathBuf {
 /// `simulate` of the floor scenario in `dir` with `seed`, logging Dials to
 /// `acks`.
 fn simulate(dir: &Path, seed: u64, acks: &Path, extra: &[&str]) -> Command {
-    let mut cmd = dialcore();
-    cmd.arg("simulate")
-        .arg("--scenario")
-        .arg(scenario_path())
-        .arg("--seed")
-        .arg(seed.to_string())
-        .arg("--data-dir")
-        .arg(dir)
-        .arg("--fsync")
-        .arg("never")
-        .arg("--ack-log")
-        .arg(acks)
-        .args(extra);
+    let mut cmd = util::simulate_durable(&scenario_path(), dir, seed, &["--ack-log"]);
+    cmd.arg(acks).args(extra);
     cmd
 }
 

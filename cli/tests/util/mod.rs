@@ -3,7 +3,7 @@
 //! kill times spread over a measured run (see `crash.rs`'s module doc).
 
 use std::io::Read;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 use std::time::Duration;
 
@@ -38,6 +38,24 @@ impl Drop for Scratch {
 pub fn dialcore() -> Command {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_dialcore"));
     cmd.env_remove("RUST_BACKTRACE");
+    cmd
+}
+
+/// `dialcore simulate` of `scenario` in the data directory `dir` with
+/// `seed`, no fsync (a killed process keeps the page cache's bytes), and
+/// `extra` arguments.
+pub fn simulate_durable(scenario: &Path, dir: &Path, seed: u64, extra: &[&str]) -> Command {
+    let mut cmd = dialcore();
+    cmd.arg("simulate")
+        .arg("--scenario")
+        .arg(scenario)
+        .arg("--seed")
+        .arg(seed.to_string())
+        .arg("--data-dir")
+        .arg(dir)
+        .arg("--fsync")
+        .arg("never")
+        .args(extra);
     cmd
 }
 
